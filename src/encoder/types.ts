@@ -1,0 +1,76 @@
+/** Public types of the shared encoder. Implementations live beside this file. */
+
+export type Device = 'auto' | 'cuda' | 'webgpu' | 'cpu' | 'wasm';
+export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+export type Pooling = 'auto' | 'mean' | 'cls' | 'max';
+
+export interface EncoderCacheOptions {
+  /** Folder that holds the SQLite embedding cache. */
+  dir: string;
+  /** Entries kept in the in-memory LRU in front of SQLite. */
+  memoryEntries?: number;
+}
+
+export interface EncoderOptions {
+  device?: Device;
+  dtype?: Dtype;
+  pooling?: Pooling;
+  normalize?: boolean;
+  maxLength?: number;
+  threads?: number;
+  cache?: false | EncoderCacheOptions;
+  /** Never touch the network: resolve hub ids from the local cache only. */
+  offline?: boolean;
+  /** Token budget of one inference batch (rows × padded length). */
+  batchTokens?: number;
+  /** Upper bound on rows in one batch. */
+  maxBatchSize?: number;
+}
+
+export interface EncodeProgress {
+  done: number;
+  total: number;
+  cached: number;
+}
+
+export interface EncodeOptions {
+  onProgress?: (p: EncodeProgress) => void;
+}
+
+/** Row-major matrix of sentence vectors, rows in input order. */
+export interface EncodeResult {
+  dims: [number, number];
+  data: Float32Array;
+}
+
+/** Token-level states for heads that need tokens. */
+export interface TokenEncodeResult {
+  /** [n, maxLen, d] row-major, padded positions are zero. */
+  dims: [number, number, number];
+  data: Float32Array;
+  /** [n, maxLen], 1 for real tokens. */
+  attentionMask: Uint8Array;
+  /** Number of real tokens per text. */
+  lengths: number[];
+}
+
+export interface EncoderInfo {
+  model: string;
+  files: string[];
+  /** sha256 of the ONNX model file in use. */
+  sha256: string;
+  dtype: Dtype;
+  /** The execution provider actually used. */
+  device: Exclude<Device, 'auto'>;
+  dim: number;
+  pooling: Exclude<Pooling, 'auto'> | 'sentence_embedding';
+  normalize: boolean;
+  maxLength: number;
+}
+
+/** What the training core needs from an encoder: vectors and an identity. */
+export interface TextEncoder {
+  readonly info: EncoderInfo;
+  encode(texts: readonly string[], options?: EncodeOptions): Promise<EncodeResult>;
+  dispose(): Promise<void>;
+}
