@@ -1,0 +1,72 @@
+/**
+ * Task sampling for multitask training: which tasks get a batch at each step.
+ *
+ * Epoch definition (see TaskSampler.stepsPerEpoch):
+ * - `all`: ceil(max nᵢ / batchSize) steps — the largest task is seen once; smaller tasks restart.
+ * - one-task-per-step samplers (`proportional`, `temperature`, `round-robin`, `uniform`):
+ *   ceil(Σ nᵢ / batchSize) steps — as many batches as one pass over all data (each example
+ *   once in expectation under `proportional`).
+ * Unequal task sizes are handled by TaskBatcher, which reshuffles and restarts an exhausted task.
+ *
+ * Strategies are plug-ins (one file each) collected in SAMPLERS.
+ */
+import { allSampler } from './all.js';
+import { proportionalSampler } from './proportional.js';
+import { roundRobinSampler } from './round-robin.js';
+import { temperatureSampler } from './temperature.js';
+import { uniformSampler } from './uniform.js';
+import { SamplingConfigError, type SamplerContext, type SamplerPlugin, type SamplingConfig, type TaskSampler } from './types.js';
+
+export { TaskBatcher, type TaskBatcherState } from './batcher.js';
+export { temperatureWeights } from './temperature.js';
+export { SamplingConfigError } from './types.js';
+export type { SamplingConfig, SamplingType, TaskSampler, SamplerContext, SamplerPlugin } from './types.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyPlugin = SamplerPlugin<any>;
+
+/** Registry of sampling strategies by `type` name. */
+export const SAMPLERS: Record<string, AnyPlugin> = {
+  all: allSampler,
+  proportional: proportionalSampler,
+  temperature: temperatureSampler,
+  'round-robin': roundRobinSampler,
+  uniform: uniformSampler,
+};
+
+/** Add (or replace) a strategy in the registry. */
+export function registerSampler(plugin: AnyPlugin): void {
+  SAMPLERS[plugin.name] = plugin;
+}
+
+function pluginFor(config: unknown): { plugin: AnyPlugin; raw: Record<string, unknown> } {
+  if (!config || typeof config !== 'object' || Array.isArray(config)) {
+    throw new SamplingConfigError(`Sampling config must be an object like { type: "proportional" }, got ${JSON.stringify(config)}`);
+  }
+  const raw = config as Record<string, unknown>;
+  const known = Object.keys(SAMPLERS).join(', ');
+  if (typeof raw.type !== 'string') throw new SamplingConfigError(`Sampling config needs a "type"; known types: ${known}`);
+  const plugin = Object.prototype.hasOwnProperty.call(SAMPLERS, raw.type) ? SAMPLERS[raw.type] : undefined;
+  if (!plugin) throw new SamplingConfigError(`Unknown sampling type "${raw.type}"; known types: ${known}`);
+  return { plugin, raw };
+}
+
+/** Validate an untyped config (e.g. from YAML/JSON); throws SamplingConfigError with a clear message. */
+export function parseSamplingConfig(config: unknown): SamplingConfig {
+  const { plugin, raw } = pluginFor(config);
+  return plugin.validate(raw) as SamplingConfig;
+}
+
+export function createSampler(config: SamplingConfig, ctx: SamplerContext): TaskSampler {
+  const { plugin, raw } = pluginFor(config);
+  return plugin.create(plugin.validate(raw), ctx);
+}
+
+/**
+ * Long-run fraction of steps in which each task gets a batch under `config`
+ * (1 for every task under `all`; 1/K under `round-robin` and `uniform`).
+ */
+export function samplingProbabilities(config: SamplingConfig, taskSizes: Record<string, number>): Record<string, number> {
+  const { plugin, raw } = pluginFor(config);
+  return plugin.probabilities(plugin.validate(raw), taskSizes);
+}
