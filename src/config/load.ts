@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { z } from 'zod';
+import { UserError } from '../errors.js';
+import { TaskConfigSchema, TrainingConfigSchema, type TaskConfig, type TrainingConfig } from './schema.js';
+
+/**
+ * Parse a YAML (or JSON) file against a schema. Errors name the file, the line and the field
+ * (`tasks/sentiment.yaml:7: head.hidden: expected number, received string`).
+ */
+export function loadYaml<S extends z.ZodType>(file: string, schema: S, text?: string): z.infer<S> {
+  let source: string;
+  try {
+    source = text ?? readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`${file}: cannot read config (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = lineCounter.linePos(e.pos[0]).line;
+    throw new UserError(`${file}:${line}: invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const result = schema.safeParse(doc.toJS());
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  // An unknown key is reported on its parent object; point at the key itself.
+  const path = [...issue.path] as (string | number)[];
+  if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path.push(issue.keys[0]!);
+  // Walk up the path until a node with a position exists (a missing key has none).
+  let line: number | undefined;
+  for (let n = path.length; n >= 0 && line === undefined; n--) {
+    const node = doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
+  }
+  const field = path.length > 0 ? path.join('.') : '(top level)';
+  throw new UserError(`${file}${line !== undefined ? `:${line}` : ''}: ${field}: ${issue.message}`);
+}
+
+export function loadTaskConfig(file: string): TaskConfig {
+  return loadYaml(file, TaskConfigSchema);
+}
+
+export interface ResolvedTrainingConfig extends TrainingConfig {
+  file: string;
+  taskConfigs: (TaskConfig & { lambda: number; file: string })[];
+}
+
+/** Load a training config and the task configs it names (paths relative to the config file). */
+export function loadTrainingConfig(file: string): ResolvedTrainingConfig {
+  const config = loadYaml(file, TrainingConfigSchema);
+  const taskConfigs = config.tasks.map((t) => {
+    const taskFile = resolve(dirname(file), t.config);
+    return { ...loadTaskConfig(taskFile), lambda: t.lambda, file: taskFile };
+  });
+  const seen = new Set<string>();
+  for (const t of taskConfigs) {
+    if (seen.has(t.name)) throw new UserError(`${file}: task '${t.name}' is listed twice`);
+    seen.add(t.name);
+  }
+  return { ...config, file: resolve(file), taskConfigs };
+}

@@ -1,0 +1,58 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadTaskConfig, loadTrainingConfig } from '../../src/config/load.js';
+import { packageRoot } from '../../src/utils/paths.js';
+
+const tasksDir = join(packageRoot(), 'tasks');
+
+describe('declarative configs', () => {
+  it('every task file in tasks/ validates', () => {
+    const files = readdirSync(tasksDir).filter((f) => f.endsWith('.yaml') && f !== 'multitask.yaml');
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) {
+      const cfg = loadTaskConfig(join(tasksDir, f));
+      expect(cfg.metrics).toContain(cfg.primaryMetric);
+    }
+  });
+
+  it('the multitask config resolves the three tasks with their lambdas', () => {
+    const cfg = loadTrainingConfig(join(tasksDir, 'multitask.yaml'));
+    expect(cfg.taskConfigs.map((t) => t.name)).toEqual(['sentiment', 'translation-quality', 'summarization']);
+    expect(cfg.taskConfigs.every((t) => t.lambda === 1)).toBe(true);
+    expect(cfg.training.sampling).toEqual({ type: 'temperature', T: 2 });
+  });
+
+  it('a wrong field type names the file, the line and the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtl-config-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: sentiment',
+        'labels: [negative, positive]',
+        'data:',
+        '  train: { format: sst2, path: a }',
+        '  dev: { format: sst2, path: b }',
+        'sample:',
+        '  train: { format: sst2, path: a }',
+        '  dev: { format: sst2, path: b }',
+        'head: { hidden: many }',
+        'loss: cross-entropy',
+        'metrics: [accuracy]',
+        'primaryMetric: accuracy',
+      ].join('\n'),
+    );
+    expect(() => loadTaskConfig(file)).toThrowError(new RegExp(`bad\\.yaml:9: head\\.hidden: .*number`));
+  });
+
+  it('an unknown key and invalid YAML are reported with their line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtl-config-'));
+    const file = join(dir, 'multi.yaml');
+    writeFileSync(file, "encoder: { model: x }\ntasks:\n  - { config: a.yaml }\nbogus: 1\n");
+    expect(() => loadTrainingConfig(file)).toThrowError(/multi\.yaml:4: .*bogus/);
+    writeFileSync(file, 'encoder: [unclosed\n');
+    expect(() => loadTrainingConfig(file)).toThrowError(/multi\.yaml:\d+: invalid YAML/);
+  });
+});
