@@ -1,0 +1,99 @@
+/**
+ * Plots for reports, rendered headless: Vega-Lite spec → Vega → SVG (no canvas needed) → PNG with
+ * resvg. Each *Spec function builds a Vega-Lite spec from plain rows so callers stay declarative.
+ */
+import { writeFileAtomic } from '../utils/fs.js';
+
+type Spec = Record<string, unknown>;
+const WIDTH = 520;
+const HEIGHT = 260;
+
+export interface RenderedPlot {
+  svg: string;
+  png: Uint8Array;
+}
+
+/** Render a Vega-Lite spec to SVG and PNG; with `outBase`, write `<outBase>.svg` and `.png`. */
+export async function renderVegaLite(spec: Spec, outBase?: string): Promise<RenderedPlot> {
+  const [vega, vl, { Resvg }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
+  const compiled = vl.compile(spec as never).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } })
+    .render()
+    .asPng();
+  if (outBase) {
+    await writeFileAtomic(`${outBase}.svg`, svg);
+    await writeFileAtomic(`${outBase}.png`, png);
+  }
+  return { svg, png };
+}
+
+/** Training loss (or any metric) per task over steps, one line per task. */
+export function learningCurvesSpec(rows: { step: number; task: string; value: number }[], title = 'Training loss', yTitle = 'loss'): Spec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: rows },
+    mark: { type: 'line', interpolate: 'monotone' },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'step' },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
+      color: { field: 'task', type: 'nominal', title: 'task' },
+    },
+  };
+}
+
+/** λᵢ over training steps, one line per task. */
+export function lambdaSpec(rows: { step: number; task: string; lambda: number }[], title = 'Loss weights λ over training'): Spec {
+  return learningCurvesSpec(
+    rows.map((r) => ({ step: r.step, task: r.task, value: r.lambda })),
+    title,
+    'λ',
+  );
+}
+
+/** Per-task metric of each system (models and baselines) as grouped bars. */
+export function metricBarsSpec(rows: { task: string; system: string; value: number; metric: string }[], title = 'Dev metrics against baselines'): Spec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    data: { values: rows.map((r) => ({ ...r, label: `${r.task} · ${r.metric}` })) },
+    facet: { column: { field: 'label', type: 'nominal', title: null } },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+    spec: {
+      width: 160,
+      height: HEIGHT,
+      mark: 'bar',
+      encoding: {
+        x: { field: 'system', type: 'nominal', title: null, sort: null },
+        y: { field: 'value', type: 'quantitative', title: null },
+        color: { field: 'system', type: 'nominal', legend: null },
+        tooltip: [{ field: 'system' }, { field: 'value', format: '.3f' }],
+      },
+    },
+  };
+}
+
+/** A labelled matrix (e.g. the cross-stitch task-relation matrix) as an annotated heatmap. */
+export function heatmapSpec(matrix: number[][], rowLabels: string[], colLabels: string[] = rowLabels, title = 'Task relations'): Spec {
+  const values = matrix.flatMap((row, i) => row.map((v, j) => ({ row: rowLabels[i], col: colLabels[j], value: v })));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 60 * colLabels.length,
+    height: 60 * rowLabels.length,
+    data: { values },
+    encoding: {
+      x: { field: 'col', type: 'nominal', title: 'from task', sort: colLabels },
+      y: { field: 'row', type: 'nominal', title: 'to task', sort: rowLabels },
+    },
+    layer: [
+      { mark: 'rect', encoding: { color: { field: 'value', type: 'quantitative', scale: { scheme: 'blues' } } } },
+      { mark: { type: 'text', fontSize: 12 }, encoding: { text: { field: 'value', type: 'quantitative', format: '.2f' } } },
+    ],
+  };
+}
