@@ -25,6 +25,8 @@ export interface EncoderOptions {
   batchTokens?: number;
   /** Upper bound on rows in one batch. */
   maxBatchSize?: number;
+  /** Where one-line notices go (provider chosen, cache rebuilt); default console.error. */
+  logger?: (message: string) => void;
 }
 
 export interface EncodeProgress {

@@ -1,0 +1,82 @@
+/**
+ * The small interface between the encoder and an ONNX Runtime build. One implementation per platform:
+ * `node.ts` (onnxruntime-node) and `web.ts` (onnxruntime-web). Nothing else in src/encoder imports ORT.
+ */
+import type { Device } from '../types.js';
+
+export type Provider = Exclude<Device, 'auto'>;
+
+/** An int64 input tensor: row-major data and its shape. */
+export interface InputTensor {
+  data: BigInt64Array;
+  dims: number[];
+}
+
+/** A float output tensor (float16 outputs are widened to float32 by the backend). */
+export interface OutputTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+export interface ValueInfo {
+  name: string;
+  /** ORT element type, e.g. 'int64', 'float32', 'float16'. */
+  type?: string;
+  /** Static shape where known; symbolic dims are strings or -1. */
+  shape?: ReadonlyArray<number | string>;
+}
+
+export interface BackendSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputInfo?: readonly ValueInfo[];
+  readonly outputInfo?: readonly ValueInfo[];
+  /** Runs the graph; resolves with the requested outputs only. */
+  run(feeds: Record<string, InputTensor>, outputNames: readonly string[]): Promise<Record<string, OutputTensor>>;
+  release(): Promise<void>;
+}
+
+export interface SessionConfig {
+  /** intra-op threads (CPU / wasm). */
+  threads: number;
+}
+
+/** Where the model comes from: a file path (Node) or the bytes (browser). */
+export type ModelSource = string | Uint8Array;
+
+export interface Backend {
+  readonly platform: 'node' | 'web';
+  /** The providers tried for a requested device, in order. */
+  providerOrder(device: Device): Provider[];
+  /** Creates a session on exactly one provider; throws ORT's own error when that provider is unavailable. */
+  createSession(model: ModelSource, provider: Provider, config: SessionConfig): Promise<BackendSession>;
+  /** Default intra-op thread count. */
+  defaultThreads(): number;
+}
+
+/** Converts IEEE half floats to float32. */
+export function halfToFloat32(src: Uint16Array): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const h = src[i] as number;
+    const s = h & 0x8000 ? -1 : 1;
+    const e = (h >> 10) & 0x1f;
+    const f = h & 0x3ff;
+    if (e === 0) out[i] = s * f * 2 ** -24;
+    else if (e === 31) out[i] = f ? NaN : s * Infinity;
+    else out[i] = s * (1 + f / 1024) * 2 ** (e - 15);
+  }
+  return out;
+}
+
+/** Widens an ORT output tensor's data to a Float32Array. */
+export function toFloat32(type: string, data: unknown, name: string): Float32Array {
+  if (data instanceof Float32Array) return data;
+  if (type === 'float16') {
+    if (data instanceof Uint16Array) return halfToFloat32(data);
+    // Float16Array where the runtime has it.
+    return Float32Array.from(data as ArrayLike<number>);
+  }
+  if (data instanceof Float64Array) return Float32Array.from(data);
+  throw new Error(`output '${name}' has element type ${type}; expected float32 or float16`);
+}

@@ -1,0 +1,231 @@
+/**
+ * Persistent embedding cache: SQLite (better-sqlite3, WAL, busy_timeout) behind an in-memory LRU.
+ *
+ * Key: sha256(config key + NUL + text) where the config key holds the model file's sha256, the tokenizer
+ * files' sha256, dtype, pooling, normalisation and maxLength; the row also stores the text length and
+ * the dimension. A row whose vector length ≠ dim (or text length differs) is a miss.
+ *
+ * A cache file that is not ours (garbage bytes, truncated, another schema) is moved aside with a warning
+ * and rebuilt; it is never read as vectors.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { LruMap, type EmbeddingCache } from './lru.js';
+
+export const CACHE_FILE = 'embeddings.sqlite';
+const SCHEMA_NAME = 'mtl-nlp-embedding-cache';
+const SCHEMA_VERSION = '1';
+
+type Db = Database.Database;
+
+class BadCacheFile extends Error {}
+
+function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return (
+    err instanceof BadCacheFile ||
+    code === 'SQLITE_NOTADB' ||
+    code.startsWith('SQLITE_CORRUPT') ||
+    /file is not a database|malformed|corrupt/i.test(String((err as Error)?.message))
+  );
+}
+
+function initOrValidate(db: Db): void {
+  db.pragma('busy_timeout = 10000');
+  const mode = db.pragma('journal_mode = WAL', { simple: true });
+  if (String(mode).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+  if (tables.length === 0) {
+    db.transaction(() => {
+      db.exec(
+        `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS embeddings (
+           key BLOB PRIMARY KEY, text_len INTEGER NOT NULL, dim INTEGER NOT NULL, vec BLOB NOT NULL
+         ) WITHOUT ROWID;`,
+      );
+      const ins = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+      ins.run('schema', SCHEMA_NAME);
+      ins.run('version', SCHEMA_VERSION);
+      ins.run('float', 'float32le');
+    }).immediate();
+  }
+  const meta = (() => {
+    try {
+      return new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+    } catch (err) {
+      if (isCorruption(err)) throw err;
+      throw new BadCacheFile(`no meta table (${(err as Error).message})`);
+    }
+  })();
+  if (meta.get('schema') !== SCHEMA_NAME || meta.get('version') !== SCHEMA_VERSION) {
+    throw new BadCacheFile(`schema ${meta.get('schema') ?? '(none)'} v${meta.get('version') ?? '?'}, expected ${SCHEMA_NAME} v${SCHEMA_VERSION}`);
+  }
+  const cols = (db.prepare('PRAGMA table_info(embeddings)').all() as { name: string }[]).map((c) => c.name).join(',');
+  if (cols !== 'key,text_len,dim,vec') throw new BadCacheFile(`embeddings table has columns ${cols || '(none)'}`);
+  const check = db.pragma('quick_check', { simple: true });
+  if (check !== 'ok') throw new BadCacheFile(`quick_check: ${String(check)}`);
+}
+
+/** Opens (creating if needed) the cache DB; a bad file is moved aside and replaced. */
+export function openCacheDb(dir: string, warn: (msg: string) => void): Db {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, CACHE_FILE);
+  for (let attempt = 0; ; attempt++) {
+    let db: Db | undefined;
+    try {
+      db = new Database(path, { timeout: 10000 });
+      initOrValidate(db);
+      return db;
+    } catch (err) {
+      try {
+        db?.close();
+      } catch {
+        /* ignore */
+      }
+      if (!isCorruption(err) || attempt >= 2) throw err;
+      moveAside(path, warn, (err as Error).message);
+    }
+  }
+}
+
+function moveAside(path: string, warn: (msg: string) => void, why: string): void {
+  const aside = `${path}.bad-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+  try {
+    if (existsSync(path)) renameSync(path, aside);
+  } catch {
+    /* another process moved it first */
+  }
+  for (const ext of ['-wal', '-shm']) {
+    try {
+      if (existsSync(path + ext)) renameSync(path + ext, aside + ext);
+    } catch {
+      /* ignore */
+    }
+  }
+  warn(`[encoder] embedding cache ${path} is unreadable or not ours (${why}); moved it to ${aside} and started a new one`);
+}
+
+export interface SqliteCacheOptions {
+  dir: string;
+  configKey: string;
+  dim: number;
+  memoryEntries?: number;
+  warn: (msg: string) => void;
+}
+
+export class SqliteEmbeddingCache implements EmbeddingCache {
+  private db: Db | null;
+  private get!: Database.Statement;
+  private put!: Database.Statement;
+  private readonly lru: LruMap<string, Float32Array>;
+  private readonly prefix: Buffer;
+  private failures = 0;
+
+  constructor(private readonly opts: SqliteCacheOptions) {
+    this.lru = new LruMap(opts.memoryEntries ?? 10_000);
+    this.prefix = Buffer.from(opts.configKey + '\u0000', 'utf8');
+    this.db = openCacheDb(opts.dir, opts.warn);
+    this.prepare();
+  }
+
+  private prepare(): void {
+    if (!this.db) return;
+    this.get = this.db.prepare('SELECT text_len, dim, vec FROM embeddings WHERE key = ?');
+    this.put = this.db.prepare('INSERT OR REPLACE INTO embeddings (key, text_len, dim, vec) VALUES (?, ?, ?, ?)');
+  }
+
+  private key(text: string): Buffer {
+    return createHash('sha256').update(this.prefix).update(text, 'utf8').digest();
+  }
+
+  /** Runs a DB operation; on corruption rebuilds the file once, on other errors disables the disk tier. */
+  private guard<T>(what: string, fn: () => T, fallback: T): T {
+    if (!this.db) return fallback;
+    try {
+      return fn();
+    } catch (err) {
+      this.failures++;
+      try {
+        this.db.close();
+      } catch {
+        /* ignore */
+      }
+      this.db = null;
+      if (isCorruption(err) && this.failures <= 1) {
+        moveAside(join(this.opts.dir, CACHE_FILE), this.opts.warn, (err as Error).message);
+        try {
+          this.db = openCacheDb(this.opts.dir, this.opts.warn);
+          this.prepare();
+          return fn();
+        } catch (err2) {
+          this.db = null;
+          this.opts.warn(`[encoder] embedding cache disabled for this session (${what}: ${(err2 as Error).message})`);
+          return fallback;
+        }
+      }
+      this.opts.warn(`[encoder] embedding cache disabled for this session (${what}: ${(err as Error).message})`);
+      return fallback;
+    }
+  }
+
+  lookup(texts: readonly string[], indices: readonly number[]): Map<number, Float32Array> {
+    const out = new Map<number, Float32Array>();
+    const misses: { i: number; hex: string; key: Buffer }[] = [];
+    for (const i of indices) {
+      const text = texts[i]!;
+      const key = this.key(text);
+      const hex = key.toString('hex');
+      const v = this.lru.get(hex);
+      if (v) out.set(i, v.slice());
+      else misses.push({ i, hex, key });
+    }
+    if (misses.length && this.db) {
+      const dim = this.opts.dim;
+      this.guard(
+        'read',
+        () =>
+          this.db!.transaction(() => {
+            for (const m of misses) {
+              const row = this.get.get(m.key) as { text_len: number; dim: number; vec: Buffer } | undefined;
+              if (!row || row.dim !== dim || row.text_len !== texts[m.i]!.length || row.vec.byteLength !== dim * 4) continue;
+              const vec = new Float32Array(dim);
+              new Uint8Array(vec.buffer).set(row.vec);
+              this.lru.set(m.hex, vec);
+              out.set(m.i, vec.slice());
+            }
+          })(),
+        undefined,
+      );
+    }
+    return out;
+  }
+
+  store(entries: ReadonlyArray<{ text: string; vector: Float32Array }>): void {
+    if (!entries.length) return;
+    const rows = entries.map((e) => ({ key: this.key(e.text), text: e.text, vector: e.vector.slice() }));
+    for (const r of rows) this.lru.set(r.key.toString('hex'), r.vector);
+    this.guard(
+      'write',
+      () =>
+        this.db!.transaction(() => {
+          for (const r of rows) {
+            this.put.run(r.key, r.text.length, r.vector.length, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength));
+          }
+        }).immediate(),
+      undefined,
+    );
+  }
+
+  close(): void {
+    try {
+      this.db?.close();
+    } catch {
+      /* ignore */
+    }
+    this.db = null;
+    this.lru.clear();
+  }
+}

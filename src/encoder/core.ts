@@ -1,0 +1,445 @@
+/**
+ * The platform-independent encoder: tokenization with proper truncation, length-sorted token-budget
+ * batching with tokenization overlapped with inference, graph-convention handling, pooling and the
+ * embedding cache. The platform entries (index.ts for Node, index.browser.ts) supply the ORT backend,
+ * model resolution and the cache.
+ */
+import type {
+  Device,
+  Dtype,
+  EncodeOptions,
+  EncodeResult,
+  EncoderCacheOptions,
+  EncoderInfo,
+  EncoderOptions,
+  Pooling,
+  TextEncoder,
+  TokenEncodeResult,
+} from './types.js';
+import type { Backend, BackendSession, InputTensor, ModelSource, OutputTensor, Provider } from './backend/types.js';
+import { createSessionWithFallback, type Logger } from './backend/fallback.js';
+import { planBatches } from './batching.js';
+import type { EmbeddingCache } from './lru.js';
+import { defaultMaxLength, usableModelMaxLength } from './model-files.js';
+import { clsPool, l2NormalizeRows, maxPool, meanPool } from './pooling.js';
+import { TruncatingTokenizer, type HFTokenizerLike } from './tokenize.js';
+
+/** A resolved model, platform-neutral. */
+export interface ModelBundle {
+  model: string;
+  files: string[];
+  source: ModelSource;
+  sha256: string;
+  tokenizerSha256: string;
+  config: Record<string, unknown>;
+  tokenizer: HFTokenizerLike;
+  sentenceMaxLength?: number;
+}
+
+export interface Platform {
+  backend: Backend;
+  resolve(model: string, opts: { dtype: Dtype; offline: boolean }): Promise<ModelBundle>;
+  openCache(opts: EncoderCacheOptions, configKey: string, dim: number, warn: Logger): EmbeddingCache;
+}
+
+/** Internal load options: the public ones plus test hooks. */
+export interface EncoderLoadOptions extends EncoderOptions {
+  /** Replaces the platform's ORT backend (tests use a fake session factory). */
+  backend?: Backend;
+}
+
+export interface EncoderStats {
+  /** ORT session runs since load (the load-time probe, if any, is not counted). */
+  runs: number;
+  /** Texts tokenized since load. */
+  tokenized: number;
+  /** Vectors served from the cache since load. */
+  cacheHits: number;
+}
+
+const SUPPORTED_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids', 'position_ids']);
+const DEVICES: readonly Device[] = ['auto', 'cuda', 'webgpu', 'cpu', 'wasm'];
+const POOLINGS: readonly Pooling[] = ['auto', 'mean', 'cls', 'max'];
+
+interface Item {
+  /** Index into the caller's texts. */
+  index: number;
+  ids: number[];
+}
+
+/** Internal constructor arguments of {@link EncoderCore}. */
+export interface CoreInit {
+  info: EncoderInfo;
+  session: BackendSession;
+  tok: TruncatingTokenizer;
+  pooledOutput: string;
+  tokenOutput: string | undefined;
+  batchTokens: number;
+  maxBatchSize: number;
+}
+
+type Sink = (items: Item[], rows: number, seq: number, output: OutputTensor, mask: Uint8Array) => void;
+
+function defaultLogger(message: string): void {
+  console.error(message);
+}
+
+export class EncoderCore implements TextEncoder {
+  readonly stats: EncoderStats = { runs: 0, tokenized: 0, cacheHits: 0 };
+  private disposed = false;
+
+  readonly info: EncoderInfo;
+  private readonly session: BackendSession;
+  private readonly tok: TruncatingTokenizer;
+  private readonly pooledOutput: string;
+  private readonly tokenOutput: string | undefined;
+  private cache: EmbeddingCache | null = null;
+  private readonly batchTokens: number;
+  private readonly maxBatchSize: number;
+
+  /** Internal: use the platform entry's `Encoder.load`. */
+  constructor(init: CoreInit) {
+    this.info = init.info;
+    this.session = init.session;
+    this.tok = init.tok;
+    this.pooledOutput = init.pooledOutput;
+    this.tokenOutput = init.tokenOutput;
+    this.batchTokens = init.batchTokens;
+    this.maxBatchSize = init.maxBatchSize;
+  }
+
+  static async create<T extends EncoderCore>(
+    this: new (init: CoreInit) => T,
+    platform: Platform,
+    model: string,
+    options: EncoderLoadOptions = {},
+  ): Promise<T> {
+    const log: Logger = options.logger ?? defaultLogger;
+    const device = options.device ?? 'auto';
+    const dtype: Dtype = options.dtype ?? 'fp32';
+    const pooling = options.pooling ?? 'auto';
+    const normalize = options.normalize ?? false;
+    if (!DEVICES.includes(device)) throw new TypeError(`unknown device '${String(device)}' (expected ${DEVICES.join(', ')})`);
+    if (!POOLINGS.includes(pooling)) throw new TypeError(`unknown pooling '${String(pooling)}' (expected ${POOLINGS.join(', ')})`);
+    for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize]] as const) {
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${k} must be a positive integer, got ${String(v)}`);
+    }
+    const bundle = await platform.resolve(model, { dtype, offline: options.offline ?? false });
+
+    // maxLength: default from tokenizer + config; a larger request is clamped to what the positions allow.
+    const tokMax = usableModelMaxLength(bundle.tokenizer.model_max_length);
+    const natural = defaultMaxLength(bundle.config, tokMax, bundle.sentenceMaxLength);
+    const positional = defaultMaxLength(bundle.config, undefined);
+    let maxLength = options.maxLength ?? natural;
+    if (maxLength > positional) {
+      log(`[encoder] maxLength ${maxLength} exceeds the model's ${positional} positions; using ${positional}`);
+      maxLength = positional;
+    }
+    const tok = new TruncatingTokenizer(bundle.tokenizer, { maxLength });
+
+    const backend = options.backend ?? platform.backend;
+    const threads = options.threads ?? backend.defaultThreads();
+    const { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads }, log);
+    try {
+      const unsupported = session.inputNames.filter((n) => !SUPPORTED_INPUTS.has(n));
+      if (unsupported.length) {
+        throw new Error(`model ${model} declares inputs ${unsupported.join(', ')} that a text encoder cannot feed (supported: ${[...SUPPORTED_INPUTS].join(', ')})`);
+      }
+      if (!session.inputNames.includes('input_ids')) throw new Error(`model ${model} has no input_ids input (inputs: ${session.inputNames.join(', ')})`);
+
+      const outs = session.outputNames;
+      const rank = (name: string) => session.outputInfo?.find((o) => o.name === name)?.shape?.length;
+      const tokenOutput =
+        ['last_hidden_state', 'token_embeddings'].find((n) => outs.includes(n)) ??
+        outs.find((n) => rank(n) === 3) ??
+        (outs.length === 1 && !outs.includes('sentence_embedding') ? outs[0] : undefined);
+      let mode: EncoderInfo['pooling'];
+      if (pooling === 'auto') mode = outs.includes('sentence_embedding') ? 'sentence_embedding' : 'mean';
+      else mode = pooling;
+      if (mode !== 'sentence_embedding' && tokenOutput === undefined) {
+        throw new Error(`model ${model} has no token-level output for ${mode} pooling (outputs: ${outs.join(', ')}); use pooling 'auto'`);
+      }
+      const pooledOutput = mode === 'sentence_embedding' ? 'sentence_embedding' : tokenOutput!;
+
+      const info: EncoderInfo = {
+        model: bundle.model,
+        files: bundle.files,
+        sha256: bundle.sha256,
+        dtype,
+        device: provider,
+        dim: 0,
+        pooling: mode,
+        normalize,
+        maxLength,
+      };
+      const enc = new this({
+        info,
+        session,
+        tok,
+        pooledOutput,
+        tokenOutput,
+        batchTokens: options.batchTokens ?? 8192,
+        maxBatchSize: options.maxBatchSize ?? 128,
+      });
+      info.dim = await enc.probeDim();
+      if (options.cache) {
+        const configKey = [`model=${bundle.sha256}`, `tok=${bundle.tokenizerSha256}`, `dtype=${dtype}`, `pool=${mode}`, `norm=${normalize}`, `max=${maxLength}`, `dim=${info.dim}`, 'v1'].join('|');
+        enc.cache = platform.openCache(options.cache, configKey, info.dim, log);
+      }
+      return enc;
+    } catch (err) {
+      await session.release().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Output width: from the graph's metadata when static, else one tiny run. */
+  private async probeDim(): Promise<number> {
+    const shape = this.session.outputInfo?.find((o) => o.name === this.pooledOutput)?.shape;
+    const last = shape?.[shape.length - 1];
+    if (typeof last === 'number' && last > 0) return last;
+    const item: Item = { index: 0, ids: this.tok.encode('') };
+    const { output } = await this.runBatch([item], this.pooledOutput);
+    const d = output.dims[output.dims.length - 1];
+    if (!d) throw new Error(`cannot determine the output width of '${this.pooledOutput}' (dims ${output.dims.join('x')})`);
+    return d;
+  }
+
+  private buildFeeds(items: readonly Item[]): { feeds: Record<string, InputTensor>; seq: number; mask: Uint8Array } {
+    const rows = items.length;
+    let seq = 1;
+    for (const it of items) if (it.ids.length > seq) seq = it.ids.length;
+    const n = rows * seq;
+    const ids = new BigInt64Array(n).fill(BigInt(this.tok.padId));
+    const mask = new Uint8Array(n);
+    for (let r = 0; r < rows; r++) {
+      const t = items[r]!.ids;
+      const o = r * seq;
+      for (let j = 0; j < t.length; j++) ids[o + j] = BigInt(t[j]!);
+      mask.fill(1, o, o + t.length);
+    }
+    const dims = [rows, seq];
+    const feeds: Record<string, InputTensor> = {};
+    for (const name of this.session.inputNames) {
+      if (name === 'input_ids') feeds[name] = { data: ids, dims };
+      else if (name === 'attention_mask') {
+        const m = new BigInt64Array(n);
+        for (let i = 0; i < n; i++) if (mask[i]) m[i] = 1n;
+        feeds[name] = { data: m, dims };
+      } else if (name === 'token_type_ids') feeds[name] = { data: new BigInt64Array(n), dims };
+      else if (name === 'position_ids') {
+        const p = new BigInt64Array(n);
+        for (let r = 0; r < rows; r++) for (let j = 0; j < items[r]!.ids.length; j++) p[r * seq + j] = BigInt(j);
+        feeds[name] = { data: p, dims };
+      }
+    }
+    return { feeds, seq, mask };
+  }
+
+  private async runBatch(items: readonly Item[], outName: string): Promise<{ output: OutputTensor; seq: number; mask: Uint8Array }> {
+    const { feeds, seq, mask } = this.buildFeeds(items);
+    const res = await this.session.run(feeds, [outName]);
+    return { output: res[outName]!, seq, mask };
+  }
+
+  private check(texts: readonly string[]): void {
+    if (this.disposed) throw new Error('encoder has been disposed');
+    if (!Array.isArray(texts)) throw new TypeError(`texts must be an array of strings, got ${texts === null ? 'null' : typeof texts}`);
+    for (let i = 0; i < texts.length; i++) {
+      const t: unknown = texts[i];
+      if (typeof t !== 'string') {
+        throw new TypeError(`texts[${i}] is not a string (got ${t === null ? 'null' : Array.isArray(t) ? 'array' : typeof t}); every text must be a string`);
+      }
+    }
+  }
+
+  private tokenizeOne(texts: readonly string[], index: number): Item {
+    try {
+      const ids = this.tok.encode(texts[index]!);
+      this.stats.tokenized++;
+      return { index, ids };
+    } catch (err) {
+      throw new Error(`failed to tokenize texts[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * Tokenizes and runs `indices`, calling `sink` per batch in completion order. Windows of texts (input
+   * order) are tokenized, length-sorted and batched under the token budget; while ORT runs a batch (on
+   * its own thread), the JS thread pools the previous batch and tokenizes part of the next window.
+   */
+  private async pipeline(texts: readonly string[], indices: readonly number[], outName: string, sink: Sink): Promise<void> {
+    const first = 256;
+    const later = 2048;
+    const windows: number[][] = [];
+    for (let s = 0; s < indices.length; ) {
+      const size = windows.length === 0 ? first : later;
+      windows.push(indices.slice(s, s + size));
+      s += size;
+    }
+    let w = 0;
+    let batches: Item[][] = [];
+    let nextItems: Item[] = [];
+    const plan = (items: Item[]) => {
+      const order = planBatches(
+        items.map((it) => it.ids.length),
+        { batchTokens: this.batchTokens, maxBatchSize: this.maxBatchSize },
+      );
+      return order.map((b) => b.map((k) => items[k]!));
+    };
+    const tokenizeMore = (count: number) => {
+      const win = windows[w + 1];
+      if (!win) return;
+      const end = Math.min(win.length, nextItems.length + count);
+      for (let k = nextItems.length; k < end; k++) nextItems.push(this.tokenizeOne(texts, win[k]!));
+    };
+    batches = plan(windows[0]?.map((i) => this.tokenizeOne(texts, i)) ?? []);
+
+    let prev: { items: Item[]; output: OutputTensor; seq: number; mask: Uint8Array } | null = null;
+    for (;;) {
+      if (batches.length === 0) {
+        const win = windows[w + 1];
+        if (!win) break;
+        tokenizeMore(win.length);
+        batches = plan(nextItems);
+        nextItems = [];
+        w++;
+      }
+      const items = batches.shift()!;
+      const { feeds, seq, mask } = this.buildFeeds(items);
+      const running = this.session.run(feeds, [outName]);
+      running.catch(() => undefined); // handled below; avoids an unhandled rejection if we throw first
+      this.stats.runs++;
+      if (prev) {
+        sink(prev.items, prev.items.length, prev.seq, prev.output, prev.mask);
+        prev = null;
+      }
+      const nextWin = windows[w + 1];
+      if (nextWin) tokenizeMore(Math.ceil((nextWin.length - nextItems.length) / (batches.length + 1)));
+      let res: Record<string, OutputTensor>;
+      try {
+        res = await running;
+      } catch (err) {
+        const which = items.map((it) => it.index);
+        throw new Error(
+          `inference failed for a batch of ${items.length} texts (indices ${which.slice(0, 8).join(', ')}${which.length > 8 ? ', …' : ''}; ${items.length}×${seq} tokens): ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+      }
+      const output = res[outName];
+      if (!output) throw new Error(`ONNX Runtime returned no '${outName}'`);
+      prev = { items, output, seq, mask };
+    }
+    if (prev) sink(prev.items, prev.items.length, prev.seq, prev.output, prev.mask);
+  }
+
+  async encode(texts: readonly string[], options: EncodeOptions = {}): Promise<EncodeResult> {
+    this.check(texts);
+    const n = texts.length;
+    const d = this.info.dim;
+    const data = new Float32Array(n * d);
+    if (n === 0) return { dims: [0, d], data };
+
+    // Cache, then duplicates: each distinct uncached text is encoded once.
+    const all = Array.from({ length: n }, (_, i) => i);
+    const hits = this.cache ? this.cache.lookup(texts, all) : new Map<number, Float32Array>();
+    for (const [i, v] of hits) data.set(v, i * d);
+    this.stats.cacheHits += hits.size;
+    const firstOf = new Map<string, number>();
+    const dupes: [number, number][] = [];
+    const todo: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (hits.has(i)) continue;
+      const t = texts[i]!;
+      const f = firstOf.get(t);
+      if (f === undefined) {
+        firstOf.set(t, i);
+        todo.push(i);
+      } else dupes.push([i, f]);
+    }
+    let done = hits.size;
+    const report = () => options.onProgress?.({ done, total: n, cached: hits.size });
+    report();
+
+    const mode = this.info.pooling;
+    const normalize = this.info.normalize;
+    const cache = this.cache;
+    await this.pipeline(texts, todo, this.pooledOutput, (items, rows, seq, output, mask) => {
+      const pooled = new Float32Array(rows * d);
+      const od = output.dims;
+      if (mode === 'sentence_embedding') {
+        if (od.length !== 2 || od[1] !== d) throw new Error(`sentence_embedding has dims ${od.join('x')}, expected ${rows}x${d}`);
+        pooled.set(output.data.subarray(0, rows * d));
+      } else {
+        if (od.length !== 3 || od[0] !== rows || od[1] !== seq || od[2] !== d) {
+          throw new Error(`'${this.pooledOutput}' has dims ${od.join('x')}, expected ${rows}x${seq}x${d}`);
+        }
+        if (mode === 'mean') meanPool(output.data, mask, rows, seq, d, pooled);
+        else if (mode === 'cls') clsPool(output.data, rows, seq, d, pooled);
+        else maxPool(output.data, mask, rows, seq, d, pooled);
+      }
+      if (normalize) l2NormalizeRows(pooled, rows, d);
+      const entries: { text: string; vector: Float32Array }[] = [];
+      for (let r = 0; r < rows; r++) {
+        const v = pooled.subarray(r * d, r * d + d);
+        data.set(v, items[r]!.index * d);
+        if (cache) entries.push({ text: texts[items[r]!.index]!, vector: v });
+      }
+      cache?.store(entries);
+      done += rows;
+      report();
+    });
+    for (const [i, f] of dupes) data.copyWithin(i * d, f * d, f * d + d);
+    if (dupes.length) {
+      done += dupes.length;
+      report();
+    }
+    return { dims: [n, d], data };
+  }
+
+  /** Token-level states ([n, maxLen, d], zero at padding) and the attention mask; not cached. */
+  async encodeTokens(texts: readonly string[]): Promise<TokenEncodeResult> {
+    this.check(texts);
+    if (this.tokenOutput === undefined) {
+      throw new Error(`model ${this.info.model} has no token-level output (outputs: ${this.session.outputNames.join(', ')})`);
+    }
+    const n = texts.length;
+    const per: { states: Float32Array; len: number }[] = new Array(n);
+    let d = 0;
+    await this.pipeline(texts, Array.from({ length: n }, (_, i) => i), this.tokenOutput, (items, rows, seq, output) => {
+      d = output.dims[2] ?? 0;
+      for (let r = 0; r < rows; r++) {
+        const len = items[r]!.ids.length;
+        per[items[r]!.index] = { states: output.data.slice(r * seq * d, (r * seq + len) * d), len };
+      }
+    });
+    if (n === 0) {
+      const dim = this.tokenOutput === this.pooledOutput ? this.info.dim : 0;
+      return { dims: [0, 0, dim], data: new Float32Array(0), attentionMask: new Uint8Array(0), lengths: [] };
+    }
+    const lengths = per.map((p) => p.len);
+    const maxLen = Math.max(...lengths);
+    const data = new Float32Array(n * maxLen * d);
+    const attentionMask = new Uint8Array(n * maxLen);
+    for (let i = 0; i < n; i++) {
+      data.set(per[i]!.states, i * maxLen * d);
+      attentionMask.fill(1, i * maxLen, i * maxLen + lengths[i]!);
+    }
+    return { dims: [n, maxLen, d], data, attentionMask, lengths };
+  }
+
+  /** Token ids (with specials, truncated) as the encoder feeds them; for inspection and tests. */
+  tokenize(text: string): number[] {
+    if (typeof text !== 'string') throw new TypeError('text must be a string');
+    return this.tok.encode(text);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.cache?.close();
+    await this.session.release();
+  }
+}
+
+export type { Provider };

@@ -1,0 +1,61 @@
+/** Platform-independent facts about HF-layout model folders. */
+import type { Dtype } from './types.js';
+
+export const DTYPE_SUFFIX: Record<Dtype, string> = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  q4: '_q4',
+};
+
+/** `onnx/model{suffix}.onnx` for a dtype. */
+export function onnxFileFor(dtype: Dtype, baseName = 'model'): string {
+  if (!(dtype in DTYPE_SUFFIX)) throw new TypeError(`unknown dtype '${String(dtype)}' (expected fp32, fp16, q8 or q4)`);
+  return `onnx/${baseName}${DTYPE_SUFFIX[dtype]}.onnx`;
+}
+
+export function dtypeOfFile(file: string): Dtype | undefined {
+  const m = /(?:^|\/)model(_fp16|_quantized|_q4)?\.onnx$/.exec(file);
+  if (!m) return undefined;
+  const suffix = m[1] ?? '';
+  return (Object.keys(DTYPE_SUFFIX) as Dtype[]).find((d) => DTYPE_SUFFIX[d] === suffix);
+}
+
+export function missingModelMessage(file: string, where: string, dtype: Dtype, available: string[], modelId?: string): string {
+  const alt = available
+    .map((f) => ({ f, d: dtypeOfFile(f) }))
+    .filter((x) => x.d !== undefined && x.d !== dtype)
+    .map((x) => `dtype '${x.d}' (${x.f})`);
+  const id = modelId ?? '<model id>';
+  return (
+    `${file} not found in ${where} (dtype '${dtype}'). ` +
+    (alt.length ? `Available: ${alt.join(', ')}: run with ${alt[0]!.split(' (')[0]}, or create it: ` : 'Create it: ') +
+    `optimum-cli export onnx --model ${id} --task feature-extraction <dir> (then move model.onnx into <dir>/onnx/)` +
+    (dtype === 'q8' ? `, and quantize it to onnx/model_quantized.onnx (e.g. onnxruntime.quantization.quantize_dynamic, weight type QInt8)` : '') +
+    (dtype === 'fp16' ? `, and convert it to onnx/model_fp16.onnx (onnxconverter_common.float16.convert_float_to_float16)` : '') +
+    (dtype === 'q4' ? `, and quantize it to onnx/model_q4.onnx (onnxruntime MatMul4BitsQuantizer)` : '') +
+    '.'
+  );
+}
+
+/** Tokenizer model_max_length, or undefined when unset / the "very large" placeholder HF uses. */
+export function usableModelMaxLength(n: unknown): number | undefined {
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 && n < 1e6 ? Math.floor(n) : undefined;
+}
+
+/**
+ * Default maxLength: min(tokenizer model_max_length, config max_position_embeddings (minus the 2 positions
+ * RoBERTa-style models reserve: padding_idx + 1 offset), sentence-transformers max_seq_length, 512).
+ */
+export function defaultMaxLength(config: Record<string, unknown>, tokenizerMax: number | undefined, sentenceMax?: number): number {
+  let n = 512;
+  if (tokenizerMax !== undefined) n = Math.min(n, tokenizerMax);
+  const mpe = config.max_position_embeddings ?? config.n_positions ?? config.max_seq_length;
+  if (typeof mpe === 'number' && mpe > 0) {
+    const type = String(config.model_type ?? '');
+    const offset = ['roberta', 'xlm-roberta', 'camembert', 'xlm-roberta-xl', 'longformer', 'data2vec-text', 'mpnet'].includes(type) ? 2 : 0;
+    n = Math.min(n, mpe - offset);
+  }
+  if (sentenceMax !== undefined && sentenceMax > 0) n = Math.min(n, sentenceMax);
+  return n;
+}

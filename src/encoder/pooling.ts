@@ -1,0 +1,61 @@
+/** Pooling of token states into sentence vectors: tight loops over Float32Array. */
+
+/**
+ * Masked mean over the sequence. `hidden` is [rows, seq, d] row-major, `mask` is [rows, seq] (1 = real token).
+ * Writes rows into `out` starting at row offset 0 (out must hold rows × d).
+ */
+export function meanPool(hidden: Float32Array, mask: BigInt64Array | Uint8Array, rows: number, seq: number, d: number, out: Float32Array): void {
+  const acc = new Float64Array(d);
+  for (let r = 0; r < rows; r++) {
+    acc.fill(0);
+    let count = 0;
+    const base = r * seq;
+    for (let t = 0; t < seq; t++) {
+      if (!mask[base + t]) continue;
+      count++;
+      const off = (base + t) * d;
+      for (let k = 0; k < d; k++) acc[k]! += hidden[off + k]!;
+    }
+    const o = r * d;
+    const inv = count > 0 ? 1 / count : 0;
+    for (let k = 0; k < d; k++) out[o + k] = acc[k]! * inv;
+  }
+}
+
+/** First token ([CLS] / <s>) of each row. */
+export function clsPool(hidden: Float32Array, rows: number, seq: number, d: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) out.set(hidden.subarray(r * seq * d, r * seq * d + d), r * d);
+}
+
+/** Masked max over the sequence. */
+export function maxPool(hidden: Float32Array, mask: BigInt64Array | Uint8Array, rows: number, seq: number, d: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * d;
+    out.fill(-Infinity, o, o + d);
+    let any = false;
+    const base = r * seq;
+    for (let t = 0; t < seq; t++) {
+      if (!mask[base + t]) continue;
+      any = true;
+      const off = (base + t) * d;
+      for (let k = 0; k < d; k++) {
+        const v = hidden[off + k]!;
+        if (v > out[o + k]!) out[o + k] = v;
+      }
+    }
+    if (!any) out.fill(0, o, o + d);
+  }
+}
+
+/** In-place L2 normalisation of each row (rows of zeros stay zero). */
+export function l2NormalizeRows(data: Float32Array, rows: number, d: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * d;
+    let s = 0;
+    for (let k = 0; k < d; k++) s += data[o + k]! * data[o + k]!;
+    const n = Math.sqrt(s);
+    // Same epsilon as torch.nn.functional.normalize / transformers.js Tensor.normalize.
+    const inv = 1 / Math.max(n, 1e-12);
+    for (let k = 0; k < d; k++) data[o + k]! *= inv;
+  }
+}
