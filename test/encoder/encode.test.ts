@@ -1,0 +1,214 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureFixture } from '../../src/fixtures/index.js';
+import { Encoder, decodeNpy, encodeCommand, encodeNpy } from '../../src/encoder/index.js';
+import { nodeBackend } from '../../src/encoder/backend/node.js';
+import { planBatches } from '../../src/encoder/batching.js';
+import { maxPool, meanPool } from '../../src/encoder/pooling.js';
+import { Rng } from '../../src/utils/random.js';
+import { ORT_ERRORS } from './helpers/ort-errors.js';
+import { maxAbsDiff, mixedSentences, quiet, sst2Dev } from './helpers/data.js';
+
+const BAD_INPUTS: [string, string][] = [
+  ['empty', ''],
+  ['whitespace', ' \t\n  '],
+  ['emoji', '😀🎉👍🏽 great movie 🍿'],
+  ['CJK', '这部电影非常好看。映画はとても面白かった。'],
+  ['RTL', 'هذا الفيلم رائع جدا — זה סרט מצוין'],
+  ['control', 'a\u0000b\u0007c\u001b[31m\u200b\u202e d'],
+  ['lone surrogates', 'x\uD800y\uDC00z\uD83D'],
+  ['100k chars', 'a very long review . '.repeat(5000)],
+];
+
+describe('Encoder on the bert fixture', () => {
+  let enc: Encoder;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await ensureFixture('bert');
+    enc = await Encoder.load(dir, { device: 'cpu', threads: 1, logger: quiet });
+  });
+  afterAll(async () => {
+    await enc.dispose();
+  });
+
+  it('info describes the model and graph', () => {
+    expect(enc.info).toMatchObject({ dtype: 'fp32', device: 'cpu', dim: 32, pooling: 'mean', normalize: false, maxLength: 128 });
+    expect(enc.info.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(enc.info.files).toContain('onnx/model.onnx');
+  });
+
+  it('encode([]) returns dims [0, d]', async () => {
+    const r = await enc.encode([]);
+    expect(r.dims).toEqual([0, 32]);
+    expect(r.data.length).toBe(0);
+  });
+
+  it('odd but valid texts encode to finite vectors', async () => {
+    const r = await enc.encode(BAD_INPUTS.map(([, t]) => t));
+    expect(r.dims).toEqual([BAD_INPUTS.length, 32]);
+    expect(r.data.every((v) => Number.isFinite(v))).toBe(true);
+    // Lone surrogates are read as U+FFFD, like a UTF-8 round trip would.
+    const [a, b] = (await enc.encode(['x\uD800y', 'x\uFFFDy'])).data.reduce<number[][]>((acc, v, i) => (acc[i >> 5] ??= []).push(v) && acc, []);
+    expect(maxAbsDiff(a!, b!)).toBe(0);
+    // 100k characters are truncated to maxLength, ending in [SEP].
+    const ids = enc.tokenize(BAD_INPUTS[7]![1]);
+    expect(ids).toHaveLength(128);
+    expect(ids[127]).toBe(enc.tokenize('')[1]);
+  });
+
+  it('a non-string is a TypeError naming its index', async () => {
+    await expect(enc.encode(['ok', 'fine', 42 as unknown as string])).rejects.toThrow(TypeError);
+    await expect(enc.encode(['ok', 'fine', 42 as unknown as string])).rejects.toThrow(/texts\[2\] is not a string \(got number\)/);
+    await expect(enc.encode(['ok', null as unknown as string])).rejects.toThrow(/texts\[1\] is not a string \(got null\)/);
+    await expect(enc.encode('just one string' as unknown as string[])).rejects.toThrow(TypeError);
+  });
+
+  it('padding invariance: alone == inside a large mixed batch (fp32)', async () => {
+    const texts = mixedSentences(300);
+    const big = await enc.encode(texts);
+    const rng = new Rng(7);
+    for (let k = 0; k < 12; k++) {
+      const i = rng.int(texts.length);
+      const alone = await enc.encode([texts[i]!]);
+      expect(maxAbsDiff(alone.data, big.data.subarray(i * 32, i * 32 + 32))).toBeLessThan(1e-5);
+    }
+  });
+
+  it('keeps input order, encodes duplicates once, reports progress', async () => {
+    const texts = sst2Dev(50);
+    const withDupes = [...texts, ...texts.slice(0, 10)];
+    const before = enc.stats.tokenized;
+    const progress: number[] = [];
+    const r = await enc.encode(withDupes, { onProgress: (p) => progress.push(p.done) });
+    expect(enc.stats.tokenized - before).toBe(50);
+    expect(progress[progress.length - 1]).toBe(60);
+    for (let i = 0; i < 10; i++) expect(maxAbsDiff(r.data.subarray((50 + i) * 32, (51 + i) * 32), r.data.subarray(i * 32, (i + 1) * 32))).toBe(0);
+    const rev = await enc.encode(texts.slice().reverse());
+    expect(maxAbsDiff(rev.data.subarray(0, 32), r.data.subarray(49 * 32, 50 * 32))).toBeLessThan(1e-5);
+  });
+
+  it('encodeTokens: states, masks and lengths', async () => {
+    const texts = ['short', 'a somewhat longer sentence with more words in it', ''];
+    const t = await enc.encodeTokens(texts);
+    const lens = texts.map((x) => enc.tokenize(x).length);
+    expect(t.lengths).toEqual(lens);
+    const L = Math.max(...lens);
+    expect(t.dims).toEqual([3, L, 32]);
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < L; j++) expect(t.attentionMask[i * L + j]).toBe(j < lens[i]! ? 1 : 0);
+      // Padded positions are zero.
+      for (let j = lens[i]!; j < L; j++) expect(t.data.subarray((i * L + j) * 32, (i * L + j + 1) * 32).every((v) => v === 0)).toBe(true);
+    }
+    // Mean of the token states == encode with mean pooling.
+    const pooled = new Float32Array(32);
+    meanPool(t.data.subarray(0, L * 32), t.attentionMask.subarray(0, L), 1, L, 32, pooled);
+    expect(maxAbsDiff(pooled, (await enc.encode(['short'])).data)).toBeLessThan(1e-5);
+  });
+});
+
+describe('loading', () => {
+  it('maxLength option truncates keeping [SEP]; XLM-R keeps </s>', async () => {
+    const bert = await Encoder.load(await ensureFixture('bert'), { device: 'cpu', maxLength: 12, logger: quiet });
+    const ids = bert.tokenize(sst2Dev(5).join(' '));
+    expect(ids).toHaveLength(12);
+    expect(ids[11]).toBe(bert.tokenize('')[1]);
+    await bert.dispose();
+    const xlmr = await Encoder.load(await ensureFixture('xlm-roberta'), { device: 'cpu', maxLength: 12, logger: quiet });
+    const x = xlmr.tokenize(sst2Dev(5).join(' '));
+    expect(x[0]).toBe(0);
+    expect(x[11]).toBe(2);
+    expect((await xlmr.encode(['a'.repeat(5000)])).dims).toEqual([1, 32]);
+    await xlmr.dispose();
+  });
+
+  it('a missing dtype file is a clear error naming the file and the way out', async () => {
+    const dir = await ensureFixture('distilbert');
+    await expect(Encoder.load(dir, { dtype: 'fp16', device: 'cpu', logger: quiet })).rejects.toThrow(
+      /onnx\/model_fp16\.onnx not found in .*distilbert.*run with dtype 'fp32'.*optimum-cli export onnx/s,
+    );
+  });
+
+  it('offline hub id not in the local cache: names the files and how to provide them', async () => {
+    await expect(Encoder.load('Xenova/not-downloaded-model-xyz', { offline: true, logger: quiet })).rejects.toThrow(
+      /onnx\/model\.onnx of Xenova\/not-downloaded-model-xyz not found locally .*offline is set: run once with network access .* or pass a local HF-layout folder/s,
+    );
+  });
+
+  it('sentence-transformers: auto pooling uses sentence_embedding; mean/cls use token_embeddings', async () => {
+    const dir = await ensureFixture('sentence-transformers');
+    const auto = await Encoder.load(dir, { device: 'cpu', logger: quiet });
+    expect(auto.info.pooling).toBe('sentence_embedding');
+    const mean = await Encoder.load(dir, { device: 'cpu', pooling: 'mean', logger: quiet });
+    expect(mean.info.pooling).toBe('mean');
+    const t = sst2Dev(3);
+    expect((await auto.encode(t)).dims).toEqual([3, auto.info.dim]);
+    expect((await mean.encode(t)).dims).toEqual([3, mean.info.dim]);
+    await auto.dispose();
+    await mean.dispose();
+  });
+
+  it('real onnxruntime-node errors here match the recorded texts', async () => {
+    const dir = await ensureFixture('distilbert');
+    const model = join(dir, 'onnx/model.onnx');
+    await expect(nodeBackend.createSession(model, 'cuda', { threads: 1 })).rejects.toThrow(ORT_ERRORS.cuda);
+    await expect(nodeBackend.createSession(model, 'wasm', { threads: 1 })).rejects.toThrow(ORT_ERRORS.wasm);
+  });
+});
+
+describe('helpers', () => {
+  it('planBatches: token budget, max rows, padding only to each batch', () => {
+    const rng = new Rng(3);
+    const lengths = Array.from({ length: 500 }, () => 3 + rng.int(120));
+    const batches = planBatches(lengths, { batchTokens: 1024, maxBatchSize: 32 });
+    expect(batches.flat().sort((a, b) => a - b)).toEqual(lengths.map((_, i) => i));
+    for (const b of batches) {
+      const L = Math.max(...b.map((i) => lengths[i]!));
+      expect(b.length).toBeLessThanOrEqual(32);
+      expect(b.length * L).toBeLessThanOrEqual(1024);
+    }
+    expect(planBatches([5000], { batchTokens: 100, maxBatchSize: 4 })).toEqual([[0]]);
+  });
+
+  it('maxPool ignores padding', () => {
+    const h = new Float32Array([1, -5, 3, 2, 100, 100]); // 1 row, 3 tokens, d=2
+    const out = new Float32Array(2);
+    maxPool(h, new Uint8Array([1, 1, 0]), 1, 3, 2, out);
+    expect(Array.from(out)).toEqual([3, 2]);
+  });
+
+  it('npy round trip with a valid v1.0 header', () => {
+    const data = Float32Array.from({ length: 12 }, (_, i) => i / 3);
+    const bytes = encodeNpy(data, 3, 4);
+    expect(Array.from(bytes.subarray(0, 8))).toEqual([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+    const hlen = bytes[8]! | (bytes[9]! << 8);
+    expect((10 + hlen) % 64).toBe(0);
+    expect(String.fromCharCode(...bytes.subarray(10, 10 + hlen))).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \(3, 4\), \} *\n$/);
+    expect(decodeNpy(bytes)).toEqual({ dims: [3, 4], data });
+  });
+});
+
+describe('encodeCommand', () => {
+  it('writes .jsonl and .npy', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'enc-cmd-'));
+    try {
+      const input = join(tmp, 'texts.txt');
+      writeFileSync(input, ['first line', '', 'third line 😀'].join('\n') + '\n');
+      const model = await ensureFixture('bert');
+      const a = await encodeCommand({ model, input, output: join(tmp, 'v.jsonl'), device: 'cpu', quiet: true });
+      expect(a).toEqual({ count: 3, dim: 32 });
+      const rows = readFileSync(join(tmp, 'v.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as number[]);
+      expect(rows).toHaveLength(3);
+      expect(rows[0]).toHaveLength(32);
+      const b = await encodeCommand({ model, input, output: join(tmp, 'v.npy'), device: 'cpu', quiet: true });
+      expect(b).toEqual({ count: 3, dim: 32 });
+      const npy = decodeNpy(readFileSync(join(tmp, 'v.npy')));
+      expect(npy.dims).toEqual([3, 32]);
+      expect(maxAbsDiff(npy.data.subarray(0, 32), Float32Array.from(rows[0]!))).toBe(0);
+      await expect(encodeCommand({ model, input, output: join(tmp, 'v.csv'), quiet: true })).rejects.toThrow(/\.jsonl or \.npy/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
