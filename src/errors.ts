@@ -3,7 +3,7 @@
  * message as one line and exits 1; anything else is a bug and keeps its stack under --verbose.
  */
 export class UserError extends Error {
-  override readonly name = 'UserError';
+  override name: string = 'UserError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -7,6 +7,8 @@
  *
  * A label outside a loader's label map is always malformed (never a silent new class).
  */
+import { UserError } from '../errors.js';
+
 export type LoadMode = 'strict' | 'lenient';
 
 export interface LoadOptions {
@@ -28,8 +30,8 @@ export interface LoadResult<T> {
   problems: Problem[];
 }
 
-export class DataError extends Error {
-  override readonly name = 'DataError';
+export class DataError extends UserError {
+  override name = 'DataError';
   readonly file: string;
   /** 1-based physical line, or undefined for a problem with the whole file. */
   readonly line: number | undefined;
