@@ -59,10 +59,14 @@ function protectDots(text: string): string {
   // decimals / digit groups
   t = t.replace(/(\d)\.(?=\d)/g, `$1${DOT}`);
   // initialisms: U.S., e.g., a.m., S.T.A.L.K.E.R.
-  t = t.replace(/(^|[^\p{L}\p{N}_.])((?:\p{L}\.){2,})/gu, (_m, pre: string, abbr: string, offset: number, whole: string) => {
+  // (the final dot may already be protected by the lowercase-word rule above: `U.K. and`)
+  t = t.replace(/(^|[^\p{L}\p{N}_.\uE000])((?:\p{L}[.\uE000]){2,})/gu, (_m, pre: string, abbr: string, offset: number, whole: string) => {
     const after = whole.slice(offset + _m.length);
     const next = /^\s+(\p{L}+)/u.exec(after);
-    const endsSentence = !NEVER_FINAL.has(abbr) && (after.trim() === '' || (next !== null && OPENERS.has(next[1] as string)) || /^["'”’)\]]?\s*$/.test(after));
+    const last = abbr.slice(-1);
+    const plain = abbr.replaceAll(DOT, '.');
+    const endsSentence =
+      last === '.' && !NEVER_FINAL.has(plain) && (after.trim() === '' || (next !== null && OPENERS.has(next[1] as string)) || /^["'”’)\]]?\s*$/.test(after));
     const inner = abbr.slice(0, -1).replaceAll('.', DOT);
     return pre + inner + (endsSentence ? '.' : DOT);
   });

@@ -16,6 +16,7 @@ describe('splitSentences', () => {
     ['John F. Kennedy spoke at 5 p.m. on Monday. It rained.', ['John F. Kennedy spoke at 5 p.m. on Monday.', 'It rained.']],
     ['Apples, pears etc. are fruit. The No. 1 seed won.', ['Apples, pears etc. are fruit.', 'The No. 1 seed won.']],
     ['He moved to the U.S. He then left.', ['He moved to the U.S.', 'He then left.']],
+    ['New sites in the U.K. and Ireland.The firm grew in the U.S. and Asia.', ['New sites in the U.K. and Ireland.', 'The firm grew in the U.S. and Asia.']],
     ['Wait... what happened? Nobody knew.', ['Wait... what happened?', 'Nobody knew.']],
     // quotes
     ['"Why me?" he asked. She laughed.', ['"Why me?" he asked.', 'She laughed.']],
