@@ -1,0 +1,170 @@
+/**
+ * Generic single-text classification: one text → n-class softmax, cross-entropy loss,
+ * metrics accuracy + macro-F1.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../training/nn.js';
+import { accuracy, macroF1 } from '../training/metrics.js';
+import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
+
+export type Label = string | number;
+
+export interface ClassificationExample {
+  text: string;
+  /** Gold label; omit for prediction. */
+  label?: Label;
+}
+
+export interface ClassificationPrediction {
+  label: Label;
+  index: number;
+  probs: number[];
+}
+
+export interface ClassificationConfig {
+  name: string;
+  /** Label map (index → label). Inferred (sorted) from the training data when omitted. */
+  labels?: Label[];
+  /** Hidden layer before the softmax (0 = linear head). */
+  hidden?: number;
+  dropout?: number;
+}
+
+export interface ClassificationBatch extends TaskBatch {
+  /** One-hot targets [size, numClasses] when hasTargets. */
+  targets: Float32Array | null;
+}
+
+export class ClassificationTask implements Task<ClassificationExample, ClassificationPrediction, ClassificationBatch> {
+  readonly type = 'classification';
+  readonly inputKind = 'single' as const;
+  readonly lossKind = 'classification' as const;
+  readonly metricDirections: Readonly<Record<string, MetricDirection>> = { accuracy: 'higher', macro_f1: 'higher' };
+  readonly primaryMetric = 'accuracy';
+  readonly name: string;
+  labels: Label[] | null;
+  readonly hidden: number;
+  readonly dropoutRate: number;
+  private index = new Map<string, number>();
+  private hiddenLayer: Dense | null = null;
+  private out: Dense | null = null;
+
+  constructor(config: ClassificationConfig) {
+    if (!config.name) throw new Error('classification task needs a name');
+    this.name = config.name;
+    this.hidden = config.hidden ?? 0;
+    this.dropoutRate = config.dropout ?? 0;
+    this.labels = null;
+    if (config.labels) this.setLabels(config.labels);
+  }
+
+  private setLabels(labels: Label[]): void {
+    if (labels.length < 2) throw new Error(`task "${this.name}": a classification task needs at least 2 labels, got ${labels.length}`);
+    this.labels = [...labels];
+    this.index = new Map(labels.map((l, i) => [String(l), i]));
+    if (this.index.size !== labels.length) throw new Error(`task "${this.name}": duplicate labels in label map`);
+  }
+
+  get numClasses(): number {
+    return this.labels?.length ?? 0;
+  }
+
+  texts(e: ClassificationExample): string[] {
+    return [e.text];
+  }
+
+  prepare(train: readonly ClassificationExample[]): void {
+    if (this.labels) return;
+    const seen = new Map<string, Label>();
+    for (const e of train) if (e.label !== undefined) seen.set(String(e.label), e.label);
+    const labels = [...seen.values()].sort((a, b) =>
+      typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0,
+    );
+    this.setLabels(labels);
+  }
+
+  isPrepared(): boolean {
+    return this.labels !== null;
+  }
+
+  labelIndex(label: Label): number {
+    const i = this.index.get(String(label));
+    if (i === undefined) throw new Error(`task "${this.name}": unknown label ${JSON.stringify(label)} (labels: ${JSON.stringify(this.labels)})`);
+    return i;
+  }
+
+  buildHead(store: ParamStore, inputDim: number, prefix: string): void {
+    if (!this.labels) throw new Error(`task "${this.name}": labels unknown; call prepare() first`);
+    const opts = { group: 'task' as const, task: this.name };
+    let d = inputDim;
+    if (this.hidden > 0) {
+      this.hiddenLayer = new Dense(store, `${prefix}.hidden`, d, this.hidden, opts);
+      d = this.hidden;
+    }
+    this.out = new Dense(store, `${prefix}.out`, d, this.labels.length, opts);
+  }
+
+  makeBatch(examples: readonly ClassificationExample[], features: FeatureLookup, dim: number): ClassificationBatch {
+    const n = examples.length;
+    const rows = new Float32Array(n * dim);
+    const hasTargets = examples.every((e) => e.label !== undefined);
+    const k = this.numClasses;
+    const targets = hasTargets ? new Float32Array(n * k) : null;
+    examples.forEach((e, i) => {
+      rows.set(features(e.text), i * dim);
+      if (targets) targets[i * k + this.labelIndex(e.label as Label)] = 1;
+    });
+    return { rows, numRows: n, size: n, hasTargets, targets };
+  }
+
+  forward(H: tf.Tensor2D, _batch: ClassificationBatch, ctx: ForwardContext): tf.Tensor {
+    if (!this.out) throw new Error(`task "${this.name}": head not built`);
+    let h = H;
+    if (this.hiddenLayer) h = dropout(gelu(this.hiddenLayer.apply(h)), this.dropoutRate, ctx) as tf.Tensor2D;
+    return this.out.apply(h);
+  }
+
+  loss(logits: tf.Tensor, batch: ClassificationBatch): tf.Scalar {
+    if (!batch.targets) throw new Error(`task "${this.name}": batch has no labels`);
+    const y = tf.tensor2d(batch.targets, [batch.size, this.numClasses]);
+    return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), -1))) as tf.Scalar;
+  }
+
+  decode(logits: tf.Tensor, batch: ClassificationBatch): ClassificationPrediction[] {
+    const soft = tf.softmax(logits);
+    const probs = soft.dataSync().slice();
+    soft.dispose();
+    const k = this.numClasses;
+    const out: ClassificationPrediction[] = [];
+    for (let i = 0; i < batch.size; i++) {
+      const p = Array.from(probs.subarray(i * k, (i + 1) * k));
+      let best = 0;
+      for (let c = 1; c < k; c++) if ((p[c] as number) > (p[best] as number)) best = c;
+      out.push({ label: (this.labels as Label[])[best] as Label, index: best, probs: p });
+    }
+    return out;
+  }
+
+  metrics(gold: readonly ClassificationExample[], pred: readonly ClassificationPrediction[]): Record<string, number> {
+    const g = gold.map((e) => this.labelIndex(e.label as Label));
+    const p = pred.map((x) => x.index);
+    return { accuracy: accuracy(g, p), macro_f1: macroF1(g, p, this.numClasses) };
+  }
+
+  toSpec(): TaskSpec {
+    return { type: this.type, name: this.name, config: { labels: this.labels, hidden: this.hidden, dropout: this.dropoutRate } };
+  }
+
+  static fromSpec(spec: TaskSpec): ClassificationTask {
+    const c = spec.config as { labels?: Label[] | null; hidden?: number; dropout?: number };
+    const cfg: ClassificationConfig = { name: spec.name };
+    if (c.labels) cfg.labels = c.labels;
+    if (c.hidden !== undefined) cfg.hidden = c.hidden;
+    if (c.dropout !== undefined) cfg.dropout = c.dropout;
+    return new ClassificationTask(cfg);
+  }
+}
+
+export function classificationTask(config: ClassificationConfig): ClassificationTask {
+  return new ClassificationTask(config);
+}

@@ -1,0 +1,150 @@
+/**
+ * Generic pair regression: two texts (a, b) both go through the shared layers; features
+ * [u, v, |u−v|, u⊙v] → MLP → scalar; MSE on standardised targets; metrics Pearson / Spearman (and MSE).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../training/nn.js';
+import { pearson, spearman } from '../training/metrics.js';
+import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
+
+export interface PairRegressionExample {
+  a: string;
+  b: string;
+  /** Gold score; omit for prediction. */
+  score?: number;
+}
+
+export interface PairRegressionPrediction {
+  score: number;
+}
+
+export interface PairRegressionConfig {
+  name: string;
+  /** Hidden width of the regressor MLP. */
+  hidden?: number;
+  dropout?: number;
+  /** Target standardisation; fitted on the training data when omitted. */
+  targetMean?: number;
+  targetStd?: number;
+}
+
+export interface PairRegressionBatch extends TaskBatch {
+  /** Standardised targets [size] when hasTargets. */
+  targets: Float32Array | null;
+}
+
+export class PairRegressionTask implements Task<PairRegressionExample, PairRegressionPrediction, PairRegressionBatch> {
+  readonly type = 'pair-regression';
+  readonly inputKind = 'pair' as const;
+  readonly lossKind = 'regression' as const;
+  readonly metricDirections: Readonly<Record<string, MetricDirection>> = { pearson: 'higher', spearman: 'higher', mse: 'lower' };
+  readonly primaryMetric = 'pearson';
+  readonly name: string;
+  readonly hidden: number;
+  readonly dropoutRate: number;
+  targetMean: number | null;
+  targetStd: number | null;
+  private l1: Dense | null = null;
+  private l2: Dense | null = null;
+
+  constructor(config: PairRegressionConfig) {
+    if (!config.name) throw new Error('pair-regression task needs a name');
+    this.name = config.name;
+    this.hidden = config.hidden ?? 128;
+    this.dropoutRate = config.dropout ?? 0;
+    this.targetMean = config.targetMean ?? null;
+    this.targetStd = config.targetStd ?? null;
+  }
+
+  texts(e: PairRegressionExample): string[] {
+    return [e.a, e.b];
+  }
+
+  prepare(train: readonly PairRegressionExample[]): void {
+    if (this.targetMean !== null && this.targetStd !== null) return;
+    const ys = train.map((e) => e.score).filter((s): s is number => typeof s === 'number');
+    const mean = ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : 0;
+    const variance = ys.length ? ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length : 1;
+    this.targetMean = mean;
+    this.targetStd = Math.sqrt(variance) || 1;
+  }
+
+  isPrepared(): boolean {
+    return this.targetMean !== null && this.targetStd !== null;
+  }
+
+  buildHead(store: ParamStore, inputDim: number, prefix: string): void {
+    const opts = { group: 'task' as const, task: this.name };
+    this.l1 = new Dense(store, `${prefix}.hidden`, 4 * inputDim, this.hidden, opts);
+    this.l2 = new Dense(store, `${prefix}.out`, this.hidden, 1, opts);
+  }
+
+  makeBatch(examples: readonly PairRegressionExample[], features: FeatureLookup, dim: number): PairRegressionBatch {
+    const n = examples.length;
+    const rows = new Float32Array(2 * n * dim);
+    const hasTargets = examples.every((e) => typeof e.score === 'number');
+    const targets = hasTargets ? new Float32Array(n) : null;
+    const mean = this.targetMean ?? 0;
+    const std = this.targetStd ?? 1;
+    examples.forEach((e, i) => {
+      rows.set(features(e.a), i * dim);
+      rows.set(features(e.b), (n + i) * dim);
+      if (targets) targets[i] = ((e.score as number) - mean) / std;
+    });
+    return { rows, numRows: 2 * n, size: n, hasTargets, targets };
+  }
+
+  forward(H: tf.Tensor2D, batch: PairRegressionBatch, ctx: ForwardContext): tf.Tensor {
+    if (!this.l1 || !this.l2) throw new Error(`task "${this.name}": head not built`);
+    const n = batch.size;
+    const u = tf.slice(H, [0, 0], [n, -1]);
+    const v = tf.slice(H, [n, 0], [n, -1]);
+    const f = tf.concat([u, v, tf.abs(tf.sub(u, v)), tf.mul(u, v)], 1) as tf.Tensor2D;
+    const h = dropout(gelu(this.l1.apply(f)), this.dropoutRate, ctx) as tf.Tensor2D;
+    return tf.reshape(this.l2.apply(h), [n]);
+  }
+
+  loss(out: tf.Tensor, batch: PairRegressionBatch): tf.Scalar {
+    if (!batch.targets) throw new Error(`task "${this.name}": batch has no scores`);
+    return tf.mean(tf.squaredDifference(out, tf.tensor1d(batch.targets))) as tf.Scalar;
+  }
+
+  decode(out: tf.Tensor, batch: PairRegressionBatch): PairRegressionPrediction[] {
+    const y = out.dataSync();
+    const mean = this.targetMean ?? 0;
+    const std = this.targetStd ?? 1;
+    const res: PairRegressionPrediction[] = [];
+    for (let i = 0; i < batch.size; i++) res.push({ score: (y[i] as number) * std + mean });
+    return res;
+  }
+
+  metrics(gold: readonly PairRegressionExample[], pred: readonly PairRegressionPrediction[]): Record<string, number> {
+    const g = gold.map((e) => e.score as number);
+    const p = pred.map((x) => x.score);
+    let mse = 0;
+    for (let i = 0; i < g.length; i++) mse += ((g[i] as number) - (p[i] as number)) ** 2;
+    return { pearson: pearson(g, p), spearman: spearman(g, p), mse: g.length ? mse / g.length : 0 };
+  }
+
+  toSpec(): TaskSpec {
+    return {
+      type: this.type,
+      name: this.name,
+      config: { hidden: this.hidden, dropout: this.dropoutRate, targetMean: this.targetMean, targetStd: this.targetStd },
+    };
+  }
+
+  static fromSpec(spec: TaskSpec): PairRegressionTask {
+    const c = spec.config as { hidden?: number; dropout?: number; targetMean?: number | null; targetStd?: number | null };
+    const cfg: PairRegressionConfig = { name: spec.name };
+    if (c.hidden !== undefined) cfg.hidden = c.hidden;
+    if (c.dropout !== undefined) cfg.dropout = c.dropout;
+    if (typeof c.targetMean === 'number') cfg.targetMean = c.targetMean;
+    if (typeof c.targetStd === 'number') cfg.targetStd = c.targetStd;
+    return new PairRegressionTask(cfg);
+  }
+}
+
+export function pairRegressionTask(config: PairRegressionConfig): PairRegressionTask {
+  return new PairRegressionTask(config);
+}

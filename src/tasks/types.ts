@@ -1,0 +1,80 @@
+/**
+ * Task plug-in interface for the multitask trainer.
+ *
+ * A task says which texts of an example are encoded, how a batch of examples becomes rows of cached
+ * encoder vectors (all rows go through the shared layers / architecture), how its head turns the
+ * shared representation of those rows into outputs, its loss, decoding and metrics, and how it is
+ * (de)serialised. Three input shapes fit this one interface:
+ *
+ *  - `single`: one text per example → one row per example.
+ *  - `pair`:   two texts per example → rows [a₁…a_b, b₁…b_b]; the head splits them after the shared
+ *              layers, so both texts go through the same shared layers.
+ *  - `set`:    a set of sentences per example → rows [b × maxN] (padding rows are zero) plus a mask
+ *              kept in the task's batch; the head reshapes the representation to [b, maxN, h], builds
+ *              the document vector (masked mean), relative positions, and a masked per-sentence loss.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { ForwardContext, ParamStore } from '../training/nn.js';
+
+export type InputKind = 'single' | 'pair' | 'set';
+export type MetricDirection = 'higher' | 'lower';
+
+/** Cached sentence vector of a text (length = encoder dim). Throws when missing. */
+export type FeatureLookup = (text: string) => Float32Array;
+
+export interface TaskBatch {
+  /** Row-major [numRows, dim] encoder vectors that go through the shared layers. */
+  rows: Float32Array;
+  numRows: number;
+  /** Number of examples in the batch. */
+  size: number;
+  /** True when every example carried its gold target, so `loss` can be computed. */
+  hasTargets: boolean;
+}
+
+/** Serialisable description of a task: enough to rebuild it through the task registry. */
+export interface TaskSpec {
+  type: string;
+  name: string;
+  config: Record<string, unknown>;
+}
+
+export interface Task<E = unknown, P = unknown, B extends TaskBatch = TaskBatch> {
+  readonly name: string;
+  /** Registry key of the implementation, e.g. 'classification'. */
+  readonly type: string;
+  readonly inputKind: InputKind;
+  /** Kind of loss, for weightings that treat regression differently. */
+  readonly lossKind: 'classification' | 'regression' | 'binary';
+  /** Metric names with direction; the trainer adds `loss` (dev loss, lower is better). */
+  readonly metricDirections: Readonly<Record<string, MetricDirection>>;
+  /** Metric used when one number per task is needed. */
+  readonly primaryMetric: string;
+
+  /** Texts to encode for one example. */
+  texts(example: E): string[];
+  /** Fit the label map / target statistics from the training examples when not configured. */
+  prepare(train: readonly E[]): void;
+  /** True once labels / statistics are known, so the head can be built. */
+  isPrepared(): boolean;
+  /** Register the head's parameters under `prefix` (e.g. 'heads.sentiment') with group 'task'. */
+  buildHead(store: ParamStore, inputDim: number, prefix: string): void;
+  /** Gather the batch's rows from the feature cache, plus whatever the head and loss need. */
+  makeBatch(examples: readonly E[], features: FeatureLookup, dim: number): B;
+  /** H = representation of `batch.rows` after the architecture, [numRows, h] → outputs. */
+  forward(H: tf.Tensor2D, batch: B, ctx: ForwardContext): tf.Tensor;
+  /** Mean loss over the batch (a scalar). Requires `batch.hasTargets`. */
+  loss(outputs: tf.Tensor, batch: B): tf.Scalar;
+  /** Read outputs (synchronously) into predictions, one per example. */
+  decode(outputs: tf.Tensor, batch: B): P[];
+  metrics(gold: readonly E[], pred: readonly P[]): Record<string, number>;
+  /** Type, name and config (label map, statistics, head sizes): JSON-serialisable. */
+  toSpec(): TaskSpec;
+}
+
+/** Any task, for containers. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTask = Task<any, any, any>;
+
+/** Rebuild a task from its spec (used by `MultiTaskModel.load`). */
+export type TaskFactory = (spec: TaskSpec) => AnyTask;

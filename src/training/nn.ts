@@ -1,0 +1,275 @@
+/**
+ * Minimal neural-network building blocks over plain tf.Variables (no tf.layers): a named parameter
+ * store with seeded initialisation, Dense, tanh-GELU, LayerNorm from moments, seeded dropout, and the
+ * shared block (Dense → GELU → dropout → (+residual) → LayerNorm). Only ops that the wasm backend
+ * implements are used.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../utils/random.js';
+
+export type ParamGroup = 'shared' | 'task' | 'weighting';
+
+export interface ParamEntry {
+  name: string;
+  shape: number[];
+  variable: tf.Variable;
+  /** Decoupled weight decay applies (weight matrices only). */
+  decay: boolean;
+  group: ParamGroup;
+  /** Owning task for task-specific parameters. */
+  task?: string;
+}
+
+export type Init = 'glorot' | 'zeros' | 'ones' | { constant: number } | { normal: number } | Float32Array;
+
+export interface AddParamOptions {
+  decay?: boolean;
+  group: ParamGroup;
+  task?: string;
+}
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Ordered, named trainable parameters. Initialisation is seeded by (seed, name), so order-independent. */
+export class ParamStore {
+  private readonly entries = new Map<string, ParamEntry>();
+  private readonly byVarName = new Map<string, string>();
+
+  constructor(readonly seed: number | string = 0) {}
+
+  add(name: string, shape: number[], init: Init, options: AddParamOptions): tf.Variable {
+    if (this.entries.has(name)) throw new Error(`parameter "${name}" already exists`);
+    const n = size(shape);
+    let data: Float32Array;
+    if (init instanceof Float32Array) {
+      if (init.length !== n) throw new Error(`init for "${name}" has ${init.length} values, shape [${shape}] needs ${n}`);
+      data = init;
+    } else if (init === 'zeros') data = new Float32Array(n);
+    else if (init === 'ones') data = new Float32Array(n).fill(1);
+    else if (typeof init === 'object' && 'constant' in init) data = new Float32Array(n).fill(init.constant);
+    else {
+      const rng = new Rng(`${String(this.seed)}:${name}`);
+      data = new Float32Array(n);
+      if (init === 'glorot') {
+        const fanIn = shape.length >= 2 ? (shape[shape.length - 2] as number) : n;
+        const fanOut = shape[shape.length - 1] as number;
+        const limit = Math.sqrt(6 / (fanIn + fanOut));
+        for (let i = 0; i < n; i++) data[i] = (rng.next() * 2 - 1) * limit;
+      } else {
+        for (let i = 0; i < n; i++) data[i] = rng.normal(0, init.normal);
+      }
+    }
+    const initial = tf.tensor(data, shape, 'float32');
+    const variable = tf.variable(initial, true);
+    initial.dispose();
+    const entry: ParamEntry = { name, shape: [...shape], variable, decay: options.decay ?? false, group: options.group };
+    if (options.task !== undefined) entry.task = options.task;
+    this.entries.set(name, entry);
+    this.byVarName.set(variable.name, name);
+    return variable;
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  get(name: string): tf.Variable {
+    const e = this.entries.get(name);
+    if (!e) throw new Error(`unknown parameter "${name}"`);
+    return e.variable;
+  }
+
+  entry(name: string): ParamEntry {
+    const e = this.entries.get(name);
+    if (!e) throw new Error(`unknown parameter "${name}"`);
+    return e;
+  }
+
+  /** Parameter name for a tf.Variable name (as keyed by tf.variableGrads). */
+  nameOfVariable(varName: string): string | undefined {
+    return this.byVarName.get(varName);
+  }
+
+  list(): ParamEntry[] {
+    return [...this.entries.values()];
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  variables(): tf.Variable[] {
+    return this.list().map((e) => e.variable);
+  }
+
+  count(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += size(e.shape);
+    return n;
+  }
+
+  /** Copy of every parameter's values (synchronous read). */
+  snapshot(): Map<string, { shape: number[]; data: Float32Array }> {
+    const out = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const e of this.entries.values()) out.set(e.name, { shape: e.shape, data: e.variable.dataSync().slice() as Float32Array });
+    return out;
+  }
+
+  /** Assign values; every parameter must be present with the same shape unless `partial`. */
+  restore(values: Map<string, { shape: readonly number[]; data: Float32Array }>, options: { partial?: boolean; source?: string } = {}): void {
+    const src = options.source ? ` in ${options.source}` : '';
+    for (const e of this.entries.values()) {
+      const v = values.get(e.name);
+      if (!v) {
+        if (options.partial) continue;
+        throw new Error(`parameter "${e.name}" missing${src}`);
+      }
+      if (v.shape.length !== e.shape.length || v.shape.some((d, i) => d !== e.shape[i])) {
+        throw new Error(`parameter "${e.name}" has shape [${v.shape.join(', ')}]${src}, model expects [${e.shape.join(', ')}]`);
+      }
+      const t = tf.tensor(v.data, e.shape, 'float32');
+      e.variable.assign(t);
+      t.dispose();
+    }
+    if (!options.partial) {
+      for (const name of values.keys()) if (!this.entries.has(name)) throw new Error(`unexpected parameter "${name}"${src}`);
+    }
+  }
+
+  remove(prefix: string): void {
+    for (const [name, e] of [...this.entries]) {
+      if (name.startsWith(prefix)) {
+        this.byVarName.delete(e.variable.name);
+        e.variable.dispose();
+        this.entries.delete(name);
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const e of this.entries.values()) e.variable.dispose();
+    this.entries.clear();
+    this.byVarName.clear();
+  }
+}
+
+/** Per-forward-pass context: training flag and a deterministic source of dropout seeds. */
+export interface ForwardContext {
+  training: boolean;
+  /** Next dropout seed (deterministic within a step). */
+  nextSeed(): number;
+}
+
+export function inferenceContext(): ForwardContext {
+  return { training: false, nextSeed: () => 0 };
+}
+
+export function seededContext(seed: number): ForwardContext {
+  let s = seed >>> 0;
+  return {
+    training: true,
+    nextSeed: () => {
+      s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
+      return s;
+    },
+  };
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** GELU, tanh approximation (no erf needed). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const inner = tf.mul(SQRT_2_OVER_PI, tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
+    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  });
+}
+
+export function dropout(x: tf.Tensor, rate: number, ctx: ForwardContext): tf.Tensor {
+  if (!ctx.training || rate <= 0) return x;
+  return tf.dropout(x, rate, undefined, ctx.nextSeed());
+}
+
+/** A variable holding a copy of `data` (the temporary initial tensor is disposed). */
+export function variableFrom(data: Float32Array, shape: number[], trainable: boolean): tf.Variable {
+  const t = tf.tensor(data, shape, 'float32');
+  const v = tf.variable(t, trainable);
+  t.dispose();
+  return v;
+}
+
+export class Dense {
+  readonly W: tf.Variable;
+  readonly b: tf.Variable;
+  constructor(store: ParamStore, readonly name: string, readonly inDim: number, readonly outDim: number, options: AddParamOptions) {
+    this.W = store.add(`${name}.weight`, [inDim, outDim], 'glorot', { ...options, decay: options.decay ?? true });
+    this.b = store.add(`${name}.bias`, [outDim], 'zeros', { ...options, decay: false });
+  }
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(x, this.W), this.b);
+  }
+  get weightName(): string {
+    return `${this.name}.weight`;
+  }
+}
+
+export class LayerNorm {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+  constructor(store: ParamStore, readonly name: string, dim: number, options: AddParamOptions, readonly eps = 1e-5) {
+    this.gamma = store.add(`${name}.gamma`, [dim], 'ones', { ...options, decay: false });
+    this.beta = store.add(`${name}.beta`, [dim], 'zeros', { ...options, decay: false });
+  }
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps))), this.gamma), this.beta);
+  }
+}
+
+export interface SharedLayersConfig {
+  /** Number of blocks (0 = identity). */
+  depth: number;
+  /** Width of every block. */
+  width: number;
+  dropout: number;
+}
+
+export const defaultSharedLayers: SharedLayersConfig = { depth: 1, width: 256, dropout: 0.1 };
+
+/** Dense → GELU → dropout → (+ input when shapes match) → LayerNorm. */
+export class Block {
+  readonly dense: Dense;
+  readonly norm: LayerNorm;
+  readonly residual: boolean;
+  constructor(store: ParamStore, readonly name: string, inDim: number, outDim: number, readonly rate: number, options: AddParamOptions) {
+    this.dense = new Dense(store, `${name}.dense`, inDim, outDim, options);
+    this.norm = new LayerNorm(store, `${name}.norm`, outDim, options);
+    this.residual = inDim === outDim;
+  }
+  apply(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
+    let h = dropout(gelu(this.dense.apply(x)), this.rate, ctx) as tf.Tensor2D;
+    if (this.residual) h = tf.add(h, x);
+    return this.norm.apply(h);
+  }
+}
+
+/** A stack of blocks with the shared-layer config. */
+export class Stack {
+  readonly blocks: Block[] = [];
+  readonly outDim: number;
+  constructor(store: ParamStore, name: string, inDim: number, config: SharedLayersConfig, options: AddParamOptions) {
+    let d = inDim;
+    for (let i = 0; i < config.depth; i++) {
+      this.blocks.push(new Block(store, `${name}.${i}`, d, config.width, config.dropout, options));
+      d = config.width;
+    }
+    this.outDim = d;
+  }
+  apply(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
+    let h = x;
+    for (const b of this.blocks) h = b.apply(h, ctx);
+    return h;
+  }
+}
