@@ -244,8 +244,9 @@ function step5b(word: string): string {
 
 /**
  * Stems one word exactly like NLTK's `PorterStemmer().stem(word)` (default NLTK_EXTENSIONS mode,
- * `to_lowercase=True`). Checked against NLTK 3.10.3 on ~270k words (every word of the text files in node_modules plus random
- * strings); a 2,848-word sample with NLTK's outputs is in test/metrics/fixtures/porter-nltk.tsv.
+ * `to_lowercase=True`). Checked against NLTK 3.10.3 on ~270k words (every word found in the
+ * text files under node_modules, plus random strings); a 2,848-word sample with NLTK's outputs
+ * is in test/metrics/fixtures/porter-nltk.tsv.
  *
  * @example porterStem('generously') // 'gener'
  * @example porterStem('dying') // 'die'
