@@ -399,19 +399,21 @@ export async function train(
           }
           return weighting.combine(losses, info);
         };
+        let value: tf.Tensor | null = null;
         if (allZero) {
           tf.tidy(() => {
             f();
           });
         } else {
           const res = tf.variableGrads(f, varList);
-          res.value.dispose();
+          value = res.value;
           grads = toNamed(res.grads);
         }
         const stacked = tf.stack(kept);
         const vals = stacked.dataSync();
         active.forEach((t, i) => (lossValues[t] = vals[i] as number));
         tf.dispose([stacked, ...kept]);
+        if (value) value.dispose();
       } else {
         const perTask = new Map<string, Grads>();
         for (const t of active) {

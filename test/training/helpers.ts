@@ -50,3 +50,53 @@ export function synthetic(opts: { dim?: number; n?: number; seed?: number; noise
 export function makeTasks(): [ClassificationTask, PairRegressionTask] {
   return [new ClassificationTask({ name: 'cls' }), new PairRegressionTask({ name: 'reg', hidden: 16 })];
 }
+
+import type { EncodeResult, EncoderInfo, TextEncoder } from '../../src/encoder/types.js';
+import { hashString } from '../../src/utils/random.js';
+
+/** Deterministic fake encoder: vector from a hash of the text; counts encoded texts. */
+export class FakeEncoder implements TextEncoder {
+  readonly info: EncoderInfo;
+  encodedTexts: string[] = [];
+  constructor(dim = 16, sha = 'a'.repeat(64)) {
+    this.info = {
+      model: 'fake/encoder',
+      files: [],
+      sha256: sha,
+      dtype: 'fp32',
+      device: 'cpu',
+      dim,
+      pooling: 'mean',
+      normalize: true,
+      maxLength: 128,
+    };
+  }
+  async encode(texts: readonly string[]): Promise<EncodeResult> {
+    this.encodedTexts.push(...texts);
+    const d = this.info.dim;
+    const data = new Float32Array(texts.length * d);
+    texts.forEach((t, i) => {
+      const r = new Rng(hashString(t));
+      for (let k = 0; k < d; k++) data[i * d + k] = r.normal();
+    });
+    return { dims: [texts.length, d], data };
+  }
+  async dispose(): Promise<void> {}
+}
+
+/** Copy of parameters whose name starts with prefix. */
+export function paramsWithPrefix(store: { list(): { name: string; variable: { dataSync(): ArrayLike<number> } }[] }, prefix: string): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const e of store.list()) if (e.name.startsWith(prefix)) out.set(e.name, Float32Array.from(e.variable.dataSync()));
+  return out;
+}
+
+export function maxAbsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  let m = 0;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (!w) throw new Error(`missing ${k}`);
+    for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs((v[i] as number) - (w[i] as number)));
+  }
+  return m;
+}
