@@ -1,0 +1,359 @@
+/**
+ * Extractive summarization (input kind `set`): score every sentence of a document, pick the best.
+ *
+ * Model. A document's sentences (the first `maxSentences`, default 40) are rows of the batch; a
+ * batch holds `b` documents padded to the batch's longest one, rows [b × maxN] (padding rows are
+ * zero vectors, masked out). After the shared layers, H is reshaped to [b, maxN, h]; the document
+ * vector d is the masked mean of its sentence vectors; each sentence i of n gets
+ *   [h_i, d, h_i ⊙ d, pos(i, n)] → Dense(hidden) → GELU → dropout → Dense(1) → logit,
+ * with pos(i, n) = {@link positionFeatures}: i/n, 1/(i+1), first/last flags, sinusoids of i and
+ * one-hot position buckets. Loss: binary cross-entropy per real sentence (mean over the real
+ * sentences of the batch; padding masked out).
+ *
+ * Labels. `labels` (0/1 per sentence) when given, else the greedy ROUGE oracle of `oracle.ts`
+ * against `summary` (as BertSumExt builds its labels), computed once per example object and cached
+ * (`prepare()` computes them for the training set up front).
+ *
+ * Inference ({@link selectSentences}): sentences by descending score, with trigram blocking (a
+ * candidate sharing a trigram with an already selected sentence is skipped), up to a count
+ * (`sentences`), a fraction of the document (`ratio`) and/or a word budget (`words`); returned in
+ * document order.
+ *
+ * Metrics: ROUGE-1, ROUGE-2, ROUGE-L, ROUGE-Lsum F × 100 (src/metrics, rouge-score compatible,
+ * Porter stemming; best over several references).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { corpusRouge, tokenizeForRouge } from '../metrics/rouge.js';
+import { Dense, dropout, gelu, type ForwardContext, type ParamStore } from '../training/nn.js';
+import { greedyOracle } from './oracle.js';
+import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
+
+export const SUMMARIZATION_TYPE = 'summarization';
+
+export interface SummarizationExample {
+  /** The document, split into sentences. */
+  sentences: string[];
+  /** Reference summary (its sentences joined by "\n"), or several references. */
+  summary?: string | string[];
+  /** 0/1 per sentence; computed by the oracle from `summary` when omitted. */
+  labels?: number[];
+  id?: string;
+}
+
+export interface SelectedSentence {
+  text: string;
+  /** Index in the document. */
+  index: number;
+  /** Model probability that the sentence belongs to the summary. */
+  score: number;
+}
+
+export interface SummarizationPrediction {
+  /** Selected sentences in document order, joined by "\n". */
+  summary: string;
+  /** Selected sentences in document order. */
+  sentences: SelectedSentence[];
+  /** Score of every scored sentence (the first `maxSentences`), for re-selection with other options. */
+  scores: number[];
+}
+
+export interface SelectionOptions {
+  /** Most sentences to select. Default 3 when neither `ratio` nor `words` is given. */
+  sentences?: number;
+  /** Most sentences as a fraction of the document's sentences: ⌈ratio · n⌉ (at least 1). */
+  ratio?: number;
+  /**
+   * Word budget (whitespace-separated words): sentences are taken in score order while the total
+   * stays within the budget, stopping at the first one that does not fit (the first selected
+   * sentence is always taken).
+   */
+  words?: number;
+  /** Skip a candidate sharing a trigram with an already selected sentence (default true). */
+  trigramBlocking?: boolean;
+}
+
+export type SummarizationMetric = 'rouge1' | 'rouge2' | 'rougeL' | 'rougeLsum';
+
+export interface SummarizationConfig {
+  /** Task name (default 'summarization'). */
+  name?: string;
+  /** Hidden width of the sentence scorer. Default 128. */
+  hidden?: number;
+  /** Default 0.1. */
+  dropout?: number;
+  /** Sentences per document that are scored (the rest are never selected). Default 40. */
+  maxSentences?: number;
+  /** Most sentences the oracle selects for the labels. Default 3 (BertSumExt). */
+  oracleSentences?: number;
+  /** Default selection at inference. */
+  inference?: SelectionOptions;
+  /** Default 'rouge2'. */
+  primaryMetric?: SummarizationMetric;
+}
+
+export interface SummarizationBatch extends TaskBatch {
+  /** Padded sentences per document (≥ 1). */
+  maxN: number;
+  /** Real (scored) sentences per document. */
+  counts: number[];
+  /** 1 for real sentences, 0 for padding, [size × maxN]. */
+  mask: Float32Array;
+  /** Position features, [size × maxN × POSITION_FEATURES]. */
+  positions: Float32Array;
+  /** 0/1 oracle / gold labels [size × maxN] when hasTargets. */
+  targets: Float32Array | null;
+  /** The documents' sentences (for decoding). */
+  documents: string[][];
+}
+
+const SIN_SCALES = [1, 4, 16, 64] as const;
+const BUCKETS = [1, 2, 3, 5, 10] as const; // upper bounds (exclusive): {0}, {1}, {2}, {3,4}, {5..9}, {10+}
+/** Number of position features per sentence. */
+export const POSITION_FEATURES = 4 + 2 * SIN_SCALES.length + BUCKETS.length + 1;
+
+/** Position features of sentence i (0-based) of a document of n sentences; see the module comment. */
+export function positionFeatures(i: number, n: number): number[] {
+  const f = [n > 0 ? i / n : 0, 1 / (i + 1), i === 0 ? 1 : 0, i === n - 1 ? 1 : 0];
+  for (const s of SIN_SCALES) f.push(Math.sin(i / s), Math.cos(i / s));
+  let bucket = BUCKETS.findIndex((ub) => i < ub);
+  if (bucket < 0) bucket = BUCKETS.length;
+  for (let b = 0; b <= BUCKETS.length; b++) f.push(b === bucket ? 1 : 0);
+  return f;
+}
+
+function trigrams(text: string): Set<string> {
+  const toks = tokenizeForRouge(text, false);
+  const out = new Set<string>();
+  for (let i = 0; i + 3 <= toks.length; i++) out.add(`${toks[i]} ${toks[i + 1]} ${toks[i + 2]}`);
+  return out;
+}
+
+function wordCount(text: string): number {
+  const t = text.trim();
+  return t === '' ? 0 : t.split(/\s+/).length;
+}
+
+function checkSelection(o: SelectionOptions): void {
+  if (o.sentences !== undefined && (!Number.isInteger(o.sentences) || o.sentences < 1)) throw new RangeError(`sentences must be a positive integer, got ${o.sentences}`);
+  if (o.ratio !== undefined && !(o.ratio > 0 && o.ratio <= 1)) throw new RangeError(`ratio must be in (0, 1], got ${o.ratio}`);
+  if (o.words !== undefined && (!Number.isInteger(o.words) || o.words < 1)) throw new RangeError(`words must be a positive integer, got ${o.words}`);
+}
+
+/**
+ * Pick sentences by score (ties → earlier sentence) with the given limits (all that are given
+ * apply; with none of `sentences` / `ratio` / `words`, 3 sentences) and optional trigram blocking;
+ * returns them in document order. Only sentences with a score (index < scores.length) are
+ * candidates; `ratio` refers to the whole document (`sentences.length`).
+ */
+export function selectSentences(sentences: readonly string[], scores: readonly number[], options: SelectionOptions = {}): SelectedSentence[] {
+  checkSelection(options);
+  const n = Math.min(sentences.length, scores.length);
+  let maxCount = Infinity;
+  if (options.sentences !== undefined) maxCount = options.sentences;
+  if (options.ratio !== undefined) maxCount = Math.min(maxCount, Math.max(1, Math.ceil(options.ratio * sentences.length - 1e-9)));
+  if (options.sentences === undefined && options.ratio === undefined && options.words === undefined) maxCount = 3;
+  const budget = options.words ?? Infinity;
+  const blocking = options.trigramBlocking ?? true;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+  const chosen: number[] = [];
+  const seen = new Set<string>();
+  let words = 0;
+  for (const i of order) {
+    if (chosen.length >= maxCount) break;
+    const text = sentences[i] as string;
+    const tri = blocking ? trigrams(text) : null;
+    if (tri && [...tri].some((t) => seen.has(t))) continue;
+    const wc = wordCount(text);
+    if (chosen.length > 0 && words + wc > budget) break;
+    chosen.push(i);
+    words += wc;
+    if (tri) for (const t of tri) seen.add(t);
+  }
+  return chosen.sort((a, b) => a - b).map((i) => ({ text: sentences[i] as string, index: i, score: scores[i] as number }));
+}
+
+export class SummarizationTask implements Task<SummarizationExample, SummarizationPrediction, SummarizationBatch> {
+  readonly type = SUMMARIZATION_TYPE;
+  readonly inputKind = 'set' as const;
+  readonly lossKind = 'binary' as const;
+  readonly metricDirections: Readonly<Record<string, MetricDirection>> = { rouge1: 'higher', rouge2: 'higher', rougeL: 'higher', rougeLsum: 'higher' };
+  readonly name: string;
+  readonly primaryMetric: SummarizationMetric;
+  readonly hidden: number;
+  readonly dropoutRate: number;
+  readonly maxSentences: number;
+  readonly oracleSentences: number;
+  /** Selection used by `decode` (change it to predict with other limits). */
+  inference: SelectionOptions;
+  private readonly labelCache = new WeakMap<object, number[]>();
+  private l1: Dense | null = null;
+  private l2: Dense | null = null;
+
+  constructor(config: SummarizationConfig = {}) {
+    this.name = config.name ?? 'summarization';
+    this.primaryMetric = config.primaryMetric ?? 'rouge2';
+    if (!(this.primaryMetric in this.metricDirections)) throw new Error(`task "${this.name}": primaryMetric must be one of ${Object.keys(this.metricDirections).join(', ')}, got "${String(this.primaryMetric)}"`);
+    this.hidden = config.hidden ?? 128;
+    this.dropoutRate = config.dropout ?? 0.1;
+    this.maxSentences = config.maxSentences ?? 40;
+    this.oracleSentences = config.oracleSentences ?? 3;
+    for (const [k, v] of [['hidden', this.hidden], ['maxSentences', this.maxSentences], ['oracleSentences', this.oracleSentences]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`task "${this.name}": ${k} must be a positive integer, got ${v}`);
+    }
+    this.inference = { trigramBlocking: true, ...(config.inference ?? {}) };
+    checkSelection(this.inference);
+  }
+
+  texts(e: SummarizationExample): string[] {
+    return e.sentences.slice(0, this.maxSentences);
+  }
+
+  /**
+   * 0/1 label per scored sentence (the first maxSentences): the given `labels`, else the greedy
+   * oracle against `summary` (cached per example object); null when the example has neither.
+   */
+  labelsOf(e: SummarizationExample): number[] | null {
+    const n = Math.min(e.sentences.length, this.maxSentences);
+    if (e.labels) {
+      if (e.labels.length < n) throw new Error(`task "${this.name}": example${e.id ? ` ${e.id}` : ''} has ${e.labels.length} labels for ${e.sentences.length} sentences`);
+      return e.labels.slice(0, n).map((y) => (y > 0 ? 1 : 0));
+    }
+    if (e.summary === undefined) return null;
+    let cached = this.labelCache.get(e);
+    if (!cached) {
+      cached = greedyOracle(e.sentences, e.summary, { maxSentences: this.oracleSentences, limit: n }).labels.slice(0, n);
+      this.labelCache.set(e, cached);
+    }
+    return cached;
+  }
+
+  /** Computes (and caches) the oracle labels of training examples that have none. */
+  prepare(train: readonly SummarizationExample[]): void {
+    for (const e of train) this.labelsOf(e);
+  }
+
+  /** Nothing to fit: the head can always be built. */
+  isPrepared(): boolean {
+    return true;
+  }
+
+  buildHead(store: ParamStore, inputDim: number, prefix: string): void {
+    const opts = { group: 'task' as const, task: this.name };
+    this.l1 = new Dense(store, `${prefix}.hidden`, 3 * inputDim + POSITION_FEATURES, this.hidden, opts);
+    this.l2 = new Dense(store, `${prefix}.out`, this.hidden, 1, opts);
+  }
+
+  makeBatch(examples: readonly SummarizationExample[], features: FeatureLookup, dim: number): SummarizationBatch {
+    const b = examples.length;
+    const counts = examples.map((e) => Math.min(e.sentences.length, this.maxSentences));
+    const maxN = Math.max(1, ...counts);
+    const rows = new Float32Array(b * maxN * dim);
+    const mask = new Float32Array(b * maxN);
+    const positions = new Float32Array(b * maxN * POSITION_FEATURES);
+    const labels = examples.map((e) => this.labelsOf(e));
+    const hasTargets = b > 0 && labels.every((l) => l !== null);
+    const targets = hasTargets ? new Float32Array(b * maxN) : null;
+    examples.forEach((e, d) => {
+      const n = counts[d] as number;
+      for (let i = 0; i < n; i++) {
+        const r = d * maxN + i;
+        rows.set(features(e.sentences[i] as string), r * dim);
+        mask[r] = 1;
+        positions.set(positionFeatures(i, e.sentences.length), r * POSITION_FEATURES);
+        if (targets) targets[r] = (labels[d] as number[])[i] as number;
+      }
+    });
+    const documents = examples.map((e, d) => e.sentences.slice(0, counts[d]));
+    return { rows, numRows: b * maxN, size: b, hasTargets, maxN, counts, mask, positions, targets, documents };
+  }
+
+  /** Logits [size, maxN] (padding positions included; they are masked in the loss and ignored by decode). */
+  forward(H: tf.Tensor2D, batch: SummarizationBatch, ctx: ForwardContext): tf.Tensor {
+    if (!this.l1 || !this.l2) throw new Error(`task "${this.name}": head not built`);
+    const b = batch.size;
+    const N = batch.maxN;
+    const h = H.shape[1];
+    const H3 = tf.reshape(H, [b, N, h]);
+    const mask = tf.tensor3d(batch.mask, [b, N, 1]);
+    const count = tf.maximum(tf.sum(mask, 1), 1); // [b, 1]
+    const doc = tf.div(tf.sum(tf.mul(H3, mask), 1), count); // [b, h]
+    const doc3 = tf.add(tf.zerosLike(H3), tf.expandDims(doc, 1)); // [b, N, h]
+    const pos = tf.tensor3d(batch.positions, [b, N, POSITION_FEATURES]);
+    const f = tf.reshape(tf.concat([H3, doc3, tf.mul(H3, doc3), pos], 2), [b * N, 3 * h + POSITION_FEATURES]) as tf.Tensor2D;
+    const hid = dropout(gelu(this.l1.apply(f)), this.dropoutRate, ctx) as tf.Tensor2D;
+    return tf.reshape(this.l2.apply(hid), [b, N]);
+  }
+
+  /** Binary cross-entropy with logits, mean over the real sentences of the batch. */
+  loss(logits: tf.Tensor, batch: SummarizationBatch): tf.Scalar {
+    if (!batch.targets) throw new Error(`task "${this.name}": batch has no labels (give examples a summary or labels)`);
+    const shape: [number, number] = [batch.size, batch.maxN];
+    const y = tf.tensor2d(batch.targets, shape);
+    const m = tf.tensor2d(batch.mask, shape);
+    // max(x, 0) − x·y + log(1 + e^(−|x|)), numerically stable
+    const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log(tf.add(1, tf.exp(tf.neg(tf.abs(logits))))));
+    return tf.div(tf.sum(tf.mul(bce, m)), tf.maximum(tf.sum(m), 1)) as tf.Scalar;
+  }
+
+  /** Sentence probabilities of each document (its scored sentences only). */
+  scores(logits: tf.Tensor, batch: SummarizationBatch): number[][] {
+    const p = tf.sigmoid(logits);
+    const data = p.dataSync();
+    p.dispose();
+    return batch.counts.map((n, d) => Array.from(data.subarray(d * batch.maxN, d * batch.maxN + n)));
+  }
+
+  decode(logits: tf.Tensor, batch: SummarizationBatch): SummarizationPrediction[] {
+    return this.scores(logits, batch).map((scores, d) => {
+      const doc = batch.documents[d] as string[];
+      const picked = selectSentences(doc, scores, this.inference);
+      return { summary: picked.map((s) => s.text).join('\n'), sentences: picked, scores };
+    });
+  }
+
+  /** Reference(s) of an example: `summary`, else its labelled sentences joined by "\n". */
+  static reference(e: SummarizationExample): string | string[] {
+    if (e.summary !== undefined) return e.summary;
+    if (e.labels) return e.sentences.filter((_, i) => (e.labels as number[])[i]).join('\n');
+    throw new Error('summarization example has neither a summary nor labels');
+  }
+
+  /** ROUGE-1/2/L/Lsum F × 100, mean over documents (best reference per type). */
+  metrics(gold: readonly SummarizationExample[], pred: readonly SummarizationPrediction[]): Record<string, number> {
+    if (gold.length !== pred.length) throw new Error(`task "${this.name}": ${gold.length} gold examples but ${pred.length} predictions`);
+    if (gold.length === 0) return {};
+    const r = corpusRouge(gold.map((e, i) => ({ prediction: (pred[i] as SummarizationPrediction).summary, reference: SummarizationTask.reference(e) })));
+    return { rouge1: r.rouge1.f, rouge2: r.rouge2.f, rougeL: r.rougeL.f, rougeLsum: r.rougeLsum.f };
+  }
+
+  toSpec(): TaskSpec {
+    return {
+      type: this.type,
+      name: this.name,
+      config: {
+        hidden: this.hidden,
+        dropout: this.dropoutRate,
+        maxSentences: this.maxSentences,
+        oracleSentences: this.oracleSentences,
+        inference: { ...this.inference },
+        primaryMetric: this.primaryMetric,
+      },
+    };
+  }
+
+  static fromSpec(spec: TaskSpec): SummarizationTask {
+    const c = spec.config as SummarizationConfig;
+    const cfg: SummarizationConfig = { name: spec.name };
+    if (c.hidden !== undefined) cfg.hidden = c.hidden;
+    if (c.dropout !== undefined) cfg.dropout = c.dropout;
+    if (c.maxSentences !== undefined) cfg.maxSentences = c.maxSentences;
+    if (c.oracleSentences !== undefined) cfg.oracleSentences = c.oracleSentences;
+    if (c.inference !== undefined) cfg.inference = c.inference;
+    if (c.primaryMetric !== undefined) cfg.primaryMetric = c.primaryMetric;
+    return new SummarizationTask(cfg);
+  }
+}
+
+export function summarizationTask(config: SummarizationConfig = {}): SummarizationTask {
+  return new SummarizationTask(config);
+}
