@@ -178,8 +178,10 @@ export class EncoderCore implements TextEncoder {
         tok,
         pooledOutput,
         tokenOutput,
-        batchTokens: options.batchTokens ?? 8192,
-        maxBatchSize: options.maxBatchSize ?? 128,
+        // CPU / wasm: small batches keep activations in cache; measured on MiniLM-L6 (2 cores), batches of
+        // 512-1024 tokens cost ~40% less CPU time than 8192-token batches. GPUs want big batches.
+        batchTokens: options.batchTokens ?? (provider === 'cpu' || provider === 'wasm' ? 1024 : 8192),
+        maxBatchSize: options.maxBatchSize ?? (provider === 'cpu' || provider === 'wasm' ? 32 : 128),
       });
       info.dim = await enc.probeDim();
       if (options.cache) {
