@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/training/backend.js';
-import { ParamStore } from '../../src/training/nn.js';
+import { Dense, gelu, ParamStore } from '../../src/training/nn.js';
 import { AdamW, clipByGlobalNorm, learningRate } from '../../src/training/optimizer.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/training/safetensors.js';
 
@@ -120,5 +120,31 @@ describe('safetensors', () => {
     const bad = bytes.slice();
     new DataView(bad.buffer).setBigUint64(0, 1n << 40n, true);
     expect(() => decodeSafetensors(bad, 'big.safetensors')).toThrow(/big\.safetensors.*header length/);
+  });
+});
+
+describe('layers', () => {
+  it('Dense with the explicit-transpose gradient matches tfjs default gradients', () => {
+    const store = new ParamStore(5);
+    const d = new Dense(store, 'd', 12, 7, { group: 'shared' });
+    const x = tf.randomNormal([5, 12], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const ours = tf.variableGrads(() => tf.sum(tf.square(d.apply(x))) as tf.Scalar, [d.W, d.b]);
+    const ref = tf.variableGrads(() => tf.sum(tf.square(tf.add(tf.matMul(x, d.W), d.b))) as tf.Scalar, [d.W, d.b]);
+    for (const v of [d.W, d.b]) {
+      const a = ours.grads[v.name]!.dataSync();
+      const b = ref.grads[v.name]!.dataSync();
+      a.forEach((value, i) => expect(value).toBeCloseTo(b[i]!, 4));
+    }
+    const gx = tf.grad((t: tf.Tensor) => tf.sum(tf.square(d.apply(t as tf.Tensor2D))))(x).dataSync();
+    const rx = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.add(tf.matMul(t as tf.Tensor2D, d.W), d.b))))(x).dataSync();
+    gx.forEach((value, i) => expect(value).toBeCloseTo(rx[i]!, 4));
+    tf.dispose([x, ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
+    store.dispose();
+  });
+
+  it('GELU is the tanh approximation', () => {
+    const y = gelu(tf.tensor1d([-2, -0.5, 0, 0.5, 2])).dataSync();
+    const ref = [-2, -0.5, 0, 0.5, 2].map((x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))));
+    ref.forEach((r, i) => expect(y[i]).toBeCloseTo(r, 5));
   });
 });
