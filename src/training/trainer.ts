@@ -210,7 +210,8 @@ export async function train(
   const direction = monitorMetric ? monitorDirection(monitorMetric, model) : 'higher';
   const evalEvery = options.evalEvery ?? (hasDev ? stepsPerEpoch : 0);
   const ckpt = options.checkpoints;
-  const keep = ckpt?.keep ?? 'both';
+  // without a monitored metric there is no "best": keep the last one instead
+  const keep = ckpt?.keep === 'best' && !monitorMetric ? 'last' : (ckpt?.keep ?? 'both');
   const ckptEvery = ckpt?.every ?? (evalEvery > 0 ? evalEvery : 0);
   const logFile = options.logFile === false ? null : (options.logFile ?? (ckpt ? join(ckpt.dir, 'metrics.jsonl') : null));
   if (logFile) mkdirSync(dirname(logFile), { recursive: true });

@@ -156,7 +156,7 @@ describe('save / load', () => {
     writeFileSync(file, orig.subarray(0, orig.length - 10));
     await expect(MultiTaskModel.load(dir)).rejects.toThrow(/model\.safetensors.*(truncated|bytes)/);
     const flipped = Buffer.from(orig);
-    flipped[flipped.length - 3] ^= 0xff;
+    flipped[flipped.length - 3] = (flipped[flipped.length - 3] as number) ^ 0xff;
     writeFileSync(file, flipped);
     await expect(MultiTaskModel.load(dir)).rejects.toThrow(/model\.safetensors: sha256/);
     const badHeader = Buffer.from(orig);
