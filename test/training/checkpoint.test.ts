@@ -100,12 +100,17 @@ describe('checkpoints and resume', () => {
       earlyStopping: { metric: 'delta_m', patience: 2, baselines: { cls: { accuracy: 0.5 }, reg: { pearson: 0.3 } } },
     });
     expect(h.evals.every((e) => typeof e.delta_m === 'number')).toBe(true);
-    if (h.stopReason === 'early-stopping') {
-      expect(h.completedSteps).toBeLessThan(60);
-      const metrics = await m.evaluate({ cls: s.cls.dev, reg: s.reg.dev });
-      const bestEval = h.evals.find((e) => e.step === h.best!.step)!;
-      expect(metrics.cls!.accuracy).toBeCloseTo(bestEval.metrics.cls!.accuracy!, 6);
-    }
+    expect(h.stopReason).toBe('early-stopping');
+    expect(h.completedSteps).toBeLessThan(60);
+    // stopped after `patience` evaluations without improvement
+    const last = h.evals.slice(-2);
+    expect(last.every((e) => e.improved === false)).toBe(true);
+    // the best weights are back: evaluating now reproduces the best evaluation
+    const metrics = await m.evaluate({ cls: s.cls.dev, reg: s.reg.dev });
+    const bestEval = h.evals.find((e) => e.step === h.best!.step)!;
+    expect(h.best!.metric).toBe('delta_m');
+    expect(metrics.cls!.accuracy).toBeCloseTo(bestEval.metrics.cls!.accuracy!, 6);
+    expect(metrics.reg!.pearson).toBeCloseTo(bestEval.metrics.reg!.pearson!, 5);
     m.dispose();
   });
 });
