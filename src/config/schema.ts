@@ -83,7 +83,9 @@ export const EncoderConfigSchema = z
 export const WeightingConfigSchema = z
   .object({
     type: z.enum(['static', 'equal', 'uncertainty', 'dwa', 'gradnorm', 'rlw', 'pcgrad']),
+    /** dwa: temperature. */
     T: z.number().positive().optional(),
+    /** gradnorm: restoring-force strength α. */
     alpha: z.number().nonnegative().optional(),
   })
   .strict();
@@ -114,7 +116,10 @@ export const TrainingConfigSchema = z
     architecture: z
       .object({
         type: z.enum(['hard', 'cross-stitch', 'mmoe']).default('hard'),
+        /** mmoe: number of shared experts. */
         experts: z.number().int().positive().optional(),
+        /** cross-stitch: initial diagonal of the task-relation matrix. */
+        selfWeight: z.number().gt(0).lte(1).optional(),
       })
       .strict()
       .default({ type: 'hard' }),

@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { formatTrainReport } from '../../pipeline/report.js';
+import { trainFromConfig, type TrainRunOptions } from '../../pipeline/train.js';
+import type { ProgressEvent } from '../../training/trainer.js';
+import type { GlobalOptions } from '../main.js';
+import { createProgress } from '../progress.js';
+
+/** Training progress: steps, loss per task, λ and ETA (a bar on a TTY, periodic lines otherwise). */
+export function trainingProgress(global: GlobalOptions): { onProgress: (e: ProgressEvent) => void; stop: () => void } {
+  const progress = createProgress({ quiet: global.quiet });
+  let started = false;
+  return {
+    onProgress(e) {
+      if (!started) {
+        progress.start('train', e.totalSteps);
+        started = true;
+      }
+      const fields: Record<string, string | number> = {};
+      for (const [task, loss] of Object.entries(e.losses)) fields[`loss.${task}`] = loss;
+      for (const [task, lambda] of Object.entries(e.lambdas)) fields[`λ.${task}`] = lambda;
+      progress.update(e.step, fields);
+    },
+    stop: () => progress.stop(),
+  };
+}
+
+export async function runTraining(opts: TrainRunOptions, global: GlobalOptions, json: boolean) {
+  const bar = trainingProgress(global);
+  const run = await trainFromConfig({ ...opts, onProgress: bar.onProgress });
+  bar.stop();
+  process.stdout.write((json ? JSON.stringify(run.report, null, 2) : formatTrainReport(run.report)) + '\n');
+  return run;
+}
+
+export default async function train(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
+  const run = await runTraining(
+    {
+      config: resolve(String(opts.config)),
+      dataDir: opts.dataDir as string | undefined,
+      sample: Boolean(opts.sample),
+      out: resolve(String(opts.out)),
+      encoder: opts.encoder as string | undefined,
+      epochs: opts.epochs as number | undefined,
+      steps: opts.steps as number | undefined,
+      checkpointsDir: resolve(String(opts.out), 'checkpoints'),
+    },
+    global,
+    Boolean(opts.json),
+  );
+  run.model.dispose();
+  await run.encoder.dispose();
+}

@@ -1,0 +1,168 @@
+/**
+ * `mtl` command line. Each subcommand's implementation is imported lazily so `--help` and small
+ * commands start fast (the encoder, TensorFlow.js and natural are heavy to load).
+ *
+ * Exit codes: 0 success, 1 user error (one clear line; stack only with --verbose), 2 usage error.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { packageRoot } from '../utils/paths.js';
+
+export interface GlobalOptions {
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+type Handler = (opts: Record<string, unknown>, args: string[], global: GlobalOptions, command: string) => Promise<void>;
+
+/** Wrap a lazily imported handler so errors become exit codes instead of stack traces. */
+function run(load: () => Promise<{ default: Handler }>) {
+  return async function (this: Command) {
+    const cmd = this;
+    const opts = cmd.opts();
+    const args = cmd.args;
+    const global = cmd.optsWithGlobals() as GlobalOptions;
+    const handler = (await load()).default;
+    await handler(opts, args, global, cmd.name());
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mtl')
+    .description('Multitask NLP on pretrained transformer encoders: sentiment, translation quality, summarization.')
+    .version(version())
+    .option('--verbose', 'print stack traces and debug details')
+    .option('--quiet', 'no progress output')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('fixtures')
+    .description('generate tiny encoder models in the Hugging Face ONNX folder layout (offline test encoders)')
+    .requiredOption('--out <dir>', 'output folder (one sub-folder per variant with --variant all)')
+    .addOption(
+      new Option('--variant <name>', 'model variant')
+        .choices(['bert', 'distilbert', 'xlm-roberta', 'sentence-transformers', 'minilm-l6', 'all'])
+        .default('bert'),
+    )
+    .option('--seed <n>', 'random seed', (v) => parseIntOption('--seed', v), 42)
+    .action(run(() => import('./commands/fixtures.js')));
+
+  program
+    .command('encode')
+    .description('embed texts (one per line) with an ONNX encoder into .jsonl or .npy')
+    .requiredOption('--model <idOrDir>', 'hub id (e.g. Xenova/all-MiniLM-L6-v2) or local folder')
+    .requiredOption('--input <file>', 'text file, one text per line')
+    .requiredOption('--output <file>', 'vectors.jsonl or vectors.npy')
+    .addOption(new Option('--dtype <dtype>', 'model file').choices(['fp32', 'fp16', 'q8', 'q4']).default('fp32'))
+    .addOption(new Option('--pooling <pooling>', 'pooling').choices(['auto', 'mean', 'cls', 'max']).default('auto'))
+    .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cuda', 'webgpu', 'cpu', 'wasm']).default('auto'))
+    .option('--max-length <n>', 'max tokens per text', (v) => parseIntOption('--max-length', v))
+    .option('--cache <dir>', 'persistent embedding cache folder')
+    .action(run(() => import('./commands/encode.js')));
+
+  program
+    .command('train')
+    .description('train tasks jointly from a declarative config')
+    .requiredOption('--config <file>', 'training config, e.g. tasks/multitask.yaml')
+    .option('--data-dir <dir>', 'folder of the real datasets (default: ../shared/datasets, else the samples in fixtures/)')
+    .option('--sample', 'train on the small samples in fixtures/ even when the real datasets exist')
+    .option('--out <dir>', 'where to save the model', 'runs/model')
+    .option('--encoder <idOrDir>', 'override the encoder of the config')
+    .option('--epochs <n>', 'override epochs', (v) => parseIntOption('--epochs', v))
+    .option('--steps <n>', 'override total steps', (v) => parseIntOption('--steps', v))
+    .option('--json', 'print the report as JSON')
+    .action(run(() => import('./commands/train.js')));
+
+  program
+    .command('eval')
+    .description('evaluate a trained model or a baseline on a dataset')
+    .option('--model <dir>', 'trained model folder')
+    .option('--baseline <name>', 'majority | lexicon | model-scores | length-ratio | lead1 | lead3 | textrank')
+    .requiredOption('--task <name>', 'sentiment | translation-quality | summarization')
+    .requiredOption('--data <path>', 'dataset file or folder')
+    .option('--format <format>', 'sst2 | xlmt | mlqe | bbc | scitldr | csv | tsv | jsonl (default: from the path)')
+    .option('--train <path>', 'training data for baselines that fit (majority, lexicon, length-ratio)')
+    .option('--encoder <idOrDir>', 'encoder for textrank')
+    .option('--json', 'print metrics as JSON')
+    .action(run(() => import('./commands/eval.js')));
+
+  program
+    .command('predict')
+    .description('predict with a trained model: texts as arguments, --input FILE, or stdin')
+    .requiredOption('--model <dir>', 'trained model folder')
+    .requiredOption('--task <name>', 'sentiment | translation-quality | summarization')
+    .argument('[texts...]', 'texts (for translation-quality: "source<TAB>translation")')
+    .option('--input <file>', 'one input per line (jsonl for summarization documents)')
+    .option('--sentences <n>', 'summary length in sentences', (v) => parseIntOption('--sentences', v))
+    .option('--json', 'JSON output')
+    .action(run(() => import('./commands/predict.js')));
+
+  const score = program.command('score').description('score any system\'s outputs from a JSONL file');
+  for (const [name, desc] of [
+    ['rouge', 'each line {"prediction": str, "reference": str | str[]}; sentences separated by newlines'],
+    ['correlation', 'each line {"prediction": number, "gold": number}'],
+    ['classification', 'each line {"prediction": label, "gold": label}'],
+  ] as const) {
+    score
+      .command(name)
+      .description(desc)
+      .requiredOption('--input <file>', 'JSONL file')
+      .option('--json', 'JSON output')
+      .action(run(() => import('./commands/score.js')));
+  }
+
+  program
+    .command('bench')
+    .description('run the benchmark suites and write results/, a Markdown report and plots')
+    .addOption(new Option('--suite <name>', 'suite').choices(['quality', 'speed', 'all']).default('all'))
+    .option('--quick', 'small sizes, a few minutes (CI smoke test)')
+    .option('--out <dir>', 'results folder', 'results')
+    .action(run(() => import('./commands/bench.js')));
+
+  program
+    .command('demo')
+    .description('the main job, offline: prepare the default encoder, train the three tasks jointly, evaluate, save, predict')
+    .option('--out <dir>', 'where to save the model', 'runs/demo')
+    .option('--data-dir <dir>', 'train on the real datasets in this folder instead of the samples')
+    .action(run(() => import('./commands/demo.js')));
+
+  return program;
+}
+
+function parseIntOption(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be an integer, got '${value}'`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const cmd of program.commands) cmd.exitOverride();
+  for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are "errors" to commander; their output is already printed
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'mtl.invalidArgument') process.stderr.write(err.message + '\n');
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const verbose = argv.includes('--verbose');
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`mtl: ${message.split('\n')[0]}\n`);
+    if (verbose && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    else if (!(err instanceof UserError) && !(err instanceof Error && /Error$/.test(err.name) && err.name !== 'Error'))
+      process.stderr.write('(run with --verbose for the stack trace)\n');
+    return 1;
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The main job, driven by a declarative config: load the encoder and the tasks' data, train the
+ * tasks jointly, evaluate on dev next to the baselines, save the model, and report.
+ * The CLI (`mtl train`, `mtl demo`), the benchmarks and the examples all go through here.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadTrainingConfig, type ResolvedTrainingConfig } from '../config/load.js';
+import type { TaskConfig } from '../config/schema.js';
+import type { TextEncoder } from '../encoder/types.js';
+import { UserError } from '../errors.js';
+import { createTask, loadTaskDataResult } from '../tasks/index.js';
+import type { AnyTask } from '../tasks/types.js';
+import { MultiTaskModel } from '../training/model.js';
+import type { FitOptions, ProgressEvent, TrainingHistory } from '../training/trainer.js';
+import type { ArchitectureConfig } from '../architectures/types.js';
+import type { WeightingConfig } from '../weighting/types.js';
+import type { SamplingConfig } from '../sampling/index.js';
+import { datasetsDir } from '../utils/paths.js';
+import { evaluateBaseline } from './baselines.js';
+import { loadEncoder } from './encoder.js';
+
+export interface TrainRunOptions {
+  /** Training config (YAML), e.g. tasks/multitask.yaml. */
+  config: string;
+  /** Root of the real datasets; default ../shared/datasets when present, else the samples. */
+  dataDir?: string;
+  /** Train on the self-written samples in fixtures/ even when real data exists. */
+  sample?: boolean;
+  /** Where to save the trained model (none when omitted). */
+  out?: string;
+  /** Replace the encoder of the config (hub id, folder or fixture:<variant>). */
+  encoder?: string;
+  /** An already loaded encoder (benchmarks reuse one across runs). */
+  encoderInstance?: TextEncoder;
+  /** Train only these tasks (single-task baselines). */
+  tasks?: string[];
+  epochs?: number;
+  steps?: number;
+  batchSize?: number;
+  architecture?: ArchitectureConfig;
+  weighting?: WeightingConfig;
+  sampling?: SamplingConfig;
+  /** Use at most this many examples per task and split (quick runs, CI). */
+  limit?: { train?: number; dev?: number };
+  /** Baselines to score next to the model (default: those the task configs list). */
+  baselines?: boolean;
+  checkpointsDir?: string;
+  seed?: number;
+  onProgress?: (e: ProgressEvent) => void;
+  /** Called once before training with the number of steps (for progress bars). */
+  onStart?: (info: { totalSteps: number; tasks: string[] }) => void;
+  onEncodeProgress?: (done: number, total: number) => void;
+}
+
+export interface TaskReport {
+  train: number;
+  dev: number;
+  skipped: number;
+  primaryMetric: string;
+  metrics: Record<string, number>;
+  baselines: Record<string, Record<string, number>>;
+}
+
+export interface TrainReport {
+  config: string;
+  data: { source: 'real' | 'sample'; dir: string };
+  encoder: TextEncoder['info'];
+  architecture: ArchitectureConfig;
+  weighting: WeightingConfig;
+  sampling: SamplingConfig;
+  backend: string;
+  steps: number;
+  trainMs: number;
+  tasks: Record<string, TaskReport>;
+  lambdas: Record<string, number>;
+  relations: ReturnType<MultiTaskModel['taskRelations']>;
+  saved?: string;
+}
+
+export interface TrainRun {
+  model: MultiTaskModel;
+  history: TrainingHistory;
+  report: TrainReport;
+  encoder: TextEncoder;
+  dev: Record<string, unknown[]>;
+}
+
+/** Where the data comes from: forced samples, an explicit folder, the shared datasets, or samples. */
+export function chooseData(opts: { dataDir?: string; sample?: boolean }): { sample: boolean; dir: string } {
+  if (opts.sample) return { sample: true, dir: 'fixtures/data' };
+  if (opts.dataDir) {
+    const dir = resolve(opts.dataDir);
+    if (!existsSync(dir)) throw new UserError(`--data-dir ${opts.dataDir}: folder not found`);
+    return { sample: false, dir };
+  }
+  const shared = datasetsDir();
+  return existsSync(shared) ? { sample: false, dir: shared } : { sample: true, dir: 'fixtures/data' };
+}
+
+function weightingFrom(cfg: ResolvedTrainingConfig, tasks: (TaskConfig & { lambda: number })[]): WeightingConfig {
+  const w = cfg.training.weighting;
+  switch (w.type) {
+    case 'static':
+      return { type: 'static', lambdas: Object.fromEntries(tasks.map((t) => [t.name, t.lambda])) };
+    case 'dwa':
+      return { type: 'dwa', T: w.T };
+    case 'gradnorm':
+      return { type: 'gradnorm', alpha: w.alpha };
+    default:
+      return { type: w.type };
+  }
+}
+
+function architectureFrom(cfg: ResolvedTrainingConfig): ArchitectureConfig {
+  const a = cfg.architecture;
+  if (a.type === 'mmoe') return { type: 'mmoe', experts: a.experts };
+  if (a.type === 'cross-stitch') return { type: 'cross-stitch', selfWeight: a.selfWeight };
+  return { type: 'hard' };
+}
+
+export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> {
+  const cfg = loadTrainingConfig(resolve(opts.config));
+  let taskConfigs = cfg.taskConfigs;
+  if (opts.tasks) {
+    const unknown = opts.tasks.filter((t) => !taskConfigs.some((c) => c.name === t));
+    if (unknown.length) throw new UserError(`${opts.config}: no task named ${unknown.join(', ')} (has ${taskConfigs.map((t) => t.name).join(', ')})`);
+    taskConfigs = taskConfigs.filter((t) => opts.tasks!.includes(t.name));
+  }
+  const data = chooseData(opts);
+
+  // data first: a bad file should fail before the (slower) encoder loads
+  const tasks: AnyTask[] = [];
+  const train: Record<string, unknown[]> = {};
+  const dev: Record<string, unknown[]> = {};
+  const skipped: Record<string, number> = {};
+  for (const tc of taskConfigs) {
+    const load = (split: 'train' | 'dev') => loadTaskDataResult(tc, { split, sample: data.sample, dataDir: data.sample ? undefined : data.dir });
+    const tr = load('train');
+    const dv = load('dev');
+    train[tc.name] = opts.limit?.train ? tr.examples.slice(0, opts.limit.train) : tr.examples;
+    dev[tc.name] = opts.limit?.dev ? dv.examples.slice(0, opts.limit.dev) : dv.examples;
+    skipped[tc.name] = tr.skipped + dv.skipped;
+    tasks.push(createTask(tc));
+  }
+
+  const encoder =
+    opts.encoderInstance ?? (await loadEncoder(opts.encoder ? { ...cfg.encoder, model: opts.encoder } : cfg.encoder));
+  const seed = opts.seed ?? cfg.training.seed;
+  const architecture = opts.architecture ?? architectureFrom(cfg);
+  const model = await MultiTaskModel.create({ encoder, tasks, architecture, sharedLayers: cfg.sharedLayers, seed, log: false });
+
+  // encode every text once up front (progress for the slow part), then train on cached vectors
+  const all: Record<string, unknown[]> = {};
+  for (const t of tasks) all[t.name] = [...(train[t.name] ?? []), ...(dev[t.name] ?? [])];
+  await model.ensureFeatures(all);
+
+  const weighting = opts.weighting ?? weightingFrom(cfg, taskConfigs);
+  const sampling = (opts.sampling ?? cfg.training.sampling) as SamplingConfig;
+  const t = cfg.training;
+  const fit: FitOptions = {
+    weighting,
+    sampling,
+    epochs: opts.steps ? undefined : (opts.epochs ?? t.epochs ?? (t.steps ? undefined : 3)),
+    steps: opts.steps ?? (opts.epochs ? undefined : t.steps),
+    batchSize: opts.batchSize ?? t.batchSize,
+    optimizer: { type: 'adamw', lr: t.optimizer.lr, weightDecay: t.optimizer.weightDecay },
+    schedule: { warmup: t.schedule.warmup, decay: t.schedule.decay },
+    clipNorm: t.clipNorm,
+    evalEvery: t.evalEvery,
+    earlyStopping: t.earlyStopping,
+    checkpoints: opts.checkpointsDir ? { dir: opts.checkpointsDir, keep: 'both' } : undefined,
+    seed,
+    log: false,
+    logFile: opts.checkpointsDir ? join(opts.checkpointsDir, 'metrics.jsonl') : false,
+    onProgress: opts.onProgress,
+  };
+  const fitData = Object.fromEntries(tasks.map((tk) => [tk.name, { train: train[tk.name]!, dev: dev[tk.name]! }]));
+  if (opts.onStart) {
+    // the trainer reports totalSteps in its progress events; give a first estimate for bars
+    opts.onStart({ totalSteps: fit.steps ?? 0, tasks: tasks.map((x) => x.name) });
+  }
+  const history = await model.fit(fitData, fit);
+
+  const metrics = await model.evaluate(dev);
+  const reports: Record<string, TaskReport> = {};
+  for (const tk of tasks) {
+    const tc = taskConfigs.find((c) => c.name === tk.name)!;
+    const baselines: Record<string, Record<string, number>> = {};
+    if (opts.baselines !== false) {
+      for (const b of tc.baselines) {
+        baselines[b] = await evaluateBaseline(b, {
+          task: tk,
+          train: train[tk.name]!,
+          dev: dev[tk.name]!,
+          encoder,
+          sentences: tc.inference?.sentences,
+        });
+      }
+    }
+    reports[tk.name] = {
+      train: train[tk.name]!.length,
+      dev: dev[tk.name]!.length,
+      skipped: skipped[tk.name] ?? 0,
+      primaryMetric: tc.primaryMetric,
+      metrics: metrics[tk.name] ?? {},
+      baselines,
+    };
+  }
+
+  let saved: string | undefined;
+  if (opts.out) {
+    saved = resolve(opts.out);
+    await model.save(saved);
+  }
+  const report: TrainReport = {
+    config: cfg.file,
+    data: { source: data.sample ? 'sample' : 'real', dir: data.dir },
+    encoder: encoder.info,
+    architecture,
+    weighting,
+    sampling,
+    backend: history.backend,
+    steps: history.completedSteps,
+    trainMs: history.elapsedMs,
+    tasks: reports,
+    lambdas: history.lambdas,
+    relations: model.taskRelations(),
+    saved,
+  };
+  return { model, history, report, encoder, dev };
+}
