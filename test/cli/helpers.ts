@@ -1,0 +1,22 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/utils/paths.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `mtl` from source (tsx), as a separate process, like a user would. */
+export function mtl(args: string[], options: { input?: string; timeout?: number } = {}): CliResult {
+  const root = packageRoot();
+  const res = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/bin.ts'), ...args], {
+    cwd: root,
+    input: options.input,
+    encoding: 'utf8',
+    timeout: options.timeout ?? 240_000,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
+}
