@@ -11,8 +11,9 @@
  * through the shared layers as well). Writes results/training-<date>.json, prints a Markdown table.
  * Numbers are wall-clock on a possibly shared machine: compare ratios more than absolute values.
  *
- * The summarization task here is a small benchmark-only implementation of the `set` input kind of
- * the Task interface (sentence vector, document mean, relative position → score; BCE with a mask).
+ * The summarization task is the small `set`-input Task used by the tests
+ * (test/training/fixtures/sentence-set-task.ts: sentence vector, document mean, relative position →
+ * score; BCE with a padding mask) until a real summarization task lands in src/tasks.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,99 +22,15 @@ import { join } from 'node:path';
 import { availableBackends, initBackend, type BackendName } from '../src/training/backend.js';
 import { FeatureStore } from '../src/training/features.js';
 import { MultiTaskModel } from '../src/training/model.js';
-import { Dense, gelu, type ForwardContext, type ParamStore } from '../src/training/nn.js';
 import { ClassificationTask } from '../src/tasks/classification.js';
 import { PairRegressionTask } from '../src/tasks/pair-regression.js';
-import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from '../src/tasks/types.js';
+import type { Task } from '../src/tasks/types.js';
+import { SentenceSetTask } from '../test/training/fixtures/sentence-set-task.js';
 import { packageRoot } from '../src/utils/paths.js';
 import { Rng } from '../src/utils/random.js';
 
 const quick = process.argv.includes('--quick');
 const DIM = 384;
-
-interface DocExample {
-  sentences: string[];
-  labels?: number[];
-}
-
-interface SetBatch extends TaskBatch {
-  maxN: number;
-  mask: Float32Array;
-  positions: Float32Array;
-  targets: Float32Array | null;
-}
-
-/** Extractive summarisation as sentence scoring over a set of sentence vectors. */
-class SentenceSetTask implements Task<DocExample, number[], SetBatch> {
-  readonly type = 'bench-sentence-set';
-  readonly inputKind = 'set' as const;
-  readonly lossKind = 'binary' as const;
-  readonly metricDirections: Readonly<Record<string, MetricDirection>> = { accuracy: 'higher' };
-  readonly primaryMetric = 'accuracy';
-  private l1: Dense | null = null;
-  private l2: Dense | null = null;
-  constructor(readonly name: string) {}
-  texts(e: DocExample): string[] {
-    return e.sentences;
-  }
-  prepare(): void {}
-  isPrepared(): boolean {
-    return true;
-  }
-  buildHead(store: ParamStore, h: number, prefix: string): void {
-    const opts = { group: 'task' as const, task: this.name };
-    this.l1 = new Dense(store, `${prefix}.hidden`, 2 * h + 1, 128, opts);
-    this.l2 = new Dense(store, `${prefix}.out`, 128, 1, opts);
-  }
-  makeBatch(examples: readonly DocExample[], features: FeatureLookup, dim: number): SetBatch {
-    const b = examples.length;
-    const maxN = Math.max(...examples.map((e) => e.sentences.length));
-    const rows = new Float32Array(b * maxN * dim);
-    const mask = new Float32Array(b * maxN);
-    const positions = new Float32Array(b * maxN);
-    const hasTargets = examples.every((e) => e.labels !== undefined);
-    const targets = hasTargets ? new Float32Array(b * maxN) : null;
-    examples.forEach((e, i) => {
-      const n = e.sentences.length;
-      e.sentences.forEach((s, j) => {
-        rows.set(features(s), (i * maxN + j) * dim);
-        mask[i * maxN + j] = 1;
-        positions[i * maxN + j] = n > 1 ? j / (n - 1) : 0;
-        if (targets) targets[i * maxN + j] = e.labels![j] as number;
-      });
-    });
-    return { rows, numRows: b * maxN, size: b, hasTargets, maxN, mask, positions, targets };
-  }
-  forward(H: tf.Tensor2D, batch: SetBatch, _ctx: ForwardContext): tf.Tensor {
-    const b = batch.size;
-    const n = batch.maxN;
-    const h = H.shape[1];
-    const m = tf.tensor3d(batch.mask, [b, n, 1]);
-    const H3 = tf.reshape(H, [b, n, h]);
-    const doc = tf.div(tf.sum(tf.mul(H3, m), 1, true), tf.maximum(tf.sum(m, 1, true), 1)); // [b,1,h]
-    const docRep = tf.tile(doc, [1, n, 1]);
-    const pos = tf.tensor3d(batch.positions, [b, n, 1]);
-    const f = tf.reshape(tf.concat([H3, docRep, pos], 2), [b * n, 2 * h + 1]) as tf.Tensor2D;
-    return tf.reshape(this.l2!.apply(gelu(this.l1!.apply(f)) as tf.Tensor2D), [b * n]);
-  }
-  loss(logits: tf.Tensor, batch: SetBatch): tf.Scalar {
-    const y = tf.tensor1d(batch.targets!);
-    const m = tf.tensor1d(batch.mask);
-    // numerically stable BCE with logits: max(x,0) − x·y + log(1 + e^(−|x|))
-    const l = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
-    return tf.div(tf.sum(tf.mul(l, m)), tf.sum(m)) as tf.Scalar;
-  }
-  decode(logits: tf.Tensor, batch: SetBatch): number[][] {
-    const v = logits.dataSync();
-    return Array.from({ length: batch.size }, (_, i) => Array.from(v.subarray(i * batch.maxN, (i + 1) * batch.maxN)));
-  }
-  metrics(): Record<string, number> {
-    return { accuracy: 0 };
-  }
-  toSpec(): TaskSpec {
-    return { type: this.type, name: this.name, config: {} };
-  }
-}
 
 interface Workload {
   name: string;
@@ -130,7 +47,7 @@ function buildData(scale: number) {
   const features = new FeatureStore(DIM);
   const vec = () => {
     const v = new Float32Array(DIM);
-    for (let i = 0; i < DIM; i++) v[i] = rng.normal() * 0.05;
+    for (let i = 0; i < DIM; i++) v[i] = (rng.next() - 0.5) * 0.2;
     return v;
   };
   const nSst = Math.round(6920 * scale);
@@ -216,7 +133,7 @@ async function main(): Promise<void> {
   const meanSent = docs.reduce((a, d) => a + d.sentences.length, 0) / docs.length;
   const sentimentTask = () => new ClassificationTask({ name: 'sentiment', labels: ['negative', 'positive'] });
   const qeTask = () => new PairRegressionTask({ name: 'qe', hidden: 128 });
-  const sumTask = () => new SentenceSetTask('summ');
+  const sumTask = () => new SentenceSetTask({ name: 'summ' });
   const workloads: Workload[] = [
     { name: `sentiment (${sst.length} sentences)`, tasks: () => [sentimentTask()], data: { sentiment: { train: sst } }, batchSize: 32, examplesPerStep: 32, rowsPerStep: 32 },
     { name: `translation QE (${qe.length} pairs)`, tasks: () => [qeTask()], data: { qe: { train: qe } }, batchSize: 32, examplesPerStep: 32, rowsPerStep: 64 },

@@ -183,12 +183,10 @@ export async function train(
   const sampling: SamplingConfig = options.sampling ?? { type: 'all' };
   const weightingConfig: WeightingConfig = options.weighting ?? { type: 'equal' };
   const optimizerConfig: OptimizerConfig = options.optimizer ?? { type: 'adamw', lr: 1e-3, weightDecay: 0.01 };
-  const rootRng = new Rng(`${seed}:train`);
   const taskSizes = Object.fromEntries(tasks.map((t) => [t, (trainSets[t] as unknown[]).length]));
   const sampler: TaskSampler = createSampler(sampling, { taskSizes, batchSize, rng: new Rng(`${seed}:sampler`) });
   const batchers = new Map(tasks.map((t) => [t, new TaskBatcher(taskSizes[t] as number, batchSize, new Rng(`${seed}:batch:${t}`))]));
   const dropoutRng = new Rng(`${seed}:dropout`);
-  void rootRng;
   const stepsPerEpoch = sampler.stepsPerEpoch();
   const totalSteps = options.steps ?? Math.max(1, Math.round((options.epochs ?? 1) * stepsPerEpoch));
   if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new Error(`fit: steps must be a positive integer, got ${totalSteps}`);
