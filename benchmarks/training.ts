@@ -8,7 +8,7 @@
  * Each task alone, then all three together (hard sharing, sampling 'all', equal weighting), on every
  * backend available here (tfjs-node when installed, wasm, cpu). Shared layers: depth 2, width 384,
  * dropout 0.1; AdamW. Reports optimisation steps/s and examples/s (documents for summarization; rows
- * through the shared layers as well). Writes results/training-<date>.json, prints a Markdown table.
+ * through the shared layers as well). Writes results/training-<date>[-quick].json, prints a Markdown table.
  * Numbers are wall-clock on a possibly shared machine: compare ratios more than absolute values.
  *
  * The summarization task is the small `set`-input Task used by the tests
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
   const outDir = join(packageRoot(), 'results');
   mkdirSync(outDir, { recursive: true });
   const day = result.date.slice(0, 10);
-  const file = join(outDir, `training-${day}.json`);
+  const file = join(outDir, `training-${day}${quick ? '-quick' : ''}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   const md = [
     '| backend | workload | batch | steps/s | examples/s | rows/s | ms/step |',

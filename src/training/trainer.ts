@@ -193,6 +193,9 @@ export async function train(
 
   const lossKinds = Object.fromEntries(model.taskNames.map((t) => [t, model.task(t).lossKind]));
   const weighting: Weighting = createWeighting(weightingConfig, { tasks, lossKinds, rng: new Rng(`${seed}:weighting`) });
+  if (weighting.mode === 'grad' && sampling.type !== 'all' && tasks.length > 1 && options.log !== false) {
+    console.warn(`[mtl-nlp] ${weighting.type} compares task gradients within a step; with sampling "${sampling.type}" each step has one task, so it reduces to plain training (use sampling { type: 'all' })`);
+  }
   const optimizer = new AdamW(optimizerConfig);
   const params: ParamEntry[] = [...model.store.list(), ...weighting.params()];
   const varList = params.map((p) => p.variable);

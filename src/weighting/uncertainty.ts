@@ -1,7 +1,8 @@
 /**
- * Homoscedastic uncertainty weighting (Kendall, Gal & Cipolla 2018), in the form LibMTL uses for
- * every task type: L = Σᵢ exp(−sᵢ)·Lᵢ + sᵢ with learned sᵢ = log σᵢ² (init 0). No ½ factors, for
- * regression or classification alike, so λᵢ = exp(−sᵢ) = 1/σᵢ²; a noisier task settles at a larger σ.
+ * Homoscedastic uncertainty weighting (Kendall, Gal & Cipolla 2018) with learned sᵢ = log σᵢ²
+ * (init 0): L = Σᵢ exp(−sᵢ)·Lᵢ + sᵢ, the same form for regression and classification — no ½ factors
+ * (LibMTL's UW, ½·exp(−sᵢ)Lᵢ + ½·sᵢ, differs only by an overall factor ½). λᵢ = exp(−sᵢ) = 1/σᵢ²; at
+ * the optimum sᵢ = log Lᵢ, so a noisier task (larger irreducible loss) settles at a larger σ.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ParamStore, type ParamEntry } from '../training/nn.js';
