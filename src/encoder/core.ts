@@ -20,7 +20,7 @@ import type { Backend, BackendSession, InputTensor, ModelSource, OutputTensor, P
 import { createSessionWithFallback, type Logger } from './backend/fallback.js';
 import { planBatches } from './batching.js';
 import type { EmbeddingCache } from './lru.js';
-import { defaultMaxLength, usableModelMaxLength } from './model-files.js';
+import { defaultMaxLength, positionLimit, usableModelMaxLength } from './model-files.js';
 import { clsPool, l2NormalizeRows, maxPool, meanPool } from './pooling.js';
 import { TruncatingTokenizer, type HFTokenizerLike } from './tokenize.js';
 
@@ -129,7 +129,7 @@ export class EncoderCore implements TextEncoder {
     // maxLength: default from tokenizer + config; a larger request is clamped to what the positions allow.
     const tokMax = usableModelMaxLength(bundle.tokenizer.model_max_length);
     const natural = defaultMaxLength(bundle.config, tokMax, bundle.sentenceMaxLength);
-    const positional = defaultMaxLength(bundle.config, undefined);
+    const positional = positionLimit(bundle.config);
     let maxLength = options.maxLength ?? natural;
     if (maxLength > positional) {
       log(`[encoder] maxLength ${maxLength} exceeds the model's ${positional} positions; using ${positional}`);

@@ -43,6 +43,16 @@ export function usableModelMaxLength(n: unknown): number | undefined {
   return typeof n === 'number' && Number.isFinite(n) && n > 0 && n < 1e6 ? Math.floor(n) : undefined;
 }
 
+/** Positions the model can embed: max_position_embeddings, minus 2 for RoBERTa-style models; Infinity if unknown. */
+export function positionLimit(config: Record<string, unknown>): number {
+  const mpe = config.max_position_embeddings ?? config.n_positions;
+  if (typeof mpe !== 'number' || mpe <= 0) return Infinity;
+  const type = String(config.model_type ?? '');
+  return mpe - (ROBERTA_STYLE.includes(type) ? 2 : 0);
+}
+
+const ROBERTA_STYLE = ['roberta', 'xlm-roberta', 'camembert', 'xlm-roberta-xl', 'longformer', 'data2vec-text', 'mpnet'];
+
 /**
  * Default maxLength: min(tokenizer model_max_length, config max_position_embeddings (minus the 2 positions
  * RoBERTa-style models reserve: padding_idx + 1 offset), sentence-transformers max_seq_length, 512).
@@ -50,12 +60,7 @@ export function usableModelMaxLength(n: unknown): number | undefined {
 export function defaultMaxLength(config: Record<string, unknown>, tokenizerMax: number | undefined, sentenceMax?: number): number {
   let n = 512;
   if (tokenizerMax !== undefined) n = Math.min(n, tokenizerMax);
-  const mpe = config.max_position_embeddings ?? config.n_positions ?? config.max_seq_length;
-  if (typeof mpe === 'number' && mpe > 0) {
-    const type = String(config.model_type ?? '');
-    const offset = ['roberta', 'xlm-roberta', 'camembert', 'xlm-roberta-xl', 'longformer', 'data2vec-text', 'mpnet'].includes(type) ? 2 : 0;
-    n = Math.min(n, mpe - offset);
-  }
+  n = Math.min(n, positionLimit(config));
   if (sentenceMax !== undefined && sentenceMax > 0) n = Math.min(n, sentenceMax);
   return n;
 }

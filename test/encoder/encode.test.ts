@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { env } from '@huggingface/transformers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +135,26 @@ describe('loading', () => {
     await expect(Encoder.load('Xenova/not-downloaded-model-xyz', { offline: true, logger: quiet })).rejects.toThrow(
       /onnx\/model\.onnx of Xenova\/not-downloaded-model-xyz not found locally .*offline is set: run once with network access .* or pass a local HF-layout folder/s,
     );
+  });
+
+  it('a hub id already in transformers.js\' file cache (env.cacheDir) loads offline from there', async () => {
+    const cacheRoot = mkdtempSync(join(tmpdir(), 'enc-hub-'));
+    const saved = env.cacheDir;
+    try {
+      cpSync(await ensureFixture('distilbert'), join(cacheRoot, 'Xenova/tiny-distilbert-test'), { recursive: true });
+      env.cacheDir = cacheRoot;
+      const enc = await Encoder.load('Xenova/tiny-distilbert-test', { offline: true, device: 'cpu', dtype: 'q8', logger: quiet });
+      expect(enc.info.model).toBe('Xenova/tiny-distilbert-test');
+      expect(enc.info.files[0]).toBe('onnx/model_quantized.onnx');
+      expect((await enc.encode(['hello there'])).dims).toEqual([1, 32]);
+      await enc.dispose();
+      await expect(Encoder.load('Xenova/tiny-distilbert-test', { offline: true, dtype: 'fp16', logger: quiet })).rejects.toThrow(
+        /onnx\/model_fp16\.onnx of Xenova\/tiny-distilbert-test not found locally.*Available: dtype 'fp32' \(onnx\/model\.onnx\), dtype 'q8'/s,
+      );
+    } finally {
+      env.cacheDir = saved;
+      rmSync(cacheRoot, { recursive: true, force: true });
+    }
   });
 
   it('sentence-transformers: auto pooling uses sentence_embedding; mean/cls use token_embeddings', async () => {
