@@ -1,3 +1,22 @@
-// Public API (Node). Each area re-exports from its own index; see src/index.browser.ts for browsers.
+// Public API (Node). Each area has its own index; src/index.browser.ts is the browser subset.
+export { Encoder, encodeCommand, encodeNpy, decodeNpy } from './encoder/index.js';
+export type { EncoderLoadOptions } from './encoder/index.js';
 export * from './encoder/types.js';
+export * from './training/index.js';
+export * from './tasks/index.js';
+export * from './metrics/index.js';
+export * from './data/index.js';
+export * from './baselines/sentiment.js';
+export * from './baselines/translation-quality.js';
+export * from './baselines/summarization.js';
+export { createSampler, SAMPLERS, TaskBatcher, type SamplingConfig, type TaskSampler } from './sampling/index.js';
+export { loadTaskConfig, loadTrainingConfig, loadYaml } from './config/load.js';
+export * from './config/schema.js';
+export { trainFromConfig, chooseData, type TrainRunOptions, type TrainReport, type TrainRun } from './pipeline/train.js';
+export { evaluate, type EvalOptions, type EvalResult } from './pipeline/evaluate.js';
+export { evaluateBaseline, baselinePredictions, BASELINES } from './pipeline/baselines.js';
+export { loadEncoder, resolveModelId } from './pipeline/encoder.js';
+export { renderVegaLite, learningCurvesSpec, lambdaSpec, metricBarsSpec, heatmapSpec } from './report/plots.js';
+export { generateFixture, ensureFixture, FIXTURE_VARIANTS, type FixtureVariant } from './fixtures/index.js';
+export { UserError } from './errors.js';
 export { Rng } from './utils/random.js';

@@ -38,8 +38,17 @@ const nodePlatform: Platform = {
 };
 
 export class Encoder extends EncoderCore {
-  /** Loads a hub id (e.g. `Xenova/all-MiniLM-L6-v2`) or a local HF-layout folder. */
+  /**
+   * Loads a hub id (e.g. `Xenova/all-MiniLM-L6-v2`), a local HF-layout folder, or
+   * `fixture:<variant>`: a random-weight encoder generated offline (see `mtl fixtures`).
+   */
   static async load(model: string, options: EncoderLoadOptions = {}): Promise<Encoder> {
+    if (model.startsWith('fixture:')) {
+      const { ensureFixture, isFixtureVariant, FIXTURE_VARIANTS } = await import('../fixtures/index.js');
+      const variant = model.slice('fixture:'.length);
+      if (!isFixtureVariant(variant)) throw new Error(`unknown fixture encoder '${variant}' (known: ${FIXTURE_VARIANTS.join(', ')})`);
+      model = await ensureFixture(variant);
+    }
     return Encoder.create(nodePlatform, model, options);
   }
 }

@@ -1,6 +1,6 @@
 /** Multitask training: model, trainer, backend, features, checkpoints, save format. */
 export { MultiTaskModel, packageVersion, MANIFEST_FILE, WEIGHTS_FILE } from './model.js';
-export type { CreateOptions, LoadOptions, Manifest, EncoderIdentity, SyntheticEncoder } from './model.js';
+export type { CreateOptions, LoadOptions as ModelLoadOptions, Manifest, EncoderIdentity, SyntheticEncoder } from './model.js';
 export type { FitOptions, TrainingHistory, StepRecord, EvalRecord, ProgressEvent, EarlyStoppingConfig, CheckpointConfig } from './trainer.js';
 export { initBackend, availableBackends, type BackendName, type BackendPreference } from './backend.js';
 export { FeatureStore } from './features.js';
@@ -9,7 +9,7 @@ export { AdamW, learningRate, clipByGlobalNorm, type OptimizerConfig, type Sched
 export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export { ParamStore, type SharedLayersConfig } from './nn.js';
 export { registerTaskType, taskFromSpec, TASK_TYPES } from './task-registry.js';
-export { deltaM, type Baselines } from './metrics.js';
+export { deltaM as deltaMOverBaselines, type Baselines } from './metrics.js';
 export { ClassificationTask, classificationTask } from '../tasks/classification.js';
 export { PairRegressionTask, pairRegressionTask } from '../tasks/pair-regression.js';
 export type { Task, TaskBatch, TaskSpec, AnyTask, InputKind, FeatureLookup, MetricDirection } from '../tasks/types.js';

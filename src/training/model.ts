@@ -10,6 +10,9 @@
  *                      file's sha256, byte size and parameter shapes.
  *   model.safetensors  all parameters, F32, little-endian (loadable by Python `safetensors`).
  */
+import { splitSentences } from '../data/sentences.js';
+import type { SentimentPrediction } from '../tasks/sentiment.js';
+import { selectSentences, type SelectionOptions, type SummarizationPrediction } from '../tasks/summarization.js';
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
@@ -39,6 +42,8 @@ export interface EncoderIdentity {
   pooling: string | null;
   dim: number;
   normalize: boolean | null;
+  /** Token limit the vectors were computed with (truncation changes them). */
+  maxLength?: number | null;
 }
 
 /** Synthetic features: only a dimension (tests, benchmarks, precomputed vectors). */
@@ -95,7 +100,7 @@ function isTextEncoder(e: TextEncoder | SyntheticEncoder): e is TextEncoder {
 function identityOf(e: TextEncoder | SyntheticEncoder): EncoderIdentity {
   if (isTextEncoder(e)) {
     const i: EncoderInfo = e.info;
-    return { model: i.model, sha256: i.sha256, dtype: i.dtype, pooling: i.pooling, dim: i.dim, normalize: i.normalize };
+    return { model: i.model, sha256: i.sha256, dtype: i.dtype, pooling: i.pooling, dim: i.dim, normalize: i.normalize, maxLength: i.maxLength };
   }
   return { model: e.id ?? 'synthetic', sha256: null, dtype: null, pooling: null, dim: e.dim, normalize: null };
 }
@@ -251,6 +256,32 @@ export class MultiTaskModel {
     if (!this.builtHeads.has(task)) throw new Error(`task "${task}" has no head yet (train the model or give the task its labels)`);
     await this.ensureFeatures({ [task]: examples });
     return this.predictBatch(task, examples, options.batchSize).predictions as P[];
+  }
+
+  /**
+   * Sentiment of each text: `{ label, score, probabilities }` (the task named `sentiment`, or
+   * `options.task`).
+   */
+  async sentiment(texts: readonly string[], options: { task?: string } = {}): Promise<SentimentPrediction[]> {
+    return this.predict<SentimentPrediction>(options.task ?? 'sentiment', texts.map((text) => ({ text })));
+  }
+
+  /** Quality score of each translation given its source (no reference), in the training target's scale. */
+  async scoreTranslation(pairs: readonly { source: string; translation: string }[], options: { task?: string } = {}): Promise<number[]> {
+    return this.predict<number>(options.task ?? 'translation-quality', pairs.map((p) => ({ source: p.source, translation: p.translation })));
+  }
+
+  /**
+   * Extractive summary of a document (a string, split into sentences, or its sentences): the top
+   * sentences by count, ratio or word budget, in document order, with trigram blocking.
+   */
+  async summarize(document: string | readonly string[], options: SelectionOptions & { task?: string } = {}): Promise<SummarizationPrediction> {
+    const sentences = typeof document === 'string' ? splitSentences(document) : [...document];
+    const [pred] = await this.predict<SummarizationPrediction>(options.task ?? 'summarization', [{ sentences }]);
+    const { task: _task, ...selection } = options;
+    if (Object.keys(selection).length === 0) return pred!;
+    const picked = selectSentences(sentences, pred!.scores, { trigramBlocking: true, ...selection });
+    return { ...pred!, sentences: picked, summary: picked.map((x) => x.text).join('\n') };
   }
 
   /** Metrics (plus dev `loss`) per task on labelled examples. */
