@@ -1,0 +1,19 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mtl } from './helpers.js';
+
+describe('mtl demo (the README main job)', () => {
+  it('trains the three tasks jointly on the samples, evaluates next to the baselines, saves, reloads and predicts', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'mtl-demo-')), 'model');
+    const r = mtl(['demo', '--out', out], { timeout: 290_000 });
+    expect(r.code, r.stderr).toBe(0);
+    for (const task of ['sentiment', 'translation-quality', 'summarization']) expect(r.stdout).toContain(`### ${task}`);
+    for (const baseline of ['majority', 'lexicon', 'model-scores', 'length-ratio', 'lead3', 'textrank']) expect(r.stdout).toContain(`| ${baseline} |`);
+    expect(r.stdout).toMatch(/sentiment\s+".*" → (positive|negative) \(\d\.\d\d\)/);
+    expect(r.stdout).toMatch(/summary\s+\[\d\]/);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(true);
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
+  }, 300_000);
+});
