@@ -153,7 +153,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   // encode every text once up front (progress for the slow part), then train on cached vectors
   const all: Record<string, unknown[]> = {};
   for (const t of tasks) all[t.name] = [...(train[t.name] ?? []), ...(dev[t.name] ?? [])];
-  await model.ensureFeatures(all);
+  await model.ensureFeatures(all, opts.onEncodeProgress ? { onProgress: (p) => opts.onEncodeProgress!(p.done, p.total) } : undefined);
 
   const weighting = opts.weighting ?? weightingFrom(cfg, taskConfigs);
   const sampling = (opts.sampling ?? cfg.training.sampling) as SamplingConfig;

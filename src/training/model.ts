@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { EncoderInfo, TextEncoder } from '../encoder/types.js';
+import type { EncodeOptions, EncoderInfo, TextEncoder } from '../encoder/types.js';
 import { createArchitecture, type Architecture, type ArchitectureConfig, type TaskRelations } from '../architectures/index.js';
 import type { AnyTask, MetricDirection, TaskBatch, TaskSpec } from '../tasks/types.js';
 import { writeFileAtomic } from '../utils/fs.js';
@@ -202,13 +202,14 @@ export class MultiTaskModel {
   }
 
   /** Encode (once, deduplicated) every text of the given examples that is not cached yet. */
-  async ensureFeatures(examples: Record<string, readonly unknown[]>): Promise<number> {
+  /** Encode (once, deduplicated) the texts of these examples that have no vector yet. */
+  async ensureFeatures(examples: Record<string, readonly unknown[]>, options?: EncodeOptions): Promise<number> {
     const texts: string[] = [];
     for (const [name, list] of Object.entries(examples)) {
       const t = this.task(name);
       for (const e of list) for (const s of t.texts(e)) texts.push(s);
     }
-    return this.features.ensure(texts, this.encoder);
+    return this.features.ensure(texts, this.encoder, options);
   }
 
   makeBatch(task: string, examples: readonly unknown[]): TaskBatch {

@@ -24,9 +24,45 @@ export function trainingProgress(global: GlobalOptions): { onProgress: (e: Progr
   };
 }
 
+/** Encoding progress (texts not yet in the embedding cache). */
+export function encodingProgress(global: GlobalOptions): { onEncodeProgress: (done: number, total: number) => void; stop: () => void } {
+  const progress = createProgress({ quiet: global.quiet });
+  let started = false;
+  let last = 0;
+  return {
+    onEncodeProgress(done, total) {
+      if (!started) {
+        progress.start('encode', total);
+        started = true;
+      }
+      last = done;
+      progress.update(done);
+    },
+    stop: () => {
+      if (started) {
+        progress.update(last);
+        progress.stop();
+      }
+    },
+  };
+}
+
 export async function runTraining(opts: TrainRunOptions, global: GlobalOptions, json: boolean) {
+  const enc = encodingProgress(global);
   const bar = trainingProgress(global);
-  const run = await trainFromConfig({ ...opts, onProgress: bar.onProgress });
+  let encoding = true;
+  const run = await trainFromConfig({
+    ...opts,
+    onEncodeProgress: enc.onEncodeProgress,
+    onProgress: (e) => {
+      if (encoding) {
+        enc.stop();
+        encoding = false;
+      }
+      bar.onProgress(e);
+    },
+  });
+  if (encoding) enc.stop();
   bar.stop();
   process.stdout.write((json ? JSON.stringify(run.report, null, 2) : formatTrainReport(run.report)) + '\n');
   return run;
