@@ -1,11 +1,12 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { env } from '@huggingface/transformers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFixture } from '../../src/fixtures/index.js';
 import { Encoder, decodeNpy, encodeCommand, encodeNpy } from '../../src/encoder/index.js';
-import { nodeBackend } from '../../src/encoder/backend/node.js';
+import { nodeBackend, providerPrecheck } from '../../src/encoder/backend/node.js';
+import * as ort from 'onnxruntime-node';
 import { planBatches } from '../../src/encoder/batching.js';
 import { maxPool, meanPool } from '../../src/encoder/pooling.js';
 import { Rng } from '../../src/utils/random.js';
@@ -173,8 +174,18 @@ describe('loading', () => {
   it('real onnxruntime-node errors here match the recorded texts', async () => {
     const dir = await ensureFixture('distilbert');
     const model = join(dir, 'onnx/model.onnx');
-    await expect(nodeBackend.createSession(model, 'cuda', { threads: 1 })).rejects.toThrow(ORT_ERRORS.cuda);
+    // ORT itself (the backend prechecks CUDA, see below)
+    await expect(ort.InferenceSession.create(model, { executionProviders: ['cuda'] })).rejects.toThrow(ORT_ERRORS.cuda);
     await expect(nodeBackend.createSession(model, 'wasm', { threads: 1 })).rejects.toThrow(ORT_ERRORS.wasm);
+  });
+
+  it('prechecks providers whose libraries are absent instead of letting native code print errors', async () => {
+    // no CUDA provider library is installed here (the project skips the download by default)
+    expect(providerPrecheck('cuda')).toMatch(/CUDA execution provider not installed .*--onnxruntime-node-install=cuda12/);
+    expect(providerPrecheck('cpu')).toBeNull();
+    if (process.platform === 'linux') expect(providerPrecheck('webgpu', { LD_LIBRARY_PATH: '' })).toBe(existsSync('/usr/lib/x86_64-linux-gnu/libvulkan.so.1') ? null : 'WebGPU needs a Vulkan loader (libvulkan.so.1), none found');
+    const dir = await ensureFixture('distilbert');
+    await expect(nodeBackend.createSession(join(dir, 'onnx/model.onnx'), 'cuda', { threads: 1 })).rejects.toThrow(/not installed/);
   });
 });
 
