@@ -36,6 +36,8 @@ export interface QualityOptions {
   encoder?: string;
   /** Subset of run names (default all). */
   only?: string[];
+  /** Optimisation steps of every run (default 1500; --quick 60): one budget so runs compare. */
+  steps?: number;
   log?: (line: string) => void;
 }
 
@@ -50,20 +52,24 @@ const TASKS = ['sentiment', 'translation-quality', 'summarization'];
 
 export function qualityRuns(): QualityRunSpec[] {
   const lam = (s: number, q: number, m: number): WeightingConfig => ({ type: 'static', lambdas: { sentiment: s, 'translation-quality': q, summarization: m } });
+  // λ, weightings and architectures see a batch of every task each step (sampling 'all', as in
+  // LibMTL): with one task per step, Adam's per-parameter scaling cancels a constant λ on that
+  // task's own head, and GradNorm / PCGrad need all task gradients of a step.
+  const all: SamplingConfig = { type: 'all' };
   return [
     ...TASKS.map((t): QualityRunSpec => ({ name: `single:${t}`, group: 'single', tasks: [t] })),
-    { name: 'static λ=1,1,1', group: 'lambda', weighting: lam(1, 1, 1) },
-    { name: 'static λ=1,0.5,1', group: 'lambda', weighting: lam(1, 0.5, 1) },
-    { name: 'static λ=0.5,1,1', group: 'lambda', weighting: lam(0.5, 1, 1) },
-    { name: 'static λ=1,1,0.5', group: 'lambda', weighting: lam(1, 1, 0.5) },
-    { name: 'equal', group: 'weighting', weighting: { type: 'equal' } },
-    { name: 'uncertainty', group: 'weighting', weighting: { type: 'uncertainty' } },
-    { name: 'dwa', group: 'weighting', weighting: { type: 'dwa', T: 2 } },
-    { name: 'gradnorm', group: 'weighting', weighting: { type: 'gradnorm', alpha: 1.5 } },
-    { name: 'pcgrad', group: 'weighting', weighting: { type: 'pcgrad' } },
-    { name: 'rlw', group: 'weighting', weighting: { type: 'rlw' } },
-    { name: 'cross-stitch', group: 'architecture', architecture: { type: 'cross-stitch' }, weighting: { type: 'equal' } },
-    { name: 'mmoe', group: 'architecture', architecture: { type: 'mmoe', experts: 4 }, weighting: { type: 'equal' } },
+    { name: 'static λ=1,1,1', group: 'lambda', weighting: lam(1, 1, 1), sampling: all },
+    { name: 'static λ=1,0.5,1', group: 'lambda', weighting: lam(1, 0.5, 1), sampling: all },
+    { name: 'static λ=0.5,1,1', group: 'lambda', weighting: lam(0.5, 1, 1), sampling: all },
+    { name: 'static λ=1,1,0.5', group: 'lambda', weighting: lam(1, 1, 0.5), sampling: all },
+    { name: 'equal', group: 'weighting', weighting: { type: 'equal' }, sampling: all },
+    { name: 'uncertainty', group: 'weighting', weighting: { type: 'uncertainty' }, sampling: all },
+    { name: 'dwa', group: 'weighting', weighting: { type: 'dwa', T: 2 }, sampling: all },
+    { name: 'gradnorm', group: 'weighting', weighting: { type: 'gradnorm', alpha: 1.5 }, sampling: all },
+    { name: 'pcgrad', group: 'weighting', weighting: { type: 'pcgrad' }, sampling: all },
+    { name: 'rlw', group: 'weighting', weighting: { type: 'rlw' }, sampling: all },
+    { name: 'cross-stitch', group: 'architecture', architecture: { type: 'cross-stitch' }, weighting: { type: 'equal' }, sampling: all },
+    { name: 'mmoe', group: 'architecture', architecture: { type: 'mmoe', experts: 4 }, weighting: { type: 'equal' }, sampling: all },
     { name: 'sampling proportional', group: 'sampling', sampling: { type: 'proportional' }, weighting: { type: 'equal' } },
     { name: 'sampling temperature T=2', group: 'sampling', sampling: { type: 'temperature', T: 2 }, weighting: { type: 'equal' } },
   ];
@@ -106,7 +112,7 @@ export async function runQualitySuite(opts: QualityOptions = {}): Promise<{ json
   const encoder: TextEncoder = await loadEncoder(opts.encoder ? { ...cfg.encoder, model: opts.encoder } : cfg.encoder);
   const runs = qualityRuns().filter((r) => !opts.only || opts.only.includes(r.name));
   // quick: small slices and few steps, a smoke test of every plug-in in a few minutes
-  const base: Partial<TrainRunOptions> = opts.quick ? { limit: { train: 160, dev: 60 }, steps: 60 } : {};
+  const base: Partial<TrainRunOptions> = opts.quick ? { limit: { train: 160, dev: 60 }, steps: opts.steps ?? 60 } : { steps: opts.steps ?? 1500 };
   const results: QualityRunResult[] = [];
   const singles: Record<string, TrainReport> = {};
   try {

@@ -33,7 +33,7 @@ export default async function bench(opts: Record<string, unknown>, _args: string
     }
   }
   if (suite === 'quality' || suite === 'all') {
-    const { markdown } = await runQualitySuite({ quick, out, log });
+    const { markdown } = await runQualitySuite({ quick, out, log, steps: opts.steps as number | undefined, sample: Boolean(opts.sample), encoder: opts.encoder as string | undefined });
     process.stdout.write(markdown + '\n');
   }
 }
