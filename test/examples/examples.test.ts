@@ -1,0 +1,160 @@
+/**
+ * The notebook-style examples (examples/NN-*.ts): each is valid percent format (Jupytext / VS Code)
+ * and runs top to bottom in quick mode as its own process (`node --import tsx examples/NN.ts
+ * --quick`, cwd = repo root), exiting 0 with the outputs a notebook would show. Plots go to a
+ * temporary folder ($MTL_EXAMPLES_OUT) so a user's examples/output is left alone. The runs are
+ * sequential (a few tens of seconds each on 2 cores).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/utils/paths.js';
+
+const ROOT = packageRoot();
+const EXAMPLES = join(ROOT, 'examples');
+const OUT = mkdtempSync(join(tmpdir(), 'mtl-examples-'));
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+const exampleFiles = readdirSync(EXAMPLES)
+  .filter((f) => /^\d\d-[a-z0-9-]+\.ts$/.test(f))
+  .sort();
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+async function runExample(file: string, how: 'arg' | 'env' = 'arg'): Promise<Run> {
+  const started = Date.now();
+  const args = ['--import', 'tsx', join('examples', file), ...(how === 'arg' ? ['--quick'] : [])];
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0', MTL_EXAMPLES_OUT: OUT };
+  if (how === 'env') env.MTL_EXAMPLES_QUICK = '1';
+  else delete env.MTL_EXAMPLES_QUICK;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, env, timeout: 150_000, maxBuffer: 32 * 1024 * 1024 });
+    return { code: 0, stdout, stderr, ms: Date.now() - started };
+  } catch (err) {
+    const e = err as { code?: number | string; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(err), ms: Date.now() - started };
+  }
+}
+
+/** Exit 0, with stderr in the failure message otherwise. */
+function expectSuccess(r: Run): void {
+  expect(r.code, `exit code ${r.code}\n--- stderr ---\n${r.stderr.slice(-4000)}\n--- stdout ---\n${r.stdout.slice(-2000)}`).toBe(0);
+}
+
+function expectPlot(base: string): void {
+  for (const ext of ['svg', 'png']) expect(existsSync(join(OUT, `${base}.${ext}`)), `${base}.${ext} written`).toBe(true);
+  const png = readFileSync(join(OUT, `${base}.png`));
+  expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
+  expect(png.length).toBeGreaterThan(1000);
+  expect(readFileSync(join(OUT, `${base}.svg`), 'utf8')).toContain('<svg');
+}
+
+/** A Markdown table row whose first cell is `first`. */
+const tableRow = (first: string) => new RegExp(`^\\| ${first.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\|`, 'm');
+
+describe('examples: percent format', () => {
+  it('finds the five examples', () => {
+    expect(exampleFiles).toEqual(['01-quick-start.ts', '02-weighting-strategies.ts', '03-translation-quality.ts', '04-summarization.ts', '05-pretrained-model.ts']);
+  });
+
+  it.each(exampleFiles)('%s: cells start with "// %%", the first is markdown, markdown lines are comments', (file) => {
+    const lines = readFileSync(join(EXAMPLES, file), 'utf8').split(/\r?\n/);
+    const marker = /^\/\/ %%( .*)?$/;
+    const first = lines.findIndex((l) => l.trim() !== '');
+    expect(lines[first], 'first line').toBe('// %% [markdown]');
+    const cells: { markdown: boolean; body: string[]; line: number }[] = [];
+    for (const [i, line] of lines.entries()) {
+      if (marker.test(line)) cells.push({ markdown: /\[markdown\]/.test(line), body: [], line: i + 1 });
+      else if (line.trim() !== '') {
+        expect(cells.length, `line ${i + 1} is outside any cell`).toBeGreaterThan(0);
+        cells.at(-1)!.body.push(line);
+      }
+      // a cell marker must be exactly "// %%" or "// %% [markdown]" (no typos such as "//%%")
+      if (/^\s*\/\/\s*%%/.test(line)) expect(line, `line ${i + 1}`).toMatch(/^\/\/ %%( \[markdown\])?$/);
+    }
+    expect(cells.filter((c) => c.markdown).length).toBeGreaterThanOrEqual(3);
+    expect(cells.filter((c) => !c.markdown).length).toBeGreaterThanOrEqual(3);
+    for (const c of cells) {
+      expect(c.body.length, `cell at line ${c.line} is empty`).toBeGreaterThan(0);
+      if (c.markdown) for (const l of c.body) expect(l, `markdown cell at line ${c.line}`).toMatch(/^\/\/( |$)/);
+      else expect(c.body.every((l) => l.startsWith('//')), `code cell at line ${c.line} holds only comments`).toBe(false);
+    }
+  });
+});
+
+describe('examples: quick mode runs', { timeout: 180_000 }, () => {
+  it('01-quick-start: report, plot, predictions for the three tasks', async () => {
+    const r = await runExample('01-quick-start.ts');
+    expectSuccess(r);
+    expect(r.stdout).toContain('(quick mode)');
+    expect(r.stdout).toContain('## Training report');
+    for (const t of ['sentiment', 'translation-quality', 'summarization']) expect(r.stdout).toMatch(new RegExp(`^### ${t} \\(dev, n=\\d+`, 'm'));
+    for (const b of ['majority', 'lexicon', 'model-scores', 'length-ratio', 'lead3', 'textrank']) expect(r.stdout).toMatch(tableRow(b));
+    expect(r.stdout).toMatch(/^\| a warm , funny and beautifully acted film \. \| (negative|positive) \| 0\.\d{3} \|$/m);
+    expect(r.stdout).toMatch(/^\| The museum opens at nine in the morning\. \| Der Hund schläft im Garten\. \| -?\d+\.\d{3} \|$/m);
+    expect(r.stdout).toContain('summary:\n');
+    expectPlot('01-learning-curves');
+    expect(existsSync(join(OUT, '01-quick-start-model', 'manifest.json'))).toBe(true);
+  });
+
+  it('02-weighting-strategies: a row per strategy, metric bars and λ plots', async () => {
+    const r = await runExample('02-weighting-strategies.ts');
+    expectSuccess(r);
+    expect(r.stdout).toMatch(/^\| strategy \| sent\. acc \|/m);
+    for (const s of ['static 1/0.5/1', 'static 0.5/1/1', 'static 1/1/0.5', 'equal', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad']) expect(r.stdout).toMatch(tableRow(s));
+    // static runs keep their λ; gradnorm moves them
+    expect(r.stdout).toMatch(/^\| static 1\/0\.5\/1 \|.*\| 1\.00 \/ 0\.50 \/ 1\.00 \|$/m);
+    expect(r.stdout).toMatch(/^λ range, gradnorm: /m);
+    expectPlot('02-dev-metrics');
+    expectPlot('02-lambdas-gradnorm');
+  });
+
+  it('03-translation-quality: per-pair correlations next to baselines and OpenKiwi references', async () => {
+    const r = await runExample('03-translation-quality.ts');
+    expectSuccess(r);
+    expect(r.stdout).toMatch(/^\| pair \| dev n \| model r \| model ρ \| model τ \| model-scores r \|.*\| OpenKiwi r \(test, ref\.\) \|$/m);
+    // the samples: en-de and en-zh in dev; OpenKiwi references from the datasets README
+    expect(r.stdout).toMatch(/^\| en-de \| \d+ \|( -?\d\.\d{3} \|){9} 0\.146 \|$/m);
+    expect(r.stdout).toMatch(/^\| en-zh \| \d+ \|( -?\d\.\d{3} \|){9} 0\.168 \|$/m);
+    expect(r.stdout).toMatch(tableRow('mean over pairs'));
+    expect(r.stdout).toContain('test split');
+    expectPlot('03-pearson-per-pair');
+    expectPlot('03-predicted-vs-gold');
+  });
+
+  it('04-summarization: ROUGE lines for the model and the baselines, one article up close', async () => {
+    const r = await runExample('04-summarization.ts');
+    expectSuccess(r);
+    for (const s of ['model', 'LEAD-3', 'TextRank', 'oracle (upper bound)']) {
+      expect(r.stdout).toMatch(new RegExp(`^${s.replace(/[()]/g, '\\$&')}\\s+ROUGE-1 \\d+\\.\\d\\d  ROUGE-2 \\d+\\.\\d\\d  ROUGE-L \\d+\\.\\d\\d  ROUGE-Lsum \\d+\\.\\d\\d$`, 'm'));
+    }
+    expect(r.stdout).toMatch(/^\| system \| rouge1 \| rouge2 \| rougeL \| rougeLsum \|$/m);
+    expect(r.stdout).toMatch(/^\| # \| score \| model \| L \| T \| R \| sentence \|$/m);
+    expect(r.stdout).toContain('reference summary:\n');
+    expect(r.stdout).toMatch(/^LEAD-3\s+R-1 \d+\.\d\d  R-2 \d+\.\d\d  R-Lsum \d+\.\d\d$/m);
+    expectPlot('04-rouge');
+  });
+
+  it('05-pretrained-model (MTL_EXAMPLES_QUICK=1): trains on hub models, or says in one line that it is skipped offline', async () => {
+    const r = await runExample('05-pretrained-model.ts', 'env');
+    expectSuccess(r);
+    expect(r.stdout).toContain('(quick mode)');
+    const skipped = r.stdout.split('\n').filter((l) => l.startsWith('05-pretrained-model: skipped (offline): '));
+    if (skipped.length) {
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0]).toMatch(/not in the local cache/);
+      expect(r.stdout).not.toContain('## Training report');
+    } else {
+      expect(r.stdout).toContain('## Training report');
+      expect(r.stdout).toMatch(/Translation quality, Pearson r on dev/);
+    }
+  });
+});
