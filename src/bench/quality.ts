@@ -109,7 +109,8 @@ export async function runQualitySuite(opts: QualityOptions = {}): Promise<{ json
   const data = chooseData({ dataDir: opts.dataDir, sample: opts.sample });
   const outDir = resolve(opts.out ?? 'results');
   const date = new Date().toISOString().slice(0, 10);
-  const encoder: TextEncoder = await loadEncoder(opts.encoder ? { ...cfg.encoder, model: opts.encoder } : cfg.encoder);
+  const encoderId = opts.encoder ?? cfg.encoder.model;
+  const encoder: TextEncoder = await loadEncoder({ ...cfg.encoder, model: encoderId });
   const runs = qualityRuns().filter((r) => !opts.only || opts.only.includes(r.name));
   // quick: small slices and few steps, a smoke test of every plug-in in a few minutes
   const base: Partial<TrainRunOptions> = opts.quick ? { limit: { train: 160, dev: 60 }, steps: opts.steps ?? 60 } : { steps: opts.steps ?? 1500 };
@@ -149,6 +150,7 @@ export async function runQualitySuite(opts: QualityOptions = {}): Promise<{ json
     date,
     quick: Boolean(opts.quick),
     data: data.sample ? 'sample' : data.dir,
+    encoderId,
     encoder: encoder.info,
     runs: results.map((r) => ({
       name: r.spec.name,
@@ -230,7 +232,7 @@ function firstMatrix(relations: TrainReport['relations']): number[][] | null {
 }
 
 function qualityMarkdown(
-  summary: { date: string; quick: boolean; data: string; encoder: TextEncoder['info'] },
+  summary: { date: string; quick: boolean; data: string; encoderId: string; encoder: TextEncoder['info'] },
   results: QualityRunResult[],
   baselines: Record<string, Record<string, Record<string, number>>>,
   plots: string[],
@@ -260,7 +262,7 @@ function qualityMarkdown(
   return [
     `# Quality suite ${summary.date}${summary.quick ? ' (quick)' : ''}`,
     '',
-    `Data: ${summary.data}. Encoder: \`${summary.encoder.model}\` (${summary.encoder.dtype}, ${summary.encoder.pooling}, dim ${summary.encoder.dim}). Dev metrics; Δm against the single-task runs over the metrics shown (LibMTL definition, %).`,
+    `Data: ${summary.data}. Encoder: \`${summary.encoderId}\` (${summary.encoder.dtype}, ${summary.encoder.pooling}, dim ${summary.encoder.dim}). Dev metrics; Δm against the single-task runs over the metrics shown (LibMTL definition, %).`,
     '',
     markdownTable(header, rows),
     '',

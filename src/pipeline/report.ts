@@ -10,7 +10,8 @@ export const HEADLINE_METRICS: Record<string, string[]> = {
 
 export function fmt(v: number | undefined, digits = 3): string {
   if (v === undefined || Number.isNaN(v)) return '–';
-  return Math.abs(v) >= 10 ? v.toFixed(2) : v.toFixed(digits);
+  const s = Math.abs(v) >= 10 ? v.toFixed(2) : v.toFixed(digits);
+  return /^-0\.0*$/.test(s) ? s.slice(1) : s; // no "-0.000" 
 }
 
 export function markdownTable(header: string[], rows: (string | number)[][]): string {
@@ -30,7 +31,7 @@ export function formatTrainReport(r: TrainReport): string {
   out.push(`## Training report`);
   out.push('');
   out.push(
-    `encoder \`${r.encoder.model}\` (${r.encoder.dtype}, ${r.encoder.pooling}, dim ${r.encoder.dim}, ${r.encoder.device}) · data: ${r.data.source} (${r.data.dir}) · ` +
+    `encoder \`${r.encoderId}\` (${r.encoder.dtype}, ${r.encoder.pooling}, dim ${r.encoder.dim}, ${r.encoder.device}) · data: ${r.data.source} (${r.data.dir}) · ` +
       `architecture ${r.architecture.type} · weighting ${r.weighting.type} · sampling ${r.sampling.type} · backend ${r.backend} · ` +
       `${r.steps} steps in ${(r.trainMs / 1000).toFixed(1)} s`,
   );

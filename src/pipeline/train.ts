@@ -64,6 +64,8 @@ export interface TaskReport {
 
 export interface TrainReport {
   config: string;
+  /** The encoder as the config or the caller named it (hub id, folder or fixture:<variant>). */
+  encoderId: string;
   data: { source: 'real' | 'sample'; dir: string };
   encoder: TextEncoder['info'];
   architecture: ArchitectureConfig;
@@ -84,6 +86,16 @@ export interface TrainRun {
   report: TrainReport;
   encoder: TextEncoder;
   dev: Record<string, unknown[]>;
+}
+
+/**
+ * At most `n` examples, evenly spaced over the list (a prefix would keep only the first language
+ * pair of MLQE-PE or the first BBC category).
+ */
+export function spread<T>(examples: T[], n: number | undefined): T[] {
+  if (n === undefined || examples.length <= n) return examples;
+  const step = examples.length / n;
+  return Array.from({ length: n }, (_, i) => examples[Math.floor(i * step)] as T);
 }
 
 /** Where the data comes from: forced samples, an explicit folder, the shared datasets, or samples. */
@@ -138,14 +150,14 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     const load = (split: 'train' | 'dev') => loadTaskDataResult(tc, { split, sample: data.sample, dataDir: data.sample ? undefined : data.dir });
     const tr = load('train');
     const dv = load('dev');
-    train[tc.name] = opts.limit?.train ? tr.examples.slice(0, opts.limit.train) : tr.examples;
-    dev[tc.name] = opts.limit?.dev ? dv.examples.slice(0, opts.limit.dev) : dv.examples;
+    train[tc.name] = spread(tr.examples, opts.limit?.train);
+    dev[tc.name] = spread(dv.examples, opts.limit?.dev);
     skipped[tc.name] = tr.skipped + dv.skipped;
     tasks.push(createTask(tc));
   }
 
-  const encoder =
-    opts.encoderInstance ?? (await loadEncoder(opts.encoder ? { ...cfg.encoder, model: opts.encoder } : cfg.encoder));
+  const encoderId = opts.encoderInstance ? opts.encoderInstance.info.model : (opts.encoder ?? cfg.encoder.model);
+  const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId }));
   const seed = opts.seed ?? cfg.training.seed;
   const architecture = opts.architecture ?? architectureFrom(cfg);
   const model = await MultiTaskModel.create({ encoder, tasks, architecture, sharedLayers: cfg.sharedLayers, seed, log: false });
@@ -215,6 +227,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   }
   const report: TrainReport = {
     config: cfg.file,
+    encoderId,
     data: { source: data.sample ? 'sample' : 'real', dir: data.dir },
     encoder: encoder.info,
     architecture,

@@ -110,6 +110,13 @@ describe('loadTaskData on the real data (../shared/datasets)', () => {
     expect(train.length + dev.length).toBe(2004);
     expect(dev.length / 2004).toBeGreaterThan(0.07);
     expect(dev.length / 2004).toBeLessThan(0.13);
+    // every category is represented in dev in about the same proportion
+    for (const cat of ['business', 'entertainment', 'politics', 'sport', 'tech']) {
+      const d = dev.filter((e) => e.id!.startsWith(cat)).length;
+      const n = d + train.filter((e) => e.id!.startsWith(cat)).length;
+      expect(d / n, cat).toBeGreaterThan(0.05);
+      expect(d / n, cat).toBeLessThan(0.16);
+    }
     const ids = new Set(train.map((e) => e.id));
     expect(ids.size).toBe(train.length);
     expect(dev.some((e) => ids.has(e.id))).toBe(false);
