@@ -16,7 +16,13 @@ import { LruMap, type EmbeddingCache } from './lru.js';
 
 export const CACHE_FILE = 'embeddings.sqlite';
 const SCHEMA_NAME = 'mtl-nlp-embedding-cache';
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
+/**
+ * A rowid table: in v1's WITHOUT ROWID table each ~1.5 KB vector row spilled onto its own overflow
+ * page, which made the file about 3x the size of the vectors.
+ */
+const CREATE_EMBEDDINGS = (name: string) =>
+  `CREATE TABLE IF NOT EXISTS ${name} (key BLOB NOT NULL UNIQUE, text_len INTEGER NOT NULL, dim INTEGER NOT NULL, vec BLOB NOT NULL)`;
 
 type Db = Database.Database;
 
@@ -42,9 +48,7 @@ function initOrValidate(db: Db): void {
     db.transaction(() => {
       db.exec(
         `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS embeddings (
-           key BLOB PRIMARY KEY, text_len INTEGER NOT NULL, dim INTEGER NOT NULL, vec BLOB NOT NULL
-         ) WITHOUT ROWID;`,
+         ${CREATE_EMBEDDINGS('embeddings')};`,
       );
       const ins = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
       ins.run('schema', SCHEMA_NAME);
@@ -60,6 +64,10 @@ function initOrValidate(db: Db): void {
       throw new BadCacheFile(`no meta table (${(err as Error).message})`);
     }
   })();
+  if (meta.get('schema') === SCHEMA_NAME && meta.get('version') === '1') {
+    migrateV1(db);
+    meta.set('version', SCHEMA_VERSION);
+  }
   if (meta.get('schema') !== SCHEMA_NAME || meta.get('version') !== SCHEMA_VERSION) {
     throw new BadCacheFile(`schema ${meta.get('schema') ?? '(none)'} v${meta.get('version') ?? '?'}, expected ${SCHEMA_NAME} v${SCHEMA_VERSION}`);
   }
@@ -67,6 +75,26 @@ function initOrValidate(db: Db): void {
   if (cols !== 'key,text_len,dim,vec') throw new BadCacheFile(`embeddings table has columns ${cols || '(none)'}`);
   const check = db.pragma('quick_check', { simple: true });
   if (check !== 'ok') throw new BadCacheFile(`quick_check: ${String(check)}`);
+}
+
+/** v1 → v2: copy the rows into a rowid table (same columns), then reclaim the space. */
+function migrateV1(db: Db): void {
+  const migrated = db
+    .transaction(() => {
+      // re-read under the write lock: another process may have migrated while we waited
+      const v = (db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value: string } | undefined)?.value;
+      if (v !== '1') return false;
+      db.exec(
+        `${CREATE_EMBEDDINGS('embeddings_v2')};
+         INSERT OR IGNORE INTO embeddings_v2 (key, text_len, dim, vec) SELECT key, text_len, dim, vec FROM embeddings;
+         DROP TABLE embeddings;
+         ALTER TABLE embeddings_v2 RENAME TO embeddings;`,
+      );
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(SCHEMA_VERSION);
+      return true;
+    })
+    .immediate();
+  if (migrated) db.exec('VACUUM');
 }
 
 /** Opens (creating if needed) the cache DB; a bad file is moved aside and replaced. */

@@ -150,6 +150,33 @@ describe('bad cache files are moved aside and rebuilt', () => {
   });
 });
 
+describe('schema migration', () => {
+  it('a v1 cache (WITHOUT ROWID table) is migrated in place, keeping its vectors', () => {
+    const dim = 8;
+    const v = Float32Array.from({ length: dim }, (_, i) => i - 2.25);
+    const dir = join(tmp, 'v1');
+    const { warn, logs } = collect();
+    // write through the current code, then rewrite the file into the v1 layout
+    const c = new SqliteEmbeddingCache({ dir, configKey: 'k', dim, warn });
+    c.store([{ text: 'kept across the migration', vector: v }]);
+    c.close();
+    const db = new Database(join(dir, CACHE_FILE));
+    db.exec(`CREATE TABLE old (key BLOB PRIMARY KEY, text_len INTEGER NOT NULL, dim INTEGER NOT NULL, vec BLOB NOT NULL) WITHOUT ROWID;
+             INSERT INTO old SELECT key, text_len, dim, vec FROM embeddings; DROP TABLE embeddings; ALTER TABLE old RENAME TO embeddings;
+             UPDATE meta SET value = '1' WHERE key = 'version';`);
+    db.close();
+    const d = new SqliteEmbeddingCache({ dir, configKey: 'k', dim, warn });
+    expect(Array.from(d.lookup(['kept across the migration'], [0]).get(0) ?? [])).toEqual(Array.from(v));
+    d.close();
+    expect(logs).toEqual([]); // migrated, not moved aside
+    const check = new Database(join(dir, CACHE_FILE), { readonly: true });
+    const sql = (check.prepare("SELECT sql FROM sqlite_master WHERE name = 'embeddings'").get() as { sql: string }).sql;
+    expect(sql).not.toMatch(/WITHOUT ROWID/i);
+    expect((check.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value: string }).value).toBe('2');
+    check.close();
+  });
+});
+
 describe('two processes', () => {
   it('write one cache concurrently without corrupting it', async () => {
     const dir = join(tmp, 'shared');
