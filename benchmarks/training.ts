@@ -11,9 +11,8 @@
  * through the shared layers as well). Writes results/training-<date>[-quick].json, prints a Markdown table.
  * Numbers are wall-clock on a possibly shared machine: compare ratios more than absolute values.
  *
- * The summarization task is the small `set`-input Task used by the tests
- * (test/training/fixtures/sentence-set-task.ts: sentence vector, document mean, relative position →
- * score; BCE with a padding mask) until a real summarization task lands in src/tasks.
+ * Summarization is the real SummarizationTask (sentence, document vector and position features →
+ * score; masked BCE); the synthetic documents carry 0/1 labels, so no ROUGE oracle runs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +24,7 @@ import { MultiTaskModel } from '../src/training/model.js';
 import { ClassificationTask } from '../src/tasks/classification.js';
 import { PairRegressionTask } from '../src/tasks/pair-regression.js';
 import type { Task } from '../src/tasks/types.js';
-import { SentenceSetTask } from '../test/training/fixtures/sentence-set-task.js';
+import { SummarizationTask } from '../src/tasks/summarization.js';
 import { packageRoot } from '../src/utils/paths.js';
 import { Rng } from '../src/utils/random.js';
 
@@ -133,7 +132,7 @@ async function main(): Promise<void> {
   const meanSent = docs.reduce((a, d) => a + d.sentences.length, 0) / docs.length;
   const sentimentTask = () => new ClassificationTask({ name: 'sentiment', labels: ['negative', 'positive'] });
   const qeTask = () => new PairRegressionTask({ name: 'qe', hidden: 128 });
-  const sumTask = () => new SentenceSetTask({ name: 'summ' });
+  const sumTask = () => new SummarizationTask({ name: 'summ' });
   const workloads: Workload[] = [
     { name: `sentiment (${sst.length} sentences)`, tasks: () => [sentimentTask()], data: { sentiment: { train: sst } }, batchSize: 32, examplesPerStep: 32, rowsPerStep: 32 },
     { name: `translation QE (${qe.length} pairs)`, tasks: () => [qeTask()], data: { qe: { train: qe } }, batchSize: 32, examplesPerStep: 32, rowsPerStep: 64 },

@@ -36,8 +36,10 @@ export interface QualityOptions {
   encoder?: string;
   /** Subset of run names (default all). */
   only?: string[];
-  /** Optimisation steps of every run (default 1500; --quick 60): one budget so runs compare. */
+  /** Optimisation steps of every run (default 400; --quick 60): one budget so runs compare. */
   steps?: number;
+  /** Batch size per task and step (default 16). */
+  batchSize?: number;
   log?: (line: string) => void;
 }
 
@@ -113,7 +115,10 @@ export async function runQualitySuite(opts: QualityOptions = {}): Promise<{ json
   const encoder: TextEncoder = await loadEncoder({ ...cfg.encoder, model: encoderId });
   const runs = qualityRuns().filter((r) => !opts.only || opts.only.includes(r.name));
   // quick: small slices and few steps, a smoke test of every plug-in in a few minutes
-  const base: Partial<TrainRunOptions> = opts.quick ? { limit: { train: 160, dev: 60 }, steps: opts.steps ?? 60 } : { steps: opts.steps ?? 1500 };
+  const batchSize = opts.batchSize ?? 16;
+  const base: Partial<TrainRunOptions> = opts.quick
+    ? { limit: { train: 160, dev: 60 }, steps: opts.steps ?? 60, batchSize }
+    : { steps: opts.steps ?? 400, batchSize };
   const results: QualityRunResult[] = [];
   const singles: Record<string, TrainReport> = {};
   try {

@@ -123,7 +123,7 @@ export function buildProgram(): Command {
     .description('run the benchmark suites and write results/, a Markdown report and plots')
     .addOption(new Option('--suite <name>', 'suite').choices(['quality', 'speed', 'all']).default('all'))
     .option('--quick', 'small sizes, a few minutes (CI smoke test)')
-    .option('--steps <n>', 'quality suite: optimisation steps per run (default 1500)', (v) => parseIntOption('--steps', v))
+    .option('--steps <n>', 'quality suite: optimisation steps per run (default 400)', (v) => parseIntOption('--steps', v))
     .option('--sample', 'quality suite: the samples in fixtures/ instead of the shared datasets')
     .option('--encoder <idOrDir>', 'quality suite: override the encoder of tasks/multitask.yaml')
     .option('--out <dir>', 'results folder', 'results')
