@@ -75,6 +75,7 @@ export function buildProgram(): Command {
     .option('--sample', 'train on the small samples in fixtures/ even when the real datasets exist')
     .option('--out <dir>', 'where to save the model', 'runs/model')
     .option('--encoder <idOrDir>', 'override the encoder of the config')
+    .option('--tasks <names>', 'train only these tasks of the config (comma-separated), e.g. single-task baselines')
     .option('--epochs <n>', 'override epochs', (v) => parseIntOption('--epochs', v))
     .option('--steps <n>', 'override total steps', (v) => parseIntOption('--steps', v))
     .option('--json', 'print the report as JSON')
