@@ -11,7 +11,7 @@
  * Writes results/encoder-<date>.json and prints a Markdown table. Numbers are wall-clock on a shared
  * machine: compare the ratios, not the absolute times.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
@@ -19,6 +19,7 @@ import * as ort from 'onnxruntime-node';
 import { pipeline } from '@huggingface/transformers';
 import { ensureFixture } from '../src/fixtures/index.js';
 import { Encoder } from '../src/encoder/index.js';
+import { writeFileAtomicSync } from '../src/utils/fs.js';
 import { datasetsDir, packageRoot } from '../src/utils/paths.js';
 import { Rng } from '../src/utils/random.js';
 
@@ -244,10 +245,10 @@ async function main(): Promise<void> {
     note: 'Wall-clock on a shared 2-core machine with other jobs running: numbers are noisy; best of reps.',
   };
   const day = result.date.slice(0, 10);
-  const outDir = join(packageRoot(), 'results');
+  const outDir = process.env.MTL_RESULTS_DIR ?? join(packageRoot(), 'results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `encoder-${day}.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  writeFileAtomicSync(file, JSON.stringify(result, null, 2) + '\n');
 
   const r = result.ratios;
   const ok = (v: number, t: number) => (v >= t ? 'yes' : 'no');
@@ -267,7 +268,7 @@ async function main(): Promise<void> {
     `| MatMul 1024³ fp32 | ${mmGflops.toFixed(1)} GFLOP/s | | |`,
     `| encoder / MatMul | ${(100 * r.a_gflops_over_matmul).toFixed(0)}% | ≥ 60% | ${ok(r.a_gflops_over_matmul, 0.6)} |`,
   ].join('\n');
-  writeFileSync(join(outDir, `encoder-${day}.md`), `# Encoder benchmark ${result.date}\n\n${texts.length} texts (${(tokens / texts.length).toFixed(1)} tokens mean), ${threads} threads, ${result.machine.cpus}.\n${result.note}\n\n${md}\n`);
+  writeFileAtomicSync(join(outDir, `encoder-${day}.md`), `# Encoder benchmark ${result.date}\n\n${texts.length} texts (${(tokens / texts.length).toFixed(1)} tokens mean), ${threads} threads, ${result.machine.cpus}.\n${result.note}\n\n${md}\n`);
   console.log(md);
   console.log(`\nwrote ${file}`);
 }

@@ -15,7 +15,7 @@
  * score; masked BCE); the synthetic documents carry 0/1 labels, so no ROUGE oracle runs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { availableBackends, initBackend, type BackendName } from '../src/training/backend.js';
@@ -25,6 +25,7 @@ import { ClassificationTask } from '../src/tasks/classification.js';
 import { PairRegressionTask } from '../src/tasks/pair-regression.js';
 import type { Task } from '../src/tasks/types.js';
 import { SummarizationTask } from '../src/tasks/summarization.js';
+import { writeFileAtomicSync } from '../src/utils/fs.js';
 import { packageRoot } from '../src/utils/paths.js';
 import { Rng } from '../src/utils/random.js';
 
@@ -174,11 +175,11 @@ async function main(): Promise<void> {
     rows,
     note: 'Synthetic cached features; batch sizes: sentiment 32 sentences, QE 32 pairs (64 rows), summarization 8 documents; "all three" uses batch 16 per task. Examples = sentences / pairs / documents; rows = vectors through the shared layers.',
   };
-  const outDir = join(packageRoot(), 'results');
+  const outDir = process.env.MTL_RESULTS_DIR ?? join(packageRoot(), 'results');
   mkdirSync(outDir, { recursive: true });
   const day = result.date.slice(0, 10);
   const file = join(outDir, `training-${day}${quick ? '-quick' : ''}.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  writeFileAtomicSync(file, JSON.stringify(result, null, 2) + '\n');
   const md = [
     '| backend | workload | batch | steps/s | examples/s | rows/s | ms/step |',
     '|---|---|---:|---:|---:|---:|---:|',

@@ -52,8 +52,9 @@ describe('Encoder on the bert fixture', () => {
     expect(r.dims).toEqual([BAD_INPUTS.length, 32]);
     expect(r.data.every((v) => Number.isFinite(v))).toBe(true);
     // Lone surrogates are read as U+FFFD, like a UTF-8 round trip would.
-    const [a, b] = (await enc.encode(['x\uD800y', 'x\uFFFDy'])).data.reduce<number[][]>((acc, v, i) => (acc[i >> 5] ??= []).push(v) && acc, []);
-    expect(maxAbsDiff(a!, b!)).toBe(0);
+    const pair = await enc.encode(['x\uD800y', 'x\uFFFDy']);
+    const d = pair.dims[1];
+    expect(maxAbsDiff(pair.data.subarray(0, d), pair.data.subarray(d, 2 * d))).toBe(0);
     // 100k characters are truncated to maxLength, ending in [SEP].
     const ids = enc.tokenize(BAD_INPUTS[7]![1]);
     expect(ids).toHaveLength(128);
