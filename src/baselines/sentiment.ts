@@ -28,6 +28,7 @@
 
 import SentimentAnalyzer from 'natural/lib/natural/sentiment/SentimentAnalyzer.js';
 import NaturalPorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
+import { macroF1FromConfusion } from '../metrics/classification.js';
 
 export type SentimentBaselineName = 'majority' | 'lexicon';
 
@@ -101,28 +102,6 @@ export function inferPolarity(labels: readonly string[]): SentimentPolarity {
     : { negative: labels[0] as string, neutral: labels[1] as string, positive: labels[2] as string };
 }
 
-/** Macro-F1 from a k×k confusion count matrix (gold rows, predicted columns); absent classes skipped. */
-function macroF1FromCounts(m: readonly (readonly number[])[]): number {
-  const k = m.length;
-  let sum = 0;
-  let used = 0;
-  for (let c = 0; c < k; c++) {
-    const tp = (m[c] as readonly number[])[c] as number;
-    let support = 0;
-    let predicted = 0;
-    for (let j = 0; j < k; j++) {
-      support += (m[c] as readonly number[])[j] as number;
-      predicted += (m[j] as readonly number[])[c] as number;
-    }
-    if (support === 0 && predicted === 0) continue;
-    used++;
-    const p = predicted > 0 ? tp / predicted : 0;
-    const r = support > 0 ? tp / support : 0;
-    sum += p + r > 0 ? (2 * p * r) / (p + r) : 0;
-  }
-  return used === 0 ? 0 : sum / used;
-}
-
 function bump(m: number[][], g: number, p: number, delta: number): void {
   const row = m[g] as number[];
   row[p] = (row[p] as number) + delta;
@@ -155,11 +134,11 @@ function sweep(
     }
   };
   advance(initial);
-  let best = { boundary: initial, score: macroF1FromCounts(m) };
+  let best = { boundary: initial, score: macroF1FromConfusion(m) };
   while (idx < order.length) {
     const b = keys[order[idx] as number] as number;
     advance(b);
-    const score = macroF1FromCounts(m);
+    const score = macroF1FromConfusion(m);
     if (score > best.score) best = { boundary: b, score };
   }
   return best;
@@ -188,7 +167,7 @@ function lexicon(train: readonly LabeledText[], labels: readonly string[], optio
       const atZero = Array.from({ length: 2 }, () => new Array<number>(2).fill(0));
       scores.forEach((sc, i) => bump(atZero, gold[i] as number, sc > 0 ? 1 : 0, 1));
       const full = sweep(gold, scores, scores.map(() => 1), scores.map(() => 0), 2, -Infinity);
-      threshold = full.score > macroF1FromCounts(atZero) ? full.boundary : 0;
+      threshold = full.score > macroF1FromConfusion(atZero) ? full.boundary : 0;
     }
     return {
       name: 'lexicon',

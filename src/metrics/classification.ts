@@ -107,6 +107,16 @@ export function macroF1(gold: readonly number[], pred: readonly number[], numCla
   return macro(perClassScores(gold, pred, numClasses), 'f1', options);
 }
 
+/**
+ * Macro-F1 straight from a confusion matrix (rows gold, columns predicted), for callers that update
+ * counts incrementally (threshold tuning) instead of re-scoring label lists.
+ */
+export function macroF1FromConfusion(matrix: readonly (readonly number[])[], options: MacroOptions = {}): number {
+  const scores = scoresFromMatrix(matrix);
+  const used = options.classes === 'all' ? scores : scores.filter((x) => x.support > 0 || x.predicted > 0);
+  return used.length === 0 ? 0 : macro(scores, 'f1', options);
+}
+
 /** Unweighted mean of per-class precision. */
 export function macroPrecision(gold: readonly number[], pred: readonly number[], numClasses: number, options: MacroOptions = {}): number {
   return macro(perClassScores(gold, pred, numClasses), 'precision', options);

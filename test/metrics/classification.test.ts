@@ -7,6 +7,7 @@ import {
   macroF1,
   macroPrecision,
   macroRecall,
+  macroF1FromConfusion,
   perClassScores,
 } from '../../src/metrics/classification.js';
 
@@ -105,5 +106,14 @@ describe('against scikit-learn 1.9.1 (fixtures/scipy-sklearn-reference.json)', (
       });
       expect(confusionMatrix(c.gold, c.pred, c.numClasses)).toEqual(c.confusion);
     }
+  });
+});
+
+describe('macroF1FromConfusion', () => {
+  it('equals macroF1 of the label lists the matrix counts', () => {
+    const gold = [0, 0, 1, 2, 2, 2, 1, 0, 2, 1];
+    const pred = [0, 1, 1, 2, 0, 2, 1, 0, 1, 1];
+    expect(macroF1FromConfusion(confusionMatrix(gold, pred, 4))).toBeCloseTo(macroF1(gold, pred, 4), 12);
+    expect(macroF1FromConfusion(confusionMatrix(gold, pred, 4), { classes: 'all' })).toBeCloseTo(macroF1(gold, pred, 4, { classes: 'all' }), 12);
   });
 });
