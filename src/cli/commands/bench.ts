@@ -4,12 +4,33 @@
  * their timings don't share a warmed-up runtime), which needs the repository checkout and tsx.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runQualitySuite } from '../../bench/quality.js';
 import { UserError } from '../../errors.js';
+import { markdownTable } from '../../pipeline/report.js';
+import { writeFileAtomic } from '../../utils/fs.js';
 import { packageRoot } from '../../utils/paths.js';
 import type { GlobalOptions } from '../main.js';
+
+/** Combine the two speed benchmarks' outputs into results/speed-<date>.{json,md}. */
+export async function writeSpeedReport(out: string, quick: boolean): Promise<void> {
+  const day = new Date().toISOString().slice(0, 10);
+  const suffix = quick ? '-quick' : '';
+  const read = (f: string) => (existsSync(join(out, f)) ? readFileSync(join(out, f), 'utf8') : null);
+  const encoderJson = read(`encoder-${day}.json`);
+  const encoderMd = read(`encoder-${day}.md`);
+  const trainingJson = read(`training-${day}${suffix}.json`);
+  const json = { suite: 'speed', date: day, quick, encoder: encoderJson ? JSON.parse(encoderJson) : null, training: trainingJson ? JSON.parse(trainingJson) : null };
+  await writeFileAtomic(join(out, `speed-${day}${suffix}.json`), JSON.stringify(json, null, 2) + '\n');
+  const rows = (json.training?.rows ?? []) as { backend: string; workload: string; batchSize: string; stepsPerSec: number; examplesPerSec: number }[];
+  const training = markdownTable(
+    ['backend', 'workload', 'batch', 'steps/s', 'examples/s'],
+    rows.map((r) => [r.backend, r.workload, r.batchSize, r.stepsPerSec.toFixed(2), r.examplesPerSec.toFixed(0)]),
+  );
+  const md = [`# Speed suite ${day}${quick ? ' (quick)' : ''}`, '', '## Encoder', '', encoderMd ?? '(no encoder result)', '', '## Training', '', training].join('\n');
+  await writeFileAtomic(join(out, `speed-${day}${suffix}.md`), md + '\n');
+}
 
 export default async function bench(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
   const suite = String(opts.suite);
@@ -31,6 +52,7 @@ export default async function bench(opts: Record<string, unknown>, _args: string
       });
       if (res.status !== 0) throw new UserError(`benchmarks/${script}.ts failed (exit ${res.status ?? res.signal})`);
     }
+    await writeSpeedReport(out, quick);
   }
   if (suite === 'quality' || suite === 'all') {
     const { markdown } = await runQualitySuite({ quick, out, log, steps: opts.steps as number | undefined, sample: Boolean(opts.sample), encoder: opts.encoder as string | undefined });
