@@ -32,8 +32,8 @@ export function missingModelMessage(file: string, where: string, dtype: Dtype, a
     (alt.length ? `Available: ${alt.join(', ')}: run with ${alt[0]!.split(' (')[0]}, or create it: ` : 'Create it: ') +
     `optimum-cli export onnx --model ${id} --task feature-extraction <dir> (then move model.onnx into <dir>/onnx/)` +
     (dtype === 'q8' ? `, and quantize it to onnx/model_quantized.onnx (e.g. onnxruntime.quantization.quantize_dynamic, weight type QInt8)` : '') +
-    (dtype === 'fp16' ? `, and convert it to onnx/model_fp16.onnx (onnxconverter_common.float16.convert_float_to_float16)` : '') +
-    (dtype === 'q4' ? `, and quantize it to onnx/model_q4.onnx (onnxruntime MatMul4BitsQuantizer)` : '') +
+    (dtype === 'fp16' ? `, and convert it to onnx/model_fp16.onnx (onnxconverter_common.float16.convert_float_to_float16, keep_io_types=True)` : '') +
+    (dtype === 'q4' ? `, and quantize it to onnx/model_q4.onnx (onnxruntime.quantization.matmul_nbits_quantizer.MatMulNBitsQuantizer, block_size=32, is_symmetric=True)` : '') +
     '.'
   );
 }

@@ -127,10 +127,16 @@ describe('loading', () => {
   });
 
   it('a missing dtype file is a clear error naming the file and the way out', async () => {
-    const dir = await ensureFixture('distilbert');
-    await expect(Encoder.load(dir, { dtype: 'fp16', device: 'cpu', logger: quiet })).rejects.toThrow(
-      /onnx\/model_fp16\.onnx not found in .*distilbert.*run with dtype 'fp32'.*optimum-cli export onnx/s,
-    );
+    const dir = mkdtempSync(join(tmpdir(), 'enc-dtype-'));
+    try {
+      cpSync(await ensureFixture('distilbert'), join(dir, 'distilbert'), { recursive: true });
+      rmSync(join(dir, 'distilbert', 'onnx', 'model_fp16.onnx'));
+      await expect(Encoder.load(join(dir, 'distilbert'), { dtype: 'fp16', device: 'cpu', logger: quiet })).rejects.toThrow(
+        /onnx\/model_fp16\.onnx not found in .*distilbert.*run with dtype 'fp32'.*optimum-cli export onnx/s,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('offline hub id not in the local cache: names the files and how to provide them', async () => {
@@ -144,14 +150,18 @@ describe('loading', () => {
     const saved = env.cacheDir;
     try {
       cpSync(await ensureFixture('distilbert'), join(cacheRoot, 'Xenova/tiny-distilbert-test'), { recursive: true });
+      rmSync(join(cacheRoot, 'Xenova/tiny-distilbert-test/onnx/model_fp16.onnx'));
       env.cacheDir = cacheRoot;
       const enc = await Encoder.load('Xenova/tiny-distilbert-test', { offline: true, device: 'cpu', dtype: 'q8', logger: quiet });
       expect(enc.info.model).toBe('Xenova/tiny-distilbert-test');
       expect(enc.info.files[0]).toBe('onnx/model_quantized.onnx');
       expect((await enc.encode(['hello there'])).dims).toEqual([1, 32]);
       await enc.dispose();
+      const q4 = await Encoder.load('Xenova/tiny-distilbert-test', { offline: true, device: 'cpu', dtype: 'q4', logger: quiet });
+      expect(q4.info.files[0]).toBe('onnx/model_q4.onnx');
+      await q4.dispose();
       await expect(Encoder.load('Xenova/tiny-distilbert-test', { offline: true, dtype: 'fp16', logger: quiet })).rejects.toThrow(
-        /onnx\/model_fp16\.onnx of Xenova\/tiny-distilbert-test not found locally.*Available: dtype 'fp32' \(onnx\/model\.onnx\), dtype 'q8'/s,
+        /onnx\/model_fp16\.onnx of Xenova\/tiny-distilbert-test not found locally.*Available: dtype 'fp32' \(onnx\/model\.onnx\), dtype 'q4' \(onnx\/model_q4\.onnx\), dtype 'q8' \(onnx\/model_quantized\.onnx\)/s,
       );
     } finally {
       env.cacheDir = saved;

@@ -3,6 +3,7 @@
  * `node.ts` (onnxruntime-node) and `web.ts` (onnxruntime-web). Nothing else in src/encoder imports ORT.
  */
 import type { Device } from '../types.js';
+import { float16BitsToFloat32 } from '../../utils/float16.js';
 
 export type Provider = Exclude<Device, 'auto'>;
 
@@ -54,26 +55,11 @@ export interface Backend {
   defaultThreads(): number;
 }
 
-/** Converts IEEE half floats to float32. */
-export function halfToFloat32(src: Uint16Array): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const h = src[i] as number;
-    const s = h & 0x8000 ? -1 : 1;
-    const e = (h >> 10) & 0x1f;
-    const f = h & 0x3ff;
-    if (e === 0) out[i] = s * f * 2 ** -24;
-    else if (e === 31) out[i] = f ? NaN : s * Infinity;
-    else out[i] = s * (1 + f / 1024) * 2 ** (e - 15);
-  }
-  return out;
-}
-
 /** Widens an ORT output tensor's data to a Float32Array. */
 export function toFloat32(type: string, data: unknown, name: string): Float32Array {
   if (data instanceof Float32Array) return data;
   if (type === 'float16') {
-    if (data instanceof Uint16Array) return halfToFloat32(data);
+    if (data instanceof Uint16Array) return float16BitsToFloat32(data);
     // Float16Array where the runtime has it.
     return Float32Array.from(data as ArrayLike<number>);
   }
