@@ -8,6 +8,10 @@
  *   (d) a second, cached Encoder.encode (in-memory LRU; the SQLite-only path is reported as well)
  * plus the achieved GFLOP/s of (a) at a fixed sequence length of 128 against a large fp32 MatMul
  * (1024×1024×1024, a generated single-MatMul ONNX model) measured with ONNX Runtime in the same run.
+ * Also: fp16 and q4 throughput (informational), and the int8 ceiling of this CPU: the encoder's own
+ * weight GEMMs (M = one 1,024-token batch) as fp32 MatMul vs the q8 file's form (the fixture
+ * quantizer applied to the same MatMul; ORT fuses it to DynamicQuantizeMatMul), so (b)/(a) can be
+ * read against what the hardware allows.
  * Writes results/encoder-<date>.json and prints a Markdown table. Numbers are wall-clock on a shared
  * machine: compare the ratios, not the absolute times.
  */
@@ -18,6 +22,7 @@ import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { pipeline } from '@huggingface/transformers';
 import { ensureFixture } from '../src/fixtures/index.js';
+import { quantizeDynamicModel } from '../src/fixtures/quantize.js';
 import { Encoder } from '../src/encoder/index.js';
 import { writeFileAtomicSync } from '../src/utils/fs.js';
 import { datasetsDir, packageRoot } from '../src/utils/paths.js';
@@ -106,6 +111,121 @@ function matmulModel(n: number): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+const WEIGHT_GEMM_OPS = new Set(['DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'MatMulInteger', 'DynamicQuantizeLinear']);
+
+/**
+ * Kernel time of one padded batch through an ONNX file, from ONNX Runtime's own profiler, split into
+ * the weight GEMMs (fp32: MatMul/FusedMatMul nodes whose B is a weight, i.e. not the two attention
+ * products; q8: the integer GEMM kernels and their activation quantization) and everything else.
+ */
+async function profileBatch(file: string, ids: number[][], padId: number, runs: number): Promise<{ wall: number; gemm: number; other: number }> {
+  const profDir = mkdtempSync(join(tmpdir(), 'enc-prof-'));
+  try {
+    const session = await ort.InferenceSession.create(file, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      enableProfiling: true,
+      profileFilePrefix: join(profDir, 'p'),
+    });
+    const B = ids.length;
+    const L = Math.max(...ids.map((r) => r.length));
+    const inputIds = new BigInt64Array(B * L).fill(BigInt(padId));
+    const mask = new BigInt64Array(B * L);
+    ids.forEach((r, i) => r.forEach((t, j) => {
+      inputIds[i * L + j] = BigInt(t);
+      mask[i * L + j] = 1n;
+    }));
+    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', inputIds, [B, L]), attention_mask: new ort.Tensor('int64', mask, [B, L]) };
+    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(B * L), [B, L]);
+    const walls: number[] = [];
+    for (let i = 0; i < runs; i++) walls.push((await time(() => session.run(feeds))).s);
+    session.endProfiling();
+    await session.release();
+    const profile = readdirSync(profDir).find((f) => f.endsWith('.json'));
+    if (!profile) throw new Error('ONNX Runtime wrote no profile');
+    const events = JSON.parse(readFileSync(join(profDir, profile), 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+    // Per node: the median duration over the runs; GEMM = the weight GEMM kernels, other = the rest of
+    // the median run's wall time (other kernels and the framework between them).
+    const byNode = new Map<string, { op: string; durs: number[] }>();
+    for (const e of events) {
+      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+      const entry = byNode.get(e.name) ?? { op: e.args?.op_name ?? '', durs: [] };
+      entry.durs.push(e.dur);
+      byNode.set(e.name, entry);
+    }
+    const median = (xs: number[]) => xs.slice().sort((x, y) => x - y)[xs.length >> 1] as number;
+    let gemm = 0;
+    for (const [name, { op, durs }] of byNode) {
+      // attention products are /attention/self/MatMul(_1); every other (Fused)MatMul reads a weight
+      const isWeightMatMul = (op === 'MatMul' || op === 'FusedMatMul') && !/\/attention\/self\/MatMul/.test(name);
+      if (isWeightMatMul || WEIGHT_GEMM_OPS.has(op)) gemm += median(durs) / 1e6;
+    }
+    const wall = median(walls);
+    return { wall, gemm, other: Math.max(0, wall - gemm) };
+  } finally {
+    rmSync(profDir, { recursive: true, force: true });
+  }
+}
+
+/** x[M, K] · W[K, N] with W a constant initializer (as in the encoder), fp32 or in the q8 file's form. */
+function weightGemmModel(M: number, K: number, N: number, dtype: 'fp32' | 'q8'): Uint8Array {
+  const rng = new Rng(`gemm-${K}x${N}`);
+  const w = Float32Array.from({ length: K * N }, () => (rng.next() - 0.5) * 0.1);
+  const info = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    producerName: 'mtl-nlp-bench',
+    graph: {
+      name: 'gemm',
+      node: [{ opType: 'MatMul', input: ['x', 'w'], output: ['y'], name: 'mm' }],
+      initializer: [{ name: 'w', dataType: 1, dims: [K, N], rawData: new Uint8Array(w.buffer) }],
+      input: [info('x', [M, K])],
+      output: [info('y', [M, N])],
+    },
+  });
+  return onnx.ModelProto.encode(dtype === 'q8' ? quantizeDynamicModel(model).model : model).finish();
+}
+
+/**
+ * The encoder's weight GEMMs per layer (Q, K, V, O: H→H; FFN in: H→I; FFN out: I→H) at M rows, fp32 vs
+ * q8, interleaved, best of `reps`. Returns seconds per layer for each dtype and the rate of each.
+ */
+async function weightGemmCeiling(M: number, H: number, I: number, reps: number): Promise<{ fp32: number; q8: number; ratio: number; perShape: { shape: string; fp32Gflops: number; q8Gops: number; ratio: number }[] }> {
+  const shapes: { K: number; N: number; count: number }[] = [
+    { K: H, N: H, count: 4 },
+    { K: H, N: I, count: 1 },
+    { K: I, N: H, count: 1 },
+  ];
+  const opts = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' as const, intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' as const };
+  let fp32 = 0;
+  let q8 = 0;
+  const perShape: { shape: string; fp32Gflops: number; q8Gops: number; ratio: number }[] = [];
+  for (const { K, N, count } of shapes) {
+    const a = await ort.InferenceSession.create(weightGemmModel(M, K, N, 'fp32'), opts);
+    const b = await ort.InferenceSession.create(weightGemmModel(M, K, N, 'q8'), opts);
+    const rng = new Rng(`x-${K}`);
+    const x = new ort.Tensor('float32', Float32Array.from({ length: M * K }, () => rng.normal()), [M, K]);
+    await a.run({ x });
+    await b.run({ x });
+    let ta = Infinity;
+    let tb = Infinity;
+    for (let r = 0; r < reps * 3; r++) {
+      ta = Math.min(ta, (await time(async () => { for (let i = 0; i < 4; i++) await a.run({ x }); })).s / 4);
+      tb = Math.min(tb, (await time(async () => { for (let i = 0; i < 4; i++) await b.run({ x }); })).s / 4);
+    }
+    await a.release();
+    await b.release();
+    fp32 += count * ta;
+    q8 += count * tb;
+    const flop = 2 * M * K * N;
+    perShape.push({ shape: `${M}×${K}×${N}`, fp32Gflops: flop / ta / 1e9, q8Gops: flop / tb / 1e9, ratio: ta / tb });
+  }
+  return { fp32, q8, ratio: fp32 / q8, perShape };
+}
+
 /** A MatMul session and a function timing 5 runs of it (GFLOP/s). */
 async function matmulBench(n: number): Promise<{ gflops: () => Promise<number>; release: () => Promise<void> }> {
   const session = await ort.InferenceSession.create(matmulModel(n), {
@@ -184,6 +304,44 @@ async function main(): Promise<void> {
   await extractor.dispose();
   await b.dispose();
 
+  // fp16 and q4 files (informational: on this CPU ORT runs fp16 through casts, and MatMulNBits without
+  // accuracy_level dequantizes to fp32), interleaved with (a) again so the ratio is like for like.
+  const others: Record<'fp16' | 'q4', { s: number; ratio: number }> = { fp16: { s: Infinity, ratio: 0 }, q4: { s: Infinity, ratio: 0 } };
+  for (const dtype of ['fp16', 'q4'] as const) {
+    const e = await Encoder.load(dir, { dtype, device: 'cpu', threads, logger: quiet });
+    await e.encode(warm);
+    let sRef = Infinity;
+    for (let r = 0; r < reps; r++) {
+      sRef = Math.min(sRef, (await measure(() => a.encode(texts))).wall);
+      others[dtype].s = Math.min(others[dtype].s, (await measure(() => e.encode(texts))).wall);
+    }
+    others[dtype].ratio = sRef / others[dtype].s;
+    await e.dispose();
+    console.error(`[bench] ${dtype}: ${(texts.length / others[dtype].s).toFixed(1)} texts/s (${others[dtype].ratio.toFixed(2)}x fp32)`);
+  }
+
+  // Where (b)/(a) comes from. ORT's profiler on one typical batch (32 texts of the median length) splits a
+  // run into weight-GEMM kernels and the rest for both files; the q8 GEMMs would have to be `required`
+  // times faster than the fp32 ones for (b)/(a) to reach 1.8 with the rest as it is. Next to it, the best
+  // int8/fp32 ratio this CPU gives on the same GEMM shapes alone (standalone sessions, interleaved).
+  const sorted = texts.map((t) => a.tokenize(t)).sort((x, y) => x.length - y.length);
+  const mid = Math.floor(sorted.length / 2);
+  const typical = sorted.slice(mid - 16, mid + 16);
+  const padId = (config.pad_token_id as number | undefined) ?? 0;
+  const prof32 = await profileBatch(join(dir, 'onnx', 'model.onnx'), typical, padId, reps * 4);
+  const prof8 = await profileBatch(join(dir, 'onnx', 'model_quantized.onnx'), typical, padId, reps * 4);
+  const inGraphGemmRatio = prof32.gemm / prof8.gemm;
+  const target = 1.8;
+  const required = prof32.gemm / (prof32.wall / target - prof8.other);
+  const H = config.hidden_size ?? 384;
+  const I = config.intermediate_size ?? 4 * H;
+  const gemm = await weightGemmCeiling(typical.length * typical[typical.length - 1]!.length, H, I, reps);
+  console.error(
+    `[bench] batch profile: fp32 GEMM ${(1000 * prof32.gemm).toFixed(1)} ms + other ${(1000 * prof32.other).toFixed(1)} ms; ` +
+      `q8 GEMM ${(1000 * prof8.gemm).toFixed(1)} ms + other ${(1000 * prof8.other).toFixed(1)} ms; in-graph GEMM ratio ${inGraphGemmRatio.toFixed(2)}x, ` +
+      `needed for ${target}x: ${required > 0 ? required.toFixed(2) + 'x' : 'impossible'}; standalone GEMM ratio ${gemm.ratio.toFixed(2)}x`,
+  );
+
   // GFLOP/s of (a) at L = 128 (long BBC articles truncated to 128 tokens).
   const L = 128;
   const fixed = await Encoder.load(dir, { dtype: 'fp32', device: 'cpu', threads, maxLength: L, logger: quiet });
@@ -231,7 +389,15 @@ async function main(): Promise<void> {
     tokens,
     meanTokens: tokens / texts.length,
     cpuSeconds: { a_encode_fp32: cpuA, c_transformersjs: cpuC },
-    textsPerSecond: { a_encode_fp32: tps(sA), b_encode_q8: tps(sB), c_transformersjs: tps(sC), d_cached_lru: tps(sD), d_cached_sqlite: tps(sD2) },
+    textsPerSecond: { a_encode_fp32: tps(sA), b_encode_q8: tps(sB), c_transformersjs: tps(sC), d_cached_lru: tps(sD), d_cached_sqlite: tps(sD2), encode_fp16: tps(others.fp16.s), encode_q4: tps(others.q4.s) },
+    q8Breakdown: {
+      batch: { rows: typical.length, paddedLength: typical[typical.length - 1]!.length },
+      fp32Seconds: prof32,
+      q8Seconds: prof8,
+      inGraphGemmRatio,
+      gemmRatioNeededFor: { target, ratio: required > 0 ? required : null },
+      standaloneGemm: { ratio: gemm.ratio, perShape: gemm.perShape },
+    },
     gflops: { encoder_fp32_L128: encoderGflops, matmul_1024: mmGflops },
     ratios: {
       a_over_c: sC / sA,
@@ -240,6 +406,8 @@ async function main(): Promise<void> {
       b_over_a: sA / sB,
       d_over_a: sA / sD,
       d_sqlite_over_a: sA / sD2,
+      fp16_over_a: others.fp16.ratio,
+      q4_over_a: others.q4.ratio,
     },
     targets: { a_over_c: 2, a_gflops_over_matmul: 0.6, b_over_a: 1.8, d_over_a: 50 },
     note: 'Wall-clock on a shared 2-core machine with other jobs running: numbers are noisy; best of reps.',
@@ -264,6 +432,13 @@ async function main(): Promise<void> {
     `| (a) / (c) by CPU seconds | ${r.a_over_c_cpu_time.toFixed(2)}x | (load-robust view) | |`,
     `| (b) / (a) | ${r.b_over_a.toFixed(2)}x | ≥ 1.8x | ${ok(r.b_over_a, 1.8)} |`,
     `| (d) / (a) | ${r.d_over_a.toFixed(0)}x | ≥ 50x | ${ok(r.d_over_a, 50)} |`,
+    `| why (b)/(a): one ${typical.length}×${typical[typical.length - 1]!.length} batch, ORT profiler, fp32 | GEMM ${(1000 * prof32.gemm).toFixed(1)} ms + rest ${(1000 * prof32.other).toFixed(1)} ms | | |`,
+    `| same batch, q8 | GEMM ${(1000 * prof8.gemm).toFixed(1)} ms + rest ${(1000 * prof8.other).toFixed(1)} ms | | |`,
+    `| int8 / fp32 GEMM speed inside the encoder | ${inGraphGemmRatio.toFixed(2)}x | | |`,
+    `| int8 / fp32 GEMM speed needed for (b)/(a) = ${target}x | ${required > 0 ? required.toFixed(2) + 'x' : 'unreachable'} | | |`,
+    `| int8 / fp32 on the same GEMM shapes alone (this CPU's best case) | ${gemm.ratio.toFixed(2)}x | | |`,
+    `| encode fp16 (model_fp16.onnx) | ${tps(others.fp16.s).toFixed(1)} texts/s (${others.fp16.ratio.toFixed(2)}x fp32) | | |`,
+    `| encode q4 (model_q4.onnx) | ${tps(others.q4.s).toFixed(1)} texts/s (${others.q4.ratio.toFixed(2)}x fp32) | | |`,
     `| encoder fp32 @ L=128 | ${encoderGflops.toFixed(1)} GFLOP/s | | |`,
     `| MatMul 1024³ fp32 | ${mmGflops.toFixed(1)} GFLOP/s | | |`,
     `| encoder / MatMul | ${(100 * r.a_gflops_over_matmul).toFixed(0)}% | ≥ 60% | ${ok(r.a_gflops_over_matmul, 0.6)} |`,
