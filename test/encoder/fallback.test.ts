@@ -44,6 +44,15 @@ describe('provider fallback', () => {
     expect(logs[0]).not.toContain('\n');
   });
 
+  it('browser order: webgpu fails with onnxruntime-web\'s real Chromium text, wasm is used, one log line', async () => {
+    const backend = { ...fakeBackend({ webgpu: ORT_ERRORS.webgpuBrowser }), platform: 'web' as const, providerOrder: (d: Device): Provider[] => (d === 'auto' ? ['webgpu', 'wasm'] : ORDER[d]) };
+    const logs: string[] = [];
+    const r = await createSessionWithFallback(backend, new Uint8Array(4), 'auto', { threads: 1 }, (m) => logs.push(m));
+    expect(r.provider).toBe('wasm');
+    expect(backend.attempts).toEqual(['webgpu', 'wasm']);
+    expect(logs).toEqual([`[encoder] execution provider: wasm (webgpu unavailable: ${ORT_ERRORS.webgpuBrowser})`]);
+  });
+
   it('remembers failed providers: a second auto load does not retry them', async () => {
     const backend = fakeBackend({ cuda: ORT_ERRORS.cuda, webgpu: ORT_ERRORS.webgpu });
     await createSessionWithFallback(backend, '/m.onnx', 'auto', { threads: 1 }, () => undefined);
