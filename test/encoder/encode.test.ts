@@ -1,11 +1,11 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { env } from '@huggingface/transformers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFixture } from '../../src/fixtures/index.js';
 import { Encoder, decodeNpy, encodeCommand, encodeNpy } from '../../src/encoder/index.js';
-import { nodeBackend, providerPrecheck } from '../../src/encoder/backend/node.js';
+import { nodeBackend, providerPrecheck, vulkanIcdFiles } from '../../src/encoder/backend/node.js';
 import * as ort from 'onnxruntime-node';
 import { planBatches } from '../../src/encoder/batching.js';
 import { maxPool, meanPool } from '../../src/encoder/pooling.js';
@@ -197,6 +197,41 @@ describe('loading', () => {
     if (process.platform === 'linux') expect(providerPrecheck('webgpu', { LD_LIBRARY_PATH: '' })).toBe(existsSync('/usr/lib/x86_64-linux-gnu/libvulkan.so.1') ? null : 'WebGPU needs a Vulkan loader (libvulkan.so.1), none found');
     const dir = await ensureFixture('distilbert');
     await expect(nodeBackend.createSession(join(dir, 'onnx/model.onnx'), 'cuda', { threads: 1 })).rejects.toThrow(/not installed/);
+  });
+});
+
+describe('WebGPU precheck (Linux)', () => {
+  it.runIf(process.platform === 'linux')("'auto' skips software-only Vulkan drivers and a missing ICD; explicit 'webgpu' does not", () => {
+    const root = mkdtempSync(join(tmpdir(), 'vk-'));
+    try {
+      const lib = join(root, 'lib');
+      const icdDir = join(root, 'share', 'vulkan', 'icd.d');
+      mkdirSync(lib, { recursive: true });
+      mkdirSync(icdDir, { recursive: true });
+      writeFileSync(join(lib, 'libvulkan.so.1'), '');
+      const base = { LD_LIBRARY_PATH: lib, HOME: root, XDG_DATA_DIRS: join(root, 'share'), XDG_CONFIG_DIRS: join(root, 'etc') };
+      const etcHasIcds = existsSync('/etc/vulkan/icd.d');
+      // no ICD manifest at all
+      if (!etcHasIcds) expect(providerPrecheck('webgpu', base, { auto: true })).toBe('no Vulkan driver (ICD manifest) found');
+      expect(providerPrecheck('webgpu', base)).toBeNull();
+      // only lavapipe / SwiftShader, found in the icd.d folder or named by VK_ICD_FILENAMES
+      writeFileSync(join(icdDir, 'lvp_icd.x86_64.json'), '{}');
+      expect(vulkanIcdFiles(base)).toContain(join(icdDir, 'lvp_icd.x86_64.json'));
+      if (!etcHasIcds) expect(providerPrecheck('webgpu', base, { auto: true })).toMatch(/^only software Vulkan drivers \(lvp_icd\.x86_64\.json\)/);
+      const swiftshader = { ...base, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' };
+      expect(vulkanIcdFiles(swiftshader)).toEqual(['/usr/lib/chromium/vk_swiftshader_icd.json']);
+      expect(providerPrecheck('webgpu', swiftshader, { auto: true })).toMatch(/only software Vulkan drivers \(vk_swiftshader_icd\.json\)/);
+      expect(providerPrecheck('webgpu', swiftshader)).toBeNull();
+      // a hardware driver next to them: let ORT try
+      writeFileSync(join(icdDir, 'nvidia_icd.json'), '{}');
+      expect(providerPrecheck('webgpu', base, { auto: true })).toBeNull();
+      expect(providerPrecheck('webgpu', { ...base, VK_DRIVER_FILES: `/x/lvp_icd.json:/y/radeon_icd.x86_64.json` }, { auto: true })).toBeNull();
+      // and without a loader nothing else matters (checkable where the system has none)
+      const systemLoader = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'].some((d) => existsSync(join(d, 'libvulkan.so.1')));
+      if (!systemLoader) expect(providerPrecheck('webgpu', { ...base, LD_LIBRARY_PATH: join(root, 'nothing') }, { auto: true })).toBe('WebGPU needs a Vulkan loader (libvulkan.so.1), none found');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -58,7 +58,7 @@ export async function createSessionWithFallback(
       continue;
     }
     try {
-      const session = await backend.createSession(model, provider, config);
+      const session = await backend.createSession(model, provider, device === 'auto' && !isLast ? { ...config, auto: true } : config);
       if (order.length > 1 || failures.length > 0) {
         const why = failures.length
           ? ` (${failures.map((f) => `${f.provider} unavailable: ${shortReason(f.message)}`).join('; ')})`

@@ -1,8 +1,8 @@
 /** ONNX Runtime for Node (onnxruntime-node). The only file of the Node build that imports it. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Device } from '../types.js';
 import { OrtSession } from './session.js';
@@ -18,12 +18,41 @@ const ORDER: Record<Device, Provider[]> = {
 
 const CUDA_OPT_IN = 'node node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12';
 
+/** Vulkan ICD manifests the loader would read: VK_DRIVER_FILES / VK_ICD_FILENAMES, else the icd.d folders. */
+export function vulkanIcdFiles(env: NodeJS.ProcessEnv = process.env): string[] {
+  const explicit = env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES;
+  if (explicit) return explicit.split(delimiter).filter(Boolean);
+  const bases = [
+    env.XDG_CONFIG_HOME ?? (env.HOME ? join(env.HOME, '.config') : ''),
+    ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(delimiter),
+    '/etc',
+    env.XDG_DATA_HOME ?? (env.HOME ? join(env.HOME, '.local/share') : ''),
+    ...(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(delimiter),
+  ].filter(Boolean);
+  const out: string[] = [];
+  for (const base of bases) {
+    const dir = join(base, 'vulkan', 'icd.d');
+    try {
+      for (const f of readdirSync(dir)) if (f.endsWith('.json')) out.push(join(dir, f));
+    } catch {
+      // no such folder
+    }
+  }
+  return out;
+}
+
+/** CPU implementations of Vulkan: WebGPU on them is far slower than ORT's CPU provider. */
+const SOFTWARE_ICD = /swiftshader|lvp_icd|lavapipe|llvmpipe/i;
+
 /**
- * Why a provider cannot work here, found without asking ORT; null when ORT has to try. Asking ORT
- * for a provider whose libraries are absent makes native code print error lines to stderr that no
- * option silences (ORT's provider bridge, Dawn's Vulkan loader), so `device: 'auto'` checks first.
+ * Why a provider cannot work here (or, for `auto`, should not be tried), found without asking ORT;
+ * null when ORT has to try. Asking ORT for a provider whose libraries are absent makes native code
+ * print error lines to stderr that no option silences (ORT's provider bridge, Dawn's Vulkan loader),
+ * so `device: 'auto'` checks first. `auto` also skips WebGPU when the only Vulkan drivers are
+ * software ones (SwiftShader, lavapipe): measured here, SwiftShader WebGPU encodes ~200x slower than
+ * the CPU provider. An explicit `device: 'webgpu'` still uses them.
  */
-export function providerPrecheck(provider: Provider, env: NodeJS.ProcessEnv = process.env): string | null {
+export function providerPrecheck(provider: Provider, env: NodeJS.ProcessEnv = process.env, options: { auto?: boolean } = {}): string | null {
   if (provider === 'cuda') {
     const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
     const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
@@ -42,6 +71,13 @@ export function providerPrecheck(provider: Provider, env: NodeJS.ProcessEnv = pr
       '/usr/local/lib',
     ];
     if (!dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return 'WebGPU needs a Vulkan loader (libvulkan.so.1), none found';
+    if (options.auto) {
+      const icds = vulkanIcdFiles(env);
+      if (icds.length === 0) return 'no Vulkan driver (ICD manifest) found';
+      if (icds.every((f) => SOFTWARE_ICD.test(basename(f)))) {
+        return `only software Vulkan drivers (${icds.map((f) => basename(f)).join(', ')}): WebGPU would run on the CPU, slower than the cpu provider; ask for device 'webgpu' to use them anyway`;
+      }
+    }
   }
   return null;
 }
@@ -50,7 +86,7 @@ export const nodeBackend: Backend = {
   platform: 'node',
   providerOrder: (device) => ORDER[device],
   async createSession(model: ModelSource, provider: Provider, config: SessionConfig): Promise<BackendSession> {
-    const missing = providerPrecheck(provider);
+    const missing = providerPrecheck(provider, process.env, { auto: config.auto });
     if (missing) throw new Error(missing);
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],

@@ -40,6 +40,8 @@ export interface BackendSession {
 export interface SessionConfig {
   /** intra-op threads (CPU / wasm). */
   threads: number;
+  /** True when the provider is one `device: 'auto'` tries before others (it may be skipped on a hunch). */
+  auto?: boolean;
 }
 
 /** Where the model comes from: a file path (Node) or the bytes (browser). */
