@@ -43,6 +43,19 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
       logLevel: 'silent',
     });
     const js = bundle.outputFiles[0]!.contents;
+    // examples/06-browser as a user bundles it, with `mtl-nlp` pointed at this checkout's source
+    const example = await build({
+      entryPoints: [join(packageRoot(), 'examples/06-browser/main.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+      alias: { 'mtl-nlp': join(packageRoot(), 'src/index.browser.ts') },
+    });
+    const exampleJs = example.outputFiles[0]!.contents;
+    const exampleHtml = readFileSync(join(packageRoot(), 'examples/06-browser/index.html'));
     const ortDist = resolve(packageRoot(), 'node_modules/onnxruntime-web/dist');
     const html = '<!doctype html><meta charset="utf-8"><title>mtl-nlp browser test</title><script type="module" src="/bundle.js"></script>';
     server = createServer((req, res) => {
@@ -53,6 +66,8 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
       };
       if (url.pathname === '/') return send(200, html, 'text/html');
       if (url.pathname === '/bundle.js') return send(200, js, 'text/javascript');
+      if (url.pathname === '/example/index.html') return send(200, exampleHtml, 'text/html');
+      if (url.pathname === '/example/main.js') return send(200, exampleJs, 'text/javascript');
       let file: string | undefined;
       if (url.pathname.startsWith('/ort/')) file = join(ortDist, normalize(url.pathname.slice(5)));
       const m = /^\/models\/([^/]+)\/(.+)$/.exec(url.pathname);
@@ -146,6 +161,33 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
         bb += y * y;
       }
       expect(ab / Math.sqrt(aa * bb)).toBeGreaterThan(0.999);
+    }
+  }, 120_000);
+
+  it('examples/06-browser: the page encodes its sentences and shows the same similarities as the Node build', async () => {
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(`${pageUrl}example/index.html?host=/models/&model=bert&ort=/ort/&device=wasm`);
+      await tab.click('#run');
+      await tab.waitForFunction(() => document.body.dataset.done || document.body.dataset.error, undefined, { timeout: 60_000 });
+      const status = await tab.textContent('#status');
+      expect(status).toMatch(/^4 sentences, 32 dimensions, wasm, \d+ ms$/);
+      const cells = await tab.$$eval('#result tr', (rows) => rows.slice(1).map((r) => Array.from(r.querySelectorAll('td'), (td) => Number(td.textContent))));
+      const texts = (await tab.inputValue('#texts')).split('\n').map((l) => l.trim()).filter(Boolean);
+      const node = await Encoder.load(models.get('bert')!, { device: 'cpu', pooling: 'mean', normalize: true, logger: quiet });
+      const { data, dims } = await node.encode(texts);
+      await node.dispose();
+      const d = dims[1];
+      expect(cells).toHaveLength(texts.length);
+      for (let i = 0; i < texts.length; i++) {
+        for (let j = 0; j < texts.length; j++) {
+          let dot = 0;
+          for (let k = 0; k < d; k++) dot += data[i * d + k]! * data[j * d + k]!;
+          expect(Math.abs(cells[i]![j]! - dot)).toBeLessThan(6e-4); // the page shows 3 decimals
+        }
+      }
+    } finally {
+      await tab.close();
     }
   }, 120_000);
 
