@@ -24,58 +24,15 @@ import { pipeline } from '@huggingface/transformers';
 import { ensureFixture } from '../src/fixtures/index.js';
 import { quantizeDynamicModel } from '../src/fixtures/quantize.js';
 import { Encoder } from '../src/encoder/index.js';
+import { bbcLong, loadTexts } from './texts.js';
 import { writeFileAtomicSync } from '../src/utils/fs.js';
-import { datasetsDir, packageRoot } from '../src/utils/paths.js';
+import { packageRoot } from '../src/utils/paths.js';
 import { Rng } from '../src/utils/random.js';
 
 const { onnx } = onnxProto as unknown as { onnx: typeof import('onnx-proto').onnx };
 const quick = process.argv.includes('--quick');
 const threads = availableParallelism();
 const quiet = () => undefined;
-
-function loadTexts(n: number): string[] {
-  const ds = datasetsDir();
-  const sst = readFileSync(join(ds, 'sentiment/sst2/stsa.binary.dev'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => l.slice(l.indexOf(' ') + 1));
-  const tsv = readFileSync(join(ds, 'translation-quality/mlqe-pe/dev/en-de.tsv'), 'utf8').split('\n');
-  const head = tsv[0]!.split('\t');
-  const oi = head.indexOf('original');
-  const ti = head.indexOf('translation');
-  const mlqe: string[] = [];
-  for (const l of tsv.slice(1)) {
-    const c = l.split('\t');
-    if (c.length > ti) mlqe.push(c[oi]!, c[ti]!);
-  }
-  const bbc: string[] = [];
-  const root = join(ds, 'summarization/bbc-news-summary/News Articles');
-  for (const cat of readdirSync(root).sort()) {
-    for (const f of readdirSync(join(root, cat)).sort().slice(0, 40)) {
-      const body = readFileSync(join(root, cat, f), 'latin1');
-      for (const para of body.split(/\n+/).slice(1)) {
-        for (const s of para.split(/(?<=[.!?])\s+/)) if (s.trim().length > 20) bbc.push(s.trim());
-      }
-    }
-  }
-  const rng = new Rng('encoder-bench');
-  const pick = (xs: string[], k: number) => rng.shuffle(xs.slice()).slice(0, k);
-  const third = Math.ceil(n / 3);
-  return rng.shuffle([...pick(sst, third), ...pick(mlqe, third), ...pick(bbc, third)]).slice(0, n);
-}
-
-function bbcLong(n: number): string[] {
-  const root = join(datasetsDir(), 'summarization/bbc-news-summary/News Articles');
-  const out: string[] = [];
-  for (const cat of readdirSync(root).sort()) {
-    for (const f of readdirSync(join(root, cat)).sort()) {
-      const body = readFileSync(join(root, cat, f), 'latin1').replace(/\s+/g, ' ');
-      if (body.length > 2000) out.push(body);
-      if (out.length >= n) return out;
-    }
-  }
-  return out;
-}
 
 async function time<T>(fn: () => Promise<T>): Promise<{ s: number; value: T }> {
   const t0 = performance.now();
