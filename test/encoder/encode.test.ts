@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFixture } from '../../src/fixtures/index.js';
+import { convertModelToFloat16 } from '../../src/fixtures/float16.js';
+import { decodeModel, encodeModel } from '../../src/fixtures/onnx.js';
 import { Encoder, decodeNpy, encodeCommand, encodeNpy } from '../../src/encoder/index.js';
 import { nodeBackend, providerPrecheck, vulkanIcdFiles } from '../../src/encoder/backend/node.js';
 import * as ort from 'onnxruntime-node';
@@ -136,6 +138,34 @@ describe('loading', () => {
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an fp16 export with float16 outputs (no keep_io_types) is widened to float32 vectors', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'enc-f16-'));
+    try {
+      const dir = join(root, 'bert');
+      cpSync(await ensureFixture('bert'), dir, { recursive: true });
+      const half = convertModelToFloat16(decodeModel(readFileSync(join(dir, 'onnx/model.onnx'))), { keepIoTypes: false });
+      writeFileSync(join(dir, 'onnx/model_fp16.onnx'), encodeModel(half));
+      const session = await ort.InferenceSession.create(join(dir, 'onnx/model_fp16.onnx'));
+      const ids = new ort.Tensor('int64', BigInt64Array.from([2n, 40n, 41n, 3n]), [1, 4]);
+      const raw = await session.run({ input_ids: ids, attention_mask: new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n, 1n]), [1, 4]), token_type_ids: new ort.Tensor('int64', new BigInt64Array(4), [1, 4]) });
+      expect(raw.last_hidden_state!.type).toBe('float16');
+      await session.release();
+      const texts = sst2Dev(20);
+      const a = await Encoder.load(dir, { dtype: 'fp32', device: 'cpu', logger: quiet });
+      const b = await Encoder.load(dir, { dtype: 'fp16', device: 'cpu', logger: quiet });
+      const va = await a.encode(texts);
+      const vb = await b.encode(texts);
+      expect(vb.data).toBeInstanceOf(Float32Array);
+      expect(vb.dims).toEqual(va.dims);
+      expect(maxAbsDiff(va.data, vb.data)).toBeLessThan(5e-3); // half precision outputs
+      expect(maxAbsDiff(va.data, vb.data)).toBeGreaterThan(0); // and they really were half
+      await a.dispose();
+      await b.dispose();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

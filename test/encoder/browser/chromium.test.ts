@@ -5,7 +5,8 @@
  * vectors as the Node build. Needs a Chromium binary (MTL_CHROMIUM, or Debian's
  * `apt-get install chromium-headless-shell`); skipped with a message when there is none.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -13,6 +14,8 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFixture } from '../../../src/fixtures/index.js';
+import { convertModelToFloat16 } from '../../../src/fixtures/float16.js';
+import { decodeModel, encodeModel } from '../../../src/fixtures/onnx.js';
 import { Encoder } from '../../../src/encoder/index.js';
 import { packageRoot } from '../../../src/utils/paths.js';
 import { maxAbsDiff, mixedSentences, quiet } from '../helpers/data.js';
@@ -30,9 +33,15 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
   let page: Page;
   let pageUrl: string;
   const models = new Map<string, string>();
+  const tmp = mkdtempSync(join(tmpdir(), 'mtl-browser-'));
 
   beforeAll(async () => {
     for (const v of ['bert', 'xlm-roberta'] as const) models.set(v, await ensureFixture(v));
+    // an fp16 file with float16 outputs (an export of a half-precision model, no keep_io_types)
+    const f16 = join(tmp, 'bert-f16-outputs');
+    cpSync(models.get('bert')!, f16, { recursive: true });
+    writeFileSync(join(f16, 'onnx/model_fp16.onnx'), encodeModel(convertModelToFloat16(decodeModel(readFileSync(join(f16, 'onnx/model.onnx'))), { keepIoTypes: false })));
+    models.set('bert-f16-outputs', f16);
     const bundle = await build({
       entryPoints: [join(import.meta.dirname, 'entry.ts')],
       bundle: true,
@@ -87,6 +96,7 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
   afterAll(async () => {
     await browser?.close();
     await new Promise((r) => server?.close(r));
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   const run = (req: BrowserEncodeRequest, on: Page) => on.evaluate((r) => window.mtlEncode(r), req) as Promise<BrowserEncodeResult>;
@@ -189,6 +199,16 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
     } finally {
       await tab.close();
     }
+  }, 120_000);
+
+  it('fp16 with float16 outputs: the browser build widens them to float32, close to fp32', async () => {
+    const texts = mixedSentences(20);
+    const web = await run({ model: 'bert-f16-outputs', texts, device: 'wasm', dtype: 'fp16' }, page);
+    expect(web.files[0]).toBe('onnx/model_fp16.onnx');
+    const ref = await nodeVectors('bert', texts);
+    const diff = maxAbsDiff(web.data, ref.data);
+    expect(diff).toBeLessThan(5e-3);
+    expect(diff).toBeGreaterThan(0);
   }, 120_000);
 
   it('a model the server does not have is a clear error naming the file', async () => {
