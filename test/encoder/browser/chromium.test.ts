@@ -100,8 +100,8 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
   });
 
   const run = (req: BrowserEncodeRequest, on: Page) => on.evaluate((r) => window.mtlEncode(r), req) as Promise<BrowserEncodeResult>;
-  const nodeVectors = async (variant: string, texts: string[]) => {
-    const node = await Encoder.load(models.get(variant)!, { device: 'cpu', threads: 1, logger: quiet });
+  const nodeVectors = async (variant: string, texts: string[], dtype: BrowserEncodeRequest['dtype'] = 'fp32') => {
+    const node = await Encoder.load(models.get(variant)!, { device: 'cpu', dtype, threads: 1, logger: quiet });
     try {
       return await node.encode(texts);
     } finally {
@@ -155,9 +155,7 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
     const web = await run({ model: 'bert', texts, device: 'wasm', dtype: 'q8' }, page);
     expect(web.device).toBe('wasm');
     expect(web.files[0]).toBe('onnx/model_quantized.onnx');
-    const node = await Encoder.load(models.get('bert')!, { device: 'cpu', dtype: 'q8', threads: 1, logger: quiet });
-    const ref = await node.encode(texts);
-    await node.dispose();
+    const ref = await nodeVectors('bert', texts, 'q8');
     const d = ref.dims[1];
     for (let i = 0; i < texts.length; i++) {
       let ab = 0;
