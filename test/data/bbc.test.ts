@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bbcRoot, loadBbc, loadDataset, splitSentences, type BbcExample } from '../../src/data/index.js';
 import { datasetsDir } from '../../src/utils/paths.js';
@@ -14,23 +16,40 @@ describe('BBC News Summary (real files)', () => {
     expect(by).toEqual({ business: 459, entertainment: 348, politics: 376, sport: 460, tech: 361 });
   });
 
-  it('parses the first pair (title, body, sentences, summary sentences)', () => {
+  // Expected values come from the raw files in ../shared/datasets (no dataset text in the repository).
+  const raw = (dir: 'News Articles' | 'Summaries', id: string) => readFileSync(join(bbcRoot(datasetsDir()), dir, `${id}.txt`));
+
+  it('parses the first pair (title, body, sentences, summary sentences) as the raw files have them', () => {
     const r = rows[0] as BbcExample;
     expect(r.id).toBe('business/001');
-    expect(r.title).toBe('Ad sales boost Time Warner profit');
-    expect(r.article.startsWith('Quarterly profits at US media giant TimeWarner jumped 76% to $1.13bn (£600m) for the three months to December, from $639m year-earlier.\n\nThe firm')).toBe(true);
-    expect(r.sentences[0]).toBe('Quarterly profits at US media giant TimeWarner jumped 76% to $1.13bn (£600m) for the three months to December, from $639m year-earlier.');
-    expect(r.summary.startsWith('TimeWarner said fourth quarter sales rose 2% to $11.1bn from $10.9bn.For the full-year')).toBe(true);
-    expect(r.summarySentences.slice(0, 2)).toEqual([
-      'TimeWarner said fourth quarter sales rose 2% to $11.1bn from $10.9bn.',
-      'For the full-year, TimeWarner posted a profit of $3.36bn, up 27% from its 2003 performance, while revenues grew 6.4% to $42.09bn.',
-    ]);
+    // article: title line, blank line, paragraphs separated by blank lines
+    const [title, blank, ...rest] = raw('News Articles', 'business/001').toString('utf8').split('\n');
+    expect(blank).toBe('');
+    const paragraphs = rest.join('\n').split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+    expect(r.title).toBe(title!.trim());
+    expect(r.article.startsWith(`${paragraphs[0]}\n\n${paragraphs[1]!.slice(0, 8)}`)).toBe(true);
+    // this article's first paragraph is one sentence
+    expect(paragraphs[0]).not.toMatch(/[.!?]\s+[A-Z]/);
+    expect(r.sentences[0]).toBe(paragraphs[0]);
+    // summary: article sentences glued together, here without a space after the first full stop
+    const summary = raw('Summaries', 'business/001').toString('utf8').trim();
+    expect(r.summary.startsWith(summary.slice(0, 80))).toBe(true);
+    const glue = summary.search(/\.(?=[A-Z])/);
+    expect(glue).toBeGreaterThan(0);
+    expect(r.summarySentences[0]).toBe(summary.slice(0, glue + 1));
+    expect(summary.slice(glue + 1).startsWith(r.summarySentences[1]!)).toBe(true);
+    expect(r.summarySentences[1]!.length).toBeGreaterThan(40);
+    for (const s of r.summarySentences.slice(0, 2)) expect(r.article).toContain(s);
     expect(r.summarySentences).toHaveLength(8);
   });
 
   it('decodes the latin-1 file (sport/199: 0xA3 pound sign)', () => {
     const r = rows.find((x) => x.id === 'sport/199');
-    expect(r?.article).toContain('a £15.8m signing');
+    const bytes = raw('News Articles', 'sport/199');
+    const at = bytes.indexOf(0xa3);
+    expect(at).toBeGreaterThan(0);
+    expect(r?.article).toContain(bytes.subarray(at - 2, at + 8).toString('latin1'));
+    expect(r?.article).toContain('£');
     expect(rows.some((x) => x.article.includes('\uFFFD') || x.summary.includes('\uFFFD'))).toBe(false);
   });
 

@@ -19,19 +19,26 @@ import { datasetsDir } from '../../src/utils/paths.js';
 
 const root = datasetsDir();
 
+// Expected values come from the raw files in ../shared/datasets, read here with the plainest parsing
+// the format allows, so no dataset text is copied into the repository.
+const rawLines = (file: string) => readFileSync(file, 'utf8').split('\n');
+/** The XLM-T CSV records of one file, unparsed fields as written (csv-parse, header dropped). */
+const rawCsv = (file: string) => (parse(readFileSync(file, 'utf8'), { relax_quotes: true }) as string[][]).slice(1);
+
 describe('SST-2 (real files)', () => {
-  it('has 6,920 train / 872 dev rows with the known first rows', () => {
+  it('has 6,920 train / 872 dev rows; the first rows as the raw file has them', () => {
     const train = loadSst2(sst2Path('train', root));
     expect(train.rows).toHaveLength(6920);
     expect(train.skipped).toBe(0);
-    expect(train.rows[0]).toEqual({
-      text: 'a stirring , funny and finally transporting re-imagining of beauty and the beast and 1930s horror films',
-      label: 'positive',
-    });
-    expect(train.rows[1]).toEqual({ text: 'apparently reassembled from the cutting-room floor of any given daytime soap .', label: 'negative' });
+    // `LABEL SENTENCE`: 1 positive / 0 negative, one space after the label
+    const sst = (line: string) => ({ text: line.slice(2), label: line[0] === '1' ? 'positive' : 'negative' });
+    const trainLines = rawLines(sst2Path('train', root));
+    expect(train.rows[0]).toEqual(sst(trainLines[0]!));
+    expect(train.rows[1]).toEqual(sst(trainLines[1]!));
+    expect([train.rows[0]?.label, train.rows[1]?.label]).toEqual(['positive', 'negative']);
     const dev = loadDataset({ format: 'sst2', path: sst2Path('dev', root) });
     expect(dev.rows).toHaveLength(872);
-    expect(dev.rows[0]).toEqual({ text: 'one long string of cliches .', label: 'negative' });
+    expect(dev.rows[0]).toEqual(sst(rawLines(sst2Path('dev', root))[0]!));
     expect(dev.rows.filter((r) => r.label === 'positive')).toHaveLength(444);
   });
 });
@@ -53,19 +60,27 @@ describe('XLM-T tweets (real files)', () => {
 
   it('decodes the literal \\u2019 / \\u002c / \\" escapes and trims, first English row', () => {
     const en = loadXlmt(join(xlmtRoot(root), 'english'));
+    const rawEn = rawCsv(join(xlmtRoot(root), 'english', 'train.csv'));
+    // first record: \u2019 escapes in the file, a trailing space
+    const first = rawEn[0]!;
+    expect(first[0]).toMatch(/\\u2019.* $/);
     expect(en.rows[0]).toEqual({
-      text: 'okay i’m sorry but TAYLOR SWIFT LOOKS NOTHING LIKE JACKIE O SO STOP COMPARING THE TWO. c’mon America aren’t you sick of her yet? (sorry)',
-      label: 'negative',
+      text: first[0]!.replaceAll('\\u2019', '\u2019').trim(),
+      label: first[1],
       language: 'english',
-      source: 'sem_eval_2017',
+      source: first[2],
     });
     // third record: quoted field with "" escapes, literal \u002c commas and \" quotes
-    expect(en.rows[2]?.text).toMatch(/^"Frank Gaffrey, Cliff May, Steve Emerson: Brilliant\. "/);
+    const third = rawEn[2]![0]!;
+    expect(third).toContain('\\u002c');
+    expect(third).toContain('\\"');
+    expect(en.rows[2]?.text).toBe(third.replaceAll('\\u002c', ',').replaceAll('\\u2019', '\u2019').replaceAll('\\"', '"').trim());
     expect(en.rows.some((r) => /\\u[0-9a-f]{4}/i.test(r.text))).toBe(false);
     const raw = loadXlmt(join(xlmtRoot(root), 'english'), { unescape: false, trim: false });
-    expect(raw.rows[0]?.text).toBe('okay i\\u2019m sorry but TAYLOR SWIFT LOOKS NOTHING LIKE JACKIE O SO STOP COMPARING THE TWO. c\\u2019mon America aren\\u2019t you sick of her yet? (sorry) ');
+    expect(raw.rows[0]?.text).toBe(first[0]);
     const it = loadDataset({ format: 'xlmt', path: join(xlmtRoot(root), 'italian'), split: 'train' });
-    expect(it.rows.find((r) => r.text.includes('giornalisti'))?.text).toBe('@user #Grillo non ha bisogno della tv ne dei " giornalisti ", se vuoi fare le domande vai in piazza come tutti ;)');
+    const rawIt = rawCsv(join(xlmtRoot(root), 'italian', 'train.csv')).find((r) => r[0]!.includes('\\" giornalisti'))![0]!;
+    expect(it.rows.find((r) => r.text.includes('" giornalisti "'))?.text).toBe(rawIt.replaceAll('\\"', '"').trim());
     // emoticon backslashes are kept
     expect(loadXlmt(join(xlmtRoot(root), 'german')).rows.some((r) => r.text.includes('\\o/'))).toBe(true);
   });
@@ -87,61 +102,61 @@ describe('MLQE-PE (real files)', () => {
     }
   });
 
-  it('known first rows; z_mean by default, mean on request; ru-en uses segid', () => {
+  it('first rows as the raw TSV has them; z_mean by default, mean on request; ru-en uses segid', () => {
+    // TSV columns: index/segid original translation scores mean z_scores z_mean model_scores
+    const tsv = (file: string) => rawLines(file).slice(1).map((l) => l.split('\t'));
     const ende = loadMlqe(mlqePath('train', 'en-de', root));
-    expect(ende.rows[0]).toEqual({
-      source: 'José Ortega y Gasset visited Husserl at Freiburg in 1934.',
-      translation: '1934 besuchte José Ortega y Gasset Husserl in Freiburg.',
-      score: 1.1194085809023286,
-      modelScore: -0.10244649648666382,
-      pair: 'en-de',
-      id: '0',
-    });
-    const ruen = loadDataset({ format: 'mlqe', path: mlqePath('dev', 'ru-en', root), target: 'mean' });
-    expect(ruen.rows[0]).toEqual({
-      source: 'Кто бы и знал, коли б не сам сказал.',
-      translation: "Who would have known if he hadn't said it himself.",
-      score: 90,
-      modelScore: -0.5446469187736511,
-      pair: 'ru-en',
-      id: '1382',
-    });
-    expect(loadMlqe(mlqePath('dev', 'ru-en', root)).rows[0]?.score).toBe(0.7775900105007318);
+    const e0 = tsv(mlqePath('train', 'en-de', root))[0]!;
+    expect(ende.rows[0]).toEqual({ source: e0[1], translation: e0[2], score: Number(e0[6]), modelScore: Number(e0[7]), pair: 'en-de', id: e0[0] });
+    const ruenFile = mlqePath('dev', 'ru-en', root);
+    expect(rawLines(ruenFile)[0]!.startsWith('segid\t')).toBe(true);
+    const r0 = tsv(ruenFile)[0]!;
+    const ruen = loadDataset({ format: 'mlqe', path: ruenFile, target: 'mean' });
+    expect(ruen.rows[0]).toEqual({ source: r0[1], translation: r0[2], score: Number(r0[4]), modelScore: Number(r0[7]), pair: 'ru-en', id: r0[0] });
+    expect(Number(r0[4])).not.toBe(Number(r0[6]));
+    expect(loadMlqe(ruenFile).rows[0]?.score).toBe(Number(r0[6]));
   });
 
   it('keeps quote characters (a CSV parser with quoting would corrupt these rows)', () => {
     const ende = loadMlqe(mlqePath('train', 'en-de', root));
     const row18 = ende.rows.find((r) => r.id === '18');
-    expect(row18?.source).toBe('"Renaissance Humanism and the Future of the Humanities."');
-    expect(row18?.translation).toBe('"Renaissance Humanism and the Future of the Humanities".');
+    const raw18 = rawLines(mlqePath('train', 'en-de', root)).find((l) => l.startsWith('18\t'))!.split('\t');
+    expect(raw18[1]).toMatch(/^".*"$/);
+    expect(row18?.source).toBe(raw18[1]);
+    expect(row18?.translation).toBe(raw18[2]);
     expect(ende.rows.filter((r) => r.source.includes('"')).length).toBeGreaterThan(100);
     // the same file through a quote-aware parser: fields starting with " swallow tabs/newlines
     const text = readFileSync(mlqePath('train', 'en-de', root), 'utf8');
     const quoted = parse(text, { delimiter: '\t', relax_column_count: true, relax_quotes: true }) as string[][];
-    expect(quoted[19]?.[1]).toBe('Renaissance Humanism and the Future of the Humanities.'); // quotes eaten
+    expect(quoted[19]?.[1]).toBe(raw18[1]!.slice(1, -1)); // quotes eaten
     expect(quoted.filter((r) => r.length !== 8).length).toBeGreaterThan(0); // tabs swallowed
   });
 });
 
 describe('SciTLDR (real files)', () => {
-  it('has 1,992 train / 619 dev records with the known first ones', () => {
+  it('has 1,992 train / 619 dev records; the first ones as the raw JSON lines have them', () => {
     const train = loadSciTldr(scitldrPath('train', root));
     expect(train.rows).toHaveLength(1992);
+    const jsonl = (file: string) => rawLines(file).filter((l) => l.trim()).map((l) => JSON.parse(l) as { paper_id: string; title: string; source: string[]; source_labels: number[]; target: string[] });
+    const raw0 = jsonl(scitldrPath('train', root))[0]!;
     const t0 = train.rows[0];
-    expect(t0?.id).toBe('SysEexbRb');
-    expect(t0?.title).toBe('Critical Points of Linear Neural Networks: Analytical Forms and Landscape Properties');
+    expect(t0?.id).toBe(raw0.paper_id);
+    expect(t0?.title).toBe(raw0.title);
+    expect(t0?.source).toEqual(raw0.source);
     expect(t0?.source).toHaveLength(6);
+    expect(t0?.sourceLabels).toEqual(raw0.source_labels);
     expect(t0?.sourceLabels).toEqual([0, 0, 0, 0, 1, 0]);
-    expect(t0?.targets).toEqual([
-      'We provide necessary and sufficient analytical forms for the critical points of the square loss functions for various neural networks, and exploit the analytical forms to characterize the landscape properties for the loss functions of these neural networks.',
-    ]);
+    expect(t0?.targets).toEqual(raw0.target);
+    expect(t0?.targets).toHaveLength(1);
     const dev = loadDataset({ format: 'scitldr', path: scitldrPath('dev', root) });
     expect(dev.rows).toHaveLength(619);
-    expect(dev.rows[0]?.id).toBe('rJlnfaNYvB');
-    expect(dev.rows[0]?.title).toBe('Adaptive Loss Scaling for Mixed Precision Training');
+    const rawDev = jsonl(scitldrPath('dev', root))[0]!;
+    expect(dev.rows[0]?.id).toBe(rawDev.paper_id);
+    expect(dev.rows[0]?.title).toBe(rawDev.title);
+    expect(dev.rows[0]?.targets).toEqual(rawDev.target);
     expect(dev.rows[0]?.targets).toHaveLength(3);
     expect(dev.rows[0]?.sourceLabels).toEqual([0, 0, 0, 1, 0, 0]);
-    expect(dev.rows[0]?.source[0]).toMatch(/^Mixed precision training \(MPT\) is becoming/);
+    expect(dev.rows[0]?.source[0]).toBe(rawDev.source[0]);
     // published quirk: rouge_scores length differs from source in 63 train / 19 dev records
     expect(train.rows.filter((r) => r.rougeScores && r.rougeScores.length !== r.source.length)).toHaveLength(63);
   });
