@@ -46,6 +46,33 @@ export function checkState(s: unknown, name: string, tasks: readonly string[]): 
   return st;
 }
 
+/** A sampler without randomness: its whole state is the step count (all, round-robin). */
+export abstract class CountingSampler implements TaskSampler {
+  readonly tasks: readonly string[];
+  protected step = 0;
+  private readonly steps: number;
+
+  constructor(
+    readonly name: string,
+    ctx: SamplerContext,
+    stepsPerEpoch: (sizes: number[], batchSize: number) => number,
+  ) {
+    const { names, sizes } = checkContext(ctx);
+    this.tasks = names;
+    this.steps = stepsPerEpoch(sizes, ctx.batchSize);
+  }
+  abstract nextStep(): string[];
+  stepsPerEpoch(): number {
+    return this.steps;
+  }
+  getState(): unknown {
+    return { sampler: this.name, tasks: [...this.tasks], step: this.step };
+  }
+  setState(s: unknown): void {
+    this.step = checkState(s, this.name, this.tasks).step as number;
+  }
+}
+
 /** One task per step, drawn independently with fixed probabilities. */
 export class WeightedSampler implements TaskSampler {
   readonly tasks: readonly string[];

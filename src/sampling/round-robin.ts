@@ -1,31 +1,15 @@
-import { checkContext, checkState, checkTasks, toRecord } from './common.js';
-import type { SamplerContext, SamplerPlugin, TaskSampler } from './types.js';
+import { checkTasks, CountingSampler, toRecord } from './common.js';
+import type { SamplerContext, SamplerPlugin } from './types.js';
 
 /** One task per step, cycling the tasks in their fixed (taskSizes key) order. */
-class RoundRobinSampler implements TaskSampler {
-  readonly name = 'round-robin';
-  readonly tasks: readonly string[];
-  private readonly steps: number;
-  private step = 0;
-
+class RoundRobinSampler extends CountingSampler {
   constructor(ctx: SamplerContext) {
-    const { names, sizes } = checkContext(ctx);
-    this.tasks = names;
-    this.steps = Math.ceil(sizes.reduce((a, b) => a + b, 0) / ctx.batchSize);
+    super('round-robin', ctx, (sizes, batchSize) => Math.ceil(sizes.reduce((a, b) => a + b, 0) / batchSize));
   }
   nextStep(): string[] {
     const task = this.tasks[this.step % this.tasks.length] as string;
     this.step++;
     return [task];
-  }
-  stepsPerEpoch(): number {
-    return this.steps;
-  }
-  getState(): unknown {
-    return { sampler: this.name, tasks: [...this.tasks], step: this.step };
-  }
-  setState(s: unknown): void {
-    this.step = checkState(s, this.name, this.tasks).step as number;
   }
 }
 
