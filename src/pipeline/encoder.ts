@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUNDLED_PREFIX, resolveBundled } from '../encoder/bundled.js';
 import { Encoder, type EncoderLoadOptions } from '../encoder/index.js';
 import { UserError } from '../errors.js';
 import { ensureFixture, isFixtureVariant, FIXTURE_VARIANTS } from '../fixtures/index.js';
@@ -11,8 +12,15 @@ import { cacheDir } from '../utils/paths.js';
 
 export const FIXTURE_PREFIX = 'fixture:';
 
-/** Turn `fixture:<variant>` into the generated folder; other ids pass through unchanged. */
+/** Turn `fixture:<variant>` into the generated folder and `mtl:<name>` into the bundled one; other ids pass through unchanged. */
 export async function resolveModelId(model: string): Promise<string> {
+  if (model.startsWith(BUNDLED_PREFIX)) {
+    try {
+      return resolveBundled(model);
+    } catch (err) {
+      throw new UserError((err as Error).message);
+    }
+  }
   if (!model.startsWith(FIXTURE_PREFIX)) return model;
   const variant = model.slice(FIXTURE_PREFIX.length);
   if (!isFixtureVariant(variant)) throw new UserError(`unknown fixture encoder '${variant}' (known: ${FIXTURE_VARIANTS.join(', ')})`);

@@ -1,11 +1,12 @@
 /**
- * The safetensors format (https://github.com/huggingface/safetensors), F32 only: 8-byte little-endian
+ * The safetensors format (https://github.com/huggingface/safetensors), F32 (F16 read and widened): 8-byte little-endian
  * header length N, N bytes of JSON header {name: {dtype, shape, data_offsets: [begin, end]},
  * __metadata__: {string: string}} padded with spaces to 8-byte alignment, then the raw little-endian
  * data. Readable by Python's `safetensors`. Reading validates header length, JSON, dtypes, shapes and
  * offsets, naming the file in every error.
  */
 import { createHash } from 'node:crypto';
+import { float16BitsToFloat32 } from '../utils/float16.js';
 
 export interface NamedArray {
   shape: readonly number[];
@@ -85,7 +86,8 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors file'):
       continue;
     }
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (info.dtype !== 'F32') fail(`tensor "${name}" has dtype ${String(info.dtype)}, only F32 is supported`);
+    if (info.dtype !== 'F32' && info.dtype !== 'F16') fail(`tensor "${name}" has dtype ${String(info.dtype)}, only F32 and F16 are supported`);
+    const width = info.dtype === 'F16' ? 2 : 4;
     const shape = info.shape;
     if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) fail(`tensor "${name}" has a bad shape`);
     const off = info.data_offsets;
@@ -93,11 +95,17 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors file'):
     const [b, e] = off as [number, number];
     const count = (shape as number[]).reduce((a, c) => a * c, 1);
     if (e < b || e > dataLen) fail(`tensor "${name}" data_offsets [${b}, ${e}] outside the ${dataLen} data bytes (truncated?)`);
-    if (e - b !== count * 4) fail(`tensor "${name}" has ${e - b} bytes for shape [${(shape as number[]).join(', ')}]`);
+    if (e - b !== count * width) fail(`tensor "${name}" has ${e - b} bytes for shape [${(shape as number[]).join(', ')}]`);
     ranges.push([b, e, name]);
     const slice = bytes.subarray(dataStart + b, dataStart + e);
     const data = new Float32Array(count);
-    if (littleEndian()) new Uint8Array(data.buffer).set(slice);
+    if (width === 2) {
+      // F16 (e.g. the GPU pretraining run's weights): widened exactly to float32
+      const dv = new DataView(slice.buffer, slice.byteOffset, slice.byteLength);
+      const halves = new Uint16Array(count);
+      for (let i = 0; i < count; i++) halves[i] = dv.getUint16(i * 2, true);
+      data.set(float16BitsToFloat32(halves));
+    } else if (littleEndian()) new Uint8Array(data.buffer).set(slice);
     else {
       const dv = new DataView(slice.buffer, slice.byteOffset, slice.byteLength);
       for (let i = 0; i < count; i++) data[i] = dv.getFloat32(i * 4, true);

@@ -1,0 +1,29 @@
+/**
+ * Encoders shipped inside the package (`models/<name>/`, Hugging Face ONNX layout), addressed as
+ * `mtl:<name>`: pretrained by the project's own recipe (`mtl pretrain`, model card in each folder),
+ * so a fresh install has a real pretrained encoder offline.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../utils/paths.js';
+
+export const BUNDLED_PREFIX = 'mtl:';
+
+/** Names of the bundled encoders. */
+export function bundledEncoders(): string[] {
+  const root = join(packageRoot(), 'models');
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'config.json')))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** `mtl:<name>` → its folder; other ids pass through unchanged. */
+export function resolveBundled(model: string): string {
+  if (!model.startsWith(BUNDLED_PREFIX)) return model;
+  const name = model.slice(BUNDLED_PREFIX.length);
+  const known = bundledEncoders();
+  if (!known.includes(name)) throw new Error(`unknown bundled encoder '${model}' (known: ${known.map((k) => BUNDLED_PREFIX + k).join(', ') || 'none'}; the folder models/${name}/ is missing from this install)`);
+  return join(packageRoot(), 'models', name);
+}
