@@ -27,3 +27,11 @@ export function resolveBundled(model: string): string {
   if (!known.includes(name)) throw new Error(`unknown bundled encoder '${model}' (known: ${known.map((k) => BUNDLED_PREFIX + k).join(', ') || 'none'}; the folder models/${name}/ is missing from this install)`);
   return join(packageRoot(), 'models', name);
 }
+
+/**
+ * The dtype a bundled encoder is loaded with when the caller names none: the shipped default keeps
+ * only the q8 file (the repository holds at most a few tens of MB), so `fp32` would find no file.
+ */
+export function bundledDefaultDtype(dir: string): 'q8' | undefined {
+  return !existsSync(join(dir, 'onnx', 'model.onnx')) && existsSync(join(dir, 'onnx', 'model_quantized.onnx')) ? 'q8' : undefined;
+}

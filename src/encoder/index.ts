@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { writeFileAtomic } from '../utils/fs.js';
 import { nodeBackend } from './backend/node.js';
-import { resolveBundled } from './bundled.js';
+import { BUNDLED_PREFIX, bundledDefaultDtype, resolveBundled } from './bundled.js';
 import { EncoderCore, type EncoderLoadOptions, type Platform } from './core.js';
 import { SqliteEmbeddingCache } from './cache-sqlite.js';
 import { encodeNpy } from './npy.js';
@@ -45,7 +45,11 @@ export class Encoder extends EncoderCore {
    * `mtl:<name>`: a pretrained encoder shipped in the package (`models/<name>`, e.g. `mtl:mini`).
    */
   static async load(model: string, options: EncoderLoadOptions = {}): Promise<Encoder> {
-    model = resolveBundled(model);
+    if (model.startsWith(BUNDLED_PREFIX)) {
+      model = resolveBundled(model);
+      const dtype = options.dtype ?? bundledDefaultDtype(model);
+      if (dtype) options = { ...options, dtype };
+    }
     if (model.startsWith('fixture:')) {
       const { ensureFixture, isFixtureVariant, FIXTURE_VARIANTS } = await import('../fixtures/index.js');
       const variant = model.slice('fixture:'.length);

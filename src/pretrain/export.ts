@@ -183,7 +183,7 @@ export async function exportEncoder(options: ExportOptions): Promise<ExportResul
     out.set(f, readFileSync(p));
   }
   const { mtl_pretrain: _drop, ...base } = config;
-  out.set('config.json', JSON.stringify({ _name_or_path: options.card.name, ...base, mtl_pretrain: { name: options.card.name, random_weights: false } }, null, 2) + '\n');
+  out.set('config.json', JSON.stringify({ _name_or_path: options.card.name, ...base, mtl_pretrain: { name: options.card.name, random_weights: false, files: (options.fp32 ?? true) ? ['fp32', 'q8'] : ['q8'] } }, null, 2) + '\n');
   const files: ExportResult['files'] = {};
   for (const [name, data] of [...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;

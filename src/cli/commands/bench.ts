@@ -32,6 +32,9 @@ export async function writeSpeedReport(out: string, quick: boolean): Promise<voi
   await writeFileAtomic(join(out, `speed-${day}${suffix}.md`), md + '\n');
 }
 
+/** The encoders the encoder suite compares by default: the shipped default and the reference yardstick. */
+const DEFAULT_ENCODERS = `mtl:mini,${join(packageRoot(), '..', 'shared', 'models', 'reference-mini')}`;
+
 export default async function bench(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
   const suite = String(opts.suite);
   const quick = Boolean(opts.quick);
@@ -53,6 +56,22 @@ export default async function bench(opts: Record<string, unknown>, _args: string
       if (res.status !== 0) throw new UserError(`benchmarks/${script}.ts failed (exit ${res.status ?? res.signal})`);
     }
     await writeSpeedReport(out, quick);
+  }
+  if (suite === 'encoders') {
+    const list = String(opts.encoders ?? DEFAULT_ENCODERS)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const { runEncoderSuite } = await import('../../bench/encoders.js');
+    const { markdown } = await runEncoderSuite({
+      encoders: list.map((model) => ({ label: model.replace(/^.*[/\\]/, ''), model })),
+      quick,
+      out,
+      log,
+      sample: Boolean(opts.sample),
+      ...(opts.epochs !== undefined ? { epochs: opts.epochs as number } : {}),
+    });
+    process.stdout.write(markdown + '\n');
   }
   if (suite === 'quality' || suite === 'all') {
     const { markdown } = await runQualitySuite({ quick, out, log, steps: opts.steps as number | undefined, sample: Boolean(opts.sample), encoder: opts.encoder as string | undefined });

@@ -1,0 +1,27 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runEncoderSuite } from '../../src/bench/encoders.js';
+
+describe('encoder suite (smoke, quick mode on the samples)', () => {
+  it('runs joint and single-task runs per encoder, baselines once, Δm, JSON + Markdown + plot', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mtl-bench-enc-'));
+    const { markdown, rows } = await runEncoderSuite({ encoders: [{ label: 'bert', model: 'fixture:bert' }, { label: 'xlmr', model: 'fixture:xlm-roberta' }], quick: true, sample: true, out });
+    expect(rows.map((r) => r.encoder.label)).toEqual(['bert', 'xlmr']);
+    for (const r of rows) {
+      expect(Object.keys(r.joint.tasks)).toEqual(['sentiment', 'translation-quality', 'summarization']);
+      expect(Object.keys(r.singles)).toEqual(['sentiment', 'translation-quality', 'summarization']);
+      expect(r.deltaM).not.toBeNull();
+    }
+    // the two encoders give different features, hence different single-task metrics
+    expect(rows[0]!.singles['translation-quality']!.tasks['translation-quality']!.metrics.pearson).not.toBe(rows[1]!.singles['translation-quality']!.tasks['translation-quality']!.metrics.pearson);
+    const stem = join(out, `encoders-${new Date().toISOString().slice(0, 10)}-quick`);
+    const json = JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as { rows: unknown[]; baselines: Record<string, Record<string, unknown>> };
+    expect(json.rows).toHaveLength(2);
+    expect(Object.keys(json.baselines.summarization ?? {})).toContain('lead3');
+    expect(existsSync(`${stem}-bars.png`)).toBe(true);
+    expect(markdown).toMatch(/\| bert \| joint \| [\d.]+ \| [-\d.]+ \|/);
+    expect(markdown).toContain('| baseline model-scores |');
+  }, 240_000);
+});
