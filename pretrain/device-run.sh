@@ -20,11 +20,12 @@ WORK="${PRETRAIN_WORK:-.device/pretrain}"
 BUDGET="${PRETRAIN_BUDGET:-420}"
 test -f "$WORK/corpus.bin" || { echo "device-run: $WORK/corpus.bin missing: run the prepare stage here and carry .device" >&2; exit 1; }
 export PYTHONUNBUFFERED=1
+PYTHON="${PYTHON:-python3}"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
-python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
+"$PYTHON" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
 TRAINED=/tmp/mtl-trained
 rm -rf "$TRAINED"
-python3 pretrain/trainer.py train --data "$WORK/corpus.bin" --out "$TRAINED" --preset gpu --device cuda \
+"$PYTHON" pretrain/trainer.py train --data "$WORK/corpus.bin" --out "$TRAINED" --preset "${PRETRAIN_PRESET:-gpu}" --device "${PRETRAIN_DEVICE:-cuda}" \
   --budget-seconds "$BUDGET" --checkpoint-seconds 100000 2>&1 | tee "$OUT/training.log"
 cp "$TRAINED/training-summary.json" "$TRAINED/training-log.jsonl" "$OUT/"
 tar cf - -C "$TRAINED" --exclude checkpoint.pt . | split -b 15m - "$OUT/trained.tar.part-"

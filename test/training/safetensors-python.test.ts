@@ -32,3 +32,23 @@ describe('safetensors written by Python', () => {
     }
   });
 });
+
+describe('safetensors F16 (the GPU pretraining run saves fp16 weights)', () => {
+  it('widens half floats exactly (hand-computed values, subnormal and max included)', () => {
+    const halves = [0x3c00, 0xc000, 0x3555, 0x0001, 0x7bff, 0x8000];
+    const header = JSON.stringify({ w: { dtype: 'F16', shape: [2, 3], data_offsets: [0, 12] } }).padEnd(64, ' ');
+    const bytes = new Uint8Array(8 + header.length + 12);
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(0, BigInt(header.length), true);
+    bytes.set(new TextEncoder().encode(header), 8);
+    halves.forEach((h, i) => view.setUint16(8 + header.length + 2 * i, h, true));
+    const w = decodeSafetensors(bytes).tensors.get('w')!;
+    expect(w.shape).toEqual([2, 3]);
+    expect([...w.data]).toEqual([1, -2, 0.333251953125, 2 ** -24, 65504, -0]);
+    // a wrong byte count for F16 is still caught
+    view.setBigUint64(0, BigInt(header.length), true);
+    const bad = JSON.stringify({ w: { dtype: 'F16', shape: [2, 3], data_offsets: [0, 10] } }).padEnd(64, ' ');
+    bytes.set(new TextEncoder().encode(bad), 8);
+    expect(() => decodeSafetensors(bytes, 'x.safetensors')).toThrow(/x\.safetensors/);
+  });
+});
