@@ -14,7 +14,7 @@
  * Summarization is the real SummarizationTask (sentence, document vector and position features →
  * score; masked BCE); the synthetic documents carry 0/1 labels, so no ROUGE oracle runs.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/utils/tf.js';
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
  * task-relation matrix α (T×T, initialised near identity) mixes the towers: h̃ᵢ = Σⱼ αᵢⱼ hⱼ.
  * A batch of task t runs all towers on that batch, mixes after each layer and keeps row t at the end.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import { Stack, type ForwardContext } from '../training/nn.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, TaskRelations } from './types.js';
 

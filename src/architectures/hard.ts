@@ -1,5 +1,5 @@
 /** Hard parameter sharing: one stack of shared layers for every task. */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../utils/tf.js';
 import { Stack, type ForwardContext } from '../training/nn.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, TaskRelations } from './types.js';
 

@@ -4,7 +4,7 @@
  * rep_t(x) = Σₑ g_t(x)ₑ · expertₑ(x). Mean gate weights per task over the last `window` training
  * batches are recorded and exposed as the task relations.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import { Dense, Stack, type ForwardContext } from '../training/nn.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, TaskRelations } from './types.js';
 

@@ -3,7 +3,7 @@
  * features and the task heads. Each architecture maps a batch of one task's rows [N, d] to that
  * task's representation [N, outputDim]; a batch only passes through what its task needs.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../utils/tf.js';
 import type { ForwardContext, ParamStore, SharedLayersConfig } from '../training/nn.js';
 
 export type ArchitectureConfig =

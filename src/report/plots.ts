@@ -1,8 +1,42 @@
 /**
  * Plots for reports, rendered headless: Vega-Lite spec → Vega → SVG (no canvas needed) → PNG with
  * resvg. Each *Spec function builds a Vega-Lite spec from plain rows so callers stay declarative.
+ *
+ * The three renderers are optional peer dependencies (only the benchmarks and examples draw): they
+ * are imported on first use, and a missing one is a UserError naming what to install.
  */
+import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../utils/fs.js';
+
+/** The plotting packages, at the versions this package is tested with. */
+export const PLOT_PACKAGES = { vega: '6.4.0', 'vega-lite': '6.4.0', '@resvg/resvg-js': '2.6.2' } as const;
+
+type Importer = (name: string) => Promise<unknown>;
+// a variable specifier: bundlers and the type checker leave the optional packages alone
+const importOptional: Importer = (name) => import(/* @vite-ignore */ name);
+
+/** Loads vega, vega-lite and resvg, or explains which to install. */
+export async function loadPlotting(importer: Importer = importOptional): Promise<{ vega: typeof import('vega'); vl: typeof import('vega-lite'); Resvg: typeof import('@resvg/resvg-js').Resvg }> {
+  const missing: string[] = [];
+  const load = async <T>(name: keyof typeof PLOT_PACKAGES): Promise<T | null> => {
+    try {
+      return (await importer(name)) as T;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(String((err as Error).message))) {
+        missing.push(name);
+        return null;
+      }
+      throw err;
+    }
+  };
+  const [vega, vl, resvg] = await Promise.all([load<typeof import('vega')>('vega'), load<typeof import('vega-lite')>('vega-lite'), load<typeof import('@resvg/resvg-js')>('@resvg/resvg-js')]);
+  if (!vega || !vl || !resvg) {
+    const line = missing.map((m) => `${m}@${PLOT_PACKAGES[m as keyof typeof PLOT_PACKAGES]}`).join(' ');
+    throw new UserError(`plots need ${missing.join(', ')} (optional dependencies of mtl-nlp, not installed here): npm install ${line}`);
+  }
+  return { vega, vl, Resvg: resvg.Resvg };
+}
 
 type Spec = Record<string, unknown>;
 const WIDTH = 520;
@@ -15,7 +49,7 @@ export interface RenderedPlot {
 
 /** Render a Vega-Lite spec to SVG and PNG; with `outBase`, write `<outBase>.svg` and `.png`. */
 export async function renderVegaLite(spec: Spec, outBase?: string): Promise<RenderedPlot> {
-  const [vega, vl, { Resvg }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
+  const { vega, vl, Resvg } = await loadPlotting();
   const compiled = vl.compile(spec as never).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();

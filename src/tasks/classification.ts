@@ -2,7 +2,7 @@
  * Generic single-text classification: one text → n-class softmax, cross-entropy loss,
  * metrics accuracy + macro-F1.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../training/nn.js';
 import { accuracy, macroF1 } from '../training/metrics.js';
 import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';

@@ -2,7 +2,7 @@
  * Generic pair regression: two texts (a, b) both go through the shared layers; features
  * [u, v, |u−v|, u⊙v] → MLP → scalar; MSE on standardised targets; metrics Pearson / Spearman (and MSE).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../training/nn.js';
 import { pearson, spearman } from '../training/metrics.js';
 import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';

@@ -9,7 +9,7 @@
  * A label outside the label map is an error (in `prepare`, `makeBatch` and `metrics`), never a new
  * class. Without a configured label map, `prepare` infers one from the training data (sorted).
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../utils/tf.js';
 import { accuracy, confusionMatrix, macroF1, perClassScores, type ClassScores } from '../metrics/classification.js';
 import type { ForwardContext, ParamStore } from '../training/nn.js';
 import { ClassificationTask, type ClassificationBatch, type ClassificationConfig, type Label } from './classification.js';

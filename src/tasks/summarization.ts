@@ -22,7 +22,7 @@
  * Metrics: ROUGE-1, ROUGE-2, ROUGE-L, ROUGE-Lsum F × 100 (src/metrics, rouge-score compatible,
  * Porter stemming; best over several references).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import { corpusRouge, tokenizeForRouge } from '../metrics/rouge.js';
 import { Dense, dropout, gelu, type ForwardContext, type ParamStore } from '../training/nn.js';
 import { greedyOracle } from './oracle.js';

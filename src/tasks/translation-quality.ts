@@ -8,7 +8,7 @@
  * come back in the original target scale. This task adds the example shape, metrics from
  * src/metrics (Pearson r, Spearman ρ, Kendall τ-b) per language pair and averaged over pairs.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../utils/tf.js';
 import { kendallTauB, mse, pearson, spearman } from '../metrics/correlation.js';
 import type { ForwardContext, ParamStore } from '../training/nn.js';
 import { PairRegressionTask, type PairRegressionBatch, type PairRegressionConfig, type PairRegressionExample } from './pair-regression.js';

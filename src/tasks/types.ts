@@ -13,7 +13,7 @@
  *              kept in the task's batch; the head reshapes the representation to [b, maxN, h], builds
  *              the document vector (masked mean), relative positions, and a masked per-sentence loss.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../utils/tf.js';
 import type { ForwardContext, ParamStore } from '../training/nn.js';
 
 export type InputKind = 'single' | 'pair' | 'set';

@@ -5,7 +5,7 @@
  * tolerates absence), then `@tensorflow/tfjs-backend-wasm` (SIMD; threads only where the browser
  * allows them, tfjs disables wasm threads in Node), then the pure-JS `cpu` backend.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;

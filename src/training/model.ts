@@ -13,7 +13,7 @@
 import { splitSentences } from '../data/sentences.js';
 import type { SentimentPrediction } from '../tasks/sentiment.js';
 import { selectSentences, type SelectionOptions, type SummarizationPrediction } from '../tasks/summarization.js';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';

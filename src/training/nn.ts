@@ -4,7 +4,7 @@
  * shared block (Dense → GELU → dropout → (+residual) → LayerNorm). Only ops that the wasm backend
  * implements are used.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import { Rng } from '../utils/random.js';
 
 export type ParamGroup = 'shared' | 'task' | 'weighting';

@@ -7,7 +7,7 @@
  *   p ← p − lr·( m̂/(√v̂ + ε) + wd·p )          (decay only on parameters marked `decay`)
  * A parameter without a gradient this step is left untouched (no decay either).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import { variableFrom, type ParamEntry } from './nn.js';
 
 export interface OptimizerConfig {

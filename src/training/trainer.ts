@@ -6,7 +6,7 @@
  * Determinism: every random choice comes from seeded Rng streams (sampler, one batcher per task,
  * dropout seeds, weighting); their states are checkpointed, so a resumed run continues bit-for-bit.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createSampler, TaskBatcher, type SamplingConfig, type TaskSampler } from '../sampling/index.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import type { ParamEntry } from '../training/nn.js';
 import type { Grads, StepInfo, Weighting, WeightingConfig, WeightingType } from './types.js';
 

@@ -7,7 +7,7 @@
  * (lr 0.025) and renormalised so Σw over the active tasks is unchanged (Σ = T when all are active).
  * The model's gradient this step is Σ wᵢ∇Lᵢ with the weights before the update.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import { BaseWeighting, sumGrads } from './common.js';
 import type { GradInfo, Grads, WeightingConfig, WeightingFactory } from './types.js';
 

@@ -7,7 +7,7 @@
  * projection is done on the T×T Gram matrix (one read of T(T+1)/2 dot products per step) and the
  * update is Σₖ cₖ gₖ with cₖ = Σᵢ Aᵢₖ.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import type { Rng } from '../utils/random.js';
 import { BaseWeighting, sumGrads } from './common.js';
 import type { GradInfo, Grads, WeightingConfig, WeightingFactory } from './types.js';

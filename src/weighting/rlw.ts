@@ -2,7 +2,7 @@
  * Random Loss Weighting (Lin et al. 2021): each step λ = softmax(z), z ~ N(0, I) drawn from the
  * weighting's seeded stream (so λ sums to 1 over the tasks with a batch this step, as in LibMTL).
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../utils/tf.js';
 import type { Rng } from '../utils/random.js';
 import { BaseWeighting, weightedSum } from './common.js';
 import type { StepInfo, WeightingConfig, WeightingFactory } from './types.js';

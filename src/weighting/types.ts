@@ -8,7 +8,7 @@
  *  - `grad`: the trainer computes one gradient per task and `combineGrads` merges them (gradnorm,
  *    pcgrad).
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../utils/tf.js';
 import type { ParamEntry, ParamStore } from '../training/nn.js';
 import type { Rng } from '../utils/random.js';
 

@@ -4,7 +4,7 @@
  * (LibMTL's UW, ½·exp(−sᵢ)Lᵢ + ½·sᵢ, differs only by an overall factor ½). λᵢ = exp(−sᵢ) = 1/σᵢ²; at
  * the optimum sᵢ = log Lᵢ, so a noisier task (larger irreducible loss) settles at a larger σ.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../utils/tf.js';
 import { ParamStore, type ParamEntry } from '../training/nn.js';
 import { BaseWeighting } from './common.js';
 import type { StepInfo, WeightingConfig, WeightingFactory } from './types.js';

@@ -37,3 +37,19 @@ describe('plots', () => {
     for (const v of ['0.90', '0.10', '0.25', '0.75']) expect(heat.svg).toContain(v);
   });
 });
+
+describe('plotting packages are optional', () => {
+  it('a missing renderer is a UserError naming the packages and the install line', async () => {
+    const { loadPlotting } = await import('../../src/report/plots.js');
+    const missing = async (name: string): Promise<unknown> => {
+      if (name === 'vega') return import('vega');
+      throw Object.assign(new Error(`Cannot find package '${name}' imported from x`), { code: 'ERR_MODULE_NOT_FOUND' });
+    };
+    await expect(loadPlotting(missing)).rejects.toThrow(/plots need vega-lite, @resvg\/resvg-js .*npm install vega-lite@6\.4\.0 @resvg\/resvg-js@2\.6\.2/);
+    await expect(loadPlotting(missing)).rejects.toHaveProperty('name', 'UserError');
+    // other failures are not disguised as a missing package
+    await expect(loadPlotting(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const ok = await loadPlotting();
+    expect(typeof ok.Resvg).toBe('function');
+  });
+});

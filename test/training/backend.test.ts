@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/utils/tf.js';
 import { availableBackends, initBackend } from '../../src/training/backend.js';
 import { MultiTaskModel } from '../../src/training/model.js';
 import { createRequire } from 'node:module';

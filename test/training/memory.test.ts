@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/utils/tf.js';
 import { initBackend } from '../../src/training/backend.js';
 import { MultiTaskModel } from '../../src/training/model.js';
 import type { WeightingConfig } from '../../src/weighting/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/utils/tf.js';
 import { initBackend } from '../../src/training/backend.js';
 import { Dense, gelu, ParamStore } from '../../src/training/nn.js';
 import { AdamW, clipByGlobalNorm, learningRate } from '../../src/training/optimizer.js';

@@ -113,7 +113,7 @@ describe('DWA (Liu et al. 2019)', () => {
 
 describe('RLW (Lin et al. 2021)', () => {
   it('draws λ = softmax(N(0, I)) each step, seeded', async () => {
-    const tf = await import('@tensorflow/tfjs');
+    const tf = await import('../../src/utils/tf.js');
     const init = () => ({ tasks: ['a', 'b', 'c'], lossKinds: { a: 'regression' as const, b: 'regression' as const, c: 'regression' as const }, rng: new Rng(9) });
     const w1 = createWeighting({ type: 'rlw' }, init());
     const w2 = createWeighting({ type: 'rlw' }, init());
