@@ -12,6 +12,8 @@ import { packageRoot } from '../utils/paths.js';
 export interface GlobalOptions {
   verbose?: boolean;
   quiet?: boolean;
+  /** The command line as given (after `mtl`), e.g. recorded in a training run's log. */
+  argv?: string[];
 }
 
 function version(): string {
@@ -27,7 +29,9 @@ function run(load: () => Promise<{ default: Handler }>) {
     const cmd = this;
     const opts = cmd.opts();
     const args = cmd.args;
-    const global = cmd.optsWithGlobals() as GlobalOptions;
+    let root: Command = cmd;
+    while (root.parent) root = root.parent;
+    const global = { ...(cmd.optsWithGlobals() as GlobalOptions), argv: [...((root as unknown as { rawArgs?: string[] }).rawArgs ?? [])] };
     const handler = (await load()).default;
     await handler(opts, args, global, cmd.name());
   };
@@ -74,6 +78,8 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'folder of the real datasets (default: ../shared/datasets, else the samples in fixtures/)')
     .option('--sample', 'train on the small samples in fixtures/ even when the real datasets exist')
     .option('--out <dir>', 'where to save the model', 'runs/model')
+    .option('--resume', 'continue the unfinished run in --out from its latest checkpoint (same options as that run)')
+    .option('--overwrite', 'replace the finished model or unfinished run in --out')
     .option('--encoder <idOrDir>', 'override the encoder of the config')
     .option('--tasks <names>', 'train only these tasks of the config (comma-separated), e.g. single-task baselines')
     .option('--epochs <n>', 'override epochs', (v) => parseIntOption('--epochs', v))

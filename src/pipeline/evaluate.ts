@@ -13,6 +13,7 @@ import { MultiTaskModel } from '../training/model.js';
 import { packageRoot } from '../utils/paths.js';
 import { baselinePredictions } from './baselines.js';
 import { loadEncoder, loadEncoderFor } from './encoder.js';
+import { readModelManifest } from './run-folder.js';
 import { chooseData } from './train.js';
 
 export interface EvalOptions {
@@ -81,7 +82,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   let task;
   try {
     if (opts.model) {
-      const manifest = MultiTaskModel.readManifest(opts.model);
+      const manifest = readModelManifest(opts.model);
       encoder = await loadEncoderFor(manifest.encoder, opts.encoder);
       const model = await MultiTaskModel.load(opts.model, { encoder, log: false });
       task = model.task(opts.task);

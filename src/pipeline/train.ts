@@ -46,6 +46,10 @@ export interface TrainRunOptions {
   /** Baselines to score next to the model (default: those the task configs list). */
   baselines?: boolean;
   checkpointsDir?: string;
+  /** Continue from the latest checkpoint in checkpointsDir (see FitOptions.resume). */
+  resume?: boolean;
+  /** Extra fields for the run header line of `<checkpointsDir>/metrics.jsonl` (e.g. the command line). */
+  runInfo?: Record<string, unknown>;
   seed?: number;
   onProgress?: (e: ProgressEvent) => void;
   /** Called once before training with the number of steps (for progress bars). */
@@ -182,6 +186,8 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     evalEvery: t.evalEvery,
     earlyStopping: t.earlyStopping,
     checkpoints: opts.checkpointsDir ? { dir: opts.checkpointsDir, keep: 'both' } : undefined,
+    ...(opts.resume && opts.checkpointsDir ? { resume: true } : {}),
+    ...(opts.runInfo ? { runInfo: opts.runInfo } : {}),
     seed,
     log: false,
     logFile: opts.checkpointsDir ? join(opts.checkpointsDir, 'metrics.jsonl') : false,

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/utils/paths.js';
 
@@ -19,4 +19,14 @@ export function mtl(args: string[], options: { input?: string; timeout?: number 
     env: { ...process.env, FORCE_COLOR: '0' },
   });
   return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** Start `mtl` from source as a child process (for tests that signal it mid-run). */
+export function mtlSpawn(args: string[]): ChildProcess {
+  const root = packageRoot();
+  return spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/bin.ts'), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
 }

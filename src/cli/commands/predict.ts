@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { splitSentences } from '../../data/sentences.js';
 import { UserError } from '../../errors.js';
 import { loadEncoderFor } from '../../pipeline/encoder.js';
+import { readModelManifest } from '../../pipeline/run-folder.js';
 import type { SentimentPrediction } from '../../tasks/sentiment.js';
 import { selectSentences, type SummarizationPrediction } from '../../tasks/summarization.js';
 import { MultiTaskModel } from '../../training/model.js';
@@ -61,7 +62,7 @@ export default async function predict(opts: Record<string, unknown>, args: strin
   }
   const inputs = parseInputs(task, lines, where);
   const model = String(opts.model);
-  const manifest = MultiTaskModel.readManifest(model);
+  const manifest = readModelManifest(model);
   const encoder = await loadEncoderFor(manifest.encoder);
   const mtl = await MultiTaskModel.load(model, { encoder, log: false });
   try {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { formatTrainReport } from '../../pipeline/report.js';
+import { CHECKPOINTS_DIR, prepareRunFolder } from '../../pipeline/run-folder.js';
 import { trainFromConfig, type TrainRunOptions } from '../../pipeline/train.js';
 import type { ProgressEvent } from '../../training/trainer.js';
 import type { GlobalOptions } from '../main.js';
@@ -69,17 +70,23 @@ export async function runTraining(opts: TrainRunOptions, global: GlobalOptions, 
 }
 
 export default async function train(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
+  const out = resolve(String(opts.out));
+  // refuse to reuse a folder holding a model or an interrupted run unless told how (before any slow loading)
+  const folder = prepareRunFolder(String(opts.out), { resume: Boolean(opts.resume), overwrite: Boolean(opts.overwrite) });
+  if (opts.resume && folder.step === null && !global.quiet) process.stderr.write(`${String(opts.out)}: no checkpoint was written yet; starting at step 0\n`);
   const run = await runTraining(
     {
       config: resolve(String(opts.config)),
       dataDir: opts.dataDir as string | undefined,
       sample: Boolean(opts.sample),
-      out: resolve(String(opts.out)),
+      out,
       encoder: opts.encoder as string | undefined,
       tasks: typeof opts.tasks === 'string' ? opts.tasks.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
       epochs: opts.epochs as number | undefined,
       steps: opts.steps as number | undefined,
-      checkpointsDir: resolve(String(opts.out), 'checkpoints'),
+      checkpointsDir: resolve(out, CHECKPOINTS_DIR),
+      resume: Boolean(opts.resume),
+      runInfo: { argv: global.argv ?? [] },
     },
     global,
     Boolean(opts.json),
