@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../utils/paths.js';
+import { escapeControlKeepLines } from '../utils/text.js';
 
 export interface GlobalOptions {
   verbose?: boolean;
@@ -173,6 +174,18 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * What the CLI prints for an error: the whole message (its reason and remedy lines too), control
+ * characters escaped; the stack only when verbose, else a hint for errors that are not the user's.
+ */
+export function formatError(err: unknown, verbose: boolean): string {
+  const message = (err instanceof Error ? err.message : String(err)).trimEnd();
+  let out = `mtl: ${escapeControlKeepLines(message)}\n`;
+  if (verbose && err instanceof Error && err.stack) out += err.stack + '\n';
+  else if (!(err instanceof UserError) && !(err instanceof Error && /Error$/.test(err.name) && err.name !== 'Error')) out += '(run with --verbose for the stack trace)\n';
+  return out;
+}
+
 function parseIntOption(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n)) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be an integer, got '${value}'`);
@@ -194,12 +207,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'mtl.invalidArgument') process.stderr.write(err.message + '\n');
       return err.exitCode === 0 ? 0 : 2;
     }
-    const verbose = argv.includes('--verbose');
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`mtl: ${message.split('\n')[0]}\n`);
-    if (verbose && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-    else if (!(err instanceof UserError) && !(err instanceof Error && /Error$/.test(err.name) && err.name !== 'Error'))
-      process.stderr.write('(run with --verbose for the stack trace)\n');
+    process.stderr.write(formatError(err, argv.includes('--verbose')));
     return 1;
   }
 }

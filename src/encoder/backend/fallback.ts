@@ -8,6 +8,11 @@ import type { Backend, BackendSession, ModelSource, Provider, SessionConfig } fr
 
 export type Logger = (message: string) => void;
 
+/** No requested execution provider could start: the message lists each one's reason and the remedy. */
+export class ProviderUnavailableError extends Error {
+  override name = 'ProviderUnavailableError';
+}
+
 export interface FallbackResult {
   session: BackendSession;
   provider: Provider;
@@ -74,7 +79,7 @@ export async function createSessionWithFallback(
     }
   }
   const detail = failures.map((f) => `  ${f.provider}: ${shortReason(f.message)}`).join('\n');
-  throw new Error(
+  throw new ProviderUnavailableError(
     device === 'auto'
       ? `no ONNX Runtime execution provider could be initialised (tried ${order.join(', ')}):\n${detail}`
       : `execution provider '${device}' is not available here:\n${detail}\n` +
