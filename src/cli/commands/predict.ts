@@ -127,7 +127,7 @@ export default async function predict(opts: Record<string, unknown>, args: strin
         out.push(JSON.stringify({ input: inputs[i], prediction: p }));
       } else if (task === 'sentiment') {
         const s = p as SentimentPrediction;
-        out.push(`${escapeControl(s.label)}\t${s.score.toFixed(4)}\t${escapeControl(lines[i]!)}`);
+        out.push(`${escapeControl(String(s.label))}\t${s.score.toFixed(4)}\t${escapeControl(lines[i]!)}`);
       } else if (task === 'translation-quality') {
         const { source, translation } = inputs[i] as { source: string; translation: string };
         out.push(`${(p as number).toFixed(4)}\t${escapeControl(source)}\t${escapeControl(translation)}`);
