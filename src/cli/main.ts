@@ -95,7 +95,11 @@ export function buildProgram(): Command {
     .option('--baseline <name>', 'majority | lexicon | model-scores | length-ratio | lead1 | lead3 | textrank')
     .requiredOption('--task <name>', 'sentiment | translation-quality | summarization')
     .requiredOption('--data <path>', 'dataset file or folder')
-    .option('--format <format>', 'sst2 | xlmt | mlqe | bbc | scitldr | csv | tsv | jsonl (default: from the path)')
+    .addOption(new Option('--format <format>', 'data format (default: from the path)').choices(['sst2', 'xlmt', 'mlqe', 'bbc', 'scitldr', 'csv', 'tsv', 'jsonl']))
+    .option(
+      '--columns <mapping>',
+      'csv/tsv/jsonl: field=column pairs, e.g. text=review,label=stars (fields: sentiment text,label; translation-quality source,translation,score; summarization text,summary; default: columns named like the fields)',
+    )
     .option('--train <path>', 'training data for baselines that fit (majority, lexicon, length-ratio)')
     .option('--encoder <idOrDir>', 'encoder for textrank')
     .option('--json', 'print metrics as JSON')

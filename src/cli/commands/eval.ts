@@ -1,5 +1,5 @@
 import { formatConfusionMatrix } from '../../metrics/classification.js';
-import { evaluate } from '../../pipeline/evaluate.js';
+import { evaluate, parseColumns } from '../../pipeline/evaluate.js';
 import { formatTaskTable } from '../../pipeline/report.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -12,6 +12,7 @@ export default async function evalCommand(opts: Record<string, unknown>): Promis
     baseline: opts.baseline as string | undefined,
     train: opts.train as string | undefined,
     encoder: opts.encoder as string | undefined,
+    ...(typeof opts.columns === 'string' ? { columns: parseColumns(opts.columns, String(opts.task)) } : {}),
   });
   if (opts.json) {
     process.stdout.write(JSON.stringify(r, null, 2) + '\n');
