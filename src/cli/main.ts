@@ -68,7 +68,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--dtype <dtype>', 'model file').choices(['fp32', 'fp16', 'q8', 'q4']).default('fp32'))
     .addOption(new Option('--pooling <pooling>', 'pooling').choices(['auto', 'mean', 'cls', 'max']).default('auto'))
     .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cuda', 'webgpu', 'cpu', 'wasm']).default('auto'))
-    .option('--max-length <n>', 'max tokens per text', (v) => parseIntOption('--max-length', v))
+    .option('--max-length <n>', 'max tokens per text', (v) => parsePositiveIntOption('--max-length', v))
     .option('--cache <dir>', 'persistent embedding cache folder')
     .action(run(() => import('./commands/encode.js')));
 
@@ -83,8 +83,8 @@ export function buildProgram(): Command {
     .option('--overwrite', 'replace the finished model or unfinished run in --out')
     .option('--encoder <idOrDir>', 'override the encoder of the config')
     .option('--tasks <names>', 'train only these tasks of the config (comma-separated), e.g. single-task baselines')
-    .option('--epochs <n>', 'override epochs', (v) => parseIntOption('--epochs', v))
-    .option('--steps <n>', 'override total steps', (v) => parseIntOption('--steps', v))
+    .option('--epochs <n>', 'override epochs', (v) => parsePositiveIntOption('--epochs', v))
+    .option('--steps <n>', 'override total steps', (v) => parsePositiveIntOption('--steps', v))
     .option('--json', 'print the report as JSON')
     .action(run(() => import('./commands/train.js')));
 
@@ -112,7 +112,7 @@ export function buildProgram(): Command {
     .requiredOption('--task <name>', 'sentiment | translation-quality | summarization')
     .argument('[texts...]', 'texts (for translation-quality: "source<TAB>translation")')
     .option('--input <file>', 'one input per line (jsonl for summarization documents)')
-    .option('--sentences <n>', 'summary length in sentences', (v) => parseIntOption('--sentences', v))
+    .option('--sentences <n>', 'summary length in sentences', (v) => parsePositiveIntOption('--sentences', v))
     .option('--json', 'JSON output')
     .action(run(() => import('./commands/predict.js')));
 
@@ -135,7 +135,7 @@ export function buildProgram(): Command {
     .description('run the benchmark suites and write results/, a Markdown report and plots')
     .addOption(new Option('--suite <name>', 'suite').choices(['quality', 'speed', 'all']).default('all'))
     .option('--quick', 'small sizes, a few minutes (CI smoke test)')
-    .option('--steps <n>', 'quality suite: optimisation steps per run (default 400)', (v) => parseIntOption('--steps', v))
+    .option('--steps <n>', 'quality suite: optimisation steps per run (default 400)', (v) => parsePositiveIntOption('--steps', v))
     .option('--sample', 'quality suite: the samples in fixtures/ instead of the shared datasets')
     .option('--encoder <idOrDir>', 'quality suite: override the encoder of tasks/multitask.yaml')
     .option('--out <dir>', 'results folder', 'results')
@@ -193,6 +193,12 @@ export function formatError(err: unknown, verbose: boolean): string {
 function parseIntOption(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n)) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be an integer, got '${value}'`);
+  return n;
+}
+
+function parsePositiveIntOption(flag: string, value: string): number {
+  const n = parseIntOption(flag, value);
+  if (n < 1) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be a positive integer, got '${value}'`);
   return n;
 }
 

@@ -143,6 +143,10 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     if (unknown.length) throw new UserError(`${opts.config}: no task named ${unknown.join(', ')} (has ${taskConfigs.map((t) => t.name).join(', ')})`);
     taskConfigs = taskConfigs.filter((t) => opts.tasks!.includes(t.name));
   }
+  const staticWeighting = (opts.weighting ?? cfg.training.weighting).type === 'static';
+  if (staticWeighting && !opts.weighting && taskConfigs.length > 0 && taskConfigs.every((t) => t.lambda === 0)) {
+    throw new UserError(`${opts.config}: every selected task (${taskConfigs.map((t) => t.name).join(', ')}) has lambda 0, so static weighting would train nothing`);
+  }
   const data = chooseData(opts);
 
   // data first: a bad file should fail before the (slower) encoder loads

@@ -37,6 +37,17 @@ export function shortReason(message: string): string {
   return line.length > 200 ? line.slice(0, 200) + '…' : line;
 }
 
+/**
+ * The one-line form of the "execution provider: X (a unavailable: …; b unavailable: …)" log line:
+ * which providers were skipped, without ORT's reasons (the CLI prints the full line under --verbose).
+ */
+export function shortProviderLine(line: string): string {
+  const m = /^(\[encoder\] execution provider: \S+) \((.*)\)$/.exec(line);
+  if (!m) return line;
+  const skipped = [...m[2]!.matchAll(/(?:^|; )(\w+) unavailable: /g)].map((x) => x[1]);
+  return skipped.length ? `${m[1]} (${skipped.join(', ')} unavailable; --verbose for the reasons)` : line;
+}
+
 /** Is this error about the model (file missing, invalid graph), not about the provider? Then do not try others. */
 export function isModelError(message: string): boolean {
   return /Load model from .* failed|File doesn't exist|Protobuf parsing failed|INVALID_PROTOBUF|INVALID_GRAPH|model_path must not be empty/i.test(
