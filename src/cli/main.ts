@@ -112,6 +112,7 @@ export function buildProgram(): Command {
     .requiredOption('--task <name>', 'sentiment | translation-quality | summarization')
     .argument('[texts...]', 'texts (for translation-quality: "source<TAB>translation")')
     .option('--input <file>', 'one input per line (jsonl for summarization documents)')
+    .option('--encoder <idOrDir>', 'the encoder the model was trained with, when it is no longer where the model recorded it')
     .option('--sentences <n>', 'summary length in sentences', (v) => parsePositiveIntOption('--sentences', v))
     .option('--json', 'JSON output')
     .action(run(() => import('./commands/predict.js')));

@@ -35,6 +35,8 @@ export interface EvalOptions {
    * translation, score; summarization text, summary).
    */
   columns?: Record<string, string>;
+  /** Warnings for the user (e.g. a corrupt embedding cache that was rebuilt). */
+  warn?: (message: string) => void;
 }
 
 /** The fields each task reads from a generic csv/tsv/jsonl file. */
@@ -140,7 +142,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   try {
     if (opts.model) {
       const manifest = readModelManifest(opts.model);
-      encoder = await loadEncoderFor(manifest.encoder, opts.encoder);
+      encoder = await loadEncoderFor(manifest.encoder, opts.encoder, opts.warn, opts.model);
       const model = await MultiTaskModel.load(opts.model, { encoder, log: false });
       task = model.task(opts.task);
       preds = await model.predict(opts.task, dev.examples);
@@ -161,7 +163,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
           train = loadTaskDataResult(loadTaskConfig(configFile), { split: 'train', sample: d.sample, dataDir: d.sample ? undefined : d.dir }).examples;
         }
       }
-      if (opts.baseline === 'textrank') encoder = await loadEncoder({ model: opts.encoder ?? 'fixture:xlm-roberta', pooling: 'mean' });
+      if (opts.baseline === 'textrank') encoder = await loadEncoder({ model: opts.encoder ?? 'fixture:xlm-roberta', pooling: 'mean' }, opts.warn ? { warn: opts.warn } : {});
       preds = await baselinePredictions(opts.baseline!, { task, train, dev: dev.examples, encoder, sentences: config.inference?.sentences });
       system = opts.baseline!;
     }

@@ -55,6 +55,8 @@ export interface TrainRunOptions {
   /** Called once before training with the number of steps (for progress bars). */
   onStart?: (info: { totalSteps: number; tasks: string[] }) => void;
   onEncodeProgress?: (done: number, total: number) => void;
+  /** Warnings for the user (e.g. a corrupt embedding cache that was rebuilt). */
+  warn?: (message: string) => void;
 }
 
 export interface TaskReport {
@@ -165,10 +167,12 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   }
 
   const encoderId = opts.encoderInstance ? opts.encoderInstance.info.model : (opts.encoder ?? cfg.encoder.model);
-  const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId }));
+  const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId }, opts.warn ? { warn: opts.warn } : {}));
   const seed = opts.seed ?? cfg.training.seed;
   const architecture = opts.architecture ?? architectureFrom(cfg);
   const model = await MultiTaskModel.create({ encoder, tasks, architecture, sharedLayers: cfg.sharedLayers, seed, log: false });
+  // a hub id / fixture:<variant> / mtl:<name> is saved as the encoder's id (a local folder as a path relative to the model)
+  if (!opts.encoderInstance && !existsSync(encoderId)) model.encoderId = encoderId;
 
   // encode every text once up front (progress for the slow part), then train on cached vectors
   const all: Record<string, unknown[]> = {};

@@ -9,14 +9,14 @@ export interface CliResult {
 }
 
 /** Run `mtl` from source (tsx), as a separate process, like a user would. */
-export function mtl(args: string[], options: { input?: string; timeout?: number } = {}): CliResult {
+export function mtl(args: string[], options: { input?: string; timeout?: number; env?: Record<string, string> } = {}): CliResult {
   const root = packageRoot();
   const res = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/bin.ts'), ...args], {
     cwd: root,
     input: options.input,
     encoding: 'utf8',
     timeout: options.timeout ?? 240_000,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...(options.env ?? {}) },
   });
   return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
 }

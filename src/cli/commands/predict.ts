@@ -108,7 +108,7 @@ export default async function predict(opts: Record<string, unknown>, args: strin
   const lines = entries.map((e) => e.text);
   const model = String(opts.model);
   const manifest = readModelManifest(model);
-  const encoder = await loadEncoderFor(manifest.encoder);
+  const encoder = await loadEncoderFor(manifest.encoder, opts.encoder as string | undefined, (m) => warnUser(global, m), model);
   const mtl = await MultiTaskModel.load(model, { encoder, log: false });
   try {
     mtl.task(task); // clear error when the model has no such task

@@ -4,6 +4,7 @@ import { CHECKPOINTS_DIR, prepareRunFolder } from '../../pipeline/run-folder.js'
 import { trainFromConfig, type TrainRunOptions } from '../../pipeline/train.js';
 import type { ProgressEvent } from '../../training/trainer.js';
 import type { GlobalOptions } from '../main.js';
+import { warnUser } from '../input.js';
 import { createProgress } from '../progress.js';
 
 /** Training progress: steps, loss per task, λ and ETA (a bar on a TTY, periodic lines otherwise). */
@@ -53,6 +54,7 @@ export async function runTraining(opts: TrainRunOptions, global: GlobalOptions, 
   const bar = trainingProgress(global);
   let encoding = true;
   const run = await trainFromConfig({
+    warn: (m) => warnUser(global, m),
     ...opts,
     onEncodeProgress: enc.onEncodeProgress,
     onProgress: (e) => {
