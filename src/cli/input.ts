@@ -3,6 +3,7 @@
  * file (every command), and UTF-8 decoding that reports invalid bytes instead of hiding them.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { firstInvalidUtf8Line } from '../data/io.js';
 import { UserError } from '../errors.js';
 import { escapeControlKeepLines } from '../utils/text.js';
 import type { GlobalOptions } from './main.js';
@@ -24,32 +25,9 @@ export function readInputFile(path: string): Buffer {
   }
 }
 
-const fatal = new TextDecoder('utf-8', { fatal: true });
 const lenient = new TextDecoder('utf-8');
 
-/** 1-based line of the first invalid UTF-8 sequence, or null when the bytes are valid UTF-8. */
-export function firstInvalidUtf8Line(bytes: Uint8Array): number | null {
-  try {
-    fatal.decode(bytes);
-    return null;
-  } catch {
-    /* find the line */
-  }
-  let line = 1;
-  let start = 0;
-  for (let i = 0; i <= bytes.length; i++) {
-    if (i === bytes.length || bytes[i] === 0x0a) {
-      try {
-        fatal.decode(bytes.subarray(start, i));
-      } catch {
-        return line;
-      }
-      line++;
-      start = i + 1;
-    }
-  }
-  return 1;
-}
+export { firstInvalidUtf8Line };
 
 /** Decode as UTF-8; invalid bytes become U+FFFD and are reported once with the first line affected. */
 export function decodeUtf8(bytes: Uint8Array, where: string, warn: (message: string) => void): string {

@@ -34,6 +34,9 @@ function run(load: () => Promise<{ default: Handler }>) {
     while (root.parent) root = root.parent;
     const global = { ...(cmd.optsWithGlobals() as GlobalOptions), argv: [...((root as unknown as { rawArgs?: string[] }).rawArgs ?? [])] };
     const handler = (await load()).default;
+    // loaders' warnings (e.g. a file decoded as windows-1252) reach the user unless --quiet
+    const { setDataWarningHandler } = await import('../data/io.js');
+    setDataWarningHandler(global.quiet ? null : (m) => process.stderr.write(`mtl: warning: ${escapeControlKeepLines(m)}\n`));
     await handler(opts, args, global, cmd.name());
   };
 }
