@@ -1,5 +1,5 @@
 /** Small CLI contracts: usage errors, config locations, encode errors and output without a TTY. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,19 @@ describe('train options and configs', () => {
     const r = mtl(['train', '--config', cfg, '--sample', '--steps', '2']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/zero\.yaml:3: tasks: every lambda is 0/);
+  });
+});
+
+describe('train --resume with other options', () => {
+  it('names the option that differs and what to pass', () => {
+    const out = join(tmp, 'resume-mismatch');
+    const args = ['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', 'fixture:bert', '--tasks', 'sentiment', '--out', out];
+    expect(mtl([...args, '--steps', '6']).code).toBe(0);
+    rmSync(join(out, 'manifest.json')); // as if killed after its last checkpoint
+    const r = mtl([...args, '--steps', '9', '--resume']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/resume: checkpoint .* was written with totalSteps = 6, this run has 9; resume with the same options as the interrupted run, or pass --overwrite to start over/);
+    expect(r.stderr).not.toContain('--verbose');
   });
 });
 

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { UserError } from '../../errors.js';
 import { formatTrainReport } from '../../pipeline/report.js';
 import { CHECKPOINTS_DIR, prepareRunFolder } from '../../pipeline/run-folder.js';
 import { trainFromConfig, type TrainRunOptions } from '../../pipeline/train.js';
@@ -75,24 +76,32 @@ export default async function train(opts: Record<string, unknown>, _args: string
   const out = resolve(String(opts.out));
   // refuse to reuse a folder holding a model or an interrupted run unless told how (before any slow loading)
   const folder = prepareRunFolder(String(opts.out), { resume: Boolean(opts.resume), overwrite: Boolean(opts.overwrite) });
-  if (opts.resume && folder.step === null && !global.quiet) process.stderr.write(`${String(opts.out)}: no checkpoint was written yet; starting at step 0\n`);
-  const run = await runTraining(
-    {
-      config: resolve(String(opts.config)),
-      dataDir: opts.dataDir as string | undefined,
-      sample: Boolean(opts.sample),
-      out,
-      encoder: opts.encoder as string | undefined,
-      tasks: typeof opts.tasks === 'string' ? opts.tasks.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
-      epochs: opts.epochs as number | undefined,
-      steps: opts.steps as number | undefined,
-      checkpointsDir: resolve(out, CHECKPOINTS_DIR),
-      resume: Boolean(opts.resume),
-      runInfo: { argv: global.argv ?? [] },
-    },
-    global,
-    Boolean(opts.json),
-  );
+  if (opts.resume && folder.step === null) warnUser(global, `${String(opts.out)}: the interrupted run wrote no checkpoint yet; starting at step 0`);
+  let run: Awaited<ReturnType<typeof runTraining>>;
+  try {
+    run = await runTraining(
+      {
+        config: resolve(String(opts.config)),
+        dataDir: opts.dataDir as string | undefined,
+        sample: Boolean(opts.sample),
+        out,
+        encoder: opts.encoder as string | undefined,
+        tasks: typeof opts.tasks === 'string' ? opts.tasks.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
+        epochs: opts.epochs as number | undefined,
+        steps: opts.steps as number | undefined,
+        checkpointsDir: resolve(out, CHECKPOINTS_DIR),
+        resume: Boolean(opts.resume),
+        runInfo: { argv: global.argv ?? [] },
+      },
+      global,
+      Boolean(opts.json),
+    );
+  } catch (err) {
+    if (err instanceof UserError && err.message.startsWith('resume: ')) {
+      throw new UserError(`${err.message}; resume with the same options as the interrupted run, or pass --overwrite to start over`, { cause: err });
+    }
+    throw err;
+  }
   run.model.dispose();
   await run.encoder.dispose();
 }
