@@ -71,7 +71,7 @@ export function loadTrainingConfig(file: string): ResolvedTrainingConfig {
     }
     return { ...loadTaskConfig(taskFile), lambda: t.lambda, file: taskFile };
   });
-  if (config.training.weighting.type === 'static' && config.tasks.length > 0 && config.tasks.every((t) => t.lambda === 0)) {
+  if ((config.training.weighting?.type ?? 'static') === 'static' && config.tasks.length > 0 && config.tasks.every((t) => t.lambda === 0)) {
     const line = lineOf(file, ['tasks']);
     throw new UserError(`${file}${line !== undefined ? `:${line}` : ''}: tasks: every lambda is 0, so static weighting would train nothing; give at least one task a positive lambda`);
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProgress } from '../../src/cli/progress.js';
+import { loadTrainingConfig } from '../../src/config/load.js';
 import { shortProviderLine } from '../../src/encoder/backend/fallback.js';
 import { packageRoot } from '../../src/utils/paths.js';
 import { mtl } from './helpers.js';
@@ -26,6 +27,15 @@ describe('train options and configs', () => {
     const r = mtl(['train', '--config', cfg, '--sample']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`missing-task\\.yaml:4: tasks\\.1\\.config: task config nope\\.yaml not found`));
+  });
+
+  it('a config without a training section gets the documented defaults', () => {
+    const cfg = join(tmp, 'no-training.yaml');
+    writeFileSync(cfg, `encoder: { model: 'fixture:bert' }\ntasks:\n  - { config: ${join(tasks, 'sentiment.yaml')}, lambda: 0 }\n  - { config: ${join(tasks, 'summarization.yaml')} }\n`);
+    const c = loadTrainingConfig(cfg);
+    expect(c.training.weighting).toEqual({ type: 'static' });
+    expect(c.training.batchSize).toBe(32);
+    expect(c.training.optimizer.lr).toBe(1e-3);
   });
 
   it('all-zero λ with static weighting is refused', () => {
