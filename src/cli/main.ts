@@ -8,10 +8,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../utils/paths.js';
+import { escapeControlKeepLines } from '../utils/text.js';
 
 export interface GlobalOptions {
   verbose?: boolean;
   quiet?: boolean;
+  /** The command line as given (after `mtl`), e.g. recorded in a training run's log. */
+  argv?: string[];
 }
 
 function version(): string {
@@ -27,8 +30,13 @@ function run(load: () => Promise<{ default: Handler }>) {
     const cmd = this;
     const opts = cmd.opts();
     const args = cmd.args;
-    const global = cmd.optsWithGlobals() as GlobalOptions;
+    let root: Command = cmd;
+    while (root.parent) root = root.parent;
+    const global = { ...(cmd.optsWithGlobals() as GlobalOptions), argv: [...((root as unknown as { rawArgs?: string[] }).rawArgs ?? [])] };
     const handler = (await load()).default;
+    // loaders' warnings (e.g. a file decoded as windows-1252) reach the user unless --quiet
+    const { setDataWarningHandler } = await import('../data/io.js');
+    setDataWarningHandler(global.quiet ? null : (m) => process.stderr.write(`mtl: warning: ${escapeControlKeepLines(m)}\n`));
     await handler(opts, args, global, cmd.name());
   };
 }
@@ -63,7 +71,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--dtype <dtype>', 'model file').choices(['fp32', 'fp16', 'q8', 'q4']).default('fp32'))
     .addOption(new Option('--pooling <pooling>', 'pooling').choices(['auto', 'mean', 'cls', 'max']).default('auto'))
     .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cuda', 'webgpu', 'cpu', 'wasm']).default('auto'))
-    .option('--max-length <n>', 'max tokens per text', (v) => parseIntOption('--max-length', v))
+    .option('--max-length <n>', 'max tokens per text', (v) => parsePositiveIntOption('--max-length', v))
     .option('--cache <dir>', 'persistent embedding cache folder')
     .action(run(() => import('./commands/encode.js')));
 
@@ -74,10 +82,12 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'folder of the real datasets (default: ../shared/datasets, else the samples in fixtures/)')
     .option('--sample', 'train on the small samples in fixtures/ even when the real datasets exist')
     .option('--out <dir>', 'where to save the model', 'runs/model')
+    .option('--resume', 'continue the unfinished run in --out from its latest checkpoint (same options as that run)')
+    .option('--overwrite', 'replace the finished model or unfinished run in --out')
     .option('--encoder <idOrDir>', 'override the encoder of the config')
     .option('--tasks <names>', 'train only these tasks of the config (comma-separated), e.g. single-task baselines')
-    .option('--epochs <n>', 'override epochs', (v) => parseIntOption('--epochs', v))
-    .option('--steps <n>', 'override total steps', (v) => parseIntOption('--steps', v))
+    .option('--epochs <n>', 'override epochs', (v) => parsePositiveIntOption('--epochs', v))
+    .option('--steps <n>', 'override total steps', (v) => parsePositiveIntOption('--steps', v))
     .option('--json', 'print the report as JSON')
     .action(run(() => import('./commands/train.js')));
 
@@ -88,7 +98,11 @@ export function buildProgram(): Command {
     .option('--baseline <name>', 'majority | lexicon | model-scores | length-ratio | lead1 | lead3 | textrank')
     .requiredOption('--task <name>', 'sentiment | translation-quality | summarization')
     .requiredOption('--data <path>', 'dataset file or folder')
-    .option('--format <format>', 'sst2 | xlmt | mlqe | bbc | scitldr | csv | tsv | jsonl (default: from the path)')
+    .addOption(new Option('--format <format>', 'data format (default: from the path)').choices(['sst2', 'xlmt', 'mlqe', 'bbc', 'scitldr', 'csv', 'tsv', 'jsonl']))
+    .option(
+      '--columns <mapping>',
+      'csv/tsv/jsonl: field=column pairs, e.g. text=review,label=stars (fields: sentiment text,label; translation-quality source,translation,score; summarization text,summary; default: columns named like the fields)',
+    )
     .option('--train <path>', 'training data for baselines that fit (majority, lexicon, length-ratio)')
     .option('--encoder <idOrDir>', 'encoder for textrank')
     .option('--json', 'print metrics as JSON')
@@ -101,7 +115,8 @@ export function buildProgram(): Command {
     .requiredOption('--task <name>', 'sentiment | translation-quality | summarization')
     .argument('[texts...]', 'texts (for translation-quality: "source<TAB>translation")')
     .option('--input <file>', 'one input per line (jsonl for summarization documents)')
-    .option('--sentences <n>', 'summary length in sentences', (v) => parseIntOption('--sentences', v))
+    .option('--encoder <idOrDir>', 'the encoder the model was trained with, when it is no longer where the model recorded it')
+    .option('--sentences <n>', 'summary length in sentences', (v) => parsePositiveIntOption('--sentences', v))
     .option('--json', 'JSON output')
     .action(run(() => import('./commands/predict.js')));
 
@@ -126,7 +141,7 @@ export function buildProgram(): Command {
     .option('--encoders <list>', 'encoder suite: comma-separated encoders (default mtl:mini and ../shared/models/reference-mini)')
     .option('--epochs <n>', 'encoder suite: epochs per run (default 2)', (v) => parseIntOption('--epochs', v))
     .option('--quick', 'small sizes, a few minutes (CI smoke test)')
-    .option('--steps <n>', 'quality suite: optimisation steps per run (default 400)', (v) => parseIntOption('--steps', v))
+    .option('--steps <n>', 'quality suite: optimisation steps per run (default 400)', (v) => parsePositiveIntOption('--steps', v))
     .option('--sample', 'quality suite: the samples in fixtures/ instead of the shared datasets')
     .option('--encoder <idOrDir>', 'quality suite: override the encoder of tasks/multitask.yaml')
     .option('--out <dir>', 'results folder', 'results')
@@ -169,9 +184,27 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * What the CLI prints for an error: the whole message (its reason and remedy lines too), control
+ * characters escaped; the stack only when verbose, else a hint for errors that are not the user's.
+ */
+export function formatError(err: unknown, verbose: boolean): string {
+  const message = (err instanceof Error ? err.message : String(err)).trimEnd();
+  let out = `mtl: ${escapeControlKeepLines(message)}\n`;
+  if (verbose && err instanceof Error && err.stack) out += err.stack + '\n';
+  else if (!(err instanceof UserError) && !(err instanceof Error && /Error$/.test(err.name) && err.name !== 'Error')) out += '(run with --verbose for the stack trace)\n';
+  return out;
+}
+
 function parseIntOption(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n)) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be an integer, got '${value}'`);
+  return n;
+}
+
+function parsePositiveIntOption(flag: string, value: string): number {
+  const n = parseIntOption(flag, value);
+  if (n < 1) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be a positive integer, got '${value}'`);
   return n;
 }
 
@@ -190,12 +223,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'mtl.invalidArgument') process.stderr.write(err.message + '\n');
       return err.exitCode === 0 ? 0 : 2;
     }
-    const verbose = argv.includes('--verbose');
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`mtl: ${message.split('\n')[0]}\n`);
-    if (verbose && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-    else if (!(err instanceof UserError) && !(err instanceof Error && /Error$/.test(err.name) && err.name !== 'Error'))
-      process.stderr.write('(run with --verbose for the stack trace)\n');
+    process.stderr.write(formatError(err, argv.includes('--verbose')));
     return 1;
   }
 }

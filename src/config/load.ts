@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
@@ -39,6 +39,18 @@ export function loadYaml<S extends z.ZodType>(file: string, schema: S, text?: st
   throw new UserError(`${file}${line !== undefined ? `:${line}` : ''}: ${field}: ${issue.message}`);
 }
 
+/** 1-based line of the node at `path` in a YAML file (undefined when it cannot be found). */
+export function lineOf(file: string, path: (string | number)[]): number | undefined {
+  try {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter, prettyErrors: false });
+    const node = doc.getIn(path, true);
+    return isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function loadTaskConfig(file: string): TaskConfig {
   return loadYaml(file, TaskConfigSchema);
 }
@@ -51,10 +63,18 @@ export interface ResolvedTrainingConfig extends TrainingConfig {
 /** Load a training config and the task configs it names (paths relative to the config file). */
 export function loadTrainingConfig(file: string): ResolvedTrainingConfig {
   const config = loadYaml(file, TrainingConfigSchema);
-  const taskConfigs = config.tasks.map((t) => {
+  const taskConfigs = config.tasks.map((t, i) => {
     const taskFile = resolve(dirname(file), t.config);
+    if (!existsSync(taskFile)) {
+      const line = lineOf(file, ['tasks', i, 'config']);
+      throw new UserError(`${file}${line !== undefined ? `:${line}` : ''}: tasks.${i}.config: task config ${t.config} not found (looked for ${taskFile})`);
+    }
     return { ...loadTaskConfig(taskFile), lambda: t.lambda, file: taskFile };
   });
+  if ((config.training.weighting?.type ?? 'static') === 'static' && config.tasks.length > 0 && config.tasks.every((t) => t.lambda === 0)) {
+    const line = lineOf(file, ['tasks']);
+    throw new UserError(`${file}${line !== undefined ? `:${line}` : ''}: tasks: every lambda is 0, so static weighting would train nothing; give at least one task a positive lambda`);
+  }
   const seen = new Set<string>();
   for (const t of taskConfigs) {
     if (seen.has(t.name)) throw new UserError(`${file}: task '${t.name}' is listed twice`);

@@ -156,7 +156,7 @@ export const TrainingConfigSchema = z
         seed: z.number().int().default(42),
       })
       .strict()
-      .default({} as never),
+      .prefault({}), // parsed, so the fields get their defaults (zod 4 returns a .default() value as is)
   })
   .strict();
 export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;

@@ -24,6 +24,43 @@ export function decodeText(bytes: Uint8Array): DecodedText {
   return { text, encoding };
 }
 
+/** 1-based line of the first invalid UTF-8 sequence, or null when the bytes are valid UTF-8. */
+export function firstInvalidUtf8Line(bytes: Uint8Array): number | null {
+  try {
+    utf8.decode(bytes);
+    return null;
+  } catch {
+    /* find the line */
+  }
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      try {
+        utf8.decode(bytes.subarray(start, i));
+      } catch {
+        return line;
+      }
+      line++;
+      start = i + 1;
+    }
+  }
+  return 1;
+}
+
+let dataWarning: ((message: string) => void) | null = null;
+
+/**
+ * Where loaders report what they did not refuse but the user should know (a file that is not valid
+ * UTF-8 and was decoded as windows-1252). Off by default in the library; the CLI prints them.
+ * Returns the previous handler.
+ */
+export function setDataWarningHandler(handler: ((message: string) => void) | null): ((message: string) => void) | null {
+  const prev = dataWarning;
+  dataWarning = handler;
+  return prev;
+}
+
 /** Read a text file (see decodeText); a missing or unreadable file is a DataError. */
 export function readText(file: string): DecodedText {
   let bytes: Buffer;
@@ -33,7 +70,11 @@ export function readText(file: string): DecodedText {
     const code = (err as NodeJS.ErrnoException).code;
     throw new DataError(file, undefined, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`, { cause: err });
   }
-  return decodeText(bytes);
+  const decoded = decodeText(bytes);
+  if (decoded.encoding !== 'utf-8' && dataWarning) {
+    dataWarning(`${file}:${firstInvalidUtf8Line(bytes) ?? 1}: not valid UTF-8 (first line affected); decoded as windows-1252`);
+  }
+  return decoded;
 }
 
 export function isDirectory(path: string): boolean {

@@ -6,10 +6,16 @@
  * the dimension. A row whose vector length ≠ dim (or text length differs) is a miss.
  *
  * A cache file that is not ours (garbage bytes, truncated, another schema) is moved aside with a warning
- * and rebuilt; it is never read as vectors.
+ * and rebuilt; it is never read as vectors. The newest few moved-aside files are kept, older ones
+ * deleted.
+ *
+ * Every row's vector carries a checksum: the stored blob is the float32 bytes followed by the first 8
+ * bytes of sha256(key, vector bytes). A row whose checksum does not match (bytes changed on disk, a row
+ * under the wrong key) is treated like a corrupt cache: a warning, and the vector is recomputed and
+ * rewritten. Rows written before checksums (blob of exactly dim × 4 bytes) are recomputed once too.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LruMap, type EmbeddingCache } from './lru.js';
@@ -119,6 +125,32 @@ export function openCacheDb(dir: string, warn: (msg: string) => void): Db {
   }
 }
 
+/** How many moved-aside cache files (`embeddings.sqlite.bad-*`) are kept; older ones are deleted. */
+export const KEEP_BAD_FILES = 3;
+const CHECKSUM_BYTES = 8;
+
+/** The checksum stored after a row's vector: sha256(key ‖ vector bytes), first 8 bytes. */
+export function rowChecksum(key: Uint8Array, vec: Uint8Array): Buffer {
+  return createHash('sha256').update(key).update(vec).digest().subarray(0, CHECKSUM_BYTES);
+}
+
+/** Delete all but the newest `keep` moved-aside copies of the cache file (with their -wal/-shm). */
+export function rotateBadFiles(path: string, keep = KEEP_BAD_FILES): void {
+  const dir = join(path, '..');
+  const base = path.slice(dir.length + 1) + '.bad-';
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(base) && !n.endsWith('-wal') && !n.endsWith('-shm'));
+  } catch {
+    return;
+  }
+  // names embed an ISO timestamp: lexical order is age order
+  names.sort();
+  for (const n of names.slice(0, Math.max(0, names.length - keep))) {
+    for (const ext of ['', '-wal', '-shm']) rmSync(join(dir, n + ext), { force: true });
+  }
+}
+
 function moveAside(path: string, warn: (msg: string) => void, why: string): void {
   const aside = `${path}.bad-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
   try {
@@ -133,6 +165,7 @@ function moveAside(path: string, warn: (msg: string) => void, why: string): void
       /* ignore */
     }
   }
+  rotateBadFiles(path);
   warn(`[encoder] embedding cache ${path} is unreadable or not ours (${why}); moved it to ${aside} and started a new one`);
 }
 
@@ -216,13 +249,28 @@ export class SqliteEmbeddingCache implements EmbeddingCache {
         'read',
         () =>
           this.db!.transaction(() => {
+            let corrupt = 0;
             for (const m of misses) {
               const row = this.get.get(m.key) as { text_len: number; dim: number; vec: Buffer } | undefined;
-              if (!row || row.dim !== dim || row.text_len !== texts[m.i]!.length || row.vec.byteLength !== dim * 4) continue;
+              if (!row || row.dim !== dim || row.text_len !== texts[m.i]!.length) continue;
+              if (row.vec.byteLength !== dim * 4 + CHECKSUM_BYTES) {
+                if (row.vec.byteLength !== dim * 4) corrupt++; // dim × 4 alone: a row from before checksums
+                continue;
+              }
+              const bytes = row.vec.subarray(0, dim * 4);
+              if (!rowChecksum(m.key, bytes).equals(row.vec.subarray(dim * 4))) {
+                corrupt++;
+                continue;
+              }
               const vec = new Float32Array(dim);
-              new Uint8Array(vec.buffer).set(row.vec);
+              new Uint8Array(vec.buffer).set(bytes);
               this.lru.set(m.hex, vec);
               out.set(m.i, vec.slice());
+            }
+            if (corrupt > 0) {
+              this.opts.warn(
+                `[encoder] embedding cache ${join(this.opts.dir, CACHE_FILE)}: ${corrupt} stored vector${corrupt === 1 ? '' : 's'} failed ${corrupt === 1 ? 'its' : 'their'} checksum (corrupt); recomputing ${corrupt === 1 ? 'it' : 'them'}`,
+              );
             }
           })(),
         undefined,
@@ -240,7 +288,8 @@ export class SqliteEmbeddingCache implements EmbeddingCache {
       () =>
         this.db!.transaction(() => {
           for (const r of rows) {
-            this.put.run(r.key, r.text.length, r.vector.length, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength));
+            const bytes = Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength);
+            this.put.run(r.key, r.text.length, r.vector.length, Buffer.concat([bytes, rowChecksum(r.key, bytes)]));
           }
         }).immediate(),
       undefined,

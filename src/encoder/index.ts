@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { writeFileAtomic } from '../utils/fs.js';
 import { nodeBackend } from './backend/node.js';
+import { shortProviderLine } from './backend/fallback.js';
 import { BUNDLED_PREFIX, bundledDefaultDtype, resolveBundled } from './bundled.js';
 import { EncoderCore, type EncoderLoadOptions, type Platform } from './core.js';
 import { SqliteEmbeddingCache } from './cache-sqlite.js';
@@ -76,6 +77,8 @@ export interface EncodeCommandOptions {
   cacheDir?: string;
   offline?: boolean;
   quiet?: boolean;
+  /** Log lines in full (the provider line keeps ORT's reasons for each skipped provider). */
+  verbose?: boolean;
 }
 
 /** Reads texts (one per line; a final newline does not add an empty text). */
@@ -91,7 +94,7 @@ export async function encodeCommand(opts: EncodeCommandOptions): Promise<{ count
   const ext = extname(opts.output).toLowerCase();
   if (ext !== '.jsonl' && ext !== '.npy') throw new Error(`output must end in .jsonl or .npy, got ${opts.output}`);
   const texts = parseLines(await readFile(opts.input, 'utf8'));
-  const log = opts.quiet ? () => undefined : (m: string) => console.error(m);
+  const log = opts.quiet ? () => undefined : (m: string) => console.error(opts.verbose ? m : shortProviderLine(m));
   const enc = await Encoder.load(opts.model, {
     dtype: opts.dtype,
     pooling: opts.pooling,
@@ -110,8 +113,11 @@ export async function encodeCommand(opts: EncodeCommandOptions): Promise<{ count
         const now = Date.now();
         if (!opts.quiet && (now - last > 1000 || done === total)) {
           last = now;
-          process.stderr.write(`\rencoded ${done}/${total}`);
-          if (done === total) process.stderr.write('\n');
+          // a terminal gets one updating line; a log file or pipe gets plain lines (no \r)
+          if (process.stderr.isTTY) {
+            process.stderr.write(`\rencoded ${done}/${total}`);
+            if (done === total) process.stderr.write('\n');
+          } else if (done > 0) process.stderr.write(`encoded ${done}/${total}\n`);
         }
       },
     });

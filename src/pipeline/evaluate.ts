@@ -3,16 +3,18 @@
  * evaluator the training reports use.
  */
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { loadTaskConfig } from '../config/load.js';
 import type { DataSource, TaskConfig } from '../config/schema.js';
 import type { TextEncoder } from '../encoder/types.js';
+import { DataError } from '../data/errors.js';
 import { UserError } from '../errors.js';
 import { createTask, loadTaskDataResult } from '../tasks/index.js';
 import { MultiTaskModel } from '../training/model.js';
 import { packageRoot } from '../utils/paths.js';
 import { baselinePredictions } from './baselines.js';
 import { loadEncoder, loadEncoderFor } from './encoder.js';
+import { readModelManifest } from './run-folder.js';
 import { chooseData } from './train.js';
 
 export interface EvalOptions {
@@ -27,6 +29,38 @@ export interface EvalOptions {
   encoder?: string;
   /** Task config (default tasks/<task>.yaml). */
   config?: string;
+  /**
+   * csv/tsv/jsonl: task field → column (header name or JSON key), e.g. `{ text: 'review', label: 'stars' }`.
+   * Default: the task's own field names (sentiment text, label; translation-quality source,
+   * translation, score; summarization text, summary).
+   */
+  columns?: Record<string, string>;
+  /** Warnings for the user (e.g. a corrupt embedding cache that was rebuilt). */
+  warn?: (message: string) => void;
+}
+
+/** The fields each task reads from a generic csv/tsv/jsonl file. */
+export const GENERIC_FIELDS: Record<string, readonly string[]> = {
+  sentiment: ['text', 'label'],
+  'translation-quality': ['source', 'translation', 'score'],
+  summarization: ['text', 'summary'],
+};
+
+/** Parse `text=review,label=stars` into a mapping; a malformed one is a UserError. */
+export function parseColumns(spec: string, task?: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of spec.split(',')) {
+    const m = /^\s*([^=\s]+)\s*=\s*(.*?)\s*$/.exec(part);
+    if (!m || m[2] === '') throw new UserError(`--columns ${JSON.stringify(spec)}: expected field=column pairs separated by commas, e.g. text=review,label=stars`);
+    if (Object.prototype.hasOwnProperty.call(out, m[1]!)) throw new UserError(`--columns: field "${m[1]}" given twice`);
+    out[m[1]!] = m[2]!;
+  }
+  const fields = task ? GENERIC_FIELDS[task] : undefined;
+  if (fields) {
+    const unknown = Object.keys(out).filter((f) => !fields.includes(f) && f !== 'id' && f !== 'pair');
+    if (unknown.length) throw new UserError(`--columns: task '${task}' has no field ${unknown.map((f) => `"${f}"`).join(', ')} (it reads ${fields.join(', ')})`);
+  }
+  return out;
 }
 
 export interface EvalResult {
@@ -56,13 +90,39 @@ export function guessFormat(task: string, path: string): DataSource['format'] {
   throw new UserError(`cannot guess the format of ${path}; pass --format`);
 }
 
-function withSplit(config: TaskConfig, split: 'train' | 'dev', path: string, format: DataSource['format']): TaskConfig {
+function withSplit(config: TaskConfig, split: 'train' | 'dev', path: string, format: DataSource['format'], columns?: Record<string, string>): TaskConfig {
   const source: DataSource = { ...config.data[split], format, path: resolve(path), mode: 'strict' };
+  if (format === 'csv' || format === 'tsv' || format === 'jsonl') {
+    // the task's own field names unless mapped: a file with "text"/"label" columns needs no --columns
+    const fields = GENERIC_FIELDS[config.name] ?? [];
+    source.columns = { ...Object.fromEntries(fields.map((f) => [f, f])), ...(columns ?? {}) };
+    delete source.target; // the mlqe target column of the defaults; generic files map `score` instead
+  } else delete source.columns;
   // a file given explicitly is used whole: no language/pair/hash-split filters of the defaults
   delete source.split;
   delete source.pairs;
   if (format !== 'xlmt') delete source.languages;
   return { ...config, data: { ...config.data, [split]: source } };
+}
+
+/** Load an eval file; a missing column gets the --columns hint, and no rows at all is an error naming the file. */
+function loadEvalData(config: TaskConfig, split: 'train' | 'dev', opts: EvalOptions): ReturnType<typeof loadTaskDataResult> {
+  const source = config.data[split];
+  let data: ReturnType<typeof loadTaskDataResult>;
+  try {
+    data = loadTaskDataResult(config, { split, dataDir: '/' });
+  } catch (err) {
+    if (err instanceof DataError && source.columns && /^missing (column )?"/.test(err.reason)) {
+      const fields = Object.entries(source.columns).map(([f, c]) => `${f}=${c}`).join(',');
+      throw new DataError(err.file, err.line, `${err.reason}; map the task's fields to your columns with --columns (now ${fields})`, { cause: err });
+    }
+    throw err;
+  }
+  if (data.examples.length === 0) {
+    const why = data.skipped > 0 ? `all ${data.skipped} records are malformed` : 'no records (empty, or a header only)';
+    throw new UserError(`${data.path}: ${why}; nothing to ${split === 'dev' ? 'evaluate' : 'fit the baseline on'}`);
+  }
+  return data;
 }
 
 export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
@@ -72,8 +132,8 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   if (!existsSync(opts.data)) throw new UserError(`--data ${opts.data}: not found`);
   let config = loadTaskConfig(configFile);
   const format = opts.format ?? guessFormat(opts.task, opts.data);
-  config = withSplit(config, 'dev', opts.data, format);
-  const dev = loadTaskDataResult(config, { split: 'dev', dataDir: '/' });
+  config = withSplit(config, 'dev', opts.data, format, opts.columns);
+  const dev = loadEvalData(config, 'dev', opts);
 
   let encoder: TextEncoder | undefined;
   let preds: unknown[];
@@ -81,8 +141,8 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   let task;
   try {
     if (opts.model) {
-      const manifest = MultiTaskModel.readManifest(opts.model);
-      encoder = await loadEncoderFor(manifest.encoder, opts.encoder);
+      const manifest = readModelManifest(opts.model);
+      encoder = await loadEncoderFor(manifest.encoder, opts.encoder, opts.warn, opts.model);
       const model = await MultiTaskModel.load(opts.model, { encoder, log: false });
       task = model.task(opts.task);
       preds = await model.predict(opts.task, dev.examples);
@@ -93,14 +153,17 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
       let train: unknown[] = [];
       if (opts.baseline === 'majority' || opts.baseline === 'lexicon' || opts.baseline === 'length-ratio') {
         if (opts.train) {
-          const trainCfg = withSplit(config, 'train', opts.train, opts.format ?? guessFormat(opts.task, opts.train));
-          train = loadTaskDataResult(trainCfg, { split: 'train', dataDir: '/' }).examples;
+          // --format describes --data; it applies to --train only when both have the same extension
+          const sameKind = extname(opts.train).toLowerCase() === extname(opts.data).toLowerCase();
+          const trainFormat = opts.format && sameKind ? opts.format : guessFormat(opts.task, opts.train);
+          const trainCfg = withSplit(config, 'train', opts.train, trainFormat, opts.columns);
+          train = loadEvalData(trainCfg, 'train', opts).examples;
         } else {
           const d = chooseData({});
           train = loadTaskDataResult(loadTaskConfig(configFile), { split: 'train', sample: d.sample, dataDir: d.sample ? undefined : d.dir }).examples;
         }
       }
-      if (opts.baseline === 'textrank') encoder = await loadEncoder({ model: opts.encoder ?? 'fixture:xlm-roberta', pooling: 'mean' });
+      if (opts.baseline === 'textrank') encoder = await loadEncoder({ model: opts.encoder ?? 'fixture:xlm-roberta', pooling: 'mean' }, opts.warn ? { warn: opts.warn } : {});
       preds = await baselinePredictions(opts.baseline!, { task, train, dev: dev.examples, encoder, sentences: config.inference?.sentences });
       system = opts.baseline!;
     }

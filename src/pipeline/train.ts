@@ -46,11 +46,17 @@ export interface TrainRunOptions {
   /** Baselines to score next to the model (default: those the task configs list). */
   baselines?: boolean;
   checkpointsDir?: string;
+  /** Continue from the latest checkpoint in checkpointsDir (see FitOptions.resume). */
+  resume?: boolean;
+  /** Extra fields for the run header line of `<checkpointsDir>/metrics.jsonl` (e.g. the command line). */
+  runInfo?: Record<string, unknown>;
   seed?: number;
   onProgress?: (e: ProgressEvent) => void;
   /** Called once before training with the number of steps (for progress bars). */
   onStart?: (info: { totalSteps: number; tasks: string[] }) => void;
   onEncodeProgress?: (done: number, total: number) => void;
+  /** Warnings for the user (e.g. a corrupt embedding cache that was rebuilt). */
+  warn?: (message: string) => void;
 }
 
 export interface TaskReport {
@@ -139,6 +145,10 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     if (unknown.length) throw new UserError(`${opts.config}: no task named ${unknown.join(', ')} (has ${taskConfigs.map((t) => t.name).join(', ')})`);
     taskConfigs = taskConfigs.filter((t) => opts.tasks!.includes(t.name));
   }
+  const staticWeighting = (opts.weighting ?? cfg.training.weighting).type === 'static';
+  if (staticWeighting && !opts.weighting && taskConfigs.length > 0 && taskConfigs.every((t) => t.lambda === 0)) {
+    throw new UserError(`${opts.config}: every selected task (${taskConfigs.map((t) => t.name).join(', ')}) has lambda 0, so static weighting would train nothing`);
+  }
   const data = chooseData(opts);
 
   // data first: a bad file should fail before the (slower) encoder loads
@@ -157,10 +167,12 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   }
 
   const encoderId = opts.encoderInstance ? opts.encoderInstance.info.model : (opts.encoder ?? cfg.encoder.model);
-  const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId }));
+  const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId }, opts.warn ? { warn: opts.warn } : {}));
   const seed = opts.seed ?? cfg.training.seed;
   const architecture = opts.architecture ?? architectureFrom(cfg);
   const model = await MultiTaskModel.create({ encoder, tasks, architecture, sharedLayers: cfg.sharedLayers, seed, log: false });
+  // a hub id / fixture:<variant> / mtl:<name> is saved as the encoder's id (a local folder as a path relative to the model)
+  if (!opts.encoderInstance && !existsSync(encoderId)) model.encoderId = encoderId;
 
   // encode every text once up front (progress for the slow part), then train on cached vectors
   const all: Record<string, unknown[]> = {};
@@ -182,6 +194,8 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     evalEvery: t.evalEvery,
     earlyStopping: t.earlyStopping,
     checkpoints: opts.checkpointsDir ? { dir: opts.checkpointsDir, keep: 'both' } : undefined,
+    ...(opts.resume && opts.checkpointsDir ? { resume: true } : {}),
+    ...(opts.runInfo ? { runInfo: opts.runInfo } : {}),
     seed,
     log: false,
     logFile: opts.checkpointsDir ? join(opts.checkpointsDir, 'metrics.jsonl') : false,

@@ -16,7 +16,7 @@ import { selectSentences, type SelectionOptions, type SummarizationPrediction } 
 import * as tf from '../utils/tf.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { EncodeOptions, EncoderInfo, TextEncoder } from '../encoder/types.js';
 import { createArchitecture, type Architecture, type ArchitectureConfig, type TaskRelations } from '../architectures/index.js';
 import type { AnyTask, MetricDirection, TaskBatch, TaskSpec } from '../tasks/types.js';
@@ -44,6 +44,10 @@ export interface EncoderIdentity {
   normalize: boolean | null;
   /** Token limit the vectors were computed with (truncation changes them). */
   maxLength?: number | null;
+  /** The encoder as it was named (hub id, `fixture:<variant>`, `mtl:<name>`), when not a local path. */
+  id?: string;
+  /** A local encoder folder relative to the saved model folder (written by save(); survives moving both). */
+  path?: string;
 }
 
 /** Synthetic features: only a dimension (tests, benchmarks, precomputed vectors). */
@@ -128,6 +132,8 @@ export class MultiTaskModel {
   readonly seed: number;
   /** Encoder used for texts without cached features (null for synthetic features). */
   encoder: TextEncoder | null;
+  /** How the encoder was named when it is not a local path (hub id, fixture:<variant>, mtl:<name>); saved in the manifest. */
+  encoderId?: string;
   backend: BackendName;
   /** Set by fit: weighting and training config, saved in the manifest. */
   lastWeighting: Manifest['weighting'] = null;
@@ -354,6 +360,11 @@ export class MultiTaskModel {
   /** Write `manifest.json` + `model.safetensors` into dir (each file atomically; manifest last). */
   async save(dir: string): Promise<void> {
     const { manifest, weights } = this.serialize();
+    // find the encoder again after the folders move: by id, or by a path relative to the model
+    const enc = { ...manifest.encoder };
+    if (this.encoderId) enc.id = this.encoderId;
+    if (isAbsolute(enc.model) && existsSync(enc.model)) enc.path = relative(resolve(dir), enc.model) || '.';
+    manifest.encoder = enc;
     await fsp.mkdir(dir, { recursive: true });
     await writeFileAtomic(join(dir, WEIGHTS_FILE), weights);
     await writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { float16BitsToFloat32 } from '../utils/float16.js';
+import { DataError } from '../data/errors.js';
 
 export interface NamedArray {
   shape: readonly number[];
@@ -61,7 +62,7 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, NamedArray>, meta
 
 export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors file'): { tensors: Map<string, NamedArray>; metadata: Record<string, string> } {
   const fail = (why: string): never => {
-    throw new Error(`${file}: not a valid safetensors file (${why})`);
+    throw new DataError(file, undefined, `not a valid safetensors file (${why})`);
   };
   if (bytes.length < 8) fail(`${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -82,9 +83,11 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors file'):
   const ranges: [number, number, string][] = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !Object.values(raw).every((v) => typeof v === 'string')) fail('__metadata__ is not an object of strings');
       metadata = raw as Record<string, string>;
       continue;
     }
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(`tensor "${name}" is not an object`);
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (info.dtype !== 'F32' && info.dtype !== 'F16') fail(`tensor "${name}" has dtype ${String(info.dtype)}, only F32 and F16 are supported`);
     const width = info.dtype === 'F16' ? 2 : 4;

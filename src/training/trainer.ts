@@ -6,8 +6,10 @@
  * Determinism: every random choice comes from seeded Rng streams (sampler, one batcher per task,
  * dropout seeds, weighting); their states are checkpointed, so a resumed run continues bit-for-bit.
  */
+import { randomBytes } from 'node:crypto';
 import * as tf from '../utils/tf.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
+import { UserError } from '../errors.js';
 import { dirname, join } from 'node:path';
 import { createSampler, TaskBatcher, type SamplingConfig, type TaskSampler } from '../sampling/index.js';
 import { Rng } from '../utils/random.js';
@@ -77,6 +79,11 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** JSONL metrics log; default `<checkpoints.dir>/metrics.jsonl`, false = none. */
   logFile?: string | false;
+  /**
+   * Extra fields for the run header line each fit() writes first to the metrics log
+   * (`{"type":"run","run":<id>,"startedAt":…,"resumed":…,"fromStep":…}`), e.g. the command line.
+   */
+  runInfo?: Record<string, unknown>;
   backend?: BackendPreference;
   log?: boolean;
 }
@@ -245,18 +252,19 @@ export async function train(
   // ------------------------------------------------------------------ resume
   const resumeRoot = options.resume === true ? ckpt?.dir : typeof options.resume === 'string' ? options.resume : undefined;
   if (options.resume === true && !ckpt) throw new Error('resume: true needs checkpoints.dir');
+  let resumedCheckpoint: string | null = null;
   if (resumeRoot) {
     const folder = checkpointPath(resumeRoot, 'latest');
     if (folder) {
       const state = JSON.parse((await import('node:fs')).readFileSync(join(folder, TRAINER_FILE), 'utf8')) as TrainerState;
       for (const key of ['seed', 'batchSize', 'totalSteps'] as const) {
         if (JSON.stringify(state.fingerprint[key]) !== JSON.stringify(fingerprint[key])) {
-          throw new Error(`resume: checkpoint ${folder} was written with ${key} = ${JSON.stringify(state.fingerprint[key])}, this run has ${JSON.stringify(fingerprint[key])}`);
+          throw new UserError(`resume: checkpoint ${folder} was written with ${key} = ${JSON.stringify(state.fingerprint[key])}, this run has ${JSON.stringify(fingerprint[key])}`);
         }
       }
       for (const key of ['sampling', 'weighting', 'tasks'] as const) {
         if (JSON.stringify(state.fingerprint[key]) !== JSON.stringify(fingerprint[key])) {
-          throw new Error(`resume: checkpoint ${folder} used a different ${key} (${JSON.stringify(state.fingerprint[key])})`);
+          throw new UserError(`resume: checkpoint ${folder} used a different ${key} (${JSON.stringify(state.fingerprint[key])})`);
         }
       }
       model.restoreWeights(folder);
@@ -276,9 +284,20 @@ export async function train(
       priorElapsed = state.history.elapsedMs;
       history.resumedFrom = step;
       if (best !== null && monitorMetric) history.best = { step: bestStep, metric: monitorMetric, value: best };
-      log({ type: 'resume', step, checkpoint: folder });
+      resumedCheckpoint = folder;
     }
   }
+  // every fit() marks its start in the log, so runs appended to one metrics.jsonl can be told apart
+  log({
+    type: 'run',
+    run: randomBytes(6).toString('hex'),
+    startedAt: new Date().toISOString(),
+    resumed: resumedCheckpoint !== null,
+    fromStep: step,
+    totalSteps,
+    ...(options.runInfo ?? {}),
+  });
+  if (resumedCheckpoint) log({ type: 'resume', step, checkpoint: resumedCheckpoint });
 
   model.lastTraining = {
     seed,

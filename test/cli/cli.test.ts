@@ -29,7 +29,7 @@ describe('mtl basics', () => {
     expect(mtl(['score', 'rouge']).code).toBe(2); // missing --input
     const r = mtl(['score', 'rouge', '--input', join(tmp, 'missing.jsonl')]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')[0]).toMatch(/^mtl: .*missing\.jsonl: cannot read/);
+    expect(r.stderr.trim().split('\n')[0]).toMatch(/^mtl: .*missing\.jsonl: file not found$/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

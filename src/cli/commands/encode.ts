@@ -1,12 +1,21 @@
 import { resolve } from 'node:path';
+import { UserError } from '../../errors.js';
+import { firstInvalidUtf8Line, readInputFile, warnUser } from '../input.js';
 import type { GlobalOptions } from '../main.js';
 
 export default async function encode(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
   const { encodeCommand } = await import('../../encoder/index.js');
   const { resolveModelId } = await import('../../pipeline/encoder.js');
+  // the same one-line errors as the other commands for a missing path or a directory; invalid UTF-8 is reported
+  const inputPath = String(opts.input);
+  const bytes = readInputFile(inputPath);
+  const bad = firstInvalidUtf8Line(bytes);
+  if (bad !== null) warnUser(global, `${inputPath}:${bad}: invalid UTF-8 (bytes replaced with U+FFFD); first affected line`);
+  const output = String(opts.output);
+  if (!/\.(jsonl|npy)$/i.test(output)) throw new UserError(`--output ${output}: must end in .jsonl or .npy`);
   const res = await encodeCommand({
     model: await resolveModelId(String(opts.model)),
-    input: resolve(String(opts.input)),
+    input: resolve(inputPath),
     output: resolve(String(opts.output)),
     dtype: opts.dtype as never,
     pooling: opts.pooling as never,
@@ -14,6 +23,7 @@ export default async function encode(opts: Record<string, unknown>, _args: strin
     maxLength: opts.maxLength as number | undefined,
     cacheDir: opts.cache ? resolve(String(opts.cache)) : undefined,
     quiet: global.quiet,
+    verbose: global.verbose,
   });
   if (!global.quiet) process.stderr.write(`encoded ${res.count} texts, dim ${res.dim} -> ${String(opts.output)}\n`);
 }

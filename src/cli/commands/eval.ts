@@ -1,9 +1,10 @@
 import { formatConfusionMatrix } from '../../metrics/classification.js';
-import { evaluate } from '../../pipeline/evaluate.js';
+import { evaluate, parseColumns } from '../../pipeline/evaluate.js';
 import { formatTaskTable } from '../../pipeline/report.js';
+import { warnUser } from '../input.js';
 import type { GlobalOptions } from '../main.js';
 
-export default async function evalCommand(opts: Record<string, unknown>): Promise<void> {
+export default async function evalCommand(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
   const r = await evaluate({
     task: String(opts.task),
     data: String(opts.data),
@@ -12,6 +13,8 @@ export default async function evalCommand(opts: Record<string, unknown>): Promis
     baseline: opts.baseline as string | undefined,
     train: opts.train as string | undefined,
     encoder: opts.encoder as string | undefined,
+    warn: (m) => warnUser(global, m),
+    ...(typeof opts.columns === 'string' ? { columns: parseColumns(opts.columns, String(opts.task)) } : {}),
   });
   if (opts.json) {
     process.stdout.write(JSON.stringify(r, null, 2) + '\n');

@@ -3,66 +3,112 @@
  * sentiment: one text per line; translation-quality: `source<TAB>translation` per line;
  * summarization: one document per line (sentence-split here), or JSONL `{"sentences": [...]}`.
  */
-import { readFileSync } from 'node:fs';
 import { splitSentences } from '../../data/sentences.js';
 import { UserError } from '../../errors.js';
 import { loadEncoderFor } from '../../pipeline/encoder.js';
+import { readModelManifest } from '../../pipeline/run-folder.js';
 import type { SentimentPrediction } from '../../tasks/sentiment.js';
 import { selectSentences, type SummarizationPrediction } from '../../tasks/summarization.js';
 import { MultiTaskModel } from '../../training/model.js';
+import { escapeControl } from '../../utils/text.js';
+import { decodeUtf8, readInputFile, warnUser } from '../input.js';
 import type { GlobalOptions } from '../main.js';
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) throw new UserError('no input: give texts as arguments, --input FILE, or pipe them on stdin');
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-export function parseInputs(task: string, lines: string[], where: string): unknown[] {
-  return lines.map((line, i) => {
+/** One input with its location: the file's own 1-based line number (blank lines are skipped, not renumbered). */
+export interface InputLine {
+  text: string;
+  line: number;
+}
+
+/**
+ * The non-blank lines of an input, each with its physical line number. Invalid UTF-8 is replaced
+ * (U+FFFD) and reported once through `warn` with the first line it affects.
+ */
+export function inputLines(bytes: Uint8Array, where: string, warn: (message: string) => void = () => undefined): InputLine[] {
+  let text = decodeUtf8(bytes, where, warn);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const out: InputLine[] = [];
+  text.split(/\r?\n/).forEach((l, i) => {
+    if (l.trim() !== '') out.push({ text: l, line: i + 1 });
+  });
+  return out;
+}
+
+function fail(where: string, line: number, reason: string): never {
+  throw new UserError(`${where}:${line}: ${reason}`);
+}
+
+/** Parse each input line for a task; errors name `where:line` with the file's own line number. */
+export function parseInputs(task: string, lines: readonly InputLine[], where: string): unknown[] {
+  if (!['sentiment', 'translation-quality', 'summarization'].includes(task)) throw new UserError(`unknown task '${task}' (sentiment, translation-quality, summarization)`);
+  return lines.map(({ text: line, line: n }) => {
     if (task === 'sentiment') return { text: line };
     if (task === 'translation-quality') {
       const parts = line.split('\t');
-      if (parts.length !== 2) throw new UserError(`${where}:${i + 1}: expected "source<TAB>translation"`);
+      if (parts.length !== 2) fail(where, n, `expected "source<TAB>translation", got ${parts.length} field${parts.length === 1 ? '' : 's'}`);
+      if (parts[0]!.trim() === '' || parts[1]!.trim() === '') fail(where, n, 'empty source or translation');
       return { source: parts[0], translation: parts[1] };
     }
-    if (task === 'summarization') {
-      if (line.trimStart().startsWith('{')) {
-        try {
-          const o = JSON.parse(line) as { sentences?: unknown; text?: unknown };
-          if (Array.isArray(o.sentences) && o.sentences.every((s) => typeof s === 'string')) return { sentences: o.sentences };
-          if (typeof o.text === 'string') return { sentences: splitSentences(o.text) };
-        } catch {
-          // fall through: treat as plain text
-        }
+    // summarization: a JSONL record {"sentences": [...]} or {"text": "..."}, else a plain-text document
+    if (line.trimStart().startsWith('{')) {
+      let o: unknown;
+      try {
+        o = JSON.parse(line);
+      } catch (err) {
+        fail(where, n, `not valid JSON (${(err as Error).message}); a JSONL document is {"sentences": [...]} or {"text": "..."}`);
       }
-      return { sentences: splitSentences(line) };
+      if (!o || typeof o !== 'object' || Array.isArray(o)) fail(where, n, 'a JSONL document must be an object {"sentences": [...]} or {"text": "..."}');
+      const r = o as { sentences?: unknown; text?: unknown };
+      if (r.sentences !== undefined) {
+        if (!Array.isArray(r.sentences) || !r.sentences.every((x) => typeof x === 'string')) fail(where, n, '"sentences" must be an array of strings');
+        if (!r.sentences.some((x) => (x as string).trim() !== '')) fail(where, n, '"sentences" is empty');
+        return { sentences: r.sentences };
+      }
+      if (typeof r.text === 'string') {
+        if (r.text.trim() === '') fail(where, n, '"text" is empty');
+        return { sentences: splitSentences(r.text) };
+      }
+      fail(where, n, 'a JSONL document needs "sentences" (array of strings) or "text" (string)');
     }
-    throw new UserError(`unknown task '${task}' (sentiment, translation-quality, summarization)`);
+    if (line.trimStart().startsWith('[')) {
+      let isJson = false;
+      try {
+        JSON.parse(line);
+        isJson = true;
+      } catch {
+        // "[Reuters] …": plain text
+      }
+      if (isJson) fail(where, n, 'a JSONL document must be an object {"sentences": [...]} or {"text": "..."}, not an array');
+    }
+    return { sentences: splitSentences(line) };
   });
 }
 
-export default async function predict(opts: Record<string, unknown>, args: string[], _global: GlobalOptions): Promise<void> {
+export default async function predict(opts: Record<string, unknown>, args: string[], global: GlobalOptions): Promise<void> {
   const task = String(opts.task);
-  let lines: string[];
+  let entries: InputLine[];
   let where = 'argument';
-  if (args.length > 0) lines = args;
+  if (args.length > 0) entries = args.map((text, i) => ({ text, line: i + 1 }));
   else {
     where = opts.input ? String(opts.input) : 'stdin';
-    let text: string;
-    try {
-      text = opts.input ? readFileSync(String(opts.input), 'utf8') : await readStdin();
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      throw new UserError(`${where}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
-    lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    let bytes: Uint8Array;
+    if (opts.input) bytes = readInputFile(where);
+    else bytes = await readStdin();
+    entries = inputLines(bytes, where, (m) => warnUser(global, m));
+    if (entries.length === 0) throw new UserError(`${where}: no input (${bytes.length === 0 ? 'empty' : 'only blank lines'}); give one input per line`);
   }
-  const inputs = parseInputs(task, lines, where);
+  const inputs = parseInputs(task, entries, where);
+  const lines = entries.map((e) => e.text);
   const model = String(opts.model);
-  const manifest = MultiTaskModel.readManifest(model);
-  const encoder = await loadEncoderFor(manifest.encoder);
+  const manifest = readModelManifest(model);
+  const encoder = await loadEncoderFor(manifest.encoder, opts.encoder as string | undefined, (m) => warnUser(global, m), model);
   const mtl = await MultiTaskModel.load(model, { encoder, log: false });
   try {
     mtl.task(task); // clear error when the model has no such task
@@ -81,11 +127,12 @@ export default async function predict(opts: Record<string, unknown>, args: strin
         out.push(JSON.stringify({ input: inputs[i], prediction: p }));
       } else if (task === 'sentiment') {
         const s = p as SentimentPrediction;
-        out.push(`${s.label}\t${s.score.toFixed(4)}\t${lines[i]}`);
+        out.push(`${escapeControl(String(s.label))}\t${s.score.toFixed(4)}\t${escapeControl(lines[i]!)}`);
       } else if (task === 'translation-quality') {
-        out.push(`${(p as number).toFixed(4)}\t${lines[i]}`);
+        const { source, translation } = inputs[i] as { source: string; translation: string };
+        out.push(`${(p as number).toFixed(4)}\t${escapeControl(source)}\t${escapeControl(translation)}`);
       } else {
-        out.push((p as SummarizationPrediction).summary.replace(/\n/g, ' '));
+        out.push(escapeControl((p as SummarizationPrediction).summary.replace(/\n/g, ' ')));
       }
     });
     process.stdout.write(out.join('\n') + '\n');

@@ -2,30 +2,25 @@
  * `mtl score rouge|correlation|classification --input FILE.jsonl`: score any system's outputs.
  * Each input line is one JSON object; a malformed line is an error naming the file and line.
  */
-import { readFileSync } from 'node:fs';
 import { UserError } from '../../errors.js';
 import { accuracy, confusionMatrix, formatConfusionMatrix, macroF1 } from '../../metrics/classification.js';
 import { kendallTauB, mse, pearson, spearman } from '../../metrics/correlation.js';
 import { corpusRouge } from '../../metrics/rouge.js';
+import { decodeUtf8, readInputFile, warnUser } from '../input.js';
 import type { GlobalOptions } from '../main.js';
 
 type Json = Record<string, unknown>;
 
-function readJsonl(file: string): { line: number; value: Json }[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
+function readJsonl(file: string, warn: (message: string) => void = () => undefined): { line: number; value: Json }[] {
+  const text = decodeUtf8(readInputFile(file), file, warn);
   const out: { line: number; value: Json }[] = [];
   text.split('\n').forEach((raw, i) => {
     if (raw.trim() === '') return;
     let value: unknown;
     try {
       value = JSON.parse(raw);
-    } catch {
-      throw new UserError(`${file}:${i + 1}: not valid JSON`);
+    } catch (err) {
+      throw new UserError(`${file}:${i + 1}: not valid JSON (${(err as Error).message})`);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(`${file}:${i + 1}: expected a JSON object`);
     out.push({ line: i + 1, value: value as Json });
@@ -45,8 +40,8 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 const isReference = (v: unknown): v is string | string[] => isString(v) || (Array.isArray(v) && v.length > 0 && v.every(isString));
 const isLabel = (v: unknown): v is string | number => isString(v) || isNumber(v);
 
-export function scoreFile(kind: string, file: string): { metrics: Record<string, number>; text: string } {
-  const recs = readJsonl(file);
+export function scoreFile(kind: string, file: string, warn?: (message: string) => void): { metrics: Record<string, number>; text: string } {
+  const recs = readJsonl(file, warn);
   if (kind === 'rouge') {
     return scoreRougeRecords(file, recs);
   }
@@ -96,7 +91,7 @@ function classificationReport(pred: string[], gold: string[]) {
   return { metrics, text };
 }
 
-export default async function score(opts: Record<string, unknown>, _args: string[], _global: GlobalOptions, kind: string): Promise<void> {
-  const { metrics, text } = scoreFile(kind, String(opts.input));
+export default async function score(opts: Record<string, unknown>, _args: string[], global: GlobalOptions, kind: string): Promise<void> {
+  const { metrics, text } = scoreFile(kind, String(opts.input), (m) => warnUser(global, m));
   process.stdout.write((opts.json ? JSON.stringify(metrics) : text) + '\n');
 }

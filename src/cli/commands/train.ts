@@ -1,8 +1,11 @@
 import { resolve } from 'node:path';
+import { UserError } from '../../errors.js';
 import { formatTrainReport } from '../../pipeline/report.js';
+import { CHECKPOINTS_DIR, prepareRunFolder } from '../../pipeline/run-folder.js';
 import { trainFromConfig, type TrainRunOptions } from '../../pipeline/train.js';
 import type { ProgressEvent } from '../../training/trainer.js';
 import type { GlobalOptions } from '../main.js';
+import { warnUser } from '../input.js';
 import { createProgress } from '../progress.js';
 
 /** Training progress: steps, loss per task, λ and ETA (a bar on a TTY, periodic lines otherwise). */
@@ -52,6 +55,7 @@ export async function runTraining(opts: TrainRunOptions, global: GlobalOptions, 
   const bar = trainingProgress(global);
   let encoding = true;
   const run = await trainFromConfig({
+    warn: (m) => warnUser(global, m),
     ...opts,
     onEncodeProgress: enc.onEncodeProgress,
     onProgress: (e) => {
@@ -69,21 +73,35 @@ export async function runTraining(opts: TrainRunOptions, global: GlobalOptions, 
 }
 
 export default async function train(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
-  const run = await runTraining(
-    {
-      config: resolve(String(opts.config)),
-      dataDir: opts.dataDir as string | undefined,
-      sample: Boolean(opts.sample),
-      out: resolve(String(opts.out)),
-      encoder: opts.encoder as string | undefined,
-      tasks: typeof opts.tasks === 'string' ? opts.tasks.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
-      epochs: opts.epochs as number | undefined,
-      steps: opts.steps as number | undefined,
-      checkpointsDir: resolve(String(opts.out), 'checkpoints'),
-    },
-    global,
-    Boolean(opts.json),
-  );
+  const out = resolve(String(opts.out));
+  // refuse to reuse a folder holding a model or an interrupted run unless told how (before any slow loading)
+  const folder = prepareRunFolder(String(opts.out), { resume: Boolean(opts.resume), overwrite: Boolean(opts.overwrite) });
+  if (opts.resume && folder.step === null) warnUser(global, `${String(opts.out)}: the interrupted run wrote no checkpoint yet; starting at step 0`);
+  let run: Awaited<ReturnType<typeof runTraining>>;
+  try {
+    run = await runTraining(
+      {
+        config: resolve(String(opts.config)),
+        dataDir: opts.dataDir as string | undefined,
+        sample: Boolean(opts.sample),
+        out,
+        encoder: opts.encoder as string | undefined,
+        tasks: typeof opts.tasks === 'string' ? opts.tasks.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
+        epochs: opts.epochs as number | undefined,
+        steps: opts.steps as number | undefined,
+        checkpointsDir: resolve(out, CHECKPOINTS_DIR),
+        resume: Boolean(opts.resume),
+        runInfo: { argv: global.argv ?? [] },
+      },
+      global,
+      Boolean(opts.json),
+    );
+  } catch (err) {
+    if (err instanceof UserError && err.message.startsWith('resume: ')) {
+      throw new UserError(`${err.message}; resume with the same options as the interrupted run, or pass --overwrite to start over`, { cause: err });
+    }
+    throw err;
+  }
   run.model.dispose();
   await run.encoder.dispose();
 }

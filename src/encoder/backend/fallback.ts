@@ -8,6 +8,11 @@ import type { Backend, BackendSession, ModelSource, Provider, SessionConfig } fr
 
 export type Logger = (message: string) => void;
 
+/** No requested execution provider could start: the message lists each one's reason and the remedy. */
+export class ProviderUnavailableError extends Error {
+  override name = 'ProviderUnavailableError';
+}
+
 export interface FallbackResult {
   session: BackendSession;
   provider: Provider;
@@ -30,6 +35,17 @@ export function shortReason(message: string): string {
   const m = /^\/\S+\.(?:cc|cpp|h):\d+ .*? was false\. (.*)$/.exec(line);
   if (m?.[1]) line = m[1];
   return line.length > 200 ? line.slice(0, 200) + '…' : line;
+}
+
+/**
+ * The one-line form of the "execution provider: X (a unavailable: …; b unavailable: …)" log line:
+ * which providers were skipped, without ORT's reasons (the CLI prints the full line under --verbose).
+ */
+export function shortProviderLine(line: string): string {
+  const m = /^(\[encoder\] execution provider: \S+) \((.*)\)$/.exec(line);
+  if (!m) return line;
+  const skipped = [...m[2]!.matchAll(/(?:^|; )(\w+) unavailable: /g)].map((x) => x[1]);
+  return skipped.length ? `${m[1]} (${skipped.join(', ')} unavailable; --verbose for the reasons)` : line;
 }
 
 /** Is this error about the model (file missing, invalid graph), not about the provider? Then do not try others. */
@@ -74,7 +90,7 @@ export async function createSessionWithFallback(
     }
   }
   const detail = failures.map((f) => `  ${f.provider}: ${shortReason(f.message)}`).join('\n');
-  throw new Error(
+  throw new ProviderUnavailableError(
     device === 'auto'
       ? `no ONNX Runtime execution provider could be initialised (tried ${order.join(', ')}):\n${detail}`
       : `execution provider '${device}' is not available here:\n${detail}\n` +

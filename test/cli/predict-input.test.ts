@@ -1,0 +1,104 @@
+/**
+ * `mtl predict` input handling: the file's own line numbers, malformed JSONL refused, "no input",
+ * invalid UTF-8 reported, control characters escaped in the TSV output.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inputLines, parseInputs } from '../../src/cli/commands/predict.js';
+import { mtl } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mtl-predict-'));
+const model = join(tmp, 'model');
+const noModel = join(tmp, 'no-model'); // input errors come before the model is opened
+
+describe('predict input parsing (unit)', () => {
+  it('keeps physical line numbers across blank lines and CRLF', () => {
+    const lines = inputLines(Buffer.from('a\r\n\r\n  \nb\n'), 'f');
+    expect(lines).toEqual([
+      { text: 'a', line: 1 },
+      { text: 'b', line: 4 },
+    ]);
+    expect(() => parseInputs('translation-quality', lines, 'f.tsv')).toThrow(/^f\.tsv:1: expected "source<TAB>translation"/);
+  });
+
+  it('summarization: broken or wrong-shaped JSON is an error with file:line, plain text is a document', () => {
+    const bad = ['{"sentences": ["A."', '{"sentences": "A."}', '{"sentences": [1, 2]}', '{"title": "x"}', '["A."]', '{"text": ""}', '{"sentences": []}'];
+    for (const b of bad) expect(() => parseInputs('summarization', [{ text: b, line: 7 }], 'd.jsonl'), b).toThrow(/^d\.jsonl:7: /);
+    expect(parseInputs('summarization', [{ text: '{"sentences": ["A.", "B."]}', line: 1 }], 'd')).toEqual([{ sentences: ['A.', 'B.'] }]);
+    expect(parseInputs('summarization', [{ text: 'One. Two.', line: 1 }], 'd')).toEqual([{ sentences: ['One.', 'Two.'] }]);
+  });
+
+  it('invalid UTF-8 is reported once with the first line affected', () => {
+    const warnings: string[] = [];
+    const lines = inputLines(Buffer.concat([Buffer.from('ok\n\nfine\nbad '), Buffer.from([0xff, 0x0a]), Buffer.from([0xc3, 0x28])]), 'in.txt', (m) => warnings.push(m));
+    expect(lines.map((l) => l.line)).toEqual([1, 3, 4, 5]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^in\.txt:4: invalid UTF-8/);
+  });
+});
+
+describe('mtl predict (CLI)', () => {
+  beforeAll(() => {
+    const r = mtl(['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', 'fixture:bert', '--steps', '10', '--out', model]);
+    expect(r.code, r.stderr).toBe(0);
+  }, 300_000);
+
+  it('an error on line 4 is reported as line 4 (blank lines before it)', () => {
+    const f = join(tmp, 'qe.tsv');
+    writeFileSync(f, 'Hello.\tHallo.\n\n\nno tab here\n');
+    const r = mtl(['predict', '--model', noModel, '--task', 'translation-quality', '--input', f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/qe\.tsv:4: expected "source<TAB>translation"/);
+  });
+
+  it('summarization refuses a broken JSONL line instead of summarising it', () => {
+    const f = join(tmp, 'docs.jsonl');
+    writeFileSync(f, '{"sentences": ["The firm grew.", "Profits rose."]}\n\n{"sentences": ["The firm grew.", \n');
+    const r = mtl(['predict', '--model', model, '--task', 'summarization', '--input', f]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/docs\.jsonl:3: not valid JSON/);
+  });
+
+  it('empty file, blank-only file and closed stdin: "no input", exit 1', () => {
+    const empty = join(tmp, 'empty.txt');
+    writeFileSync(empty, '');
+    const blank = join(tmp, 'blank.txt');
+    writeFileSync(blank, '\n   \n\t\n');
+    for (const [args, input, re] of [
+      [['--input', empty], undefined, /empty\.txt: no input \(empty\)/],
+      [['--input', blank], undefined, /blank\.txt: no input \(only blank lines\)/],
+      [[], '', /stdin: no input/],
+    ] as const) {
+      const r = mtl(['predict', '--model', model, '--task', 'sentiment', ...args], { input });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(re);
+    }
+  });
+
+  it('a missing --input file or a directory: one line naming the path', () => {
+    const r = mtl(['predict', '--model', model, '--task', 'sentiment', '--input', join(tmp, 'nope.txt')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`mtl: ${join(tmp, 'nope.txt')}: file not found\n`);
+    const d = mtl(['predict', '--model', model, '--task', 'sentiment', '--input', tmp]);
+    expect(d.stderr).toBe(`mtl: ${tmp}: is a directory, not a file\n`);
+  });
+
+  it('control characters in the input are escaped in the TSV output; invalid UTF-8 warns', () => {
+    const f = join(tmp, 'ctl.txt');
+    writeFileSync(f, Buffer.concat([Buffer.from('a fine film\nevil \u001b[2J\u0000 film '), Buffer.from([0xff]), Buffer.from('\n')]));
+    const r = mtl(['predict', '--model', model, '--task', 'sentiment', '--input', f]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000\u001b]/);
+    const rows = r.stdout.trim().split('\n');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]!.split('\t')).toHaveLength(3);
+    expect(rows[1]).toContain('evil \\x1b[2J\\0 film \uFFFD');
+    expect(r.stderr).toMatch(/warning: .*ctl\.txt:2: invalid UTF-8/);
+    const q = mtl(['--quiet', 'predict', '--model', model, '--task', 'sentiment', '--input', f]);
+    expect(q.stderr).toBe('');
+  });
+});
