@@ -1194,6 +1194,13 @@ def cmd_train(args):
         ckpt = torch_load(ckpt_path)
         cfg = ckpt["cfg"]
         clock = Clock(ckpt["elapsed"])
+        # A resumed run may be given more time: the extra seconds go to the contrastive phase (the
+        # masked-LM schedule is fixed once planned), which is re-planned from a fresh measurement.
+        extended = args.budget_seconds is not None and args.budget_seconds > float(cfg["budget_seconds"])
+        if extended:
+            cfg["budget_seconds"] = float(args.budget_seconds)
+            if args.contrastive_batch is not None:
+                cfg["contrastive_batch"] = args.contrastive_batch
     else:
         cfg = resolve_config(args)
         clock = Clock()
@@ -1216,6 +1223,12 @@ def cmd_train(args):
         log(clock(), "resumed at phase %s, step %d/%s, contrastive step %d"
             % (tr.phase, tr.step, tr.sched["total"], tr.cl_step))
         del ckpt
+        if extended and tr.phase in ("cl", "done"):
+            tr.phase = "cl"
+            tr.cl_total = None
+            tr.cl_timing = None
+            log(clock(), "budget raised to %.0fs: the contrastive phase continues from step %d, re-planned"
+                % (cfg["budget_seconds"], tr.cl_step))
     if tr.phase == "mlm":
         tr.run_mlm()
     if tr.phase == "cl":

@@ -50,11 +50,13 @@ function parseUnquoted(text: string, file: string, delimiter: string): Table {
 }
 
 function parseQuoted(text: string, file: string, delimiter: string): Table {
-  let parsed: { record: string[]; info: { lines: number }; raw: string }[];
+  let parsed: { record: string[]; info: { lines: number; bytes: number }; raw: string }[];
   const skipped: { line: number; reason: string }[] = [];
   try {
     parsed = parse(text, {
       delimiter,
+      // LF and CRLF end records, as splitLines counts lines; a lone CR is a character of its field
+      record_delimiter: ['\r\n', '\n'],
       info: true,
       raw: true,
       relax_column_count: true,
@@ -74,10 +76,26 @@ function parseQuoted(text: string, file: string, delimiter: string): Table {
   }
   const header = headerOf(parsed[0]?.record, file);
   const out: TableRecord[] = skipped.map((s) => ({ fields: [], line: s.line, error: `bad CSV quoting: ${s.reason}` }));
+  // csv-parse's own line counter also counts a lone CR; count LFs before the record instead, as
+  // splitLines and editors do (info.bytes is the byte offset where the record ends)
+  const bytes = Buffer.from(text, 'utf8');
+  const newlines: number[] = [];
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) newlines.push(i);
+  const lineAt = (offset: number): number => {
+    let lo = 0;
+    let hi = newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((newlines[mid] as number) < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
   for (let i = 1; i < parsed.length; i++) {
     const r = parsed[i] as (typeof parsed)[number];
-    const span = r.raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0;
-    const line = r.info.lines - span;
+    // raw may begin with the blank lines skipped before the record
+    const start = r.info.bytes - Buffer.byteLength(r.raw.replace(/^(\r?\n)+/, ''), 'utf8');
+    const line = lineAt(start);
     if (r.record.length !== header.length) out.push({ fields: r.record, line, error: `expected ${header.length} fields, found ${r.record.length}` });
     else out.push({ fields: r.record, line });
   }

@@ -1,6 +1,11 @@
+import fc from 'fast-check';
 import { expect } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
 import { UserError } from '../../src/errors.js';
+
+// One seed for every run (CI must not pass or fail by luck); FC_SEED=<n> explores other inputs, and a
+// failure prints the seed and path that replay it.
+fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261130) });
 
 /**
  * Run `fn`; when it throws, the error must be a DataError/UserError whose message starts with the
