@@ -9,11 +9,11 @@
 // seconds-long version on the samples), or open it in VS Code / Jupytext as a notebook.
 //
 // **About the numbers.** No model hub is reachable where this project is developed, so the
-// encoder is `fixture:minilm-l6`: a model with the exact shape of all-MiniLM-L6-v2 but *random
-// weights*, generated offline (`fixture:xlm-roberta`, a tiny one, in quick mode). Its sentence
-// vectors carry little meaning, so the model's scores here are weak and the baselines often win.
-// The pipeline is the real one: swap in a pretrained encoder (see `05-pretrained-model.ts`) for
-// real numbers.
+// encoder is `mtl:mini`, the pretrained default shipped inside the package: a small multilingual
+// BERT that the project's own recipe (`mtl pretrain`) trained. It is small and briefly trained, so
+// strong baselines (the lexicon, the MT system's own scores, TextRank) can still win; README
+// "Pretrained default" compares it with a stronger reference encoder. The pipeline is the real one:
+// swap in any Hugging Face encoder (see `05-pretrained-model.ts`).
 
 // %%
 import { cosineSimilarity } from '../src/baselines/summarization.js';
@@ -24,7 +24,7 @@ import { learningCurvesSpec, renderVegaLite } from '../src/report/plots.js';
 import type { SentimentPrediction } from '../src/tasks/sentiment.js';
 import type { SummarizationPrediction } from '../src/tasks/summarization.js';
 import { MultiTaskModel } from '../src/training/model.js';
-import { chooseExampleData, DEVICE, elapsed, ENCODER, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
+import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
 
 const data = chooseExampleData();
 console.log(`# 01 · Quick start${QUICK ? ' (quick mode)' : ''}`);
@@ -45,7 +45,7 @@ console.log(`data: ${data.describe} · encoder: ${ENCODER}`);
 // `encode(texts)` returns one row-major matrix: `dims = [n, d]`, `data` a `Float32Array`.
 
 // %%
-const encoder = await loadEncoder({ model: ENCODER, dtype: 'fp32', pooling: 'mean', maxLength: 128 }, { device: DEVICE });
+const encoder = await loadEncoder({ model: ENCODER, dtype: ENCODER_DTYPE, pooling: 'mean', maxLength: 128 }, { device: DEVICE });
 console.log(`encoder: dim ${encoder.info.dim}, pooling ${encoder.info.pooling}, ${encoder.info.dtype} on ${encoder.info.device}`);
 
 const probe = ['A gripping, beautifully acted film.', 'A wonderful, moving movie.', 'The parliament passed the budget.'];

@@ -16,10 +16,9 @@
 // (each step sees one batch of every task, which the gradient-level methods need). We compare the
 // per-task dev metrics in a table and a plot, and look at how λ moves for a dynamic strategy.
 //
-// **About the numbers.** The offline encoder (`fixture:minilm-l6`, or `fixture:xlm-roberta` in
-// quick mode) has random weights, and the runs are short, so differences between strategies are
-// small and partly noise. The point is the workflow; repeat it with a pretrained encoder and more
-// steps before drawing conclusions.
+// **About the numbers.** The encoder is the bundled pretrained default (`mtl:mini`), and the runs
+// are short, so differences between strategies are small and partly noise. The point is the
+// workflow; repeat it with more steps (and a stronger encoder) before drawing conclusions.
 
 // %%
 import { loadEncoder } from '../src/pipeline/encoder.js';
@@ -28,7 +27,7 @@ import { trainFromConfig, type TrainReport } from '../src/pipeline/train.js';
 import { lambdaSpec, metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
 import type { StepRecord } from '../src/training/trainer.js';
 import type { WeightingConfig } from '../src/weighting/types.js';
-import { chooseExampleData, DEVICE, elapsed, ENCODER, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
+import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
 
 const data = chooseExampleData();
 console.log(`# 02 · Weighting strategies${QUICK ? ' (quick mode)' : ''}`);
@@ -68,7 +67,7 @@ console.log(`${RUNS.length} runs × ${STEPS} steps, sampling all, limit train ${
 // summarization business news only (03 and 04 sample across pairs and categories).
 
 // %%
-const encoder = await loadEncoder({ model: ENCODER, dtype: 'fp32', pooling: 'mean', maxLength: 128 }, { device: DEVICE });
+const encoder = await loadEncoder({ model: ENCODER, dtype: ENCODER_DTYPE, pooling: 'mean', maxLength: 128 }, { device: DEVICE });
 
 interface Result {
   name: string;

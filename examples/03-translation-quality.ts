@@ -15,11 +15,10 @@
 //   baseline shipped with MLQE-PE);
 // - `length-ratio`: −|ln(len(translation)/len(source))|.
 //
-// **About the numbers.** The offline encoder has random weights (`fixture:minilm-l6`;
-// `fixture:xlm-roberta` in quick mode), and an English-vocabulary model would not suit most pairs
-// anyway: expect correlations near zero for the model. The OpenKiwi column quotes published
-// results of a *different system* on the *test* split (from the datasets README): a reference
-// point for a real multilingual encoder, not a comparable number.
+// **About the numbers.** The encoder is the bundled pretrained default (`mtl:mini`), a small
+// multilingual model whose vocabulary covers all seven pairs; it was briefly trained, so expect
+// modest correlations. The OpenKiwi column quotes published results of a *different system* on the
+// *test* split (from the datasets README): a reference point, not a comparable number.
 
 // %%
 import { loadTaskConfig } from '../src/config/load.js';
@@ -30,7 +29,7 @@ import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
 import { createTask, loadTaskData } from '../src/tasks/index.js';
 import type { TranslationQualityExample } from '../src/tasks/translation-quality.js';
 import { MultiTaskModel } from '../src/training/model.js';
-import { chooseExampleData, DEVICE, elapsed, ENCODER, firstPerPair, heading, OPENKIWI_TEST_PEARSON, OUTPUT, QUICK, rel, repoPath } from './common.js';
+import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, firstPerPair, heading, OPENKIWI_TEST_PEARSON, OUTPUT, QUICK, rel, repoPath } from './common.js';
 
 const data = chooseExampleData();
 console.log(`# 03 · Translation quality${QUICK ? ' (quick mode)' : ''}`);
@@ -64,7 +63,7 @@ console.log(`\nexample (${ex.pair}, z_mean ${ex.score?.toFixed(3)}):\n  source: 
 // Same shared layers and optimiser as `tasks/multitask.yaml`; a fixed number of steps.
 
 // %%
-const encoder = await loadEncoder({ model: ENCODER, dtype: 'fp32', pooling: 'mean', maxLength: 128 }, { device: DEVICE });
+const encoder = await loadEncoder({ model: ENCODER, dtype: ENCODER_DTYPE, pooling: 'mean', maxLength: 128 }, { device: DEVICE });
 const task = createTask(config);
 const model = await MultiTaskModel.create({ encoder, tasks: [task], sharedLayers: { depth: 1, width: 256, dropout: 0.1 }, seed: 42, log: false });
 const encoded = await model.ensureFeatures({ [task.name]: [...train, ...dev] });

@@ -10,10 +10,10 @@
 // **TextRank** (PageRank over sentence-vector similarity) on ROUGE-1/2/L/Lsum, adds the oracle as
 // an upper bound, and shows one article's sentences with the model's scores next to the reference.
 //
-// **About the numbers.** The offline encoder has random weights (`fixture:minilm-l6`;
-// `fixture:xlm-roberta` in quick mode), so the model relies mostly on sentence position and the
-// comparison with LEAD-3 says little about a pretrained encoder. ROUGE is F-measure ×100 with
-// Porter stemming, as Google's `rouge-score` computes it.
+// **About the numbers.** The encoder is the bundled pretrained default (`mtl:mini`); the model
+// combines its sentence vectors with sentence position, so compare it with LEAD-3 and TextRank run
+// on the same encoder. ROUGE is F-measure ×100 with Porter stemming, as Google's `rouge-score`
+// computes it.
 
 // %%
 import { loadTaskConfig } from '../src/config/load.js';
@@ -26,7 +26,7 @@ import { createTask, loadTaskData } from '../src/tasks/index.js';
 import { greedyOracle } from '../src/tasks/oracle.js';
 import { SummarizationTask, type SummarizationExample, type SummarizationPrediction } from '../src/tasks/summarization.js';
 import { MultiTaskModel } from '../src/training/model.js';
-import { chooseExampleData, DEVICE, elapsed, ENCODER, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
+import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
 
 const data = chooseExampleData();
 console.log(`# 04 · Summarization${QUICK ? ' (quick mode)' : ''}`);
@@ -63,7 +63,7 @@ console.log(`categories: train ${categories(train)} · dev ${categories(dev)}`);
 // `MultiTaskModel` with a single task is a single-task model.
 
 // %%
-const encoder = await loadEncoder({ model: ENCODER, dtype: 'fp32', pooling: 'mean', maxLength: 128 }, { device: DEVICE });
+const encoder = await loadEncoder({ model: ENCODER, dtype: ENCODER_DTYPE, pooling: 'mean', maxLength: 128 }, { device: DEVICE });
 const task = createTask(config);
 const model = await MultiTaskModel.create({ encoder, tasks: [task], sharedLayers: { depth: 1, width: 256, dropout: 0.1 }, seed: 42, log: false });
 await model.ensureFeatures({ [task.name]: [...train, ...dev] });

@@ -3,10 +3,10 @@
  * comes from, which encoder to use, and where outputs go. Each example imports it in its first code
  * cell so the notebooks stay short.
  *
- * Quick mode (`--quick` or `MTL_EXAMPLES_QUICK=1`): the samples in fixtures/data, the tiny
- * `fixture:xlm-roberta` encoder, small limits and few steps: each example finishes in seconds.
- * Default mode: the real datasets in ../shared/datasets (or $MTL_DATASETS) when present, the
- * `fixture:minilm-l6` encoder (shape of all-MiniLM-L6-v2, random weights), a few minutes at most.
+ * Quick mode (`--quick` or `MTL_EXAMPLES_QUICK=1`): the samples in fixtures/data, small limits and
+ * few steps: each example finishes in seconds. Default mode: the real datasets in
+ * ../shared/datasets (or $MTL_DATASETS) when present, a few minutes at most. Both use the bundled
+ * pretrained encoder `mtl:mini`.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -26,8 +26,13 @@ export const repoPath = (...parts: string[]): string => join(ROOT, ...parts);
 export const OUTPUT = process.env.MTL_EXAMPLES_OUT ? resolve(process.env.MTL_EXAMPLES_OUT) : repoPath('examples', 'output');
 mkdirSync(OUTPUT, { recursive: true });
 
-/** Offline encoder of the run: random weights, so every number it yields is weak by design. */
-export const ENCODER = QUICK ? 'fixture:xlm-roberta' : 'fixture:minilm-l6';
+/**
+ * Encoder of the run: the pretrained default shipped with the package (`mtl:mini`, q8 file), in
+ * quick mode too (it is small); see README "Pretrained default" for what it is and how it compares.
+ */
+export const ENCODER = 'mtl:mini';
+/** The file `mtl:mini` ships. */
+export const ENCODER_DTYPE = 'q8' as const;
 
 /**
  * Execution provider for the encoder. 'cpu' keeps the output free of provider probes; set

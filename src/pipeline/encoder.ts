@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { BUNDLED_PREFIX, resolveBundled } from '../encoder/bundled.js';
+import { BUNDLED_PREFIX, bundledDefaultDtype, resolveBundled } from '../encoder/bundled.js';
 import { Encoder, type EncoderLoadOptions } from '../encoder/index.js';
 import { UserError } from '../errors.js';
 import { ensureFixture, isFixtureVariant, FIXTURE_VARIANTS } from '../fixtures/index.js';
@@ -43,7 +43,8 @@ export async function loadEncoder(spec: EncoderSpec, options: EncoderLoadOptions
   const dir = await resolveModelId(spec.model);
   const { warn, ...load } = options;
   return Encoder.load(dir, {
-    dtype: spec.dtype,
+    // a bundled encoder ships its q8 file only: that is its default dtype
+    dtype: spec.dtype ?? (spec.model.startsWith(BUNDLED_PREFIX) ? bundledDefaultDtype(dir) : undefined),
     pooling: spec.pooling,
     normalize: spec.normalize,
     maxLength: spec.maxLength,

@@ -6,6 +6,6 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 // the gradients of every op (the umbrella package registers them; core alone does not)
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 
 export * from '@tensorflow/tfjs-core';

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,5 +15,10 @@ describe('mtl demo (the README main job)', () => {
     expect(r.stdout).toMatch(/summary\s+\[\d\]/);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
     expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
+    // the main job runs on the bundled pretrained encoder, and the saved model names it by its short id
+    expect(r.stdout).toContain('mtl:mini');
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { encoder: { id?: string; dtype?: string } };
+    expect(manifest.encoder.id).toBe('mtl:mini');
+    expect(manifest.encoder.dtype).toBe('q8');
   }, 300_000);
 });

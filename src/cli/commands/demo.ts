@@ -1,6 +1,6 @@
 /**
- * `mtl demo` (npm run demo): the main job on the embedded offline default. Generates the default
- * encoder (a tiny random-weight fixture: no hub is reachable), trains the three tasks jointly on
+ * `mtl demo` (npm run demo): the main job on the embedded offline default. Uses the bundled
+ * pretrained encoder (`mtl:mini`, no network needed), trains the three tasks jointly on
  * the samples in fixtures/data (or on real data with --data-dir), evaluates next to the baselines,
  * saves the model, reloads it and predicts a few examples.
  */
@@ -34,7 +34,7 @@ export default async function demo(opts: Record<string, unknown>, _args: string[
   };
   const started = Date.now();
   say(`mtl demo: training sentiment, translation-quality and summarization jointly (${opts.dataDir ? `real data in ${String(opts.dataDir)}` : 'samples in fixtures/data'}).`);
-  say('The default encoder is a tiny random-weight fixture generated offline, so expect weak numbers; see README "Real pretrained models".');
+  say('Encoder: mtl:mini, the pretrained default shipped in the package (models/mini; see README "Pretrained default").');
   const run = await runTraining(
     {
       config: resolve(packageRoot(), 'tasks', 'multitask.yaml'),

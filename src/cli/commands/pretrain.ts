@@ -31,7 +31,7 @@ export default async function pretrain(opts: Record<string, unknown>, _args: str
   }
   if (todo.includes('train')) {
     const extra: string[] = [];
-    for (const [flag, key] of [['--layers', 'layers'], ['--hidden', 'hidden'], ['--heads', 'heads'], ['--intermediate', 'intermediate'], ['--batch-size', 'batchSize']] as const) {
+    for (const [flag, key] of [['--layers', 'layers'], ['--hidden', 'hidden'], ['--heads', 'heads'], ['--intermediate', 'intermediate'], ['--batch-size', 'batchSize'], ['--contrastive-batch', 'contrastiveBatch']] as const) {
       if (opts[key] !== undefined) extra.push(flag, String(opts[key]));
     }
     await recipe.train({
