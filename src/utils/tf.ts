@@ -1,11 +1,9 @@
 /**
- * TensorFlow.js for the whole package: `@tensorflow/tfjs-core` with the pure-JS `cpu` backend
- * registered (the fallback that always works). The faster backends (wasm, tfjs-node when
- * installed) are chosen in src/training/backend.ts. Depending on core + backends instead of the
- * `@tensorflow/tfjs` umbrella keeps layers, converter, data and webgl (~220 MB) out of installs.
+ * TensorFlow.js for the whole package, from one place. It is the `@tensorflow/tfjs` umbrella, not
+ * `@tensorflow/tfjs-core` + backends: core's ESM files import each other without file extensions,
+ * so in Node's ESM loader `@tensorflow/tfjs-core/dist/register_all_gradients` cannot load, and only
+ * the umbrella's Node bundle registers the gradients training needs (found by the packed-install
+ * test, test/package/install.test.ts). The faster backends (wasm, tfjs-node when installed) are
+ * chosen in src/training/backend.ts.
  */
-import '@tensorflow/tfjs-backend-cpu';
-// the gradients of every op (the umbrella package registers them; core alone does not)
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-
-export * from '@tensorflow/tfjs-core';
+export * from '@tensorflow/tfjs';
