@@ -6,13 +6,15 @@
  * Skipped with a message where no Python with PyTorch is installed (`.ci/run` installs Debian's
  * python3-torch best effort).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoTokenizer, env, pipeline } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Encoder } from '../../src/encoder/index.js';
 import { checkParity, findTorchPython } from '../../src/pretrain/recipe.js';
+import { packageRoot } from '../../src/utils/paths.js';
 import { mtl } from '../cli/helpers.js';
 import { hasDatasets, mlqeDevTexts } from './helpers.js';
 
@@ -95,4 +97,34 @@ describe.skipIf(!torch || !hasDatasets())('mtl pretrain (tiny, CPU)', () => {
     await q8.dispose();
     await extractor.dispose();
   });
+
+  it('the GPU run script, rehearsed on CPU: returns files within the device tool limits that import and export', () => {
+    const dev = join(root, 'device-out');
+    mkdirSync(dev);
+    const r = spawnSync('bash', [join(packageRoot(), 'pretrain', 'device-run.sh')], {
+      cwd: packageRoot(),
+      encoding: 'utf8',
+      timeout: 240_000,
+      env: { ...process.env, OUT: dev, PYTHON: torch!.python, PRETRAIN_WORK: work, PRETRAIN_PRESET: 'tiny', PRETRAIN_DEVICE: 'cpu', PRETRAIN_BUDGET: '8' },
+    });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    // the device tool brings back at most 8 files of 16 MiB each, 64 MiB in all
+    const files = readdirSync(dev);
+    expect(files.length).toBeLessThanOrEqual(8);
+    expect(files.some((f) => f.startsWith('trained.tar.part-'))).toBe(true);
+    const sizes = files.map((f) => statSync(join(dev, f)).size);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(16 * 2 ** 20);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(64 * 2 ** 20);
+    const work2 = join(root, 'work2');
+    mkdirSync(work2);
+    for (const f of ['corpus.bin', 'corpus-counts.json', 'tokenizer']) cpSync(join(work, f), join(work2, f), { recursive: true });
+    const imp = spawnSync('bash', [join(packageRoot(), 'pretrain', 'device-import.sh'), dev, work2], { encoding: 'utf8' });
+    expect(imp.status, imp.stderr).toBe(0);
+    const enc = join(root, 'encoder-q8');
+    const ex = mtl(['pretrain', '--stage', 'export', '--work', work2, '--out', enc, '--name', 'test/device', '--no-fp32'], { timeout: 120_000 });
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(existsSync(join(enc, 'onnx', 'model_quantized.onnx'))).toBe(true);
+    expect(existsSync(join(enc, 'onnx', 'model.onnx'))).toBe(false);
+    expect(ex.stdout).toMatch(/ONNX vs PyTorch max abs diff [\d.e-]+ on 16 held-back sequences/);
+  }, 300_000);
 });
