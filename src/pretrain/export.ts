@@ -12,7 +12,7 @@
  * the trained rows (`max_position_embeddings`). `mtl pretrain` checks the export against the
  * PyTorch forward pass; the README.md written here is the model card.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEncoderGraph } from '../fixtures/bert-graph.js';
 import { encodeModel } from '../fixtures/onnx.js';
@@ -124,8 +124,13 @@ export interface ExportOptions {
   tokenizerDir: string;
   outDir: string;
   card: ModelCard;
-  /** Also write the fp32 file (default true; the shipped default keeps only q8). */
+  /** Keep the fp32 file (default true; the shipped default keeps only q8). */
   fp32?: boolean;
+  /**
+   * Runs on the written folder (the fp32 file still present) before the model card is written;
+   * the facts it returns join the card's training section (the PyTorch parity check).
+   */
+  check?: (outDir: string) => Promise<Record<string, unknown>>;
 }
 
 export interface ExportResult {
@@ -171,11 +176,12 @@ function cardMarkdown(card: ModelCard, config: BertConfig, files: ExportResult['
 
 /** Writes the encoder folder (see the module comment). */
 export async function exportEncoder(options: ExportOptions): Promise<ExportResult> {
+  const keepFp32 = options.fp32 ?? true;
   const config = readBertConfig(options.trainedDir);
   const weights = readTrainedWeights(options.trainedDir);
   const model = buildTrainedGraph(config, weights, `${options.card.name}: pretrained by mtl-nlp (mtl pretrain)`);
   const out = new Map<string, string | Uint8Array>();
-  if (options.fp32 ?? true) out.set('onnx/model.onnx', encodeModel(model));
+  out.set('onnx/model.onnx', encodeModel(model));
   out.set('onnx/model_quantized.onnx', encodeModel(quantizeDynamicModel(model, { embeddings: true }).model));
   for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt']) {
     const p = join(options.tokenizerDir, f);
@@ -183,13 +189,19 @@ export async function exportEncoder(options: ExportOptions): Promise<ExportResul
     out.set(f, readFileSync(p));
   }
   const { mtl_pretrain: _drop, ...base } = config;
-  out.set('config.json', JSON.stringify({ _name_or_path: options.card.name, ...base, mtl_pretrain: { name: options.card.name, random_weights: false, files: (options.fp32 ?? true) ? ['fp32', 'q8'] : ['q8'] } }, null, 2) + '\n');
+  out.set('config.json', JSON.stringify({ _name_or_path: options.card.name, ...base, mtl_pretrain: { name: options.card.name, random_weights: false, files: keepFp32 ? ['fp32', 'q8'] : ['q8'] } }, null, 2) + '\n');
+  for (const [name, data] of out) await writeFileAtomic(join(options.outDir, ...name.split('/')), data);
+  const checked = options.check ? await options.check(options.outDir) : {};
+  if (!keepFp32) {
+    rmSync(join(options.outDir, 'onnx', 'model.onnx'), { force: true });
+    out.delete('onnx/model.onnx');
+  }
   const files: ExportResult['files'] = {};
   for (const [name, data] of [...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     files[name] = { bytes: bytes.byteLength, sha256: sha256(bytes) };
   }
-  out.set('README.md', cardMarkdown(options.card, config, files));
-  for (const [name, data] of out) await writeFileAtomic(join(options.outDir, ...name.split('/')), data);
+  const card = { ...options.card, training: { ...options.card.training, ...checked } };
+  await writeFileAtomic(join(options.outDir, 'README.md'), cardMarkdown(card, config, files));
   return { files };
 }

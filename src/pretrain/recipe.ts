@@ -194,18 +194,15 @@ export async function exportStage(options: ExportStageOptions): Promise<ExportRe
   const counts = readJson(join(work, 'corpus-counts.json'));
   const summary = readJson(join(trainedDir, 'training-summary.json'));
   const card = { name: options.name, corpus: counts, training: summary, command: options.command };
-  // fp32 is needed for the parity check even when it is not kept
-  const keepFp32 = options.fp32 ?? true;
-  const result = await exportEncoder({ trainedDir, tokenizerDir: join(work, 'tokenizer'), outDir: options.outDir, card, fp32: true });
   let parity: ParityResult | null = null;
-  if (options.parity ?? findTorchPython() !== null) {
-    parity = await checkParity({ workDir: work, trainedDir, modelDir: options.outDir });
-    card.training = { ...summary, onnx_vs_pytorch_max_abs_diff: parity.maxAbsDiff, parity_sequences: parity.sequences };
-  }
-  const final = await exportEncoder({ trainedDir, tokenizerDir: join(work, 'tokenizer'), outDir: options.outDir, card, fp32: keepFp32 });
-  if (!keepFp32) {
-    const { rmSync } = await import('node:fs');
-    rmSync(join(options.outDir, 'onnx', 'model.onnx'), { force: true });
-  }
-  return { ...final, parity };
+  const check =
+    (options.parity ?? findTorchPython() !== null)
+      ? async (modelDir: string) => {
+          const p = await checkParity({ workDir: work, trainedDir, modelDir });
+          parity = p;
+          return { onnx_vs_pytorch_max_abs_diff: p.maxAbsDiff, parity_sequences: p.sequences };
+        }
+      : undefined;
+  const result = await exportEncoder({ trainedDir, tokenizerDir: join(work, 'tokenizer'), outDir: options.outDir, card, fp32: options.fp32 ?? true, ...(check ? { check } : {}) });
+  return { ...result, parity };
 }
