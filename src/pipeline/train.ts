@@ -17,6 +17,7 @@ import type { ArchitectureConfig } from '../architectures/types.js';
 import type { WeightingConfig } from '../weighting/types.js';
 import type { SamplingConfig } from '../sampling/index.js';
 import { datasetsDir } from '../utils/paths.js';
+import { spread } from '../utils/sample.js';
 import { evaluateBaseline } from './baselines.js';
 import { loadEncoder } from './encoder.js';
 
@@ -94,15 +95,7 @@ export interface TrainRun {
   dev: Record<string, unknown[]>;
 }
 
-/**
- * At most `n` examples, evenly spaced over the list (a prefix would keep only the first language
- * pair of MLQE-PE or the first BBC category).
- */
-export function spread<T>(examples: T[], n: number | undefined): T[] {
-  if (n === undefined || examples.length <= n) return examples;
-  const step = examples.length / n;
-  return Array.from({ length: n }, (_, i) => examples[Math.floor(i * step)] as T);
-}
+export { spread } from '../utils/sample.js';
 
 /** Where the data comes from: forced samples, an explicit folder, the shared datasets, or samples. */
 export function chooseData(opts: { dataDir?: string; sample?: boolean }): { sample: boolean; dir: string } {

@@ -23,6 +23,7 @@ import { splitSentences } from '../data/sentences.js';
 import { loadTaskData } from '../tasks/index.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { datasetsDir, packageRoot } from '../utils/paths.js';
+import { spread } from '../utils/sample.js';
 
 /** Monolingual text: a document is a list of sentences (kept in order, so packing keeps context). */
 export interface MonoDocument {
@@ -77,12 +78,6 @@ function packageDir(name: string): string | null {
     if (existsSync(join(dir, 'package.json'))) return dir;
   }
   return null;
-}
-
-function spread<T>(items: readonly T[], max: number | undefined): T[] {
-  if (max === undefined || items.length <= max) return items.slice();
-  const step = items.length / max;
-  return Array.from({ length: max }, (_, i) => items[Math.floor(i * step)] as T);
 }
 
 function taskConfig(name: string) {
