@@ -4,7 +4,7 @@
  * A batch of task t runs all towers on that batch, mixes after each layer and keeps row t at the end.
  */
 import * as tf from '../utils/tf.js';
-import { Stack, type ForwardContext } from '../training/nn.js';
+import { Stack, type ForwardContext } from '../nn/layers.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, TaskRelations } from './types.js';
 
 class CrossStitch implements Architecture {

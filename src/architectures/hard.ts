@@ -1,6 +1,6 @@
 /** Hard parameter sharing: one stack of shared layers for every task. */
 import type * as tf from '../utils/tf.js';
-import { Stack, type ForwardContext } from '../training/nn.js';
+import { Stack, type ForwardContext } from '../nn/layers.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, TaskRelations } from './types.js';
 
 class HardSharing implements Architecture {

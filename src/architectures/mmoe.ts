@@ -5,7 +5,7 @@
  * batches are recorded and exposed as the task relations.
  */
 import * as tf from '../utils/tf.js';
-import { Dense, Stack, type ForwardContext } from '../training/nn.js';
+import { Dense, Stack, type ForwardContext } from '../nn/layers.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, TaskRelations } from './types.js';
 
 class MMoE implements Architecture {

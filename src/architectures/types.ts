@@ -4,7 +4,7 @@
  * task's representation [N, outputDim]; a batch only passes through what its task needs.
  */
 import type * as tf from '../utils/tf.js';
-import type { ForwardContext, ParamStore, SharedLayersConfig } from '../training/nn.js';
+import type { ForwardContext, ParamStore, SharedLayersConfig } from '../nn/layers.js';
 
 export type ArchitectureConfig =
   | { type: 'hard' }

@@ -80,3 +80,34 @@ export function deltaM(metrics: TaskMetricTable, baselines: TaskMetricTable, hig
   }
   return (total / tasks.length) * 100;
 }
+
+/** Whether a higher or a lower value of a metric is better. */
+export type MetricDirection = 'higher' | 'lower';
+
+/** Single-task metrics per task: `{ task: { metric: value } }`. */
+export type Baselines = Record<string, Record<string, number>>;
+
+/**
+ * Δm in percent over the (task, metric) pairs present in `baselines` and in `metrics` (the others
+ * are left out); 0 when none is shared. Directions default to 'higher'.
+ */
+export function deltaMOverBaselines(
+  metrics: Record<string, Record<string, number>>,
+  baselines: Baselines,
+  directions: Record<string, Readonly<Record<string, MetricDirection>>>,
+): number {
+  const m: Record<string, Record<string, number>> = {};
+  const b: Record<string, Record<string, number>> = {};
+  const d: Record<string, Record<string, boolean>> = {};
+  for (const [task, base] of Object.entries(baselines)) {
+    for (const [name, value] of Object.entries(base)) {
+      const v = metrics[task]?.[name];
+      if (v === undefined) continue;
+      (m[task] ??= {})[name] = v;
+      (b[task] ??= {})[name] = value;
+      (d[task] ??= {})[name] = (directions[task]?.[name] ?? 'higher') === 'higher';
+    }
+  }
+  if (Object.keys(m).length === 0) return 0;
+  return deltaM(m, b, d);
+}

@@ -3,8 +3,8 @@
  * metrics accuracy + macro-F1.
  */
 import * as tf from '../utils/tf.js';
-import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../training/nn.js';
-import { accuracy, macroF1 } from '../training/metrics.js';
+import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../nn/layers.js';
+import { accuracy, macroF1 } from '../metrics/classification.js';
 import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
 
 export type Label = string | number;

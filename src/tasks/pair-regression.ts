@@ -3,8 +3,8 @@
  * [u, v, |u−v|, u⊙v] → MLP → scalar; MSE on standardised targets; metrics Pearson / Spearman (and MSE).
  */
 import * as tf from '../utils/tf.js';
-import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../training/nn.js';
-import { pearson, spearman } from '../training/metrics.js';
+import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../nn/layers.js';
+import { pearson, spearman } from '../metrics/correlation.js';
 import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
 
 export interface PairRegressionExample {

@@ -11,7 +11,7 @@
  */
 import type * as tf from '../utils/tf.js';
 import { accuracy, confusionMatrix, macroF1, perClassScores, type ClassScores } from '../metrics/classification.js';
-import type { ForwardContext, ParamStore } from '../training/nn.js';
+import type { ForwardContext, ParamStore } from '../nn/layers.js';
 import { ClassificationTask, type ClassificationBatch, type ClassificationConfig, type Label } from './classification.js';
 import type { FeatureLookup, MetricDirection, Task, TaskSpec } from './types.js';
 

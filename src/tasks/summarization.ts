@@ -24,7 +24,7 @@
  */
 import * as tf from '../utils/tf.js';
 import { corpusRouge, tokenizeForRouge } from '../metrics/rouge.js';
-import { Dense, dropout, gelu, type ForwardContext, type ParamStore } from '../training/nn.js';
+import { Dense, dropout, gelu, type ForwardContext, type ParamStore } from '../nn/layers.js';
 import { greedyOracle } from './oracle.js';
 import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
 

@@ -10,7 +10,7 @@
  */
 import type * as tf from '../utils/tf.js';
 import { kendallTauB, mse, pearson, spearman } from '../metrics/correlation.js';
-import type { ForwardContext, ParamStore } from '../training/nn.js';
+import type { ForwardContext, ParamStore } from '../nn/layers.js';
 import { PairRegressionTask, type PairRegressionBatch, type PairRegressionConfig, type PairRegressionExample } from './pair-regression.js';
 import type { FeatureLookup, MetricDirection, Task, TaskSpec } from './types.js';
 

@@ -14,10 +14,11 @@
  *              the document vector (masked mean), relative positions, and a masked per-sentence loss.
  */
 import type * as tf from '../utils/tf.js';
-import type { ForwardContext, ParamStore } from '../training/nn.js';
+import type { ForwardContext, ParamStore } from '../nn/layers.js';
 
 export type InputKind = 'single' | 'pair' | 'set';
-export type MetricDirection = 'higher' | 'lower';
+import type { MetricDirection } from '../metrics/delta-m.js';
+export type { MetricDirection };
 
 /** Cached sentence vector of a text (length = encoder dim). Throws when missing. */
 export type FeatureLookup = (text: string) => Float32Array;

@@ -5,11 +5,11 @@ export type { FitOptions, TrainingHistory, StepRecord, EvalRecord, ProgressEvent
 export { initBackend, availableBackends, type BackendName, type BackendPreference } from './backend.js';
 export { FeatureStore } from './features.js';
 export { checkpointPath, readPointer } from './checkpoint.js';
-export { AdamW, learningRate, clipByGlobalNorm, type OptimizerConfig, type ScheduleConfig } from './optimizer.js';
+export { AdamW, learningRate, clipByGlobalNorm, type OptimizerConfig, type ScheduleConfig } from '../nn/optimizer.js';
 export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
-export { ParamStore, type SharedLayersConfig } from './nn.js';
+export { ParamStore, type SharedLayersConfig } from '../nn/layers.js';
 export { registerTaskType, taskFromSpec, TASK_TYPES } from './task-registry.js';
-export { deltaM as deltaMOverBaselines, type Baselines } from './metrics.js';
+export { deltaMOverBaselines, type Baselines } from '../metrics/delta-m.js';
 export { ClassificationTask, classificationTask } from '../tasks/classification.js';
 export { PairRegressionTask, pairRegressionTask } from '../tasks/pair-regression.js';
 export type { Task, TaskBatch, TaskSpec, AnyTask, InputKind, FeatureLookup, MetricDirection } from '../tasks/types.js';

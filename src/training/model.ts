@@ -24,7 +24,7 @@ import { writeFileAtomic } from '../utils/fs.js';
 import { packageRoot } from '../utils/paths.js';
 import { initBackend, type BackendName, type BackendPreference } from './backend.js';
 import { FeatureStore } from './features.js';
-import { defaultSharedLayers, inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from './nn.js';
+import { defaultSharedLayers, inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
 import { decodeSafetensors, encodeSafetensors, sha256, type NamedArray } from './safetensors.js';
 import { taskFromSpec } from './task-registry.js';
 import type { FitOptions, TrainingHistory } from './trainer.js';

@@ -16,11 +16,11 @@ import { Rng } from '../utils/random.js';
 import { createWeighting, type Grads, type Weighting, type WeightingConfig } from '../weighting/index.js';
 import { initBackend, type BackendName, type BackendPreference } from './backend.js';
 import { checkpointName, checkpointPath, pruneCheckpoints, readPointer, setPointer, writeCheckpointFolder } from './checkpoint.js';
-import { deltaM, type Baselines } from './metrics.js';
+import { deltaMOverBaselines, type Baselines } from '../metrics/delta-m.js';
 import type { MultiTaskModel } from './model.js';
 import { MANIFEST_FILE, WEIGHTS_FILE } from './model.js';
-import { seededContext, type ParamEntry } from './nn.js';
-import { AdamW, clipByGlobalNorm, learningRate, type OptimizerConfig, type ScheduleConfig } from './optimizer.js';
+import { seededContext, type ParamEntry } from '../nn/layers.js';
+import { AdamW, clipByGlobalNorm, learningRate, type OptimizerConfig, type ScheduleConfig } from '../nn/optimizer.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.js';
 
 export interface EarlyStoppingConfig {
@@ -359,7 +359,7 @@ export async function train(
   const runEval = (): EvalRecord => {
     const metrics = model.evaluateCached(devSets, options.evalBatchSize ?? 256);
     const rec: EvalRecord = { step, epoch: Math.floor(step / stepsPerEpoch), metrics };
-    if (early?.baselines) rec.delta_m = deltaM(metrics, early.baselines, model.metricDirections());
+    if (early?.baselines) rec.delta_m = deltaMOverBaselines(metrics, early.baselines, model.metricDirections());
     if (monitorMetric) {
       const v = readMonitor(monitorMetric, rec);
       if (v !== undefined && Number.isFinite(v)) {

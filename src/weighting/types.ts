@@ -9,7 +9,7 @@
  *    pcgrad).
  */
 import type * as tf from '../utils/tf.js';
-import type { ParamEntry, ParamStore } from '../training/nn.js';
+import type { ParamEntry, ParamStore } from '../nn/layers.js';
 import type { Rng } from '../utils/random.js';
 
 export type WeightingConfig =

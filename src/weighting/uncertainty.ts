@@ -5,7 +5,7 @@
  * the optimum sᵢ = log Lᵢ, so a noisier task (larger irreducible loss) settles at a larger σ.
  */
 import * as tf from '../utils/tf.js';
-import { ParamStore, type ParamEntry } from '../training/nn.js';
+import { ParamStore, type ParamEntry } from '../nn/layers.js';
 import { BaseWeighting } from './common.js';
 import type { StepInfo, WeightingConfig, WeightingFactory } from './types.js';
 

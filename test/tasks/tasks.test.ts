@@ -13,7 +13,7 @@ import {
   type TranslationQualityExample,
 } from '../../src/tasks/index.js';
 import { initBackend } from '../../src/training/backend.js';
-import { inferenceContext, ParamStore } from '../../src/training/nn.js';
+import { inferenceContext, ParamStore } from '../../src/nn/layers.js';
 import { taskFromSpec, TASK_TYPES } from '../../src/training/task-registry.js';
 import { packageRoot } from '../../src/utils/paths.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '../../src/utils/tf.js';
 import { initBackend } from '../../src/training/backend.js';
-import { Dense, gelu, ParamStore } from '../../src/training/nn.js';
-import { AdamW, clipByGlobalNorm, learningRate } from '../../src/training/optimizer.js';
+import { Dense, gelu, ParamStore } from '../../src/nn/layers.js';
+import { AdamW, clipByGlobalNorm, learningRate } from '../../src/nn/optimizer.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/training/safetensors.js';
 
 beforeAll(async () => {

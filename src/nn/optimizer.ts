@@ -8,7 +8,7 @@
  * A parameter without a gradient this step is left untouched (no decay either).
  */
 import * as tf from '../utils/tf.js';
-import { variableFrom, type ParamEntry } from './nn.js';
+import { variableFrom, type ParamEntry } from './layers.js';
 
 export interface OptimizerConfig {
   type: 'adamw';
