@@ -27,28 +27,10 @@ import { FeatureStore } from './features.js';
 import { defaultSharedLayers, inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
 import { decodeSafetensors, encodeSafetensors, sha256, type NamedArray } from './safetensors.js';
 import { taskFromSpec } from './task-registry.js';
-import type { FitOptions, TrainingHistory } from './trainer.js';
+import { train, type FitOptions, type TrainingHistory } from './trainer.js';
+import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, WEIGHTS_FILE, type EncoderIdentity, type Manifest } from './format.js';
 
-export const MANIFEST_FORMAT = 'mtl-nlp/multitask-model';
-export const MANIFEST_VERSION = 1;
-export const WEIGHTS_FILE = 'model.safetensors';
-export const MANIFEST_FILE = 'manifest.json';
-
-/** Identity of the encoder whose vectors the model was trained on. */
-export interface EncoderIdentity {
-  model: string;
-  sha256: string | null;
-  dtype: string | null;
-  pooling: string | null;
-  dim: number;
-  normalize: boolean | null;
-  /** Token limit the vectors were computed with (truncation changes them). */
-  maxLength?: number | null;
-  /** The encoder as it was named (hub id, `fixture:<variant>`, `mtl:<name>`), when not a local path. */
-  id?: string;
-  /** A local encoder folder relative to the saved model folder (written by save(); survives moving both). */
-  path?: string;
-}
+export { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, WEIGHTS_FILE, type EncoderIdentity, type Manifest } from './format.js';
 
 /** Synthetic features: only a dimension (tests, benchmarks, precomputed vectors). */
 export interface SyntheticEncoder {
@@ -77,24 +59,6 @@ export interface LoadOptions {
   features?: FeatureStore;
   backend?: BackendPreference;
   log?: boolean;
-}
-
-export interface Manifest {
-  format: string;
-  formatVersion: number;
-  package: { name: string; version: string };
-  createdAt: string;
-  encoder: EncoderIdentity;
-  architecture: ArchitectureConfig;
-  architectureState: unknown;
-  sharedLayers: SharedLayersConfig;
-  seed: number;
-  tasks: TaskSpec[];
-  relations: TaskRelations;
-  weighting: { config: unknown; state: unknown; lambdas: Record<string, number> } | null;
-  training: Record<string, unknown> | null;
-  backend: string;
-  weights: { file: string; sha256: string; bytes: number; params: Record<string, number[]> };
 }
 
 function isTextEncoder(e: TextEncoder | SyntheticEncoder): e is TextEncoder {
@@ -320,7 +284,6 @@ export class MultiTaskModel {
 
   /** Train; see {@link FitOptions}. */
   async fit(data: Record<string, { train: readonly unknown[]; dev?: readonly unknown[] }>, options: FitOptions = {}): Promise<TrainingHistory> {
-    const { train } = await import('./trainer.js');
     return train(this, data, options);
   }
 

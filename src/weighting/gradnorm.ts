@@ -8,7 +8,7 @@
  * The model's gradient this step is Σ wᵢ∇Lᵢ with the weights before the update.
  */
 import * as tf from '../utils/tf.js';
-import { BaseWeighting, sumGrads } from './common.js';
+import { GradWeighting, sumGrads } from './common.js';
 import type { GradInfo, Grads, WeightingConfig, WeightingFactory } from './types.js';
 
 interface GradNormState {
@@ -20,9 +20,8 @@ interface GradNormState {
   norms: Record<string, number>;
 }
 
-class GradNormWeighting extends BaseWeighting {
+class GradNormWeighting extends GradWeighting {
   readonly type = 'gradnorm' as const;
-  override readonly mode = 'grad' as const;
   private initialLoss: Record<string, number> = {};
   private m: Record<string, number> = {};
   private v: Record<string, number> = {};
@@ -38,7 +37,7 @@ class GradNormWeighting extends BaseWeighting {
     }
   }
 
-  combineGrads(perTask: Map<string, Grads>, losses: Record<string, number>, info: GradInfo): Grads {
+  protected combineGrads(perTask: Map<string, Grads>, losses: Record<string, number>, info: GradInfo): Grads {
     if (info.lastShared.length === 0) throw new Error('gradnorm needs a shared layer (sharedLayers.depth ≥ 1)');
     const active = [...perTask.keys()];
     const normValues = tf.tidy(() =>

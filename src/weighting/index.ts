@@ -8,7 +8,7 @@ import { staticWeighting } from './static.js';
 import { uncertainty } from './uncertainty.js';
 import type { Weighting, WeightingConfig, WeightingFactory, WeightingInit } from './types.js';
 
-export type { Grads, GradInfo, StepInfo, Weighting, WeightingConfig, WeightingFactory, WeightingInit, WeightingType } from './types.js';
+export type { BackwardResult, Grads, GradInfo, LossFn, StepInfo, TrainableParams, Weighting, WeightingConfig, WeightingFactory, WeightingInit, WeightingType } from './types.js';
 export { dwaLambdas } from './dwa.js';
 export { pcgradCoefficients, pcgradProject, gramMatrix } from './pcgrad.js';
 

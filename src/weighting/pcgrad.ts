@@ -9,7 +9,7 @@
  */
 import * as tf from '../utils/tf.js';
 import type { Rng } from '../utils/random.js';
-import { BaseWeighting, sumGrads } from './common.js';
+import { GradWeighting, sumGrads } from './common.js';
 import type { GradInfo, Grads, WeightingConfig, WeightingFactory } from './types.js';
 
 /** Projection coefficients A (gᵢ' = Σₖ Aᵢₖ gₖ) from the Gram matrix of the task gradients. */
@@ -56,15 +56,14 @@ export function pcgradProject(vectors: readonly ArrayLike<number>[], rng: Rng): 
   });
 }
 
-class PcGradWeighting extends BaseWeighting {
+class PcGradWeighting extends GradWeighting {
   readonly type = 'pcgrad' as const;
-  override readonly mode = 'grad' as const;
   private diag: Record<string, unknown> = {};
   constructor(tasks: string[], private readonly rng: Rng) {
     super(tasks);
   }
 
-  combineGrads(perTask: Map<string, Grads>, _losses: Record<string, number>, info: GradInfo): Grads {
+  protected combineGrads(perTask: Map<string, Grads>, _losses: Record<string, number>, info: GradInfo): Grads {
     const active = [...perTask.keys()];
     const T = active.length;
     if (T < 2) return sumGrads(perTask);

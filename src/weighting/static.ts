@@ -12,6 +12,9 @@ class StaticWeighting extends BaseWeighting {
     }
     this.current = Object.fromEntries(tasks.map((t) => [t, given[t] ?? 0]));
   }
+  protected override nothingToDifferentiate(active: readonly string[]): boolean {
+    return active.every((t) => (this.current[t] ?? 0) === 0);
+  }
   config(): WeightingConfig {
     return { type: 'static', lambdas: { ...this.given } };
   }

@@ -4,6 +4,7 @@ import { MultiTaskModel } from '../../src/training/model.js';
 import { PairRegressionTask } from '../../src/tasks/pair-regression.js';
 import { Rng } from '../../src/utils/random.js';
 import { createWeighting, dwaLambdas, pcgradProject } from '../../src/weighting/index.js';
+import type { BaseWeighting } from '../../src/weighting/common.js';
 import { makeTasks, maxAbsDiff, paramsWithPrefix, synthetic } from './helpers.js';
 
 beforeAll(async () => {
@@ -115,8 +116,8 @@ describe('RLW (Lin et al. 2021)', () => {
   it('draws λ = softmax(N(0, I)) each step, seeded', async () => {
     const tf = await import('../../src/utils/tf.js');
     const init = () => ({ tasks: ['a', 'b', 'c'], lossKinds: { a: 'regression' as const, b: 'regression' as const, c: 'regression' as const }, rng: new Rng(9) });
-    const w1 = createWeighting({ type: 'rlw' }, init());
-    const w2 = createWeighting({ type: 'rlw' }, init());
+    const w1 = createWeighting({ type: 'rlw' }, init()) as BaseWeighting;
+    const w2 = createWeighting({ type: 'rlw' }, init()) as BaseWeighting;
     const losses = () => new Map([['a', tf.scalar(1)], ['b', tf.scalar(2)], ['c', tf.scalar(3)]]);
     const draws1: Record<string, number>[] = [];
     const draws2: Record<string, number>[] = [];

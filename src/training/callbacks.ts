@@ -1,0 +1,215 @@
+/**
+ * The trainer's built-in callbacks: the monitored metric with early stopping, the JSONL metrics log,
+ * progress events (and cancellation), and checkpoints. fit() composes them; each one does one job.
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { deltaMOverBaselines } from '../metrics/delta-m.js';
+import { MANIFEST_FILE, WEIGHTS_FILE } from './format.js';
+import { encodeSafetensors, type NamedArray } from './safetensors.js';
+import { checkpointName, checkpointPath, pruneCheckpoints, readPointer, setPointer, writeCheckpointFolder } from './checkpoint.js';
+import type { EarlyStoppingConfig, EvalRecord, ProgressEvent, StepEnd, TrainableModel, TrainerCallback, TrainingRun } from './types.js';
+
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const TRAINER_FILE = 'trainer.json';
+
+type Snapshot = Map<string, { shape: number[]; data: Float32Array }>;
+
+function monitorDirection(metric: string, model: TrainableModel): 'higher' | 'lower' {
+  if (metric === 'delta_m') return 'higher';
+  const dot = metric.indexOf('.');
+  if (dot < 0) throw new Error(`earlyStopping.metric "${metric}" must be "task.metric" or "delta_m"`);
+  const task = metric.slice(0, dot);
+  const name = metric.slice(dot + 1);
+  const dirs = model.metricDirections()[task];
+  if (!dirs) throw new Error(`earlyStopping.metric "${metric}": unknown task "${task}"`);
+  const d = dirs[name];
+  if (!d) throw new Error(`earlyStopping.metric "${metric}": task "${task}" has no metric "${name}" (has: ${Object.keys(dirs).join(', ')})`);
+  return d;
+}
+
+function readMonitor(metric: string, rec: EvalRecord): number | undefined {
+  if (metric === 'delta_m') return rec.delta_m;
+  const dot = metric.indexOf('.');
+  return rec.metrics[metric.slice(0, dot)]?.[metric.slice(dot + 1)];
+}
+
+/**
+ * The monitored dev metric ('task.metric' or 'delta_m'): marks each evaluation `improved` or not,
+ * keeps the best value in the history, stops after `patience` evaluations without improvement
+ * (when early stopping is configured) and then restores the best weights.
+ */
+export class EarlyStopping implements TrainerCallback {
+  readonly stateKey = 'early';
+  private best: number | null = null;
+  private bestStep = -1;
+  private bad = 0;
+  private snapshot: Snapshot | null = null;
+  private readonly direction: 'higher' | 'lower';
+
+  constructor(
+    /** The monitored metric, or null when there is nothing to monitor (no dev data). */
+    readonly metric: string | null,
+    model: TrainableModel,
+    private readonly config: EarlyStoppingConfig | undefined,
+    /** Where the best checkpoint is, to restore from when no snapshot was kept in memory. */
+    private readonly checkpointDir: string | undefined,
+  ) {
+    this.direction = metric ? monitorDirection(metric, model) : 'higher';
+  }
+
+  getState(): { best: number | null; bestStep: number; bad: number } {
+    return { best: this.best, bestStep: this.bestStep, bad: this.bad };
+  }
+
+  setState(run: TrainingRun, state: unknown): void {
+    const s = state as { best: number | null; bestStep: number; bad: number };
+    this.best = s.best;
+    this.bestStep = s.bestStep;
+    this.bad = s.bad;
+    if (this.best !== null && this.metric) run.history.best = { step: this.bestStep, metric: this.metric, value: this.best };
+  }
+
+  onStepEnd(run: TrainingRun, end: StepEnd): void {
+    const rec = end.eval;
+    if (rec && this.config?.baselines) rec.delta_m = deltaMOverBaselines(rec.metrics, this.config.baselines, run.model.metricDirections());
+    if (rec && this.metric) {
+      const v = readMonitor(this.metric, rec);
+      if (v !== undefined && Number.isFinite(v)) {
+        rec.monitor = v;
+        const minDelta = this.config?.minDelta ?? 0;
+        const improved = this.best === null || (this.direction === 'higher' ? v > this.best + minDelta : v < this.best - minDelta);
+        rec.improved = improved;
+        if (improved) {
+          this.best = v;
+          this.bestStep = rec.step;
+          this.bad = 0;
+          run.history.best = { step: rec.step, metric: this.metric, value: v };
+          if (this.config && this.config.restoreBest !== false) this.snapshot = run.model.store.snapshot();
+        } else this.bad++;
+      }
+    }
+    if (this.config && this.bad >= this.config.patience) run.stop('early-stopping');
+  }
+
+  onTrainEnd(run: TrainingRun): void {
+    if (run.history.stopReason !== 'early-stopping' || this.config?.restoreBest === false) return;
+    if (this.snapshot) run.model.store.restore(this.snapshot);
+    else if (this.checkpointDir) {
+      const bestDir = checkpointPath(this.checkpointDir, 'best');
+      if (bestDir) run.model.restoreWeights(bestDir);
+    }
+  }
+}
+
+/** One JSON object per line: a run header, each step, evaluation, checkpoint and warning, the end. */
+export class MetricsLog implements TrainerCallback {
+  constructor(
+    private readonly file: string,
+    /** Extra fields for the run header line. */
+    private readonly runInfo: Record<string, unknown> = {},
+  ) {
+    mkdirSync(dirname(file), { recursive: true });
+  }
+  private write(rec: Record<string, unknown>): void {
+    appendFileSync(this.file, JSON.stringify(rec) + '\n');
+  }
+  onTrainBegin(run: TrainingRun, resumedFrom: string | null): void {
+    // every fit() marks its start, so runs appended to one metrics.jsonl can be told apart
+    this.write({
+      type: 'run',
+      run: randomBytes(6).toString('hex'),
+      startedAt: new Date().toISOString(),
+      resumed: resumedFrom !== null,
+      fromStep: run.step,
+      totalSteps: run.totalSteps,
+      ...this.runInfo,
+    });
+    if (resumedFrom) this.write({ type: 'resume', step: run.step, checkpoint: resumedFrom });
+  }
+  onStepEnd(_run: TrainingRun, end: StepEnd): void {
+    this.write({ type: 'step', ...end.step });
+    if (end.eval) this.write({ type: 'eval', ...end.eval });
+  }
+  onCheckpoint(_run: TrainingRun, written: { step: number; name: string; best: boolean }): void {
+    this.write({ type: 'checkpoint', ...written });
+  }
+  onWarning(_run: TrainingRun, warning: { step: number; message: string }): void {
+    this.write({ type: 'warning', ...warning });
+  }
+  onTrainEnd(run: TrainingRun): void {
+    const h = run.history;
+    this.write({ type: 'end', step: run.step, reason: h.stopReason, best: h.best, elapsedMs: h.elapsedMs });
+  }
+}
+
+/** Progress events to a listener that may answer 'stop'; an aborted signal stops the run too. */
+export class Progress implements TrainerCallback {
+  constructor(private readonly listener: ((e: ProgressEvent) => void | 'stop') | undefined) {}
+  onStepEnd(run: TrainingRun, end: StepEnd): void {
+    const rec = end.step;
+    const ev: ProgressEvent = {
+      step: run.step,
+      totalSteps: run.totalSteps,
+      epoch: rec.epoch,
+      losses: rec.losses,
+      lambdas: rec.lambdas,
+      lr: rec.lr,
+      elapsedMs: run.elapsedMs(),
+      etaMs: (run.sessionMs() / run.stepsThisSession) * (run.totalSteps - run.step),
+    };
+    if (end.eval) ev.eval = end.eval;
+    if (this.listener?.(ev) === 'stop') run.stop('stopped');
+    if (run.aborted()) run.stop('stopped');
+  }
+}
+
+export interface CheckpointOptions {
+  dir: string;
+  keep: 'best' | 'last' | 'both';
+  /** Every N steps (0: only at evaluations, stops and the end). */
+  every: number;
+}
+
+/**
+ * Crash-safe checkpoints: the model files, the optimizer state and trainer.json written to a new
+ * folder, then the `latest` (and `best`) pointers moved, then old folders pruned.
+ */
+export class Checkpoints implements TrainerCallback {
+  constructor(
+    private readonly options: CheckpointOptions,
+    /** The optimizer state to save (tensors by parameter name). */
+    private readonly optimizerState: () => { tensors: Map<string, unknown>; steps: Record<string, number> },
+  ) {}
+
+  async onStepEnd(run: TrainingRun, end: StepEnd): Promise<void> {
+    const { every } = this.options;
+    const due = (every > 0 && run.step % every === 0) || run.step === run.totalSteps || run.stopRequested || run.aborted() || end.eval !== undefined;
+    if (due) await this.write(run, end.eval?.improved === true);
+  }
+
+  private async write(run: TrainingRun, improved: boolean): Promise<void> {
+    const { dir, keep } = this.options;
+    if (keep === 'best' && !improved) return;
+    const opt = this.optimizerState();
+    const state = run.trainerState(opt.steps);
+    const { manifest, weights } = run.model.serialize();
+    const name = checkpointName(run.step);
+    await writeCheckpointFolder(dir, name, {
+      [WEIGHTS_FILE]: weights,
+      [OPTIMIZER_FILE]: encodeSafetensors(opt.tensors as Map<string, NamedArray>),
+      [TRAINER_FILE]: JSON.stringify(state),
+      [MANIFEST_FILE]: JSON.stringify(manifest, null, 2) + '\n',
+    });
+    await setPointer(dir, 'latest', name, run.step);
+    if (improved) await setPointer(dir, 'best', name, run.step);
+    const keepSet = new Set<string>();
+    const latest = readPointer(dir, 'latest');
+    const best = readPointer(dir, 'best');
+    if (latest) keepSet.add(latest.checkpoint);
+    if (best && keep !== 'last') keepSet.add(best.checkpoint);
+    await pruneCheckpoints(dir, keepSet);
+    await run.notify('onCheckpoint', { step: run.step, name, best: improved });
+  }
+}

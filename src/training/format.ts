@@ -1,0 +1,48 @@
+/**
+ * The saved-model format: a folder with `manifest.json` (what the model is: encoder identity,
+ * architecture, tasks, training settings, weights checksum) and `model.safetensors` (the weights).
+ * Checkpoints hold the same two files.
+ */
+import type { ArchitectureConfig, TaskRelations } from '../architectures/index.js';
+import type { SharedLayersConfig } from '../nn/layers.js';
+import type { TaskSpec } from '../tasks/types.js';
+
+export const MANIFEST_FORMAT = 'mtl-nlp/multitask-model';
+export const MANIFEST_VERSION = 1;
+export const WEIGHTS_FILE = 'model.safetensors';
+export const MANIFEST_FILE = 'manifest.json';
+
+/** Identity of the encoder whose vectors the model was trained on. */
+export interface EncoderIdentity {
+  model: string;
+  sha256: string | null;
+  dtype: string | null;
+  pooling: string | null;
+  dim: number;
+  normalize: boolean | null;
+  /** Token limit the vectors were computed with (truncation changes them). */
+  maxLength?: number | null;
+  /** The encoder as it was named (hub id, `fixture:<variant>`, `mtl:<name>`), when not a local path. */
+  id?: string;
+  /** A local encoder folder relative to the saved model folder (written by save(); survives moving both). */
+  path?: string;
+}
+
+export interface Manifest {
+  format: string;
+  formatVersion: number;
+  package: { name: string; version: string };
+  createdAt: string;
+  encoder: EncoderIdentity;
+  architecture: ArchitectureConfig;
+  architectureState: unknown;
+  sharedLayers: SharedLayersConfig;
+  seed: number;
+  tasks: TaskSpec[];
+  relations: TaskRelations;
+  weighting: { config: unknown; state: unknown; lambdas: Record<string, number> } | null;
+  training: Record<string, unknown> | null;
+  backend: string;
+  weights: { file: string; sha256: string; bytes: number; params: Record<string, number[]> };
+}
+
