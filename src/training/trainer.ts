@@ -47,7 +47,7 @@ export async function train(model: TrainableModel, data: Data, options: FitOptio
   return run.history;
 }
 
-/** Early stopping / monitor, metrics log, progress, checkpoints, then the caller's own. */
+/** Early stopping (the monitored metric), metrics log, progress, the caller's own, checkpoints. */
 function builtInCallbacks(run: Run, options: FitOptions): TrainerCallback[] {
   const ckpt = options.checkpoints;
   const early = options.earlyStopping;
@@ -59,13 +59,14 @@ function builtInCallbacks(run: Run, options: FitOptions): TrainerCallback[] {
   const out: TrainerCallback[] = [new EarlyStopping(metric, run.model, early, ckpt?.dir)];
   const logFile = options.logFile === false ? null : (options.logFile ?? (ckpt ? join(ckpt.dir, 'metrics.jsonl') : null));
   if (logFile) out.push(new MetricsLog(logFile, options.runInfo));
-  out.push(new Progress(options.onProgress));
+  out.push(new Progress(options.onProgress), ...(options.callbacks ?? []));
+  // checkpoints last: they capture what every other callback decided (a stop, the best so far)
   if (ckpt) {
     // without a monitored metric there is no "best": keep the last one instead
     const keep = ckpt.keep === 'best' && !metric ? 'last' : (ckpt.keep ?? 'both');
     out.push(new Checkpoints({ dir: ckpt.dir, keep, every: ckpt.every ?? run.evalEvery }, () => run.optimizer.getState()));
   }
-  return [...out, ...(options.callbacks ?? [])];
+  return out;
 }
 
 function mixSeed(seed: number, k: number): number {

@@ -75,7 +75,7 @@ export interface FitOptions {
   runInfo?: Record<string, unknown>;
   backend?: BackendPreference;
   log?: boolean;
-  /** More callbacks, called after the built-in ones (early stopping, metrics log, progress, checkpoints). */
+  /** More callbacks: called after early stopping, the metrics log and progress, before checkpoints. */
   callbacks?: TrainerCallback[];
 }
 
@@ -188,10 +188,10 @@ export interface StepEnd {
 }
 
 /**
- * Hooks into fit() (as tfjs-layers' callbacks). Each is called for every callback in order; the
- * built-in ones run first: early stopping (marks evaluations as improved), the metrics log,
- * progress, checkpoints. A callback with a `stateKey` has its state saved in checkpoints and given
- * back on resume.
+ * Hooks into fit() (as tfjs-layers' callbacks), called for every callback in order: early stopping
+ * (it marks each evaluation improved or not), the metrics log, progress, the caller's callbacks,
+ * then checkpoints (last, so a stop asked by any callback is checkpointed). A callback with a
+ * `stateKey` has its state saved in checkpoints and given back on resume.
  */
 export interface TrainerCallback {
   readonly stateKey?: string;
