@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { firstInvalidUtf8Line } from '../data/io.js';
 import { UserError } from '../errors.js';
 import { escapeControlKeepLines } from '../utils/text.js';
-import type { GlobalOptions } from './main.js';
+import type { GlobalOptions } from './global-options.js';
 
 /** The bytes of an input file, or a one-line UserError naming the path. */
 export function readInputFile(path: string): Buffer {

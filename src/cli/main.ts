@@ -5,22 +5,13 @@
  * Exit codes: 0 success, 1 user error (one clear line; stack only with --verbose), 2 usage error.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { packageRoot } from '../utils/paths.js';
+import { packageVersion } from '../utils/paths.js';
+import type { GlobalOptions } from './global-options.js';
+
+export type { GlobalOptions } from './global-options.js';
 import { escapeControlKeepLines } from '../utils/text.js';
 
-export interface GlobalOptions {
-  verbose?: boolean;
-  quiet?: boolean;
-  /** The command line as given (after `mtl`), e.g. recorded in a training run's log. */
-  argv?: string[];
-}
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 type Handler = (opts: Record<string, unknown>, args: string[], global: GlobalOptions, command: string) => Promise<void>;
 
@@ -44,7 +35,7 @@ function run(load: () => Promise<{ default: Handler }>) {
 export function buildProgram(): Command {
   const program = new Command('mtl')
     .description('Multitask NLP on pretrained transformer encoders: sentiment, translation quality, summarization.')
-    .version(version())
+    .version(packageVersion().version)
     .option('--verbose', 'print stack traces and debug details')
     .option('--quiet', 'no progress output')
     .showHelpAfterError('(run with --help for usage)')

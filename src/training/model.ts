@@ -21,7 +21,7 @@ import type { EncodeOptions, EncoderInfo, TextEncoder } from '../encoder/types.j
 import { createArchitecture, type Architecture, type ArchitectureConfig, type TaskRelations } from '../architectures/index.js';
 import type { AnyTask, MetricDirection, TaskBatch, TaskSpec } from '../tasks/types.js';
 import { writeFileAtomic } from '../utils/fs.js';
-import { packageRoot } from '../utils/paths.js';
+import { packageVersion } from '../utils/paths.js';
 import { initBackend, type BackendName, type BackendPreference } from './backend.js';
 import { FeatureStore } from './features.js';
 import { defaultSharedLayers, inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
@@ -71,18 +71,6 @@ function identityOf(e: TextEncoder | SyntheticEncoder): EncoderIdentity {
     return { model: i.model, sha256: i.sha256, dtype: i.dtype, pooling: i.pooling, dim: i.dim, normalize: i.normalize, maxLength: i.maxLength };
   }
   return { model: e.id ?? 'synthetic', sha256: null, dtype: null, pooling: null, dim: e.dim, normalize: null };
-}
-
-let packageInfo: { name: string; version: string } | null = null;
-export function packageVersion(): { name: string; version: string } {
-  if (packageInfo) return packageInfo;
-  try {
-    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { name: string; version: string };
-    packageInfo = { name: pkg.name, version: pkg.version };
-  } catch {
-    packageInfo = { name: 'mtl-nlp', version: 'unknown' };
-  }
-  return packageInfo;
 }
 
 export class MultiTaskModel {

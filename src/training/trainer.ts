@@ -23,7 +23,7 @@ import { checkpointPath } from './checkpoint.js';
 import { decodeSafetensors } from './safetensors.js';
 import type { EvalRecord, FitOptions, StepRecord, TrainableModel, TrainerCallback, TrainerState, TrainingHistory, TrainingRun } from './types.js';
 
-export type { CheckpointConfig, EarlyStoppingConfig, EvalRecord, FitOptions, ProgressEvent, StepRecord, TrainableModel, TrainerCallback, TrainerState, TrainingHistory, TrainingRun } from './types.js';
+export type { CheckpointConfig, EarlyStoppingConfig, EvalRecord, FitOptions, ProgressEvent, StepEnd, StepRecord, TrainableModel, TrainerCallback, TrainerState, TrainingHistory, TrainingRun } from './types.js';
 
 type Data = Record<string, { train: readonly unknown[]; dev?: readonly unknown[] }>;
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,4 +21,17 @@ export function datasetsDir(): string {
 /** Git-ignored cache for generated models and other large artefacts. */
 export function cacheDir(): string {
   return process.env.MTL_CACHE_DIR ? resolve(process.env.MTL_CACHE_DIR) : join(packageRoot(), '.cache');
+}
+
+/** This package's name and version (from its package.json). */
+let packageInfo: { name: string; version: string } | null = null;
+export function packageVersion(): { name: string; version: string } {
+  if (packageInfo) return packageInfo;
+  try {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { name: string; version: string };
+    packageInfo = { name: pkg.name, version: pkg.version };
+  } catch {
+    packageInfo = { name: 'mtl-nlp', version: 'unknown' };
+  }
+  return packageInfo;
 }

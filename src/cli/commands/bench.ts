@@ -11,7 +11,7 @@ import { UserError } from '../../errors.js';
 import { markdownTable } from '../../pipeline/report.js';
 import { writeFileAtomic } from '../../utils/fs.js';
 import { packageRoot } from '../../utils/paths.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../global-options.js';
 
 /** Combine the two speed benchmarks' outputs into results/speed-<date>.{json,md}. */
 export async function writeSpeedReport(out: string, quick: boolean): Promise<void> {

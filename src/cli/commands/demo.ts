@@ -9,7 +9,7 @@ import { packageRoot } from '../../utils/paths.js';
 import { MultiTaskModel } from '../../training/model.js';
 import type { SentimentPrediction } from '../../tasks/sentiment.js';
 import type { SummarizationPrediction } from '../../tasks/summarization.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../global-options.js';
 import { runTraining } from './train.js';
 
 const EXAMPLES = {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
 import { firstInvalidUtf8Line, readInputFile, warnUser } from '../input.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../global-options.js';
 
 export default async function encode(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
   const { encodeCommand } = await import('../../encoder/index.js');

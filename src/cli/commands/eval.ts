@@ -2,7 +2,7 @@ import { formatConfusionMatrix } from '../../metrics/classification.js';
 import { evaluate, parseColumns } from '../../pipeline/evaluate.js';
 import { formatTaskTable } from '../../pipeline/report.js';
 import { warnUser } from '../input.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../global-options.js';
 
 export default async function evalCommand(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
   const r = await evaluate({

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../global-options.js';
 
 export default async function fixtures(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
   const { fixturesCommand } = await import('../../fixtures/index.js');

@@ -12,7 +12,7 @@ import { selectSentences, type SummarizationPrediction } from '../../tasks/summa
 import { MultiTaskModel } from '../../training/model.js';
 import { escapeControl } from '../../utils/text.js';
 import { decodeUtf8, readInputFile, warnUser } from '../input.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../global-options.js';
 
 async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) throw new UserError('no input: give texts as arguments, --input FILE, or pipe them on stdin');

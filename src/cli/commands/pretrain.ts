@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../global-options.js';
 
 const STAGES = ['prepare', 'train', 'export'] as const;
 type Stage = (typeof STAGES)[number];

@@ -7,7 +7,7 @@ import { accuracy, confusionMatrix, formatConfusionMatrix, macroF1 } from '../..
 import { kendallTauB, mse, pearson, spearman } from '../../metrics/correlation.js';
 import { corpusRouge } from '../../metrics/rouge.js';
 import { decodeUtf8, readInputFile, warnUser } from '../input.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../global-options.js';
 
 type Json = Record<string, unknown>;
 

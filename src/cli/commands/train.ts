@@ -4,7 +4,7 @@ import { formatTrainReport } from '../../pipeline/report.js';
 import { CHECKPOINTS_DIR, prepareRunFolder } from '../../pipeline/run-folder.js';
 import { trainFromConfig, type TrainRunOptions } from '../../pipeline/train.js';
 import type { ProgressEvent } from '../../training/trainer.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../global-options.js';
 import { warnUser } from '../input.js';
 import { createProgress } from '../progress.js';
 
