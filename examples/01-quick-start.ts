@@ -17,9 +17,9 @@
 
 // %%
 import { cosineSimilarity } from '../src/baselines/summarization.js';
-import { loadEncoder } from '../src/pipeline/encoder.js';
-import { formatTrainReport, markdownTable } from '../src/pipeline/report.js';
-import { trainFromConfig } from '../src/pipeline/train.js';
+import { loadEncoder } from '../src/experiment/encoder.js';
+import { formatTrainReport, markdownTable } from '../src/experiment/report.js';
+import { trainFromConfig } from '../src/experiment/train.js';
 import { learningCurvesSpec, renderVegaLite } from '../src/report/plots.js';
 import type { SentimentPrediction } from '../src/tasks/sentiment.js';
 import type { SummarizationPrediction } from '../src/tasks/summarization.js';

@@ -21,9 +21,9 @@
 // workflow; repeat it with more steps (and a stronger encoder) before drawing conclusions.
 
 // %%
-import { loadEncoder } from '../src/pipeline/encoder.js';
-import { fmt, markdownTable } from '../src/pipeline/report.js';
-import { trainFromConfig, type TrainReport } from '../src/pipeline/train.js';
+import { loadEncoder } from '../src/experiment/encoder.js';
+import { fmt, markdownTable } from '../src/experiment/report.js';
+import { trainFromConfig, type TrainReport } from '../src/experiment/train.js';
 import { lambdaSpec, metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
 import type { StepRecord } from '../src/training/trainer.js';
 import type { WeightingConfig } from '../src/weighting/types.js';

@@ -22,9 +22,9 @@
 
 // %%
 import { loadTaskConfig } from '../src/config/load.js';
-import { evaluateBaseline } from '../src/pipeline/baselines.js';
-import { loadEncoder } from '../src/pipeline/encoder.js';
-import { fmt, markdownTable } from '../src/pipeline/report.js';
+import { evaluateBaseline } from '../src/experiment/baselines.js';
+import { loadEncoder } from '../src/experiment/encoder.js';
+import { fmt, markdownTable } from '../src/experiment/report.js';
 import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
 import { createTask, loadTaskData } from '../src/tasks/index.js';
 import type { TranslationQualityExample } from '../src/tasks/translation-quality.js';

@@ -18,9 +18,9 @@
 // %%
 import { loadTaskConfig } from '../src/config/load.js';
 import { scoreRouge } from '../src/metrics/rouge.js';
-import { baselinePredictions } from '../src/pipeline/baselines.js';
-import { loadEncoder } from '../src/pipeline/encoder.js';
-import { fmt, formatTaskTable, markdownTable } from '../src/pipeline/report.js';
+import { baselinePredictions } from '../src/experiment/baselines.js';
+import { loadEncoder } from '../src/experiment/encoder.js';
+import { fmt, formatTaskTable, markdownTable } from '../src/experiment/report.js';
 import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
 import { createTask, loadTaskData } from '../src/tasks/index.js';
 import { greedyOracle } from '../src/tasks/oracle.js';

@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Encoder } from '../../src/encoder/index.js';
 import { planBatches } from '../../src/encoder/batching.js';
-import { ensureFixture, generateFixture } from '../../src/fixtures/index.js';
+import { ensureFixture, generateFixture } from '../../src/generators/index.js';
 import { writeFileAtomicSync } from '../../src/utils/fs.js';
 import { packageRoot } from '../../src/utils/paths.js';
 import { loadTexts } from '../texts.js';

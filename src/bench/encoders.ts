@@ -7,9 +7,9 @@
  */
 import { join, resolve } from 'node:path';
 import { loadTrainingConfig } from '../config/load.js';
-import { loadEncoder } from '../pipeline/encoder.js';
-import { fmt, markdownTable } from '../pipeline/report.js';
-import { chooseData, trainFromConfig, type TrainReport } from '../pipeline/train.js';
+import { loadEncoder } from '../experiment/encoder.js';
+import { fmt, markdownTable } from '../experiment/report.js';
+import { chooseData, trainFromConfig, type TrainReport } from '../experiment/train.js';
 import { metricBarsSpec, renderVegaLite } from '../report/plots.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { packageRoot } from '../utils/paths.js';

@@ -52,7 +52,7 @@ export class Encoder extends EncoderCore {
       if (dtype) options = { ...options, dtype };
     }
     if (model.startsWith('fixture:')) {
-      const { ensureFixture, isFixtureVariant, FIXTURE_VARIANTS } = await import('../fixtures/index.js');
+      const { ensureFixture, isFixtureVariant, FIXTURE_VARIANTS } = await import('../generators/index.js');
       const variant = model.slice('fixture:'.length);
       if (!isFixtureVariant(variant)) throw new Error(`unknown fixture encoder '${variant}' (known: ${FIXTURE_VARIANTS.join(', ')})`);
       model = await ensureFixture(variant);

@@ -7,16 +7,16 @@
  *   onnx/model.onnx             fp32 (Optimum names and node scopes, dynamic batch/sequence axes)
  *   onnx/model_quantized.onnx   q8, ONNX Runtime `quantize_dynamic` form (embeddings quantized too)
  *
- * The graph is the same BERT graph the fixtures use (src/fixtures/bert-graph.ts: post-LN, erf GELU,
+ * The graph is the same BERT graph the fixtures use (src/generators/bert-graph.ts: post-LN, erf GELU,
  * token types, additive mask), filled with the trained weights, so the position table has exactly
  * the trained rows (`max_position_embeddings`). `mtl pretrain` checks the export against the
  * PyTorch forward pass; the README.md written here is the model card.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildEncoderGraph } from '../fixtures/bert-graph.js';
-import { encodeModel } from '../fixtures/onnx.js';
-import { quantizeDynamicModel } from '../fixtures/quantize.js';
+import { buildEncoderGraph } from '../generators/bert-graph.js';
+import { encodeModel } from '../generators/onnx.js';
+import { quantizeDynamicModel } from '../generators/quantize.js';
 import { decodeSafetensors, sha256, type NamedArray } from '../training/safetensors.js';
 import { writeFileAtomic } from '../utils/fs.js';
 

@@ -1,7 +1,7 @@
 /**
  * The pretraining vocabulary and a fast encoder for it.
  *
- * The vocabulary is the project's WordPiece learner (src/fixtures/tokenizers/wordpiece.ts) run with
+ * The vocabulary is the project's WordPiece learner (src/generators/tokenizers/wordpiece.ts) run with
  * accents kept (`strip_accents: false`), so Devanagari and Sinhala vowel signs survive, and CJK
  * split per character (BertNormalizer's `handle_chinese_chars`). The files are the ones
  * transformers.js loads (`tokenizer.json`, `tokenizer_config.json`, `special_tokens_map.json`,
@@ -11,7 +11,7 @@
  * pre-tokenization as the runtime, then greedy longest-match-first WordPiece per word, with a
  * per-word cache. A test checks it against transformers.js' tokenizer on real text.
  */
-import { bertNormalize, bertPreTokenize, trainWordPiece, WORDPIECE_SPECIALS, type WordPieceResult } from '../fixtures/tokenizers/wordpiece.js';
+import { bertNormalize, bertPreTokenize, trainWordPiece, WORDPIECE_SPECIALS, type WordPieceResult } from '../generators/tokenizers/wordpiece.js';
 
 export const SPECIAL_IDS = { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4 } as const;
 const MAX_CHARS_PER_WORD = 100;

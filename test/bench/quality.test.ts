@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deltaMAgainst, qualityRuns, runQualitySuite } from '../../src/bench/quality.js';
-import type { TrainReport } from '../../src/pipeline/train.js';
+import type { TrainReport } from '../../src/experiment/train.js';
 
 describe('quality suite (smoke, quick mode on the samples)', () => {
   it('runs single-task and joint runs, computes Δm, writes JSON, Markdown and the plots', async () => {

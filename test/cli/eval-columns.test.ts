@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseColumns } from '../../src/pipeline/evaluate.js';
+import { parseColumns } from '../../src/experiment/evaluate.js';
 import { mtl } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-eval-'));

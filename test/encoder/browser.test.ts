@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureFixture } from '../../src/fixtures/index.js';
+import { ensureFixture } from '../../src/generators/index.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { webBackend } from '../../src/encoder/backend/web.js';
 import type { Backend } from '../../src/encoder/backend/types.js';

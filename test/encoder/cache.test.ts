@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureFixture } from '../../src/fixtures/index.js';
+import { ensureFixture } from '../../src/generators/index.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { CACHE_FILE, SqliteEmbeddingCache } from '../../src/encoder/cache-sqlite.js';
 import { maxAbsDiff, mixedSentences } from './helpers/data.js';

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureFixture } from '../../src/fixtures/index.js';
+import { ensureFixture } from '../../src/generators/index.js';
 import { packageRoot } from '../../src/utils/paths.js';
 
 const icd = [process.env.MTL_VK_ICD, '/usr/lib/chromium/vk_swiftshader_icd.json'].find((p): p is string => !!p && existsSync(p));

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AutoTokenizer, pipeline } from '@huggingface/transformers';
-import { ensureFixture } from '../../src/fixtures/index.js';
+import { ensureFixture } from '../../src/generators/index.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { Rng } from '../../src/utils/random.js';
 import { maxAbsDiff, mixedSentences, quiet } from './helpers/data.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { ensureFixture } from '../../src/fixtures/index.js';
+import { ensureFixture } from '../../src/generators/index.js';
 import { TruncatingTokenizer, cutText, probeSpecialLayout, type HFTokenizerLike } from '../../src/encoder/tokenize.js';
 import { defaultMaxLength } from '../../src/encoder/model-files.js';
 import { mixedSentences, sst2Dev } from './helpers/data.js';

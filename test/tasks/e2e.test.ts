@@ -11,7 +11,7 @@ import { lead } from '../../src/baselines/summarization.js';
 import { loadTaskConfig } from '../../src/config/load.js';
 import type { TaskConfig } from '../../src/config/schema.js';
 import { Encoder } from '../../src/encoder/index.js';
-import { ensureFixture } from '../../src/fixtures/index.js';
+import { ensureFixture } from '../../src/generators/index.js';
 import { corpusRouge } from '../../src/metrics/rouge.js';
 import {
   createTask,

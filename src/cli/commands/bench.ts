@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runQualitySuite } from '../../bench/quality.js';
 import { UserError } from '../../errors.js';
-import { markdownTable } from '../../pipeline/report.js';
+import { markdownTable } from '../../experiment/report.js';
 import { writeFileAtomic } from '../../utils/fs.js';
 import { packageRoot } from '../../utils/paths.js';
 import type { GlobalOptions } from '../global-options.js';

@@ -1,6 +1,6 @@
 import { formatConfusionMatrix } from '../../metrics/classification.js';
-import { evaluate, parseColumns } from '../../pipeline/evaluate.js';
-import { formatTaskTable } from '../../pipeline/report.js';
+import { evaluate, parseColumns } from '../../experiment/evaluate.js';
+import { formatTaskTable } from '../../experiment/report.js';
 import { warnUser } from '../input.js';
 import type { GlobalOptions } from '../global-options.js';
 

@@ -5,8 +5,8 @@
  */
 import { splitSentences } from '../../data/sentences.js';
 import { UserError } from '../../errors.js';
-import { loadEncoderFor } from '../../pipeline/encoder.js';
-import { readModelManifest } from '../../pipeline/run-folder.js';
+import { loadEncoderFor } from '../../experiment/encoder.js';
+import { readModelManifest } from '../../experiment/run-folder.js';
 import type { SentimentPrediction } from '../../tasks/sentiment.js';
 import { selectSentences, type SummarizationPrediction } from '../../tasks/summarization.js';
 import { MultiTaskModel } from '../../training/model.js';

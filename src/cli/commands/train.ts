@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import { formatTrainReport } from '../../pipeline/report.js';
-import { CHECKPOINTS_DIR, prepareRunFolder } from '../../pipeline/run-folder.js';
-import { trainFromConfig, type TrainRunOptions } from '../../pipeline/train.js';
+import { formatTrainReport } from '../../experiment/report.js';
+import { CHECKPOINTS_DIR, prepareRunFolder } from '../../experiment/run-folder.js';
+import { trainFromConfig, type TrainRunOptions } from '../../experiment/train.js';
 import type { ProgressEvent } from '../../training/trainer.js';
 import type { GlobalOptions } from '../global-options.js';
 import { warnUser } from '../input.js';

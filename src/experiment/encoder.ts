@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { BUNDLED_PREFIX, bundledDefaultDtype, resolveBundled } from '../encoder/bundled.js';
 import { Encoder, type EncoderLoadOptions } from '../encoder/index.js';
 import { UserError } from '../errors.js';
-import { ensureFixture, isFixtureVariant, FIXTURE_VARIANTS } from '../fixtures/index.js';
+import { ensureFixture, isFixtureVariant, FIXTURE_VARIANTS } from '../generators/index.js';
 import { cacheDir } from '../utils/paths.js';
 
 export const FIXTURE_PREFIX = 'fixture:';
