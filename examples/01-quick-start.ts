@@ -68,7 +68,8 @@ console.log('(cosine similarities; with random weights they do not reflect meani
 // layers, optimiser, weighting, sampling), loads each task's data (the real datasets when present,
 // else the samples the task configs name), encodes every text once, trains
 // L = Σ λᵢ·Lᵢ, evaluates on dev and scores the baselines each task config lists.
-// Here we pass the encoder we already loaded, cap the data with `limit` (a prefix of each split:
+// Here we pass the encoder we already loaded, cap the data with `limit` (that many examples taken
+// evenly spaced across each split, so every language pair and news category is represented:
 // examples for sentiment and translation quality, *documents* of ~20 sentences for summarization)
 // and fix the number of optimisation steps so the notebook stays short. Drop `limit` and `steps`
 // to train on everything for the config's 4 epochs (that first encodes ~160k texts: over half an

@@ -63,8 +63,8 @@ console.log(`${RUNS.length} runs × ${STEPS} steps, sampling all, limit train ${
 //
 // One encoder instance is shared by every run (`encoderInstance`), and the embedding cache means
 // the texts are encoded only once. The baselines are scored once, with the first run. `limit`
-// keeps a prefix of each split, so on the real data translation quality sees en-de only and
-// summarization business news only (03 and 04 sample across pairs and categories).
+// takes that many examples evenly spaced across each split, so every language pair and news
+// category is in the sample.
 
 // %%
 const encoder = await loadEncoder({ model: ENCODER, dtype: ENCODER_DTYPE, pooling: 'mean', maxLength: 128 }, { device: DEVICE });

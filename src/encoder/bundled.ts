@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../errors.js';
 import { packageRoot } from '../utils/paths.js';
 
 export const BUNDLED_PREFIX = 'mtl:';
@@ -24,7 +25,7 @@ export function resolveBundled(model: string): string {
   if (!model.startsWith(BUNDLED_PREFIX)) return model;
   const name = model.slice(BUNDLED_PREFIX.length);
   const known = bundledEncoders();
-  if (!known.includes(name)) throw new Error(`unknown bundled encoder '${model}' (known: ${known.map((k) => BUNDLED_PREFIX + k).join(', ') || 'none'}; the folder models/${name}/ is missing from this install)`);
+  if (!known.includes(name)) throw new UserError(`unknown bundled encoder '${model}' (known: ${known.map((k) => BUNDLED_PREFIX + k).join(', ') || 'none'}; the folder models/${name}/ is missing from this install)`);
   return join(packageRoot(), 'models', name);
 }
 

@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import { writeFileAtomic } from '../utils/fs.js';
 import { nodeBackend } from './backend/node.js';
 import { shortProviderLine } from './backend/fallback.js';
-import { BUNDLED_PREFIX, bundledDefaultDtype, resolveBundled } from './bundled.js';
+import { resolveEncoderRef } from './refs.js';
 import { EncoderCore, type EncoderLoadOptions, type Platform } from './core.js';
 import { SqliteEmbeddingCache } from './cache-sqlite.js';
 import { encodeNpy } from './npy.js';
@@ -46,18 +46,9 @@ export class Encoder extends EncoderCore {
    * `mtl:<name>`: a pretrained encoder shipped in the package (`models/<name>`, e.g. `mtl:mini`).
    */
   static async load(model: string, options: EncoderLoadOptions = {}): Promise<Encoder> {
-    if (model.startsWith(BUNDLED_PREFIX)) {
-      model = resolveBundled(model);
-      const dtype = options.dtype ?? bundledDefaultDtype(model);
-      if (dtype) options = { ...options, dtype };
-    }
-    if (model.startsWith('fixture:')) {
-      const { ensureFixture, isFixtureVariant, FIXTURE_VARIANTS } = await import('../generators/index.js');
-      const variant = model.slice('fixture:'.length);
-      if (!isFixtureVariant(variant)) throw new Error(`unknown fixture encoder '${variant}' (known: ${FIXTURE_VARIANTS.join(', ')})`);
-      model = await ensureFixture(variant);
-    }
-    return Encoder.create(nodePlatform, model, options);
+    const ref = await resolveEncoderRef(model);
+    if (ref.defaultDtype && !options.dtype) options = { ...options, dtype: ref.defaultDtype };
+    return Encoder.create(nodePlatform, ref.model, options);
   }
 }
 

@@ -4,27 +4,16 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { BUNDLED_PREFIX, bundledDefaultDtype, resolveBundled } from '../encoder/bundled.js';
 import { Encoder, type EncoderLoadOptions } from '../encoder/index.js';
 import { UserError } from '../errors.js';
-import { ensureFixture, isFixtureVariant, FIXTURE_VARIANTS } from '../generators/index.js';
+import { FIXTURE_PREFIX, resolveEncoderRef } from '../encoder/refs.js';
+import { isFixtureVariant } from '../generators/index.js';
+import type { EncoderIdentity } from '../training/format.js';
 import { cacheDir } from '../utils/paths.js';
 
-export const FIXTURE_PREFIX = 'fixture:';
-
-/** Turn `fixture:<variant>` into the generated folder and `mtl:<name>` into the bundled one; other ids pass through unchanged. */
+/** `fixture:<variant>` → the generated folder, `mtl:<name>` → the bundled one; other ids pass through. */
 export async function resolveModelId(model: string): Promise<string> {
-  if (model.startsWith(BUNDLED_PREFIX)) {
-    try {
-      return resolveBundled(model);
-    } catch (err) {
-      throw new UserError((err as Error).message);
-    }
-  }
-  if (!model.startsWith(FIXTURE_PREFIX)) return model;
-  const variant = model.slice(FIXTURE_PREFIX.length);
-  if (!isFixtureVariant(variant)) throw new UserError(`unknown fixture encoder '${variant}' (known: ${FIXTURE_VARIANTS.join(', ')})`);
-  return ensureFixture(variant);
+  return (await resolveEncoderRef(model)).model;
 }
 
 export interface EncoderSpec {
@@ -40,11 +29,9 @@ export interface EncoderSpec {
  * `.cache/embeddings`), so re-training or evaluating on the same texts skips inference.
  */
 export async function loadEncoder(spec: EncoderSpec, options: EncoderLoadOptions & { warn?: (message: string) => void } = {}): Promise<Encoder> {
-  const dir = await resolveModelId(spec.model);
   const { warn, ...load } = options;
-  return Encoder.load(dir, {
-    // a bundled encoder ships its q8 file only: that is its default dtype
-    dtype: spec.dtype ?? (spec.model.startsWith(BUNDLED_PREFIX) ? bundledDefaultDtype(dir) : undefined),
+  return Encoder.load(spec.model, {
+    dtype: spec.dtype,
     pooling: spec.pooling,
     normalize: spec.normalize,
     maxLength: spec.maxLength,
@@ -57,18 +44,6 @@ export async function loadEncoder(spec: EncoderSpec, options: EncoderLoadOptions
   });
 }
 
-/** The encoder identity a saved model records (see MultiTaskModel's manifest). */
-export interface SavedEncoderIdentity {
-  model: string;
-  dtype: string | null;
-  pooling: string | null;
-  normalize: boolean | null;
-  maxLength?: number | null;
-  sha256?: string | null;
-  id?: string;
-  path?: string;
-}
-
 /**
  * Re-open the encoder a model was trained with: `override` (e.g. `--encoder`) when given; else the
  * recorded folder if it exists, the folder relative to the model (`path`, for a model moved together
@@ -77,7 +52,7 @@ export interface SavedEncoderIdentity {
  * `<cache>/fixtures/<variant>-<key>` is rebuilt from its variant. The model's load then checks the
  * encoder's sha256 against the one it was trained with.
  */
-export async function loadEncoderFor(identity: SavedEncoderIdentity, override?: string, warn?: (message: string) => void, modelDir?: string): Promise<Encoder> {
+export async function loadEncoderFor(identity: EncoderIdentity, override?: string, warn?: (message: string) => void, modelDir?: string): Promise<Encoder> {
   let model = override;
   if (model === undefined) {
     const candidates: string[] = [];

@@ -172,6 +172,15 @@ export function selectSentences(sentences: readonly string[], scores: readonly n
   return chosen.sort((a, b) => a - b).map((i) => ({ text: sentences[i] as string, index: i, score: scores[i] as number }));
 }
 
+/**
+ * The same prediction with its sentences chosen again from the scores under other selection
+ * options (trigram blocking on unless turned off).
+ */
+export function reselect(prediction: SummarizationPrediction, sentences: readonly string[], options: SelectionOptions): SummarizationPrediction {
+  const picked = selectSentences(sentences, prediction.scores, { trigramBlocking: true, ...options });
+  return { ...prediction, sentences: picked, summary: picked.map((x) => x.text).join('\n') };
+}
+
 export class SummarizationTask implements Task<SummarizationExample, SummarizationPrediction, SummarizationBatch> {
   readonly type = SUMMARIZATION_TYPE;
   readonly inputKind = 'set' as const;

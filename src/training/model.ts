@@ -12,7 +12,7 @@
  */
 import { splitSentences } from '../data/sentences.js';
 import type { SentimentPrediction } from '../tasks/sentiment.js';
-import { selectSentences, type SelectionOptions, type SummarizationPrediction } from '../tasks/summarization.js';
+import { reselect, type SelectionOptions, type SummarizationPrediction } from '../tasks/summarization.js';
 import * as tf from '../utils/tf.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
@@ -239,8 +239,7 @@ export class MultiTaskModel {
     const [pred] = await this.predict<SummarizationPrediction>(options.task ?? 'summarization', [{ sentences }]);
     const { task: _task, ...selection } = options;
     if (Object.keys(selection).length === 0) return pred!;
-    const picked = selectSentences(sentences, pred!.scores, { trigramBlocking: true, ...selection });
-    return { ...pred!, sentences: picked, summary: picked.map((x) => x.text).join('\n') };
+    return reselect(pred!, sentences, selection);
   }
 
   /** Metrics (plus dev `loss`) per task on labelled examples. */

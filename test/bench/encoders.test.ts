@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runEncoderSuite } from '../../src/bench/encoders.js';
+import { deltaMAgainst } from '../../src/bench/quality.js';
 
 describe('encoder suite (smoke, quick mode on the samples)', () => {
   it('runs joint and single-task runs per encoder, baselines once, Δm, JSON + Markdown + plot', async () => {
@@ -12,11 +13,15 @@ describe('encoder suite (smoke, quick mode on the samples)', () => {
     for (const r of rows) {
       expect(Object.keys(r.joint.tasks)).toEqual(['sentiment', 'translation-quality', 'summarization']);
       expect(Object.keys(r.singles)).toEqual(['sentiment', 'translation-quality', 'summarization']);
-      expect(r.deltaM).not.toBeNull();
+      expect(Number.isFinite(r.deltaM)).toBe(true);
+      expect(r.deltaM).toBe(deltaMAgainst(r.joint, r.singles));
     }
     // the two encoders give different features, hence different single-task metrics
     expect(rows[0]!.singles['translation-quality']!.tasks['translation-quality']!.metrics.pearson).not.toBe(rows[1]!.singles['translation-quality']!.tasks['translation-quality']!.metrics.pearson);
-    const stem = join(out, `encoders-${new Date().toISOString().slice(0, 10)}-quick`);
+    // named by the date the suite ran (not the date this assertion runs)
+    const json1 = readdirSync(out).filter((f) => /^encoders-\d{4}-\d{2}-\d{2}-quick\.json$/.test(f));
+    expect(json1).toHaveLength(1);
+    const stem = join(out, json1[0]!.replace(/\.json$/, ''));
     const json = JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as { rows: unknown[]; baselines: Record<string, Record<string, unknown>> };
     expect(json.rows).toHaveLength(2);
     expect(Object.keys(json.baselines.summarization ?? {})).toContain('lead3');

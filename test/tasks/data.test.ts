@@ -72,12 +72,15 @@ describe('loadTaskData on the samples (fixtures/data)', () => {
     expect(() => loadTaskData(SST, { sample: true, split: 'test' as 'dev' })).toThrow(/split must be/);
   });
 
-  it('idFraction is a fixed hash in [0, 1)', () => {
-    expect(idFraction('business/001')).toBe(idFraction('business/001'));
-    for (const id of ['a', 'tech/010', 'sport/199']) {
-      expect(idFraction(id)).toBeGreaterThanOrEqual(0);
-      expect(idFraction(id)).toBeLessThan(1);
-    }
+  it('idFraction is the first 32 bits of sha256(id) / 2³² (values from Python hashlib: a hash change fails here)', () => {
+    // python3 -c "import hashlib; print(int.from_bytes(hashlib.sha256(b'business/001').digest()[:4], 'big') / 2**32)"
+    expect(idFraction('business/001')).toBe(0.3961870768107474);
+    expect(idFraction('tech/010')).toBe(0.6061864644289017);
+    expect(idFraction('sport/199')).toBe(0.22643709322437644);
+    expect(idFraction('a')).toBe(0.7913742703385651);
+    // a 10 % dev split keeps neither of these ids in dev, a 25 % split keeps sport/199 only
+    expect(['business/001', 'tech/010', 'sport/199'].map((id) => inDevSplit(id, 0.1))).toEqual([false, false, false]);
+    expect(['business/001', 'tech/010', 'sport/199'].map((id) => inDevSplit(id, 0.25))).toEqual([false, false, true]);
   });
 });
 

@@ -68,7 +68,8 @@ describe('architectures', () => {
   });
 
   it('cross-stitch and MMoE need at least one shared layer', async () => {
-    await expect(MultiTaskModel.create({ encoder: { dim: 8 }, tasks: makeTasks(), architecture: { type: 'cross-stitch' }, sharedLayers: { depth: 0 }, log: false })).rejects.toThrow(/depth ≥ 1/);
+    await expect(MultiTaskModel.create({ encoder: { dim: 8 }, tasks: makeTasks(), architecture: { type: 'cross-stitch' }, sharedLayers: { depth: 0 }, log: false })).rejects.toThrow(/cross-stitch needs sharedLayers.depth ≥ 1/);
+    await expect(MultiTaskModel.create({ encoder: { dim: 8 }, tasks: makeTasks(), architecture: { type: 'mmoe', experts: 2 }, sharedLayers: { depth: 0 }, log: false })).rejects.toThrow(/mmoe needs sharedLayers.depth ≥ 1/);
     await expect(MultiTaskModel.create({ encoder: { dim: 8 }, tasks: makeTasks(), architecture: { type: 'nope' } as never, log: false })).rejects.toThrow(/unknown architecture "nope"/);
   });
 });

@@ -178,7 +178,9 @@ describe('save / load', () => {
   it('checkpoint folders load as models', async () => {
     const dir = join(root, 'full-rlw');
     const path = checkpointPath(dir);
-    expect(path).not.toBeNull();
+    // the latest checkpoint of that 24-step run is its last step
+    expect(readPointer(dir)?.step).toBe(24);
+    expect(path).toBe(join(dir, readPointer(dir)!.checkpoint));
     const m = await MultiTaskModel.load(path!);
     expect(m.taskNames).toEqual(['cls', 'reg']);
     m.dispose();

@@ -2,7 +2,7 @@ import { describe, expect, it, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkpointPath, readPointer } from '../../src/training/checkpoint.js';
 import { MultiTaskModel } from '../../src/training/model.js';
@@ -53,8 +53,8 @@ describe('crash safety', () => {
       // resumed where the previous round's latest checkpoint was
       expect(steps[0]).toBe(lastStep + 1);
       const pointer = readPointer(dir, 'latest');
-      expect(pointer).not.toBeNull();
       const path = checkpointPath(dir)!;
+      expect(pointer).toMatchObject({ checkpoint: basename(path) });
       const model = await MultiTaskModel.load(path, { log: false, backend: 'cpu' });
       expect(model.taskNames).toEqual(['cls', 'reg']);
       const trainer = JSON.parse(readFileSync(join(path, 'trainer.json'), 'utf8')) as { step: number };

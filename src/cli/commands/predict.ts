@@ -8,7 +8,7 @@ import { UserError } from '../../errors.js';
 import { loadEncoderFor } from '../../experiment/encoder.js';
 import { readModelManifest } from '../../experiment/run-folder.js';
 import type { SentimentPrediction } from '../../tasks/sentiment.js';
-import { selectSentences, type SummarizationPrediction } from '../../tasks/summarization.js';
+import { reselect, type SummarizationPrediction } from '../../tasks/summarization.js';
 import { MultiTaskModel } from '../../training/model.js';
 import { escapeControl } from '../../utils/text.js';
 import { decodeUtf8, readInputFile, warnUser } from '../input.js';
@@ -115,11 +115,7 @@ export default async function predict(opts: Record<string, unknown>, args: strin
     let preds = await mtl.predict(task, inputs);
     if (task === 'summarization' && opts.sentences !== undefined) {
       // re-select from the per-sentence scores with the requested length
-      preds = (preds as SummarizationPrediction[]).map((p, i) => {
-        const sentences = (inputs[i] as { sentences: string[] }).sentences;
-        const picked = selectSentences(sentences, p.scores, { sentences: opts.sentences as number, trigramBlocking: true });
-        return { ...p, sentences: picked, summary: picked.map((x) => x.text).join('\n') };
-      });
+      preds = (preds as SummarizationPrediction[]).map((p, i) => reselect(p, (inputs[i] as { sentences: string[] }).sentences, { sentences: opts.sentences as number }));
     }
     const out: string[] = [];
     preds.forEach((p, i) => {
