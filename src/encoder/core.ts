@@ -4,6 +4,7 @@
  * embedding cache. The platform entries (index.ts for Node, index.browser.ts) supply the ORT backend,
  * model resolution and the cache.
  */
+import { throwIfAborted } from '../utils/progress.js';
 import type {
   Device,
   Dtype,
@@ -337,6 +338,8 @@ export class EncoderCore implements TextEncoder {
 
   async encode(texts: readonly string[], options: EncodeOptions = {}): Promise<EncodeResult> {
     this.check(texts);
+    throwIfAborted(options.signal);
+    const started = Date.now();
     const n = texts.length;
     const d = this.info.dim;
     const data = new Float32Array(n * d);
@@ -360,13 +363,18 @@ export class EncoderCore implements TextEncoder {
       } else dupes.push([i, f]);
     }
     let done = hits.size;
-    const report = () => options.onProgress?.({ done, total: n, cached: hits.size });
+    const report = () => {
+      const elapsedMs = Date.now() - started;
+      const fresh = done - hits.size;
+      options.onProgress?.({ phase: 'encode', done, total: n, cached: hits.size, elapsedMs, etaMs: fresh > 0 ? (elapsedMs / fresh) * (n - done) : 0 });
+    };
     report();
 
     const mode = this.info.pooling;
     const normalize = this.info.normalize;
     const cache = this.cache;
     await this.pipeline(texts, todo, this.pooledOutput, (items, rows, seq, output, mask) => {
+      throwIfAborted(options.signal);
       const pooled = new Float32Array(rows * d);
       const od = output.dims;
       if (mode === 'sentence_embedding') {

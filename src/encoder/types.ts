@@ -1,4 +1,5 @@
 /** Public types of the shared encoder. Implementations live beside this file. */
+import type { Progress } from '../utils/progress.js';
 
 export type Device = 'auto' | 'cuda' | 'webgpu' | 'cpu' | 'wasm';
 export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
@@ -29,14 +30,17 @@ export interface EncoderOptions {
   logger?: (message: string) => void;
 }
 
-export interface EncodeProgress {
-  done: number;
-  total: number;
+/** Progress of an encode call (the project's one progress shape, phase 'encode'). */
+export interface EncodeProgress extends Progress {
+  phase: 'encode';
+  /** Texts found in the embedding cache. */
   cached: number;
 }
 
 export interface EncodeOptions {
   onProgress?: (p: EncodeProgress) => void;
+  /** Cancels between batches: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** Row-major matrix of sentence vectors, rows in input order. */

@@ -1,0 +1,404 @@
+/**
+ * The model itself, the same in Node and in browsers: frozen encoder features → architecture
+ * (shared trainable layers) → one head per task; construction, forward passes, prediction and
+ * evaluation, and building a model from a saved manifest + weights given as bytes. Node adds
+ * training and folders (model.ts); the browser entry adds loading from URLs.
+ *
+ * Save format (a folder):
+ *   manifest.json      package version, encoder identity (model, sha256, dtype, pooling, dim),
+ *                      architecture + shared layers, tasks (type, label maps, configs), weighting
+ *                      config/state, training config, backend, task relations, and the weights
+ *                      file's sha256, byte size and parameter shapes.
+ *   model.safetensors  all parameters, F32, little-endian (loadable by Python `safetensors`).
+ */
+import { splitSentences } from '../data/sentences.js';
+import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment.js';
+import { reselect, type SelectionOptions, type SummarizationExample, type SummarizationPrediction } from '../tasks/summarization.js';
+import type { TranslationQualityExample, TranslationQualityPrediction } from '../tasks/translation-quality.js';
+import * as tf from '../utils/tf.js';
+import { throwIfAborted, type Progress } from '../utils/progress.js';
+import type { EncodeOptions, EncoderInfo, TextEncoder } from '../encoder/types.js';
+import { createArchitecture, type Architecture, type ArchitectureConfig, type TaskRelations } from '../architectures/index.js';
+import type { AnyTask, MetricDirection, TaskBatch, TaskSpec } from '../tasks/types.js';
+import { initBackend, type BackendName, type BackendPreference } from './backend.js';
+import { FeatureStore } from './features.js';
+import { defaultSharedLayers, inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
+import { decodeSafetensors, type NamedArray } from './safetensors.js';
+import { taskFromSpec } from './task-registry.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type EncoderIdentity, type Manifest } from './format.js';
+
+/** Synthetic features: only a dimension (tests, benchmarks, precomputed vectors). */
+export interface SyntheticEncoder {
+  dim: number;
+  /** Optional identity string stored in the manifest. */
+  id?: string;
+}
+
+export interface CreateOptions {
+  encoder: TextEncoder | SyntheticEncoder;
+  tasks: AnyTask[];
+  architecture?: ArchitectureConfig;
+  sharedLayers?: Partial<SharedLayersConfig>;
+  /** Seeds parameter initialisation (and training, unless fit gets its own seed). */
+  seed?: number;
+  /** Share an existing feature cache. */
+  features?: FeatureStore;
+  backend?: BackendPreference;
+  /** Log the backend choice (default true). */
+  log?: boolean;
+}
+
+export interface LoadOptions {
+  /** Encoder to use for new texts; its sha256 must match the one the model was trained with. */
+  encoder?: TextEncoder;
+  features?: FeatureStore;
+  backend?: BackendPreference;
+  log?: boolean;
+}
+
+export interface PredictOptions {
+  /** Examples per forward pass (default 256). */
+  batchSize?: number;
+  /** Cancels encoding and prediction between batches (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
+  /** Progress of the encoding (`phase: 'encode'`) and of the prediction (`phase: 'predict'`). */
+  onProgress?: (p: Progress) => void;
+}
+
+/** Input and output types of the built-in tasks, by task name. */
+export interface KnownTaskIO {
+  sentiment: { input: string | SentimentExample; output: SentimentPrediction };
+  'translation-quality': { input: TranslationQualityExample; output: TranslationQualityPrediction };
+  summarization: { input: string | readonly string[] | SummarizationExample; output: SummarizationPrediction };
+}
+
+function isTextEncoder(e: TextEncoder | SyntheticEncoder): e is TextEncoder {
+  return typeof (e as TextEncoder).encode === 'function' && (e as TextEncoder).info !== undefined;
+}
+
+function identityOf(e: TextEncoder | SyntheticEncoder): EncoderIdentity {
+  if (isTextEncoder(e)) {
+    const i: EncoderInfo = e.info;
+    return { model: i.model, sha256: i.sha256, dtype: i.dtype, pooling: i.pooling, dim: i.dim, normalize: i.normalize, maxLength: i.maxLength };
+  }
+  return { model: e.id ?? 'synthetic', sha256: null, dtype: null, pooling: null, dim: e.dim, normalize: null };
+}
+
+export class MultiTaskModelCore {
+  readonly tasks: ReadonlyMap<string, AnyTask>;
+  readonly taskNames: string[];
+  readonly store: ParamStore;
+  readonly architecture: Architecture;
+  readonly features: FeatureStore;
+  readonly encoderIdentity: EncoderIdentity;
+  readonly sharedLayers: SharedLayersConfig;
+  readonly seed: number;
+  /** Encoder used for texts without cached features (null for synthetic features). */
+  encoder: TextEncoder | null;
+  /** How the encoder was named when it is not a local path (hub id, fixture:<variant>, mtl:<name>); saved in the manifest. */
+  encoderId?: string;
+  backend: BackendName;
+  /** Set by fit: weighting and training config, saved in the manifest. */
+  lastWeighting: Manifest['weighting'] = null;
+  lastTraining: Record<string, unknown> | null = null;
+  private readonly builtHeads = new Set<string>();
+
+  protected constructor(opts: CreateOptions, backend: BackendName) {
+    const names = opts.tasks.map((t) => t.name);
+    if (names.length === 0) throw new Error('MultiTaskModel needs at least one task');
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new Error(`duplicate task name "${dup}"`);
+    for (const n of names) if (!/^[A-Za-z0-9_-]+$/.test(n)) throw new Error(`task name "${n}" must match [A-Za-z0-9_-]+`);
+    this.tasks = new Map(opts.tasks.map((t) => [t.name, t]));
+    this.taskNames = names;
+    this.encoderIdentity = identityOf(opts.encoder);
+    this.encoder = isTextEncoder(opts.encoder) ? opts.encoder : null;
+    this.features = opts.features ?? new FeatureStore(this.encoderIdentity.dim);
+    if (this.features.dim !== this.encoderIdentity.dim) throw new Error(`feature store dim ${this.features.dim} ≠ encoder dim ${this.encoderIdentity.dim}`);
+    this.sharedLayers = { ...defaultSharedLayers, ...(opts.sharedLayers ?? {}) };
+    const s = this.sharedLayers;
+    if (!Number.isInteger(s.depth) || s.depth < 0) throw new Error(`sharedLayers.depth must be an integer ≥ 0, got ${s.depth}`);
+    if (!Number.isInteger(s.width) || s.width < 1) throw new Error(`sharedLayers.width must be a positive integer, got ${s.width}`);
+    if (!(s.dropout >= 0 && s.dropout < 1)) throw new Error(`sharedLayers.dropout must be in [0, 1), got ${s.dropout}`);
+    this.seed = opts.seed ?? 0;
+    this.backend = backend;
+    this.store = new ParamStore(this.seed);
+    this.architecture = createArchitecture(opts.architecture ?? { type: 'hard' }, {
+      tasks: names,
+      inputDim: this.encoderIdentity.dim,
+      shared: this.sharedLayers,
+      store: this.store,
+    });
+    for (const t of opts.tasks) if (t.isPrepared()) this.buildHead(t);
+  }
+
+  static async create(opts: CreateOptions): Promise<MultiTaskModelCore> {
+    return new MultiTaskModelCore(opts, await MultiTaskModelCore.backendFor(opts));
+  }
+
+  /** The TensorFlow.js backend a new model runs on (initialised on first use). */
+  protected static backendFor(opts: Pick<CreateOptions, 'backend' | 'log'>): Promise<BackendName> {
+    return initBackend(opts.backend ?? 'auto', { log: opts.log ?? true });
+  }
+
+  get dim(): number {
+    return this.encoderIdentity.dim;
+  }
+
+  task(name: string): AnyTask {
+    const t = this.tasks.get(name);
+    if (!t) throw new Error(`unknown task "${name}" (tasks: ${this.taskNames.join(', ')})`);
+    return t;
+  }
+
+  private buildHead(t: AnyTask): void {
+    if (this.builtHeads.has(t.name)) return;
+    t.buildHead(this.store, this.architecture.outputDim, `heads.${t.name}`);
+    this.builtHeads.add(t.name);
+  }
+
+  /** Prepare tasks (label maps, statistics) from training data and build missing heads. */
+  prepareTasks(train: Record<string, readonly unknown[]>): void {
+    for (const t of this.tasks.values()) {
+      if (this.builtHeads.has(t.name)) continue;
+      if (!t.isPrepared()) {
+        const data = train[t.name];
+        if (!data) throw new Error(`task "${t.name}" has no training data to infer its labels from`);
+        t.prepare(data);
+      }
+      this.buildHead(t);
+    }
+  }
+
+  headsReady(): boolean {
+    return this.taskNames.every((n) => this.builtHeads.has(n));
+  }
+
+  /** Encode (once, deduplicated) the texts of these examples that have no vector yet. */
+  async ensureFeatures(examples: Record<string, readonly unknown[]>, options?: EncodeOptions): Promise<number> {
+    const texts: string[] = [];
+    for (const [name, list] of Object.entries(examples)) {
+      const t = this.task(name);
+      for (const e of list) for (const s of t.texts(e)) texts.push(s);
+    }
+    return this.features.ensure(texts, this.encoder, options);
+  }
+
+  makeBatch(task: string, examples: readonly unknown[]): TaskBatch {
+    return this.task(task).makeBatch(examples, this.features.lookup, this.dim);
+  }
+
+  /** Outputs of one task's head for a batch (inside a tidy / gradient tape). */
+  forward(task: string, batch: TaskBatch, ctx: ForwardContext): tf.Tensor {
+    const x = tf.tensor2d(batch.rows, [batch.numRows, this.dim]);
+    const H = this.architecture.forward(task, x, ctx);
+    return this.task(task).forward(H, batch, ctx);
+  }
+
+  /** Mean loss of one task's batch (inside a tidy / gradient tape). */
+  loss(task: string, batch: TaskBatch, ctx: ForwardContext): tf.Scalar {
+    return this.task(task).loss(this.forward(task, batch, ctx), batch);
+  }
+
+  /** Predictions (and loss when the batch has targets) for examples, in batches, no dropout. */
+  predictBatch(task: string, examples: readonly unknown[], batchSize = 256): { predictions: unknown[]; lossSum: number; counted: number } {
+    const t = this.task(task);
+    const predictions: unknown[] = [];
+    let lossSum = 0;
+    let counted = 0;
+    for (let i = 0; i < examples.length; i += batchSize) {
+      const part = examples.slice(i, i + batchSize);
+      const batch = this.makeBatch(task, part);
+      const out = tf.tidy(() => this.forward(task, batch, inferenceContext()));
+      try {
+        predictions.push(...t.decode(out, batch));
+        if (batch.hasTargets) {
+          const l = tf.tidy(() => t.loss(out, batch));
+          lossSum += (l.dataSync()[0] as number) * batch.size;
+          counted += batch.size;
+          l.dispose();
+        }
+      } finally {
+        out.dispose();
+      }
+    }
+    return { predictions, lossSum, counted };
+  }
+
+  /**
+   * Predictions for one task's inputs. For the three built-in tasks the input type follows the
+   * task name: sentiment takes texts (or `{ text }`), translation quality `{ source, translation }`,
+   * summarization documents (a string, its sentences, or `{ sentences }`); a wrong input is a type
+   * error. Other tasks take their own example objects.
+   */
+  async predict<N extends keyof KnownTaskIO>(task: N, inputs: readonly KnownTaskIO[N]['input'][], options?: PredictOptions): Promise<KnownTaskIO[N]['output'][]>;
+  async predict<P = unknown, N extends string = string>(task: N extends keyof KnownTaskIO ? never : N, examples: readonly unknown[], options?: PredictOptions): Promise<P[]>;
+  async predict(task: string, inputs: readonly unknown[], options: PredictOptions = {}): Promise<unknown[]> {
+    if (!this.builtHeads.has(task)) throw new Error(`task "${task}" has no head yet (train the model or give the task its labels)`);
+    const examples = this.examplesOf(task, inputs);
+    const batchSize = options.batchSize ?? 256;
+    const started = Date.now();
+    throwIfAborted(options.signal);
+    await this.ensureFeatures({ [task]: examples }, options);
+    const out: unknown[] = [];
+    for (let i = 0; i < examples.length; i += batchSize) {
+      throwIfAborted(options.signal);
+      out.push(...this.predictBatch(task, examples.slice(i, i + batchSize), batchSize).predictions);
+      const elapsedMs = Date.now() - started;
+      options.onProgress?.({ phase: 'predict', done: out.length, total: examples.length, elapsedMs, etaMs: (elapsedMs / out.length) * (examples.length - out.length) });
+    }
+    return out;
+  }
+
+  /** Inputs as the task's examples: a text → `{ text }`, a document → `{ sentences }`. */
+  private examplesOf(task: string, inputs: readonly unknown[]): unknown[] {
+    const type = this.task(task).type;
+    if (type === 'sentiment' || type === 'classification') return inputs.map((x) => (typeof x === 'string' ? { text: x } : x));
+    if (type === 'summarization') {
+      return inputs.map((x) => (typeof x === 'string' ? { sentences: splitSentences(x) } : Array.isArray(x) ? { sentences: [...(x as string[])] } : x));
+    }
+    return [...inputs];
+  }
+
+  /**
+   * Sentiment of each text: `{ label, score, probabilities }` (the task named `sentiment`, or
+   * `options.task`).
+   */
+  async sentiment(texts: readonly string[], options: { task?: string } = {}): Promise<SentimentPrediction[]> {
+    return (await this.predict<SentimentPrediction, string>(options.task ?? 'sentiment', texts.map((text) => ({ text })))) as SentimentPrediction[];
+  }
+
+  /** Quality score of each translation given its source (no reference), in the training target's scale. */
+  async scoreTranslation(pairs: readonly { source: string; translation: string }[], options: { task?: string } = {}): Promise<number[]> {
+    return (await this.predict<number, string>(options.task ?? 'translation-quality', pairs.map((p) => ({ source: p.source, translation: p.translation })))) as number[];
+  }
+
+  /**
+   * Extractive summary of a document (a string, split into sentences, or its sentences): the top
+   * sentences by count, ratio or word budget, in document order, with trigram blocking.
+   */
+  async summarize(document: string | readonly string[], options: SelectionOptions & { task?: string } = {}): Promise<SummarizationPrediction> {
+    const sentences = typeof document === 'string' ? splitSentences(document) : [...document];
+    const [pred] = (await this.predict<SummarizationPrediction, string>(options.task ?? 'summarization', [{ sentences }])) as SummarizationPrediction[];
+    const { task: _task, ...selection } = options;
+    if (Object.keys(selection).length === 0) return pred!;
+    return reselect(pred!, sentences, selection);
+  }
+
+  /** Metrics (plus dev `loss`) per task on labelled examples. */
+  async evaluate(data: Record<string, readonly unknown[]>, options: PredictOptions = {}): Promise<Record<string, Record<string, number>>> {
+    throwIfAborted(options.signal);
+    await this.ensureFeatures(data, options);
+    throwIfAborted(options.signal);
+    return this.evaluateCached(data, options.batchSize);
+  }
+
+  evaluateCached(data: Record<string, readonly unknown[]>, batchSize = 256): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [name, examples] of Object.entries(data)) {
+      if (!examples.length) continue;
+      const { predictions, lossSum, counted } = this.predictBatch(name, examples, batchSize);
+      const m = this.task(name).metrics(examples, predictions);
+      if (counted > 0) m.loss = lossSum / counted;
+      out[name] = m;
+    }
+    return out;
+  }
+
+  metricDirections(): Record<string, Record<string, MetricDirection>> {
+    return Object.fromEntries(this.taskNames.map((n) => [n, { ...this.task(n).metricDirections, loss: 'lower' as const }]));
+  }
+
+  /** Learned task relations: cross-stitch α matrices, MMoE mean gate weights per task. */
+  taskRelations(): TaskRelations {
+    return this.architecture.relations();
+  }
+
+  // ---------------------------------------------------------------- from a saved model
+
+  /** Check a parsed manifest.json (`source` names it in errors). */
+  static checkManifest(m: unknown, source: string): Manifest {
+    const x = m as Manifest | null;
+    if (!x || x.format !== MANIFEST_FORMAT) throw new Error(`${source}: not a ${MANIFEST_FORMAT} manifest`);
+    if (x.formatVersion !== MANIFEST_VERSION) throw new Error(`${source}: format version ${String(x.formatVersion)} not supported (expected ${MANIFEST_VERSION})`);
+    if (!x.weights || typeof x.weights.sha256 !== 'string' || !Array.isArray(x.tasks)) throw new Error(`${source}: incomplete manifest`);
+    return x;
+  }
+
+  /**
+   * Decode the weights file's bytes and check them against the manifest: size, `digest` (the
+   * bytes' sha256 in hex; utils/hash.ts' sha256Hex computes it anywhere) and parameter shapes.
+   */
+  static decodeWeights(bytes: Uint8Array, manifest: Manifest, source: string, digest: string): Map<string, NamedArray> {
+    if (bytes.length !== manifest.weights.bytes) {
+      throw new Error(`${source}: ${bytes.length} bytes, manifest expects ${manifest.weights.bytes} (truncated or replaced)`);
+    }
+    const { tensors } = decodeSafetensors(bytes, source);
+    if (digest !== manifest.weights.sha256) throw new Error(`${source}: sha256 ${digest} does not match the manifest (${manifest.weights.sha256}); the file was modified or corrupted`);
+    for (const [name, shape] of Object.entries(manifest.weights.params)) {
+      const t = tensors.get(name);
+      if (!t) throw new Error(`${source}: parameter "${name}" listed in the manifest is missing`);
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`${source}: parameter "${name}" has shape [${t.shape.join(', ')}], manifest says [${shape.join(', ')}]`);
+      }
+    }
+    return tensors;
+  }
+
+  /**
+   * A model from its saved manifest and decoded weights (see {@link decodeWeights}), predicting with
+   * `options.encoder` (its sha256 and dimension must match the one the model was trained with).
+   */
+  protected static async fromSaved<M extends MultiTaskModelCore>(
+    create: (opts: CreateOptions) => Promise<M>,
+    manifest: Manifest,
+    tensors: Map<string, NamedArray>,
+    options: LoadOptions & { source: string },
+  ): Promise<M> {
+    const enc = manifest.encoder;
+    if (options.encoder) {
+      const info = options.encoder.info;
+      if (enc.sha256 !== null && info.sha256 !== enc.sha256) {
+        throw new Error(
+          `encoder mismatch: the model in ${options.source} was trained on features of ${enc.model} (sha256 ${enc.sha256}), ` +
+            `but the given encoder is ${info.model} (sha256 ${info.sha256})`,
+        );
+      }
+      if (info.dim !== enc.dim) throw new Error(`encoder mismatch: model expects dim ${enc.dim}, the given encoder has dim ${info.dim}`);
+    }
+    const tasks = manifest.tasks.map((spec) => taskFromSpec(spec));
+    const createOpts: CreateOptions = {
+      encoder: options.encoder ?? { dim: enc.dim, id: enc.model },
+      tasks,
+      architecture: manifest.architecture,
+      sharedLayers: manifest.sharedLayers,
+      seed: manifest.seed,
+      log: options.log ?? false,
+    };
+    if (options.features) createOpts.features = options.features;
+    if (options.backend) createOpts.backend = options.backend;
+    const model = await create(createOpts);
+    // keep the stored identity even without an encoder object
+    (model as { encoderIdentity: EncoderIdentity }).encoderIdentity = enc;
+    try {
+      model.restoreSaved(manifest, tensors, options.source);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+    model.lastWeighting = manifest.weighting;
+    model.lastTraining = manifest.training;
+    return model;
+  }
+
+  /** Replace the weights (and the architecture's state) with a saved model's. */
+  restoreSaved(manifest: Manifest, tensors: Map<string, NamedArray>, source: string): void {
+    this.store.restore(tensors, { source });
+    this.architecture.setState(manifest.architectureState);
+  }
+
+  dispose(): void {
+    this.architecture.dispose();
+    this.store.dispose();
+  }
+}
