@@ -26,7 +26,7 @@ import { evaluateBaseline } from '../src/pipeline/baselines.js';
 import { loadEncoder } from '../src/pipeline/encoder.js';
 import { fmt, formatTrainReport, markdownTable } from '../src/pipeline/report.js';
 import { trainFromConfig } from '../src/pipeline/train.js';
-import { createTask, loadTaskData } from '../src/tasks/index.js';
+import { createTask, loadTaskData } from '../src/config/tasks.js';
 import type { SentimentPrediction } from '../src/tasks/sentiment.js';
 import type { TranslationQualityExample } from '../src/tasks/translation-quality.js';
 import { MultiTaskModel } from '../src/training/model.js';

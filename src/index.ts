@@ -12,6 +12,7 @@ export * from './baselines/summarization.js';
 export { createSampler, SAMPLERS, TaskBatcher, type SamplingConfig, type TaskSampler } from './sampling/index.js';
 export { loadTaskConfig, loadTrainingConfig, loadYaml } from './config/load.js';
 export * from './config/schema.js';
+export * from './config/tasks.js';
 export { trainFromConfig, chooseData, type TrainRunOptions, type TrainReport, type TrainRun } from './pipeline/train.js';
 export { evaluate, type EvalOptions, type EvalResult } from './pipeline/evaluate.js';
 export { evaluateBaseline, baselinePredictions, BASELINES } from './pipeline/baselines.js';

@@ -1,34 +1,28 @@
 /**
  * Declarative task and training configs (the YAML files in the top-level `tasks/` folder).
  * The same files drive the library, the CLI and the benchmarks.
+ *
+ * The task YAML schema is built from the task registry (src/tasks/registry.ts): the common fields
+ * below plus each task's own options.
  */
 import { z } from 'zod';
+import { DataSourceSchema, type DataSource } from '../data/source.js';
+import { YAML_TASKS, type YamlTaskName, type YamlTasks } from '../tasks/registry.js';
+import { TASK_LOSSES, type TaskLoss } from '../tasks/yaml.js';
 
-export const TASK_NAMES = ['sentiment', 'translation-quality', 'summarization'] as const;
-export type TaskName = (typeof TASK_NAMES)[number];
+export { DataSourceSchema, type DataSource };
 
-const columns = z.record(z.string(), z.string());
+/** The task types a task YAML can declare (`name:`), in registry order. */
+export const TASK_NAMES = Object.keys(YAML_TASKS) as [YamlTaskName, ...YamlTaskName[]];
+export type TaskName = YamlTaskName;
 
-/** Where one split of a task's data comes from; `path` is relative to the data root. */
-export const DataSourceSchema = z
-  .object({
-    format: z.enum(['sst2', 'xlmt', 'mlqe', 'bbc', 'scitldr', 'csv', 'tsv', 'jsonl']),
-    path: z.string().min(1),
-    /** xlmt: languages (folders); mlqe: language pairs (files). */
-    languages: z.array(z.string()).optional(),
-    pairs: z.array(z.string()).optional(),
-    /** mlqe: the target column (default z_mean). */
-    target: z.string().optional(),
-    /** generic formats: field name in the file for each field the task needs. */
-    columns: columns.optional(),
-    /** bbc has no dev split: a deterministic hash split of the documents. */
-    split: z.object({ part: z.enum(['train', 'dev']), devFraction: z.number().gt(0).lt(1) }).optional(),
-    /** Use at most this many examples (deterministic prefix after loading). */
-    limit: z.number().int().positive().optional(),
-    mode: z.enum(['strict', 'lenient']).default('strict'),
-  })
-  .strict();
-export type DataSource = z.infer<typeof DataSourceSchema>;
+/** The loss each configurable task trains with (a task YAML must name it). */
+export const EXPECTED_LOSS = Object.fromEntries(TASK_NAMES.map((name) => [name, YAML_TASKS[name].loss])) as Record<TaskName, TaskLoss>;
+
+/** zod's enum message, for a discriminator that matches no member. */
+function expectedOneOf(values: readonly string[]): string {
+  return `Invalid option: expected one of ${values.map((v) => JSON.stringify(v)).join('|')}`;
+}
 
 const SplitsSchema = z.object({ train: DataSourceSchema, dev: DataSourceSchema }).strict();
 
@@ -39,35 +33,36 @@ export const HeadSchema = z
   })
   .strict();
 
-export const TaskConfigSchema = z
+/** The fields every task YAML has; each task adds its own options (its `yaml.options` in the registry). */
+export const TaskConfigCommonSchema = z
   .object({
-    name: z.enum(TASK_NAMES),
     description: z.string().optional(),
-    /** Label map for classification tasks, in class-index order. */
-    labels: z.array(z.string()).min(2).optional(),
     /** Real data, relative to the data dir (default ../shared/datasets). */
     data: SplitsSchema,
     /** Self-written samples, relative to the package root; used offline and by the demo. */
     sample: SplitsSchema,
     head: HeadSchema.default({ hidden: 128, dropout: 0.1 }),
-    loss: z.enum(['cross-entropy', 'mse', 'binary-cross-entropy']),
+    loss: z.enum(TASK_LOSSES),
     metrics: z.array(z.string()).min(1),
     /** The metric used for model selection and Δm; `task.metric` in reports. */
     primaryMetric: z.string(),
     baselines: z.array(z.string()).default([]),
-    /** Summarization inference defaults. */
-    inference: z
-      .object({
-        sentences: z.number().int().positive().optional(),
-        ratio: z.number().gt(0).lte(1).optional(),
-        words: z.number().int().positive().optional(),
-        trigramBlocking: z.boolean().default(true),
-      })
-      .strict()
-      .optional(),
   })
   .strict();
-export type TaskConfig = z.infer<typeof TaskConfigSchema>;
+
+/** `{}` for an options object without keys (zod types it as Record<string, never>). */
+type Fields<T> = string extends keyof T ? {} : T; // eslint-disable-line @typescript-eslint/no-empty-object-type
+type TaskConfigOf<K extends TaskName> = z.output<typeof TaskConfigCommonSchema> & { name: K } & Fields<z.output<YamlTasks[K]['options']>>;
+type TaskConfigInputOf<K extends TaskName> = z.input<typeof TaskConfigCommonSchema> & { name: K } & Fields<z.input<YamlTasks[K]['options']>>;
+/** A parsed task YAML: the common fields, `name` (the task type) and that task's own options. */
+export type TaskConfig = { [K in TaskName]: TaskConfigOf<K> }[TaskName];
+
+/** Task YAML: `name` picks the task in the registry, whose options join the common fields. */
+export const TaskConfigSchema = z.discriminatedUnion(
+  'name',
+  TASK_NAMES.map((name) => TaskConfigCommonSchema.extend({ name: z.literal(name), ...YAML_TASKS[name].options.shape }).strict()) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  { error: (issue) => (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator' ? expectedOneOf(TASK_NAMES) : undefined) },
+) as unknown as z.ZodType<TaskConfig, { [K in TaskName]: TaskConfigInputOf<K> }[TaskName]>;
 
 export const EncoderConfigSchema = z
   .object({

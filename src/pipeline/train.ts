@@ -9,7 +9,7 @@ import { loadTrainingConfig, type ResolvedTrainingConfig } from '../config/load.
 import type { TaskConfig } from '../config/schema.js';
 import type { TextEncoder } from '../encoder/types.js';
 import { UserError } from '../errors.js';
-import { createTask, loadTaskDataResult } from '../tasks/index.js';
+import { createTask, loadTaskDataResult } from '../config/tasks.js';
 import type { AnyTask } from '../tasks/types.js';
 import { MultiTaskModel } from '../training/model.js';
 import type { FitOptions, ProgressEvent, TrainingHistory } from '../training/trainer.js';
@@ -213,7 +213,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
           train: train[tk.name]!,
           dev: dev[tk.name]!,
           encoder,
-          sentences: tc.inference?.sentences,
+          sentences: tc.name === 'summarization' ? tc.inference?.sentences : undefined,
         });
       }
     }

@@ -8,7 +8,7 @@ export { checkpointPath, readPointer } from './checkpoint.js';
 export { AdamW, learningRate, clipByGlobalNorm, type OptimizerConfig, type ScheduleConfig } from '../nn/optimizer.js';
 export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export { ParamStore, type SharedLayersConfig } from '../nn/layers.js';
-export { registerTaskType, taskFromSpec, TASK_TYPES } from './task-registry.js';
+export { registerTaskType, taskFromSpec, TASK_TYPES } from '../tasks/registry.js';
 export { deltaMOverBaselines, type Baselines } from '../metrics/delta-m.js';
 export { ClassificationTask, classificationTask } from '../tasks/classification.js';
 export { PairRegressionTask, pairRegressionTask } from '../tasks/pair-regression.js';

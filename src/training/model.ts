@@ -26,7 +26,7 @@ import { initBackend, type BackendName, type BackendPreference } from './backend
 import { FeatureStore } from './features.js';
 import { defaultSharedLayers, inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
 import { decodeSafetensors, encodeSafetensors, sha256, type NamedArray } from './safetensors.js';
-import { taskFromSpec } from './task-registry.js';
+import { taskFromSpec } from '../tasks/registry.js';
 import type { FitOptions, TrainingHistory } from './trainer.js';
 
 export const MANIFEST_FORMAT = 'mtl-nlp/multitask-model';
