@@ -9,7 +9,7 @@ export * from './data/index.js';
 export * from './baselines/sentiment.js';
 export * from './baselines/translation-quality.js';
 export * from './baselines/summarization.js';
-export { createSampler, SAMPLERS, TaskBatcher, type SamplingConfig, type TaskSampler } from './sampling/index.js';
+export { createSampler, registerSampler, SAMPLERS, TaskBatcher, type SamplerPlugin, type SamplingConfig, type TaskSampler } from './sampling/index.js';
 export { loadTaskConfig, loadTrainingConfig, loadYaml } from './config/load.js';
 export * from './config/schema.js';
 export * from './config/tasks.js';
