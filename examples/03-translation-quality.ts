@@ -26,7 +26,7 @@ import { evaluateBaseline } from '../src/experiment/baselines.js';
 import { loadEncoder } from '../src/experiment/encoder.js';
 import { fmt, markdownTable } from '../src/experiment/report.js';
 import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
-import { createTask, loadTaskData } from '../src/tasks/index.js';
+import { createTask, loadTaskData } from '../src/config/tasks.js';
 import type { TranslationQualityExample } from '../src/tasks/translation-quality.js';
 import { MultiTaskModel } from '../src/training/model.js';
 import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, firstPerPair, heading, OPENKIWI_TEST_PEARSON, OUTPUT, QUICK, rel, repoPath } from './common.js';

@@ -22,7 +22,7 @@ import { baselinePredictions } from '../src/experiment/baselines.js';
 import { loadEncoder } from '../src/experiment/encoder.js';
 import { fmt, formatTaskTable, markdownTable } from '../src/experiment/report.js';
 import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
-import { createTask, loadTaskData } from '../src/tasks/index.js';
+import { createTask, loadTaskData } from '../src/config/tasks.js';
 import { greedyOracle } from '../src/tasks/oracle.js';
 import { SummarizationTask, type SummarizationExample, type SummarizationPrediction } from '../src/tasks/summarization.js';
 import { MultiTaskModel } from '../src/training/model.js';

@@ -26,7 +26,7 @@ import { evaluateBaseline } from '../src/experiment/baselines.js';
 import { loadEncoder } from '../src/experiment/encoder.js';
 import { fmt, formatTrainReport, markdownTable } from '../src/experiment/report.js';
 import { trainFromConfig } from '../src/experiment/train.js';
-import { createTask, loadTaskData } from '../src/tasks/index.js';
+import { createTask, loadTaskData } from '../src/config/tasks.js';
 import type { SentimentPrediction } from '../src/tasks/sentiment.js';
 import type { TranslationQualityExample } from '../src/tasks/translation-quality.js';
 import { MultiTaskModel } from '../src/training/model.js';

@@ -3,9 +3,18 @@
  * task-relation matrix α (T×T, initialised near identity) mixes the towers: h̃ᵢ = Σⱼ αᵢⱼ hⱼ.
  * A batch of task t runs all towers on that batch, mixes after each layer and keeps row t at the end.
  */
+import { z } from 'zod';
 import * as tf from '../utils/tf.js';
 import { Stack, type ForwardContext } from '../nn/layers.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, TaskRelations } from './types.js';
+
+/** Options of `cross-stitch`. */
+export const crossStitchOptions = z
+  .object({
+    /** Initial diagonal of each task-relation matrix α (default 0.9). */
+    selfWeight: z.number().gt(0).lte(1).optional(),
+  })
+  .strict();
 
 class CrossStitch implements Architecture {
   readonly type = 'cross-stitch' as const;

@@ -1,7 +1,11 @@
 /** Hard parameter sharing: one stack of shared layers for every task. */
+import { z } from 'zod';
 import type * as tf from '../utils/tf.js';
 import { Stack, type ForwardContext } from '../nn/layers.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, TaskRelations } from './types.js';
+
+/** `hard` sharing takes no options. */
+export const hardOptions = z.object({}).strict();
 
 class HardSharing implements Architecture {
   readonly type = 'hard' as const;

@@ -1,19 +1,36 @@
-/** Architecture registry: name → factory. Adding an architecture = one new file + one line here. */
-import { crossStitch } from './cross-stitch.js';
-import { hard } from './hard.js';
-import { mmoe } from './mmoe.js';
+/**
+ * Architecture registry: name → { factory, options schema }. Adding an architecture = one new file
+ * (its factory and its zod options schema) + one line here; the training YAML's `architecture`
+ * accepts `{ type: <name>, ...options }` for every registered architecture.
+ */
+import type { z } from 'zod';
+import { crossStitch, crossStitchOptions } from './cross-stitch.js';
+import { hard, hardOptions } from './hard.js';
+import { mmoe, mmoeOptions } from './mmoe.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory } from './types.js';
 
 export type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, ArchitectureType, TaskRelations } from './types.js';
+export { crossStitchOptions, hardOptions, mmoeOptions };
 
-export const ARCHITECTURES: Record<string, ArchitectureFactory> = {
-  hard,
-  'cross-stitch': crossStitch,
-  mmoe,
+export interface ArchitecturePlugin {
+  create: ArchitectureFactory;
+  /** The architecture's options (the config without `type`); a strict zod object, defaults left to the factory. */
+  options: z.ZodObject;
+}
+
+export const ARCHITECTURES: Record<string, ArchitecturePlugin> = {
+  hard: { create: hard, options: hardOptions },
+  'cross-stitch': { create: crossStitch, options: crossStitchOptions },
+  mmoe: { create: mmoe, options: mmoeOptions },
 };
 
+/** Add (or replace) an architecture; the training config schema picks it up at the next parse. */
+export function registerArchitecture(type: string, plugin: ArchitecturePlugin): void {
+  ARCHITECTURES[type] = plugin;
+}
+
 export function createArchitecture(config: ArchitectureConfig, ctx: ArchitectureContext): Architecture {
-  const factory = ARCHITECTURES[config.type];
-  if (!factory) throw new Error(`unknown architecture "${String(config.type)}" (known: ${Object.keys(ARCHITECTURES).join(', ')})`);
-  return factory(config, ctx);
+  const plugin = Object.prototype.hasOwnProperty.call(ARCHITECTURES, config.type) ? ARCHITECTURES[config.type] : undefined;
+  if (!plugin) throw new Error(`unknown architecture "${String(config.type)}" (known: ${Object.keys(ARCHITECTURES).join(', ')})`);
+  return plugin.create(config, ctx);
 }

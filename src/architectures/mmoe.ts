@@ -4,9 +4,20 @@
  * rep_t(x) = Σₑ g_t(x)ₑ · expertₑ(x). Mean gate weights per task over the last `window` training
  * batches are recorded and exposed as the task relations.
  */
+import { z } from 'zod';
 import * as tf from '../utils/tf.js';
 import { Dense, Stack, type ForwardContext } from '../nn/layers.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, TaskRelations } from './types.js';
+
+/** Options of `mmoe`. */
+export const mmoeOptions = z
+  .object({
+    /** Number of shared experts (default 4). */
+    experts: z.number().int().positive().optional(),
+    /** Batches per task over which gate usage is averaged (default 50). */
+    window: z.number().int().positive().optional(),
+  })
+  .strict();
 
 class MMoE implements Architecture {
   readonly type = 'mmoe' as const;

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
-import { TaskConfigSchema, TrainingConfigSchema, type TaskConfig, type TrainingConfig } from './schema.js';
+import { TaskConfigSchema, trainingConfigSchema, type TaskConfig, type TrainingConfig } from './schema.js';
 
 /**
  * Parse a YAML (or JSON) file against a schema. Errors name the file, the line and the field
@@ -60,9 +60,12 @@ export interface ResolvedTrainingConfig extends TrainingConfig {
   taskConfigs: (TaskConfig & { lambda: number; file: string })[];
 }
 
-/** Load a training config and the task configs it names (paths relative to the config file). */
+/**
+ * Load a training config and the task configs it names (paths relative to the config file). The
+ * schema is built from the plug-in registries now, so plug-ins registered at run time are accepted.
+ */
 export function loadTrainingConfig(file: string): ResolvedTrainingConfig {
-  const config = loadYaml(file, TrainingConfigSchema);
+  const config = loadYaml(file, trainingConfigSchema());
   const taskConfigs = config.tasks.map((t, i) => {
     const taskFile = resolve(dirname(file), t.config);
     if (!existsSync(taskFile)) {
@@ -71,7 +74,15 @@ export function loadTrainingConfig(file: string): ResolvedTrainingConfig {
     }
     return { ...loadTaskConfig(taskFile), lambda: t.lambda, file: taskFile };
   });
-  if ((config.training.weighting?.type ?? 'static') === 'static' && config.tasks.length > 0 && config.tasks.every((t) => t.lambda === 0)) {
+  const weighting = config.training.weighting;
+  const lambdas = weighting.type === 'static' ? ((weighting.lambdas ?? {}) as Record<string, number>) : {};
+  for (const task of Object.keys(lambdas)) {
+    if (!taskConfigs.some((t) => t.name === task)) {
+      const line = lineOf(file, ['training', 'weighting', 'lambdas', task]);
+      throw new UserError(`${file}${line !== undefined ? `:${line}` : ''}: training.weighting.lambdas.${task}: no task named '${task}' (tasks: ${taskConfigs.map((t) => t.name).join(', ')})`);
+    }
+  }
+  if (weighting.type === 'static' && taskConfigs.length > 0 && taskConfigs.every((t) => (lambdas[t.name] ?? t.lambda) === 0)) {
     const line = lineOf(file, ['tasks']);
     throw new UserError(`${file}${line !== undefined ? `:${line}` : ''}: tasks: every lambda is 0, so static weighting would train nothing; give at least one task a positive lambda`);
   }

@@ -1,34 +1,67 @@
 /**
  * Declarative task and training configs (the YAML files in the top-level `tasks/` folder).
  * The same files drive the library, the CLI and the benchmarks.
+ *
+ * Nothing here lists tasks or plug-ins by hand: the task YAML schema is built from the task
+ * registry (src/tasks/registry.ts: the common fields below plus each task's own options), and the
+ * `architecture`, `training.weighting` and `training.sampling` sections from the plug-in
+ * registries (ARCHITECTURES, WEIGHTINGS, SAMPLERS: `{ type, ...that plug-in's options }`).
+ * {@link trainingConfigSchema} reads the registries when called, so a plug-in registered at run
+ * time (registerWeighting, registerSampler, registerArchitecture) is configurable from YAML;
+ * `loadTrainingConfig` calls it at every parse.
  */
 import { z } from 'zod';
+import { ARCHITECTURES } from '../architectures/index.js';
+import { DataSourceSchema, type DataSource } from '../data/source.js';
+import { SAMPLERS } from '../sampling/index.js';
+import { YAML_TASKS, type YamlTaskName, type YamlTasks } from '../tasks/registry.js';
+import { TASK_LOSSES, type TaskLoss } from '../tasks/yaml.js';
+import { WEIGHTINGS } from '../weighting/index.js';
 
-export const TASK_NAMES = ['sentiment', 'translation-quality', 'summarization'] as const;
-export type TaskName = (typeof TASK_NAMES)[number];
+export { DataSourceSchema, type DataSource };
 
-const columns = z.record(z.string(), z.string());
+/** The task types a task YAML can declare (`name:`), in registry order. */
+export const TASK_NAMES = Object.keys(YAML_TASKS) as [YamlTaskName, ...YamlTaskName[]];
+export type TaskName = YamlTaskName;
 
-/** Where one split of a task's data comes from; `path` is relative to the data root. */
-export const DataSourceSchema = z
-  .object({
-    format: z.enum(['sst2', 'xlmt', 'mlqe', 'bbc', 'scitldr', 'csv', 'tsv', 'jsonl']),
-    path: z.string().min(1),
-    /** xlmt: languages (folders); mlqe: language pairs (files). */
-    languages: z.array(z.string()).optional(),
-    pairs: z.array(z.string()).optional(),
-    /** mlqe: the target column (default z_mean). */
-    target: z.string().optional(),
-    /** generic formats: field name in the file for each field the task needs. */
-    columns: columns.optional(),
-    /** bbc has no dev split: a deterministic hash split of the documents. */
-    split: z.object({ part: z.enum(['train', 'dev']), devFraction: z.number().gt(0).lt(1) }).optional(),
-    /** Use at most this many examples (deterministic prefix after loading). */
-    limit: z.number().int().positive().optional(),
-    mode: z.enum(['strict', 'lenient']).default('strict'),
-  })
-  .strict();
-export type DataSource = z.infer<typeof DataSourceSchema>;
+/** The loss each configurable task trains with (a task YAML must name it). */
+export const EXPECTED_LOSS = Object.fromEntries(TASK_NAMES.map((name) => [name, YAML_TASKS[name].loss])) as Record<TaskName, TaskLoss>;
+
+/** zod's enum message, for a discriminator that matches no member. */
+function expectedOneOf(values: readonly string[]): string {
+  return `Invalid option: expected one of ${values.map((v) => JSON.stringify(v)).join('|')}`;
+}
+
+/**
+ * `{ [key]: literal, ...options }` per registry entry, as a discriminated union on `key`; an unknown
+ * value of `key` gets zod's enum message listing the registered names.
+ */
+function unionOf(key: string, entries: [string, z.ZodObject][]): z.ZodType<PluginConfig> {
+  if (entries.length === 0) throw new Error(`config schema: no ${key} registered`);
+  const members = entries.map(([name, options]) => options.extend({ [key]: z.literal(name) }).strict());
+  const names = entries.map(([name]) => name);
+  return z.discriminatedUnion(key, members as unknown as [z.ZodObject, ...z.ZodObject[]], {
+    error: (issue) => (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator' ? expectedOneOf(names) : undefined),
+  }) as unknown as z.ZodType<PluginConfig>;
+}
+
+/** A parsed plug-in section: its `type` and that plug-in's options. */
+export type PluginConfig = { type: string } & Record<string, unknown>;
+
+/** `training.weighting`: one member per entry of WEIGHTINGS (read now). */
+export function weightingConfigSchema(): z.ZodType<PluginConfig> {
+  return unionOf('type', Object.entries(WEIGHTINGS).map(([name, p]) => [name, p.options]));
+}
+
+/** `training.sampling`: one member per entry of SAMPLERS (read now). */
+export function samplingConfigSchema(): z.ZodType<PluginConfig> {
+  return unionOf('type', Object.entries(SAMPLERS).map(([name, p]) => [name, p.options]));
+}
+
+/** `architecture`: one member per entry of ARCHITECTURES (read now). */
+export function architectureConfigSchema(): z.ZodType<PluginConfig> {
+  return unionOf('type', Object.entries(ARCHITECTURES).map(([name, p]) => [name, p.options]));
+}
 
 const SplitsSchema = z.object({ train: DataSourceSchema, dev: DataSourceSchema }).strict();
 
@@ -39,35 +72,36 @@ export const HeadSchema = z
   })
   .strict();
 
-export const TaskConfigSchema = z
+/** The fields every task YAML has; each task adds its own options (its `yaml.options` in the registry). */
+export const TaskConfigCommonSchema = z
   .object({
-    name: z.enum(TASK_NAMES),
     description: z.string().optional(),
-    /** Label map for classification tasks, in class-index order. */
-    labels: z.array(z.string()).min(2).optional(),
     /** Real data, relative to the data dir (default ../shared/datasets). */
     data: SplitsSchema,
     /** Self-written samples, relative to the package root; used offline and by the demo. */
     sample: SplitsSchema,
     head: HeadSchema.default({ hidden: 128, dropout: 0.1 }),
-    loss: z.enum(['cross-entropy', 'mse', 'binary-cross-entropy']),
+    loss: z.enum(TASK_LOSSES),
     metrics: z.array(z.string()).min(1),
     /** The metric used for model selection and Δm; `task.metric` in reports. */
     primaryMetric: z.string(),
     baselines: z.array(z.string()).default([]),
-    /** Summarization inference defaults. */
-    inference: z
-      .object({
-        sentences: z.number().int().positive().optional(),
-        ratio: z.number().gt(0).lte(1).optional(),
-        words: z.number().int().positive().optional(),
-        trigramBlocking: z.boolean().default(true),
-      })
-      .strict()
-      .optional(),
   })
   .strict();
-export type TaskConfig = z.infer<typeof TaskConfigSchema>;
+
+/** `{}` for an options object without keys (zod types it as Record<string, never>). */
+type Fields<T> = string extends keyof T ? {} : T; // eslint-disable-line @typescript-eslint/no-empty-object-type
+type TaskConfigOf<K extends TaskName> = z.output<typeof TaskConfigCommonSchema> & { name: K } & Fields<z.output<YamlTasks[K]['options']>>;
+type TaskConfigInputOf<K extends TaskName> = z.input<typeof TaskConfigCommonSchema> & { name: K } & Fields<z.input<YamlTasks[K]['options']>>;
+/** A parsed task YAML: the common fields, `name` (the task type) and that task's own options. */
+export type TaskConfig = { [K in TaskName]: TaskConfigOf<K> }[TaskName];
+
+/** Task YAML: `name` picks the task in the registry, whose options join the common fields. */
+export const TaskConfigSchema = z.discriminatedUnion(
+  'name',
+  TASK_NAMES.map((name) => TaskConfigCommonSchema.extend({ name: z.literal(name), ...YAML_TASKS[name].options.shape }).strict()) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  { error: (issue) => (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator' ? expectedOneOf(TASK_NAMES) : undefined) },
+) as unknown as z.ZodType<TaskConfig, { [K in TaskName]: TaskConfigInputOf<K> }[TaskName]>;
 
 export const EncoderConfigSchema = z
   .object({
@@ -80,83 +114,73 @@ export const EncoderConfigSchema = z
   })
   .strict();
 
-export const WeightingConfigSchema = z
-  .object({
-    type: z.enum(['static', 'equal', 'uncertainty', 'dwa', 'gradnorm', 'rlw', 'pcgrad']),
-    /** dwa: temperature. */
-    T: z.number().positive().optional(),
-    /** gradnorm: restoring-force strength α. */
-    alpha: z.number().nonnegative().optional(),
-  })
-  .strict();
+/**
+ * Training YAML. The plug-in sections are built from the registries as they are when this is
+ * called (see the file comment); {@link TrainingConfigSchema} is the schema of the built-in plug-ins.
+ */
+export function trainingConfigSchema() {
+  return z
+    .object({
+      encoder: EncoderConfigSchema,
+      tasks: z
+        .array(
+          z
+            .object({
+              /** Path of a task config, relative to this file. */
+              config: z.string(),
+              /** λ for static weighting. */
+              lambda: z.number().nonnegative().default(1),
+            })
+            .strict(),
+        )
+        .min(1),
+      // `architecture: {}` or one without `type` is hard sharing, as before the registry
+      architecture: z
+        .preprocess((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('type' in v) ? { type: 'hard', ...v } : v), architectureConfigSchema())
+        .default({ type: 'hard' }),
+      sharedLayers: z
+        .object({
+          depth: z.number().int().nonnegative().default(1),
+          width: z.number().int().positive().default(256),
+          dropout: z.number().min(0).lt(1).default(0.1),
+        })
+        .strict()
+        .default({ depth: 1, width: 256, dropout: 0.1 }),
+      training: z
+        .object({
+          epochs: z.number().int().positive().optional(),
+          steps: z.number().int().positive().optional(),
+          batchSize: z.number().int().positive().default(32),
+          optimizer: z
+            .object({
+              type: z.literal('adamw').default('adamw'),
+              lr: z.number().positive().default(1e-3),
+              weightDecay: z.number().nonnegative().default(0.01),
+            })
+            .strict()
+            .default({ type: 'adamw', lr: 1e-3, weightDecay: 0.01 }),
+          schedule: z
+            .object({ warmup: z.number().nonnegative().default(0), decay: z.enum(['none', 'linear', 'cosine']).default('linear') })
+            .strict()
+            .default({ warmup: 0, decay: 'linear' }),
+          weighting: weightingConfigSchema().default({ type: 'static' }),
+          sampling: samplingConfigSchema().default({ type: 'all' }),
+          clipNorm: z.number().positive().optional(),
+          evalEvery: z.number().int().positive().optional(),
+          earlyStopping: z.object({ metric: z.string(), patience: z.number().int().positive() }).strict().optional(),
+          seed: z.number().int().default(42),
+        })
+        .strict()
+        .prefault({}), // parsed, so the fields get their defaults (zod 4 returns a .default() value as is)
+    })
+    .strict();
+}
 
-export const SamplingConfigSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('all') }).strict(),
-  z.object({ type: z.literal('proportional') }).strict(),
-  z.object({ type: z.literal('temperature'), T: z.number().positive() }).strict(),
-  z.object({ type: z.literal('round-robin') }).strict(),
-  z.object({ type: z.literal('uniform') }).strict(),
-]);
+/** The training YAML schema of the built-in plug-ins (loadTrainingConfig builds a fresh one per parse). */
+export const TrainingConfigSchema = trainingConfigSchema();
+export type TrainingConfig = z.infer<ReturnType<typeof trainingConfigSchema>>;
 
-export const TrainingConfigSchema = z
-  .object({
-    encoder: EncoderConfigSchema,
-    tasks: z
-      .array(
-        z
-          .object({
-            /** Path of a task config, relative to this file. */
-            config: z.string(),
-            /** λ for static weighting. */
-            lambda: z.number().nonnegative().default(1),
-          })
-          .strict(),
-      )
-      .min(1),
-    architecture: z
-      .object({
-        type: z.enum(['hard', 'cross-stitch', 'mmoe']).default('hard'),
-        /** mmoe: number of shared experts. */
-        experts: z.number().int().positive().optional(),
-        /** cross-stitch: initial diagonal of the task-relation matrix. */
-        selfWeight: z.number().gt(0).lte(1).optional(),
-      })
-      .strict()
-      .default({ type: 'hard' }),
-    sharedLayers: z
-      .object({
-        depth: z.number().int().nonnegative().default(1),
-        width: z.number().int().positive().default(256),
-        dropout: z.number().min(0).lt(1).default(0.1),
-      })
-      .strict()
-      .default({ depth: 1, width: 256, dropout: 0.1 }),
-    training: z
-      .object({
-        epochs: z.number().int().positive().optional(),
-        steps: z.number().int().positive().optional(),
-        batchSize: z.number().int().positive().default(32),
-        optimizer: z
-          .object({
-            type: z.literal('adamw').default('adamw'),
-            lr: z.number().positive().default(1e-3),
-            weightDecay: z.number().nonnegative().default(0.01),
-          })
-          .strict()
-          .default({ type: 'adamw', lr: 1e-3, weightDecay: 0.01 }),
-        schedule: z
-          .object({ warmup: z.number().nonnegative().default(0), decay: z.enum(['none', 'linear', 'cosine']).default('linear') })
-          .strict()
-          .default({ warmup: 0, decay: 'linear' }),
-        weighting: WeightingConfigSchema.default({ type: 'static' }),
-        sampling: SamplingConfigSchema.default({ type: 'all' }),
-        clipNorm: z.number().positive().optional(),
-        evalEvery: z.number().int().positive().optional(),
-        earlyStopping: z.object({ metric: z.string(), patience: z.number().int().positive() }).strict().optional(),
-        seed: z.number().int().default(42),
-      })
-      .strict()
-      .prefault({}), // parsed, so the fields get their defaults (zod 4 returns a .default() value as is)
-  })
-  .strict();
-export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
+/** `training.weighting` / `training.sampling` / `architecture` of the built-in plug-ins. */
+export const WeightingConfigSchema = weightingConfigSchema();
+export const SamplingConfigSchema = samplingConfigSchema();
+export const ArchitectureConfigSchema = architectureConfigSchema();

@@ -9,7 +9,8 @@ import type { DataSource, TaskConfig } from '../config/schema.js';
 import type { TextEncoder } from '../encoder/types.js';
 import { DataError } from '../data/errors.js';
 import { UserError } from '../errors.js';
-import { createTask, loadTaskDataResult } from '../tasks/index.js';
+import { createTask, loadTaskDataResult } from '../config/tasks.js';
+import { YAML_TASKS } from '../tasks/registry.js';
 import { MultiTaskModel } from '../training/model.js';
 import { packageRoot } from '../utils/paths.js';
 import { baselinePredictions } from './baselines.js';
@@ -39,12 +40,8 @@ export interface EvalOptions {
   warn?: (message: string) => void;
 }
 
-/** The fields each task reads from a generic csv/tsv/jsonl file. */
-export const GENERIC_FIELDS: Record<string, readonly string[]> = {
-  sentiment: ['text', 'label'],
-  'translation-quality': ['source', 'translation', 'score'],
-  summarization: ['text', 'summary'],
-};
+/** The fields each task reads from a generic csv/tsv/jsonl file (each task's `yaml.fields` in the task registry). */
+export const GENERIC_FIELDS: Record<string, readonly string[]> = Object.fromEntries(Object.entries(YAML_TASKS).map(([name, t]) => [name, t.fields]));
 
 /** Parse `text=review,label=stars` into a mapping; a malformed one is a UserError. */
 export function parseColumns(spec: string, task?: string): Record<string, string> {
@@ -164,7 +161,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
         }
       }
       if (opts.baseline === 'textrank') encoder = await loadEncoder({ model: opts.encoder ?? 'fixture:xlm-roberta', pooling: 'mean' }, opts.warn ? { warn: opts.warn } : {});
-      preds = await baselinePredictions(opts.baseline!, { task, train, dev: dev.examples, encoder, sentences: config.inference?.sentences });
+      preds = await baselinePredictions(opts.baseline!, { task, train, dev: dev.examples, encoder, sentences: config.name === 'summarization' ? config.inference?.sentences : undefined });
       system = opts.baseline!;
     }
   } finally {

@@ -9,7 +9,7 @@ import { loadTrainingConfig, type ResolvedTrainingConfig } from '../config/load.
 import type { TaskConfig } from '../config/schema.js';
 import type { TextEncoder } from '../encoder/types.js';
 import { UserError } from '../errors.js';
-import { createTask, loadTaskDataResult } from '../tasks/index.js';
+import { createTask, loadTaskDataResult } from '../config/tasks.js';
 import type { AnyTask } from '../tasks/types.js';
 import { MultiTaskModel } from '../training/model.js';
 import type { FitOptions, ProgressEvent, TrainingHistory } from '../training/trainer.js';
@@ -109,25 +109,20 @@ export function chooseData(opts: { dataDir?: string; sample?: boolean }): { samp
   return existsSync(shared) ? { sample: false, dir: shared } : { sample: true, dir: 'fixtures/data' };
 }
 
+/**
+ * The weighting of the config as parsed (`{ type, ...its options }`, validated against the
+ * plug-in's own schema). Static weighting takes λ from each task's `lambda`, overridden by
+ * `training.weighting.lambdas` where that names the task; only the selected tasks get one.
+ */
 function weightingFrom(cfg: ResolvedTrainingConfig, tasks: (TaskConfig & { lambda: number })[]): WeightingConfig {
   const w = cfg.training.weighting;
-  switch (w.type) {
-    case 'static':
-      return { type: 'static', lambdas: Object.fromEntries(tasks.map((t) => [t.name, t.lambda])) };
-    case 'dwa':
-      return { type: 'dwa', T: w.T };
-    case 'gradnorm':
-      return { type: 'gradnorm', alpha: w.alpha };
-    default:
-      return { type: w.type };
-  }
+  if (w.type !== 'static') return w as WeightingConfig;
+  return { ...w, type: 'static', lambdas: staticLambdas(cfg, tasks) };
 }
 
-function architectureFrom(cfg: ResolvedTrainingConfig): ArchitectureConfig {
-  const a = cfg.architecture;
-  if (a.type === 'mmoe') return { type: 'mmoe', experts: a.experts };
-  if (a.type === 'cross-stitch') return { type: 'cross-stitch', selfWeight: a.selfWeight };
-  return { type: 'hard' };
+function staticLambdas(cfg: ResolvedTrainingConfig, tasks: (TaskConfig & { lambda: number })[]): Record<string, number> {
+  const given = (cfg.training.weighting.lambdas ?? {}) as Record<string, number>;
+  return Object.fromEntries(tasks.map((t) => [t.name, given[t.name] ?? t.lambda]));
 }
 
 export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> {
@@ -139,7 +134,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     taskConfigs = taskConfigs.filter((t) => opts.tasks!.includes(t.name));
   }
   const staticWeighting = (opts.weighting ?? cfg.training.weighting).type === 'static';
-  if (staticWeighting && !opts.weighting && taskConfigs.length > 0 && taskConfigs.every((t) => t.lambda === 0)) {
+  if (staticWeighting && !opts.weighting && taskConfigs.length > 0 && Object.values(staticLambdas(cfg, taskConfigs)).every((l) => l === 0)) {
     throw new UserError(`${opts.config}: every selected task (${taskConfigs.map((t) => t.name).join(', ')}) has lambda 0, so static weighting would train nothing`);
   }
   const data = chooseData(opts);
@@ -162,7 +157,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   const encoderId = opts.encoderInstance ? opts.encoderInstance.info.model : (opts.encoder ?? cfg.encoder.model);
   const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId }, opts.warn ? { warn: opts.warn } : {}));
   const seed = opts.seed ?? cfg.training.seed;
-  const architecture = opts.architecture ?? architectureFrom(cfg);
+  const architecture = opts.architecture ?? (cfg.architecture as ArchitectureConfig);
   const model = await MultiTaskModel.create({ encoder, tasks, architecture, sharedLayers: cfg.sharedLayers, seed, log: false });
   // a hub id / fixture:<variant> / mtl:<name> is saved as the encoder's id (a local folder as a path relative to the model)
   if (!opts.encoderInstance && !existsSync(encoderId)) model.encoderId = encoderId;
@@ -173,7 +168,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   await model.ensureFeatures(all, opts.onEncodeProgress ? { onProgress: (p) => opts.onEncodeProgress!(p.done, p.total) } : undefined);
 
   const weighting = opts.weighting ?? weightingFrom(cfg, taskConfigs);
-  const sampling = (opts.sampling ?? cfg.training.sampling) as SamplingConfig;
+  const sampling = opts.sampling ?? (cfg.training.sampling as SamplingConfig);
   const t = cfg.training;
   const fit: FitOptions = {
     weighting,
@@ -213,7 +208,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
           train: train[tk.name]!,
           dev: dev[tk.name]!,
           encoder,
-          sentences: tc.inference?.sentences,
+          sentences: tc.name === 'summarization' ? tc.inference?.sentences : undefined,
         });
       }
     }

@@ -20,7 +20,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { loadTaskConfig } from '../config/load.js';
 import { loadSciTldr } from '../data/scitldr.js';
 import { splitSentences } from '../data/sentences.js';
-import { loadTaskData } from '../tasks/index.js';
+import { loadTaskData } from '../config/tasks.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { datasetsDir, packageRoot } from '../utils/paths.js';
 import { spread } from '../utils/sample.js';

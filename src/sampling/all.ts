@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { CountingSampler, toRecord } from './common.js';
 import type { SamplerContext, SamplerPlugin } from './types.js';
 
@@ -15,6 +16,7 @@ class AllSampler extends CountingSampler {
 export const allSampler: SamplerPlugin<{ type: 'all' }> = {
   name: 'all',
   description: 'one batch of every task per step',
+  options: z.object({}).strict(),
   validate: () => ({ type: 'all' }),
   create: (_config, ctx) => new AllSampler(ctx),
   probabilities: (_config, taskSizes) => toRecord(Object.keys(taskSizes), Object.keys(taskSizes).map(() => 1)),

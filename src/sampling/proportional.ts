@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { checkTasks, normalise, toRecord, WeightedSampler } from './common.js';
 import type { SamplerPlugin } from './types.js';
 
@@ -5,6 +6,7 @@ import type { SamplerPlugin } from './types.js';
 export const proportionalSampler: SamplerPlugin<{ type: 'proportional' }> = {
   name: 'proportional',
   description: 'one task per step, probability proportional to its size',
+  options: z.object({}).strict(),
   validate: () => ({ type: 'proportional' }),
   create: (_config, ctx) => new WeightedSampler('proportional', checkTasks(ctx.taskSizes).sizes, ctx),
   probabilities: (_config, taskSizes) => {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { checkTasks, CountingSampler, toRecord } from './common.js';
 import type { SamplerContext, SamplerPlugin } from './types.js';
 
@@ -16,6 +17,7 @@ class RoundRobinSampler extends CountingSampler {
 export const roundRobinSampler: SamplerPlugin<{ type: 'round-robin' }> = {
   name: 'round-robin',
   description: 'one task per step, cycling the tasks in a fixed order',
+  options: z.object({}).strict(),
   validate: () => ({ type: 'round-robin' }),
   create: (_config, ctx) => new RoundRobinSampler(ctx),
   probabilities: (_config, taskSizes) => {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { checkTasks, normalise, toRecord, WeightedSampler } from './common.js';
 import { SamplingConfigError, type SamplerPlugin } from './types.js';
 
@@ -16,6 +17,7 @@ export function temperatureWeights(sizes: readonly number[], T: number): number[
 export const temperatureSampler: SamplerPlugin<TemperatureConfig> = {
   name: 'temperature',
   description: 'one task per step, probability proportional to size^(1/T) (T=1 proportional, T→∞ uniform)',
+  options: z.object({ T: z.number().positive() }).strict(),
   validate: (config) => {
     const T = config.T;
     if (T === undefined) throw new SamplingConfigError('Sampling type "temperature" needs a temperature T > 0, e.g. { type: "temperature", T: 2 }');

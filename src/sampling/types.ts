@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Rng } from '../utils/random.js';
 
 /**
@@ -52,6 +53,11 @@ export interface SamplerContext {
 export interface SamplerPlugin<C extends { type: string } = SamplingConfig> {
   readonly name: string;
   readonly description: string;
+  /**
+   * The strategy's options (the config without `type`) as a strict zod object: the training YAML's
+   * `training.sampling` is built from these, so every option is settable and validated there.
+   */
+  readonly options: z.ZodObject;
   /** Throws a SamplingConfigError naming the problem; returns the normalised config. */
   validate(config: Record<string, unknown>): C;
   create(config: C, ctx: SamplerContext): TaskSampler;

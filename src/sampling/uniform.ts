@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { checkTasks, normalise, toRecord, WeightedSampler } from './common.js';
 import type { SamplerPlugin } from './types.js';
 
@@ -5,6 +6,7 @@ import type { SamplerPlugin } from './types.js';
 export const uniformSampler: SamplerPlugin<{ type: 'uniform' }> = {
   name: 'uniform',
   description: 'one task per step, every task equally likely',
+  options: z.object({}).strict(),
   validate: () => ({ type: 'uniform' }),
   create: (_config, ctx) => new WeightedSampler('uniform', checkTasks(ctx.taskSizes).sizes.map(() => 1), ctx),
   probabilities: (_config, taskSizes) => {

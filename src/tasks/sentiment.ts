@@ -9,11 +9,17 @@
  * A label outside the label map is an error (in `prepare`, `makeBatch` and `metrics`), never a new
  * class. Without a configured label map, `prepare` infers one from the training data (sorted).
  */
+import { z } from 'zod';
 import type * as tf from '../utils/tf.js';
+import { DataError, type LoadResult } from '../data/errors.js';
+import { genericSourceRows, isGenericFormat, requireField } from '../data/source.js';
+import { loadSst2 } from '../data/sst2.js';
+import { loadXlmt } from '../data/xlmt.js';
 import { accuracy, confusionMatrix, macroF1, perClassScores, type ClassScores } from '../metrics/classification.js';
 import type { ForwardContext, ParamStore } from '../nn/layers.js';
 import { ClassificationTask, type ClassificationBatch, type ClassificationConfig, type Label } from './classification.js';
 import type { FeatureLookup, MetricDirection, Task, TaskSpec } from './types.js';
+import { taskYaml } from './yaml.js';
 
 export const SENTIMENT_TYPE = 'sentiment';
 
@@ -194,3 +200,42 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
 export function sentimentTask(config: SentimentConfig = {}): SentimentTask {
   return new SentimentTask(config);
 }
+
+/**
+ * Sentiment in a task YAML: `loss: cross-entropy`, an optional `labels` map; data from SST-2,
+ * XLM-T or a generic file with `text` and `label` fields.
+ */
+export const sentimentYaml = taskYaml({
+  loss: 'cross-entropy',
+  options: z.object({
+    /** Label map, in class-index order. */
+    labels: z.array(z.string()).min(2).optional(),
+  }),
+  fields: ['text', 'label'],
+  create: (config) =>
+    new SentimentTask({
+      name: config.name,
+      ...(config.labels ? { labels: config.labels } : {}),
+      hidden: config.head.hidden,
+      dropout: config.head.dropout,
+      primaryMetric: config.primaryMetric as SentimentMetric,
+    }),
+  load: (config, path, source, split) => {
+    const mode = source.mode;
+    let res: LoadResult<SentimentExample>;
+    if (source.format === 'sst2') res = loadSst2(path, { mode });
+    else if (source.format === 'xlmt') {
+      const r = loadXlmt(path, { mode, split: split === 'dev' ? 'valid' : 'train', ...(source.languages ? { languages: source.languages } : {}) });
+      res = { ...r, rows: r.rows.map((x) => ({ text: x.text, label: x.label })) };
+    } else if (isGenericFormat(source.format)) {
+      const r = genericSourceRows(path, source);
+      res = { ...r, rows: r.rows.map((x, i) => ({ text: String(requireField(x, 'text', path, i)), label: String(requireField(x, 'label', path, i)) })) };
+    } else throw new DataError(path, undefined, `task "sentiment" cannot read format "${source.format}" (sst2, xlmt, csv, tsv, jsonl)`);
+    if (config.labels) {
+      const known = new Set(config.labels);
+      const bad = res.rows.find((r) => !known.has(String(r.label)));
+      if (bad) throw new DataError(path, undefined, `label ${JSON.stringify(bad.label)} is not in the label map [${config.labels.join(', ')}]`);
+    }
+    return res;
+  },
+});

@@ -22,11 +22,19 @@
  * Metrics: ROUGE-1, ROUGE-2, ROUGE-L, ROUGE-Lsum F × 100 (src/metrics, rouge-score compatible,
  * Porter stemming; best over several references).
  */
+import { z } from 'zod';
 import * as tf from '../utils/tf.js';
+import { loadBbc } from '../data/bbc.js';
+import { DataError, type LoadResult } from '../data/errors.js';
+import { loadSciTldr } from '../data/scitldr.js';
+import { splitSentences } from '../data/sentences.js';
+import { genericSourceRows, isGenericFormat, requireField } from '../data/source.js';
+import { inDevSplit } from '../data/split.js';
 import { corpusRouge, tokenizeForRouge } from '../metrics/rouge.js';
 import { Dense, dropout, gelu, type ForwardContext, type ParamStore } from '../nn/layers.js';
 import { greedyOracle } from './oracle.js';
 import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
+import { taskYaml } from './yaml.js';
 
 export const SUMMARIZATION_TYPE = 'summarization';
 
@@ -366,3 +374,68 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
 export function summarizationTask(config: SummarizationConfig = {}): SummarizationTask {
   return new SummarizationTask(config);
 }
+
+/**
+ * Summarization in a task YAML: `loss: binary-cross-entropy`, optional `inference` defaults
+ * (sentences, ratio, words, trigramBlocking); data from BBC News Summary, SciTLDR or a generic
+ * file with `text` (sentence-split) and `summary` (optional `id`). A source's
+ * `split: { part, devFraction }` keeps the documents whose id hashes below devFraction for `dev`.
+ */
+export const summarizationYaml = taskYaml({
+  loss: 'binary-cross-entropy',
+  options: z.object({
+    /** Inference defaults. */
+    inference: z
+      .object({
+        sentences: z.number().int().positive().optional(),
+        ratio: z.number().gt(0).lte(1).optional(),
+        words: z.number().int().positive().optional(),
+        trigramBlocking: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
+  }),
+  fields: ['text', 'summary'],
+  create: (config) => {
+    const inference: SelectionOptions = {};
+    const inf = config.inference;
+    if (inf?.sentences !== undefined) inference.sentences = inf.sentences;
+    if (inf?.ratio !== undefined) inference.ratio = inf.ratio;
+    if (inf?.words !== undefined) inference.words = inf.words;
+    inference.trigramBlocking = inf?.trigramBlocking ?? true;
+    return new SummarizationTask({
+      name: config.name,
+      hidden: config.head.hidden,
+      dropout: config.head.dropout,
+      primaryMetric: config.primaryMetric as SummarizationMetric,
+      inference,
+      // the oracle labels as many sentences as inference selects by count (BertSumExt: 3)
+      ...(inf?.sentences !== undefined ? { oracleSentences: inf.sentences } : {}),
+    });
+  },
+  load: (_config, path, source) => {
+    let res: LoadResult<SummarizationExample>;
+    if (source.format === 'bbc') {
+      const r = loadBbc(path, { mode: source.mode });
+      res = { ...r, rows: r.rows.map((x) => ({ sentences: x.sentences, summary: x.summarySentences.join('\n'), id: x.id })) };
+    } else if (source.format === 'scitldr') {
+      const r = loadSciTldr(path, { mode: source.mode });
+      res = { ...r, rows: r.rows.map((x) => ({ sentences: x.source, summary: x.targets, id: x.id })) };
+    } else if (isGenericFormat(source.format)) {
+      const r = genericSourceRows(path, source);
+      res = {
+        ...r,
+        rows: r.rows.map((x, i) => {
+          const e: SummarizationExample = { sentences: splitSentences(String(requireField(x, 'text', path, i))), summary: String(requireField(x, 'summary', path, i)) };
+          if (x.id !== undefined) e.id = String(x.id);
+          return e;
+        }),
+      };
+    } else throw new DataError(path, undefined, `task "summarization" cannot read format "${source.format}" (bbc, scitldr, csv, tsv, jsonl)`);
+    if (source.split) {
+      const { part, devFraction } = source.split;
+      res = { ...res, rows: res.rows.filter((e, i) => inDevSplit(e.id ?? String(i), devFraction) === (part === 'dev')) };
+    }
+    return res;
+  },
+});

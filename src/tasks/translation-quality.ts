@@ -8,11 +8,16 @@
  * come back in the original target scale. This task adds the example shape, metrics from
  * src/metrics (Pearson r, Spearman ρ, Kendall τ-b) per language pair and averaged over pairs.
  */
+import { z } from 'zod';
 import type * as tf from '../utils/tf.js';
+import { DataError } from '../data/errors.js';
+import { loadMlqe } from '../data/mlqe.js';
+import { genericSourceRows, isGenericFormat, requireField } from '../data/source.js';
 import { kendallTauB, mse, pearson, spearman } from '../metrics/correlation.js';
 import type { ForwardContext, ParamStore } from '../nn/layers.js';
 import { PairRegressionTask, type PairRegressionBatch, type PairRegressionConfig, type PairRegressionExample } from './pair-regression.js';
 import type { FeatureLookup, MetricDirection, Task, TaskSpec } from './types.js';
+import { taskYaml } from './yaml.js';
 
 export const TRANSLATION_QUALITY_TYPE = 'translation-quality';
 
@@ -211,3 +216,52 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
 export function translationQualityTask(config: TranslationQualityConfig = {}): TranslationQualityTask {
   return new TranslationQualityTask(config);
 }
+
+/**
+ * Translation quality in a task YAML: `loss: mse`, no options of its own (the language pairs come
+ * from the data sources' `pairs`); data from MLQE-PE or a generic file with `source`,
+ * `translation` and the target column (default `score`; optional `pair`).
+ */
+export const translationQualityYaml = taskYaml({
+  loss: 'mse',
+  options: z.object({}),
+  fields: ['source', 'translation', 'score'],
+  create: (config) => {
+    const pairs = config.data.train.pairs ?? config.data.dev.pairs;
+    return new TranslationQualityTask({
+      name: config.name,
+      hidden: config.head.hidden,
+      dropout: config.head.dropout,
+      primaryMetric: config.primaryMetric as TranslationQualityMetric,
+      ...(pairs ? { pairs } : {}),
+    });
+  },
+  load: (_config, path, source) => {
+    if (source.format === 'mlqe') {
+      const target = source.target ?? 'z_mean';
+      if (target !== 'z_mean' && target !== 'mean') throw new DataError(path, undefined, `mlqe target must be "z_mean" or "mean", got "${target}"`);
+      const r = loadMlqe(path, { mode: source.mode, target, ...(source.pairs ? { pairs: source.pairs } : {}) });
+      return {
+        ...r,
+        rows: r.rows.map((x): TranslationQualityExample => ({ source: x.source, translation: x.translation, score: x.score, pair: x.pair, modelScore: x.modelScore, id: x.id })),
+      };
+    }
+    if (isGenericFormat(source.format)) {
+      const target = source.target ?? 'score';
+      const r = genericSourceRows(path, source, target);
+      return {
+        ...r,
+        rows: r.rows.map((x, i) => {
+          const e: TranslationQualityExample = {
+            source: String(requireField(x, 'source', path, i)),
+            translation: String(requireField(x, 'translation', path, i)),
+            score: Number(requireField(x, target, path, i)),
+          };
+          if (x.pair !== undefined) e.pair = String(x.pair);
+          return e;
+        }),
+      };
+    }
+    throw new DataError(path, undefined, `task "translation-quality" cannot read format "${source.format}" (mlqe, csv, tsv, jsonl)`);
+  },
+});

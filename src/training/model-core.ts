@@ -24,7 +24,7 @@ import { initBackend, type BackendName, type BackendPreference } from './backend
 import { FeatureStore } from './features.js';
 import { defaultSharedLayers, inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
 import { decodeSafetensors, type NamedArray } from './safetensors.js';
-import { taskFromSpec } from './task-registry.js';
+import { taskFromSpec } from '../tasks/registry.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type EncoderIdentity, type Manifest } from './format.js';
 
 /** Synthetic features: only a dimension (tests, benchmarks, precomputed vectors). */

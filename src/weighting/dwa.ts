@@ -3,8 +3,17 @@
  * training loss of each of the two previous epochs, λᵢ = K·exp(wᵢ/T)/Σⱼ exp(wⱼ/T) (K tasks, T = 2).
  * λ = 1 during the first two epochs. A task whose loss falls more slowly gets a larger λ.
  */
+import { z } from 'zod';
 import { BaseWeighting } from './common.js';
 import type { StepInfo, WeightingConfig, WeightingFactory } from './types.js';
+
+/** Options of `dwa` weighting. */
+export const dwaOptions = z
+  .object({
+    /** Temperature T (default 2). */
+    T: z.number().positive().optional(),
+  })
+  .strict();
 
 interface DwaState {
   lambdas: Record<string, number>;

@@ -7,9 +7,20 @@
  * (lr 0.025) and renormalised so Σw over the active tasks is unchanged (Σ = T when all are active).
  * The model's gradient this step is Σ wᵢ∇Lᵢ with the weights before the update.
  */
+import { z } from 'zod';
 import * as tf from '../utils/tf.js';
 import { GradWeighting, sumGrads } from './common.js';
 import type { GradInfo, Grads, WeightingConfig, WeightingFactory } from './types.js';
+
+/** Options of `gradnorm` weighting. */
+export const gradnormOptions = z
+  .object({
+    /** Restoring-force strength α (default 1.5). */
+    alpha: z.number().nonnegative().optional(),
+    /** Adam learning rate of the task weights (default 0.025). */
+    lr: z.number().positive().optional(),
+  })
+  .strict();
 
 interface GradNormState {
   w: Record<string, number>;

@@ -7,10 +7,14 @@
  * projection is done on the T×T Gram matrix (one read of T(T+1)/2 dot products per step) and the
  * update is Σₖ cₖ gₖ with cₖ = Σᵢ Aᵢₖ.
  */
+import { z } from 'zod';
 import * as tf from '../utils/tf.js';
 import type { Rng } from '../utils/random.js';
 import { GradWeighting, sumGrads } from './common.js';
 import type { GradInfo, Grads, WeightingConfig, WeightingFactory } from './types.js';
+
+/** `pcgrad` weighting takes no options. */
+export const pcgradOptions = z.object({}).strict();
 
 /** Projection coefficients A (gᵢ' = Σₖ Aᵢₖ gₖ) from the Gram matrix of the task gradients. */
 export function pcgradCoefficients(gram: readonly (readonly number[])[], rng: Rng): number[][] {

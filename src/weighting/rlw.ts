@@ -2,10 +2,14 @@
  * Random Loss Weighting (Lin et al. 2021): each step λ = softmax(z), z ~ N(0, I) drawn from the
  * weighting's seeded stream (so λ sums to 1 over the tasks with a batch this step, as in LibMTL).
  */
+import { z } from 'zod';
 import type * as tf from '../utils/tf.js';
 import type { Rng } from '../utils/random.js';
 import { BaseWeighting, weightedSum } from './common.js';
 import type { StepInfo, WeightingConfig, WeightingFactory } from './types.js';
+
+/** `rlw` weighting takes no options. */
+export const rlwOptions = z.object({}).strict();
 
 class RlwWeighting extends BaseWeighting {
   readonly type = 'rlw' as const;

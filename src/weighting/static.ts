@@ -1,6 +1,15 @@
 /** Fixed λ per task (a task missing from `lambdas` gets 0). */
+import { z } from 'zod';
 import { BaseWeighting } from './common.js';
 import type { WeightingConfig, WeightingFactory } from './types.js';
+
+/** Options of `static` weighting. */
+export const staticOptions = z
+  .object({
+    /** λ per task (a task missing here gets 0); from YAML, merged over the tasks' own `lambda`. */
+    lambdas: z.record(z.string(), z.number().nonnegative()).optional(),
+  })
+  .strict();
 
 class StaticWeighting extends BaseWeighting {
   readonly type = 'static' as const;

@@ -4,10 +4,14 @@
  * (LibMTL's UW, ½·exp(−sᵢ)Lᵢ + ½·sᵢ, differs only by an overall factor ½). λᵢ = exp(−sᵢ) = 1/σᵢ²; at
  * the optimum sᵢ = log Lᵢ, so a noisier task (larger irreducible loss) settles at a larger σ.
  */
+import { z } from 'zod';
 import * as tf from '../utils/tf.js';
 import { ParamStore, type ParamEntry } from '../nn/layers.js';
 import { BaseWeighting } from './common.js';
 import type { StepInfo, WeightingConfig, WeightingFactory } from './types.js';
+
+/** `uncertainty` weighting takes no options. */
+export const uncertaintyOptions = z.object({}).strict();
 
 class UncertaintyWeighting extends BaseWeighting {
   readonly type = 'uncertainty' as const;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTaskConfig } from '../../src/config/load.js';
 import type { TaskConfig } from '../../src/config/schema.js';
 import { DataError } from '../../src/data/errors.js';
-import { idFraction, inDevSplit, loadTaskData, loadTaskDataResult } from '../../src/tasks/index.js';
+import { idFraction, inDevSplit, loadTaskData, loadTaskDataResult } from '../../src/config/tasks.js';
 import { packageRoot } from '../../src/utils/paths.js';
 
 const config = (name: string): TaskConfig => loadTaskConfig(join(packageRoot(), 'tasks', `${name}.yaml`));

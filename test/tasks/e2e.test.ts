@@ -13,9 +13,8 @@ import type { TaskConfig } from '../../src/config/schema.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { ensureFixture } from '../../src/generators/index.js';
 import { corpusRouge } from '../../src/metrics/rouge.js';
+import { createTask, loadTaskData } from '../../src/config/tasks.js';
 import {
-  createTask,
-  loadTaskData,
   SentimentTask,
   SummarizationTask,
   TranslationQualityTask,

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTaskConfig } from '../../src/config/load.js';
 import type { TaskConfig } from '../../src/config/schema.js';
+import { createTask } from '../../src/config/tasks.js';
 import {
-  createTask,
   greedyOracle,
   SentimentTask,
   SummarizationTask,
@@ -14,7 +14,7 @@ import {
 } from '../../src/tasks/index.js';
 import { initBackend } from '../../src/training/backend.js';
 import { inferenceContext, ParamStore } from '../../src/nn/layers.js';
-import { taskFromSpec, TASK_TYPES } from '../../src/training/task-registry.js';
+import { taskFromSpec, TASK_TYPES } from '../../src/tasks/registry.js';
 import { packageRoot } from '../../src/utils/paths.js';
 
 const config = (name: string): TaskConfig => loadTaskConfig(join(packageRoot(), 'tasks', `${name}.yaml`));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/training/backend.js';
 import { FeatureStore } from '../../src/training/features.js';
 import { MultiTaskModel } from '../../src/training/model.js';
-import { registerTaskType } from '../../src/training/task-registry.js';
+import { registerTaskType } from '../../src/tasks/registry.js';
 import { Rng } from '../../src/utils/random.js';
 import { makeTasks, synthetic } from './helpers.js';
 import { SentenceSetTask, type DocExample } from './fixtures/sentence-set-task.js';
