@@ -1,11 +1,20 @@
-// Build step after tsc: replaces dist/utils/tf-gradients.js (one import of
+// Build steps after tsc.
+//
+// 1. Copies the vendored ONNX protobuf module (src/fixtures/onnx-proto.js and its .d.ts), which tsc
+//    does not emit, next to the compiled src/fixtures/onnx.ts.
+//
+// 2. Replaces dist/utils/tf-gradients.js (one import of
 // `@tensorflow/tfjs-core/dist/register_all_gradients`, which Node's ESM loader cannot load: core's
 // ESM files import each other without extensions) with an esbuild bundle of that module, so the
 // built package registers tfjs-core's gradients without the `@tensorflow/tfjs` umbrella. See
 // src/utils/tf-gradients.ts.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+for (const name of ['onnx-proto.js', 'onnx-proto.d.ts']) {
+  copyFileSync(new URL(`../src/fixtures/${name}`, import.meta.url), new URL(`../dist/fixtures/${name}`, import.meta.url));
+}
 
 const file = fileURLToPath(new URL('../dist/utils/tf-gradients.js', import.meta.url));
 const result = await build({
