@@ -4,8 +4,9 @@
  * install script otherwise downloads its CUDA provider from outside the npm registry), using the
  * local npm cache first. The app imports every public entry point, encodes with the bundled
  * encoder, trains, saves, reloads and predicts. Its node_modules size is reported against the 650 MB
- * target of the packaging issue (not met yet: see README "Use it in your app") and must not grow past
- * the ceiling below, a regression guard set a little above the measured footprint.
+ * target of the packaging issue (not met: 664 MB measured, see README "Use it in your app" for what
+ * it holds) and must not grow past the ceiling below, a regression guard set a little above the
+ * measured footprint (better-sqlite3 built from source, as without access to its prebuilt binary).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/utils/paths.js';
 
 const TARGET_MB = 650;
-const CEILING_MB = 950;
+const CEILING_MB = 680;
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 function duMegabytes(dir: string): number {
