@@ -9,7 +9,8 @@ import { nodeBackend } from './backend/node.js';
 import { shortProviderLine } from './backend/fallback.js';
 import { resolveEncoderRef } from './refs.js';
 import { EncoderCore, type EncoderLoadOptions, type Platform } from './core.js';
-import { SqliteEmbeddingCache } from './cache-sqlite.js';
+import { loadSqlite, SqliteEmbeddingCache } from './cache-sqlite.js';
+import { MemoryEmbeddingCache } from './lru.js';
 import { encodeNpy } from './npy.js';
 import { resolveModel } from './resolve-node.js';
 import type { Device, Dtype, Pooling } from './types.js';
@@ -35,6 +36,10 @@ const nodePlatform: Platform = {
     };
   },
   openCache(opts, configKey, dim, warn) {
+    if (!loadSqlite()) {
+      warn(`embedding cache: better-sqlite3 is not installed, so vectors are kept in memory only (npm install better-sqlite3 for the persistent cache in ${opts.dir})`);
+      return new MemoryEmbeddingCache(configKey, dim, opts.memoryEntries ?? 10_000);
+    }
     return new SqliteEmbeddingCache({ dir: opts.dir, configKey, dim, memoryEntries: opts.memoryEntries, warn });
   },
 };
