@@ -4,3 +4,4 @@ export * from './encoder/index.browser.js';
 export * from './metrics/index.js';
 export { createSampler, SAMPLERS, TaskBatcher, type SamplingConfig, type TaskSampler } from './sampling/index.js';
 export { Rng } from './utils/random.js';
+export { env, type Env, type Logger } from './utils/env.js';

@@ -1,5 +1,6 @@
 // Public API (Node). Each area has its own index; src/index.browser.ts is the browser subset.
-export { Encoder, encodeCommand, encodeNpy, decodeNpy } from './encoder/index.js';
+export { Encoder, encodeNpy, decodeNpy } from './encoder/index.js';
+export { encodeCommand, parseLines, type EncodeCommandOptions } from './experiment/encode-file.js';
 export type { EncoderLoadOptions } from './encoder/index.js';
 export * from './encoder/types.js';
 export * from './training/index.js';
@@ -21,3 +22,5 @@ export { renderVegaLite, learningCurvesSpec, lambdaSpec, metricBarsSpec, heatmap
 export { generateFixture, ensureFixture, FIXTURE_VARIANTS, type FixtureVariant } from './generators/index.js';
 export { UserError } from './errors.js';
 export { Rng } from './utils/random.js';
+export { env, type Env, type Logger } from './utils/env.js';
+export type { Progress } from './utils/progress.js';

@@ -26,7 +26,7 @@ export interface EncoderOptions {
   batchTokens?: number;
   /** Upper bound on rows in one batch. */
   maxBatchSize?: number;
-  /** Where one-line notices go (provider chosen, cache rebuilt); default console.error. */
+  /** Where one-line notices go (provider chosen, cache rebuilt); default env.logger (silent unless the application sets one). */
   logger?: (message: string) => void;
 }
 

@@ -5,6 +5,7 @@
  * tolerates absence), then `@tensorflow/tfjs-backend-wasm` (SIMD; threads only where the browser
  * allows them, tfjs disables wasm threads in Node), then the pure-JS `cpu` backend.
  */
+import { notice } from '../utils/env.js';
 import * as tf from '../utils/tf.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -89,7 +90,7 @@ export async function initBackend(
   if (options.log !== false && logged !== name) {
     logged = name;
     const simd = name === 'wasm' ? ` (simd: ${String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))}, threads: ${String(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))})` : '';
-    console.log(`[mtl-nlp] training backend: ${name}${simd}`);
+    notice(`[mtl-nlp] training backend: ${name}${simd}`);
   }
   return name;
 }

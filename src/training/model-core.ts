@@ -11,6 +11,7 @@
  *                      file's sha256, byte size and parameter shapes.
  *   model.safetensors  all parameters, F32, little-endian (loadable by Python `safetensors`).
  */
+import { env } from '../utils/env.js';
 import { splitSentences } from '../data/sentences.js';
 import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment.js';
 import { reselect, type SelectionOptions, type SummarizationExample, type SummarizationPrediction } from '../tasks/summarization.js';
@@ -138,7 +139,7 @@ export class MultiTaskModelCore {
 
   /** The TensorFlow.js backend a new model runs on (initialised on first use). */
   protected static backendFor(opts: Pick<CreateOptions, 'backend' | 'log'>): Promise<BackendName> {
-    return initBackend(opts.backend ?? 'auto', { log: opts.log ?? true });
+    return initBackend(opts.backend ?? env.backends.training, { log: opts.log ?? true });
   }
 
   get dim(): number {

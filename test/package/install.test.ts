@@ -41,7 +41,7 @@ describe('installed into an app', () => {
     copyFileSync(join(packageRoot(), 'test', 'package', 'app-smoke.mjs'), join(app, 'smoke.mjs'));
     const run = spawnSync(process.execPath, ['smoke.mjs'], { cwd: app, encoding: 'utf8', timeout: 300_000 });
     expect(run.status, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { exports: number; fixtureExports: number; dims: number[]; encoder: string; label: string };
+    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { exports: number; fixtureExports: number; dims: number[]; encoder: string; label: string; sameAfterFromPretrained: boolean; cacheNotice: boolean; cachedDims: number[] };
     expect(result.exports).toBeGreaterThan(50);
     expect(result.fixtureExports).toBeGreaterThan(3);
     expect(result.dims[0]).toBe(2);
