@@ -15,7 +15,7 @@ import type {
   EncoderInfo,
   EncoderOptions,
   Pooling,
-  TextEncoder,
+  SentenceEncoder,
   TokenEncodeResult,
 } from './types.js';
 import type { Backend, BackendSession, InputTensor, ModelSource, OutputTensor, Provider } from './backend/types.js';
@@ -87,7 +87,7 @@ function defaultLogger(message: string): void {
   notice(message);
 }
 
-export class EncoderCore implements TextEncoder {
+export class EncoderCore implements SentenceEncoder {
   readonly stats: EncoderStats = { runs: 0, tokenized: 0, cacheHits: 0 };
   private disposed = false;
 

@@ -74,8 +74,11 @@ export interface EncoderInfo {
   maxLength: number;
 }
 
-/** What the training core needs from an encoder: vectors and an identity. */
-export interface TextEncoder {
+/**
+ * What the training core needs from an encoder: sentence vectors and an identity (Encoder implements
+ * it; named so as not to shadow the WHATWG `TextEncoder` global).
+ */
+export interface SentenceEncoder {
   readonly info: EncoderInfo;
   encode(texts: readonly string[], options?: EncodeOptions): Promise<EncodeResult>;
   dispose(): Promise<void>;
