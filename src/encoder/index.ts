@@ -9,7 +9,11 @@ import { loadSqlite, SqliteEmbeddingCache } from './cache-sqlite.js';
 import { MemoryEmbeddingCache } from './lru.js';
 import { resolveModel } from './resolve-node.js';
 
-export * from './types.js';
+export {
+  type Device, type Dtype, type EncodeOptions, type EncodeProgress, type EncodeResult,
+  type EncoderCacheOptions, type EncoderInfo, type EncoderOptions, type Pooling,
+  type SentenceEncoder, type TokenEncodeResult
+} from './types.js';
 export type { EncoderLoadOptions, EncoderStats } from './core.js';
 export type { Backend, BackendSession, Provider } from './backend/types.js';
 export { encodeNpy, decodeNpy } from './npy.js';

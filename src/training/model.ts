@@ -21,7 +21,6 @@ import { packageVersion } from '../utils/paths.js';
 import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, WEIGHTS_FILE, type Manifest } from './format.js';
 import { MultiTaskModelCore, type CreateOptions, type LoadOptions } from './model-core.js';
 import { encodeSafetensors, sha256, type NamedArray } from './safetensors.js';
-import { loadEncoderFor } from './saved-encoder.js';
 import { train, type FitOptions, type TrainingHistory } from './trainer.js';
 
 export { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, WEIGHTS_FILE, type EncoderIdentity, type Manifest } from './format.js';
@@ -126,6 +125,8 @@ export class MultiTaskModel extends MultiTaskModelCore {
     if (given !== null && typeof given === 'object') encoder = given;
     else if (given !== null && manifest.encoder.sha256 !== null) {
       try {
+        // the encoder (onnxruntime) loads only when a model needs it: `mtl-nlp/training` alone does not
+        const { loadEncoderFor } = await import('./saved-encoder.js');
         encoder = await loadEncoderFor(manifest.encoder, given, warn, dir);
       } catch (err) {
         throw new UserError(
