@@ -99,3 +99,5 @@ export { UserError } from './errors.js';
 export { Rng } from './utils/random.js';
 export { env, type Env, type Logger } from './utils/env.js';
 export type { Progress } from './utils/progress.js';
+export { fmt, formatTaskTable, formatTrainReport, markdownTable } from './experiment/report.js';
+export { datasetsDir, packageRoot } from './utils/paths.js';
