@@ -121,7 +121,7 @@ export class EncoderCore implements TextEncoder {
     const normalize = options.normalize ?? false;
     if (!DEVICES.includes(device)) throw new TypeError(`unknown device '${String(device)}' (expected ${DEVICES.join(', ')})`);
     if (!POOLINGS.includes(pooling)) throw new TypeError(`unknown pooling '${String(pooling)}' (expected ${POOLINGS.join(', ')})`);
-    for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize]] as const) {
+    for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize], ['streams', options.streams]] as const) {
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${k} must be a positive integer, got ${String(v)}`);
     }
     const bundle = await platform.resolve(model, { dtype, offline: options.offline ?? false });
@@ -139,7 +139,8 @@ export class EncoderCore implements TextEncoder {
 
     const backend = options.backend ?? platform.backend;
     const threads = options.threads ?? backend.defaultThreads();
-    const { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads }, log);
+    const streams = options.streams ?? threads;
+    const { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads, streams }, log);
     try {
       const unsupported = session.inputNames.filter((n) => !SUPPORTED_INPUTS.has(n));
       if (unsupported.length) {
@@ -279,6 +280,7 @@ export class EncoderCore implements TextEncoder {
       windows.push(indices.slice(s, s + size));
       s += size;
     }
+    const streams = Math.max(1, this.session.streams ?? 1);
     let w = 0;
     let batches: Item[][] = [];
     let nextItems: Item[] = [];
@@ -287,6 +289,15 @@ export class EncoderCore implements TextEncoder {
         items.map((it) => it.ids.length),
         { batchTokens: this.batchTokens, maxBatchSize: this.maxBatchSize },
       );
+      // With several streams and fewer batches than streams (a short call), split the largest batches
+      // so that every stream has work.
+      while (order.length > 0 && order.length < streams) {
+        let k = 0;
+        for (let j = 1; j < order.length; j++) if (order[j]!.length > order[k]!.length) k = j;
+        const b = order[k]!;
+        if (b.length < 2) break;
+        order.splice(k, 1, b.slice(0, b.length >> 1), b.slice(b.length >> 1));
+      }
       return order.map((b) => b.map((k) => items[k]!));
     };
     const tokenizeMore = (count: number) => {
@@ -295,44 +306,59 @@ export class EncoderCore implements TextEncoder {
       const end = Math.min(win.length, nextItems.length + count);
       for (let k = nextItems.length; k < end; k++) nextItems.push(this.tokenizeOne(texts, win[k]!));
     };
-    batches = plan(windows[0]?.map((i) => this.tokenizeOne(texts, i)) ?? []);
-
-    let prev: { items: Item[]; output: OutputTensor; seq: number; mask: Uint8Array } | null = null;
-    for (;;) {
+    /** The next batch, planning the next window when the current one is used up; null at the end. */
+    const nextBatch = (): Item[] | null => {
       if (batches.length === 0) {
         const win = windows[w + 1];
-        if (!win) break;
+        if (!win) return null;
         tokenizeMore(win.length);
         batches = plan(nextItems);
         nextItems = [];
         w++;
       }
-      const items = batches.shift()!;
+      return batches.shift() ?? null;
+    };
+    batches = plan(windows[0]?.map((i) => this.tokenizeOne(texts, i)) ?? []);
+
+    type Done = { items: Item[]; output: OutputTensor; seq: number; mask: Uint8Array } | { items: Item[]; seq: number; error: unknown };
+    const start = (items: Item[]): Promise<Done> => {
       const { feeds, seq, mask } = this.buildFeeds(items);
-      const running = this.session.run(feeds, [outName]);
-      running.catch(() => undefined); // handled below; avoids an unhandled rejection if we throw first
       this.stats.runs++;
-      if (prev) {
-        sink(prev.items, prev.items.length, prev.seq, prev.output, prev.mask);
-        prev = null;
+      // settled into a value, so that a failure of one run while others are awaited is no unhandled rejection
+      return this.session.run(feeds, [outName]).then(
+        (res): Done => {
+          const output = res[outName];
+          return output ? { items, output, seq, mask } : { items, seq, error: new Error(`ONNX Runtime returned no '${outName}'`) };
+        },
+        (error: unknown): Done => ({ items, seq, error }),
+      );
+    };
+    // Up to `streams` batches in flight (ORT runs each on its own thread); while they run, the JS thread
+    // pools finished batches and tokenizes part of the next window.
+    const inFlight: Promise<Done>[] = [];
+    for (;;) {
+      while (inFlight.length < streams) {
+        const items = nextBatch();
+        if (!items) break;
+        inFlight.push(start(items));
       }
+      if (inFlight.length === 0) break;
       const nextWin = windows[w + 1];
       if (nextWin) tokenizeMore(Math.ceil((nextWin.length - nextItems.length) / (batches.length + 1)));
-      let res: Record<string, OutputTensor>;
-      try {
-        res = await running;
-      } catch (err) {
+      const done = await inFlight.shift()!;
+      if ('error' in done) {
+        const { items, seq, error: err } = done;
         const which = items.map((it) => it.index);
         throw new Error(
           `inference failed for a batch of ${items.length} texts (indices ${which.slice(0, 8).join(', ')}${which.length > 8 ? ', …' : ''}; ${items.length}×${seq} tokens): ${err instanceof Error ? err.message : String(err)}`,
           { cause: err },
         );
       }
-      const output = res[outName];
-      if (!output) throw new Error(`ONNX Runtime returned no '${outName}'`);
-      prev = { items, output, seq, mask };
+      // refill before pooling, so the freed stream does not wait for the JS thread
+      const items = inFlight.length < streams ? nextBatch() : null;
+      if (items) inFlight.push(start(items));
+      sink(done.items, done.items.length, done.seq, done.output, done.mask);
     }
-    if (prev) sink(prev.items, prev.items.length, prev.seq, prev.output, prev.mask);
   }
 
   async encode(texts: readonly string[], options: EncodeOptions = {}): Promise<EncodeResult> {

@@ -18,6 +18,11 @@ export interface EncoderOptions {
   normalize?: boolean;
   maxLength?: number;
   threads?: number;
+  /**
+   * CPU provider (Node): batches run at once, each on threads / streams intra-op threads. Default:
+   * `threads` (one single-threaded run per core). 1 = one run at a time on all threads.
+   */
+  streams?: number;
   cache?: false | EncoderCacheOptions;
   /** Never touch the network: resolve hub ids from the local cache only. */
   offline?: boolean;
