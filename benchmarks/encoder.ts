@@ -30,7 +30,7 @@ import { ensureFixture } from '../src/fixtures/index.js';
 import { quantizeDynamicModel } from '../src/fixtures/quantize.js';
 import { Encoder } from '../src/encoder/index.js';
 import { MIXES, bbcLong, mixTexts, type Mix } from './texts.js';
-import { cpuFeatures, fmaPeak } from '../src/bench/cpu.js';
+import { cpuFeatures, fmaPeak } from '../src/utils/cpu.js';
 import { writeFileAtomicSync } from '../src/utils/fs.js';
 import { packageRoot } from '../src/utils/paths.js';
 import { Rng } from '../src/utils/random.js';

@@ -40,12 +40,26 @@ export interface Platform {
   backend: Backend;
   resolve(model: string, opts: { dtype: Dtype; offline: boolean }): Promise<ModelBundle>;
   openCache(opts: EncoderCacheOptions, configKey: string, dim: number, warn: Logger): EmbeddingCache;
+  /** The CPU's int8 dot-product instructions (VNNI / AMX) by name, empty when none or unknown. */
+  int8Features?(): string[];
 }
 
 /** Internal load options: the public ones plus test hooks. */
 export interface EncoderLoadOptions extends EncoderOptions {
   /** Replaces the platform's ORT backend (tests use a fake session factory). */
   backend?: Backend;
+  /** Test hook: the CPU's int8 features as `dtype: 'auto'` sees them (default: the platform's reading). */
+  int8Features?: string[];
+}
+
+/**
+ * `dtype: 'auto'`: q8 when the model runs on the CPU provider and the CPU has an int8 dot-product
+ * instruction (AVX-512 VNNI, AVX-VNNI, AMX), where ONNX Runtime's int8 GEMMs are about twice as fast as
+ * fp32 ones; fp32 otherwise (no VNNI: int8 gains ~1.4x at best; GPUs: fp32). Measured quality cost of q8
+ * on reference-mini (benchmarks/q8-quality.ts, README): within the noise of the probes.
+ */
+function autoDtypeWanted(provider: Provider | 'unknown', int8: readonly string[]): boolean {
+  return int8.length > 0 && (provider === 'cpu' || provider === 'unknown');
 }
 
 export interface EncoderStats {
@@ -116,7 +130,10 @@ export class EncoderCore implements TextEncoder {
   ): Promise<T> {
     const log: Logger = options.logger ?? defaultLogger;
     const device = options.device ?? 'auto';
-    const dtype: Dtype = options.dtype ?? 'fp32';
+    const requested = options.dtype ?? 'fp32';
+    const int8 = requested === 'auto' ? (options.int8Features ?? platform.int8Features?.() ?? []) : [];
+    // device 'cpu': decided now; device 'auto': fp32 first, q8 once the provider turns out to be the CPU
+    let dtype: Dtype = requested === 'auto' ? (device === 'cpu' && autoDtypeWanted('unknown', int8) ? 'q8' : 'fp32') : requested;
     const pooling = options.pooling ?? 'auto';
     const normalize = options.normalize ?? false;
     if (!DEVICES.includes(device)) throw new TypeError(`unknown device '${String(device)}' (expected ${DEVICES.join(', ')})`);
@@ -124,7 +141,17 @@ export class EncoderCore implements TextEncoder {
     for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize], ['streams', options.streams]] as const) {
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${k} must be a positive integer, got ${String(v)}`);
     }
-    const bundle = await platform.resolve(model, { dtype, offline: options.offline ?? false });
+    const offline = options.offline ?? false;
+    let dtypeChoice: string | undefined;
+    let bundle: ModelBundle;
+    try {
+      bundle = await platform.resolve(model, { dtype, offline });
+    } catch (err) {
+      if (requested !== 'auto' || dtype === 'fp32') throw err;
+      dtypeChoice = `auto: fp32 (the CPU has ${int8.join(', ')}, but the model has no q8 file)`;
+      dtype = 'fp32';
+      bundle = await platform.resolve(model, { dtype, offline });
+    }
 
     // maxLength: default from tokenizer + config; a larger request is clamped to what the positions allow.
     const tokMax = usableModelMaxLength(bundle.tokenizer.model_max_length);
@@ -140,7 +167,26 @@ export class EncoderCore implements TextEncoder {
     const backend = options.backend ?? platform.backend;
     const threads = options.threads ?? backend.defaultThreads();
     const streams = options.streams ?? threads;
-    const { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads, streams }, log);
+    let { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads, streams }, log);
+    if (requested === 'auto' && dtype === 'fp32' && dtypeChoice === undefined && provider === 'cpu' && autoDtypeWanted('cpu', int8)) {
+      // device 'auto' ended on the CPU: reload the q8 file, if the model has one
+      try {
+        const q8 = await platform.resolve(model, { dtype: 'q8', offline });
+        const s8 = await backend.createSession(q8.source, 'cpu', { threads, streams });
+        await session.release().catch(() => undefined);
+        session = s8;
+        bundle = q8;
+        dtype = 'q8';
+      } catch {
+        dtypeChoice = `auto: fp32 (the CPU has ${int8.join(', ')}, but the model has no usable q8 file)`;
+      }
+    }
+    if (requested === 'auto') {
+      dtypeChoice ??=
+        dtype === 'q8'
+          ? `auto: q8 (CPU provider, the CPU has ${int8.join(', ')})`
+          : `auto: fp32 (${provider !== 'cpu' ? `provider ${provider}` : 'the CPU has no int8 dot product (VNNI / AMX)'})`;
+    }
     try {
       const unsupported = session.inputNames.filter((n) => !SUPPORTED_INPUTS.has(n));
       if (unsupported.length) {
@@ -167,6 +213,7 @@ export class EncoderCore implements TextEncoder {
         files: bundle.files,
         sha256: bundle.sha256,
         dtype,
+        ...(dtypeChoice ? { dtypeChoice } : {}),
         device: provider,
         dim: 0,
         pooling: mode,

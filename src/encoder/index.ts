@@ -12,6 +12,7 @@ import { EncoderCore, type EncoderLoadOptions, type Platform } from './core.js';
 import { SqliteEmbeddingCache } from './cache-sqlite.js';
 import { encodeNpy } from './npy.js';
 import { resolveModel } from './resolve-node.js';
+import { cpuFeatures } from '../utils/cpu.js';
 import type { Device, Dtype, Pooling } from './types.js';
 
 export * from './types.js';
@@ -36,6 +37,10 @@ const nodePlatform: Platform = {
   },
   openCache(opts, configKey, dim, warn) {
     return new SqliteEmbeddingCache({ dir: opts.dir, configKey, dim, memoryEntries: opts.memoryEntries, warn });
+  },
+  int8Features() {
+    const c = cpuFeatures();
+    return (['avx512_vnni', 'avx_vnni', 'amx_int8'] as const).filter((k) => c[k]);
   },
 };
 
@@ -67,7 +72,7 @@ export interface EncodeCommandOptions {
   input: string;
   /** `.jsonl` (one JSON array per line) or `.npy` (float32 [n, d]). */
   output: string;
-  dtype?: Dtype;
+  dtype?: Dtype | 'auto';
   pooling?: Pooling;
   device?: Device;
   maxLength?: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuFeatures, fmaPeak, parseCpuinfo } from '../../src/bench/cpu.js';
+import { cpuFeatures, fmaPeak, parseCpuinfo } from '../../src/utils/cpu.js';
 
 const ZEN4 = `processor\t: 0
 vendor_id\t: AuthenticAMD

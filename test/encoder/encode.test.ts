@@ -191,6 +191,52 @@ describe('streams (concurrent batches on the CPU provider)', () => {
   });
 });
 
+describe("dtype 'auto'", () => {
+  it('q8 on the CPU provider when the CPU has an int8 dot product, fp32 without; info says which and why', async () => {
+    const dir = await ensureFixture('bert');
+    const vnni = await Encoder.load(dir, { device: 'cpu', dtype: 'auto', int8Features: ['avx512_vnni'], logger: quiet });
+    const none = await Encoder.load(dir, { device: 'cpu', dtype: 'auto', int8Features: [], logger: quiet });
+    const viaAuto = await Encoder.load(dir, { device: 'auto', dtype: 'auto', int8Features: ['amx_int8'], logger: quiet });
+    const q8 = await Encoder.load(dir, { device: 'cpu', dtype: 'q8', logger: quiet });
+    try {
+      expect(vnni.info.dtype).toBe('q8');
+      expect(vnni.info.dtypeChoice).toBe('auto: q8 (CPU provider, the CPU has avx512_vnni)');
+      expect(vnni.info.sha256).toBe(q8.info.sha256);
+      expect(none.info.dtype).toBe('fp32');
+      expect(none.info.dtypeChoice).toMatch(/^auto: fp32 \(the CPU has no int8 dot product/);
+      // device 'auto' that ends on the CPU reloads the q8 file
+      expect(viaAuto.info.device).toBe('cpu');
+      expect(viaAuto.info.dtype).toBe('q8');
+      expect(viaAuto.info.sha256).toBe(q8.info.sha256);
+      const texts = sst2Dev(20);
+      expect(maxAbsDiff((await vnni.encode(texts)).data, (await q8.encode(texts)).data)).toBe(0);
+    } finally {
+      for (const e of [vnni, none, viaAuto, q8]) await e.dispose();
+    }
+  });
+
+  it('a model without a q8 file falls back to fp32 and says so', async () => {
+    const src = await ensureFixture('bert');
+    const tmp = mkdtempSync(join(tmpdir(), 'auto-dtype-'));
+    try {
+      cpSync(src, tmp, { recursive: true });
+      rmSync(join(tmp, 'onnx', 'model_quantized.onnx'));
+      const e = await Encoder.load(tmp, { device: 'cpu', dtype: 'auto', int8Features: ['avx512_vnni'], logger: quiet });
+      expect(e.info.dtype).toBe('fp32');
+      expect(e.info.dtypeChoice).toMatch(/no q8 file/);
+      await e.dispose();
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('fixed dtypes carry no dtypeChoice', async () => {
+    const e = await Encoder.load(await ensureFixture('bert'), { device: 'cpu', logger: quiet });
+    expect(e.info.dtypeChoice).toBeUndefined();
+    await e.dispose();
+  });
+});
+
 describe('loading', () => {
   it('maxLength option truncates keeping [SEP]; XLM-R keeps </s>', async () => {
     const bert = await Encoder.load(await ensureFixture('bert'), { device: 'cpu', maxLength: 12, logger: quiet });
