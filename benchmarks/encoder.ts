@@ -443,7 +443,7 @@ async function main(): Promise<void> {
   const day = result.date.slice(0, 10);
   const outDir = process.env.MTL_RESULTS_DIR ?? join(packageRoot(), 'results');
   mkdirSync(outDir, { recursive: true });
-  const suffix = quick ? '-quick' : core ? '-core' : '';
+  const suffix = core ? '-core' : ''; // a quick run writes encoder-<date>.json, as `mtl bench --suite speed --quick` reads it
   const file = join(outDir, `encoder-${day}${suffix}.json`);
   writeFileAtomicSync(file, JSON.stringify(result, null, 2) + '\n');
 
