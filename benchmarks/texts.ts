@@ -65,19 +65,8 @@ export function mixTexts(mix: Mix, n: number): string[] {
 
 export function loadTexts(n: number): string[] {
   const ds = datasetsDir();
-  const sst = readFileSync(join(ds, 'sentiment/sst2/stsa.binary.dev'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => l.slice(l.indexOf(' ') + 1));
-  const tsv = readFileSync(join(ds, 'translation-quality/mlqe-pe/dev/en-de.tsv'), 'utf8').split('\n');
-  const head = tsv[0]!.split('\t');
-  const oi = head.indexOf('original');
-  const ti = head.indexOf('translation');
-  const mlqe: string[] = [];
-  for (const l of tsv.slice(1)) {
-    const c = l.split('\t');
-    if (c.length > ti) mlqe.push(c[oi]!, c[ti]!);
-  }
+  const sst = sst2Dev();
+  const mlqe = mlqeEnDeDev();
   const bbc: string[] = [];
   const root = join(ds, 'summarization/bbc-news-summary/News Articles');
   for (const cat of readdirSync(root).sort()) {
