@@ -11,6 +11,7 @@ import { missingModelMessage, onnxFileFor } from './model-files.js';
 import type { HFTokenizerLike } from './tokenize.js';
 
 export * from './types.js';
+export { PAIR_KEY_PREFIX, pairKey, isPairKey, parsePairKey } from './pairs.js';
 export type { EncoderLoadOptions, EncoderStats } from './core.js';
 export type { Backend, BackendSession, Provider } from './backend/types.js';
 export { encodeNpy, decodeNpy } from './npy.js';

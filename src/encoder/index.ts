@@ -15,6 +15,7 @@ import { resolveModel } from './resolve-node.js';
 import type { Device, Dtype, Pooling } from './types.js';
 
 export * from './types.js';
+export { PAIR_KEY_PREFIX, pairKey, isPairKey, parsePairKey } from './pairs.js';
 export type { EncoderLoadOptions, EncoderStats } from './core.js';
 export type { Backend, BackendSession, Provider } from './backend/types.js';
 export { encodeNpy, decodeNpy } from './npy.js';
