@@ -55,6 +55,17 @@ export const TaskConfigSchema = z
     /** The metric used for model selection and Δm; `task.metric` in reports. */
     primaryMetric: z.string(),
     baselines: z.array(z.string()).default([]),
+    /**
+     * Translation quality: how source and translation reach the encoder (siamese: apart; cross: one
+     * sequence [CLS] src [SEP] mt [SEP]; cross+siamese: both) and numeric side features for the head.
+     */
+    input: z
+      .object({
+        mode: z.enum(['siamese', 'cross', 'cross+siamese']).default('siamese'),
+        features: z.array(z.enum(['model-score', 'length-ratio'])).default([]),
+      })
+      .strict()
+      .optional(),
     /** Summarization inference defaults. */
     inference: z
       .object({

@@ -45,6 +45,7 @@ export function createTask(config: TaskConfig): AnyTask {
   if (config.loss !== expected) throw new Error(`task "${config.name}": loss must be "${expected}", got "${config.loss}"`);
   const head = config.head ?? { hidden: 128, dropout: 0.1 };
   let task: SentimentTask | TranslationQualityTask | SummarizationTask;
+  if (config.input && config.name !== 'translation-quality') throw new Error(`task "${config.name}": \`input\` (mode, features) applies to translation-quality only`);
   switch (config.name) {
     case 'sentiment':
       task = new SentimentTask({
@@ -63,6 +64,7 @@ export function createTask(config: TaskConfig): AnyTask {
         dropout: head.dropout,
         primaryMetric: config.primaryMetric as TranslationQualityMetric,
         ...(pairs ? { pairs } : {}),
+        ...(config.input ? { input: config.input.mode, features: [...config.input.features] } : {}),
       });
       break;
     }
@@ -171,6 +173,7 @@ function loadTranslationQuality(path: string, source: DataSource): LoadResult<Tr
       rows: r.rows.map((x, i) => {
         const e: TranslationQualityExample = { source: String(need(x, 'source', path, i)), translation: String(need(x, 'translation', path, i)), score: Number(need(x, target, path, i)) };
         if (x.pair !== undefined) e.pair = String(x.pair);
+        if (x.modelScore !== undefined && String(x.modelScore).trim() !== '') e.modelScore = Number(x.modelScore);
         return e;
       }),
     };

@@ -225,9 +225,15 @@ export class MultiTaskModel {
     return this.predict<SentimentPrediction>(options.task ?? 'sentiment', texts.map((text) => ({ text })));
   }
 
-  /** Quality score of each translation given its source (no reference), in the training target's scale. */
-  async scoreTranslation(pairs: readonly { source: string; translation: string }[], options: { task?: string } = {}): Promise<number[]> {
-    return this.predict<number>(options.task ?? 'translation-quality', pairs.map((p) => ({ source: p.source, translation: p.translation })));
+  /**
+   * Quality score of each translation given its source (no reference), in the training target's
+   * scale. A model trained with the `model-score` feature needs each pair's `modelScore`.
+   */
+  async scoreTranslation(pairs: readonly { source: string; translation: string; modelScore?: number }[], options: { task?: string } = {}): Promise<number[]> {
+    return this.predict<number>(
+      options.task ?? 'translation-quality',
+      pairs.map((p) => ({ source: p.source, translation: p.translation, ...(p.modelScore !== undefined ? { modelScore: p.modelScore } : {}) })),
+    );
   }
 
   /**
