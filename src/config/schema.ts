@@ -56,13 +56,15 @@ export const TaskConfigSchema = z
     primaryMetric: z.string(),
     baselines: z.array(z.string()).default([]),
     /**
-     * Translation quality: how source and translation reach the encoder (siamese: apart; cross: one
-     * sequence [CLS] src [SEP] mt [SEP]; cross+siamese: both) and numeric side features for the head.
+     * Translation quality: how source and translation reach the encoder (`mode` siamese: apart, the
+     * default; cross: one sequence [CLS] src [SEP] mt [SEP]; cross+siamese: both). Numeric side
+     * features for the head, standardised on train: translation quality `model-score`,
+     * `length-ratio`; sentiment `lexicon`.
      */
     input: z
       .object({
-        mode: z.enum(['siamese', 'cross', 'cross+siamese']).default('siamese'),
-        features: z.array(z.enum(['model-score', 'length-ratio'])).default([]),
+        mode: z.enum(['siamese', 'cross', 'cross+siamese']).optional(),
+        features: z.array(z.enum(['model-score', 'length-ratio', 'lexicon'])).default([]),
       })
       .strict()
       .optional(),

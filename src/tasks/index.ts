@@ -15,9 +15,15 @@ import { splitSentences } from '../data/sentences.js';
 import { loadSst2 } from '../data/sst2.js';
 import { loadXlmt } from '../data/xlmt.js';
 import { datasetsDir, packageRoot } from '../utils/paths.js';
-import { SentimentTask, type SentimentExample, type SentimentMetric } from './sentiment.js';
+import { SENTIMENT_FEATURES, SentimentTask, type SentimentExample, type SentimentFeature, type SentimentMetric } from './sentiment.js';
 import { SummarizationTask, type SelectionOptions, type SummarizationExample, type SummarizationMetric } from './summarization.js';
-import { TranslationQualityTask, type TranslationQualityExample, type TranslationQualityMetric } from './translation-quality.js';
+import {
+  TRANSLATION_QUALITY_FEATURES,
+  TranslationQualityTask,
+  type TranslationQualityExample,
+  type TranslationQualityFeature,
+  type TranslationQualityMetric,
+} from './translation-quality.js';
 import type { AnyTask } from './types.js';
 
 export * from './types.js';
@@ -45,7 +51,11 @@ export function createTask(config: TaskConfig): AnyTask {
   if (config.loss !== expected) throw new Error(`task "${config.name}": loss must be "${expected}", got "${config.loss}"`);
   const head = config.head ?? { hidden: 128, dropout: 0.1 };
   let task: SentimentTask | TranslationQualityTask | SummarizationTask;
-  if (config.input && config.name !== 'translation-quality') throw new Error(`task "${config.name}": \`input\` (mode, features) applies to translation-quality only`);
+  if (config.input && config.name === 'summarization') throw new Error(`task "${config.name}": no \`input\` options (mode, features) for summarization`);
+  if (config.input?.mode !== undefined && config.name !== 'translation-quality') throw new Error(`task "${config.name}": \`input.mode\` applies to translation-quality only`);
+  const known = config.name === 'sentiment' ? SENTIMENT_FEATURES : TRANSLATION_QUALITY_FEATURES;
+  const stray = config.input?.features.find((f) => !(known as readonly string[]).includes(f));
+  if (stray) throw new Error(`task "${config.name}": unknown feature "${stray}" (known: ${known.join(', ')})`);
   switch (config.name) {
     case 'sentiment':
       task = new SentimentTask({
@@ -54,6 +64,7 @@ export function createTask(config: TaskConfig): AnyTask {
         hidden: head.hidden,
         dropout: head.dropout,
         primaryMetric: config.primaryMetric as SentimentMetric,
+        ...(config.input ? { features: config.input.features as SentimentFeature[] } : {}),
       });
       break;
     case 'translation-quality': {
@@ -64,7 +75,7 @@ export function createTask(config: TaskConfig): AnyTask {
         dropout: head.dropout,
         primaryMetric: config.primaryMetric as TranslationQualityMetric,
         ...(pairs ? { pairs } : {}),
-        ...(config.input ? { input: config.input.mode, features: [...config.input.features] } : {}),
+        ...(config.input ? { input: config.input.mode ?? 'siamese', features: config.input.features as TranslationQualityFeature[] } : {}),
       });
       break;
     }

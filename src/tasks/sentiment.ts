@@ -8,8 +8,13 @@
  *
  * A label outside the label map is an error (in `prepare`, `makeBatch` and `metrics`), never a new
  * class. Without a configured label map, `prepare` infers one from the training data (sorted).
+ *
+ * Optional side feature (`features: [lexicon]`): the AFINN lexicon score of the text (the `lexicon`
+ * baseline's score), standardised with the training mean and std (saved in the spec) and appended to
+ * the shared representation before the head. Specs saved before the option load without features.
  */
-import type * as tf from '../utils/tf.js';
+import * as tf from '../utils/tf.js';
+import { lexiconScore } from '../baselines/sentiment.js';
 import { accuracy, confusionMatrix, macroF1, perClassScores, type ClassScores } from '../metrics/classification.js';
 import type { ForwardContext, ParamStore } from '../nn/layers.js';
 import { ClassificationTask, type ClassificationBatch, type ClassificationConfig, type Label } from './classification.js';
@@ -46,6 +51,18 @@ export interface SentimentConfig {
   dropout?: number;
   /** Default 'accuracy'. */
   primaryMetric?: SentimentMetric;
+  /** Side features appended before the head. Default none. */
+  features?: SentimentFeature[];
+  /** Their standardisation; fitted on the training data when omitted. */
+  featureStats?: { mean: number[]; std: number[] };
+}
+
+export type SentimentFeature = 'lexicon';
+export const SENTIMENT_FEATURES: readonly SentimentFeature[] = ['lexicon'];
+
+/** A classification batch plus the standardised side features [size × features]. */
+export interface SentimentBatch extends ClassificationBatch {
+  side: Float32Array;
 }
 
 export interface ConfusionReport {
@@ -55,7 +72,7 @@ export interface ConfusionReport {
   perClass: (ClassScores & { label: string })[];
 }
 
-export class SentimentTask implements Task<SentimentExample, SentimentPrediction, ClassificationBatch> {
+export class SentimentTask implements Task<SentimentExample, SentimentPrediction, SentimentBatch> {
   readonly type = SENTIMENT_TYPE;
   readonly inputKind = 'single' as const;
   readonly lossKind = 'classification' as const;
@@ -64,6 +81,8 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   readonly primaryMetric: SentimentMetric;
   /** The generic classifier doing the work. */
   readonly inner: ClassificationTask;
+  readonly features: readonly SentimentFeature[];
+  featureStats: { mean: number[]; std: number[] } | null;
 
   constructor(config: SentimentConfig = {}) {
     this.name = config.name ?? 'sentiment';
@@ -74,6 +93,20 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
     const inner: ClassificationConfig = { name: this.name, hidden: config.hidden ?? 128, dropout: config.dropout ?? 0.1 };
     if (config.labels) inner.labels = config.labels;
     this.inner = new ClassificationTask(inner);
+    this.features = [...(config.features ?? [])];
+    for (const f of this.features) if (!SENTIMENT_FEATURES.includes(f)) throw new Error(`task "${this.name}": unknown feature "${String(f)}" (known: ${SENTIMENT_FEATURES.join(', ')})`);
+    if (new Set(this.features).size !== this.features.length) throw new Error(`task "${this.name}": a feature is listed twice`);
+    this.featureStats = config.featureStats ?? (this.features.length === 0 ? { mean: [], std: [] } : null);
+  }
+
+  private rawFeatures(e: SentimentExample): number[] {
+    return this.features.map(() => lexiconScore(e.text));
+  }
+
+  /** Standardised side features of one example. */
+  sideFeatures(e: SentimentExample): number[] {
+    const st = this.featureStats ?? { mean: [], std: [] };
+    return this.rawFeatures(e).map((x, j) => (x - (st.mean[j] ?? 0)) / (st.std[j] ?? 1));
   }
 
   /** The label map (index → label), or null before `prepare` when none was configured. */
@@ -93,6 +126,18 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   prepare(train: readonly SentimentExample[]): void {
     this.inner.prepare(train);
     this.checkLabels(train);
+    if (this.featureStats === null) {
+      const xs = train.map((e) => this.rawFeatures(e));
+      const st = { mean: [] as number[], std: [] as number[] };
+      this.features.forEach((_, j) => {
+        const col = xs.map((r) => r[j] as number);
+        const m = col.length ? col.reduce((a, b) => a + b, 0) / col.length : 0;
+        const v = col.length ? col.reduce((a, b) => a + (b - m) ** 2, 0) / col.length : 1;
+        st.mean.push(m);
+        st.std.push(Math.sqrt(v) || 1);
+      });
+      this.featureStats = st;
+    }
   }
 
   /** Throws when an example's label is not in the label map (no silent new class). */
@@ -115,7 +160,7 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   }
 
   isPrepared(): boolean {
-    return this.inner.isPrepared();
+    return this.inner.isPrepared() && this.featureStats !== null;
   }
 
   labelIndex(label: Label): number {
@@ -123,15 +168,20 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   }
 
   buildHead(store: ParamStore, inputDim: number, prefix: string): void {
-    this.inner.buildHead(store, inputDim, prefix);
+    this.inner.buildHead(store, inputDim + this.features.length, prefix);
   }
 
-  makeBatch(examples: readonly SentimentExample[], features: FeatureLookup, dim: number): ClassificationBatch {
-    return this.inner.makeBatch(examples, features, dim);
+  makeBatch(examples: readonly SentimentExample[], features: FeatureLookup, dim: number): SentimentBatch {
+    const k = this.features.length;
+    const side = new Float32Array(examples.length * k);
+    if (k) examples.forEach((e, i) => side.set(this.sideFeatures(e), i * k));
+    return { ...this.inner.makeBatch(examples, features, dim), side };
   }
 
-  forward(H: tf.Tensor2D, batch: ClassificationBatch, ctx: ForwardContext): tf.Tensor {
-    return this.inner.forward(H, batch, ctx);
+  forward(H: tf.Tensor2D, batch: SentimentBatch, ctx: ForwardContext): tf.Tensor {
+    const k = this.features.length;
+    const x = k ? (tf.concat([H, tf.tensor2d(batch.side, [batch.size, k])], 1) as tf.Tensor2D) : H;
+    return this.inner.forward(x, batch, ctx);
   }
 
   loss(logits: tf.Tensor, batch: ClassificationBatch): tf.Scalar {
@@ -177,16 +227,25 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
 
   toSpec(): TaskSpec {
     const inner = this.inner.toSpec().config;
-    return { type: this.type, name: this.name, config: { ...inner, primaryMetric: this.primaryMetric } };
+    return { type: this.type, name: this.name, config: { ...inner, primaryMetric: this.primaryMetric, features: [...this.features], featureStats: this.featureStats } };
   }
 
   static fromSpec(spec: TaskSpec): SentimentTask {
-    const c = spec.config as { labels?: Label[] | null; hidden?: number; dropout?: number; primaryMetric?: SentimentMetric };
+    const c = spec.config as {
+      labels?: Label[] | null;
+      hidden?: number;
+      dropout?: number;
+      primaryMetric?: SentimentMetric;
+      features?: SentimentFeature[];
+      featureStats?: { mean: number[]; std: number[] } | null;
+    };
     const cfg: SentimentConfig = { name: spec.name };
     if (c.labels) cfg.labels = c.labels;
     if (c.hidden !== undefined) cfg.hidden = c.hidden;
     if (c.dropout !== undefined) cfg.dropout = c.dropout;
     if (c.primaryMetric !== undefined) cfg.primaryMetric = c.primaryMetric;
+    if (c.features) cfg.features = c.features; // saved before the option: none
+    if (c.featureStats) cfg.featureStats = c.featureStats;
     return new SentimentTask(cfg);
   }
 }

@@ -98,11 +98,14 @@ describe('input modes', () => {
     expect(t.input).toBe('cross');
     expect(t.features).toEqual(['length-ratio']);
     const parsed = TaskConfigSchema.parse({ ...cfg, input: {} });
-    expect(parsed.input).toEqual({ mode: 'siamese', features: [] });
+    expect(parsed.input).toEqual({ features: [] });
+    expect((createTask(parsed) as TranslationQualityTask).input).toBe('siamese');
+    expect(() => createTask({ ...cfg, input: { features: ['lexicon'] } })).toThrow(/unknown feature "lexicon"/);
     expect(() => TaskConfigSchema.parse({ ...cfg, input: { mode: 'concat' } })).toThrow();
     expect(() => TaskConfigSchema.parse({ ...cfg, input: { features: ['bleu'] } })).toThrow();
     const senti = loadTaskConfig(join(packageRoot(), 'tasks', 'sentiment.yaml'));
     expect(() => createTask({ ...senti, input: { mode: 'cross', features: [] } })).toThrow(/translation-quality only/);
+    expect(() => createTask({ ...senti, input: { features: ['model-score'] } })).toThrow(/unknown feature/);
   });
 });
 
