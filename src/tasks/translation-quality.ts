@@ -11,7 +11,10 @@
  * Optional side features (`features`): `model-score` (MLQE `model_scores`, the MT system's own
  * log-probability) and `length-ratio` (−|ln(len(mt)/len(src))|, code points), standardised with the
  * training mean and standard deviation, which are saved in the task spec; they are appended to the
- * head's input. Every row goes through the shared layers; the head regresses the standardised target
+ * head's input and also reach the output through a linear skip (`<head>.side.weight`), initialised
+ * with the least-squares fit of the standardised target on them (so training starts from the
+ * linear model of the side features; with plain Adam steps one coefficient among the encoder's
+ * hundreds of inputs moves too slowly to reach it within a usual step budget). Every row goes through the shared layers; the head regresses the standardised target
  * with MSE; predictions come back in the original target scale. Metrics from src/metrics (Pearson r,
  * Spearman ρ, Kendall τ-b) per language pair and averaged over pairs.
  */
@@ -94,6 +97,34 @@ export interface TranslationQualityConfig {
 }
 
 const CORRELATIONS = { pearson, spearman, kendall: kendallTauB } as const;
+
+/** argmin_w Σ(Xw − y)² + λ‖w‖² for a few columns (normal equations, Gauss–Jordan); λ = 1e-6·n. */
+export function ridge(X: readonly (readonly number[])[], y: readonly number[], k: number): number[] {
+  const n = X.length;
+  const A = Array.from({ length: k }, () => new Array<number>(k + 1).fill(0));
+  for (let r = 0; r < n; r++) {
+    const x = X[r] as readonly number[];
+    for (let i = 0; i < k; i++) {
+      const row = A[i] as number[];
+      for (let j = 0; j < k; j++) row[j]! += (x[i] as number) * (x[j] as number);
+      row[k]! += (x[i] as number) * (y[r] as number);
+    }
+  }
+  for (let i = 0; i < k; i++) (A[i] as number[])[i]! += 1e-6 * Math.max(n, 1);
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs((A[r] as number[])[c]!) > Math.abs((A[p] as number[])[c]!)) p = r;
+    [A[c], A[p]] = [A[p] as number[], A[c] as number[]];
+    const pivot = (A[c] as number[])[c]!;
+    if (Math.abs(pivot) < 1e-12) continue;
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = (A[r] as number[])[c]! / pivot;
+      for (let j = c; j <= k; j++) (A[r] as number[])[j]! -= f * (A[c] as number[])[j]!;
+    }
+  }
+  return A.map((row, i) => (Math.abs(row[i]!) < 1e-12 ? 0 : row[k]! / row[i]!));
+}
 /** Group key of examples without a `pair`. */
 const NO_PAIR = '';
 
@@ -120,6 +151,9 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
   featureStats: FeatureStats | null;
   private l1: Dense | null = null;
   private l2: Dense | null = null;
+  private skip: tf.Variable | null = null;
+  /** Least-squares coefficients of the standardised target on the standardised side features (from prepare). */
+  private skipInit: Float32Array | null = null;
 
   constructor(config: TranslationQualityConfig = {}) {
     this.name = config.name ?? 'translation-quality';
@@ -191,6 +225,12 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
       }
       this.featureStats = fs;
     }
+    if (this.features.length) {
+      const rows = train.filter((e) => typeof e.score === 'number');
+      const X = rows.map((e) => this.sideFeatures(e));
+      const y = rows.map((e) => ((e.score as number) - (this.targetMean as number)) / (this.targetStd as number));
+      this.skipInit = Float32Array.from(ridge(X, y, this.features.length));
+    }
   }
 
   isPrepared(): boolean {
@@ -207,6 +247,10 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     // the names of the siamese-only head of earlier versions, so their saved weights load
     this.l1 = new Dense(store, `${prefix}.hidden`, this.headInputDim(inputDim), this.hidden, opts);
     this.l2 = new Dense(store, `${prefix}.out`, this.hidden, 1, opts);
+    // side features also reach the output linearly (wide & deep): one standardised scalar among
+    // hundreds of encoder dimensions is otherwise learnt slowly by the MLP
+    // (zero at start: the model begins as the MLP alone)
+    if (this.features.length) this.skip = store.add(`${prefix}.side.weight`, [this.features.length, 1], this.skipInit ?? 'zeros', { ...opts, decay: false });
   }
 
   /** Standardised side features of one example. */
@@ -256,10 +300,13 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     }
     if (this.cross) parts.push(tf.slice(H, [b * n, 0], [n, -1]));
     const k = this.features.length;
-    if (k) parts.push(tf.tensor2d(batch.side, [n, k]));
+    const side = k ? tf.tensor2d(batch.side, [n, k]) : null;
+    if (side) parts.push(side);
     const f = (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor2D;
     const h = dropout(gelu(this.l1.apply(f)), this.dropoutRate, ctx) as tf.Tensor2D;
-    return tf.reshape(this.l2.apply(h), [n]);
+    let y = this.l2.apply(h);
+    if (side && this.skip) y = tf.add(y, tf.matMul(side, this.skip));
+    return tf.reshape(y, [n]);
   }
 
   loss(out: tf.Tensor, batch: TranslationQualityBatch): tf.Scalar {

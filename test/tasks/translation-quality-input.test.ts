@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lengthRatioFeature } from '../../src/baselines/translation-quality.js';
+import { pearson } from '../../src/metrics/correlation.js';
 import { loadTaskConfig } from '../../src/config/load.js';
 import { TaskConfigSchema } from '../../src/config/schema.js';
 import { pairKey } from '../../src/encoder/pairs.js';
@@ -115,10 +116,10 @@ describe('saved models', () => {
       const { store, train, dev } = data(160, 7);
       const task = new TranslationQualityTask({ input, features: ['model-score', 'length-ratio'], pairs: ['en-de', 'ro-en'] });
       const model = await MultiTaskModel.create({ encoder: { dim: DIM }, tasks: [task], features: store, seed: 1, log: false });
-      await model.fit({ 'translation-quality': { train, dev } }, { steps: 60, batchSize: 16, log: false, seed: 1 });
+      await model.fit({ 'translation-quality': { train, dev } }, { steps: 200, batchSize: 16, log: false, seed: 1 });
       const before = await model.predict<number>('translation-quality', dev);
-      const m = model.evaluateCached({ 'translation-quality': dev })['translation-quality']!;
-      expect(m.pearson).toBeGreaterThan(0); // learns something in 60 steps (quality: the ablation)
+      // the model uses the MT system's score (the strongest term of the synthetic target)
+      expect(pearson(before, dev.map((e) => e.modelScore!))).toBeGreaterThan(0.5);
       const out = join(dir, input.replace('+', '-'));
       await model.save(out);
       const spec = MultiTaskModel.readManifest(out).tasks[0]!;
