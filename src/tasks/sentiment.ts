@@ -10,8 +10,10 @@
  * class. Without a configured label map, `prepare` infers one from the training data (sorted).
  *
  * Optional side feature (`features: [lexicon]`): the AFINN lexicon score of the text (the `lexicon`
- * baseline's score), standardised with the training mean and std (saved in the spec) and appended to
- * the shared representation before the head. Specs saved before the option load without features.
+ * baseline's score), standardised with the training mean and std (saved in the spec), appended to
+ * the shared representation before the head and added to the logits through a linear skip
+ * initialised with the linear discriminant of the feature (class means over the within-class
+ * variance), so training starts from the feature's own classifier. Specs saved before the option load without features.
  */
 import * as tf from '../utils/tf.js';
 import { lexiconScore } from '../baselines/sentiment.js';
@@ -83,6 +85,8 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   readonly inner: ClassificationTask;
   readonly features: readonly SentimentFeature[];
   featureStats: { mean: number[]; std: number[] } | null;
+  private skip: tf.Variable | null = null;
+  private skipInit: Float32Array | null = null;
 
   constructor(config: SentimentConfig = {}) {
     this.name = config.name ?? 'sentiment';
@@ -138,6 +142,33 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
       });
       this.featureStats = st;
     }
+    const k = this.features.length;
+    const C = this.inner.numClasses;
+    if (k && C > 0) {
+      // LDA with a shared variance per feature: logit_c = μ_c·x / σ²_within (the common term cancels in the softmax)
+      const sum = Array.from({ length: k }, () => new Array<number>(C).fill(0));
+      const cnt = new Array<number>(C).fill(0);
+      const xs = train.map((e) => (e.label === undefined ? null : { c: this.labelIndex(e.label), x: this.sideFeatures(e) }));
+      for (const r of xs) {
+        if (!r) continue;
+        cnt[r.c]!++;
+        r.x.forEach((v, j) => ((sum[j] as number[])[r.c]! += v));
+      }
+      const mu = sum.map((row) => row.map((s, c) => (cnt[c]! > 0 ? s / cnt[c]! : 0)));
+      const init = new Float32Array(k * C);
+      for (let j = 0; j < k; j++) {
+        let ss = 0;
+        let n = 0;
+        for (const r of xs) {
+          if (!r) continue;
+          ss += ((r.x[j] as number) - (mu[j] as number[])[r.c]!) ** 2;
+          n++;
+        }
+        const v = n > 0 ? ss / n : 1;
+        for (let c = 0; c < C; c++) init[j * C + c] = (mu[j] as number[])[c]! / (v > 1e-9 ? v : 1);
+      }
+      this.skipInit = init;
+    }
   }
 
   /** Throws when an example's label is not in the label map (no silent new class). */
@@ -169,6 +200,9 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
 
   buildHead(store: ParamStore, inputDim: number, prefix: string): void {
     this.inner.buildHead(store, inputDim + this.features.length, prefix);
+    // side features also reach the logits linearly (wide & deep), so one scalar is not drowned
+    const k = this.features.length;
+    if (k) this.skip = store.add(`${prefix}.side.weight`, [k, this.inner.numClasses], this.skipInit ?? 'zeros', { group: 'task', task: this.name, decay: false });
   }
 
   makeBatch(examples: readonly SentimentExample[], features: FeatureLookup, dim: number): SentimentBatch {
@@ -180,8 +214,10 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
 
   forward(H: tf.Tensor2D, batch: SentimentBatch, ctx: ForwardContext): tf.Tensor {
     const k = this.features.length;
-    const x = k ? (tf.concat([H, tf.tensor2d(batch.side, [batch.size, k])], 1) as tf.Tensor2D) : H;
-    return this.inner.forward(x, batch, ctx);
+    if (!k) return this.inner.forward(H, batch, ctx);
+    const side = tf.tensor2d(batch.side, [batch.size, k]);
+    const logits = this.inner.forward(tf.concat([H, side], 1) as tf.Tensor2D, batch, ctx);
+    return this.skip ? tf.add(logits, tf.matMul(side, this.skip)) : logits;
   }
 
   loss(logits: tf.Tensor, batch: ClassificationBatch): tf.Scalar {

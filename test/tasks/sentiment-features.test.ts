@@ -54,8 +54,8 @@ describe('sentiment lexicon feature', () => {
     const { store, train, dev } = data(160);
     const task = new SentimentTask({ labels: ['negative', 'positive'], features: ['lexicon'] });
     const model = await MultiTaskModel.create({ encoder: { dim: DIM }, tasks: [task], features: store, seed: 3, log: false });
-    await model.fit({ sentiment: { train, dev } }, { steps: 300, batchSize: 16, log: false, seed: 3 });
-    expect(model.evaluateCached({ sentiment: dev }).sentiment!.accuracy).toBeGreaterThan(0.8);
+    await model.fit({ sentiment: { train, dev } }, { steps: 60, batchSize: 16, log: false, seed: 3 });
+    expect(model.evaluateCached({ sentiment: dev }).sentiment!.accuracy).toBeGreaterThan(0.9);
     const before = await model.predict('sentiment', dev);
     const out = join(dir, 'lexicon');
     await model.save(out);
