@@ -58,13 +58,14 @@ export const TaskConfigSchema = z
     /**
      * Translation quality: how source and translation reach the encoder (`mode` siamese: apart, the
      * default; cross: one sequence [CLS] src [SEP] mt [SEP]; cross+siamese: both). Numeric side
-     * features for the head, standardised on train: translation quality `model-score`,
-     * `length-ratio`; sentiment `lexicon`.
+     * features for the head: translation quality `model-score`, `length-ratio` (standardised on
+     * train); sentiment `lexicon` (standardised); summarization `textrank`, `centrality`, `redundancy`
+     * (document context from the encoder vectors).
      */
     input: z
       .object({
         mode: z.enum(['siamese', 'cross', 'cross+siamese']).optional(),
-        features: z.array(z.enum(['model-score', 'length-ratio', 'lexicon'])).default([]),
+        features: z.array(z.enum(['model-score', 'length-ratio', 'lexicon', 'textrank', 'centrality', 'redundancy'])).default([]),
       })
       .strict()
       .optional(),

@@ -16,7 +16,14 @@ import { loadSst2 } from '../data/sst2.js';
 import { loadXlmt } from '../data/xlmt.js';
 import { datasetsDir, packageRoot } from '../utils/paths.js';
 import { SENTIMENT_FEATURES, SentimentTask, type SentimentExample, type SentimentFeature, type SentimentMetric } from './sentiment.js';
-import { SummarizationTask, type SelectionOptions, type SummarizationExample, type SummarizationMetric } from './summarization.js';
+import {
+  SUMMARIZATION_FEATURES,
+  SummarizationTask,
+  type SelectionOptions,
+  type SummarizationExample,
+  type SummarizationFeature,
+  type SummarizationMetric,
+} from './summarization.js';
 import {
   TRANSLATION_QUALITY_FEATURES,
   TranslationQualityTask,
@@ -51,9 +58,8 @@ export function createTask(config: TaskConfig): AnyTask {
   if (config.loss !== expected) throw new Error(`task "${config.name}": loss must be "${expected}", got "${config.loss}"`);
   const head = config.head ?? { hidden: 128, dropout: 0.1 };
   let task: SentimentTask | TranslationQualityTask | SummarizationTask;
-  if (config.input && config.name === 'summarization') throw new Error(`task "${config.name}": no \`input\` options (mode, features) for summarization`);
   if (config.input?.mode !== undefined && config.name !== 'translation-quality') throw new Error(`task "${config.name}": \`input.mode\` applies to translation-quality only`);
-  const known = config.name === 'sentiment' ? SENTIMENT_FEATURES : TRANSLATION_QUALITY_FEATURES;
+  const known = config.name === 'sentiment' ? SENTIMENT_FEATURES : config.name === 'summarization' ? SUMMARIZATION_FEATURES : TRANSLATION_QUALITY_FEATURES;
   const stray = config.input?.features.find((f) => !(known as readonly string[]).includes(f));
   if (stray) throw new Error(`task "${config.name}": unknown feature "${stray}" (known: ${known.join(', ')})`);
   switch (config.name) {
@@ -94,6 +100,7 @@ export function createTask(config: TaskConfig): AnyTask {
         inference,
         // the oracle labels as many sentences as inference selects by count (BertSumExt: 3)
         ...(inf?.sentences !== undefined ? { oracleSentences: inf.sentences } : {}),
+        ...(config.input ? { features: config.input.features as SummarizationFeature[] } : {}),
       });
       break;
     }
