@@ -233,6 +233,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   /** Selection used by `decode` (change it to predict with other limits). */
   inference: SelectionOptions;
   private readonly labelCache = new WeakMap<object, number[]>();
+  private readonly contextCache = new WeakMap<object, number[][]>();
   private l1: Dense | null = null;
   private l2: Dense | null = null;
   private skip: tf.Variable | null = null;
@@ -314,7 +315,12 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     const targets = hasTargets ? new Float32Array(b * maxN) : null;
     examples.forEach((e, d) => {
       const n = counts[d] as number;
-      const context = this.features.length ? documentFeatures(e.sentences.slice(0, n).map((s) => features(s)), this.features) : null;
+      let context: number[][] | null = null;
+      if (this.features.length) {
+        // per example object (the vectors of its texts do not change while the task lives)
+        context = this.contextCache.get(e) ?? documentFeatures(e.sentences.slice(0, n).map((s) => features(s)), this.features);
+        this.contextCache.set(e, context);
+      }
       for (let i = 0; i < n; i++) {
         const r = d * maxN + i;
         rows.set(features(e.sentences[i] as string), r * dim);
