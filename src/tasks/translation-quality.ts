@@ -253,10 +253,18 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     if (this.features.length) this.skip = store.add(`${prefix}.side.weight`, [this.features.length, 1], this.skipInit ?? 'zeros', { ...opts, decay: false });
   }
 
-  /** Standardised side features of one example. */
+  /**
+   * Standardised side features of one example. An example without `modelScore` (a pair scored
+   * outside MLQE-PE, where the MT system's score is unknown) gets the training mean, i.e. 0: the
+   * prediction then rests on the texts and the other features. Training examples must have it
+   * (`prepare` checks).
+   */
   sideFeatures(e: TranslationQualityExample): number[] {
     const st = this.featureStats ?? { mean: [], std: [] };
-    return this.features.map((f, j) => (sideFeature(f, e) - (st.mean[j] ?? 0)) / (st.std[j] ?? 1));
+    return this.features.map((f, j) => {
+      if (f === 'model-score' && (typeof e.modelScore !== 'number' || !Number.isFinite(e.modelScore))) return 0;
+      return (sideFeature(f, e) - (st.mean[j] ?? 0)) / (st.std[j] ?? 1);
+    });
   }
 
   makeBatch(examples: readonly TranslationQualityExample[], features: FeatureLookup, dim: number): TranslationQualityBatch {

@@ -227,7 +227,8 @@ export class MultiTaskModel {
 
   /**
    * Quality score of each translation given its source (no reference), in the training target's
-   * scale. A model trained with the `model-score` feature needs each pair's `modelScore`.
+   * scale. A model trained with the `model-score` feature uses each pair's `modelScore` (the MT
+   * system's own score) when given, else the training mean.
    */
   async scoreTranslation(pairs: readonly { source: string; translation: string; modelScore?: number }[], options: { task?: string } = {}): Promise<number[]> {
     return this.predict<number>(
