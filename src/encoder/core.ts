@@ -24,6 +24,7 @@ import { planBatches } from './batching.js';
 import type { EmbeddingCache } from './lru.js';
 import { defaultMaxLength, positionLimit, usableModelMaxLength } from './model-files.js';
 import { clsPool, l2NormalizeRows, maxPool, meanPool } from './pooling.js';
+import { pairKey } from './pairs.js';
 import { TruncatingTokenizer, type HFTokenizerLike } from './tokenize.js';
 
 /** A resolved model, platform-neutral. */
@@ -81,6 +82,8 @@ interface Item {
   /** Index into the caller's texts. */
   index: number;
   ids: number[];
+  /** Text pairs: where token type 1 starts (absent: all type 0). */
+  typeStart?: number;
 }
 
 /** Internal constructor arguments of {@link EncoderCore}. */
@@ -279,7 +282,14 @@ export class EncoderCore implements SentenceEncoder {
         const m = new BigInt64Array(n);
         for (let i = 0; i < n; i++) if (mask[i]) m[i] = 1n;
         feeds[name] = { data: m, dims };
-      } else if (name === 'token_type_ids') feeds[name] = { data: new BigInt64Array(n), dims };
+      } else if (name === 'token_type_ids') {
+        const tt = new BigInt64Array(n);
+        for (let r = 0; r < rows; r++) {
+          const it = items[r]!;
+          if (it.typeStart !== undefined) tt.fill(1n, r * seq + it.typeStart, r * seq + it.ids.length);
+        }
+        feeds[name] = { data: tt, dims };
+      }
       else if (name === 'position_ids') {
         const p = new BigInt64Array(n);
         for (let r = 0; r < rows; r++) for (let j = 0; j < items[r]!.ids.length; j++) p[r * seq + j] = BigInt(j);
@@ -321,7 +331,13 @@ export class EncoderCore implements SentenceEncoder {
    * order) are tokenized, length-sorted and batched under the token budget; while ORT runs a batch (on
    * its own thread), the JS thread pools the previous batch and tokenizes part of the next window.
    */
-  private async pipeline(texts: readonly string[], indices: readonly number[], outName: string, sink: Sink): Promise<void> {
+  private async pipeline(
+    texts: readonly string[],
+    indices: readonly number[],
+    outName: string,
+    sink: Sink,
+    tokenize: (index: number) => Item = (i) => this.tokenizeOne(texts, i),
+  ): Promise<void> {
     const first = 256;
     const later = 2048;
     const windows: number[][] = [];
@@ -354,7 +370,7 @@ export class EncoderCore implements SentenceEncoder {
       const win = windows[w + 1];
       if (!win) return;
       const end = Math.min(win.length, nextItems.length + count);
-      for (let k = nextItems.length; k < end; k++) nextItems.push(this.tokenizeOne(texts, win[k]!));
+      for (let k = nextItems.length; k < end; k++) nextItems.push(tokenize(win[k]!));
     };
     /** The next batch, planning the next window when the current one is used up; null at the end. */
     const nextBatch = (): Item[] | null => {
@@ -368,7 +384,7 @@ export class EncoderCore implements SentenceEncoder {
       }
       return batches.shift() ?? null;
     };
-    batches = plan(windows[0]?.map((i) => this.tokenizeOne(texts, i)) ?? []);
+    batches = plan(windows[0]?.map((i) => tokenize(i)) ?? []);
 
     type Done = { items: Item[]; output: OutputTensor; seq: number; mask: Uint8Array } | { items: Item[]; seq: number; error: unknown };
     const start = (items: Item[]): Promise<Done> => {
@@ -413,6 +429,47 @@ export class EncoderCore implements SentenceEncoder {
 
   async encode(texts: readonly string[], options: EncodeOptions = {}): Promise<EncodeResult> {
     this.check(texts);
+    throwIfAborted(options.signal);
+    // cache keys: the text itself; the rare text that starts with NUL is escaped, so none spells a pair key
+    const keys = texts.some((t) => t.startsWith('\u0000')) ? texts.map((t) => (t.startsWith('\u0000') ? '\u0000text' + t : t)) : texts;
+    return this.encodeKeyed(keys, (i) => this.tokenizeOne(texts, i), options);
+  }
+
+  /**
+   * Vectors of text pairs, each encoded as ONE sequence (`[CLS] a [SEP] b [SEP]`, token types 0/1
+   * for BERT-style models, as transformers.js' `tokenizer(a, { text_pair: b })`), pooled like single
+   * texts; cached under {@link pairKey}, so a pair never shares a cache entry with a text.
+   */
+  async encodePairs(pairs: readonly (readonly [string, string])[], options: EncodeOptions = {}): Promise<EncodeResult> {
+    if (!Array.isArray(pairs)) throw new TypeError('pairs must be an array of [a, b] string pairs');
+    pairs.forEach((p, i) => {
+      if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string') throw new TypeError(`pairs[${i}] is not a [string, string] pair`);
+    });
+    const keys = pairs.map(([a, b]) => pairKey(a, b));
+    this.check(keys);
+    return this.encodeKeyed(keys, (i) => this.tokenizePairItem(pairs, i), options);
+  }
+
+  private tokenizePairItem(pairs: readonly (readonly [string, string])[], index: number): Item {
+    try {
+      const [a, b] = pairs[index]!;
+      const { ids, typeStart } = this.tok.encodePair(a, b);
+      this.stats.tokenized++;
+      return typeStart < ids.length ? { index, ids, typeStart } : { index, ids };
+    } catch (err) {
+      throw new Error(`failed to tokenize pairs[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  /** Token ids and types of a text pair as the encoder feeds it; for inspection and tests. */
+  tokenizePair(a: string, b: string): { ids: number[]; tokenTypeIds: number[] } {
+    if (typeof a !== 'string' || typeof b !== 'string') throw new TypeError('a and b must be strings');
+    const { ids, typeStart } = this.tok.encodePair(a, b);
+    return { ids, tokenTypeIds: ids.map((_, j) => (j >= typeStart ? 1 : 0)) };
+  }
+
+  /** Cache, dedupe (by `texts[i]`, the cache key), tokenize with `tokenize`, run and pool. */
+  private async encodeKeyed(texts: readonly string[], tokenize: (index: number) => Item, options: EncodeOptions): Promise<EncodeResult> {
     throwIfAborted(options.signal);
     const started = Date.now();
     const n = texts.length;
@@ -473,7 +530,7 @@ export class EncoderCore implements SentenceEncoder {
       cache?.store(entries);
       done += rows;
       report();
-    });
+    }, tokenize);
     for (const [i, f] of dupes) data.copyWithin(i * d, f * d, f * d + d);
     if (dupes.length) {
       done += dupes.length;

@@ -15,6 +15,7 @@ export {
   type EncoderCacheOptions, type EncoderInfo, type EncoderOptions, type Pooling,
   type SentenceEncoder, type TokenEncodeResult
 } from './types.js';
+export { PAIR_KEY_PREFIX, pairKey, isPairKey, parsePairKey } from './pairs.js';
 export type { EncoderLoadOptions, EncoderStats } from './core.js';
 export type { Backend, BackendSession, Provider } from './backend/types.js';
 export { encodeNpy, decodeNpy } from './npy.js';

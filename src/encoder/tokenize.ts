@@ -10,9 +10,106 @@
 
 /** What we use of a transformers.js PreTrainedTokenizer. */
 export interface HFTokenizerLike {
-  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+  encode(text: string, options?: { add_special_tokens?: boolean; text_pair?: string | null }): number[];
   readonly pad_token_id?: number | null;
   readonly model_max_length?: number;
+}
+
+/** transformers.js' tokenizers are callable: `tok(text, { text_pair })` → ids and token types. */
+type HFTokenizerCall = (
+  text: string,
+  options: { text_pair?: string | null; add_special_tokens?: boolean; return_tensor?: boolean; return_token_type_ids?: boolean },
+) => { input_ids: number[]; token_type_ids?: number[] };
+
+/** Where the post-processor puts its specials around a text pair, and where token type 1 starts. */
+export interface PairLayout {
+  /** Before the first text ([CLS]). */
+  prefix: number[];
+  /** Between the texts ([SEP] for BERT, `</s></s>` for XLM-R). */
+  middle: number[];
+  /** After the second text ([SEP]). */
+  suffix: number[];
+  /**
+   * Token type of the second part (from the middle's end on): 1 for BERT-style tokenizers (types 0
+   * for [CLS] a [SEP], 1 for b [SEP]); 0 when the tokenizer returns no token types (XLM-R).
+   */
+  secondType: 0 | 1;
+  /** Where type 1 starts, counted from the end of the middle (0) or of the prefix+a (−middle.length). */
+  typeOffset: number;
+}
+
+/** A tokenized text pair: ids with specials and the index where token type 1 starts (none: all 0). */
+export interface PairIds {
+  ids: number[];
+  /** Index of the first token of type 1; `ids.length` when every token is type 0. */
+  typeStart: number;
+}
+
+function findSub(full: readonly number[], sub: readonly number[], from: number): number {
+  for (let k = from; k + sub.length <= full.length; k++) {
+    let match = true;
+    for (let j = 0; j < sub.length; j++) {
+      if (full[k + j] !== sub[j]) {
+        match = false;
+        break;
+      }
+    }
+    if (match) return k;
+  }
+  return -1;
+}
+
+/**
+ * Finds the pair template of the tokenizer's post-processor (`[CLS] A [SEP] B [SEP]` for BERT,
+ * `<s> A </s></s> B </s>` for XLM-R) by encoding probe pairs with and without specials, and where the
+ * token types switch to 1 when the tokenizer is callable and returns token types.
+ */
+export function probePairLayout(tok: HFTokenizerLike): PairLayout {
+  for (const [a, b] of [['a', 'b'], ['hello', 'world'], ['x', 'y'], ['1', '2'], ['the', 'a']] as const) {
+    const ca = tok.encode(a, { add_special_tokens: false });
+    const cb = tok.encode(b, { add_special_tokens: false });
+    if (ca.length === 0 || cb.length === 0) continue;
+    const full = tok.encode(a, { text_pair: b, add_special_tokens: true });
+    const ka = findSub(full, ca, 0);
+    if (ka < 0) continue;
+    const kb = findSub(full, cb, ka + ca.length);
+    if (kb < 0) continue;
+    const layout: PairLayout = {
+      prefix: full.slice(0, ka),
+      middle: full.slice(ka + ca.length, kb),
+      suffix: full.slice(kb + cb.length),
+      secondType: 0,
+      typeOffset: 0,
+    };
+    if (typeof tok === 'function') {
+      const r = (tok as unknown as HFTokenizerCall)(a, { text_pair: b, add_special_tokens: true, return_tensor: false, return_token_type_ids: true });
+      const types = r.token_type_ids;
+      if (Array.isArray(types) && types.length === full.length) {
+        const first = types.indexOf(1);
+        if (first >= 0) {
+          layout.secondType = 1;
+          layout.typeOffset = first - kb; // BERT: 0 (type 1 starts at b)
+        }
+      }
+    }
+    return layout;
+  }
+  throw new Error('cannot determine where the tokenizer puts its special tokens around a text pair');
+}
+
+/**
+ * Longest-first truncation of a pair's content lengths to a total of `keep`, as HF's tokenizers
+ * (`truncation: 'longest_first'`): tokens are taken off the longer text, one at a time, the second
+ * text when both are as long.
+ */
+export function truncatePairLengths(na: number, nb: number, keep: number): [number, number] {
+  let a = na;
+  let b = nb;
+  while (a + b > keep) {
+    if (a > b) a--;
+    else b--;
+  }
+  return [a, b];
 }
 
 export interface SpecialLayout {
@@ -95,9 +192,9 @@ export class TruncatingTokenizer {
   }
 
   /** Content ids of `text` (no specials), at most `keep` of them; pre-cuts very long strings. */
-  contentIds(text: string): number[] {
+  contentIds(text: string, keep: number = this.keep): number[] {
     let src = toWellFormed(text);
-    let limit = this.keep * this.charsPerToken + 64;
+    let limit = keep * this.charsPerToken + 64;
     let ids: number[];
     for (;;) {
       if (src.length <= limit) {
@@ -108,10 +205,35 @@ export class TruncatingTokenizer {
       ids = this.tokenizer.encode(cut.text, { add_special_tokens: false });
       // At a whitespace cut every token before the cut is the whole text's token; elsewhere leave a
       // margin for the word that was cut in two.
-      if (ids.length >= this.keep + (cut.atWhitespace ? 0 : 16)) break;
+      if (ids.length >= keep + (cut.atWhitespace ? 0 : 16)) break;
       limit *= 4; // once limit ≥ src.length the next pass tokenizes the whole string
     }
-    return ids.length > this.keep ? ids.slice(0, this.keep) : ids;
+    return ids.length > keep ? ids.slice(0, keep) : ids;
+  }
+
+  private pairLayoutCache: PairLayout | null = null;
+
+  /** The pair template, probed once on first use. */
+  get pairLayout(): PairLayout {
+    return (this.pairLayoutCache ??= probePairLayout(this.tokenizer));
+  }
+
+  /**
+   * Ids of a text pair as one sequence (`[CLS] a [SEP] b [SEP]` for BERT), at most maxLength: the
+   * contents are cut longest-first, the specials kept; `typeStart` is where token type 1 begins.
+   */
+  encodePair(a: string, b: string): PairIds {
+    const L = this.pairLayout;
+    const keep = this.maxLength - L.prefix.length - L.middle.length - L.suffix.length;
+    if (keep < 2) throw new Error(`maxLength ${this.maxLength} leaves no room for a text pair`);
+    let ia = this.contentIds(a, keep);
+    let ib = this.contentIds(b, keep);
+    const [na, nb] = truncatePairLengths(ia.length, ib.length, keep);
+    if (na < ia.length) ia = ia.slice(0, na);
+    if (nb < ib.length) ib = ib.slice(0, nb);
+    const ids = [...L.prefix, ...ia, ...L.middle, ...ib, ...L.suffix];
+    const bStart = L.prefix.length + ia.length + L.middle.length;
+    return { ids, typeStart: L.secondType === 1 ? bStart + L.typeOffset : ids.length };
   }
 
   /** Ids with specials, at most maxLength. */

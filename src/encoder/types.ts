@@ -93,5 +93,7 @@ export interface EncoderInfo {
 export interface SentenceEncoder {
   readonly info: EncoderInfo;
   encode(texts: readonly string[], options?: EncodeOptions): Promise<EncodeResult>;
+  /** Text pairs, each encoded as one sequence ([CLS] a [SEP] b [SEP]); optional for custom encoders. */
+  encodePairs?(pairs: readonly (readonly [string, string])[], options?: EncodeOptions): Promise<EncodeResult>;
   dispose(): Promise<void>;
 }

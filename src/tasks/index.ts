@@ -20,19 +20,23 @@ export type {
 export { PairRegressionTask, pairRegressionTask } from './pair-regression.js';
 export type { PairRegressionBatch, PairRegressionConfig, PairRegressionExample, PairRegressionPrediction } from './pair-regression.js';
 export {
-  SENTIMENT_TYPE, SentimentTask, sentimentTask, sentimentYaml, type ConfusionReport,
-  type SentimentConfig, type SentimentExample, type SentimentMetric, type SentimentPrediction
+  SENTIMENT_FEATURES, SENTIMENT_TYPE, SentimentTask, sentimentTask, sentimentYaml,
+  type ConfusionReport, type SentimentBatch, type SentimentConfig, type SentimentExample,
+  type SentimentFeature, type SentimentMetric, type SentimentPrediction
 } from './sentiment.js';
 export {
-  TRANSLATION_QUALITY_TYPE, TranslationQualityTask, translationQualityTask, translationQualityYaml,
-  type TranslationQualityConfig, type TranslationQualityExample, type TranslationQualityMetric,
-  type TranslationQualityPrediction
+  TRANSLATION_QUALITY_FEATURES, TRANSLATION_QUALITY_INPUTS, TRANSLATION_QUALITY_TYPE,
+  TranslationQualityTask, ridge, sideFeature, translationQualityTask, translationQualityYaml,
+  type FeatureStats, type TranslationQualityBatch, type TranslationQualityConfig,
+  type TranslationQualityExample, type TranslationQualityFeature, type TranslationQualityInput,
+  type TranslationQualityMetric, type TranslationQualityPrediction
 } from './translation-quality.js';
 export {
-  POSITION_FEATURES, SUMMARIZATION_TYPE, SummarizationTask, positionFeatures, reselect,
-  selectSentences, summarizationTask, summarizationYaml, type SelectedSentence,
-  type SelectionOptions, type SummarizationBatch, type SummarizationConfig,
-  type SummarizationExample, type SummarizationMetric, type SummarizationPrediction
+  POSITION_FEATURES, SUMMARIZATION_FEATURES, SUMMARIZATION_TYPE, SummarizationTask,
+  documentFeatures, positionFeatures, reselect, selectSentences, summarizationTask,
+  summarizationYaml, type SelectedSentence, type SelectionOptions, type SummarizationBatch,
+  type SummarizationConfig, type SummarizationExample, type SummarizationFeature,
+  type SummarizationMetric, type SummarizationPrediction
 } from './summarization.js';
 export { greedyOracle, oracleLabels, type OracleOptions, type OracleResult } from './oracle.js';
 export {

@@ -8,13 +8,20 @@
  *
  * A label outside the label map is an error (in `prepare`, `makeBatch` and `metrics`), never a new
  * class. Without a configured label map, `prepare` infers one from the training data (sorted).
+ *
+ * Optional side feature (`features: [lexicon]`): the AFINN lexicon score of the text (the `lexicon`
+ * baseline's score), standardised with the training mean and std (saved in the spec), appended to
+ * the shared representation before the head and added to the logits through a linear skip
+ * initialised with the linear discriminant of the feature (class means over the within-class
+ * variance), so training starts from the feature's own classifier. Specs saved before the option load without features.
  */
 import { z } from 'zod';
-import type * as tf from '../utils/tf.js';
 import { DataError, type LoadResult } from '../data/errors.js';
 import { genericSourceRows, isGenericFormat, requireField } from '../data/source.js';
 import { loadSst2 } from '../data/sst2.js';
 import { loadXlmt } from '../data/xlmt.js';
+import * as tf from '../utils/tf.js';
+import { lexiconScore } from '../baselines/sentiment.js';
 import { accuracy, confusionMatrix, macroF1, perClassScores, type ClassScores } from '../metrics/classification.js';
 import type { ForwardContext, ParamStore } from '../nn/layers.js';
 import { ClassificationTask, type ClassificationBatch, type ClassificationConfig, type Label } from './classification.js';
@@ -52,6 +59,18 @@ export interface SentimentConfig {
   dropout?: number;
   /** Default 'accuracy'. */
   primaryMetric?: SentimentMetric;
+  /** Side features appended before the head. Default none. */
+  features?: SentimentFeature[];
+  /** Their standardisation; fitted on the training data when omitted. */
+  featureStats?: { mean: number[]; std: number[] };
+}
+
+export type SentimentFeature = 'lexicon';
+export const SENTIMENT_FEATURES: readonly SentimentFeature[] = ['lexicon'];
+
+/** A classification batch plus the standardised side features [size × features]. */
+export interface SentimentBatch extends ClassificationBatch {
+  side: Float32Array;
 }
 
 export interface ConfusionReport {
@@ -61,7 +80,7 @@ export interface ConfusionReport {
   perClass: (ClassScores & { label: string })[];
 }
 
-export class SentimentTask implements Task<SentimentExample, SentimentPrediction, ClassificationBatch> {
+export class SentimentTask implements Task<SentimentExample, SentimentPrediction, SentimentBatch> {
   readonly type = SENTIMENT_TYPE;
   readonly inputKind = 'single' as const;
   readonly lossKind = 'classification' as const;
@@ -70,6 +89,10 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   readonly primaryMetric: SentimentMetric;
   /** The generic classifier doing the work. */
   readonly inner: ClassificationTask;
+  readonly features: readonly SentimentFeature[];
+  featureStats: { mean: number[]; std: number[] } | null;
+  private skip: tf.Variable | null = null;
+  private skipInit: Float32Array | null = null;
 
   constructor(config: SentimentConfig = {}) {
     this.name = config.name ?? 'sentiment';
@@ -80,6 +103,20 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
     const inner: ClassificationConfig = { name: this.name, hidden: config.hidden ?? 128, dropout: config.dropout ?? 0.1 };
     if (config.labels) inner.labels = config.labels;
     this.inner = new ClassificationTask(inner);
+    this.features = [...(config.features ?? [])];
+    for (const f of this.features) if (!SENTIMENT_FEATURES.includes(f)) throw new Error(`task "${this.name}": unknown feature "${String(f)}" (known: ${SENTIMENT_FEATURES.join(', ')})`);
+    if (new Set(this.features).size !== this.features.length) throw new Error(`task "${this.name}": a feature is listed twice`);
+    this.featureStats = config.featureStats ?? (this.features.length === 0 ? { mean: [], std: [] } : null);
+  }
+
+  private rawFeatures(e: SentimentExample): number[] {
+    return this.features.map(() => lexiconScore(e.text));
+  }
+
+  /** Standardised side features of one example. */
+  sideFeatures(e: SentimentExample): number[] {
+    const st = this.featureStats ?? { mean: [], std: [] };
+    return this.rawFeatures(e).map((x, j) => (x - (st.mean[j] ?? 0)) / (st.std[j] ?? 1));
   }
 
   /** The label map (index → label), or null before `prepare` when none was configured. */
@@ -99,6 +136,45 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   prepare(train: readonly SentimentExample[]): void {
     this.inner.prepare(train);
     this.checkLabels(train);
+    if (this.featureStats === null) {
+      const xs = train.map((e) => this.rawFeatures(e));
+      const st = { mean: [] as number[], std: [] as number[] };
+      this.features.forEach((_, j) => {
+        const col = xs.map((r) => r[j] as number);
+        const m = col.length ? col.reduce((a, b) => a + b, 0) / col.length : 0;
+        const v = col.length ? col.reduce((a, b) => a + (b - m) ** 2, 0) / col.length : 1;
+        st.mean.push(m);
+        st.std.push(Math.sqrt(v) || 1);
+      });
+      this.featureStats = st;
+    }
+    const k = this.features.length;
+    const C = this.inner.numClasses;
+    if (k && C > 0) {
+      // LDA with a shared variance per feature: logit_c = μ_c·x / σ²_within (the common term cancels in the softmax)
+      const sum = Array.from({ length: k }, () => new Array<number>(C).fill(0));
+      const cnt = new Array<number>(C).fill(0);
+      const xs = train.map((e) => (e.label === undefined ? null : { c: this.labelIndex(e.label), x: this.sideFeatures(e) }));
+      for (const r of xs) {
+        if (!r) continue;
+        cnt[r.c]!++;
+        r.x.forEach((v, j) => ((sum[j] as number[])[r.c]! += v));
+      }
+      const mu = sum.map((row) => row.map((s, c) => (cnt[c]! > 0 ? s / cnt[c]! : 0)));
+      const init = new Float32Array(k * C);
+      for (let j = 0; j < k; j++) {
+        let ss = 0;
+        let n = 0;
+        for (const r of xs) {
+          if (!r) continue;
+          ss += ((r.x[j] as number) - (mu[j] as number[])[r.c]!) ** 2;
+          n++;
+        }
+        const v = n > 0 ? ss / n : 1;
+        for (let c = 0; c < C; c++) init[j * C + c] = (mu[j] as number[])[c]! / (v > 1e-9 ? v : 1);
+      }
+      this.skipInit = init;
+    }
   }
 
   /** Throws when an example's label is not in the label map (no silent new class). */
@@ -121,7 +197,7 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   }
 
   isPrepared(): boolean {
-    return this.inner.isPrepared();
+    return this.inner.isPrepared() && this.featureStats !== null;
   }
 
   labelIndex(label: Label): number {
@@ -129,15 +205,25 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   }
 
   buildHead(store: ParamStore, inputDim: number, prefix: string): void {
-    this.inner.buildHead(store, inputDim, prefix);
+    this.inner.buildHead(store, inputDim + this.features.length, prefix);
+    // side features also reach the logits linearly (wide & deep), so one scalar is not drowned
+    const k = this.features.length;
+    if (k) this.skip = store.add(`${prefix}.side.weight`, [k, this.inner.numClasses], this.skipInit ?? 'zeros', { group: 'task', task: this.name, decay: false });
   }
 
-  makeBatch(examples: readonly SentimentExample[], features: FeatureLookup, dim: number): ClassificationBatch {
-    return this.inner.makeBatch(examples, features, dim);
+  makeBatch(examples: readonly SentimentExample[], features: FeatureLookup, dim: number): SentimentBatch {
+    const k = this.features.length;
+    const side = new Float32Array(examples.length * k);
+    if (k) examples.forEach((e, i) => side.set(this.sideFeatures(e), i * k));
+    return { ...this.inner.makeBatch(examples, features, dim), side };
   }
 
-  forward(H: tf.Tensor2D, batch: ClassificationBatch, ctx: ForwardContext): tf.Tensor {
-    return this.inner.forward(H, batch, ctx);
+  forward(H: tf.Tensor2D, batch: SentimentBatch, ctx: ForwardContext): tf.Tensor {
+    const k = this.features.length;
+    if (!k) return this.inner.forward(H, batch, ctx);
+    const side = tf.tensor2d(batch.side, [batch.size, k]);
+    const logits = this.inner.forward(tf.concat([H, side], 1) as tf.Tensor2D, batch, ctx);
+    return this.skip ? tf.add(logits, tf.matMul(side, this.skip)) : logits;
   }
 
   loss(logits: tf.Tensor, batch: ClassificationBatch): tf.Scalar {
@@ -183,16 +269,25 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
 
   toSpec(): TaskSpec {
     const inner = this.inner.toSpec().config;
-    return { type: this.type, name: this.name, config: { ...inner, primaryMetric: this.primaryMetric } };
+    return { type: this.type, name: this.name, config: { ...inner, primaryMetric: this.primaryMetric, features: [...this.features], featureStats: this.featureStats } };
   }
 
   static fromSpec(spec: TaskSpec): SentimentTask {
-    const c = spec.config as { labels?: Label[] | null; hidden?: number; dropout?: number; primaryMetric?: SentimentMetric };
+    const c = spec.config as {
+      labels?: Label[] | null;
+      hidden?: number;
+      dropout?: number;
+      primaryMetric?: SentimentMetric;
+      features?: SentimentFeature[];
+      featureStats?: { mean: number[]; std: number[] } | null;
+    };
     const cfg: SentimentConfig = { name: spec.name };
     if (c.labels) cfg.labels = c.labels;
     if (c.hidden !== undefined) cfg.hidden = c.hidden;
     if (c.dropout !== undefined) cfg.dropout = c.dropout;
     if (c.primaryMetric !== undefined) cfg.primaryMetric = c.primaryMetric;
+    if (c.features) cfg.features = c.features; // saved before the option: none
+    if (c.featureStats) cfg.featureStats = c.featureStats;
     return new SentimentTask(cfg);
   }
 }
@@ -210,6 +305,8 @@ export const sentimentYaml = taskYaml({
   options: z.object({
     /** Label map, in class-index order. */
     labels: z.array(z.string()).min(2).optional(),
+    /** Numeric side features: `lexicon` (the AFINN score of the text, standardised on train). */
+    input: z.object({ features: z.array(z.enum(SENTIMENT_FEATURES as [SentimentFeature, ...SentimentFeature[]])).default([]) }).strict().optional(),
   }),
   fields: ['text', 'label'],
   create: (config) =>
@@ -219,6 +316,7 @@ export const sentimentYaml = taskYaml({
       hidden: config.head.hidden,
       dropout: config.head.dropout,
       primaryMetric: config.primaryMetric as SentimentMetric,
+      ...(config.input ? { features: config.input.features } : {}),
     }),
   load: (config, path, source, split) => {
     const mode = source.mode;

@@ -10,6 +10,14 @@
  * one-hot position buckets. Loss: binary cross-entropy per real sentence (mean over the real
  * sentences of the batch; padding masked out).
  *
+ * Optional document-context features (`features`), computed from the frozen encoder vectors of the
+ * document's scored sentences and appended to each sentence's input (and, through a linear skip
+ * initialised at zero, to its logit): `textrank` (n × the sentence's TextRank PageRank score − 1,
+ * the same graph as the `textrank` baseline: cosine similarities clipped at 0, damping 0.85),
+ * `centrality` (mean cosine similarity to the other sentences) and `redundancy` (highest cosine
+ * similarity to an earlier sentence), so centrality and repetition are learnt in training, not
+ * only handled by trigram blocking at selection. Specs saved before the option load without them.
+ *
  * Labels. `labels` (0/1 per sentence) when given, else the greedy ROUGE oracle of `oracle.ts`
  * against `summary` (as BertSumExt builds its labels), computed once per example object and cached
  * (`prepare()` computes them for the training set up front).
@@ -32,6 +40,7 @@ import { genericSourceRows, isGenericFormat, requireField } from '../data/source
 import { inDevSplit } from '../data/split.js';
 import { corpusRouge, tokenizeForRouge } from '../metrics/rouge.js';
 import { Dense, dropout, gelu, type ForwardContext, type ParamStore } from '../nn/layers.js';
+import { cosineSimilarity, pagerank } from '../baselines/summarization.js';
 import { greedyOracle } from './oracle.js';
 import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
 import { taskYaml } from './yaml.js';
@@ -97,6 +106,35 @@ export interface SummarizationConfig {
   inference?: SelectionOptions;
   /** Default 'rouge2'. */
   primaryMetric?: SummarizationMetric;
+  /** Document-context features per sentence (see the module comment). Default none. */
+  features?: SummarizationFeature[];
+}
+
+export type SummarizationFeature = 'textrank' | 'centrality' | 'redundancy';
+export const SUMMARIZATION_FEATURES: readonly SummarizationFeature[] = ['textrank', 'centrality', 'redundancy'];
+
+/** Document-context features of each sentence from its encoder vectors, in the order of `names`. */
+export function documentFeatures(vectors: readonly Float32Array[], names: readonly SummarizationFeature[]): number[][] {
+  const n = vectors.length;
+  const sim: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const s = cosineSimilarity(vectors[i] as Float32Array, vectors[j] as Float32Array);
+      (sim[i] as number[])[j] = s;
+      (sim[j] as number[])[i] = s;
+    }
+  }
+  const rank = names.includes('textrank') && n > 0 ? pagerank(sim.map((row) => row.map((s) => Math.max(0, s)))).scores : [];
+  return vectors.map((_, i) => {
+    const row = sim[i] as number[];
+    return names.map((f) => {
+      if (f === 'textrank') return n * (rank[i] as number) - 1;
+      if (f === 'centrality') return n > 1 ? (row.reduce((a, b) => a + b, 0) - row[i]!) / (n - 1) : 0;
+      let m = 0;
+      for (let j = 0; j < i; j++) m = Math.max(m, row[j] as number);
+      return m;
+    });
+  });
 }
 
 export interface SummarizationBatch extends TaskBatch {
@@ -106,7 +144,7 @@ export interface SummarizationBatch extends TaskBatch {
   counts: number[];
   /** 1 for real sentences, 0 for padding, [size × maxN]. */
   mask: Float32Array;
-  /** Position features, [size × maxN × POSITION_FEATURES]. */
+  /** Position features and then the document-context features, [size × maxN × (POSITION_FEATURES + features)]. */
   positions: Float32Array;
   /** 0/1 oracle / gold labels [size × maxN] when hasTargets. */
   targets: Float32Array | null;
@@ -203,8 +241,11 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   /** Selection used by `decode` (change it to predict with other limits). */
   inference: SelectionOptions;
   private readonly labelCache = new WeakMap<object, number[]>();
+  private readonly contextCache = new WeakMap<object, number[][]>();
   private l1: Dense | null = null;
   private l2: Dense | null = null;
+  private skip: tf.Variable | null = null;
+  readonly features: readonly SummarizationFeature[];
 
   constructor(config: SummarizationConfig = {}) {
     this.name = config.name ?? 'summarization';
@@ -219,6 +260,14 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     }
     this.inference = { trigramBlocking: true, ...(config.inference ?? {}) };
     checkSelection(this.inference);
+    this.features = [...(config.features ?? [])];
+    for (const f of this.features) if (!SUMMARIZATION_FEATURES.includes(f)) throw new Error(`task "${this.name}": unknown feature "${String(f)}" (known: ${SUMMARIZATION_FEATURES.join(', ')})`);
+    if (new Set(this.features).size !== this.features.length) throw new Error(`task "${this.name}": a feature is listed twice`);
+  }
+
+  /** Per-sentence features after the shared layers: position features, then document context. */
+  private get sentenceFeatures(): number {
+    return POSITION_FEATURES + this.features.length;
   }
 
   texts(e: SummarizationExample): string[] {
@@ -256,8 +305,9 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
 
   buildHead(store: ParamStore, inputDim: number, prefix: string): void {
     const opts = { group: 'task' as const, task: this.name };
-    this.l1 = new Dense(store, `${prefix}.hidden`, 3 * inputDim + POSITION_FEATURES, this.hidden, opts);
+    this.l1 = new Dense(store, `${prefix}.hidden`, 3 * inputDim + this.sentenceFeatures, this.hidden, opts);
     this.l2 = new Dense(store, `${prefix}.out`, this.hidden, 1, opts);
+    if (this.features.length) this.skip = store.add(`${prefix}.side.weight`, [this.features.length, 1], 'zeros', { ...opts, decay: false });
   }
 
   makeBatch(examples: readonly SummarizationExample[], features: FeatureLookup, dim: number): SummarizationBatch {
@@ -266,17 +316,25 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     const maxN = Math.max(1, ...counts);
     const rows = new Float32Array(b * maxN * dim);
     const mask = new Float32Array(b * maxN);
-    const positions = new Float32Array(b * maxN * POSITION_FEATURES);
+    const P = this.sentenceFeatures;
+    const positions = new Float32Array(b * maxN * P);
     const labels = examples.map((e) => this.labelsOf(e));
     const hasTargets = b > 0 && labels.every((l) => l !== null);
     const targets = hasTargets ? new Float32Array(b * maxN) : null;
     examples.forEach((e, d) => {
       const n = counts[d] as number;
+      let context: number[][] | null = null;
+      if (this.features.length) {
+        // per example object (the vectors of its texts do not change while the task lives)
+        context = this.contextCache.get(e) ?? documentFeatures(e.sentences.slice(0, n).map((s) => features(s)), this.features);
+        this.contextCache.set(e, context);
+      }
       for (let i = 0; i < n; i++) {
         const r = d * maxN + i;
         rows.set(features(e.sentences[i] as string), r * dim);
         mask[r] = 1;
-        positions.set(positionFeatures(i, e.sentences.length), r * POSITION_FEATURES);
+        positions.set(positionFeatures(i, e.sentences.length), r * P);
+        if (context) positions.set(context[i] as number[], r * P + POSITION_FEATURES);
         if (targets) targets[r] = (labels[d] as number[])[i] as number;
       }
     });
@@ -295,10 +353,17 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     const count = tf.maximum(tf.sum(mask, 1), 1); // [b, 1]
     const doc = tf.div(tf.sum(tf.mul(H3, mask), 1), count); // [b, h]
     const doc3 = tf.add(tf.zerosLike(H3), tf.expandDims(doc, 1)); // [b, N, h]
-    const pos = tf.tensor3d(batch.positions, [b, N, POSITION_FEATURES]);
-    const f = tf.reshape(tf.concat([H3, doc3, tf.mul(H3, doc3), pos], 2), [b * N, 3 * h + POSITION_FEATURES]) as tf.Tensor2D;
+    const P = this.sentenceFeatures;
+    const pos = tf.tensor3d(batch.positions, [b, N, P]);
+    const f = tf.reshape(tf.concat([H3, doc3, tf.mul(H3, doc3), pos], 2), [b * N, 3 * h + P]) as tf.Tensor2D;
     const hid = dropout(gelu(this.l1.apply(f)), this.dropoutRate, ctx) as tf.Tensor2D;
-    return tf.reshape(this.l2.apply(hid), [b, N]);
+    let y = this.l2.apply(hid);
+    if (this.skip) {
+      const k = this.features.length;
+      const side = tf.slice(tf.reshape(pos, [b * N, P]), [0, POSITION_FEATURES], [b * N, k]) as tf.Tensor2D;
+      y = tf.add(y, tf.matMul(side, this.skip));
+    }
+    return tf.reshape(y, [b, N]);
   }
 
   /** Binary cross-entropy with logits, mean over the real sentences of the batch. */
@@ -354,6 +419,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
         oracleSentences: this.oracleSentences,
         inference: { ...this.inference },
         primaryMetric: this.primaryMetric,
+        features: [...this.features],
       },
     };
   }
@@ -367,6 +433,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     if (c.oracleSentences !== undefined) cfg.oracleSentences = c.oracleSentences;
     if (c.inference !== undefined) cfg.inference = c.inference;
     if (c.primaryMetric !== undefined) cfg.primaryMetric = c.primaryMetric;
+    if (c.features !== undefined) cfg.features = c.features; // saved before the option: none
     return new SummarizationTask(cfg);
   }
 }
@@ -394,6 +461,8 @@ export const summarizationYaml = taskYaml({
       })
       .strict()
       .optional(),
+    /** Document context per sentence from the encoder vectors: `textrank`, `centrality`, `redundancy`. */
+    input: z.object({ features: z.array(z.enum(SUMMARIZATION_FEATURES as [SummarizationFeature, ...SummarizationFeature[]])).default([]) }).strict().optional(),
   }),
   fields: ['text', 'summary'],
   create: (config) => {
@@ -411,6 +480,7 @@ export const summarizationYaml = taskYaml({
       inference,
       // the oracle labels as many sentences as inference selects by count (BertSumExt: 3)
       ...(inf?.sentences !== undefined ? { oracleSentences: inf.sentences } : {}),
+      ...(config.input ? { features: config.input.features } : {}),
     });
   },
   load: (_config, path, source) => {

@@ -2,22 +2,33 @@
  * Translation quality estimation (sentence-level direct assessment, WMT20 MLQE-PE): a source and
  * its machine translation → a quality score, without a reference.
  *
- * Built on the generic {@link PairRegressionTask}: source and translation both go through the
- * shared encoder and the shared layers (rows [sources…, translations…]); the head sees
- * [u, v, |u−v|, u⊙v] as COMET-QE does and regresses the standardised target with MSE; predictions
- * come back in the original target scale. This task adds the example shape, metrics from
- * src/metrics (Pearson r, Spearman ρ, Kendall τ-b) per language pair and averaged over pairs.
+ * Input modes (`input` in the task config; saved with the model):
+ *  - `siamese`: source and translation are encoded apart (rows [sources…, translations…]); the head
+ *    sees [u, v, |u−v|, u⊙v] as COMET-QE does. The default of models saved without the option.
+ *  - `cross`: source and translation are encoded as ONE sequence ([CLS] src [SEP] mt [SEP], token
+ *    types 0/1, `Encoder.encodePairs`), so the encoder's attention sees both; the head sees its vector c.
+ *  - `cross+siamese`: both, the head sees [u, v, |u−v|, u⊙v, c].
+ * Optional side features (`features`): `model-score` (MLQE `model_scores`, the MT system's own
+ * log-probability) and `length-ratio` (−|ln(len(mt)/len(src))|, code points), standardised with the
+ * training mean and standard deviation, which are saved in the task spec; they are appended to the
+ * head's input and also reach the output through a linear skip (`<head>.side.weight`), initialised
+ * with the least-squares fit of the standardised target on them (so training starts from the
+ * linear model of the side features; with plain Adam steps one coefficient among the encoder's
+ * hundreds of inputs moves too slowly to reach it within a usual step budget). Every row goes through the shared layers; the head regresses the standardised target
+ * with MSE; predictions come back in the original target scale. Metrics from src/metrics (Pearson r,
+ * Spearman ρ, Kendall τ-b) per language pair and averaged over pairs.
  */
 import { z } from 'zod';
-import type * as tf from '../utils/tf.js';
 import { DataError } from '../data/errors.js';
 import { loadMlqe } from '../data/mlqe.js';
 import { genericSourceRows, isGenericFormat, requireField } from '../data/source.js';
 import { kendallTauB, mse, pearson, spearman } from '../metrics/correlation.js';
-import type { ForwardContext, ParamStore } from '../nn/layers.js';
-import { PairRegressionTask, type PairRegressionBatch, type PairRegressionConfig, type PairRegressionExample } from './pair-regression.js';
-import type { FeatureLookup, MetricDirection, Task, TaskSpec } from './types.js';
 import { taskYaml } from './yaml.js';
+import * as tf from '../utils/tf.js';
+import { lengthRatioFeature } from '../baselines/translation-quality.js';
+import { pairKey } from '../encoder/pairs.js';
+import { Dense, dropout, gelu, type ForwardContext, type ParamStore } from '../nn/layers.js';
+import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
 
 export const TRANSLATION_QUALITY_TYPE = 'translation-quality';
 
@@ -28,7 +39,7 @@ export interface TranslationQualityExample {
   score?: number;
   /** Language pair, e.g. `en-de`; metrics are also reported per pair. */
   pair?: string;
-  /** The translating model's own score (MLQE `model_scores`), unused by the model. */
+  /** The translating model's own score (MLQE `model_scores`); needed by models with the `model-score` feature. */
   modelScore?: number;
   id?: string;
 }
@@ -37,6 +48,36 @@ export interface TranslationQualityExample {
 export type TranslationQualityPrediction = number;
 
 export type TranslationQualityMetric = 'pearson' | 'spearman' | 'kendall';
+
+/** How source and translation reach the head (see the file comment). */
+export type TranslationQualityInput = 'siamese' | 'cross' | 'cross+siamese';
+export const TRANSLATION_QUALITY_INPUTS: readonly TranslationQualityInput[] = ['siamese', 'cross', 'cross+siamese'];
+
+/** Numeric side features appended to the head's input. */
+export type TranslationQualityFeature = 'model-score' | 'length-ratio';
+export const TRANSLATION_QUALITY_FEATURES: readonly TranslationQualityFeature[] = ['model-score', 'length-ratio'];
+
+/** Raw (unstandardised) value of a side feature for one example. */
+export function sideFeature(name: TranslationQualityFeature, e: TranslationQualityExample): number {
+  if (name === 'length-ratio') return lengthRatioFeature(e.source, e.translation);
+  if (typeof e.modelScore !== 'number' || !Number.isFinite(e.modelScore)) {
+    throw new Error(`the model uses the MT system's score (feature "model-score"), but the example has no finite modelScore`);
+  }
+  return e.modelScore;
+}
+
+/** Standardisation of the side features, fitted on the training data, saved with the model. */
+export interface FeatureStats {
+  mean: number[];
+  std: number[];
+}
+
+export interface TranslationQualityBatch extends TaskBatch {
+  /** Standardised targets [size] when hasTargets. */
+  targets: Float32Array | null;
+  /** Standardised side features [size × features] (empty without features). */
+  side: Float32Array;
+}
 
 export interface TranslationQualityConfig {
   /** Task name (default 'translation-quality'). */
@@ -52,9 +93,43 @@ export interface TranslationQualityConfig {
   pairs?: string[];
   /** Default 'pearson'. */
   primaryMetric?: TranslationQualityMetric;
+  /** Input mode. Default 'siamese' (what models saved before the option use). */
+  input?: TranslationQualityInput;
+  /** Side features, in this order. Default none. */
+  features?: TranslationQualityFeature[];
+  /** Side-feature standardisation; fitted on the training data when omitted. */
+  featureStats?: FeatureStats;
 }
 
 const CORRELATIONS = { pearson, spearman, kendall: kendallTauB } as const;
+
+/** argmin_w Σ(Xw − y)² + λ‖w‖² for a few columns (normal equations, Gauss–Jordan); λ = 1e-6·n. */
+export function ridge(X: readonly (readonly number[])[], y: readonly number[], k: number): number[] {
+  const n = X.length;
+  const A = Array.from({ length: k }, () => new Array<number>(k + 1).fill(0));
+  for (let r = 0; r < n; r++) {
+    const x = X[r] as readonly number[];
+    for (let i = 0; i < k; i++) {
+      const row = A[i] as number[];
+      for (let j = 0; j < k; j++) row[j]! += (x[i] as number) * (x[j] as number);
+      row[k]! += (x[i] as number) * (y[r] as number);
+    }
+  }
+  for (let i = 0; i < k; i++) (A[i] as number[])[i]! += 1e-6 * Math.max(n, 1);
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs((A[r] as number[])[c]!) > Math.abs((A[p] as number[])[c]!)) p = r;
+    [A[c], A[p]] = [A[p] as number[], A[c] as number[]];
+    const pivot = (A[c] as number[])[c]!;
+    if (Math.abs(pivot) < 1e-12) continue;
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = (A[r] as number[])[c]! / pivot;
+      for (let j = c; j <= k; j++) (A[r] as number[])[j]! -= f * (A[c] as number[])[j]!;
+    }
+  }
+  return A.map((row, i) => (Math.abs(row[i]!) < 1e-12 ? 0 : row[k]! / row[i]!));
+}
 /** Group key of examples without a `pair`. */
 const NO_PAIR = '';
 
@@ -64,7 +139,7 @@ function correlation(kind: keyof typeof CORRELATIONS, g: readonly number[], p: r
   return CORRELATIONS[kind](g, p);
 }
 
-export class TranslationQualityTask implements Task<TranslationQualityExample, TranslationQualityPrediction, PairRegressionBatch> {
+export class TranslationQualityTask implements Task<TranslationQualityExample, TranslationQualityPrediction, TranslationQualityBatch> {
   readonly type = TRANSLATION_QUALITY_TYPE;
   readonly inputKind = 'pair' as const;
   readonly lossKind = 'regression' as const;
@@ -72,8 +147,18 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
   readonly name: string;
   readonly primaryMetric: TranslationQualityMetric;
   readonly pairs: string[];
-  /** The generic pair regressor doing the work. */
-  readonly inner: PairRegressionTask;
+  readonly hidden: number;
+  readonly dropoutRate: number;
+  readonly input: TranslationQualityInput;
+  readonly features: readonly TranslationQualityFeature[];
+  targetMean: number | null;
+  targetStd: number | null;
+  featureStats: FeatureStats | null;
+  private l1: Dense | null = null;
+  private l2: Dense | null = null;
+  private skip: tf.Variable | null = null;
+  /** Least-squares coefficients of the standardised target on the standardised side features (from prepare). */
+  private skipInit: Float32Array | null = null;
 
   constructor(config: TranslationQualityConfig = {}) {
     this.name = config.name ?? 'translation-quality';
@@ -83,61 +168,172 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     const dirs: Record<string, MetricDirection> = { pearson: 'higher', spearman: 'higher', kendall: 'higher', mse: 'lower' };
     for (const p of this.pairs) for (const k of Object.keys(CORRELATIONS)) dirs[`${k}@${p}`] = 'higher';
     this.metricDirections = dirs;
-    const inner: PairRegressionConfig = { name: this.name, hidden: config.hidden ?? 128, dropout: config.dropout ?? 0.1 };
-    if (config.targetMean !== undefined) inner.targetMean = config.targetMean;
-    if (config.targetStd !== undefined) inner.targetStd = config.targetStd;
-    this.inner = new PairRegressionTask(inner);
+    this.hidden = config.hidden ?? 128;
+    this.dropoutRate = config.dropout ?? 0.1;
+    this.input = config.input ?? 'siamese';
+    if (!TRANSLATION_QUALITY_INPUTS.includes(this.input)) throw new Error(`task "${this.name}": input must be one of ${TRANSLATION_QUALITY_INPUTS.join(', ')}, got "${String(this.input)}"`);
+    this.features = [...(config.features ?? [])];
+    for (const f of this.features) {
+      if (!TRANSLATION_QUALITY_FEATURES.includes(f)) throw new Error(`task "${this.name}": unknown feature "${String(f)}" (known: ${TRANSLATION_QUALITY_FEATURES.join(', ')})`);
+    }
+    if (new Set(this.features).size !== this.features.length) throw new Error(`task "${this.name}": a feature is listed twice`);
+    this.targetMean = config.targetMean ?? null;
+    this.targetStd = config.targetStd ?? null;
+    this.featureStats = config.featureStats ?? (this.features.length === 0 ? { mean: [], std: [] } : null);
+    if (this.featureStats && (this.featureStats.mean.length !== this.features.length || this.featureStats.std.length !== this.features.length)) {
+      throw new Error(`task "${this.name}": featureStats has ${this.featureStats.mean.length} means for ${this.features.length} features`);
+    }
   }
 
-  private static toPair(e: TranslationQualityExample): PairRegressionExample {
-    const p: PairRegressionExample = { a: e.source, b: e.translation };
-    if (typeof e.score === 'number') p.score = e.score;
-    return p;
+  private get siamese(): boolean {
+    return this.input !== 'cross';
   }
 
-  get targetMean(): number | null {
-    return this.inner.targetMean;
-  }
-
-  get targetStd(): number | null {
-    return this.inner.targetStd;
+  private get cross(): boolean {
+    return this.input !== 'siamese';
   }
 
   texts(e: TranslationQualityExample): string[] {
-    return [e.source, e.translation];
+    const out: string[] = [];
+    if (this.siamese) out.push(e.source, e.translation);
+    if (this.cross) out.push(pairKey(e.source, e.translation));
+    return out;
   }
 
-  /** Fit the target mean / standard deviation on the training scores (unless configured). */
+  /** Fit the target and side-feature mean / standard deviation on the training data (unless configured). */
   prepare(train: readonly TranslationQualityExample[]): void {
     for (let i = 0; i < train.length; i++) {
       const s = (train[i] as TranslationQualityExample).score;
       if (s !== undefined && !Number.isFinite(s)) throw new Error(`task "${this.name}": example ${i} has a non-finite score ${s}`);
     }
-    this.inner.prepare(train.map(TranslationQualityTask.toPair));
+    const stats = (xs: readonly number[]): [number, number] => {
+      const mean = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+      const variance = xs.length ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length : 1;
+      return [mean, Math.sqrt(variance) || 1];
+    };
+    if (this.targetMean === null || this.targetStd === null) {
+      [this.targetMean, this.targetStd] = stats(train.map((e) => e.score).filter((s): s is number => typeof s === 'number'));
+    }
+    if (this.featureStats === null) {
+      const fs: FeatureStats = { mean: [], std: [] };
+      for (const f of this.features) {
+        const xs = train.map((e, i) => {
+          try {
+            return sideFeature(f, e);
+          } catch (err) {
+            throw new Error(`task "${this.name}": training example ${i}: ${(err as Error).message}`);
+          }
+        });
+        const [m, sd] = stats(xs);
+        fs.mean.push(m);
+        fs.std.push(sd);
+      }
+      this.featureStats = fs;
+    }
+    if (this.features.length) {
+      const rows = train.filter((e) => typeof e.score === 'number');
+      const X = rows.map((e) => this.sideFeatures(e));
+      const y = rows.map((e) => ((e.score as number) - (this.targetMean as number)) / (this.targetStd as number));
+      this.skipInit = Float32Array.from(ridge(X, y, this.features.length));
+    }
   }
 
   isPrepared(): boolean {
-    return this.inner.isPrepared();
+    return this.targetMean !== null && this.targetStd !== null && this.featureStats !== null;
+  }
+
+  /** Width of the head's input for shared-layer width h. */
+  headInputDim(h: number): number {
+    return (this.siamese ? 4 * h : 0) + (this.cross ? h : 0) + this.features.length;
   }
 
   buildHead(store: ParamStore, inputDim: number, prefix: string): void {
-    this.inner.buildHead(store, inputDim, prefix);
+    const opts = { group: 'task' as const, task: this.name };
+    // the names of the siamese-only head of earlier versions, so their saved weights load
+    this.l1 = new Dense(store, `${prefix}.hidden`, this.headInputDim(inputDim), this.hidden, opts);
+    this.l2 = new Dense(store, `${prefix}.out`, this.hidden, 1, opts);
+    // side features also reach the output linearly (wide & deep): one standardised scalar among
+    // hundreds of encoder dimensions is otherwise learnt slowly by the MLP
+    // (zero at start: the model begins as the MLP alone)
+    if (this.features.length) this.skip = store.add(`${prefix}.side.weight`, [this.features.length, 1], this.skipInit ?? 'zeros', { ...opts, decay: false });
   }
 
-  makeBatch(examples: readonly TranslationQualityExample[], features: FeatureLookup, dim: number): PairRegressionBatch {
-    return this.inner.makeBatch(examples.map(TranslationQualityTask.toPair), features, dim);
+  /**
+   * Standardised side features of one example. An example without `modelScore` (a pair scored
+   * outside MLQE-PE, where the MT system's score is unknown) gets the training mean, i.e. 0: the
+   * prediction then rests on the texts and the other features. Training examples must have it
+   * (`prepare` checks).
+   */
+  sideFeatures(e: TranslationQualityExample): number[] {
+    const st = this.featureStats ?? { mean: [], std: [] };
+    return this.features.map((f, j) => {
+      if (f === 'model-score' && (typeof e.modelScore !== 'number' || !Number.isFinite(e.modelScore))) return 0;
+      return (sideFeature(f, e) - (st.mean[j] ?? 0)) / (st.std[j] ?? 1);
+    });
   }
 
-  forward(H: tf.Tensor2D, batch: PairRegressionBatch, ctx: ForwardContext): tf.Tensor {
-    return this.inner.forward(H, batch, ctx);
+  makeBatch(examples: readonly TranslationQualityExample[], features: FeatureLookup, dim: number): TranslationQualityBatch {
+    const n = examples.length;
+    const blocks = (this.siamese ? 2 : 0) + (this.cross ? 1 : 0);
+    const rows = new Float32Array(blocks * n * dim);
+    const hasTargets = examples.every((e) => typeof e.score === 'number');
+    const targets = hasTargets ? new Float32Array(n) : null;
+    const k = this.features.length;
+    const side = new Float32Array(n * k);
+    const mean = this.targetMean ?? 0;
+    const std = this.targetStd ?? 1;
+    examples.forEach((e, i) => {
+      let b = 0;
+      if (this.siamese) {
+        rows.set(features(e.source), (b++ * n + i) * dim);
+        rows.set(features(e.translation), (b++ * n + i) * dim);
+      }
+      if (this.cross) rows.set(features(pairKey(e.source, e.translation)), (b * n + i) * dim);
+      if (k) {
+        try {
+          side.set(this.sideFeatures(e), i * k);
+        } catch (err) {
+          throw new Error(`task "${this.name}": example ${i}: ${(err as Error).message}`);
+        }
+      }
+      if (targets) targets[i] = ((e.score as number) - mean) / std;
+    });
+    return { rows, numRows: blocks * n, size: n, hasTargets, targets, side };
   }
 
-  loss(out: tf.Tensor, batch: PairRegressionBatch): tf.Scalar {
-    return this.inner.loss(out, batch);
+  forward(H: tf.Tensor2D, batch: TranslationQualityBatch, ctx: ForwardContext): tf.Tensor {
+    if (!this.l1 || !this.l2) throw new Error(`task "${this.name}": head not built`);
+    const n = batch.size;
+    const parts: tf.Tensor2D[] = [];
+    let b = 0;
+    if (this.siamese) {
+      const u = tf.slice(H, [b++ * n, 0], [n, -1]);
+      const v = tf.slice(H, [b++ * n, 0], [n, -1]);
+      parts.push(u, v, tf.abs(tf.sub(u, v)) as tf.Tensor2D, tf.mul(u, v) as tf.Tensor2D);
+    }
+    if (this.cross) parts.push(tf.slice(H, [b * n, 0], [n, -1]));
+    const k = this.features.length;
+    const side = k ? tf.tensor2d(batch.side, [n, k]) : null;
+    if (side) parts.push(side);
+    const f = (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor2D;
+    const h = dropout(gelu(this.l1.apply(f)), this.dropoutRate, ctx) as tf.Tensor2D;
+    let y = this.l2.apply(h);
+    if (side && this.skip) y = tf.add(y, tf.matMul(side, this.skip));
+    return tf.reshape(y, [n]);
   }
 
-  decode(out: tf.Tensor, batch: PairRegressionBatch): TranslationQualityPrediction[] {
-    return this.inner.decode(out, batch).map((p) => p.score);
+  loss(out: tf.Tensor, batch: TranslationQualityBatch): tf.Scalar {
+    if (!batch.targets) throw new Error(`task "${this.name}": batch has no scores`);
+    return tf.mean(tf.squaredDifference(out, tf.tensor1d(batch.targets))) as tf.Scalar;
+  }
+
+  decode(out: tf.Tensor, batch: TranslationQualityBatch): TranslationQualityPrediction[] {
+    const y = out.dataSync();
+    const mean = this.targetMean ?? 0;
+    const std = this.targetStd ?? 1;
+    const res: number[] = [];
+    for (let i = 0; i < batch.size; i++) res.push((y[i] as number) * std + mean);
+    return res;
   }
 
   /**
@@ -189,8 +385,21 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
   }
 
   toSpec(): TaskSpec {
-    const inner = this.inner.toSpec().config;
-    return { type: this.type, name: this.name, config: { ...inner, pairs: this.pairs, primaryMetric: this.primaryMetric } };
+    return {
+      type: this.type,
+      name: this.name,
+      config: {
+        hidden: this.hidden,
+        dropout: this.dropoutRate,
+        targetMean: this.targetMean,
+        targetStd: this.targetStd,
+        pairs: this.pairs,
+        primaryMetric: this.primaryMetric,
+        input: this.input,
+        features: [...this.features],
+        featureStats: this.featureStats,
+      },
+    };
   }
 
   static fromSpec(spec: TaskSpec): TranslationQualityTask {
@@ -201,6 +410,9 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
       targetStd?: number | null;
       pairs?: string[];
       primaryMetric?: TranslationQualityMetric;
+      input?: TranslationQualityInput;
+      features?: TranslationQualityFeature[];
+      featureStats?: FeatureStats | null;
     };
     const cfg: TranslationQualityConfig = { name: spec.name };
     if (c.hidden !== undefined) cfg.hidden = c.hidden;
@@ -209,6 +421,10 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     if (typeof c.targetStd === 'number') cfg.targetStd = c.targetStd;
     if (c.pairs) cfg.pairs = c.pairs;
     if (c.primaryMetric !== undefined) cfg.primaryMetric = c.primaryMetric;
+    // saved before the input modes and side features: siamese, no features (already prepared)
+    cfg.input = c.input ?? 'siamese';
+    cfg.features = c.features ?? [];
+    if (c.featureStats) cfg.featureStats = c.featureStats;
     return new TranslationQualityTask(cfg);
   }
 }
@@ -224,7 +440,20 @@ export function translationQualityTask(config: TranslationQualityConfig = {}): T
  */
 export const translationQualityYaml = taskYaml({
   loss: 'mse',
-  options: z.object({}),
+  options: z.object({
+    /**
+     * How source and translation reach the encoder (`mode`: siamese, apart, the default; cross, one
+     * sequence [CLS] src [SEP] mt [SEP]; cross+siamese, both) and numeric side features for the head
+     * (`model-score`, `length-ratio`, standardised on train).
+     */
+    input: z
+      .object({
+        mode: z.enum(TRANSLATION_QUALITY_INPUTS as [TranslationQualityInput, ...TranslationQualityInput[]]).optional(),
+        features: z.array(z.enum(TRANSLATION_QUALITY_FEATURES as [TranslationQualityFeature, ...TranslationQualityFeature[]])).default([]),
+      })
+      .strict()
+      .optional(),
+  }),
   fields: ['source', 'translation', 'score'],
   create: (config) => {
     const pairs = config.data.train.pairs ?? config.data.dev.pairs;
@@ -234,6 +463,7 @@ export const translationQualityYaml = taskYaml({
       dropout: config.head.dropout,
       primaryMetric: config.primaryMetric as TranslationQualityMetric,
       ...(pairs ? { pairs } : {}),
+      ...(config.input ? { input: config.input.mode ?? 'siamese', features: config.input.features } : {}),
     });
   },
   load: (_config, path, source) => {
@@ -258,6 +488,7 @@ export const translationQualityYaml = taskYaml({
             score: Number(requireField(x, target, path, i)),
           };
           if (x.pair !== undefined) e.pair = String(x.pair);
+          if (x.modelScore !== undefined && String(x.modelScore).trim() !== '') e.modelScore = Number(x.modelScore);
           return e;
         }),
       };

@@ -1,8 +1,11 @@
 /**
  * Cache of frozen encoder vectors keyed by text. The model encodes each distinct text once (through
- * its SentenceEncoder) and trains on these vectors; synthetic tests fill the store directly.
+ * its SentenceEncoder) and trains on these vectors; synthetic tests fill the store directly. A text pair
+ * encoded as one sequence is keyed by `pairKey(a, b)` (encoder/pairs.ts) and encoded with the
+ * encoder's `encodePairs`, so its vector never mixes with the vectors of its texts.
  */
 import type { EncodeOptions, SentenceEncoder } from '../encoder/types.js';
+import { isPairKey, parsePairKey } from '../encoder/pairs.js';
 import type { FeatureLookup } from '../tasks/types.js';
 
 export class FeatureStore {
@@ -55,8 +58,13 @@ export class FeatureStore {
           'the model has no encoder ({ dim } only), so fill model.features with vectors first',
       );
     }
-    const result = await encoder.encode(missing, options);
-    this.setRows(missing, result);
+    const singles = missing.filter((t) => !isPairKey(t));
+    const pairs = missing.filter(isPairKey);
+    if (singles.length) this.setRows(singles, await encoder.encode(singles, options));
+    if (pairs.length) {
+      if (typeof encoder.encodePairs !== 'function') throw new Error(`the encoder ${encoder.info.model} cannot encode text pairs (no encodePairs); use the siamese input mode`);
+      this.setRows(pairs, await encoder.encodePairs(pairs.map(parsePairKey), options));
+    }
     return missing.length;
   }
 

@@ -269,9 +269,14 @@ export class MultiTaskModelCore {
     return (await this.predict<SentimentPrediction, string>(options.task ?? 'sentiment', texts.map((text) => ({ text })))) as SentimentPrediction[];
   }
 
-  /** Quality score of each translation given its source (no reference), in the training target's scale. */
-  async scoreTranslation(pairs: readonly { source: string; translation: string }[], options: { task?: string } = {}): Promise<number[]> {
-    return (await this.predict<number, string>(options.task ?? 'translation-quality', pairs.map((p) => ({ source: p.source, translation: p.translation })))) as number[];
+  /**
+   * Quality score of each translation given its source (no reference), in the training target's
+   * scale. A model trained with the `model-score` feature uses each pair's `modelScore` (the MT
+   * system's own score) when given, else the training mean.
+   */
+  async scoreTranslation(pairs: readonly { source: string; translation: string; modelScore?: number }[], options: { task?: string } = {}): Promise<number[]> {
+    const examples = pairs.map((p) => ({ source: p.source, translation: p.translation, ...(p.modelScore !== undefined ? { modelScore: p.modelScore } : {}) }));
+    return (await this.predict<number, string>(options.task ?? 'translation-quality', examples)) as number[];
   }
 
   /**

@@ -101,7 +101,8 @@ describe('mtl fixtures, encode, train, predict, eval (on the samples)', () => {
       const sum = Object.values(l.prediction.probabilities).reduce((a, b) => a + b, 0);
       expect(sum).toBeCloseTo(1, 5);
     }
-    const q = mtl(['predict', '--model', model, '--task', 'translation-quality'], { input: 'Hello world.\tHallo Welt.\n' });
+    // the default translation-quality config uses the MT system's score: a third column
+    const q = mtl(['predict', '--model', model, '--task', 'translation-quality'], { input: 'Hello world.\tHallo Welt.\t-0.4\n' });
     expect(q.code, q.stderr).toBe(0);
     expect(Number(q.stdout.split('\t')[0])).not.toBeNaN();
     const doc = 'The firm grew fast. Its profits rose. The chief executive left. Shares fell. Analysts were surprised.';

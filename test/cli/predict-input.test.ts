@@ -21,6 +21,8 @@ describe('predict input parsing (unit)', () => {
       { text: 'b', line: 4 },
     ]);
     expect(() => parseInputs('translation-quality', lines, 'f.tsv')).toThrow(/^f\.tsv:1: expected "source<TAB>translation"/);
+    expect(parseInputs('translation-quality', [{ text: 'a\tb\t-0.5', line: 1 }], 'f')).toEqual([{ source: 'a', translation: 'b', modelScore: -0.5 }]);
+    expect(() => parseInputs('translation-quality', [{ text: 'a\tb\tx', line: 3 }], 'f.tsv')).toThrow(/^f\.tsv:3: model_score "x" is not a number/);
   });
 
   it('summarization: broken or wrong-shaped JSON is an error with file:line, plain text is a document', () => {

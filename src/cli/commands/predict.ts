@@ -1,6 +1,6 @@
 /**
  * `mtl predict --model DIR --task NAME [texts...] | --input FILE | stdin`.
- * sentiment: one text per line; translation-quality: `source<TAB>translation` per line;
+ * sentiment: one text per line; translation-quality: `source<TAB>translation[<TAB>model_score]` per line (the MT system's score, for models trained with it);
  * summarization: one document per line (sentence-split here), or JSONL `{"sentences": [...]}`.
  */
 import { splitSentences } from '../../data/sentences.js';
@@ -52,8 +52,16 @@ export function parseInputs(task: string, lines: readonly InputLine[], where: st
     if (task === 'sentiment') return { text: line };
     if (task === 'translation-quality') {
       const parts = line.split('\t');
-      if (parts.length !== 2) fail(where, n, `expected "source<TAB>translation", got ${parts.length} field${parts.length === 1 ? '' : 's'}`);
+      if (parts.length !== 2 && parts.length !== 3) {
+        fail(where, n, `expected "source<TAB>translation" or "source<TAB>translation<TAB>model_score", got ${parts.length} field${parts.length === 1 ? '' : 's'}`);
+      }
       if (parts[0]!.trim() === '' || parts[1]!.trim() === '') fail(where, n, 'empty source or translation');
+      if (parts.length === 3) {
+        // the MT system's own score, for models trained with the model-score feature
+        const modelScore = Number(parts[2]);
+        if (parts[2]!.trim() === '' || !Number.isFinite(modelScore)) fail(where, n, `model_score ${JSON.stringify(parts[2])} is not a number`);
+        return { source: parts[0], translation: parts[1], modelScore };
+      }
       return { source: parts[0], translation: parts[1] };
     }
     // summarization: a JSONL record {"sentences": [...]} or {"text": "..."}, else a plain-text document

@@ -1,0 +1,135 @@
+/**
+ * Side-feature ablations of sentiment and summarization (issue #15), trained with the project's
+ * training (`trainFromConfig`, the path of `mtl train`) on the same frozen encoder, one task alone,
+ * the same step budget, several seeds; dev metrics next to the task's baselines.
+ *
+ *   npx tsx benchmarks/task-features.ts --task sentiment|summarization [--encoder DIR] [--steps S]
+ *     [--batch B] [--seeds K] [--out results]
+ *
+ *   sentiment:      mean-pooled vector vs + lexicon (AFINN score)
+ *   summarization:  none vs + textrank vs + textrank, centrality, redundancy
+ *
+ * Writes results/<task>-features-<date>.{json,md} and -bars.{svg,png} (vega-lite, src/report/plots.ts).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadTaskConfig } from '../src/config/load.js';
+import { loadEncoder } from '../src/experiment/encoder.js';
+import { trainFromConfig } from '../src/experiment/train.js';
+import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
+import { writeFileAtomic } from '../src/utils/fs.js';
+import { packageRoot } from '../src/utils/paths.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const taskName = arg('task') ?? 'sentiment';
+if (taskName !== 'sentiment' && taskName !== 'summarization') throw new Error(`--task sentiment|summarization, got ${taskName}`);
+const encoderDir = resolve(arg('encoder') ?? join(packageRoot(), '..', 'shared', 'models', 'reference-mini'));
+const steps = Number(arg('steps') ?? 1000);
+const batchSize = Number(arg('batch') ?? (taskName === 'sentiment' ? 32 : 16));
+const seeds = Number(arg('seeds') ?? 3);
+const outDir = resolve(arg('out') ?? 'results');
+const log = (l: string) => console.error(l);
+
+const VARIANTS: { name: string; features: string[] }[] =
+  taskName === 'sentiment'
+    ? [
+        { name: 'mean-pooled vector', features: [] },
+        { name: '+ lexicon', features: ['lexicon'] },
+      ]
+    : [
+        { name: 'vector + document mean + position', features: [] },
+        { name: '+ textrank', features: ['textrank'] },
+        { name: '+ textrank, centrality, redundancy', features: ['textrank', 'centrality', 'redundancy'] },
+      ];
+const METRICS = taskName === 'sentiment' ? ['accuracy', 'macro_f1'] : ['rouge1', 'rouge2', 'rougeLsum'];
+const digits = taskName === 'sentiment' ? 4 : 2;
+
+const tmp = mkdtempSync(join(tmpdir(), 'mtl-features-ablation-'));
+const base = loadTaskConfig(join(packageRoot(), 'tasks', `${taskName}.yaml`));
+function configFor(features: string[], i: number): string {
+  const task = join(tmp, `v${i}.task.yaml`);
+  const { input: _input, ...rest } = base;
+  writeFileSync(task, JSON.stringify({ ...rest, input: { features } }));
+  const file = join(tmp, `v${i}.yaml`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      encoder: { model: encoderDir, dtype: 'fp32', pooling: 'mean', maxLength: 128 },
+      tasks: [{ config: task, lambda: 1 }],
+      sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
+      training: { batchSize, optimizer: { type: 'adamw', lr: 0.001, weightDecay: 0.01 }, schedule: { warmup: 0.05, decay: 'linear' }, sampling: { type: 'all' }, clipNorm: 1.0, seed: 42 },
+    }),
+  );
+  return file;
+}
+
+const t0 = Date.now();
+const encoder = await loadEncoder({ model: encoderDir, dtype: 'fp32', pooling: 'mean', maxLength: 128 });
+const runs: { variant: string; seed: number; metrics: Record<string, number> }[] = [];
+let baselines: Record<string, Record<string, number>> = {};
+let counts = { train: 0, dev: 0 };
+try {
+  for (const [i, v] of VARIANTS.entries()) {
+    const config = configFor(v.features, i);
+    for (let s = 0; s < seeds; s++) {
+      const run = await trainFromConfig({ config, encoderInstance: encoder, steps, batchSize, seed: 42 + s, baselines: runs.length === 0 });
+      const r = run.report.tasks[taskName]!;
+      if (runs.length === 0) {
+        baselines = r.baselines;
+        counts = { train: r.train, dev: r.dev };
+      }
+      runs.push({ variant: v.name, seed: 42 + s, metrics: r.metrics });
+      log(`[${v.name}] seed ${42 + s}: ${METRICS.map((m) => `${m} ${r.metrics[m]?.toFixed(digits)}`).join(', ')}`);
+      run.model.dispose();
+    }
+  }
+} finally {
+  await encoder.dispose();
+  rmSync(tmp, { recursive: true, force: true });
+}
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]) => (xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)) : 0);
+const summary = VARIANTS.map((v) => {
+  const rs = runs.filter((r) => r.variant === v.name);
+  return {
+    name: v.name,
+    features: v.features,
+    mean: Object.fromEntries(METRICS.map((m) => [m, mean(rs.map((r) => r.metrics[m]!))])),
+    sd: Object.fromEntries(METRICS.map((m) => [m, sd(rs.map((r) => r.metrics[m]!))])),
+  };
+});
+const date = new Date().toISOString().slice(0, 10);
+const stem = join(outDir, `${taskName}-features-${date}`);
+await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, task: taskName, setup: { encoder: encoderDir, train: counts.train, dev: counts.dev, steps, batchSize, seeds }, summary, baselines, runs }, null, 2) + '\n');
+const primary = base.primaryMetric;
+const bars = [
+  ...summary.map((s) => ({ task: taskName, system: s.name, value: s.mean[primary]!, metric: primary })),
+  ...Object.entries(baselines).map(([b, m]) => ({ task: taskName, system: `baseline ${b}`, value: m[primary]!, metric: primary })),
+].filter((b) => Number.isFinite(b.value));
+let plot = '';
+try {
+  await renderVegaLite(metricBarsSpec(bars, `${taskName} dev ${primary}: side features`), `${stem}-bars`);
+  plot = `\n![${taskName} dev ${primary}](${stem.slice(outDir.length + 1)}-bars.png)\n`;
+} catch (err) {
+  log(`no plot: ${(err as Error).message}`);
+}
+const f = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : x.toFixed(digits));
+const md = `# ${taskName} side-feature ablation ${date}
+
+Encoder \`${encoderDir}\` (frozen, mean pooling, fp32, maxLength 128). ${taskName} alone, ${counts.train} training / ${counts.dev} dev examples,
+${steps} steps of ${batchSize}, AdamW lr 1e-3, warmup 5 %, linear decay, shared layer 1 × 256, head ${base.head.hidden} hidden; ${seeds} seeds (mean ± sd).
+Command: \`npx tsx benchmarks/task-features.ts --task ${taskName} --steps ${steps} --batch ${batchSize} --seeds ${seeds}\`.
+
+| variant | ${METRICS.join(' | ')} |
+| --- | ${METRICS.map(() => '---').join(' | ')} |
+${summary.map((s) => `| ${s.name} | ${METRICS.map((m) => (m === primary ? `**${f(s.mean[m])}** ± ${f(s.sd[m])}` : f(s.mean[m]))).join(' | ')} |`).join('\n')}
+${Object.entries(baselines).map(([b, m]) => `| baseline ${b} | ${METRICS.map((k) => f(m[k])).join(' | ')} |`).join('\n')}
+
+Total time ${Math.round((Date.now() - t0) / 1000)} s.
+${plot}`;
+await writeFileAtomic(`${stem}.md`, md);
+console.log(md);
