@@ -12,6 +12,14 @@ const ORDER: Record<Device, Provider[]> = {
   cuda: ['cuda'],
 };
 
+/**
+ * Where the page serves onnxruntime-web's `.wasm` / `.mjs` files (a URL prefix ending in `/`);
+ * without it ORT uses its default (next to its own script, or transformers.js' CDN setting).
+ */
+export function setOrtWasmPaths(prefix: string): void {
+  ort.env.wasm.wasmPaths = prefix;
+}
+
 export const webBackend: Backend = {
   platform: 'web',
   providerOrder: (device) => ORDER[device],
