@@ -6,7 +6,8 @@
  * The server (src/cli/serve.ts) answers /config.json with the URLs of the model folder, the encoder
  * folder and the .wasm files. URL parameters, all optional: `device` (auto | webgpu | wasm, the
  * encoder's execution provider), `backend` (auto | wasm | webgl | cpu, TensorFlow.js), `model` and
- * `encoder` (other URLs than the server's).
+ * `encoder` (other URLs than the server's), `autorun=0` (wait for the button instead of running the
+ * examples once loaded).
  *
  * `window.mtlDemo` holds the last results at full precision (the browser test compares them with
  * the Node build).
@@ -192,5 +193,5 @@ ready.then(async (model) => {
     runAll(model).catch(fail);
   });
   document.body.dataset.ready = '1';
-  await runAll(model);
+  if (params.get('autorun') !== '0') await runAll(model);
 }).catch(fail);

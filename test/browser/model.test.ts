@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleDemoPage, serveModel, type RunningServer } from '../../src/cli/serve.js';
 import { loadTaskConfig } from '../../src/config/load.js';
 import { createTask, loadTaskData } from '../../src/config/tasks.js';
+import { splitSentences } from '../../src/data/sentences.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { ensureFixture } from '../../src/generators/index.js';
 import type { SentimentPrediction } from '../../src/tasks/sentiment.js';
@@ -92,8 +93,8 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  async function openDemo(query = ''): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  async function openDemo(query = '', on: Browser = browser): Promise<Page> {
+    const page = await on.newPage({ viewport: { width: 1280, height: 900 } });
     const logs: string[] = [];
     const errors: string[] = [];
     page.on('console', (m) => logs.push(m.text()));
@@ -102,11 +103,53 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
     // the page loads the model and runs the three tasks once; an uncaught error ends the wait at once
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const s = await page.evaluate(() => ({ runs: document.body.dataset.runs, error: window.mtlDemo?.error }));
+      const s = await page.evaluate(() => ({ ready: document.body.dataset.ready, runs: document.body.dataset.runs, error: window.mtlDemo?.error }));
       if (s.error || errors.length) throw new Error(`the page failed: ${s.error ?? errors.join('\n')}\n${logs.join('\n')}`);
-      if (s.runs === '1') return page;
+      if (s.runs === '1' || (s.ready && query.includes('autorun=0'))) return page;
       if (Date.now() > deadline) throw new Error(`the page did not finish its first run in 120 s\n${logs.join('\n')}`);
       await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** Fill the page with the examples, run, and compare with the Node build (fromPretrained on the same folder). */
+  async function runAndCompare(page: Page, ex: ReturnType<typeof examples>): Promise<{ web: DemoState; diffs: Record<string, number>; line: string }> {
+    await page.fill('#sentiment-input', ex.texts.join('\n'));
+    await page.fill('#source-input', ex.pairs.map((p) => p.source).join('\n'));
+    await page.fill('#translation-input', ex.pairs.map((p) => p.translation).join('\n'));
+    await page.fill('#article-input', ex.article);
+    const runs = await page.evaluate(() => window.mtlDemo.runs);
+    await page.click('#run');
+    await page.waitForFunction((n) => window.mtlDemo.runs > n || document.body.dataset.error, runs, { timeout: 180_000 });
+    const web = await page.evaluate(() => window.mtlDemo);
+    expect(web.error).toBeUndefined();
+    const node = await MultiTaskModel.fromPretrained(modelDir);
+    try {
+      const sentiment = await node.predict('sentiment', ex.texts);
+      const scores = await node.predict('translation-quality', ex.pairs);
+      const summary = await node.summarize(web.results.summary!.sentences, { sentences: 3 });
+      const diffs = {
+        sentiment: maxDiff(
+          web.results.sentiment!.predictions.flatMap((p: SentimentPrediction) => Object.values(p.probabilities)),
+          sentiment.flatMap((p) => Object.values(p.probabilities)),
+        ),
+        translation: maxDiff(web.results.translation!.scores, scores),
+        summary: maxDiff(web.results.summary!.prediction.scores, summary.scores),
+      };
+      expect(web.results.sentiment!.predictions.map((p) => p.label)).toEqual(sentiment.map((p) => p.label));
+      expect(web.results.summary!.prediction.sentences.map((s: SummarizationPrediction['sentences'][number]) => s.index)).toEqual(summary.sentences.map((s) => s.index));
+      // the page split the article as Node does
+      expect(web.results.summary!.sentences).toEqual(splitSentences(ex.article));
+      const r = web.results;
+      const line =
+        `[browser] demo page on ${encoderName}, ${ex.origin}: encoder ${web.device}, tfjs ${web.backend}; load ${web.loadMs} ms; ` +
+        `sentiment ${r.sentiment!.texts.length} texts ${r.sentiment!.ms} ms, translation ${r.translation!.pairs.length} pairs ${r.translation!.ms} ms, ` +
+        `summary ${r.summary!.sentences.length} sentences ${r.summary!.ms} ms; max abs diff vs Node: ` +
+        Object.entries(diffs).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ');
+      console.log(line);
+      return { web, diffs, line };
+    } finally {
+      node.dispose();
+      await node.encoder?.dispose();
     }
   }
 
@@ -114,50 +157,10 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
     const ex = examples();
     const page = await openDemo();
     try {
-      await page.fill('#sentiment-input', ex.texts.join('\n'));
-      await page.fill('#source-input', ex.pairs.map((p) => p.source).join('\n'));
-      await page.fill('#translation-input', ex.pairs.map((p) => p.translation).join('\n'));
-      await page.fill('#article-input', ex.article);
-      await page.click('#run');
-      await page.waitForFunction(() => document.body.dataset.runs === '2' || document.body.dataset.error, undefined, { timeout: 120_000 });
-      const web = await page.evaluate(() => window.mtlDemo);
-      expect(web.error).toBeUndefined();
+      const { web, diffs } = await runAndCompare(page, ex);
       expect(web.device).toBe('wasm'); // no WebGPU adapter without --enable-unsafe-webgpu
       expect(web.backend).toBe('wasm');
-
-      // the Node build: the same saved folder, fromPretrained
-      const node = await MultiTaskModel.fromPretrained(modelDir);
-      try {
-        const sentiment = await node.predict('sentiment', ex.texts);
-        const scores = await node.predict('translation-quality', ex.pairs);
-        const summary = await node.summarize(web.results.summary!.sentences, { sentences: 3 });
-        const diffs = {
-          sentiment: maxDiff(
-            web.results.sentiment!.predictions.flatMap((p: SentimentPrediction) => Object.values(p.probabilities)),
-            sentiment.flatMap((p) => Object.values(p.probabilities)),
-          ),
-          translation: maxDiff(web.results.translation!.scores, scores),
-          summary: maxDiff(web.results.summary!.prediction.scores, summary.scores),
-        };
-        const r = web.results;
-        console.log(
-          `[browser] demo page on ${encoderName}, ${ex.origin}: encoder ${web.device}, tfjs ${web.backend}; load ${web.loadMs} ms; ` +
-            `sentiment ${r.sentiment!.texts.length} texts ${r.sentiment!.ms} ms, translation ${r.translation!.pairs.length} pairs ${r.translation!.ms} ms, ` +
-            `summary ${r.summary!.sentences.length} sentences ${r.summary!.ms} ms; max abs diff vs Node: ` +
-            Object.entries(diffs).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', '),
-        );
-        expect(diffs.sentiment).toBeLessThanOrEqual(TOL);
-        expect(diffs.translation).toBeLessThanOrEqual(TOL);
-        expect(diffs.summary).toBeLessThanOrEqual(TOL);
-        expect(web.results.sentiment!.predictions.map((p) => p.label)).toEqual(sentiment.map((p) => p.label));
-        expect(web.results.summary!.prediction.sentences.map((s: SummarizationPrediction['sentences'][number]) => s.index)).toEqual(summary.sentences.map((s) => s.index));
-        // the Node split of the article is the page's
-        const { splitSentences } = await import('../../src/data/sentences.js');
-        expect(web.results.summary!.sentences).toEqual(splitSentences(ex.article));
-      } finally {
-        node.dispose();
-        await node.encoder?.dispose();
-      }
+      for (const d of Object.values(diffs)) expect(d).toBeLessThanOrEqual(TOL);
 
       // what the page shows
       expect(await page.locator('#sentiment-result .item').count()).toBe(ex.texts.length);
@@ -177,6 +180,36 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
       await page.close();
     }
   }, 240_000);
+
+  it('heads on TensorFlow.js webgl (?backend=webgl): the same predictions within 1e-4', async () => {
+    const page = await openDemo('?backend=webgl&autorun=0').catch((err: Error) => {
+      if (/backend "webgl" requested but it is not available/.test(err.message)) return null;
+      throw err;
+    });
+    if (!page) return void console.warn('[browser] no WebGL context in this Chromium: the webgl check is skipped');
+    try {
+      const { web, diffs } = await runAndCompare(page, examples());
+      expect(web.backend).toBe('webgl');
+      for (const d of Object.values(diffs)) expect(d).toBeLessThanOrEqual(TOL);
+    } finally {
+      await page.close();
+    }
+  }, 240_000);
+
+  it('the encoder on WebGPU (Chromium\'s software adapter, --enable-unsafe-webgpu): the same predictions within 1e-4', async () => {
+    const gpuBrowser = await chromium.launch({ executablePath: executable, args: ['--no-sandbox', '--enable-unsafe-webgpu'] });
+    try {
+      // the software adapter is slow (seconds per text): a few examples, no run of the page's own
+      const page = await openDemo('?autorun=0', gpuBrowser);
+      const ex = examples();
+      const few = { ...ex, texts: ex.texts.slice(0, 3), pairs: ex.pairs.slice(0, 2), article: splitSentences(ex.article).slice(0, 6).join(' ') };
+      const { web, diffs } = await runAndCompare(page, few);
+      if (web.device !== 'webgpu') return void console.warn('[browser] no WebGPU adapter even with --enable-unsafe-webgpu: the webgpu check ran on wasm');
+      for (const d of Object.values(diffs)) expect(d).toBeLessThanOrEqual(TOL);
+    } finally {
+      await gpuBrowser.close();
+    }
+  }, 300_000);
 
   it('serves only its folders: no path outside them, no unknown route', async () => {
     for (const path of ['/model/../../etc/passwd', '/model/%2e%2e/%2e%2e/etc/passwd', '/encoder/..%2fmodel/manifest.json', '/nothing', '/ort/']) {
