@@ -78,8 +78,8 @@ function taskOf(model: MultiTaskModel, type: string): string | undefined {
 async function load(): Promise<MultiTaskModel> {
   const t0 = performance.now();
   const config = (await (await fetch('config.json')).json()) as ServerConfig;
-  setOrtWasmPaths(new URL(config.ort, window.location.href).href);
-  setTfjsWasmPaths(new URL(config.tfjs, window.location.href).href);
+  setOrtWasmPaths(config.ort);
+  setTfjsWasmPaths(config.tfjs);
   const encoder = params.get('encoder') ?? config.encoder;
   $('status').textContent = 'loading the model and the encoder…';
   const model = await MultiTaskModel.fromPretrained(params.get('model') ?? config.model, {

@@ -23,11 +23,13 @@ let browserWasmPaths: string | null = null;
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
 
 /**
- * Where the page serves `@tensorflow/tfjs-backend-wasm`'s `.wasm` files (a URL prefix ending in `/`),
+ * Where the page serves `@tensorflow/tfjs-backend-wasm`'s `.wasm` files (a URL prefix ending in `/`,
+ * relative to the page or absolute),
  * for browsers; call before the first model is created. Node finds them in node_modules.
  */
 export function setTfjsWasmPaths(prefix: string): void {
-  browserWasmPaths = prefix;
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  browserWasmPaths = base ? new URL(prefix, base).href : prefix;
 }
 
 async function tryTfjsNode(): Promise<boolean> {

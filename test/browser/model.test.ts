@@ -44,9 +44,9 @@ declare global {
 function examples(): { texts: string[]; pairs: { source: string; translation: string }[]; article: string; origin: string } {
   const real = existsSync(join(datasetsDir(), 'sentiment')) && existsSync(join(datasetsDir(), 'translation-quality')) && existsSync(join(datasetsDir(), 'summarization'));
   const opts = { split: 'dev' as const, sample: !real };
-  const sent = loadTaskData(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')) as never, opts) as { text: string }[];
-  const tq = loadTaskData(loadTaskConfig(join(packageRoot(), 'tasks/translation-quality.yaml')) as never, opts) as TranslationQualityExample[];
-  const sum = loadTaskData(loadTaskConfig(join(packageRoot(), 'tasks/summarization.yaml')) as never, opts) as SummarizationExample[];
+  const sent = loadTaskData(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')), opts) as unknown as { text: string }[];
+  const tq = loadTaskData(loadTaskConfig(join(packageRoot(), 'tasks/translation-quality.yaml')), opts) as unknown as TranslationQualityExample[];
+  const sum = loadTaskData(loadTaskConfig(join(packageRoot(), 'tasks/summarization.yaml')), opts) as unknown as SummarizationExample[];
   // spread over the split, not a prefix
   const pick = <T,>(xs: T[], n: number) => Array.from({ length: Math.min(n, xs.length) }, (_, i) => xs[Math.floor((i * xs.length) / Math.min(n, xs.length))]!);
   const article = sum.find((d) => d.sentences.length >= 6 && d.sentences.length <= 14) ?? sum[0]!;
