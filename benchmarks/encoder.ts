@@ -18,10 +18,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { pipeline } from '@huggingface/transformers';
 import { ensureFixture } from '../src/generators/index.js';
+import { onnx } from '../src/generators/onnx.js';
 import { quantizeDynamicModel } from '../src/generators/quantize.js';
 import { Encoder } from '../src/encoder/index.js';
 import { bbcLong, loadTexts } from './texts.js';
@@ -29,7 +29,6 @@ import { writeFileAtomicSync } from '../src/utils/fs.js';
 import { packageRoot } from '../src/utils/paths.js';
 import { Rng } from '../src/utils/random.js';
 
-const { onnx } = onnxProto as unknown as { onnx: typeof import('onnx-proto').onnx };
 const quick = process.argv.includes('--quick');
 const threads = availableParallelism();
 const quiet = () => undefined;

@@ -1,7 +1,8 @@
 /**
  * The demo page of `mtl serve --model DIR`: a saved multitask model in the browser, with the
  * package's public browser API only. The encoder runs on onnxruntime-web (WebGPU, else wasm), the
- * shared layers and task heads on TensorFlow.js (wasm; `?backend=webgl` where the browser has it).
+ * shared layers and task heads on TensorFlow.js (wasm; `?backend=webgl` in a page that registers
+ * `@tensorflow/tfjs-backend-webgl`).
  *
  * The server (src/cli/serve.ts) answers /config.json with the URLs of the model folder, the encoder
  * folder and the .wasm files. URL parameters, all optional: `device` (auto | webgpu | wasm, the

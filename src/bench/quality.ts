@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { ArchitectureConfig } from '../architectures/types.js';
-import type { TextEncoder } from '../encoder/types.js';
+import type { SentenceEncoder } from '../encoder/types.js';
 import { deltaM } from '../metrics/delta-m.js';
 import { loadEncoder } from '../experiment/encoder.js';
 import { fmt, HEADLINE_METRICS, markdownTable } from '../experiment/report.js';
@@ -112,7 +112,7 @@ export async function runQualitySuite(opts: QualityOptions = {}): Promise<{ json
   const outDir = resolve(opts.out ?? 'results');
   const date = new Date().toISOString().slice(0, 10);
   const encoderId = opts.encoder ?? cfg.encoder.model;
-  const encoder: TextEncoder = await loadEncoder({ ...cfg.encoder, model: encoderId });
+  const encoder: SentenceEncoder = await loadEncoder({ ...cfg.encoder, model: encoderId });
   const runs = qualityRuns().filter((r) => !opts.only || opts.only.includes(r.name));
   // quick: small slices and few steps, a smoke test of every plug-in in a few minutes
   const batchSize = opts.batchSize ?? 16;
@@ -237,7 +237,7 @@ function firstMatrix(relations: TrainReport['relations']): number[][] | null {
 }
 
 function qualityMarkdown(
-  summary: { date: string; quick: boolean; data: string; encoderId: string; encoder: TextEncoder['info'] },
+  summary: { date: string; quick: boolean; data: string; encoderId: string; encoder: SentenceEncoder['info'] },
   results: QualityRunResult[],
   baselines: Record<string, Record<string, Record<string, number>>>,
   plots: string[],

@@ -26,8 +26,15 @@ function run(load: () => Promise<{ default: Handler }>) {
     const global = { ...(cmd.optsWithGlobals() as GlobalOptions), argv: [...((root as unknown as { rawArgs?: string[] }).rawArgs ?? [])] };
     const handler = (await load()).default;
     // loaders' warnings (e.g. a file decoded as windows-1252) reach the user unless --quiet
-    const { setDataWarningHandler } = await import('../data/io.js');
-    setDataWarningHandler(global.quiet ? null : (m) => process.stderr.write(`mtl: warning: ${escapeControlKeepLines(m)}\n`));
+    // the library writes nothing by itself: the command line gives it a logger on stderr (none with --quiet)
+    const { env } = await import('../utils/env.js');
+    const { shortProviderLine } = await import('../encoder/backend/fallback.js');
+    env.logger = global.quiet
+      ? null
+      : {
+          info: (m) => process.stderr.write(`${escapeControlKeepLines(global.verbose ? m : shortProviderLine(m))}\n`),
+          warn: (m) => process.stderr.write(`mtl: warning: ${escapeControlKeepLines(m)}\n`),
+        };
     await handler(opts, args, global, cmd.name());
   };
 }

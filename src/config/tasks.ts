@@ -68,7 +68,8 @@ export interface TaskData<E = TaskExample> {
  * `data` paths are relative to `dataDir` (default datasetsDir()), `sample` paths to the package
  * root. A `split: { part, devFraction }` (BBC has no dev set) keeps the documents whose id hashes
  * (sha256, see idFraction) below devFraction for `dev` and the others for `train`: deterministic,
- * no overlap. `limit` keeps a prefix.
+ * no overlap. A data source's `limit` keeps its first N rows (trainFromConfig's `limit` option, by
+ * contrast, takes N evenly spaced examples).
  */
 export function loadTaskDataResult(config: TaskConfig, opts: LoadTaskDataOptions): TaskData {
   if (opts.split !== 'train' && opts.split !== 'dev') throw new Error(`loadTaskData: split must be "train" or "dev", got "${String(opts.split)}"`);

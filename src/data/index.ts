@@ -18,13 +18,16 @@ import type { SciTldrExample } from './scitldr.js';
 import type { Sst2Example } from './sst2.js';
 import type { XlmtExample } from './xlmt.js';
 
-export * from './errors.js';
-export * from './sst2.js';
-export * from './xlmt.js';
-export * from './mlqe.js';
-export * from './bbc.js';
-export * from './scitldr.js';
-export * from './generic.js';
+export { DataError, ProblemCollector, resolveMode, type LoadMode, type LoadOptions, type LoadResult, type Problem } from './errors.js';
+export { SST2_LABELS, loadSst2, sst2Path, type Sst2Example, type Sst2Label } from './sst2.js';
+export {
+  XLMT_LABELS, XLMT_LANGUAGES, loadXlmt, unescapeTweet, xlmtRoot, type XlmtExample, type XlmtLabel,
+  type XlmtOptions
+} from './xlmt.js';
+export { MLQE_PAIRS, loadMlqe, mlqePath, type MlqeExample, type MlqeOptions } from './mlqe.js';
+export { BBC_CATEGORIES, alignSummarySentences, bbcRoot, loadBbc, type BbcExample, type BbcOptions } from './bbc.js';
+export { loadSciTldr, scitldrPath, type SciTldrExample } from './scitldr.js';
+export { detectFormat, loadGeneric, type GenericFormat, type GenericOptions, type GenericRow } from './generic.js';
 export { splitSentences } from './sentences.js';
 export { decodeText } from './io.js';
 

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { notice } from '../utils/env.js';
 import { DataError } from './errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -52,8 +53,8 @@ let dataWarning: ((message: string) => void) | null = null;
 
 /**
  * Where loaders report what they did not refuse but the user should know (a file that is not valid
- * UTF-8 and was decoded as windows-1252). Off by default in the library; the CLI prints them.
- * Returns the previous handler.
+ * UTF-8 and was decoded as windows-1252). By default they go to `env.logger` (silent unless the
+ * application sets one). Returns the previous handler.
  */
 export function setDataWarningHandler(handler: ((message: string) => void) | null): ((message: string) => void) | null {
   const prev = dataWarning;
@@ -71,8 +72,8 @@ export function readText(file: string): DecodedText {
     throw new DataError(file, undefined, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`, { cause: err });
   }
   const decoded = decodeText(bytes);
-  if (decoded.encoding !== 'utf-8' && dataWarning) {
-    dataWarning(`${file}:${firstInvalidUtf8Line(bytes) ?? 1}: not valid UTF-8 (first line affected); decoded as windows-1252`);
+  if (decoded.encoding !== 'utf-8') {
+    (dataWarning ?? ((m: string) => notice(m, 'warn')))(`${file}:${firstInvalidUtf8Line(bytes) ?? 1}: not valid UTF-8 (first line affected); decoded as windows-1252`);
   }
   return decoded;
 }

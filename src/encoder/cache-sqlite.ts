@@ -16,8 +16,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { LruMap, type EmbeddingCache } from './lru.js';
 
 export const CACHE_FILE = 'embeddings.sqlite';
@@ -31,6 +32,23 @@ const CREATE_EMBEDDINGS = (name: string) =>
   `CREATE TABLE IF NOT EXISTS ${name} (key BLOB NOT NULL UNIQUE, text_len INTEGER NOT NULL, dim INTEGER NOT NULL, vec BLOB NOT NULL)`;
 
 type Db = Database.Database;
+
+let sqlite: typeof Database | null | undefined;
+/**
+ * better-sqlite3, loaded on first use: an optional dependency (a native module; the app decides
+ * whether to install it). Null when it is not installed.
+ */
+export function loadSqlite(): typeof Database | null {
+  if (sqlite === undefined) {
+    try {
+      sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+      sqlite = null;
+    }
+  }
+  return sqlite;
+}
 
 class BadCacheFile extends Error {}
 
@@ -110,7 +128,9 @@ export function openCacheDb(dir: string, warn: (msg: string) => void): Db {
   for (let attempt = 0; ; attempt++) {
     let db: Db | undefined;
     try {
-      db = new Database(path, { timeout: 10000 });
+      const Sqlite = loadSqlite();
+      if (!Sqlite) throw new Error('the persistent embedding cache needs better-sqlite3 (npm install better-sqlite3)');
+      db = new Sqlite(path, { timeout: 10000 });
       initOrValidate(db);
       return db;
     } catch (err) {

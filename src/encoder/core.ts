@@ -4,6 +4,7 @@
  * embedding cache. The platform entries (index.ts for Node, index.browser.ts) supply the ORT backend,
  * model resolution and the cache.
  */
+import { env, notice } from '../utils/env.js';
 import { throwIfAborted } from '../utils/progress.js';
 import type {
   Device,
@@ -14,7 +15,7 @@ import type {
   EncoderInfo,
   EncoderOptions,
   Pooling,
-  TextEncoder,
+  SentenceEncoder,
   TokenEncodeResult,
 } from './types.js';
 import type { Backend, BackendSession, InputTensor, ModelSource, OutputTensor, Provider } from './backend/types.js';
@@ -81,11 +82,12 @@ export interface CoreInit {
 
 type Sink = (items: Item[], rows: number, seq: number, output: OutputTensor, mask: Uint8Array) => void;
 
+/** Notices go to the application's logger (env.logger), if it set one. */
 function defaultLogger(message: string): void {
-  console.error(message);
+  notice(message);
 }
 
-export class EncoderCore implements TextEncoder {
+export class EncoderCore implements SentenceEncoder {
   readonly stats: EncoderStats = { runs: 0, tokenized: 0, cacheHits: 0 };
   private disposed = false;
 
@@ -116,7 +118,7 @@ export class EncoderCore implements TextEncoder {
     options: EncoderLoadOptions = {},
   ): Promise<T> {
     const log: Logger = options.logger ?? defaultLogger;
-    const device = options.device ?? 'auto';
+    const device = options.device ?? env.backends.device;
     const dtype: Dtype = options.dtype ?? 'fp32';
     const pooling = options.pooling ?? 'auto';
     const normalize = options.normalize ?? false;

@@ -11,7 +11,11 @@ import { MemoryEmbeddingCache } from './lru.js';
 import { missingModelMessage, onnxFileFor } from './model-files.js';
 import type { HFTokenizerLike } from './tokenize.js';
 
-export * from './types.js';
+export {
+  type Device, type Dtype, type EncodeOptions, type EncodeProgress, type EncodeResult,
+  type EncoderCacheOptions, type EncoderInfo, type EncoderOptions, type Pooling,
+  type SentenceEncoder, type TokenEncodeResult
+} from './types.js';
 export type { EncoderLoadOptions, EncoderStats } from './core.js';
 export type { Backend, BackendSession, Provider } from './backend/types.js';
 export { encodeNpy, decodeNpy } from './npy.js';

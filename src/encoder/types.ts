@@ -26,7 +26,7 @@ export interface EncoderOptions {
   batchTokens?: number;
   /** Upper bound on rows in one batch. */
   maxBatchSize?: number;
-  /** Where one-line notices go (provider chosen, cache rebuilt); default console.error. */
+  /** Where one-line notices go (provider chosen, cache rebuilt); default env.logger (silent unless the application sets one). */
   logger?: (message: string) => void;
 }
 
@@ -74,8 +74,11 @@ export interface EncoderInfo {
   maxLength: number;
 }
 
-/** What the training core needs from an encoder: vectors and an identity. */
-export interface TextEncoder {
+/**
+ * What the training core needs from an encoder: sentence vectors and an identity (Encoder implements
+ * it; named so as not to shadow the WHATWG `TextEncoder` global).
+ */
+export interface SentenceEncoder {
   readonly info: EncoderInfo;
   encode(texts: readonly string[], options?: EncodeOptions): Promise<EncodeResult>;
   dispose(): Promise<void>;

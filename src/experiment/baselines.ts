@@ -5,7 +5,7 @@
 import { fitSentimentBaseline } from '../baselines/sentiment.js';
 import { summarizeBaseline } from '../baselines/summarization.js';
 import { fitTranslationQualityBaseline } from '../baselines/translation-quality.js';
-import type { TextEncoder } from '../encoder/types.js';
+import type { SentenceEncoder } from '../encoder/types.js';
 import { UserError } from '../errors.js';
 import type { AnyTask } from '../tasks/types.js';
 import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment.js';
@@ -24,7 +24,7 @@ export interface BaselineContext {
   train: readonly unknown[];
   dev: readonly unknown[];
   /** Sentence vectors for textrank. */
-  encoder?: TextEncoder;
+  encoder?: SentenceEncoder;
   /** Summary length for the extractive baselines other than lead-k (default 3). */
   sentences?: number;
 }

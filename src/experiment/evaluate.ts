@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { loadTaskConfig } from '../config/load.js';
 import type { DataSource, TaskConfig } from '../config/schema.js';
-import type { TextEncoder } from '../encoder/types.js';
+import type { SentenceEncoder } from '../encoder/types.js';
 import { DataError } from '../data/errors.js';
 import { UserError } from '../errors.js';
 import { createTask, loadTaskDataResult } from '../config/tasks.js';
@@ -132,7 +132,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   config = withSplit(config, 'dev', opts.data, format, opts.columns);
   const dev = loadEvalData(config, 'dev', opts);
 
-  let encoder: TextEncoder | undefined;
+  let encoder: SentenceEncoder | undefined;
   let preds: unknown[];
   let system: string;
   let task;

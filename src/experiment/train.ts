@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadTrainingConfig, type ResolvedTrainingConfig } from '../config/load.js';
 import type { TaskConfig } from '../config/schema.js';
-import type { TextEncoder } from '../encoder/types.js';
+import type { SentenceEncoder } from '../encoder/types.js';
 import { UserError } from '../errors.js';
 import { createTask, loadTaskDataResult } from '../config/tasks.js';
 import type { AnyTask } from '../tasks/types.js';
@@ -33,7 +33,7 @@ export interface TrainRunOptions {
   /** Replace the encoder of the config (hub id, folder or fixture:<variant>). */
   encoder?: string;
   /** An already loaded encoder (benchmarks reuse one across runs). */
-  encoderInstance?: TextEncoder;
+  encoderInstance?: SentenceEncoder;
   /** Train only these tasks (single-task baselines). */
   tasks?: string[];
   epochs?: number;
@@ -74,7 +74,7 @@ export interface TrainReport {
   /** The encoder as the config or the caller named it (hub id, folder or fixture:<variant>). */
   encoderId: string;
   data: { source: 'real' | 'sample'; dir: string };
-  encoder: TextEncoder['info'];
+  encoder: SentenceEncoder['info'];
   architecture: ArchitectureConfig;
   weighting: WeightingConfig;
   sampling: SamplingConfig;
@@ -91,7 +91,7 @@ export interface TrainRun {
   model: MultiTaskModel;
   history: TrainingHistory;
   report: TrainReport;
-  encoder: TextEncoder;
+  encoder: SentenceEncoder;
   dev: Record<string, unknown[]>;
 }
 

@@ -1,6 +1,17 @@
 // Evaluation metrics: classification, correlation/regression, ROUGE (rouge-score compatible), Δm.
-export * from './classification.js';
-export * from './correlation.js';
-export * from './rouge.js';
-export * from './porter.js';
-export * from './delta-m.js';
+export {
+  accuracy, confusionMatrix, formatConfusionMatrix, macroF1, macroF1FromConfusion, macroPrecision,
+  macroRecall, perClassScores, type ClassScores, type MacroOptions
+} from './classification.js';
+export { averageRanks, kendallTauB, mae, mse, pearson, spearman } from './correlation.js';
+export {
+  DEFAULT_ROUGE_TYPES, bootstrapRouge, corpusRouge, lcsIndices, rougeFmeasure, rougeLFromTokens,
+  rougeLsumFromTokens, rougeNFromTokens, scoreRouge, scoreRougeSingle, splitRougeSentences,
+  tokenizeForRouge, type CorpusRougeResult, type CorpusRougeType, type RougeInterval,
+  type RougeOptions, type RougePair, type RougeScore, type RougeScores, type RougeType
+} from './rouge.js';
+export { PorterStemmerNltk, porterStem } from './porter.js';
+export {
+  deltaM, deltaMOverBaselines, type Baselines, type MetricDirection, type MetricRow,
+  type TaskDirectionTable, type TaskMetricTable
+} from './delta-m.js';

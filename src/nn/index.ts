@@ -3,5 +3,9 @@
  * block) with seeded dropout, and the optimiser (AdamW, schedule, clipping). Tasks, architectures
  * and weightings build on these; nothing here imports anything above `utils/`.
  */
-export * from './layers.js';
-export * from './optimizer.js';
+export {
+  Block, Dense, LayerNorm, ParamStore, Stack, defaultSharedLayers, dropout, gelu, inferenceContext,
+  linear, seededContext, variableFrom, type AddParamOptions, type ForwardContext, type Init,
+  type ParamEntry, type ParamGroup, type SharedLayersConfig
+} from './layers.js';
+export { AdamW, clipByGlobalNorm, learningRate, type OptimizerConfig, type ScheduleConfig, type SerializedTensor } from './optimizer.js';

@@ -8,16 +8,37 @@ import type { SentimentExample } from './sentiment.js';
 import type { SummarizationExample } from './summarization.js';
 import type { TranslationQualityExample } from './translation-quality.js';
 
-export * from './types.js';
+export {
+  type AnyTask, type FeatureLookup, type InputKind, type MetricDirection, type Task,
+  type TaskBatch, type TaskFactory, type TaskSpec
+} from './types.js';
 export { ClassificationTask, classificationTask } from './classification.js';
-export type { ClassificationBatch, ClassificationConfig, ClassificationExample, ClassificationPrediction, Label } from './classification.js';
+export type {
+  ClassificationBatch, ClassificationConfig, ClassificationExample, ClassificationPrediction,
+  Label
+} from './classification.js';
 export { PairRegressionTask, pairRegressionTask } from './pair-regression.js';
 export type { PairRegressionBatch, PairRegressionConfig, PairRegressionExample, PairRegressionPrediction } from './pair-regression.js';
-export * from './sentiment.js';
-export * from './translation-quality.js';
-export * from './summarization.js';
-export * from './oracle.js';
-export * from './registry.js';
-export * from './yaml.js';
+export {
+  SENTIMENT_TYPE, SentimentTask, sentimentTask, sentimentYaml, type ConfusionReport,
+  type SentimentConfig, type SentimentExample, type SentimentMetric, type SentimentPrediction
+} from './sentiment.js';
+export {
+  TRANSLATION_QUALITY_TYPE, TranslationQualityTask, translationQualityTask, translationQualityYaml,
+  type TranslationQualityConfig, type TranslationQualityExample, type TranslationQualityMetric,
+  type TranslationQualityPrediction
+} from './translation-quality.js';
+export {
+  POSITION_FEATURES, SUMMARIZATION_TYPE, SummarizationTask, positionFeatures, reselect,
+  selectSentences, summarizationTask, summarizationYaml, type SelectedSentence,
+  type SelectionOptions, type SummarizationBatch, type SummarizationConfig,
+  type SummarizationExample, type SummarizationMetric, type SummarizationPrediction
+} from './summarization.js';
+export { greedyOracle, oracleLabels, type OracleOptions, type OracleResult } from './oracle.js';
+export {
+  TASKS, TASK_TYPES, YAML_TASKS, registerTaskType, taskFromSpec, type TaskEntry, type YamlTaskName,
+  type YamlTasks
+} from './registry.js';
+export { TASK_LOSSES, taskYaml, type TaskLoss, type TaskYaml, type TaskYamlCommon } from './yaml.js';
 
 export type TaskExample = SentimentExample | TranslationQualityExample | SummarizationExample;

@@ -7,8 +7,10 @@
  *
  * In browsers `auto` is wasm (its .wasm files from {@link setTfjsWasmPaths}, else tfjs' CDN default),
  * then cpu: the heads are small, and wasm computes in float32 like Node, so predictions match the
- * Node build. `webgl` / `webgpu` are used when asked for and registered in the page's tfjs.
+ * Node build. `webgl` / `webgpu` are used when asked for and the page has registered them (it imports
+ * `@tensorflow/tfjs-backend-webgl` / `-webgpu`; the package itself depends on the wasm backend only).
  */
+import { notice } from '../utils/env.js';
 import * as tf from '../utils/tf.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
@@ -93,7 +95,7 @@ export async function initBackend(
 
   let ok = false;
   if (want === 'webgl' || want === 'webgpu') {
-    // registered by the page's TensorFlow.js (the umbrella registers webgl in browsers)
+    // registered by the page: import '@tensorflow/tfjs-backend-webgl' (or -webgpu) before loading a model
     ok = tf.findBackendFactory(want) != null && (await tf.setBackend(want).catch(() => false));
     if (!ok) throw new Error(`backend "${want}" requested but it is not available here (not registered, or no ${want === 'webgl' ? 'WebGL' : 'WebGPU'} context)`);
   }
@@ -114,7 +116,7 @@ export async function initBackend(
   if (options.log !== false && logged !== name) {
     logged = name;
     const simd = name === 'wasm' ? ` (simd: ${String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))}, threads: ${String(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))})` : '';
-    console.log(`[mtl-nlp] training backend: ${name}${simd}`);
+    notice(`[mtl-nlp] training backend: ${name}${simd}`);
   }
   return name;
 }

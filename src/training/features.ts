@@ -1,8 +1,8 @@
 /**
  * Cache of frozen encoder vectors keyed by text. The model encodes each distinct text once (through
- * its TextEncoder) and trains on these vectors; synthetic tests fill the store directly.
+ * its SentenceEncoder) and trains on these vectors; synthetic tests fill the store directly.
  */
-import type { EncodeOptions, TextEncoder } from '../encoder/types.js';
+import type { EncodeOptions, SentenceEncoder } from '../encoder/types.js';
 import type { FeatureLookup } from '../tasks/types.js';
 
 export class FeatureStore {
@@ -46,7 +46,7 @@ export class FeatureStore {
   }
 
   /** Encode (once, deduplicated) every text that is not cached yet. */
-  async ensure(texts: Iterable<string>, encoder: TextEncoder | null, options?: EncodeOptions): Promise<number> {
+  async ensure(texts: Iterable<string>, encoder: SentenceEncoder | null, options?: EncodeOptions): Promise<number> {
     const missing = this.missing(texts);
     if (missing.length === 0) return 0;
     if (!encoder) {

@@ -11,13 +11,14 @@
  *                      file's sha256, byte size and parameter shapes.
  *   model.safetensors  all parameters, F32, little-endian (loadable by Python `safetensors`).
  */
+import { env } from '../utils/env.js';
 import { splitSentences } from '../data/sentences.js';
 import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment.js';
 import { reselect, type SelectionOptions, type SummarizationExample, type SummarizationPrediction } from '../tasks/summarization.js';
 import type { TranslationQualityExample, TranslationQualityPrediction } from '../tasks/translation-quality.js';
 import * as tf from '../utils/tf.js';
 import { throwIfAborted, type Progress } from '../utils/progress.js';
-import type { EncodeOptions, EncoderInfo, TextEncoder } from '../encoder/types.js';
+import type { EncodeOptions, EncoderInfo, SentenceEncoder } from '../encoder/types.js';
 import { createArchitecture, type Architecture, type ArchitectureConfig, type TaskRelations } from '../architectures/index.js';
 import type { AnyTask, MetricDirection, TaskBatch, TaskSpec } from '../tasks/types.js';
 import { initBackend, type BackendName, type BackendPreference } from './backend.js';
@@ -35,7 +36,7 @@ export interface SyntheticEncoder {
 }
 
 export interface CreateOptions {
-  encoder: TextEncoder | SyntheticEncoder;
+  encoder: SentenceEncoder | SyntheticEncoder;
   tasks: AnyTask[];
   architecture?: ArchitectureConfig;
   sharedLayers?: Partial<SharedLayersConfig>;
@@ -50,7 +51,7 @@ export interface CreateOptions {
 
 export interface LoadOptions {
   /** Encoder to use for new texts; its sha256 must match the one the model was trained with. */
-  encoder?: TextEncoder;
+  encoder?: SentenceEncoder;
   features?: FeatureStore;
   backend?: BackendPreference;
   log?: boolean;
@@ -72,12 +73,12 @@ export interface KnownTaskIO {
   summarization: { input: string | readonly string[] | SummarizationExample; output: SummarizationPrediction };
 }
 
-function isTextEncoder(e: TextEncoder | SyntheticEncoder): e is TextEncoder {
-  return typeof (e as TextEncoder).encode === 'function' && (e as TextEncoder).info !== undefined;
+function isSentenceEncoder(e: SentenceEncoder | SyntheticEncoder): e is SentenceEncoder {
+  return typeof (e as SentenceEncoder).encode === 'function' && (e as SentenceEncoder).info !== undefined;
 }
 
-function identityOf(e: TextEncoder | SyntheticEncoder): EncoderIdentity {
-  if (isTextEncoder(e)) {
+function identityOf(e: SentenceEncoder | SyntheticEncoder): EncoderIdentity {
+  if (isSentenceEncoder(e)) {
     const i: EncoderInfo = e.info;
     return { model: i.model, sha256: i.sha256, dtype: i.dtype, pooling: i.pooling, dim: i.dim, normalize: i.normalize, maxLength: i.maxLength };
   }
@@ -94,7 +95,7 @@ export class MultiTaskModelCore {
   readonly sharedLayers: SharedLayersConfig;
   readonly seed: number;
   /** Encoder used for texts without cached features (null for synthetic features). */
-  encoder: TextEncoder | null;
+  encoder: SentenceEncoder | null;
   /** How the encoder was named when it is not a local path (hub id, fixture:<variant>, mtl:<name>); saved in the manifest. */
   encoderId?: string;
   backend: BackendName;
@@ -112,7 +113,7 @@ export class MultiTaskModelCore {
     this.tasks = new Map(opts.tasks.map((t) => [t.name, t]));
     this.taskNames = names;
     this.encoderIdentity = identityOf(opts.encoder);
-    this.encoder = isTextEncoder(opts.encoder) ? opts.encoder : null;
+    this.encoder = isSentenceEncoder(opts.encoder) ? opts.encoder : null;
     this.features = opts.features ?? new FeatureStore(this.encoderIdentity.dim);
     if (this.features.dim !== this.encoderIdentity.dim) throw new Error(`feature store dim ${this.features.dim} ≠ encoder dim ${this.encoderIdentity.dim}`);
     this.sharedLayers = { ...defaultSharedLayers, ...(opts.sharedLayers ?? {}) };
@@ -138,7 +139,7 @@ export class MultiTaskModelCore {
 
   /** The TensorFlow.js backend a new model runs on (initialised on first use). */
   protected static backendFor(opts: Pick<CreateOptions, 'backend' | 'log'>): Promise<BackendName> {
-    return initBackend(opts.backend ?? 'auto', { log: opts.log ?? true });
+    return initBackend(opts.backend ?? env.backends.training, { log: opts.log ?? true });
   }
 
   get dim(): number {

@@ -3,10 +3,11 @@
  * HTTP (`manifest.json` + `model.safetensors`, as `save()` writes it in Node) and the encoder folder
  * it was trained on (HF ONNX layout) give the same predictions as in Node: the encoder runs on
  * onnxruntime-web (WebGPU, else wasm), the shared layers and heads on TensorFlow.js (wasm by
- * default; `backend: 'webgl'` where the page has it). Training and saving stay in Node.
+ * default; `backend: 'webgl'` when the page has registered `@tensorflow/tfjs-backend-webgl`). Training
+ * and saving stay in Node.
  */
 import { Encoder, type EncoderLoadOptions } from '../encoder/index.browser.js';
-import type { TextEncoder } from '../encoder/types.js';
+import type { SentenceEncoder } from '../encoder/types.js';
 import { UserError } from '../errors.js';
 import { sha256Hex } from '../utils/hash.js';
 import { MANIFEST_FILE, type Manifest } from './format.js';
@@ -21,7 +22,7 @@ export interface BrowserPretrainedOptions extends Omit<LoadOptions, 'encoder'> {
    * weights alone. Default: the manifest's hub id, when the model was trained on a hub encoder; a
    * model trained on a local folder needs its URL here (`mtl serve` serves it at `/encoder/`).
    */
-  encoder?: TextEncoder | string | null;
+  encoder?: SentenceEncoder | string | null;
   /** Encoder load options (device: auto = WebGPU, else wasm; threads; logger). */
   encoderOptions?: Pick<EncoderLoadOptions, 'device' | 'threads' | 'logger' | 'batchTokens' | 'maxBatchSize'>;
   /** fetch to use (default: globalThis.fetch). */
@@ -83,7 +84,7 @@ export class MultiTaskModel extends MultiTaskModelCore {
     const tensors = MultiTaskModelCore.decodeWeights(bytes, manifest, weightsUrl, await sha256Hex(bytes));
 
     const { encoder: given, encoderOptions, fetch: _fetch, ...rest } = options;
-    let encoder: TextEncoder | undefined;
+    let encoder: SentenceEncoder | undefined;
     if (given !== null && typeof given === 'object') encoder = given;
     else if (given !== null && manifest.encoder.sha256 !== null) {
       const ref = given ?? browserEncoderRef(manifest.encoder);

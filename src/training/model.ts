@@ -14,14 +14,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { TextEncoder } from '../encoder/types.js';
+import type { SentenceEncoder } from '../encoder/types.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { packageVersion } from '../utils/paths.js';
 import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, WEIGHTS_FILE, type Manifest } from './format.js';
 import { MultiTaskModelCore, type CreateOptions, type LoadOptions } from './model-core.js';
 import { encodeSafetensors, sha256, type NamedArray } from './safetensors.js';
-import { loadEncoderFor } from './saved-encoder.js';
 import { train, type FitOptions, type TrainingHistory } from './trainer.js';
 
 export { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, WEIGHTS_FILE, type EncoderIdentity, type Manifest } from './format.js';
@@ -33,7 +32,7 @@ export interface PretrainedOptions extends Omit<LoadOptions, 'encoder'> {
    * encoder, e.g. moved), or null to load the weights alone (predictions then need features you
    * provide). Default: the encoder the manifest records, found again and checked by sha256.
    */
-  encoder?: TextEncoder | string | null;
+  encoder?: SentenceEncoder | string | null;
   /** Where notices about the encoder go (e.g. a corrupt embedding cache rebuilt). */
   warn?: (message: string) => void;
 }
@@ -122,10 +121,12 @@ export class MultiTaskModel extends MultiTaskModelCore {
     const manifest = MultiTaskModel.readManifest(dir);
     const tensors = MultiTaskModel.readWeights(dir, manifest);
     const { encoder: given, warn, ...rest } = options;
-    let encoder: TextEncoder | undefined;
+    let encoder: SentenceEncoder | undefined;
     if (given !== null && typeof given === 'object') encoder = given;
     else if (given !== null && manifest.encoder.sha256 !== null) {
       try {
+        // the encoder (onnxruntime) loads only when a model needs it: `mtl-nlp/training` alone does not
+        const { loadEncoderFor } = await import('./saved-encoder.js');
         encoder = await loadEncoderFor(manifest.encoder, given, warn, dir);
       } catch (err) {
         throw new UserError(
@@ -143,7 +144,7 @@ export class MultiTaskModel extends MultiTaskModelCore {
    * {@link fromPretrained}: the recorded encoder is opened (or the call fails at once saying how to
    * pass one).
    */
-  static async load(dir: string, options: LoadOptions & { encoder?: TextEncoder | null } = {}): Promise<MultiTaskModel> {
+  static async load(dir: string, options: LoadOptions & { encoder?: SentenceEncoder | null } = {}): Promise<MultiTaskModel> {
     return MultiTaskModel.fromPretrained(dir, options);
   }
 

@@ -8,6 +8,7 @@
  * Determinism: every random choice comes from seeded Rng streams (sampler, one batcher per task,
  * dropout seeds, weighting); their states are checkpointed, so a resumed run continues bit-for-bit.
  */
+import { notice } from '../utils/env.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../utils/tf.js';
@@ -146,7 +147,7 @@ class Run implements TrainingRun {
     const lossKinds = Object.fromEntries(model.taskNames.map((t) => [t, model.task(t).lossKind]));
     const weighting = createWeighting(weightingConfig, { tasks, lossKinds, rng: new Rng(`${seed}:weighting`) });
     if (weighting.mode === 'grad' && sampling.type !== 'all' && tasks.length > 1 && options.log !== false) {
-      console.warn(`[mtl-nlp] ${weighting.type} compares task gradients within a step; with sampling "${sampling.type}" each step has one task, so it reduces to plain training (use sampling { type: 'all' })`);
+      notice(`[mtl-nlp] ${weighting.type} compares task gradients within a step; with sampling "${sampling.type}" each step has one task, so it reduces to plain training (use sampling { type: 'all' })`, 'warn');
     }
     const optimizerConfig: OptimizerConfig = options.optimizer ?? { type: 'adamw', lr: 1e-3, weightDecay: 0.01 };
     const optimizer = new AdamW(optimizerConfig);

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import envPaths from 'env-paths';
+import { env } from './env.js';
 
 /** Root of this package (works from src/ under tsx/vitest and from dist/ once built). */
 export function packageRoot(): string {
@@ -18,9 +20,16 @@ export function datasetsDir(): string {
   return process.env.MTL_DATASETS ? resolve(process.env.MTL_DATASETS) : resolve(packageRoot(), '..', 'shared', 'datasets');
 }
 
-/** Git-ignored cache for generated models and other large artefacts. */
+/**
+ * The cache for generated fixture encoders and the persistent embedding cache: `env.cacheDir`, else
+ * $MTL_CACHE_DIR, else the user cache folder (env-paths: $XDG_CACHE_HOME/mtl-nlp or ~/.cache/mtl-nlp
+ * on Linux, ~/Library/Caches/mtl-nlp on macOS, %LOCALAPPDATA%\mtl-nlp\Cache on Windows), never a
+ * folder inside the installed package (read-only in some installs, wiped by `npm ci`).
+ */
 export function cacheDir(): string {
-  return process.env.MTL_CACHE_DIR ? resolve(process.env.MTL_CACHE_DIR) : join(packageRoot(), '.cache');
+  if (env.cacheDir) return resolve(env.cacheDir);
+  if (process.env.MTL_CACHE_DIR) return resolve(process.env.MTL_CACHE_DIR);
+  return envPaths('mtl-nlp', { suffix: '' }).cache;
 }
 
 /** This package's name and version (from its package.json). */

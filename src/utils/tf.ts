@@ -1,9 +1,12 @@
 /**
- * TensorFlow.js for the whole package, from one place. It is the `@tensorflow/tfjs` umbrella, not
- * `@tensorflow/tfjs-core` + backends: core's ESM files import each other without file extensions,
- * so in Node's ESM loader `@tensorflow/tfjs-core/dist/register_all_gradients` cannot load, and only
- * the umbrella's Node bundle registers the gradients training needs (found by the packed-install
- * test, test/package/install.test.ts). The faster backends (wasm, tfjs-node when installed) are
- * chosen in src/training/backend.ts.
+ * TensorFlow.js for the whole package, from one place: `@tensorflow/tfjs-core` with the pure-JS
+ * `cpu` backend (always available; the faster backends, wasm and tfjs-node when installed, are
+ * chosen in src/training/backend.ts), plus the gradient registrations training needs, which core's
+ * main entry does not register. Not the `@tensorflow/tfjs` umbrella (≈230 MB more in an app's
+ * node_modules: layers, converter, data, webgl, bundles; the toolkit uses none of them).
+ *
+ * The import order matters: core first, then the cpu backend, then the gradients.
  */
-export * from '@tensorflow/tfjs';
+export * from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import './tf-gradients.js';

@@ -181,21 +181,6 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
     }
   }, 240_000);
 
-  it('heads on TensorFlow.js webgl (?backend=webgl): the same predictions within 1e-4', async () => {
-    const page = await openDemo('?backend=webgl&autorun=0').catch((err: Error) => {
-      if (/backend "webgl" requested but it is not available/.test(err.message)) return null;
-      throw err;
-    });
-    if (!page) return void console.warn('[browser] no WebGL context in this Chromium: the webgl check is skipped');
-    try {
-      const { web, diffs } = await runAndCompare(page, examples());
-      expect(web.backend).toBe('webgl');
-      for (const d of Object.values(diffs)) expect(d).toBeLessThanOrEqual(TOL);
-    } finally {
-      await page.close();
-    }
-  }, 240_000);
-
   it('the encoder on WebGPU (Chromium\'s software adapter, --enable-unsafe-webgpu): the same predictions within 1e-4', async () => {
     const gpuBrowser = await chromium.launch({ executablePath: executable, args: ['--no-sandbox', '--enable-unsafe-webgpu'] });
     try {

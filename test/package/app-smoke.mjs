@@ -17,5 +17,13 @@ await model.fit({ sentiment: { train } }, { steps: 5, batchSize: 16, optimizer: 
 await model.save('saved-model');
 const loaded = await MultiTaskModel.load('saved-model', { encoder });
 const [prediction] = await loaded.sentiment(['a warm , funny film .']);
-console.log(JSON.stringify({ exports: Object.keys(main).length, fixtureExports: Object.keys(fixtures).length, dims: vectors.dims, encoder: encoder.info.dtype, label: prediction.label }));
+// one call from the folder: the encoder the manifest records (mtl:mini) is found again and checked
+const pretrained = await MultiTaskModel.fromPretrained('saved-model');
+const [again] = await pretrained.predict('sentiment', ['a warm , funny film .']);
+// better-sqlite3 is an optional dependency: without it the embedding cache stays in memory, with a notice
+const notices = [];
+const cached = await Encoder.load('mtl:mini', { cache: { dir: 'embedding-cache' }, logger: (m) => notices.push(m) });
+const cachedVectors = await cached.encode(['a warm , funny film .']);
+await cached.dispose();
+console.log(JSON.stringify({ exports: Object.keys(main).length, fixtureExports: Object.keys(fixtures).length, dims: vectors.dims, encoder: encoder.info.dtype, label: prediction.label, sameAfterFromPretrained: again.label === prediction.label && Math.abs(again.score - prediction.score) < 1e-6, cacheNotice: notices.some((m) => m.includes('better-sqlite3 is not installed')), cachedDims: cachedVectors.dims }));
 await encoder.dispose();

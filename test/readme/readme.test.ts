@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { cacheDir, packageRoot } from '../../src/utils/paths.js';
+import { packageRoot } from '../../src/utils/paths.js';
 
 const root = packageRoot();
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -36,7 +36,8 @@ describe('README', () => {
     const block = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBeDefined();
     expect(block).toContain("from 'mtl-nlp'");
-    const dir = join(cacheDir(), 'readme');
+    // inside the package (git-ignored .cache/), so that `mtl-nlp` resolves to this checkout
+    const dir = join(root, '.cache', 'readme');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'quick-start.mts');
     writeFileSync(file, block!);

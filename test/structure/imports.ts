@@ -1,5 +1,5 @@
 /**
- * The import graph of src/: every relative import and re-export (type-only ones included: they
+ * The import graph of src/ (.ts files and vendored .js): every relative import and re-export (type-only ones included: they
  * still tie a file to another's meaning), read with TypeScript's own pre-processor.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ function sourceFiles(dir: string): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...sourceFiles(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+    else if ((e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) || e.name.endsWith('.js')) out.push(p);
   }
   return out;
 }
@@ -31,8 +31,9 @@ export function importGraph(srcDir: string): { files: string[]; edges: ImportEdg
     const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
     for (const ref of info.importedFiles) {
       if (!ref.fileName.startsWith('.')) continue;
-      const target = resolve(dirname(file), ref.fileName).replace(/\.js$/, '.ts');
-      const candidates = [target, target + '.ts', join(target, 'index.ts')];
+      const asWritten = resolve(dirname(file), ref.fileName);
+      const target = asWritten.replace(/\.js$/, '.ts');
+      const candidates = [target, asWritten, target + '.ts', join(target, 'index.ts')];
       const hit = candidates.find((c) => known.has(c));
       if (!hit) throw new Error(`${relative(root, file)}: import "${ref.fileName}" resolves to no file of src/`);
       edges.push({ from: relative(root, file).split(sep).join('/'), to: relative(root, hit).split(sep).join('/') });

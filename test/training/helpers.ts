@@ -51,11 +51,11 @@ export function makeTasks(): [ClassificationTask, PairRegressionTask] {
   return [new ClassificationTask({ name: 'cls' }), new PairRegressionTask({ name: 'reg', hidden: 16 })];
 }
 
-import type { EncodeResult, EncoderInfo, TextEncoder } from '../../src/encoder/types.js';
+import type { EncodeResult, EncoderInfo, SentenceEncoder } from '../../src/encoder/types.js';
 import { hashString } from '../../src/utils/random.js';
 
 /** Deterministic fake encoder: vector from a hash of the text; counts encoded texts. */
-export class FakeEncoder implements TextEncoder {
+export class FakeEncoder implements SentenceEncoder {
   readonly info: EncoderInfo;
   encodedTexts: string[] = [];
   constructor(dim = 16, sha = 'a'.repeat(64)) {

@@ -4,7 +4,7 @@ import { firstInvalidUtf8Line, readInputFile, warnUser } from '../input.js';
 import type { GlobalOptions } from '../global-options.js';
 
 export default async function encode(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
-  const { encodeCommand } = await import('../../encoder/index.js');
+  const { encodeCommand } = await import('../../experiment/encode-file.js');
   const { resolveModelId } = await import('../../experiment/encoder.js');
   // the same one-line errors as the other commands for a missing path or a directory; invalid UTF-8 is reported
   const inputPath = String(opts.input);
