@@ -16,14 +16,11 @@
 // swap in any Hugging Face encoder (see `05-pretrained-model.ts`).
 
 // %%
-import { cosineSimilarity } from '../src/baselines/summarization.js';
-import { loadEncoder } from '../src/experiment/encoder.js';
-import { formatTrainReport, markdownTable } from '../src/experiment/report.js';
-import { trainFromConfig } from '../src/experiment/train.js';
-import { learningCurvesSpec, renderVegaLite } from '../src/report/plots.js';
-import type { SentimentPrediction } from '../src/tasks/sentiment.js';
-import type { SummarizationPrediction } from '../src/tasks/summarization.js';
-import { MultiTaskModel } from '../src/training/model.js';
+import {
+  cosineSimilarity, formatTrainReport, learningCurvesSpec, loadEncoder, markdownTable,
+  MultiTaskModel, renderVegaLite, trainFromConfig, type SentimentPrediction,
+  type SummarizationPrediction
+} from 'mtl-nlp';
 import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
 
 const data = chooseExampleData();

@@ -21,12 +21,10 @@
 // workflow; repeat it with more steps (and a stronger encoder) before drawing conclusions.
 
 // %%
-import { loadEncoder } from '../src/experiment/encoder.js';
-import { fmt, markdownTable } from '../src/experiment/report.js';
-import { trainFromConfig, type TrainReport } from '../src/experiment/train.js';
-import { lambdaSpec, metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
-import type { StepRecord } from '../src/training/trainer.js';
-import type { WeightingConfig } from '../src/weighting/types.js';
+import {
+  fmt, lambdaSpec, loadEncoder, markdownTable, metricBarsSpec, renderVegaLite, trainFromConfig,
+  type StepRecord, type TrainReport, type WeightingConfig
+} from 'mtl-nlp';
 import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
 
 const data = chooseExampleData();

@@ -21,14 +21,10 @@
 // *test* split (from the datasets README): a reference point, not a comparable number.
 
 // %%
-import { loadTaskConfig } from '../src/config/load.js';
-import { evaluateBaseline } from '../src/experiment/baselines.js';
-import { loadEncoder } from '../src/experiment/encoder.js';
-import { fmt, markdownTable } from '../src/experiment/report.js';
-import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
-import { createTask, loadTaskData } from '../src/config/tasks.js';
-import type { TranslationQualityExample } from '../src/tasks/translation-quality.js';
-import { MultiTaskModel } from '../src/training/model.js';
+import {
+  createTask, evaluateBaseline, fmt, loadEncoder, loadTaskConfig, loadTaskData, markdownTable,
+  metricBarsSpec, MultiTaskModel, renderVegaLite, type TranslationQualityExample
+} from 'mtl-nlp';
 import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, firstPerPair, heading, OPENKIWI_TEST_PEARSON, OUTPUT, QUICK, rel, repoPath } from './common.js';
 
 const data = chooseExampleData();

@@ -16,16 +16,11 @@
 // computes it.
 
 // %%
-import { loadTaskConfig } from '../src/config/load.js';
-import { scoreRouge } from '../src/metrics/rouge.js';
-import { baselinePredictions } from '../src/experiment/baselines.js';
-import { loadEncoder } from '../src/experiment/encoder.js';
-import { fmt, formatTaskTable, markdownTable } from '../src/experiment/report.js';
-import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
-import { createTask, loadTaskData } from '../src/config/tasks.js';
-import { greedyOracle } from '../src/tasks/oracle.js';
-import { SummarizationTask, type SummarizationExample, type SummarizationPrediction } from '../src/tasks/summarization.js';
-import { MultiTaskModel } from '../src/training/model.js';
+import {
+  baselinePredictions, createTask, fmt, formatTaskTable, greedyOracle, loadEncoder, loadTaskConfig,
+  loadTaskData, markdownTable, metricBarsSpec, MultiTaskModel, renderVegaLite, scoreRouge,
+  SummarizationTask, type SummarizationExample, type SummarizationPrediction
+} from 'mtl-nlp';
 import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
 
 const data = chooseExampleData();

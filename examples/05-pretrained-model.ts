@@ -19,17 +19,11 @@
 
 // %%
 import { env } from '@huggingface/transformers';
-import type { Encoder } from '../src/encoder/index.js';
-import { cosineSimilarity } from '../src/baselines/summarization.js';
-import { loadTaskConfig } from '../src/config/load.js';
-import { evaluateBaseline } from '../src/experiment/baselines.js';
-import { loadEncoder } from '../src/experiment/encoder.js';
-import { fmt, formatTrainReport, markdownTable } from '../src/experiment/report.js';
-import { trainFromConfig } from '../src/experiment/train.js';
-import { createTask, loadTaskData } from '../src/config/tasks.js';
-import type { SentimentPrediction } from '../src/tasks/sentiment.js';
-import type { TranslationQualityExample } from '../src/tasks/translation-quality.js';
-import { MultiTaskModel } from '../src/training/model.js';
+import {
+  cosineSimilarity, createTask, evaluateBaseline, fmt, formatTrainReport, loadEncoder,
+  loadTaskConfig, loadTaskData, markdownTable, MultiTaskModel, trainFromConfig, type Encoder,
+  type SentimentPrediction, type TranslationQualityExample
+} from 'mtl-nlp';
 import { chooseExampleData, DEVICE, elapsed, firstPerPair, heading, OPENKIWI_TEST_PEARSON, QUICK, repoPath } from './common.js';
 
 const ENGLISH = 'Xenova/all-MiniLM-L6-v2';

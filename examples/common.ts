@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { datasetsDir, packageRoot } from '../src/utils/paths.js';
+import { datasetsDir, packageRoot } from 'mtl-nlp';
 
 const flag = process.env.MTL_EXAMPLES_QUICK;
 /** True with `--quick` or MTL_EXAMPLES_QUICK=1 (any value but '', '0', 'false'). */

@@ -42,12 +42,26 @@ export interface Platform {
   backend: Backend;
   resolve(model: string, opts: { dtype: Dtype; offline: boolean }): Promise<ModelBundle>;
   openCache(opts: EncoderCacheOptions, configKey: string, dim: number, warn: Logger): EmbeddingCache;
+  /** The CPU's int8 dot-product instructions (VNNI / AMX) by name, empty when none or unknown. */
+  int8Features?(): string[];
 }
 
 /** Internal load options: the public ones plus test hooks. */
 export interface EncoderLoadOptions extends EncoderOptions {
   /** Replaces the platform's ORT backend (tests use a fake session factory). */
   backend?: Backend;
+  /** Test hook: the CPU's int8 features as `dtype: 'auto'` sees them (default: the platform's reading). */
+  int8Features?: string[];
+}
+
+/**
+ * `dtype: 'auto'`: q8 when the model runs on the CPU provider and the CPU has an int8 dot-product
+ * instruction (AVX-512 VNNI, AVX-VNNI, AMX), where ONNX Runtime's int8 GEMMs are about twice as fast as
+ * fp32 ones; fp32 otherwise (no VNNI: int8 gains ~1.4x at best; GPUs: fp32). Measured quality cost of q8
+ * on reference-mini (benchmarks/q8-quality.ts, README): within the noise of the probes.
+ */
+function autoDtypeWanted(provider: Provider | 'unknown', int8: readonly string[]): boolean {
+  return int8.length > 0 && (provider === 'cpu' || provider === 'unknown');
 }
 
 export interface EncoderStats {
@@ -119,15 +133,28 @@ export class EncoderCore implements SentenceEncoder {
   ): Promise<T> {
     const log: Logger = options.logger ?? defaultLogger;
     const device = options.device ?? env.backends.device;
-    const dtype: Dtype = options.dtype ?? 'fp32';
+    const requested = options.dtype ?? 'fp32';
+    const int8 = requested === 'auto' ? (options.int8Features ?? platform.int8Features?.() ?? []) : [];
+    // device 'cpu': decided now; device 'auto': fp32 first, q8 once the provider turns out to be the CPU
+    let dtype: Dtype = requested === 'auto' ? (device === 'cpu' && autoDtypeWanted('unknown', int8) ? 'q8' : 'fp32') : requested;
     const pooling = options.pooling ?? 'auto';
     const normalize = options.normalize ?? false;
     if (!DEVICES.includes(device)) throw new TypeError(`unknown device '${String(device)}' (expected ${DEVICES.join(', ')})`);
     if (!POOLINGS.includes(pooling)) throw new TypeError(`unknown pooling '${String(pooling)}' (expected ${POOLINGS.join(', ')})`);
-    for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize]] as const) {
+    for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize], ['streams', options.streams]] as const) {
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${k} must be a positive integer, got ${String(v)}`);
     }
-    const bundle = await platform.resolve(model, { dtype, offline: options.offline ?? false });
+    const offline = options.offline ?? false;
+    let dtypeChoice: string | undefined;
+    let bundle: ModelBundle;
+    try {
+      bundle = await platform.resolve(model, { dtype, offline });
+    } catch (err) {
+      if (requested !== 'auto' || dtype === 'fp32') throw err;
+      dtypeChoice = `auto: fp32 (the CPU has ${int8.join(', ')}, but the model has no q8 file)`;
+      dtype = 'fp32';
+      bundle = await platform.resolve(model, { dtype, offline });
+    }
 
     // maxLength: default from tokenizer + config; a larger request is clamped to what the positions allow.
     const tokMax = usableModelMaxLength(bundle.tokenizer.model_max_length);
@@ -142,7 +169,27 @@ export class EncoderCore implements SentenceEncoder {
 
     const backend = options.backend ?? platform.backend;
     const threads = options.threads ?? backend.defaultThreads();
-    const { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads }, log);
+    const streams = options.streams ?? threads;
+    let { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads, streams }, log);
+    if (requested === 'auto' && dtype === 'fp32' && dtypeChoice === undefined && provider === 'cpu' && autoDtypeWanted('cpu', int8)) {
+      // device 'auto' ended on the CPU: reload the q8 file, if the model has one
+      try {
+        const q8 = await platform.resolve(model, { dtype: 'q8', offline });
+        const s8 = await backend.createSession(q8.source, 'cpu', { threads, streams });
+        await session.release().catch(() => undefined);
+        session = s8;
+        bundle = q8;
+        dtype = 'q8';
+      } catch {
+        dtypeChoice = `auto: fp32 (the CPU has ${int8.join(', ')}, but the model has no usable q8 file)`;
+      }
+    }
+    if (requested === 'auto') {
+      dtypeChoice ??=
+        dtype === 'q8'
+          ? `auto: q8 (CPU provider, the CPU has ${int8.join(', ')})`
+          : `auto: fp32 (${provider !== 'cpu' ? `provider ${provider}` : 'the CPU has no int8 dot product (VNNI / AMX)'})`;
+    }
     try {
       const unsupported = session.inputNames.filter((n) => !SUPPORTED_INPUTS.has(n));
       if (unsupported.length) {
@@ -169,6 +216,7 @@ export class EncoderCore implements SentenceEncoder {
         files: bundle.files,
         sha256: bundle.sha256,
         dtype,
+        ...(dtypeChoice ? { dtypeChoice } : {}),
         device: provider,
         dim: 0,
         pooling: mode,
@@ -282,6 +330,7 @@ export class EncoderCore implements SentenceEncoder {
       windows.push(indices.slice(s, s + size));
       s += size;
     }
+    const streams = Math.max(1, this.session.streams ?? 1);
     let w = 0;
     let batches: Item[][] = [];
     let nextItems: Item[] = [];
@@ -290,6 +339,15 @@ export class EncoderCore implements SentenceEncoder {
         items.map((it) => it.ids.length),
         { batchTokens: this.batchTokens, maxBatchSize: this.maxBatchSize },
       );
+      // With several streams and fewer batches than streams (a short call), split the largest batches
+      // so that every stream has work.
+      while (order.length > 0 && order.length < streams) {
+        let k = 0;
+        for (let j = 1; j < order.length; j++) if (order[j]!.length > order[k]!.length) k = j;
+        const b = order[k]!;
+        if (b.length < 2) break;
+        order.splice(k, 1, b.slice(0, b.length >> 1), b.slice(b.length >> 1));
+      }
       return order.map((b) => b.map((k) => items[k]!));
     };
     const tokenizeMore = (count: number) => {
@@ -298,44 +356,59 @@ export class EncoderCore implements SentenceEncoder {
       const end = Math.min(win.length, nextItems.length + count);
       for (let k = nextItems.length; k < end; k++) nextItems.push(this.tokenizeOne(texts, win[k]!));
     };
-    batches = plan(windows[0]?.map((i) => this.tokenizeOne(texts, i)) ?? []);
-
-    let prev: { items: Item[]; output: OutputTensor; seq: number; mask: Uint8Array } | null = null;
-    for (;;) {
+    /** The next batch, planning the next window when the current one is used up; null at the end. */
+    const nextBatch = (): Item[] | null => {
       if (batches.length === 0) {
         const win = windows[w + 1];
-        if (!win) break;
+        if (!win) return null;
         tokenizeMore(win.length);
         batches = plan(nextItems);
         nextItems = [];
         w++;
       }
-      const items = batches.shift()!;
+      return batches.shift() ?? null;
+    };
+    batches = plan(windows[0]?.map((i) => this.tokenizeOne(texts, i)) ?? []);
+
+    type Done = { items: Item[]; output: OutputTensor; seq: number; mask: Uint8Array } | { items: Item[]; seq: number; error: unknown };
+    const start = (items: Item[]): Promise<Done> => {
       const { feeds, seq, mask } = this.buildFeeds(items);
-      const running = this.session.run(feeds, [outName]);
-      running.catch(() => undefined); // handled below; avoids an unhandled rejection if we throw first
       this.stats.runs++;
-      if (prev) {
-        sink(prev.items, prev.items.length, prev.seq, prev.output, prev.mask);
-        prev = null;
+      // settled into a value, so that a failure of one run while others are awaited is no unhandled rejection
+      return this.session.run(feeds, [outName]).then(
+        (res): Done => {
+          const output = res[outName];
+          return output ? { items, output, seq, mask } : { items, seq, error: new Error(`ONNX Runtime returned no '${outName}'`) };
+        },
+        (error: unknown): Done => ({ items, seq, error }),
+      );
+    };
+    // Up to `streams` batches in flight (ORT runs each on its own thread); while they run, the JS thread
+    // pools finished batches and tokenizes part of the next window.
+    const inFlight: Promise<Done>[] = [];
+    for (;;) {
+      while (inFlight.length < streams) {
+        const items = nextBatch();
+        if (!items) break;
+        inFlight.push(start(items));
       }
+      if (inFlight.length === 0) break;
       const nextWin = windows[w + 1];
       if (nextWin) tokenizeMore(Math.ceil((nextWin.length - nextItems.length) / (batches.length + 1)));
-      let res: Record<string, OutputTensor>;
-      try {
-        res = await running;
-      } catch (err) {
+      const done = await inFlight.shift()!;
+      if ('error' in done) {
+        const { items, seq, error: err } = done;
         const which = items.map((it) => it.index);
         throw new Error(
           `inference failed for a batch of ${items.length} texts (indices ${which.slice(0, 8).join(', ')}${which.length > 8 ? ', …' : ''}; ${items.length}×${seq} tokens): ${err instanceof Error ? err.message : String(err)}`,
           { cause: err },
         );
       }
-      const output = res[outName];
-      if (!output) throw new Error(`ONNX Runtime returned no '${outName}'`);
-      prev = { items, output, seq, mask };
+      // refill before pooling, so the freed stream does not wait for the JS thread
+      const items = inFlight.length < streams ? nextBatch() : null;
+      if (items) inFlight.push(start(items));
+      sink(done.items, done.items.length, done.seq, done.output, done.mask);
     }
-    if (prev) sink(prev.items, prev.items.length, prev.seq, prev.output, prev.mask);
   }
 
   async encode(texts: readonly string[], options: EncodeOptions = {}): Promise<EncodeResult> {

@@ -8,6 +8,7 @@ import { EncoderCore, type EncoderLoadOptions, type Platform } from './core.js';
 import { loadSqlite, SqliteEmbeddingCache } from './cache-sqlite.js';
 import { MemoryEmbeddingCache } from './lru.js';
 import { resolveModel } from './resolve-node.js';
+import { cpuFeatures } from '../utils/cpu.js';
 
 export {
   type Device, type Dtype, type EncodeOptions, type EncodeProgress, type EncodeResult,
@@ -39,6 +40,10 @@ const nodePlatform: Platform = {
       return new MemoryEmbeddingCache(configKey, dim, opts.memoryEntries ?? 10_000);
     }
     return new SqliteEmbeddingCache({ dir: opts.dir, configKey, dim, memoryEntries: opts.memoryEntries, warn });
+  },
+  int8Features() {
+    const c = cpuFeatures();
+    return (['avx512_vnni', 'avx_vnni', 'amx_int8'] as const).filter((k) => c[k]);
   },
 };
 

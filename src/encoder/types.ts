@@ -14,11 +14,21 @@ export interface EncoderCacheOptions {
 
 export interface EncoderOptions {
   device?: Device;
-  dtype?: Dtype;
+  /**
+   * Model file. 'auto': q8 on the CPU provider when the CPU has an int8 dot product (AVX-512 VNNI,
+   * AVX-VNNI, AMX) and the model has a q8 file, else fp32; `info.dtype` and `info.dtypeChoice` say which
+   * and why. Default 'fp32'.
+   */
+  dtype?: Dtype | 'auto';
   pooling?: Pooling;
   normalize?: boolean;
   maxLength?: number;
   threads?: number;
+  /**
+   * CPU provider (Node): batches run at once, each on threads / streams intra-op threads. Default:
+   * `threads` (one single-threaded run per core). 1 = one run at a time on all threads.
+   */
+  streams?: number;
   cache?: false | EncoderCacheOptions;
   /** Never touch the network: resolve hub ids from the local cache only. */
   offline?: boolean;
@@ -66,6 +76,8 @@ export interface EncoderInfo {
   /** sha256 of the ONNX model file in use. */
   sha256: string;
   dtype: Dtype;
+  /** With `dtype: 'auto'`: what was chosen and why, e.g. `auto: q8 (CPU provider, the CPU has avx512_vnni)`. */
+  dtypeChoice?: string;
   /** The execution provider actually used. */
   device: Exclude<Device, 'auto'>;
   dim: number;

@@ -16,7 +16,7 @@ export interface EncodeCommandOptions {
   input: string;
   /** `.jsonl` (one JSON array per line) or `.npy` (float32 [n, d]). */
   output: string;
-  dtype?: Dtype;
+  dtype?: Dtype | 'auto';
   pooling?: Pooling;
   device?: Device;
   maxLength?: number;

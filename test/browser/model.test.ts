@@ -25,7 +25,6 @@ import type { SummarizationExample, SummarizationPrediction } from '../../src/ta
 import type { TranslationQualityExample } from '../../src/tasks/translation-quality.js';
 import { MultiTaskModel } from '../../src/training/model.js';
 import { datasetsDir, packageRoot } from '../../src/utils/paths.js';
-import type { DemoState } from '../../examples/07-demo/main.js';
 
 const CANDIDATES = [process.env.MTL_CHROMIUM, '/usr/bin/chromium-headless-shell', '/usr/lib/chromium/headless_shell', '/usr/bin/chromium', '/usr/bin/google-chrome'];
 const executable = CANDIDATES.find((p): p is string => !!p && existsSync(p));
@@ -33,6 +32,20 @@ if (!executable) console.warn('[browser] no Chromium found (set MTL_CHROMIUM or 
 
 const REFERENCE = resolve(packageRoot(), '..', 'shared', 'models', 'reference-mini');
 const TOL = 1e-4;
+
+/** What the page keeps in window.mtlDemo (examples/07-demo/main.ts, typechecked with the browser entry there). */
+interface DemoState {
+  device: string;
+  backend: string;
+  loadMs: number;
+  runs: number;
+  error?: string;
+  results: {
+    sentiment?: { texts: string[]; predictions: SentimentPrediction[]; ms: number };
+    translation?: { pairs: { source: string; translation: string }[]; scores: number[]; ms: number };
+    summary?: { sentences: string[]; prediction: SummarizationPrediction; ms: number };
+  };
+}
 
 declare global {
   interface Window {

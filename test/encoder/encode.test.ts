@@ -114,6 +114,130 @@ describe('Encoder on the bert fixture', () => {
   });
 });
 
+describe('streams (concurrent batches on the CPU provider)', () => {
+  /** nodeBackend with each session's run wrapped: counts runs in flight, optionally fails run k. */
+  function countingBackend(failAt?: number) {
+    const seen = { maxInFlight: 0, runs: 0, streams: [] as number[] };
+    let inFlight = 0;
+    const backend: typeof nodeBackend = {
+      ...nodeBackend,
+      async createSession(model, provider, config) {
+        const s = await nodeBackend.createSession(model, provider, config);
+        seen.streams.push(s.streams ?? 1);
+        return {
+          inputNames: s.inputNames,
+          outputNames: s.outputNames,
+          inputInfo: s.inputInfo,
+          outputInfo: s.outputInfo,
+          streams: s.streams,
+          async run(feeds, names) {
+            const k = ++seen.runs;
+            inFlight++;
+            seen.maxInFlight = Math.max(seen.maxInFlight, inFlight);
+            try {
+              if (k === failAt) throw new Error('injected failure');
+              return await s.run(feeds, names);
+            } finally {
+              inFlight--;
+            }
+          },
+          release: () => s.release(),
+        };
+      },
+    };
+    return { backend, seen };
+  }
+
+  it('streams 2 keeps two batches in flight and gives the vectors of one stream', async () => {
+    const dir = await ensureFixture('bert');
+    const texts = mixedSentences(300);
+    const one = countingBackend();
+    const two = countingBackend();
+    const e1 = await Encoder.load(dir, { device: 'cpu', threads: 2, streams: 1, batchTokens: 256, backend: one.backend, logger: quiet });
+    const e2 = await Encoder.load(dir, { device: 'cpu', threads: 2, streams: 2, batchTokens: 256, backend: two.backend, logger: quiet });
+    try {
+      expect(one.seen.streams).toEqual([1]);
+      expect(two.seen.streams).toEqual([2]);
+      const [a, b] = [await e1.encode(texts), await e2.encode(texts)];
+      expect(one.seen.maxInFlight).toBe(1);
+      expect(two.seen.maxInFlight).toBe(2);
+      expect(maxAbsDiff(a.data, b.data)).toBeLessThan(1e-5);
+      const [ta, tb] = [await e1.encodeTokens(texts.slice(0, 40)), await e2.encodeTokens(texts.slice(0, 40))];
+      expect(tb.dims).toEqual(ta.dims);
+      expect(maxAbsDiff(ta.data, tb.data)).toBeLessThan(1e-5);
+      // a call too small for two batches is split so both streams work
+      const before = two.seen.runs;
+      await e2.encode(['one short text', 'and another one']);
+      expect(two.seen.runs - before).toBe(2);
+    } finally {
+      await e1.dispose();
+      await e2.dispose();
+    }
+  });
+
+  it('a failing run among concurrent ones rejects encode with the batch named', async () => {
+    const dir = await ensureFixture('bert');
+    const bad = countingBackend(3); // run 1 is the load-time probe, if any; a later batch fails
+    const enc = await Encoder.load(dir, { device: 'cpu', threads: 2, streams: 2, batchTokens: 128, backend: bad.backend, logger: quiet });
+    try {
+      await expect(enc.encode(mixedSentences(200))).rejects.toThrow(/inference failed for a batch of \d+ texts .*injected failure/);
+    } finally {
+      await enc.dispose();
+    }
+  });
+
+  it('streams must be a positive integer', async () => {
+    const dir = await ensureFixture('bert');
+    await expect(Encoder.load(dir, { device: 'cpu', streams: 0, logger: quiet })).rejects.toThrow(/streams must be a positive integer/);
+  });
+});
+
+describe("dtype 'auto'", () => {
+  it('q8 on the CPU provider when the CPU has an int8 dot product, fp32 without; info says which and why', async () => {
+    const dir = await ensureFixture('bert');
+    const vnni = await Encoder.load(dir, { device: 'cpu', dtype: 'auto', int8Features: ['avx512_vnni'], logger: quiet });
+    const none = await Encoder.load(dir, { device: 'cpu', dtype: 'auto', int8Features: [], logger: quiet });
+    const viaAuto = await Encoder.load(dir, { device: 'auto', dtype: 'auto', int8Features: ['amx_int8'], logger: quiet });
+    const q8 = await Encoder.load(dir, { device: 'cpu', dtype: 'q8', logger: quiet });
+    try {
+      expect(vnni.info.dtype).toBe('q8');
+      expect(vnni.info.dtypeChoice).toBe('auto: q8 (CPU provider, the CPU has avx512_vnni)');
+      expect(vnni.info.sha256).toBe(q8.info.sha256);
+      expect(none.info.dtype).toBe('fp32');
+      expect(none.info.dtypeChoice).toMatch(/^auto: fp32 \(the CPU has no int8 dot product/);
+      // device 'auto' that ends on the CPU reloads the q8 file
+      expect(viaAuto.info.device).toBe('cpu');
+      expect(viaAuto.info.dtype).toBe('q8');
+      expect(viaAuto.info.sha256).toBe(q8.info.sha256);
+      const texts = sst2Dev(20);
+      expect(maxAbsDiff((await vnni.encode(texts)).data, (await q8.encode(texts)).data)).toBe(0);
+    } finally {
+      for (const e of [vnni, none, viaAuto, q8]) await e.dispose();
+    }
+  });
+
+  it('a model without a q8 file falls back to fp32 and says so', async () => {
+    const src = await ensureFixture('bert');
+    const tmp = mkdtempSync(join(tmpdir(), 'auto-dtype-'));
+    try {
+      cpSync(src, tmp, { recursive: true });
+      rmSync(join(tmp, 'onnx', 'model_quantized.onnx'));
+      const e = await Encoder.load(tmp, { device: 'cpu', dtype: 'auto', int8Features: ['avx512_vnni'], logger: quiet });
+      expect(e.info.dtype).toBe('fp32');
+      expect(e.info.dtypeChoice).toMatch(/no q8 file/);
+      await e.dispose();
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('fixed dtypes carry no dtypeChoice', async () => {
+    const e = await Encoder.load(await ensureFixture('bert'), { device: 'cpu', logger: quiet });
+    expect(e.info.dtypeChoice).toBeUndefined();
+    await e.dispose();
+  });
+});
+
 describe('loading', () => {
   it('maxLength option truncates keeping [SEP]; XLM-R keeps </s>', async () => {
     const bert = await Encoder.load(await ensureFixture('bert'), { device: 'cpu', maxLength: 12, logger: quiet });

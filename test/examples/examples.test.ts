@@ -65,6 +65,16 @@ describe('examples: percent format', () => {
     expect(exampleFiles).toEqual(['01-quick-start.ts', '02-weighting-strategies.ts', '03-translation-quality.ts', '04-summarization.ts', '05-pretrained-model.ts']);
   });
 
+  it('use the public API only: every module they import is `mtl-nlp`, node:, their own common.ts, or a runtime whose env they set', () => {
+    for (const file of [...exampleFiles, 'common.ts', '06-browser/main.ts']) {
+      const text = readFileSync(join(EXAMPLES, file), 'utf8');
+      const specs = [...text.matchAll(/^(?:import|export)[^;]*?from '([^']+)'/gms)].map((m) => m[1]!);
+      expect(specs.length, file).toBeGreaterThan(0);
+      const internal = specs.filter((x) => !(x === 'mtl-nlp' || x.startsWith('mtl-nlp/') || x.startsWith('node:') || x === './common.js' || x === '@huggingface/transformers' || x.startsWith('onnxruntime-web')));
+      expect(internal, file).toEqual([]);
+    }
+  });
+
   it.each(exampleFiles)('%s: cells start with "// %%", the first is markdown, markdown lines are comments', (file) => {
     const lines = readFileSync(join(EXAMPLES, file), 'utf8').split(/\r?\n/);
     const marker = /^\/\/ %%( .*)?$/;

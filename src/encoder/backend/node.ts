@@ -88,10 +88,15 @@ export const nodeBackend: Backend = {
   async createSession(model: ModelSource, provider: Provider, config: SessionConfig): Promise<BackendSession> {
     const missing = providerPrecheck(provider, process.env, { auto: config.auto });
     if (missing) throw new Error(missing);
+    // CPU: `streams` concurrent runs of threads / streams intra-op threads each (onnxruntime-node runs
+    // each session.run on its own worker thread). Small batches scale better across runs than across
+    // the threads of one GEMM, and a run whose threads share the cores with other work does not stall
+    // at every parallel-for barrier.
+    const streams = provider === 'cpu' ? Math.max(1, Math.min(config.streams ?? 1, config.threads)) : 1;
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],
       graphOptimizationLevel: 'all',
-      intraOpNumThreads: config.threads,
+      intraOpNumThreads: Math.max(1, Math.floor(config.threads / streams)),
       interOpNumThreads: 1,
       executionMode: 'sequential',
       logSeverityLevel: 3,
@@ -99,7 +104,7 @@ export const nodeBackend: Backend = {
     };
     const session =
       typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
-    return new OrtSession(session, (data, dims) => new ort.Tensor('int64', data, dims));
+    return new OrtSession(session, (data, dims) => new ort.Tensor('int64', data, dims), streams);
   },
   defaultThreads: () => availableParallelism(),
 };
