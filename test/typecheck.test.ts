@@ -10,3 +10,10 @@ it('the whole project typechecks (strict)', () => {
   expect(r.stdout + r.stderr).toBe('');
   expect(r.status).toBe(0);
 }, 250_000);
+
+it('the demo page typechecks against the browser entry (strict)', () => {
+  const root = packageRoot();
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'examples/07-demo'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+  expect(r.stdout + r.stderr).toBe('');
+  expect(r.status).toBe(0);
+}, 250_000);

@@ -174,6 +174,15 @@ export function buildProgram(): Command {
     .action(run(() => import('./commands/pretrain.js')));
 
   program
+    .command('serve')
+    .description('serve a saved model with the demo page (the three tasks in the browser) on localhost')
+    .requiredOption('--model <dir>', 'saved model folder (manifest.json + model.safetensors)')
+    .option('--port <n>', 'port (default 8080; 0 = any free port)', (v) => parseIntOption('--port', v), 8080)
+    .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
+    .option('--encoder <dir>', 'the encoder folder the model was trained on, when it is no longer where the model recorded it')
+    .action(run(() => import('./commands/serve.js')));
+
+  program
     .command('demo')
     .description('the main job, offline: prepare the default encoder, train the three tasks jointly, evaluate, save, predict')
     .option('--out <dir>', 'where to save the model', 'runs/demo')

@@ -5,6 +5,7 @@
  */
 import { AutoConfig, AutoTokenizer, env } from '@huggingface/transformers';
 import { webBackend } from './backend/web.js';
+export { setOrtWasmPaths } from './backend/web.js';
 import { EncoderCore, type EncoderLoadOptions, type Platform } from './core.js';
 import { MemoryEmbeddingCache } from './lru.js';
 import { missingModelMessage, onnxFileFor } from './model-files.js';
@@ -54,6 +55,31 @@ async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * transformers.js takes hub ids (`name` or `owner/name`) resolved against env.remoteHost +
+ * remotePathTemplate, not URLs. A URL model (`https://host/a/b/encoder`) becomes the id of its last
+ * one or two path segments, with remoteHost = the rest and the template `{model}/`, for the duration
+ * of `run` (the env is restored after; its cache keys are full URLs, so folders of the same name on
+ * other hosts do not collide there).
+ */
+async function withModelUrl<T>(model: string, run: (id: string) => Promise<T>): Promise<T> {
+  if (!/^https?:\/\//.test(model)) return run(model);
+  const url = new URL(model.replace(/\/+$/, ''));
+  const parts = url.pathname.split('/').filter(Boolean);
+  if (parts.length === 0) throw new Error(`${model}: a model URL needs a folder path (e.g. https://host/models/my-encoder)`);
+  const take = parts.length >= 2 ? 2 : 1;
+  const id = parts.slice(-take).join('/');
+  const host = `${url.origin}/${parts.slice(0, -take).map((p) => `${p}/`).join('')}`;
+  const e = env as unknown as { remoteHost: string; remotePathTemplate: string; allowRemoteModels: boolean };
+  const saved = { remoteHost: e.remoteHost, remotePathTemplate: e.remotePathTemplate, allowRemoteModels: e.allowRemoteModels };
+  Object.assign(e, { remoteHost: host, remotePathTemplate: '{model}/', allowRemoteModels: true });
+  try {
+    return await run(id);
+  } finally {
+    Object.assign(e, saved);
+  }
+}
+
 const webPlatform: Platform = {
   backend: webBackend,
   async resolve(model, { dtype, offline }) {
@@ -61,8 +87,10 @@ const webPlatform: Platform = {
     const bytes = await fetchBytes(fileUrl(model, file), offline);
     if (!bytes) throw new Error(offline ? `${file} of ${model} is not in the browser cache and offline is set` : missingModelMessage(file, model, dtype, [], model));
     const opts = { local_files_only: offline };
-    const tokenizer = (await AutoTokenizer.from_pretrained(model, opts)) as unknown as HFTokenizerLike & { _tokenizerJSON?: unknown; _tokenizerConfig?: unknown };
-    const config = (await AutoConfig.from_pretrained(model, opts)) as unknown as Record<string, unknown>;
+    const { tokenizer, config } = await withModelUrl(model, async (id) => ({
+      tokenizer: (await AutoTokenizer.from_pretrained(id, opts)) as unknown as HFTokenizerLike & { _tokenizerJSON?: unknown; _tokenizerConfig?: unknown },
+      config: (await AutoConfig.from_pretrained(id, opts)) as unknown as Record<string, unknown>,
+    }));
     const tokJson = JSON.stringify([tokenizer._tokenizerJSON ?? null, tokenizer._tokenizerConfig ?? null]);
     return {
       model,

@@ -4,22 +4,40 @@
  * Order for `auto`: `@tensorflow/tfjs-node` (only if installed — loaded with a dynamic import that
  * tolerates absence), then `@tensorflow/tfjs-backend-wasm` (SIMD; threads only where the browser
  * allows them, tfjs disables wasm threads in Node), then the pure-JS `cpu` backend.
+ *
+ * In browsers `auto` is wasm (its .wasm files from {@link setTfjsWasmPaths}, else tfjs' CDN default),
+ * then cpu: the heads are small, and wasm computes in float32 like Node, so predictions match the
+ * Node build. `webgl` / `webgpu` are used when asked for and the page has registered them (it imports
+ * `@tensorflow/tfjs-backend-webgl` / `-webgpu`; the package itself depends on the wasm backend only).
  */
 import { notice } from '../utils/env.js';
 import * as tf from '../utils/tf.js';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
 export type BackendPreference = 'auto' | BackendName;
 
 let logged: string | null = null;
 let wasmRegistered = false;
 let tfjsNodeTried = false;
 let tfjsNodeAvailable = false;
+let browserWasmPaths: string | null = null;
+
+const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
+
+/**
+ * Where the page serves `@tensorflow/tfjs-backend-wasm`'s `.wasm` files (a URL prefix ending in `/`,
+ * relative to the page or absolute),
+ * for browsers; call before the first model is created. Node finds them in node_modules.
+ */
+export function setTfjsWasmPaths(prefix: string): void {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  browserWasmPaths = base ? new URL(prefix, base).href : prefix;
+}
 
 async function tryTfjsNode(): Promise<boolean> {
   if (tfjsNodeTried) return tfjsNodeAvailable;
   tfjsNodeTried = true;
-  if (typeof process === 'undefined' || !process.versions?.node) return false;
+  if (!isNode()) return false;
   try {
     // Variable specifier: not a dependency, resolved only if someone installed it.
     const name = '@tensorflow/tfjs-node';
@@ -33,10 +51,13 @@ async function tryTfjsNode(): Promise<boolean> {
 
 /** Folder (with trailing separator) holding the tfjs-backend-wasm `.wasm` binaries, in Node. */
 async function nodeWasmDir(): Promise<string | null> {
-  if (typeof process === 'undefined' || !process.versions?.node) return null;
+  if (!isNode()) return null;
   try {
-    const { createRequire } = await import('node:module');
-    const { dirname, join, sep } = await import('node:path');
+    // variable specifiers: bundlers for browsers leave them alone (this code only runs in Node)
+    const nodeModule = 'node:module';
+    const nodePath = 'node:path';
+    const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
+    const { dirname, join, sep } = (await import(/* @vite-ignore */ nodePath)) as typeof import('node:path');
     const require = createRequire(import.meta.url);
     const pkg = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
     return join(dirname(pkg), 'dist') + sep;
@@ -49,7 +70,7 @@ async function tryWasm(): Promise<boolean> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (!wasmRegistered) {
-      const dir = await nodeWasmDir();
+      const dir = isNode() ? await nodeWasmDir() : browserWasmPaths;
       if (dir) wasm.setWasmPaths(dir);
       wasmRegistered = true;
     }
@@ -73,7 +94,12 @@ export async function initBackend(
   if (want === 'auto' && logged && current) return current as BackendName;
 
   let ok = false;
-  if (want === 'tensorflow' || want === 'auto') {
+  if (want === 'webgl' || want === 'webgpu') {
+    // registered by the page: import '@tensorflow/tfjs-backend-webgl' (or -webgpu) before loading a model
+    ok = tf.findBackendFactory(want) != null && (await tf.setBackend(want).catch(() => false));
+    if (!ok) throw new Error(`backend "${want}" requested but it is not available here (not registered, or no ${want === 'webgl' ? 'WebGL' : 'WebGPU'} context)`);
+  }
+  if (!ok && (want === 'tensorflow' || want === 'auto')) {
     ok = (await tryTfjsNode()) && (await tf.setBackend('tensorflow'));
     if (!ok && want === 'tensorflow') throw new Error('backend "tensorflow" requested but @tensorflow/tfjs-node is not installed or failed to load');
   }

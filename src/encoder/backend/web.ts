@@ -12,6 +12,16 @@ const ORDER: Record<Device, Provider[]> = {
   cuda: ['cuda'],
 };
 
+/**
+ * Where the page serves onnxruntime-web's `.wasm` / `.mjs` files (a URL prefix ending in `/`,
+ * relative to the page or absolute);
+ * without it ORT uses its default (next to its own script, or transformers.js' CDN setting).
+ */
+export function setOrtWasmPaths(prefix: string): void {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  ort.env.wasm.wasmPaths = base ? new URL(prefix, base).href : prefix;
+}
+
 export const webBackend: Backend = {
   platform: 'web',
   providerOrder: (device) => ORDER[device],

@@ -1,0 +1,29 @@
+/**
+ * `mtl serve --model DIR [--port N] [--host ADDR] [--encoder DIR]`: the demo page with a saved model
+ * (sentiment, translation quality, summarization in the browser), until Ctrl-C. The page is dist/demo/
+ * (built by `npm run build`), else bundled at start with esbuild when it is installed.
+ */
+import { packageRoot } from '../../utils/paths.js';
+import type { GlobalOptions } from '../global-options.js';
+import { demoPage, serveModel } from '../serve.js';
+
+export default async function serve(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
+  const page = await demoPage(packageRoot());
+  const port = opts.port as number;
+  const running = await serveModel({
+    modelDir: String(opts.model),
+    ...(opts.encoder ? { encoderDir: String(opts.encoder) } : {}),
+    page,
+    port,
+    host: String(opts.host ?? '127.0.0.1'),
+    ...(global.verbose ? { log: (l: string) => process.stderr.write(`mtl serve: ${l}\n`) } : {}),
+  });
+  process.stdout.write(`mtl serve: ${running.url} (model ${String(opts.model)}; encoder ${running.encoderDir ?? 'from the hub, as the manifest names it'}); Ctrl-C to stop\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      void running.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
