@@ -150,6 +150,9 @@ export class Progress implements TrainerCallback {
   onStepEnd(run: TrainingRun, end: StepEnd): void {
     const rec = end.step;
     const ev: ProgressEvent = {
+      phase: 'fit',
+      done: run.step,
+      total: run.totalSteps,
       step: run.step,
       totalSteps: run.totalSteps,
       epoch: rec.epoch,

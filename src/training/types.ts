@@ -9,6 +9,7 @@ import type { SamplingConfig } from '../sampling/index.js';
 import type { Architecture } from '../architectures/index.js';
 import type { AnyTask, MetricDirection, TaskBatch } from '../tasks/types.js';
 import type { Baselines } from '../metrics/delta-m.js';
+import type { Progress } from '../utils/progress.js';
 import type { WeightingConfig } from '../weighting/index.js';
 import type { BackendName, BackendPreference } from './backend.js';
 
@@ -33,15 +34,17 @@ export interface CheckpointConfig {
   every?: number;
 }
 
-export interface ProgressEvent {
+/** fit()'s progress: the project's one progress shape (phase 'fit', done/total in steps) plus the step's numbers. */
+export interface ProgressEvent extends Progress {
+  phase: 'fit';
+  elapsedMs: number;
+  etaMs: number;
   step: number;
   totalSteps: number;
   epoch: number;
   losses: Record<string, number>;
   lambdas: Record<string, number>;
   lr: number;
-  elapsedMs: number;
-  etaMs: number;
   eval?: EvalRecord;
 }
 

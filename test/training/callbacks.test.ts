@@ -51,8 +51,11 @@ describe('trainer callbacks', () => {
   it('are called in order: after the metrics log and progress (the evaluation is already marked), before checkpoints', async () => {
     const m = await newModel();
     const cb = new StepCounter();
-    const h = await m.fit(data, { ...base, steps: 8, callbacks: [cb], checkpoints: { dir: join(root, 'order'), every: 100 } });
+    const progress: { phase: string; done: number; total: number }[] = [];
+    const h = await m.fit(data, { ...base, steps: 8, callbacks: [cb], checkpoints: { dir: join(root, 'order'), every: 100 }, onProgress: (e) => void progress.push({ phase: e.phase, done: e.done, total: e.total }) });
     expect(h.completedSteps).toBe(8);
+    // fit's progress has the one shape of encode/predict: phase, done of total (steps)
+    expect(progress.map((p) => `${p.phase}:${p.done}/${p.total}`)).toEqual(Array.from({ length: 8 }, (_, i) => `fit:${i + 1}/8`));
     expect(cb.events[0]).toBe('begin');
     expect(cb.events.slice(1, 4)).toEqual(['step1', 'step2', 'step3']);
     // step 4 evaluates: the first evaluation is always an improvement; the checkpoint follows it
