@@ -172,7 +172,7 @@ export class EncoderCore implements SentenceEncoder {
 
     const backend = options.backend ?? platform.backend;
     const threads = options.threads ?? backend.defaultThreads();
-    const streams = options.streams ?? threads;
+    const streams = options.streams ?? 1;
     let { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads, streams }, log);
     if (requested === 'auto' && dtype === 'fp32' && dtypeChoice === undefined && provider === 'cpu' && autoDtypeWanted('cpu', int8)) {
       // device 'auto' ended on the CPU: reload the q8 file, if the model has one
