@@ -144,7 +144,7 @@ export class EncoderCore implements SentenceEncoder {
     const normalize = options.normalize ?? false;
     if (!DEVICES.includes(device)) throw new TypeError(`unknown device '${String(device)}' (expected ${DEVICES.join(', ')})`);
     if (!POOLINGS.includes(pooling)) throw new TypeError(`unknown pooling '${String(pooling)}' (expected ${POOLINGS.join(', ')})`);
-    for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize], ['streams', options.streams]] as const) {
+    for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize]] as const) {
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${k} must be a positive integer, got ${String(v)}`);
     }
     const offline = options.offline ?? false;
@@ -172,13 +172,12 @@ export class EncoderCore implements SentenceEncoder {
 
     const backend = options.backend ?? platform.backend;
     const threads = options.threads ?? backend.defaultThreads();
-    const streams = options.streams ?? 1;
-    let { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads, streams }, log);
+    let { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads }, log);
     if (requested === 'auto' && dtype === 'fp32' && dtypeChoice === undefined && provider === 'cpu' && autoDtypeWanted('cpu', int8)) {
       // device 'auto' ended on the CPU: reload the q8 file, if the model has one
       try {
         const q8 = await platform.resolve(model, { dtype: 'q8', offline });
-        const s8 = await backend.createSession(q8.source, 'cpu', { threads, streams });
+        const s8 = await backend.createSession(q8.source, 'cpu', { threads });
         await session.release().catch(() => undefined);
         session = s8;
         bundle = q8;
@@ -327,9 +326,11 @@ export class EncoderCore implements SentenceEncoder {
   }
 
   /**
-   * Tokenizes and runs `indices`, calling `sink` per batch in completion order. Windows of texts (input
-   * order) are tokenized, length-sorted and batched under the token budget; while ORT runs a batch (on
-   * its own thread), the JS thread pools the previous batch and tokenizes part of the next window.
+   * Tokenizes and runs `indices`, calling `sink` per batch. Windows of texts (input order) are
+   * tokenized, length-sorted and batched under the token budget. The next batch is started before the
+   * finished one is pooled: where the backend runs asynchronously (WebGPU, a wasm worker), pooling and
+   * tokenizing overlap the run; onnxruntime-node runs synchronously on the JS thread, so there the order
+   * costs nothing.
    */
   private async pipeline(
     texts: readonly string[],
@@ -346,26 +347,14 @@ export class EncoderCore implements SentenceEncoder {
       windows.push(indices.slice(s, s + size));
       s += size;
     }
-    const streams = Math.max(1, this.session.streams ?? 1);
     let w = 0;
     let batches: Item[][] = [];
     let nextItems: Item[] = [];
-    const plan = (items: Item[]) => {
-      const order = planBatches(
+    const plan = (items: Item[]) =>
+      planBatches(
         items.map((it) => it.ids.length),
         { batchTokens: this.batchTokens, maxBatchSize: this.maxBatchSize },
-      );
-      // With several streams and fewer batches than streams (a short call), split the largest batches
-      // so that every stream has work.
-      while (order.length > 0 && order.length < streams) {
-        let k = 0;
-        for (let j = 1; j < order.length; j++) if (order[j]!.length > order[k]!.length) k = j;
-        const b = order[k]!;
-        if (b.length < 2) break;
-        order.splice(k, 1, b.slice(0, b.length >> 1), b.slice(b.length >> 1));
-      }
-      return order.map((b) => b.map((k) => items[k]!));
-    };
+      ).map((b) => b.map((k) => items[k]!));
     const tokenizeMore = (count: number) => {
       const win = windows[w + 1];
       if (!win) return;
@@ -390,7 +379,7 @@ export class EncoderCore implements SentenceEncoder {
     const start = (items: Item[]): Promise<Done> => {
       const { feeds, seq, mask } = this.buildFeeds(items);
       this.stats.runs++;
-      // settled into a value, so that a failure of one run while others are awaited is no unhandled rejection
+      // settled into a value, so that a failure is reported with the batch it belongs to
       return this.session.run(feeds, [outName]).then(
         (res): Done => {
           const output = res[outName];
@@ -399,19 +388,12 @@ export class EncoderCore implements SentenceEncoder {
         (error: unknown): Done => ({ items, seq, error }),
       );
     };
-    // Up to `streams` batches in flight (ORT runs each on its own thread); while they run, the JS thread
-    // pools finished batches and tokenizes part of the next window.
-    const inFlight: Promise<Done>[] = [];
-    for (;;) {
-      while (inFlight.length < streams) {
-        const items = nextBatch();
-        if (!items) break;
-        inFlight.push(start(items));
-      }
-      if (inFlight.length === 0) break;
+    const firstBatch = nextBatch();
+    let running: Promise<Done> | null = firstBatch ? start(firstBatch) : null;
+    while (running) {
       const nextWin = windows[w + 1];
       if (nextWin) tokenizeMore(Math.ceil((nextWin.length - nextItems.length) / (batches.length + 1)));
-      const done = await inFlight.shift()!;
+      const done = await running;
       if ('error' in done) {
         const { items, seq, error: err } = done;
         const which = items.map((it) => it.index);
@@ -420,9 +402,8 @@ export class EncoderCore implements SentenceEncoder {
           { cause: err },
         );
       }
-      // refill before pooling, so the freed stream does not wait for the JS thread
-      const items = inFlight.length < streams ? nextBatch() : null;
-      if (items) inFlight.push(start(items));
+      const items = nextBatch();
+      running = items ? start(items) : null;
       sink(done.items, done.items.length, done.seq, done.output, done.mask);
     }
   }

@@ -24,13 +24,6 @@ export interface EncoderOptions {
   normalize?: boolean;
   maxLength?: number;
   threads?: number;
-  /**
-   * CPU provider (Node): batches run at once, each on threads / streams intra-op threads. Default 1:
-   * one run at a time on all threads, measured 1.9× faster than `streams = threads` on an idle
-   * 2-core machine (305 vs 160 texts/s, short texts); several streams only helped on a machine
-   * loaded by other processes.
-   */
-  streams?: number;
   cache?: false | EncoderCacheOptions;
   /** Never touch the network: resolve hub ids from the local cache only. */
   offline?: boolean;

@@ -88,15 +88,13 @@ export const nodeBackend: Backend = {
   async createSession(model: ModelSource, provider: Provider, config: SessionConfig): Promise<BackendSession> {
     const missing = providerPrecheck(provider, process.env, { auto: config.auto });
     if (missing) throw new Error(missing);
-    // CPU: `streams` concurrent runs of threads / streams intra-op threads each (onnxruntime-node runs
-    // each session.run on its own worker thread). Small batches scale better across runs than across
-    // the threads of one GEMM, and a run whose threads share the cores with other work does not stall
-    // at every parallel-for barrier.
-    const streams = provider === 'cpu' ? Math.max(1, Math.min(config.streams ?? 1, config.threads)) : 1;
+    // One run at a time on all threads: onnxruntime-node (1.30) runs session.run synchronously on the
+    // JS thread (inside a setImmediate), so concurrent runs of one session only queue up; ORT's profile
+    // of a short-text batch is 96% kernels, 86% of it the weight GEMMs (README, speed suite).
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],
       graphOptimizationLevel: 'all',
-      intraOpNumThreads: Math.max(1, Math.floor(config.threads / streams)),
+      intraOpNumThreads: Math.max(1, config.threads),
       interOpNumThreads: 1,
       executionMode: 'sequential',
       logSeverityLevel: 3,
@@ -104,7 +102,7 @@ export const nodeBackend: Backend = {
     };
     const session =
       typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
-    return new OrtSession(session, (data, dims) => new ort.Tensor('int64', data, dims), streams);
+    return new OrtSession(session, (data, dims) => new ort.Tensor('int64', data, dims));
   },
   defaultThreads: () => availableParallelism(),
 };

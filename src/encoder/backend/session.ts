@@ -41,7 +41,6 @@ export class OrtSession<T> implements BackendSession {
   constructor(
     private readonly session: OrtSessionLike<T>,
     private readonly int64Tensor: (data: BigInt64Array, dims: number[]) => T,
-    readonly streams = 1,
   ) {
     this.inputNames = session.inputNames;
     this.outputNames = session.outputNames;

@@ -32,25 +32,14 @@ export interface BackendSession {
   readonly outputNames: readonly string[];
   readonly inputInfo?: readonly ValueInfo[];
   readonly outputInfo?: readonly ValueInfo[];
-  /**
-   * Batches the caller should keep in flight at once (default 1). A CPU session built for several
-   * streams runs each batch on fewer intra-op threads, and concurrent runs fill the cores.
-   */
-  readonly streams?: number;
   /** Runs the graph; resolves with the requested outputs only. */
   run(feeds: Record<string, InputTensor>, outputNames: readonly string[]): Promise<Record<string, OutputTensor>>;
   release(): Promise<void>;
 }
 
 export interface SessionConfig {
-  /** intra-op threads (CPU / wasm): in all, over every stream. */
+  /** intra-op threads (CPU / wasm). */
   threads: number;
-  /**
-   * Concurrent runs to build a CPU session for (Node CPU provider only; others ignore it): the session
-   * gets threads / streams intra-op threads and reports `streams` so the encoder keeps that many
-   * batches in flight. Default 1.
-   */
-  streams?: number;
   /** True when the provider is one `device: 'auto'` tries before others (it may be skipped on a hunch). */
   auto?: boolean;
 }
