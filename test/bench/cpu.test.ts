@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuFeatures, fmaPeak, parseCpuinfo } from '../../src/utils/cpu.js';
+import { cpuFeatures, fmaPeak, measureClockMhz, parseCpuinfo } from '../../src/utils/cpu.js';
 
 const ZEN4 = `processor\t: 0
 vendor_id\t: AuthenticAMD
@@ -43,6 +43,28 @@ describe('CPU features beside benchmark numbers', () => {
     expect(fmaPeak(parseCpuinfo(ZEN4.replace('cpu family\t: 25', 'cpu family\t: 26'), 2)).flopsPerCycle).toBe(64);
     expect(fmaPeak(parseCpuinfo(OLD, 4)).flopsPerCycle).toBe(8);
     expect(Number.isNaN(fmaPeak(parseCpuinfo('flags : fma avx2', 1)).gflops)).toBe(true);
+  });
+
+  it('FMA peak at a measured clock, and says which clock it used', () => {
+    const p = fmaPeak(parseCpuinfo(ZEN4, 2), 3650);
+    expect(p.gflops).toBeCloseTo((2 * 3650 * 32) / 1000, 6);
+    expect(p).toMatchObject({ mhz: 3650, clock: 'measured' });
+    expect(fmaPeak(parseCpuinfo(ZEN4, 2))).toMatchObject({ mhz: 2596, clock: 'reported' });
+  });
+
+  it('the measured clock: linear in the chain length (the loop is not optimised away) and near the reported clock', () => {
+    const a = measureClockMhz(5, 2e7);
+    const b = measureClockMhz(5, 4e7);
+    expect(Math.abs(a / b - 1)).toBeLessThan(0.25);
+    const reported = cpuFeatures().mhz;
+    if (reported) {
+      // VMs report the nominal clock; boost runs above it, a busy host a little below
+      expect(b).toBeGreaterThan(0.5 * reported);
+      expect(b).toBeLessThan(3 * reported);
+    } else {
+      expect(b).toBeGreaterThan(300);
+      expect(b).toBeLessThan(8000);
+    }
   });
 
   it('this machine: a summary line and a finite core count', () => {
