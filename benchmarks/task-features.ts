@@ -20,6 +20,7 @@ import { trainFromConfig } from '../src/experiment/train.js';
 import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
 import { writeFileAtomic } from '../src/utils/fs.js';
 import { packageRoot } from '../src/utils/paths.js';
+import { mean, sd } from './stats.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,26 +35,27 @@ const seeds = Number(arg('seeds') ?? 3);
 const outDir = resolve(arg('out') ?? 'results');
 const log = (l: string) => console.error(l);
 
-const VARIANTS: { name: string; features: string[] }[] =
+/** Each variant is the task YAML's `input` block. */
+const VARIANTS: { name: string; input: Record<string, unknown> }[] =
   taskName === 'sentiment'
     ? [
-        { name: 'mean-pooled vector', features: [] },
-        { name: '+ lexicon', features: ['lexicon'] },
+        { name: 'mean-pooled vector', input: { features: [] } },
+        { name: '+ lexicon', input: { features: ['lexicon'] } },
       ]
     : [
-        { name: 'vector + document mean + position', features: [] },
-        { name: '+ textrank', features: ['textrank'] },
-        { name: '+ textrank, centrality, redundancy', features: ['textrank', 'centrality', 'redundancy'] },
+        { name: 'vector + document mean + position', input: { features: [] } },
+        { name: '+ textrank', input: { features: ['textrank'] } },
+        { name: '+ textrank, centrality, redundancy', input: { features: ['textrank', 'centrality', 'redundancy'] } },
       ];
 const METRICS = taskName === 'sentiment' ? ['accuracy', 'macro_f1'] : ['rouge1', 'rouge2', 'rougeLsum'];
 const digits = taskName === 'sentiment' ? 4 : 2;
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-features-ablation-'));
 const base = loadTaskConfig(join(packageRoot(), 'tasks', `${taskName}.yaml`));
-function configFor(features: string[], i: number): string {
+function configFor(input: Record<string, unknown>, i: number): string {
   const task = join(tmp, `v${i}.task.yaml`);
   const { input: _input, ...rest } = base;
-  writeFileSync(task, JSON.stringify({ ...rest, input: { features } }));
+  writeFileSync(task, JSON.stringify({ ...rest, input }));
   const file = join(tmp, `v${i}.yaml`);
   writeFileSync(
     file,
@@ -74,7 +76,7 @@ let baselines: Record<string, Record<string, number>> = {};
 let counts = { train: 0, dev: 0 };
 try {
   for (const [i, v] of VARIANTS.entries()) {
-    const config = configFor(v.features, i);
+    const config = configFor(v.input, i);
     for (let s = 0; s < seeds; s++) {
       const run = await trainFromConfig({ config, encoderInstance: encoder, steps, batchSize, seed: 42 + s, baselines: runs.length === 0 });
       const r = run.report.tasks[taskName]!;
@@ -91,13 +93,11 @@ try {
   await encoder.dispose();
   rmSync(tmp, { recursive: true, force: true });
 }
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)) : 0);
 const summary = VARIANTS.map((v) => {
   const rs = runs.filter((r) => r.variant === v.name);
   return {
     name: v.name,
-    features: v.features,
+    input: v.input,
     mean: Object.fromEntries(METRICS.map((m) => [m, mean(rs.map((r) => r.metrics[m]!))])),
     sd: Object.fromEntries(METRICS.map((m) => [m, sd(rs.map((r) => r.metrics[m]!))])),
   };

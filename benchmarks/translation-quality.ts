@@ -20,6 +20,7 @@ import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
 import type { TranslationQualityFeature, TranslationQualityInput } from '../src/tasks/translation-quality.js';
 import { writeFileAtomic } from '../src/utils/fs.js';
 import { packageRoot } from '../src/utils/paths.js';
+import { mean, sd } from './stats.js';
 
 const PAIRS = ['en-de', 'en-zh', 'et-en', 'ne-en', 'ro-en', 'ru-en', 'si-en'];
 
@@ -121,8 +122,6 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)) : 0);
 const keys = [...PAIRS.map((p) => `pearson@${p}`), 'pearson'];
 const summary = variants.map((v) => {
   const rs = runs.filter((r) => r.variant === v);
