@@ -6,7 +6,7 @@
  *   npx tsx benchmarks/task-features.ts --task sentiment|summarization [--encoder DIR] [--steps S]
  *     [--batch B] [--seeds K] [--out results]
  *
- *   sentiment:      mean-pooled vector vs + lexicon (AFINN score)
+ *   sentiment:      mean-pooled vector vs + lexicon (AFINN score), each with attention pooling of the token states
  *   summarization:  none vs + textrank vs + textrank, centrality, redundancy
  *
  * Writes results/<task>-features-<date>.{json,md} and -bars.{svg,png} (vega-lite, src/report/plots.ts).
@@ -36,26 +36,33 @@ const outDir = resolve(arg('out') ?? 'results');
 const log = (l: string) => console.error(l);
 
 /** Each variant is the task YAML's `input` block. */
-const VARIANTS: { name: string; input: Record<string, unknown> }[] =
+const only = arg('variants')?.split(',').map(Number);
+const ALL_VARIANTS: { name: string; input: Record<string, unknown>; head?: Record<string, unknown> }[] =
   taskName === 'sentiment'
     ? [
         { name: 'mean-pooled vector', input: { features: [] } },
         { name: '+ lexicon', input: { features: ['lexicon'] } },
+        { name: 'attention pooling', input: { features: [], pooling: 'attention' } },
+        { name: 'attention pooling + lexicon', input: { features: ['lexicon'], pooling: 'attention' } },
+        { name: 'attention pooling + lexicon, dropout 0.3', input: { features: ['lexicon'], pooling: 'attention' }, head: { dropout: 0.3 } },
+        { name: 'attention pooling (scorer 32) + lexicon', input: { features: ['lexicon'], pooling: 'attention', attentionDim: 32 } },
       ]
     : [
         { name: 'vector + document mean + position', input: { features: [] } },
         { name: '+ textrank', input: { features: ['textrank'] } },
         { name: '+ textrank, centrality, redundancy', input: { features: ['textrank', 'centrality', 'redundancy'] } },
       ];
+/** `--variants 0,2`: run only these (by index). */
+const VARIANTS = only ? ALL_VARIANTS.filter((_, i) => only.includes(i)) : ALL_VARIANTS;
 const METRICS = taskName === 'sentiment' ? ['accuracy', 'macro_f1'] : ['rouge1', 'rouge2', 'rougeLsum'];
 const digits = taskName === 'sentiment' ? 4 : 2;
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-features-ablation-'));
 const base = loadTaskConfig(join(packageRoot(), 'tasks', `${taskName}.yaml`));
-function configFor(input: Record<string, unknown>, i: number): string {
+function configFor(input: Record<string, unknown>, head: Record<string, unknown> | undefined, i: number): string {
   const task = join(tmp, `v${i}.task.yaml`);
   const { input: _input, ...rest } = base;
-  writeFileSync(task, JSON.stringify({ ...rest, input }));
+  writeFileSync(task, JSON.stringify({ ...rest, input, head: { ...rest.head, ...head } }));
   const file = join(tmp, `v${i}.yaml`);
   writeFileSync(
     file,
@@ -76,7 +83,7 @@ let baselines: Record<string, Record<string, number>> = {};
 let counts = { train: 0, dev: 0 };
 try {
   for (const [i, v] of VARIANTS.entries()) {
-    const config = configFor(v.input, i);
+    const config = configFor(v.input, v.head, i);
     for (let s = 0; s < seeds; s++) {
       const run = await trainFromConfig({ config, encoderInstance: encoder, steps, batchSize, seed: 42 + s, baselines: runs.length === 0 });
       const r = run.report.tasks[taskName]!;

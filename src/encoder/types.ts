@@ -90,5 +90,7 @@ export interface SentenceEncoder {
   encode(texts: readonly string[], options?: EncodeOptions): Promise<EncodeResult>;
   /** Text pairs, each encoded as one sequence ([CLS] a [SEP] b [SEP]); optional for custom encoders. */
   encodePairs?(pairs: readonly (readonly [string, string])[], options?: EncodeOptions): Promise<EncodeResult>;
+  /** Token-level states of texts; optional for custom encoders (heads that pool tokens need it). */
+  encodeTokens?(texts: readonly string[]): Promise<TokenEncodeResult>;
   dispose(): Promise<void>;
 }

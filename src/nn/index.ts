@@ -4,7 +4,7 @@
  * and weightings build on these; nothing here imports anything above `utils/`.
  */
 export {
-  Block, Dense, LayerNorm, ParamStore, Stack, defaultSharedLayers, dropout, gelu, inferenceContext,
+  AttentionPooling, Block, Dense, LayerNorm, ParamStore, Stack, defaultSharedLayers, dropout, gelu, inferenceContext,
   linear, seededContext, variableFrom, type AddParamOptions, type ForwardContext, type Init,
   type ParamEntry, type ParamGroup, type SharedLayersConfig
 } from './layers.js';

@@ -237,6 +237,29 @@ export class Dense {
   }
 }
 
+/**
+ * Additive attention pooling over token states (Bahdanau-style scores, as in the attention pooling of
+ * hierarchical attention networks): sᵢ = vᵀ tanh(xᵢ W), α = softmax over the real tokens,
+ * pooled = Σ αᵢ xᵢ. `v` starts at zero, so before training every real token weighs the same and the
+ * pooled vector is the masked mean of the states, the encoder's own mean pooling.
+ */
+export class AttentionPooling {
+  readonly W: tf.Variable;
+  readonly v: tf.Variable;
+  constructor(store: ParamStore, readonly name: string, readonly dim: number, readonly attnDim: number, options: AddParamOptions) {
+    this.W = store.add(`${name}.proj`, [dim, attnDim], 'glorot', { ...options, decay: options.decay ?? true });
+    this.v = store.add(`${name}.score`, [attnDim, 1], 'zeros', { ...options, decay: false });
+  }
+  /** x [b, L, dim] token states, mask [b, L] (1 = real token, 0 = padding) → [b, dim]. */
+  apply(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+    const [b, L, d] = x.shape;
+    const scores = tf.reshape(tf.matMul(tf.tanh(tf.matMul(tf.reshape(x, [b * L, d]), this.W)), this.v), [b, L]);
+    // padding gets -1e9 before the softmax: weight 0 (a row with no real token gets uniform weights over zeros)
+    const alpha = tf.softmax(tf.add(scores, tf.mul(tf.sub(1, mask), -1e9)));
+    return tf.reshape(tf.matMul(tf.expandDims(alpha, 1), x), [b, d]) as tf.Tensor2D;
+  }
+}
+
 export class LayerNorm {
   readonly gamma: tf.Variable;
   readonly beta: tf.Variable;

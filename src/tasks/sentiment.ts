@@ -14,6 +14,12 @@
  * the shared representation before the head and added to the logits through a linear skip
  * initialised with the linear discriminant of the feature (class means over the within-class
  * variance), so training starts from the feature's own classifier. Specs saved before the option load without features.
+ *
+ * Pooling (`pooling: attention`): besides the sentence vector that goes through the shared layers, the
+ * head pools the encoder's token states itself with learned additive attention (nn/layers.ts
+ * `AttentionPooling`; it starts as the mean over the real tokens) and reads [shared representation,
+ * attention-pooled states, side features]. Needs an encoder with token states (`encodeTokens`).
+ * Specs saved before the option load with `pooling: 'mean'` (the sentence vector only).
  */
 import { z } from 'zod';
 import { DataError, type LoadResult } from '../data/errors.js';
@@ -23,9 +29,9 @@ import { loadXlmt } from '../data/xlmt.js';
 import * as tf from '../utils/tf.js';
 import { lexiconScore } from '../baselines/sentiment.js';
 import { accuracy, confusionMatrix, macroF1, perClassScores, type ClassScores } from '../metrics/classification.js';
-import type { ForwardContext, ParamStore } from '../nn/layers.js';
+import { AttentionPooling, dropout, type ForwardContext, type ParamStore } from '../nn/layers.js';
 import { ClassificationTask, type ClassificationBatch, type ClassificationConfig, type Label } from './classification.js';
-import type { FeatureLookup, MetricDirection, Task, TaskSpec } from './types.js';
+import type { FeatureLookup, MetricDirection, Task, TaskSpec, TokenLookup } from './types.js';
 import { taskYaml } from './yaml.js';
 
 export const SENTIMENT_TYPE = 'sentiment';
@@ -63,14 +69,26 @@ export interface SentimentConfig {
   features?: SentimentFeature[];
   /** Their standardisation; fitted on the training data when omitted. */
   featureStats?: { mean: number[]; std: number[] };
+  /**
+   * 'mean' (default): the head reads the encoder's sentence vector (after the shared layers) only;
+   * 'attention': it also pools the token states with learned attention.
+   */
+  pooling?: SentimentPooling;
+  /** Width of the attention scorer (pooling 'attention'). Default 64. */
+  attentionDim?: number;
 }
+
+export type SentimentPooling = 'mean' | 'attention';
+export const SENTIMENT_POOLINGS: readonly SentimentPooling[] = ['mean', 'attention'];
 
 export type SentimentFeature = 'lexicon';
 export const SENTIMENT_FEATURES: readonly SentimentFeature[] = ['lexicon'];
 
-/** A classification batch plus the standardised side features [size × features]. */
+/** A classification batch plus the standardised side features [size × features] and, with attention pooling, the token states. */
 export interface SentimentBatch extends ClassificationBatch {
   side: Float32Array;
+  /** Pooling 'attention': token states [size, maxLen, dim] (zero at padding) and the mask [size, maxLen]. */
+  tokens?: { states: Float32Array; mask: Float32Array; maxLen: number; dim: number };
 }
 
 export interface ConfusionReport {
@@ -91,8 +109,11 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   readonly inner: ClassificationTask;
   readonly features: readonly SentimentFeature[];
   featureStats: { mean: number[]; std: number[] } | null;
+  readonly pooling: SentimentPooling;
+  readonly attentionDim: number;
   private skip: tf.Variable | null = null;
   private skipInit: Float32Array | null = null;
+  private attention: AttentionPooling | null = null;
 
   constructor(config: SentimentConfig = {}) {
     this.name = config.name ?? 'sentiment';
@@ -107,6 +128,10 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
     for (const f of this.features) if (!SENTIMENT_FEATURES.includes(f)) throw new Error(`task "${this.name}": unknown feature "${String(f)}" (known: ${SENTIMENT_FEATURES.join(', ')})`);
     if (new Set(this.features).size !== this.features.length) throw new Error(`task "${this.name}": a feature is listed twice`);
     this.featureStats = config.featureStats ?? (this.features.length === 0 ? { mean: [], std: [] } : null);
+    this.pooling = config.pooling ?? 'mean';
+    if (!SENTIMENT_POOLINGS.includes(this.pooling)) throw new Error(`task "${this.name}": pooling must be one of ${SENTIMENT_POOLINGS.join(', ')}, got "${String(this.pooling)}"`);
+    this.attentionDim = config.attentionDim ?? 64;
+    if (!Number.isInteger(this.attentionDim) || this.attentionDim < 1) throw new Error(`task "${this.name}": attentionDim must be a positive integer, got ${String(this.attentionDim)}`);
   }
 
   private rawFeatures(e: SentimentExample): number[] {
@@ -130,6 +155,10 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
 
   texts(e: SentimentExample): string[] {
     return [e.text];
+  }
+
+  tokenTexts(e: SentimentExample): string[] {
+    return this.pooling === 'attention' ? [e.text] : [];
   }
 
   /** Infer the label map when not configured; check every labelled example against it. */
@@ -204,26 +233,53 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
     return this.inner.labelIndex(label);
   }
 
-  buildHead(store: ParamStore, inputDim: number, prefix: string): void {
-    this.inner.buildHead(store, inputDim + this.features.length, prefix);
+  buildHead(store: ParamStore, inputDim: number, prefix: string, encoderDim?: number): void {
+    let pooledDim = 0;
+    if (this.pooling === 'attention') {
+      if (!encoderDim) throw new Error(`task "${this.name}": attention pooling needs the encoder's width (buildHead's encoderDim)`);
+      this.attention = new AttentionPooling(store, `${prefix}.attention`, encoderDim, this.attentionDim, { group: 'task', task: this.name });
+      pooledDim = encoderDim;
+    }
+    this.inner.buildHead(store, inputDim + pooledDim + this.features.length, prefix);
     // side features also reach the logits linearly (wide & deep), so one scalar is not drowned
     const k = this.features.length;
     if (k) this.skip = store.add(`${prefix}.side.weight`, [k, this.inner.numClasses], this.skipInit ?? 'zeros', { group: 'task', task: this.name, decay: false });
   }
 
-  makeBatch(examples: readonly SentimentExample[], features: FeatureLookup, dim: number): SentimentBatch {
+  makeBatch(examples: readonly SentimentExample[], features: FeatureLookup, dim: number, tokens?: TokenLookup): SentimentBatch {
     const k = this.features.length;
     const side = new Float32Array(examples.length * k);
     if (k) examples.forEach((e, i) => side.set(this.sideFeatures(e), i * k));
-    return { ...this.inner.makeBatch(examples, features, dim), side };
+    const batch: SentimentBatch = { ...this.inner.makeBatch(examples, features, dim), side };
+    if (this.pooling === 'attention') {
+      if (!tokens) throw new Error(`task "${this.name}": attention pooling needs token states (makeBatch without a token lookup)`);
+      const per = examples.map((e) => tokens(e.text));
+      const maxLen = Math.max(1, ...per.map((p) => p.length));
+      const states = new Float32Array(examples.length * maxLen * dim);
+      const mask = new Float32Array(examples.length * maxLen);
+      per.forEach((p, i) => {
+        states.set(p.states.subarray(0, p.length * dim), i * maxLen * dim);
+        mask.fill(1, i * maxLen, i * maxLen + p.length);
+      });
+      batch.tokens = { states, mask, maxLen, dim };
+    }
+    return batch;
   }
 
   forward(H: tf.Tensor2D, batch: SentimentBatch, ctx: ForwardContext): tf.Tensor {
     const k = this.features.length;
-    if (!k) return this.inner.forward(H, batch, ctx);
-    const side = tf.tensor2d(batch.side, [batch.size, k]);
-    const logits = this.inner.forward(tf.concat([H, side], 1) as tf.Tensor2D, batch, ctx);
-    return this.skip ? tf.add(logits, tf.matMul(side, this.skip)) : logits;
+    const parts: tf.Tensor2D[] = [H];
+    if (this.attention) {
+      const t = batch.tokens;
+      if (!t) throw new Error(`task "${this.name}": the batch has no token states for attention pooling`);
+      const x = tf.tensor3d(t.states, [batch.size, t.maxLen, t.dim]);
+      const pooled = this.attention.apply(x, tf.tensor2d(t.mask, [batch.size, t.maxLen]));
+      parts.push(dropout(pooled, this.inner.dropoutRate, ctx) as tf.Tensor2D);
+    }
+    const side = k ? tf.tensor2d(batch.side, [batch.size, k]) : null;
+    if (side) parts.push(side);
+    const logits = this.inner.forward(parts.length > 1 ? (tf.concat(parts, 1) as tf.Tensor2D) : H, batch, ctx);
+    return side && this.skip ? tf.add(logits, tf.matMul(side, this.skip)) : logits;
   }
 
   loss(logits: tf.Tensor, batch: ClassificationBatch): tf.Scalar {
@@ -269,7 +325,11 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
 
   toSpec(): TaskSpec {
     const inner = this.inner.toSpec().config;
-    return { type: this.type, name: this.name, config: { ...inner, primaryMetric: this.primaryMetric, features: [...this.features], featureStats: this.featureStats } };
+    return {
+      type: this.type,
+      name: this.name,
+      config: { ...inner, primaryMetric: this.primaryMetric, features: [...this.features], featureStats: this.featureStats, pooling: this.pooling, attentionDim: this.attentionDim },
+    };
   }
 
   static fromSpec(spec: TaskSpec): SentimentTask {
@@ -280,6 +340,8 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
       primaryMetric?: SentimentMetric;
       features?: SentimentFeature[];
       featureStats?: { mean: number[]; std: number[] } | null;
+      pooling?: SentimentPooling;
+      attentionDim?: number;
     };
     const cfg: SentimentConfig = { name: spec.name };
     if (c.labels) cfg.labels = c.labels;
@@ -288,6 +350,8 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
     if (c.primaryMetric !== undefined) cfg.primaryMetric = c.primaryMetric;
     if (c.features) cfg.features = c.features; // saved before the option: none
     if (c.featureStats) cfg.featureStats = c.featureStats;
+    if (c.pooling) cfg.pooling = c.pooling; // saved before the option: mean
+    if (c.attentionDim !== undefined) cfg.attentionDim = c.attentionDim;
     return new SentimentTask(cfg);
   }
 }
@@ -305,8 +369,18 @@ export const sentimentYaml = taskYaml({
   options: z.object({
     /** Label map, in class-index order. */
     labels: z.array(z.string()).min(2).optional(),
-    /** Numeric side features: `lexicon` (the AFINN score of the text, standardised on train). */
-    input: z.object({ features: z.array(z.enum(SENTIMENT_FEATURES as [SentimentFeature, ...SentimentFeature[]])).default([]) }).strict().optional(),
+    /**
+     * Numeric side features: `lexicon` (the AFINN score of the text, standardised on train); pooling:
+     * `mean` (the sentence vector) or `attention` (the head also pools the token states, learned).
+     */
+    input: z
+      .object({
+        features: z.array(z.enum(SENTIMENT_FEATURES as [SentimentFeature, ...SentimentFeature[]])).default([]),
+        pooling: z.enum(SENTIMENT_POOLINGS as [SentimentPooling, ...SentimentPooling[]]).default('mean'),
+        attentionDim: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
   }),
   fields: ['text', 'label'],
   create: (config) =>
@@ -316,7 +390,8 @@ export const sentimentYaml = taskYaml({
       hidden: config.head.hidden,
       dropout: config.head.dropout,
       primaryMetric: config.primaryMetric as SentimentMetric,
-      ...(config.input ? { features: config.input.features } : {}),
+      ...(config.input ? { features: config.input.features, pooling: config.input.pooling } : {}),
+      ...(config.input?.attentionDim !== undefined ? { attentionDim: config.input.attentionDim } : {}),
     }),
   load: (config, path, source, split) => {
     const mode = source.mode;

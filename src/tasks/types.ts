@@ -23,6 +23,9 @@ export type { MetricDirection };
 /** Cached sentence vector of a text (length = encoder dim). Throws when missing. */
 export type FeatureLookup = (text: string) => Float32Array;
 
+/** Cached token states of a text: `states` is [length, dim] row-major. Throws when missing. */
+export type TokenLookup = (text: string) => { states: Float32Array; length: number };
+
 export interface TaskBatch {
   /** Row-major [numRows, dim] encoder vectors that go through the shared layers. */
   rows: Float32Array;
@@ -54,14 +57,22 @@ export interface Task<E = unknown, P = unknown, B extends TaskBatch = TaskBatch>
 
   /** Texts to encode for one example. */
   texts(example: E): string[];
+  /** Texts of one example whose token states (not only the pooled vector) the head reads; default none. */
+  tokenTexts?(example: E): string[];
   /** Fit the label map / target statistics from the training examples when not configured. */
   prepare(train: readonly E[]): void;
   /** True once labels / statistics are known, so the head can be built. */
   isPrepared(): boolean;
-  /** Register the head's parameters under `prefix` (e.g. 'heads.sentiment') with group 'task'. */
-  buildHead(store: ParamStore, inputDim: number, prefix: string): void;
-  /** Gather the batch's rows from the feature cache, plus whatever the head and loss need. */
-  makeBatch(examples: readonly E[], features: FeatureLookup, dim: number): B;
+  /**
+   * Register the head's parameters under `prefix` (e.g. 'heads.sentiment') with group 'task'.
+   * `inputDim` is the width of the shared representation, `encoderDim` the encoder's (token states).
+   */
+  buildHead(store: ParamStore, inputDim: number, prefix: string, encoderDim?: number): void;
+  /**
+   * Gather the batch's rows from the feature cache, plus whatever the head and loss need (token states
+   * through `tokens`, for the texts `tokenTexts` named).
+   */
+  makeBatch(examples: readonly E[], features: FeatureLookup, dim: number, tokens?: TokenLookup): B;
   /** H = representation of `batch.rows` after the architecture, [numRows, h] → outputs. */
   forward(H: tf.Tensor2D, batch: B, ctx: ForwardContext): tf.Tensor;
   /** Mean loss over the batch (a scalar). Requires `batch.hasTargets`. */

@@ -6,10 +6,12 @@
  */
 import type { EncodeOptions, SentenceEncoder } from '../encoder/types.js';
 import { isPairKey, parsePairKey } from '../encoder/pairs.js';
-import type { FeatureLookup } from '../tasks/types.js';
+import type { FeatureLookup, TokenLookup } from '../tasks/types.js';
 
 export class FeatureStore {
   private readonly map = new Map<string, Float32Array>();
+  /** Token states [length, dim] of the texts whose heads pool tokens themselves (not saved, not on disk). */
+  private readonly tokens = new Map<string, { states: Float32Array; length: number }>();
 
   constructor(readonly dim: number) {
     if (!Number.isInteger(dim) || dim <= 0) throw new Error(`feature dim must be a positive integer, got ${dim}`);
@@ -67,6 +69,43 @@ export class FeatureStore {
     }
     return missing.length;
   }
+
+  /** Token states of `texts` that have none yet (deduplicated), through the encoder's `encodeTokens`. */
+  async ensureTokens(texts: Iterable<string>, encoder: SentenceEncoder | null): Promise<number> {
+    const missing = [...new Set([...texts].filter((t) => !this.tokens.has(t)))];
+    if (missing.length === 0) return 0;
+    if (!encoder?.encodeTokens) {
+      throw new Error(
+        `a head pools token states, but ${encoder ? `the encoder ${encoder.info.model} cannot give them (no encodeTokens)` : 'the model has no encoder ({ dim } only)'}; ` +
+          'use an Encoder, or the mean pooling option of the task',
+      );
+    }
+    // in slices, so the padded [n, maxLen, dim] block of one call stays small
+    for (let s = 0; s < missing.length; s += 1024) {
+      const part = missing.slice(s, s + 1024);
+      const r = await encoder.encodeTokens(part);
+      const [, L, d] = r.dims;
+      if (d !== this.dim) throw new Error(`encodeTokens returned states of width ${d}, expected ${this.dim}`);
+      part.forEach((t, i) => {
+        const len = r.lengths[i]!;
+        this.tokens.set(t, { states: r.data.slice(i * L * d, (i * L + len) * d), length: len });
+      });
+    }
+    return missing.length;
+  }
+
+  /** Stores token states [length, dim] of a text (tests, synthetic features). */
+  setTokens(text: string, states: ArrayLike<number>): this {
+    if (states.length % this.dim !== 0 || states.length === 0) throw new Error(`token states for ${JSON.stringify(text.slice(0, 60))} have ${states.length} values, not a positive multiple of ${this.dim}`);
+    this.tokens.set(text, { states: states instanceof Float32Array ? states : Float32Array.from(states), length: states.length / this.dim });
+    return this;
+  }
+
+  readonly tokenLookup: TokenLookup = (text: string) => {
+    const v = this.tokens.get(text);
+    if (!v) throw new Error(`no cached token states for text ${JSON.stringify(text.slice(0, 80))}`);
+    return v;
+  };
 
   readonly lookup: FeatureLookup = (text: string) => {
     const v = this.map.get(text);

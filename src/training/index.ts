@@ -13,6 +13,6 @@ export { registerTaskType, taskFromSpec, TASK_TYPES } from '../tasks/registry.js
 export { deltaMOverBaselines, type Baselines } from '../metrics/delta-m.js';
 export { ClassificationTask, classificationTask } from '../tasks/classification.js';
 export { PairRegressionTask, pairRegressionTask } from '../tasks/pair-regression.js';
-export type { Task, TaskBatch, TaskSpec, AnyTask, InputKind, FeatureLookup, MetricDirection } from '../tasks/types.js';
+export type { Task, TaskBatch, TaskSpec, AnyTask, InputKind, FeatureLookup, TokenLookup, MetricDirection } from '../tasks/types.js';
 export { ARCHITECTURES, createArchitecture, registerArchitecture, type ArchitectureConfig, type ArchitecturePlugin, type TaskRelations } from '../architectures/index.js';
 export { WEIGHTINGS, createWeighting, registerWeighting, type WeightingConfig, type WeightingPlugin } from '../weighting/index.js';

@@ -154,7 +154,7 @@ export class MultiTaskModelCore {
 
   private buildHead(t: AnyTask): void {
     if (this.builtHeads.has(t.name)) return;
-    t.buildHead(this.store, this.architecture.outputDim, `heads.${t.name}`);
+    t.buildHead(this.store, this.architecture.outputDim, `heads.${t.name}`, this.dim);
     this.builtHeads.add(t.name);
   }
 
@@ -178,15 +178,18 @@ export class MultiTaskModelCore {
   /** Encode (once, deduplicated) the texts of these examples that have no vector yet. */
   async ensureFeatures(examples: Record<string, readonly unknown[]>, options?: EncodeOptions): Promise<number> {
     const texts: string[] = [];
+    const tokenTexts: string[] = [];
     for (const [name, list] of Object.entries(examples)) {
       const t = this.task(name);
       for (const e of list) for (const s of t.texts(e)) texts.push(s);
+      if (t.tokenTexts) for (const e of list) for (const s of t.tokenTexts(e)) tokenTexts.push(s);
     }
-    return this.features.ensure(texts, this.encoder, options);
+    const n = await this.features.ensure(texts, this.encoder, options);
+    return tokenTexts.length ? n + (await this.features.ensureTokens(tokenTexts, this.encoder)) : n;
   }
 
   makeBatch(task: string, examples: readonly unknown[]): TaskBatch {
-    return this.task(task).makeBatch(examples, this.features.lookup, this.dim);
+    return this.task(task).makeBatch(examples, this.features.lookup, this.dim, this.features.tokenLookup);
   }
 
   /** Outputs of one task's head for a batch (inside a tidy / gradient tape). */
