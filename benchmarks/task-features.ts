@@ -29,10 +29,11 @@ function arg(name: string): string | undefined {
 const taskName = arg('task') ?? 'sentiment';
 if (taskName !== 'sentiment' && taskName !== 'summarization') throw new Error(`--task sentiment|summarization, got ${taskName}`);
 const encoderDir = resolve(arg('encoder') ?? join(packageRoot(), '..', 'shared', 'models', 'reference-mini'));
-const steps = Number(arg('steps') ?? 1000);
+const quick = process.argv.includes('--quick');
+const steps = Number(arg('steps') ?? (quick ? 100 : 1000));
 const batchSize = Number(arg('batch') ?? (taskName === 'sentiment' ? 32 : 16));
-const seeds = Number(arg('seeds') ?? 3);
-const outDir = resolve(arg('out') ?? 'results');
+const seeds = Number(arg('seeds') ?? (quick ? 1 : 3));
+const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
 const log = (l: string) => console.error(l);
 
 /** Each variant is the task YAML's `input` block. */
@@ -44,8 +45,6 @@ const ALL_VARIANTS: { name: string; input: Record<string, unknown>; head?: Recor
         { name: '+ lexicon', input: { features: ['lexicon'] } },
         { name: 'attention pooling', input: { features: [], pooling: 'attention' } },
         { name: 'attention pooling + lexicon', input: { features: ['lexicon'], pooling: 'attention' } },
-        { name: 'attention pooling + lexicon, dropout 0.3', input: { features: ['lexicon'], pooling: 'attention' }, head: { dropout: 0.3 } },
-        { name: 'attention pooling (scorer 32) + lexicon', input: { features: ['lexicon'], pooling: 'attention', attentionDim: 32 } },
       ]
     : [
         { name: 'vector + document mean + position', input: { features: [] } },

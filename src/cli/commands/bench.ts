@@ -1,7 +1,8 @@
 /**
- * `mtl bench [--suite quality|speed|all] [--quick]`. The quality suite runs in-process; the speed
- * suite runs the encoder and training benchmark scripts in benchmarks/ (each its own process, so
- * their timings don't share a warmed-up runtime), which needs the repository checkout and tsx.
+ * `mtl bench [--suite quality|speed|ablation|all] [--quick]`. The quality suite runs in-process; the
+ * speed suite runs the encoder and training benchmark scripts in benchmarks/ (each its own process, so
+ * their timings don't share a warmed-up runtime), the ablation suite the task-option ablations (issue
+ * #15) there; both need the repository checkout and tsx.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -32,6 +33,29 @@ export async function writeSpeedReport(out: string, quick: boolean): Promise<voi
   await writeFileAtomic(join(out, `speed-${day}${suffix}.md`), md + '\n');
 }
 
+/**
+ * The ablation suite: each task's input options on the frozen reference encoder, one task alone, the
+ * same step budget per variant, several seeds (the commands of the README's results tables).
+ */
+export const ABLATIONS: readonly { script: string; args: readonly string[]; quick: readonly string[] }[] = [
+  { script: 'task-features', args: ['--task', 'sentiment', '--steps', '1000', '--batch', '32', '--seeds', '3'], quick: ['--task', 'sentiment', '--steps', '100', '--seeds', '1'] },
+  { script: 'task-features', args: ['--task', 'summarization', '--steps', '600', '--batch', '16', '--seeds', '2'], quick: ['--task', 'summarization', '--steps', '60', '--seeds', '1'] },
+  { script: 'translation-quality', args: ['--train-per-pair', '2000', '--steps', '1000', '--batch', '32', '--seeds', '3'], quick: ['--quick'] },
+];
+
+/** Runs benchmarks/<script>.ts in its own process with the results directory `out`. */
+function runScript(script: string, args: readonly string[], out: string): void {
+  const root = packageRoot();
+  const file = join(root, 'benchmarks', `${script}.ts`);
+  if (!existsSync(file)) throw new UserError(`${file} not found: this suite runs from a checkout of the repository`);
+  const res = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, MTL_RESULTS_DIR: out },
+  });
+  if (res.status !== 0) throw new UserError(`benchmarks/${script}.ts ${args.join(' ')} failed (exit ${res.status ?? res.signal})`);
+}
+
 /** The encoders the encoder suite compares by default: the shipped default and the reference yardstick. */
 const DEFAULT_ENCODERS = `mtl:mini,${join(packageRoot(), '..', 'shared', 'models', 'reference-mini')}`;
 
@@ -43,19 +67,18 @@ export default async function bench(opts: Record<string, unknown>, _args: string
     if (!global.quiet) process.stderr.write(l + '\n');
   };
   if (suite === 'speed' || suite === 'all') {
-    const root = packageRoot();
     for (const script of ['encoder', 'training']) {
-      const file = join(root, 'benchmarks', `${script}.ts`);
-      if (!existsSync(file)) throw new UserError(`${file} not found: the speed suite runs from a checkout of the repository`);
       log(`speed: ${script} benchmark${quick ? ' (quick)' : ''}`);
-      const res = spawnSync(process.execPath, ['--import', 'tsx', file, ...(quick ? ['--quick'] : [])], {
-        cwd: root,
-        stdio: ['ignore', 'inherit', 'inherit'],
-        env: { ...process.env, MTL_RESULTS_DIR: out },
-      });
-      if (res.status !== 0) throw new UserError(`benchmarks/${script}.ts failed (exit ${res.status ?? res.signal})`);
+      runScript(script, quick ? ['--quick'] : [], out);
     }
     await writeSpeedReport(out, quick);
+  }
+  if (suite === 'ablation') {
+    for (const a of ABLATIONS) {
+      const args = quick ? a.quick : a.args;
+      log(`ablation: ${a.script} ${args.join(' ')}`);
+      runScript(a.script, [...args, '--out', out], out);
+    }
   }
   if (suite === 'encoders') {
     const list = String(opts.encoders ?? DEFAULT_ENCODERS)

@@ -1,0 +1,16 @@
+/** The ablation suite runs the scripts and commands the README's result tables name. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ABLATIONS } from '../../src/cli/commands/bench.js';
+import { packageRoot } from '../../src/utils/paths.js';
+
+describe('mtl bench --suite ablation', () => {
+  const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+  for (const a of ABLATIONS) {
+    it(`${a.script} ${a.args.join(' ')}: the script exists and the README shows this command`, () => {
+      expect(existsSync(join(packageRoot(), 'benchmarks', `${a.script}.ts`))).toBe(true);
+      expect(readme).toContain(`npx tsx benchmarks/${a.script}.ts ${a.args.join(' ')}`);
+    });
+  }
+});
