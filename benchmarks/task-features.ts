@@ -4,12 +4,14 @@
  * the same step budget, several seeds; dev metrics next to the task's baselines.
  *
  *   npx tsx benchmarks/task-features.ts --task sentiment|summarization [--encoder DIR] [--steps S]
- *     [--batch B] [--seeds K] [--out results]
+ *     [--batch B] [--seeds K] [--out results] [--variants 0,3]
  *
  *   sentiment:      mean-pooled vector vs + lexicon (AFINN score)
- *   summarization:  none vs + textrank vs + textrank, centrality, redundancy
+ *   summarization:  none vs + textrank vs + textrank, centrality, redundancy vs the same with
+ *                   conditional selection (redundancy to the selected sentences learnt in training)
  *
- * Writes results/<task>-features-<date>.{json,md} and -bars.{svg,png} (vega-lite, src/report/plots.ts).
+ * Writes results/<task>-features-<date>.{json,md} and -bars.{svg,png} (vega-lite, src/report/plots.ts);
+ * with --variants (indices into the list) only those run, written to <task>-features-<date>-v<i>-<j>.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +38,7 @@ const outDir = resolve(arg('out') ?? 'results');
 const log = (l: string) => console.error(l);
 
 /** Each variant is the task YAML's `input` block. */
-const VARIANTS: { name: string; input: Record<string, unknown> }[] =
+const ALL_VARIANTS: { name: string; input: Record<string, unknown> }[] =
   taskName === 'sentiment'
     ? [
         { name: 'mean-pooled vector', input: { features: [] } },
@@ -46,7 +48,11 @@ const VARIANTS: { name: string; input: Record<string, unknown> }[] =
         { name: 'vector + document mean + position', input: { features: [] } },
         { name: '+ textrank', input: { features: ['textrank'] } },
         { name: '+ textrank, centrality, redundancy', input: { features: ['textrank', 'centrality', 'redundancy'] } },
+        { name: '+ textrank, centrality, redundancy, conditional selection', input: { features: ['textrank', 'centrality', 'redundancy'], selection: 'conditional' } },
       ];
+const only = arg('variants')?.split(',').map(Number);
+if (only?.some((i) => !(i >= 0 && i < ALL_VARIANTS.length))) throw new Error(`--variants: indices into 0..${ALL_VARIANTS.length - 1}, got ${arg('variants')}`);
+const VARIANTS = only ? ALL_VARIANTS.filter((_, i) => only.includes(i)) : ALL_VARIANTS;
 const METRICS = taskName === 'sentiment' ? ['accuracy', 'macro_f1'] : ['rouge1', 'rouge2', 'rougeLsum'];
 const digits = taskName === 'sentiment' ? 4 : 2;
 
@@ -103,7 +109,7 @@ const summary = VARIANTS.map((v) => {
   };
 });
 const date = new Date().toISOString().slice(0, 10);
-const stem = join(outDir, `${taskName}-features-${date}`);
+const stem = join(outDir, `${taskName}-features-${date}${only ? `-v${only.join('-')}` : ''}`);
 await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, task: taskName, setup: { encoder: encoderDir, train: counts.train, dev: counts.dev, steps, batchSize, seeds }, summary, baselines, runs }, null, 2) + '\n');
 const primary = base.primaryMetric;
 const bars = [
@@ -122,7 +128,7 @@ const md = `# ${taskName} side-feature ablation ${date}
 
 Encoder \`${encoderDir}\` (frozen, mean pooling, fp32, maxLength 128). ${taskName} alone, ${counts.train} training / ${counts.dev} dev examples,
 ${steps} steps of ${batchSize}, AdamW lr 1e-3, warmup 5 %, linear decay, shared layer 1 × 256, head ${base.head.hidden} hidden; ${seeds} seeds (mean ± sd).
-Command: \`npx tsx benchmarks/task-features.ts --task ${taskName} --steps ${steps} --batch ${batchSize} --seeds ${seeds}\`.
+Command: \`npx tsx benchmarks/task-features.ts --task ${taskName} --steps ${steps} --batch ${batchSize} --seeds ${seeds}${only ? ` --variants ${only.join(',')}` : ''}\`.
 
 | variant | ${METRICS.join(' | ')} |
 | --- | ${METRICS.map(() => '---').join(' | ')} |
