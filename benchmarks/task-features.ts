@@ -9,6 +9,8 @@
  *   sentiment:      mean-pooled vector vs + lexicon (AFINN score)
  *   summarization:  none vs + textrank vs + textrank, centrality, redundancy vs the same with
  *                   conditional selection (redundancy to the selected sentences learnt in training)
+ *                   vs conditional selection alone; the default features with and without conditional
+ *                   selection, trigram blocking off
  *
  * Writes results/<task>-features-<date>.{json,md} and -bars.{svg,png} (vega-lite, src/report/plots.ts);
  * with --variants (indices into the list) only those run, written to <task>-features-<date>-v<i>-<j>.
@@ -37,8 +39,8 @@ const seeds = Number(arg('seeds') ?? 3);
 const outDir = resolve(arg('out') ?? 'results');
 const log = (l: string) => console.error(l);
 
-/** Each variant is the task YAML's `input` block. */
-const ALL_VARIANTS: { name: string; input: Record<string, unknown> }[] =
+/** Each variant is the task YAML's `input` block (and optionally `inference` settings over the YAML's). */
+const ALL_VARIANTS: { name: string; input: Record<string, unknown>; inference?: Record<string, unknown> }[] =
   taskName === 'sentiment'
     ? [
         { name: 'mean-pooled vector', input: { features: [] } },
@@ -49,6 +51,9 @@ const ALL_VARIANTS: { name: string; input: Record<string, unknown> }[] =
         { name: '+ textrank', input: { features: ['textrank'] } },
         { name: '+ textrank, centrality, redundancy', input: { features: ['textrank', 'centrality', 'redundancy'] } },
         { name: '+ textrank, centrality, redundancy, conditional selection', input: { features: ['textrank', 'centrality', 'redundancy'], selection: 'conditional' } },
+        { name: 'conditional selection alone (no document features)', input: { features: [], selection: 'conditional' } },
+        { name: '+ textrank, centrality, redundancy; no trigram blocking', input: { features: ['textrank', 'centrality', 'redundancy'] }, inference: { trigramBlocking: false } },
+        { name: '+ textrank, centrality, redundancy, conditional selection; no trigram blocking', input: { features: ['textrank', 'centrality', 'redundancy'], selection: 'conditional' }, inference: { trigramBlocking: false } },
       ];
 const only = arg('variants')?.split(',').map(Number);
 if (only?.some((i) => !(i >= 0 && i < ALL_VARIANTS.length))) throw new Error(`--variants: indices into 0..${ALL_VARIANTS.length - 1}, got ${arg('variants')}`);
@@ -58,10 +63,10 @@ const digits = taskName === 'sentiment' ? 4 : 2;
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-features-ablation-'));
 const base = loadTaskConfig(join(packageRoot(), 'tasks', `${taskName}.yaml`));
-function configFor(input: Record<string, unknown>, i: number): string {
+function configFor(input: Record<string, unknown>, inference: Record<string, unknown> | undefined, i: number): string {
   const task = join(tmp, `v${i}.task.yaml`);
   const { input: _input, ...rest } = base;
-  writeFileSync(task, JSON.stringify({ ...rest, input }));
+  writeFileSync(task, JSON.stringify({ ...rest, input, ...(inference ? { inference: { ...(rest as { inference?: object }).inference, ...inference } } : {}) }));
   const file = join(tmp, `v${i}.yaml`);
   writeFileSync(
     file,
@@ -82,7 +87,7 @@ let baselines: Record<string, Record<string, number>> = {};
 let counts = { train: 0, dev: 0 };
 try {
   for (const [i, v] of VARIANTS.entries()) {
-    const config = configFor(v.input, i);
+    const config = configFor(v.input, v.inference, i);
     for (let s = 0; s < seeds; s++) {
       const run = await trainFromConfig({ config, encoderInstance: encoder, steps, batchSize, seed: 42 + s, baselines: runs.length === 0 });
       const r = run.report.tasks[taskName]!;
@@ -104,6 +109,7 @@ const summary = VARIANTS.map((v) => {
   return {
     name: v.name,
     input: v.input,
+    ...(v.inference ? { inference: v.inference } : {}),
     mean: Object.fromEntries(METRICS.map((m) => [m, mean(rs.map((r) => r.metrics[m]!))])),
     sd: Object.fromEntries(METRICS.map((m) => [m, sd(rs.map((r) => r.metrics[m]!))])),
   };
