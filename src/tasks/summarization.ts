@@ -486,7 +486,11 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     return { steps, features, weights };
   }
 
-  /** Logits [size, maxN] (padding positions included; they are masked in the loss and ignored by decode). */
+  /**
+   * Logits [size, maxN] (padding positions included; they are masked in the loss and ignored by
+   * decode). Conditional selection: [size, S, maxN, 2], logits and loss weights of S selection
+   * states, the oracle's prefixes in training and the head's own greedy picks at inference.
+   */
   forward(H: tf.Tensor2D, batch: SummarizationBatch, ctx: ForwardContext): tf.Tensor {
     if (!this.l1 || !this.l2) throw new Error(`task "${this.name}": head not built`);
     const b = batch.size;
