@@ -4,12 +4,16 @@
  * the same step budget, several seeds; dev metrics next to the task's baselines.
  *
  *   npx tsx benchmarks/task-features.ts --task sentiment|summarization [--encoder DIR] [--steps S]
- *     [--batch B] [--seeds K] [--out results]
+ *     [--batch B] [--seeds K] [--out results] [--variants 0,3]
  *
  *   sentiment:      mean-pooled vector vs + lexicon (AFINN score), each with attention pooling of the token states
- *   summarization:  none vs + textrank vs + textrank, centrality, redundancy
+ *   summarization:  none vs + textrank vs + textrank, centrality, redundancy vs the same with
+ *                   conditional selection (redundancy to the selected sentences learnt in training)
+ *                   vs conditional selection alone (all with trigram blocking); the three features
+ *                   with and without conditional selection, trigram blocking off
  *
- * Writes results/<task>-features-<date>.{json,md} and -bars.{svg,png} (vega-lite, src/report/plots.ts).
+ * Writes results/<task>-features-<date>.{json,md} and -bars.{svg,png} (vega-lite, src/report/plots.ts);
+ * with --variants (indices into the list) only those run, written to <task>-features-<date>-v<i>-<j>.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,9 +40,8 @@ const seeds = Number(arg('seeds') ?? (quick ? 1 : 3));
 const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
 const log = (l: string) => console.error(l);
 
-/** Each variant is the task YAML's `input` block. */
-const only = arg('variants')?.split(',').map(Number);
-const ALL_VARIANTS: { name: string; input: Record<string, unknown>; head?: Record<string, unknown> }[] =
+/** Each variant is the task YAML's `input` block (and optionally `inference` settings over the YAML's). */
+const ALL_VARIANTS: { name: string; input: Record<string, unknown>; inference?: Record<string, unknown> }[] =
   taskName === 'sentiment'
     ? [
         { name: 'mean-pooled vector', input: { features: [] } },
@@ -47,21 +50,27 @@ const ALL_VARIANTS: { name: string; input: Record<string, unknown>; head?: Recor
         { name: 'attention pooling + lexicon', input: { features: ['lexicon'], pooling: 'attention' } },
       ]
     : [
-        { name: 'vector + document mean + position', input: { features: [] } },
-        { name: '+ textrank', input: { features: ['textrank'] } },
-        { name: '+ textrank, centrality, redundancy', input: { features: ['textrank', 'centrality', 'redundancy'] } },
+        // 0–4 select with trigram blocking (the YAML's default until 2026-11-30), 5–6 without
+        { name: 'vector + document mean + position', input: { features: [] }, inference: { trigramBlocking: true } },
+        { name: '+ textrank', input: { features: ['textrank'] }, inference: { trigramBlocking: true } },
+        { name: '+ textrank, centrality, redundancy', input: { features: ['textrank', 'centrality', 'redundancy'] }, inference: { trigramBlocking: true } },
+        { name: '+ textrank, centrality, redundancy, conditional selection', input: { features: ['textrank', 'centrality', 'redundancy'], selection: 'conditional' }, inference: { trigramBlocking: true } },
+        { name: 'conditional selection alone (no document features)', input: { features: [], selection: 'conditional' }, inference: { trigramBlocking: true } },
+        { name: '+ textrank, centrality, redundancy; no trigram blocking', input: { features: ['textrank', 'centrality', 'redundancy'] }, inference: { trigramBlocking: false } },
+        { name: '+ textrank, centrality, redundancy, conditional selection; no trigram blocking', input: { features: ['textrank', 'centrality', 'redundancy'], selection: 'conditional' }, inference: { trigramBlocking: false } },
       ];
-/** `--variants 0,2`: run only these (by index). */
+const only = arg('variants')?.split(',').map(Number);
+if (only?.some((i) => !(i >= 0 && i < ALL_VARIANTS.length))) throw new Error(`--variants: indices into 0..${ALL_VARIANTS.length - 1}, got ${arg('variants')}`);
 const VARIANTS = only ? ALL_VARIANTS.filter((_, i) => only.includes(i)) : ALL_VARIANTS;
 const METRICS = taskName === 'sentiment' ? ['accuracy', 'macro_f1'] : ['rouge1', 'rouge2', 'rougeLsum'];
 const digits = taskName === 'sentiment' ? 4 : 2;
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-features-ablation-'));
 const base = loadTaskConfig(join(packageRoot(), 'tasks', `${taskName}.yaml`));
-function configFor(input: Record<string, unknown>, head: Record<string, unknown> | undefined, i: number): string {
+function configFor(input: Record<string, unknown>, inference: Record<string, unknown> | undefined, i: number): string {
   const task = join(tmp, `v${i}.task.yaml`);
   const { input: _input, ...rest } = base;
-  writeFileSync(task, JSON.stringify({ ...rest, input, head: { ...rest.head, ...head } }));
+  writeFileSync(task, JSON.stringify({ ...rest, input, ...(inference ? { inference: { ...(rest as { inference?: object }).inference, ...inference } } : {}) }));
   const file = join(tmp, `v${i}.yaml`);
   writeFileSync(
     file,
@@ -82,7 +91,7 @@ let baselines: Record<string, Record<string, number>> = {};
 let counts = { train: 0, dev: 0 };
 try {
   for (const [i, v] of VARIANTS.entries()) {
-    const config = configFor(v.input, v.head, i);
+    const config = configFor(v.input, v.inference, i);
     for (let s = 0; s < seeds; s++) {
       const run = await trainFromConfig({ config, encoderInstance: encoder, steps, batchSize, seed: 42 + s, baselines: runs.length === 0 });
       const r = run.report.tasks[taskName]!;
@@ -104,12 +113,13 @@ const summary = VARIANTS.map((v) => {
   return {
     name: v.name,
     input: v.input,
+    ...(v.inference ? { inference: v.inference } : {}),
     mean: Object.fromEntries(METRICS.map((m) => [m, mean(rs.map((r) => r.metrics[m]!))])),
     sd: Object.fromEntries(METRICS.map((m) => [m, sd(rs.map((r) => r.metrics[m]!))])),
   };
 });
 const date = new Date().toISOString().slice(0, 10);
-const stem = join(outDir, `${taskName}-features-${date}`);
+const stem = join(outDir, `${taskName}-features-${date}${only ? `-v${only.join('-')}` : ''}`);
 await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, task: taskName, setup: { encoder: encoderDir, train: counts.train, dev: counts.dev, steps, batchSize, seeds }, summary, baselines, runs }, null, 2) + '\n');
 const primary = base.primaryMetric;
 const bars = [
@@ -128,7 +138,7 @@ const md = `# ${taskName} side-feature ablation ${date}
 
 Encoder \`${encoderDir}\` (frozen, mean pooling, fp32, maxLength 128). ${taskName} alone, ${counts.train} training / ${counts.dev} dev examples,
 ${steps} steps of ${batchSize}, AdamW lr 1e-3, warmup 5 %, linear decay, shared layer 1 × 256, head ${base.head.hidden} hidden; ${seeds} seeds (mean ± sd).
-Command: \`npx tsx benchmarks/task-features.ts --task ${taskName} --steps ${steps} --batch ${batchSize} --seeds ${seeds}\`.
+Command: \`npx tsx benchmarks/task-features.ts --task ${taskName} --steps ${steps} --batch ${batchSize} --seeds ${seeds}${only ? ` --variants ${only.join(',')}` : ''}\`.
 
 | variant | ${METRICS.join(' | ')} |
 | --- | ${METRICS.map(() => '---').join(' | ')} |

@@ -32,11 +32,11 @@ export {
   type TranslationQualityMetric, type TranslationQualityPrediction
 } from './translation-quality.js';
 export {
-  POSITION_FEATURES, SUMMARIZATION_FEATURES, SUMMARIZATION_TYPE, SummarizationTask,
-  documentFeatures, positionFeatures, reselect, selectSentences, summarizationTask,
-  summarizationYaml, type SelectedSentence, type SelectionOptions, type SummarizationBatch,
-  type SummarizationConfig, type SummarizationExample, type SummarizationFeature,
-  type SummarizationMetric, type SummarizationPrediction
+  GreedySelection, POSITION_FEATURES, SELECTION_FEATURES, SUMMARIZATION_FEATURES, SUMMARIZATION_SELECTIONS,
+  SUMMARIZATION_TYPE, SummarizationTask, documentFeatures, positionFeatures, reselect, selectSentences,
+  selectionFeatures, similarityMatrix, summarizationTask, summarizationYaml, type SelectedSentence,
+  type SelectionOptions, type SummarizationBatch, type SummarizationConfig, type SummarizationExample,
+  type SummarizationFeature, type SummarizationMetric, type SummarizationPrediction, type SummarizationSelection
 } from './summarization.js';
 export { greedyOracle, oracleLabels, type OracleOptions, type OracleResult } from './oracle.js';
 export {

@@ -33,6 +33,8 @@ export interface OracleOptions {
 export interface OracleResult {
   /** Selected sentence indices, ascending (document order). */
   indices: number[];
+  /** The same indices in the order the greedy search added them (teacher forcing of a conditional scorer). */
+  order: number[];
   /** 0/1 per sentence (length = number of sentences given). */
   labels: number[];
   /** R1-F + R2-F (each in [0, 1]) of the selection; 0 when nothing was selected. */
@@ -84,10 +86,10 @@ export function greedyOracle(sentences: readonly string[], reference: string | r
     selected.push(bestId);
     best = bestScore;
   }
-  const indices = selected.sort((a, b) => a - b);
+  const indices = [...selected].sort((a, b) => a - b);
   const labels = new Array<number>(sentences.length).fill(0);
   for (const i of indices) labels[i] = 1;
-  return { indices, labels, score: best };
+  return { indices, order: selected, labels, score: best };
 }
 
 /** 0/1 oracle label per sentence. */

@@ -18,14 +18,31 @@
  * similarity to an earlier sentence), so centrality and repetition are learnt in training, not
  * only handled by trigram blocking at selection. Specs saved before the option load without them.
  *
+ * Optional conditional selection (`selection: 'conditional'`; default 'independent', the head
+ * above): redundancy learnt in training, not only handled at selection. Each sentence is scored
+ * given the sentences already selected, through two selection-state features
+ * ({@link selectionFeatures}): the highest cosine similarity of its encoder vector to a selected
+ * sentence (0 when none is) and how many are selected. They enter the hidden layer (a weight
+ * [2 × hidden] added to its pre-activation) and the logit (a linear skip initialised at zero).
+ * Training uses teacher forcing on the greedy oracle's order: a document whose oracle added o₁, …,
+ * o_K gives the K + 1 states {o₁, …, o_s}, s = 0…K, and the loss is the binary cross-entropy of
+ * "belongs to the oracle summary" over the sentences not yet selected in each state (mean over
+ * them; with explicit `labels` the labelled sentences are taken in document order). Inference is
+ * greedy: pick one sentence under the selection limits, recompute the state features from the
+ * picks, score the rest again, repeat. The head's outputs are then [b, S, maxN, 2]: per state the
+ * logits and the loss weight (1 for a real sentence not yet selected in a state the document
+ * reached), so the dev loss is measured along the head's own picks. Predictions' `scores` are the
+ * first step's (nothing selected), a selected sentence's `score` the one it was picked with;
+ * {@link reselect} re-selects from the first step's scores (no re-scoring).
+ *
  * Labels. `labels` (0/1 per sentence) when given, else the greedy ROUGE oracle of `oracle.ts`
  * against `summary` (as BertSumExt builds its labels), computed once per example object and cached
  * (`prepare()` computes them for the training set up front).
  *
- * Inference ({@link selectSentences}): sentences by descending score, with trigram blocking (a
- * candidate sharing a trigram with an already selected sentence is skipped), up to a count
- * (`sentences`), a fraction of the document (`ratio`) and/or a word budget (`words`); returned in
- * document order.
+ * Inference ({@link selectSentences}, one pick at a time in {@link GreedySelection}): sentences by
+ * descending score, with trigram blocking (a candidate sharing a trigram with an already selected
+ * sentence is skipped), up to a count (`sentences`), a fraction of the document (`ratio`) and/or a
+ * word budget (`words`); returned in document order.
  *
  * Metrics: ROUGE-1, ROUGE-2, ROUGE-L, ROUGE-Lsum F × 100 (src/metrics, rouge-score compatible,
  * Porter stemming; best over several references).
@@ -108,13 +125,18 @@ export interface SummarizationConfig {
   primaryMetric?: SummarizationMetric;
   /** Document-context features per sentence (see the module comment). Default none. */
   features?: SummarizationFeature[];
+  /** 'conditional': score each sentence given those already selected (see the module comment). Default 'independent'. */
+  selection?: SummarizationSelection;
 }
+
+export type SummarizationSelection = 'independent' | 'conditional';
+export const SUMMARIZATION_SELECTIONS: readonly SummarizationSelection[] = ['independent', 'conditional'];
 
 export type SummarizationFeature = 'textrank' | 'centrality' | 'redundancy';
 export const SUMMARIZATION_FEATURES: readonly SummarizationFeature[] = ['textrank', 'centrality', 'redundancy'];
 
-/** Document-context features of each sentence from its encoder vectors, in the order of `names`. */
-export function documentFeatures(vectors: readonly Float32Array[], names: readonly SummarizationFeature[]): number[][] {
+/** Cosine similarities between a document's sentence vectors, [n × n], 0 on the diagonal. */
+export function similarityMatrix(vectors: readonly Float32Array[]): number[][] {
   const n = vectors.length;
   const sim: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let i = 0; i < n; i++) {
@@ -124,6 +146,13 @@ export function documentFeatures(vectors: readonly Float32Array[], names: readon
       (sim[j] as number[])[i] = s;
     }
   }
+  return sim;
+}
+
+/** Document-context features of each sentence from its encoder vectors, in the order of `names`. */
+export function documentFeatures(vectors: readonly Float32Array[], names: readonly SummarizationFeature[]): number[][] {
+  const n = vectors.length;
+  const sim = similarityMatrix(vectors);
   const rank = names.includes('textrank') && n > 0 ? pagerank(sim.map((row) => row.map((s) => Math.max(0, s)))).scores : [];
   return vectors.map((_, i) => {
     const row = sim[i] as number[];
@@ -134,6 +163,22 @@ export function documentFeatures(vectors: readonly Float32Array[], names: readon
       for (let j = 0; j < i; j++) m = Math.max(m, row[j] as number);
       return m;
     });
+  });
+}
+
+/** Number of selection-state features per sentence (conditional selection). */
+export const SELECTION_FEATURES = 2;
+
+/**
+ * Selection-state features of each sentence of a document given the sentences already selected
+ * (`chosen`, any order): [highest cosine similarity to a chosen sentence other than itself (0 when
+ * none), number chosen]. `sim` is the document's {@link similarityMatrix}.
+ */
+export function selectionFeatures(sim: readonly (readonly number[])[], chosen: readonly number[]): number[][] {
+  return sim.map((row, i) => {
+    let m = -Infinity;
+    for (const j of chosen) if (j !== i) m = Math.max(m, row[j] as number);
+    return [m === -Infinity ? 0 : m, chosen.length];
   });
 }
 
@@ -150,6 +195,14 @@ export interface SummarizationBatch extends TaskBatch {
   targets: Float32Array | null;
   /** The documents' sentences (for decoding). */
   documents: string[][];
+  /** Conditional selection: each document's {@link similarityMatrix} of its scored sentences. */
+  similarities: number[][][] | null;
+  /**
+   * Conditional selection with targets: the teacher-forced states (oracle prefixes), `steps` per
+   * document (padded), state features [size × steps × maxN × SELECTION_FEATURES] and loss weights
+   * [size × steps × maxN] (1 for a real sentence not selected in a state the document has).
+   */
+  states: { steps: number; features: Float32Array; weights: Float32Array } | null;
 }
 
 const SIN_SCALES = [1, 4, 16, 64] as const;
@@ -186,36 +239,80 @@ function checkSelection(o: SelectionOptions): void {
 }
 
 /**
- * Pick sentences by score (ties → earlier sentence) with the given limits (all that are given
- * apply; with none of `sentences` / `ratio` / `words`, 3 sentences) and optional trigram blocking;
- * returns them in document order. Only sentences with a score (index < scores.length) are
- * candidates; `ratio` refers to the whole document (`sentences.length`).
+ * The selection rule, one pick at a time, so that scores may change between picks (conditional
+ * selection): {@link next} takes the best remaining candidate by the scores it is given (ties →
+ * earlier sentence), skipping one that shares a trigram with a chosen sentence (when blocking),
+ * and stops for good at the limits (all that are given apply; with none of `sentences` / `ratio` /
+ * `words`, 3 sentences) or at the first best candidate that does not fit the word budget (the first
+ * pick always fits). Candidates are the first `candidates` sentences; `ratio` refers to the whole
+ * document (`sentences.length`).
+ */
+export class GreedySelection {
+  /** Chosen sentence indices in pick order. */
+  readonly chosen: number[] = [];
+  private readonly maxCount: number;
+  private readonly budget: number;
+  private readonly blocking: boolean;
+  private readonly seen = new Set<string>();
+  private readonly tri = new Map<number, Set<string>>();
+  private words = 0;
+  private done = false;
+
+  constructor(
+    readonly sentences: readonly string[],
+    readonly candidates: number,
+    options: SelectionOptions = {},
+  ) {
+    checkSelection(options);
+    let maxCount = Infinity;
+    if (options.sentences !== undefined) maxCount = options.sentences;
+    if (options.ratio !== undefined) maxCount = Math.min(maxCount, Math.max(1, Math.ceil(options.ratio * sentences.length - 1e-9)));
+    if (options.sentences === undefined && options.ratio === undefined && options.words === undefined) maxCount = 3;
+    this.maxCount = maxCount;
+    this.budget = options.words ?? Infinity;
+    this.blocking = options.trigramBlocking ?? true;
+  }
+
+  /** Picks the next sentence by `scores` (one per candidate), or null once the selection is complete. */
+  next(scores: ArrayLike<number>): number | null {
+    if (this.done || this.chosen.length >= this.maxCount) return this.finish();
+    const n = Math.min(this.candidates, this.sentences.length, scores.length);
+    const order = Array.from({ length: n }, (_, i) => i)
+      .filter((i) => !this.chosen.includes(i))
+      .sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+    for (const i of order) {
+      const text = this.sentences[i] as string;
+      let tri: Set<string> | null = null;
+      if (this.blocking) {
+        tri = this.tri.get(i) ?? trigrams(text);
+        this.tri.set(i, tri);
+        if ([...tri].some((t) => this.seen.has(t))) continue;
+      }
+      const wc = wordCount(text);
+      if (this.chosen.length > 0 && this.words + wc > this.budget) return this.finish();
+      this.chosen.push(i);
+      this.words += wc;
+      if (tri) for (const t of tri) this.seen.add(t);
+      return i;
+    }
+    return this.finish();
+  }
+
+  private finish(): null {
+    this.done = true;
+    return null;
+  }
+}
+
+/**
+ * Pick sentences by score with the given limits and optional trigram blocking (the rule of
+ * {@link GreedySelection}, scores fixed); returns them in document order. Only sentences with a
+ * score (index < scores.length) are candidates.
  */
 export function selectSentences(sentences: readonly string[], scores: readonly number[], options: SelectionOptions = {}): SelectedSentence[] {
-  checkSelection(options);
-  const n = Math.min(sentences.length, scores.length);
-  let maxCount = Infinity;
-  if (options.sentences !== undefined) maxCount = options.sentences;
-  if (options.ratio !== undefined) maxCount = Math.min(maxCount, Math.max(1, Math.ceil(options.ratio * sentences.length - 1e-9)));
-  if (options.sentences === undefined && options.ratio === undefined && options.words === undefined) maxCount = 3;
-  const budget = options.words ?? Infinity;
-  const blocking = options.trigramBlocking ?? true;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
-  const chosen: number[] = [];
-  const seen = new Set<string>();
-  let words = 0;
-  for (const i of order) {
-    if (chosen.length >= maxCount) break;
-    const text = sentences[i] as string;
-    const tri = blocking ? trigrams(text) : null;
-    if (tri && [...tri].some((t) => seen.has(t))) continue;
-    const wc = wordCount(text);
-    if (chosen.length > 0 && words + wc > budget) break;
-    chosen.push(i);
-    words += wc;
-    if (tri) for (const t of tri) seen.add(t);
-  }
-  return chosen.sort((a, b) => a - b).map((i) => ({ text: sentences[i] as string, index: i, score: scores[i] as number }));
+  const g = new GreedySelection(sentences, scores.length, options);
+  while (g.next(scores) !== null);
+  return [...g.chosen].sort((a, b) => a - b).map((i) => ({ text: sentences[i] as string, index: i, score: scores[i] as number }));
 }
 
 /**
@@ -240,12 +337,16 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   readonly oracleSentences: number;
   /** Selection used by `decode` (change it to predict with other limits). */
   inference: SelectionOptions;
-  private readonly labelCache = new WeakMap<object, number[]>();
+  private readonly labelCache = new WeakMap<object, { labels: number[]; order: number[] }>();
   private readonly contextCache = new WeakMap<object, number[][]>();
+  private readonly similarityCache = new WeakMap<object, number[][]>();
   private l1: Dense | null = null;
   private l2: Dense | null = null;
   private skip: tf.Variable | null = null;
+  private stateHidden: tf.Variable | null = null;
+  private stateSkip: tf.Variable | null = null;
   readonly features: readonly SummarizationFeature[];
+  readonly selection: SummarizationSelection;
 
   constructor(config: SummarizationConfig = {}) {
     this.name = config.name ?? 'summarization';
@@ -263,6 +364,8 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     this.features = [...(config.features ?? [])];
     for (const f of this.features) if (!SUMMARIZATION_FEATURES.includes(f)) throw new Error(`task "${this.name}": unknown feature "${String(f)}" (known: ${SUMMARIZATION_FEATURES.join(', ')})`);
     if (new Set(this.features).size !== this.features.length) throw new Error(`task "${this.name}": a feature is listed twice`);
+    this.selection = config.selection ?? 'independent';
+    if (!SUMMARIZATION_SELECTIONS.includes(this.selection)) throw new Error(`task "${this.name}": selection must be one of ${SUMMARIZATION_SELECTIONS.join(', ')}, got "${String(this.selection)}"`);
   }
 
   /** Per-sentence features after the shared layers: position features, then document context. */
@@ -279,15 +382,22 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
    * oracle against `summary` (cached per example object); null when the example has neither.
    */
   labelsOf(e: SummarizationExample): number[] | null {
+    return this.targetsOf(e)?.labels ?? null;
+  }
+
+  /** Labels and the order the summary's sentences were added in (explicit labels: document order). */
+  private targetsOf(e: SummarizationExample): { labels: number[]; order: number[] } | null {
     const n = Math.min(e.sentences.length, this.maxSentences);
     if (e.labels) {
       if (e.labels.length < n) throw new Error(`task "${this.name}": example${e.id ? ` ${e.id}` : ''} has ${e.labels.length} labels for ${e.sentences.length} sentences`);
-      return e.labels.slice(0, n).map((y) => (y > 0 ? 1 : 0));
+      const labels = e.labels.slice(0, n).map((y) => (y > 0 ? 1 : 0));
+      return { labels, order: labels.flatMap((y, i) => (y ? [i] : [])) };
     }
     if (e.summary === undefined) return null;
     let cached = this.labelCache.get(e);
     if (!cached) {
-      cached = greedyOracle(e.sentences, e.summary, { maxSentences: this.oracleSentences, limit: n }).labels.slice(0, n);
+      const r = greedyOracle(e.sentences, e.summary, { maxSentences: this.oracleSentences, limit: n });
+      cached = { labels: r.labels.slice(0, n), order: r.order };
       this.labelCache.set(e, cached);
     }
     return cached;
@@ -308,6 +418,10 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     this.l1 = new Dense(store, `${prefix}.hidden`, 3 * inputDim + this.sentenceFeatures, this.hidden, opts);
     this.l2 = new Dense(store, `${prefix}.out`, this.hidden, 1, opts);
     if (this.features.length) this.skip = store.add(`${prefix}.side.weight`, [this.features.length, 1], 'zeros', { ...opts, decay: false });
+    if (this.selection === 'conditional') {
+      this.stateHidden = store.add(`${prefix}.selected.hidden`, [SELECTION_FEATURES, this.hidden], 'glorot', { ...opts, decay: true });
+      this.stateSkip = store.add(`${prefix}.selected.skip`, [SELECTION_FEATURES, 1], 'zeros', { ...opts, decay: false });
+    }
   }
 
   makeBatch(examples: readonly SummarizationExample[], features: FeatureLookup, dim: number): SummarizationBatch {
@@ -339,10 +453,44 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
       }
     });
     const documents = examples.map((e, d) => e.sentences.slice(0, counts[d]));
-    return { rows, numRows: b * maxN, size: b, hasTargets, maxN, counts, mask, positions, targets, documents };
+    let similarities: number[][][] | null = null;
+    let states: SummarizationBatch['states'] = null;
+    if (this.selection === 'conditional') {
+      similarities = examples.map((e, d) => {
+        const sim = this.similarityCache.get(e) ?? similarityMatrix(e.sentences.slice(0, counts[d]).map((s) => features(s)));
+        this.similarityCache.set(e, sim);
+        return sim;
+      });
+      if (hasTargets) states = this.teacherStates(examples.map((e) => (this.targetsOf(e) as { order: number[] }).order), similarities, counts, maxN);
+    }
+    return { rows, numRows: b * maxN, size: b, hasTargets, maxN, counts, mask, positions, targets, documents, similarities, states };
   }
 
-  /** Logits [size, maxN] (padding positions included; they are masked in the loss and ignored by decode). */
+  /** The oracle-prefix states of each document (teacher forcing; see {@link SummarizationBatch.states}). */
+  private teacherStates(orders: readonly number[][], sims: readonly number[][][], counts: readonly number[], N: number): NonNullable<SummarizationBatch['states']> {
+    const F = SELECTION_FEATURES;
+    const steps = 1 + Math.max(0, ...orders.map((o) => o.length));
+    const features = new Float32Array(orders.length * steps * N * F);
+    const weights = new Float32Array(orders.length * steps * N);
+    orders.forEach((order, d) => {
+      for (let s = 0; s <= order.length; s++) {
+        const chosen = order.slice(0, s);
+        const f = selectionFeatures(sims[d] as number[][], chosen);
+        for (let i = 0; i < (counts[d] as number); i++) {
+          const r = (d * steps + s) * N + i;
+          features.set(f[i] as number[], r * F);
+          weights[r] = chosen.includes(i) ? 0 : 1;
+        }
+      }
+    });
+    return { steps, features, weights };
+  }
+
+  /**
+   * Logits [size, maxN] (padding positions included; they are masked in the loss and ignored by
+   * decode). Conditional selection: [size, S, maxN, 2], logits and loss weights of S selection
+   * states, the oracle's prefixes in training and the head's own greedy picks at inference.
+   */
   forward(H: tf.Tensor2D, batch: SummarizationBatch, ctx: ForwardContext): tf.Tensor {
     if (!this.l1 || !this.l2) throw new Error(`task "${this.name}": head not built`);
     const b = batch.size;
@@ -356,40 +504,122 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     const P = this.sentenceFeatures;
     const pos = tf.tensor3d(batch.positions, [b, N, P]);
     const f = tf.reshape(tf.concat([H3, doc3, tf.mul(H3, doc3), pos], 2), [b * N, 3 * h + P]) as tf.Tensor2D;
-    const hid = dropout(gelu(this.l1.apply(f)), this.dropoutRate, ctx) as tf.Tensor2D;
-    let y = this.l2.apply(hid);
-    if (this.skip) {
-      const k = this.features.length;
-      const side = tf.slice(tf.reshape(pos, [b * N, P]), [0, POSITION_FEATURES], [b * N, k]) as tf.Tensor2D;
-      y = tf.add(y, tf.matMul(side, this.skip));
+    const pre = this.l1.apply(f);
+    const l2 = this.l2;
+    const k = this.features.length;
+    const sideLogit = this.skip // [b·N, 1]
+      ? (tf.matMul(tf.slice(tf.reshape(pos, [b * N, P]), [0, POSITION_FEATURES], [b * N, k]) as tf.Tensor2D, this.skip) as tf.Tensor2D)
+      : null;
+    if (this.selection === 'independent') {
+      const hid = dropout(gelu(pre), this.dropoutRate, ctx) as tf.Tensor2D;
+      let y = l2.apply(hid);
+      if (sideLogit) y = tf.add(y, sideLogit);
+      return tf.reshape(y, [b, N]);
     }
-    return tf.reshape(y, [b, N]);
+    // conditional: logits [b, S, N] of S selection states (features [b × S × N × SELECTION_FEATURES])
+    const score = (state: Float32Array, S: number): tf.Tensor3D => {
+      const F = SELECTION_FEATURES;
+      const st = tf.tensor2d(state.slice(), [b * S * N, F]); // a copy: greedy() updates its buffer
+      const z = tf.add(tf.reshape(pre, [b, 1, N, this.hidden]), tf.reshape(tf.matMul(st, this.stateHidden as tf.Variable), [b, S, N, this.hidden]));
+      const hid = dropout(gelu(tf.reshape(z, [b * S * N, this.hidden])), this.dropoutRate, ctx) as tf.Tensor2D;
+      let y = tf.reshape(tf.add(l2.apply(hid), tf.matMul(st, this.stateSkip as tf.Variable)), [b, S, N]);
+      if (sideLogit) y = tf.add(y, tf.reshape(sideLogit, [b, 1, N]));
+      return y as tf.Tensor3D;
+    };
+    if (ctx.training) {
+      if (!batch.states) throw new Error(`task "${this.name}": conditional selection trains on labelled batches only`);
+      const { steps, features, weights } = batch.states;
+      return tf.stack([score(features, steps), tf.tensor3d(weights, [b, steps, N])], 3);
+    }
+    return this.greedy(batch, score);
   }
 
-  /** Binary cross-entropy with logits, mean over the real sentences of the batch. */
-  loss(logits: tf.Tensor, batch: SummarizationBatch): tf.Scalar {
+  /**
+   * Conditional inference: every document picks one sentence per step ({@link GreedySelection},
+   * by logit) and is scored again given its picks, until all are complete; [b, S, N, 2] as in
+   * training, the states being the head's own picks.
+   */
+  private greedy(batch: SummarizationBatch, score: (state: Float32Array, S: number) => tf.Tensor3D): tf.Tensor {
+    const { size: b, maxN: N, counts } = batch;
+    const F = SELECTION_FEATURES;
+    const sims = batch.similarities as number[][][];
+    const selections = batch.documents.map((doc, d) => new GreedySelection(doc, counts[d] as number, this.inference));
+    const active = selections.map(() => true);
+    const state = new Float32Array(b * N * F);
+    const logits: tf.Tensor[] = [];
+    const weights: tf.Tensor[] = [];
+    do {
+      const w = new Float32Array(b * N);
+      selections.forEach((g, d) => {
+        if (active[d]) for (let i = 0; i < (counts[d] as number); i++) w[d * N + i] = g.chosen.includes(i) ? 0 : 1;
+      });
+      const y = score(state, 1); // [b, 1, N]
+      logits.push(y);
+      weights.push(tf.tensor3d(w, [b, 1, N]));
+      const values = y.dataSync();
+      selections.forEach((g, d) => {
+        if (!active[d]) return;
+        if (g.next(values.subarray(d * N, d * N + (counts[d] as number))) === null) active[d] = false;
+        else selectionFeatures(sims[d] as number[][], g.chosen).forEach((f, i) => state.set(f, (d * N + i) * F));
+      });
+    } while (active.some(Boolean));
+    return tf.stack([tf.concat(logits, 1), tf.concat(weights, 1)], 3);
+  }
+
+  /**
+   * Binary cross-entropy with logits, mean over the real sentences of the batch (conditional: over
+   * the weighted sentences of every state, against the same labels).
+   */
+  loss(outputs: tf.Tensor, batch: SummarizationBatch): tf.Scalar {
     if (!batch.targets) throw new Error(`task "${this.name}": batch has no labels (give examples a summary or labels)`);
     const shape: [number, number] = [batch.size, batch.maxN];
-    const y = tf.tensor2d(batch.targets, shape);
-    const m = tf.tensor2d(batch.mask, shape);
+    let y: tf.Tensor = tf.tensor2d(batch.targets, shape);
+    let m: tf.Tensor = tf.tensor2d(batch.mask, shape);
+    let logits = outputs;
+    if (this.selection === 'conditional') {
+      const [lg, w] = tf.unstack(outputs, 3);
+      logits = lg as tf.Tensor;
+      m = w as tf.Tensor;
+      y = tf.expandDims(y, 1);
+    }
     // max(x, 0) − x·y + log(1 + e^(−|x|)), numerically stable
     const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log(tf.add(1, tf.exp(tf.neg(tf.abs(logits))))));
     return tf.div(tf.sum(tf.mul(bce, m)), tf.maximum(tf.sum(m), 1)) as tf.Scalar;
   }
 
-  /** Sentence probabilities of each document (its scored sentences only). */
-  scores(logits: tf.Tensor, batch: SummarizationBatch): number[][] {
-    const p = tf.sigmoid(logits);
+  /** Sentence probabilities of each document (its scored sentences only; conditional: the first step's). */
+  scores(outputs: tf.Tensor, batch: SummarizationBatch): number[][] {
+    const p = tf.tidy(() => tf.sigmoid(this.selection === 'conditional' ? tf.slice(outputs, [0, 0, 0, 0], [-1, 1, -1, 1]) : outputs));
     const data = p.dataSync();
     p.dispose();
     return batch.counts.map((n, d) => Array.from(data.subarray(d * batch.maxN, d * batch.maxN + n)));
   }
 
-  decode(logits: tf.Tensor, batch: SummarizationBatch): SummarizationPrediction[] {
-    return this.scores(logits, batch).map((scores, d) => {
+  decode(outputs: tf.Tensor, batch: SummarizationBatch): SummarizationPrediction[] {
+    if (this.selection === 'conditional') return this.decodeSteps(outputs, batch);
+    return this.scores(outputs, batch).map((scores, d) => {
       const doc = batch.documents[d] as string[];
       const picked = selectSentences(doc, scores, this.inference);
       return { summary: picked.map((s) => s.text).join('\n'), sentences: picked, scores };
+    });
+  }
+
+  /** Conditional: replays the greedy picks of {@link greedy} from the logits of each step. */
+  private decodeSteps(outputs: tf.Tensor, batch: SummarizationBatch): SummarizationPrediction[] {
+    const [, S, N] = outputs.shape as [number, number, number, number];
+    const logits = tf.tidy(() => tf.squeeze(tf.slice(outputs, [0, 0, 0, 0], [-1, -1, -1, 1]), [3]));
+    const probs = tf.sigmoid(logits);
+    const [x, p] = [logits.dataSync(), probs.dataSync()];
+    tf.dispose([logits, probs]);
+    return batch.documents.map((doc, d) => {
+      const n = batch.counts[d] as number;
+      const row = (s: number) => (d * S + s) * N;
+      const g = new GreedySelection(doc, n, this.inference);
+      for (let s = 0; s < S && g.next(x.subarray(row(s), row(s) + n)) !== null; s++);
+      const picked = g.chosen
+        .map((i, s) => ({ text: doc[i] as string, index: i, score: p[row(s) + i] as number }))
+        .sort((a, b) => a.index - b.index);
+      return { summary: picked.map((t) => t.text).join('\n'), sentences: picked, scores: Array.from(p.subarray(row(0), row(0) + n)) };
     });
   }
 
@@ -420,6 +650,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
         inference: { ...this.inference },
         primaryMetric: this.primaryMetric,
         features: [...this.features],
+        selection: this.selection,
       },
     };
   }
@@ -434,6 +665,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     if (c.inference !== undefined) cfg.inference = c.inference;
     if (c.primaryMetric !== undefined) cfg.primaryMetric = c.primaryMetric;
     if (c.features !== undefined) cfg.features = c.features; // saved before the option: none
+    if (c.selection !== undefined) cfg.selection = c.selection; // saved before the option: independent
     return new SummarizationTask(cfg);
   }
 }
@@ -461,8 +693,17 @@ export const summarizationYaml = taskYaml({
       })
       .strict()
       .optional(),
-    /** Document context per sentence from the encoder vectors: `textrank`, `centrality`, `redundancy`. */
-    input: z.object({ features: z.array(z.enum(SUMMARIZATION_FEATURES as [SummarizationFeature, ...SummarizationFeature[]])).default([]) }).strict().optional(),
+    /**
+     * Document context per sentence from the encoder vectors (`textrank`, `centrality`,
+     * `redundancy`); `selection: conditional` scores each sentence given those already selected.
+     */
+    input: z
+      .object({
+        features: z.array(z.enum(SUMMARIZATION_FEATURES as [SummarizationFeature, ...SummarizationFeature[]])).default([]),
+        selection: z.enum(SUMMARIZATION_SELECTIONS as [SummarizationSelection, ...SummarizationSelection[]]).default('independent'),
+      })
+      .strict()
+      .optional(),
   }),
   fields: ['text', 'summary'],
   create: (config) => {
@@ -480,7 +721,7 @@ export const summarizationYaml = taskYaml({
       inference,
       // the oracle labels as many sentences as inference selects by count (BertSumExt: 3)
       ...(inf?.sentences !== undefined ? { oracleSentences: inf.sentences } : {}),
-      ...(config.input ? { features: config.input.features } : {}),
+      ...(config.input ? { features: config.input.features, selection: config.input.selection } : {}),
     });
   },
   load: (_config, path, source) => {

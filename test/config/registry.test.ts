@@ -88,7 +88,7 @@ describe('task registry', () => {
   it("a task's own options belong to that task only, and reach the task", () => {
     const file = join(dir, 'summ.yaml');
     const base = loadTaskConfig(join(tasksDir, 'summarization.yaml'));
-    expect(base.name === 'summarization' && base.inference).toEqual({ sentences: 3, trigramBlocking: true });
+    expect(base.name === 'summarization' && base.inference).toEqual({ sentences: 3, trigramBlocking: false });
     writeFileSync(file, [`name: translation-quality`, 'data: { train: { format: mlqe, path: a }, dev: { format: mlqe, path: b } }', 'sample: { train: { format: mlqe, path: a }, dev: { format: mlqe, path: b } }', 'loss: mse', 'metrics: [pearson]', 'primaryMetric: pearson', 'inference: { sentences: 2 }'].join('\n'));
     expect(() => loadTaskConfig(file)).toThrowError(/summ\.yaml:7: inference: Unrecognized key/);
     const s = createTask(loadTaskConfig(join(tasksDir, 'sentiment-tweets.yaml'))) as unknown as { labels: string[] | undefined };

@@ -15,6 +15,7 @@ describe('greedy ROUGE oracle', () => {
   it('picks the sentence with the largest R1+R2 gain, stops when nothing helps', () => {
     const r = greedyOracle(DOC, REF);
     expect(r.indices).toEqual([0, 2]);
+    expect(r.order).toEqual([0, 2]); // s0 first, then s2
     expect(r.labels).toEqual([1, 0, 1, 0]);
     expect(r.score).toBeCloseTo(18 / 21 + 14 / 19, 12);
     expect(oracleLabels(DOC, REF)).toEqual([1, 0, 1, 0]);
@@ -48,8 +49,8 @@ describe('greedy ROUGE oracle', () => {
   });
 
   it('selects nothing against an unrelated reference, or for an empty document', () => {
-    expect(greedyOracle(DOC, 'Completely unrelated words.')).toEqual({ indices: [], labels: [0, 0, 0, 0], score: 0 });
-    expect(greedyOracle([], REF)).toEqual({ indices: [], labels: [], score: 0 });
+    expect(greedyOracle(DOC, 'Completely unrelated words.')).toEqual({ indices: [], order: [], labels: [0, 0, 0, 0], score: 0 });
+    expect(greedyOracle([], REF)).toEqual({ indices: [], order: [], labels: [], score: 0 });
     expect(() => greedyOracle(DOC, [])).toThrow(/reference/);
   });
 });

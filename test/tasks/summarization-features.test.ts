@@ -96,6 +96,7 @@ describe('document-context features', () => {
     const file = join(old, 'manifest.json');
     const m = JSON.parse(readFileSync(file, 'utf8'));
     delete m.tasks[0].config.features;
+    delete m.tasks[0].config.selection;
     writeFileSync(file, JSON.stringify(m));
     const reloaded = await MultiTaskModel.load(old, { features: store, log: false });
     expect((reloaded.task('summarization') as SummarizationTask).features).toEqual([]);

@@ -243,7 +243,8 @@ describe('createTask', () => {
     expect(q.primaryMetric).toBe('pearson');
     const m = createTask(config('summarization')) as SummarizationTask;
     expect(m).toBeInstanceOf(SummarizationTask);
-    expect(m.inference).toEqual({ sentences: 3, trigramBlocking: true });
+    expect(m.inference).toEqual({ sentences: 3, trigramBlocking: false });
+    expect(m.selection).toBe('conditional');
     expect(m.oracleSentences).toBe(3);
     expect(m.primaryMetric).toBe('rouge2');
   });
