@@ -14,7 +14,7 @@
 import { env } from '../utils/env.js';
 import { splitSentences } from '../data/sentences.js';
 import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment.js';
-import { reselect, type SelectionOptions, type SummarizationExample, type SummarizationPrediction } from '../tasks/summarization.js';
+import type { SelectionOptions, SummarizationExample, SummarizationPrediction } from '../tasks/summarization.js';
 import type { TranslationQualityExample, TranslationQualityPrediction } from '../tasks/translation-quality.js';
 import * as tf from '../utils/tf.js';
 import { throwIfAborted, type Progress } from '../utils/progress.js';
@@ -284,14 +284,26 @@ export class MultiTaskModelCore {
 
   /**
    * Extractive summary of a document (a string, split into sentences, or its sentences): the top
-   * sentences by count, ratio or word budget, in document order, with trigram blocking.
+   * sentences by count, ratio or word budget, in document order; selection options not given come
+   * from the task's `inference` (tasks/summarization.yaml). The head selects under these options
+   * itself, so a conditional head (`selection: conditional`) re-scores after each pick as in training.
    */
   async summarize(document: string | readonly string[], options: SelectionOptions & { task?: string } = {}): Promise<SummarizationPrediction> {
     const sentences = typeof document === 'string' ? splitSentences(document) : [...document];
-    const [pred] = (await this.predict<SummarizationPrediction, string>(options.task ?? 'summarization', [{ sentences }])) as SummarizationPrediction[];
-    const { task: _task, ...selection } = options;
-    if (Object.keys(selection).length === 0) return pred!;
-    return reselect(pred!, sentences, selection);
+    const { task: name = 'summarization', ...selection } = options;
+    const t = this.task(name) as AnyTask & { inference?: SelectionOptions };
+    if (!this.builtHeads.has(name)) throw new Error(`task "${name}" has no head yet (train the model or give the task its labels)`);
+    if (t.inference === undefined) throw new Error(`task "${name}" is not a summarization task (type ${t.type})`);
+    const example: SummarizationExample = { sentences };
+    await this.ensureFeatures({ [name]: [example] });
+    // the override lives only for this synchronous prediction, so concurrent calls never see it
+    const saved = t.inference;
+    t.inference = { ...saved, ...selection };
+    try {
+      return this.predictBatch(name, [example]).predictions[0] as SummarizationPrediction;
+    } finally {
+      t.inference = saved;
+    }
   }
 
   /** Metrics (plus dev `loss`) per task on labelled examples. */

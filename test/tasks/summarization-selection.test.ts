@@ -190,6 +190,19 @@ describe('the option in YAML and in saved models', () => {
     const loaded = await MultiTaskModel.load(out, { features: store, log: false });
     expect((loaded.task('summarization') as SummarizationTask).selection).toBe('conditional');
     expect(await loaded.predict('summarization', dev)).toEqual(before);
+
+    // summarize with another length: the head selects under it (as predict with that inference), and
+    // the task's own inference is left as it was
+    const doc = dev[0]!.sentences;
+    const two = await loaded.summarize(doc, { sentences: 2 });
+    const t = loaded.task('summarization') as SummarizationTask;
+    expect(t.inference).toEqual({ sentences: 3, trigramBlocking: false });
+    t.inference = { sentences: 2, trigramBlocking: false };
+    const [direct] = await loaded.predict('summarization', [{ sentences: doc }]);
+    t.inference = { sentences: 3, trigramBlocking: false };
+    expect(two).toEqual(direct);
+    expect(two.sentences.length).toBe(2);
+    await expect(loaded.summarize(doc, { task: 'nope' })).rejects.toThrow(/unknown task "nope"/);
     model.dispose();
     loaded.dispose();
   });

@@ -8,7 +8,7 @@ import { UserError } from '../../errors.js';
 import { loadEncoderFor } from '../../experiment/encoder.js';
 import { readModelManifest } from '../../experiment/run-folder.js';
 import type { SentimentPrediction } from '../../tasks/sentiment.js';
-import { reselect, type SummarizationPrediction } from '../../tasks/summarization.js';
+import type { SummarizationPrediction } from '../../tasks/summarization.js';
 import { MultiTaskModel } from '../../training/model.js';
 import { escapeControl } from '../../utils/text.js';
 import { decodeUtf8, readInputFile, warnUser } from '../input.js';
@@ -120,11 +120,12 @@ export default async function predict(opts: Record<string, unknown>, args: strin
   const mtl = await MultiTaskModel.load(model, { encoder, log: false });
   try {
     mtl.task(task); // clear error when the model has no such task
-    let preds = await mtl.predict(task, inputs);
+    let preds: unknown[];
     if (task === 'summarization' && opts.sentences !== undefined) {
-      // re-select from the per-sentence scores with the requested length
-      preds = (preds as SummarizationPrediction[]).map((p, i) => reselect(p, (inputs[i] as { sentences: string[] }).sentences, { sentences: opts.sentences as number }));
-    }
+      // the head selects with the requested length itself (a conditional head re-scores after each pick)
+      preds = [];
+      for (const x of inputs) preds.push(await mtl.summarize((x as { sentences: string[] }).sentences, { sentences: opts.sentences as number, task }));
+    } else preds = await mtl.predict(task, inputs);
     const out: string[] = [];
     preds.forEach((p, i) => {
       if (opts.json) {
