@@ -149,10 +149,12 @@ export function similarityMatrix(vectors: readonly Float32Array[]): number[][] {
   return sim;
 }
 
-/** Document-context features of each sentence from its encoder vectors, in the order of `names`. */
-export function documentFeatures(vectors: readonly Float32Array[], names: readonly SummarizationFeature[]): number[][] {
+/**
+ * Document-context features of each sentence from its encoder vectors, in the order of `names`;
+ * `sim` is their {@link similarityMatrix} when the caller has it already.
+ */
+export function documentFeatures(vectors: readonly Float32Array[], names: readonly SummarizationFeature[], sim: number[][] = similarityMatrix(vectors)): number[][] {
   const n = vectors.length;
-  const sim = similarityMatrix(vectors);
   const rank = names.includes('textrank') && n > 0 ? pagerank(sim.map((row) => row.map((s) => Math.max(0, s)))).scores : [];
   return vectors.map((_, i) => {
     const row = sim[i] as number[];
@@ -440,7 +442,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
       let context: number[][] | null = null;
       if (this.features.length) {
         // per example object (the vectors of its texts do not change while the task lives)
-        context = this.contextCache.get(e) ?? documentFeatures(e.sentences.slice(0, n).map((s) => features(s)), this.features);
+        context = this.contextCache.get(e) ?? documentFeatures(e.sentences.slice(0, n).map((s) => features(s)), this.features, this.similarityOf(e, n, features));
         this.contextCache.set(e, context);
       }
       for (let i = 0; i < n; i++) {
@@ -456,14 +458,20 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     let similarities: number[][][] | null = null;
     let states: SummarizationBatch['states'] = null;
     if (this.selection === 'conditional') {
-      similarities = examples.map((e, d) => {
-        const sim = this.similarityCache.get(e) ?? similarityMatrix(e.sentences.slice(0, counts[d]).map((s) => features(s)));
-        this.similarityCache.set(e, sim);
-        return sim;
-      });
+      similarities = examples.map((e, d) => this.similarityOf(e, counts[d] as number, features));
       if (hasTargets) states = this.teacherStates(examples.map((e) => (this.targetsOf(e) as { order: number[] }).order), similarities, counts, maxN);
     }
     return { rows, numRows: b * maxN, size: b, hasTargets, maxN, counts, mask, positions, targets, documents, similarities, states };
+  }
+
+  /** Cosine similarities of an example's first `n` sentences, computed once per example object (document features and selection states share them). */
+  private similarityOf(e: SummarizationExample, n: number, features: FeatureLookup): number[][] {
+    let sim = this.similarityCache.get(e);
+    if (!sim) {
+      sim = similarityMatrix(e.sentences.slice(0, n).map((s) => features(s)));
+      this.similarityCache.set(e, sim);
+    }
+    return sim;
   }
 
   /** The oracle-prefix states of each document (teacher forcing; see {@link SummarizationBatch.states}). */
