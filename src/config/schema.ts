@@ -111,6 +111,8 @@ export const EncoderConfigSchema = z
     pooling: z.enum(['auto', 'mean', 'cls', 'max']).default('auto'),
     normalize: z.boolean().default(false),
     maxLength: z.number().int().positive().optional(),
+    /** Read the features from this layer: 0 = embeddings, k = after layer k, negative from the end (Encoder's `layer`). */
+    layer: z.number().int().optional(),
   })
   .strict();
 

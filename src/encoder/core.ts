@@ -45,6 +45,21 @@ export interface Platform {
   openCache(opts: EncoderCacheOptions, configKey: string, dim: number, warn: Logger): EmbeddingCache;
   /** The CPU's int8 dot-product instructions (VNNI / AMX) by name, empty when none or unknown. */
   int8Features?(): string[];
+  /** The bytes of a model file given by path (platforms whose sources are paths). */
+  readModel?(path: string): Promise<Uint8Array>;
+}
+
+/** The model of `bundle` cut after `layer` (see layers.ts); the bundle unchanged when that is the last layer. */
+async function cutBundle(platform: Platform, bundle: ModelBundle, layer: number): Promise<{ bundle: ModelBundle; index: number; of: number }> {
+  const src = bundle.source;
+  const file = typeof src === 'string' ? src : `${bundle.model} (${bundle.files.find((f) => f.endsWith('.onnx')) ?? 'model.onnx'})`;
+  let bytes: Uint8Array;
+  if (typeof src !== 'string') bytes = src;
+  else if (platform.readModel) bytes = await platform.readModel(src);
+  else throw new Error(`the layer option cannot read ${file} on this platform`);
+  const { cutAtLayer } = await import('./layers.js');
+  const cut = cutAtLayer(bytes, layer, file);
+  return { bundle: cut.bytes ? { ...bundle, source: cut.bytes } : bundle, index: cut.layer, of: cut.layers };
 }
 
 /** Internal load options: the public ones plus test hooks. */
@@ -147,6 +162,7 @@ export class EncoderCore implements SentenceEncoder {
     for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize]] as const) {
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${k} must be a positive integer, got ${String(v)}`);
     }
+    if (options.layer !== undefined && !Number.isInteger(options.layer)) throw new RangeError(`layer must be an integer (0 = embeddings, negative counts from the end), got ${String(options.layer)}`);
     const offline = options.offline ?? false;
     let dtypeChoice: string | undefined;
     let bundle: ModelBundle;
@@ -157,6 +173,12 @@ export class EncoderCore implements SentenceEncoder {
       dtypeChoice = `auto: fp32 (the CPU has ${int8.join(', ')}, but the model has no q8 file)`;
       dtype = 'fp32';
       bundle = await platform.resolve(model, { dtype, offline });
+    }
+    let layer: EncoderInfo['layer'];
+    if (options.layer !== undefined) {
+      const cut = await cutBundle(platform, bundle, options.layer);
+      bundle = cut.bundle;
+      layer = { index: cut.index, of: cut.of };
     }
 
     // maxLength: default from tokenizer + config; a larger request is clamped to what the positions allow.
@@ -176,7 +198,8 @@ export class EncoderCore implements SentenceEncoder {
     if (requested === 'auto' && dtype === 'fp32' && dtypeChoice === undefined && provider === 'cpu' && autoDtypeWanted('cpu', int8)) {
       // device 'auto' ended on the CPU: reload the q8 file, if the model has one
       try {
-        const q8 = await platform.resolve(model, { dtype: 'q8', offline });
+        let q8 = await platform.resolve(model, { dtype: 'q8', offline });
+        if (options.layer !== undefined) q8 = (await cutBundle(platform, q8, options.layer)).bundle;
         const s8 = await backend.createSession(q8.source, 'cpu', { threads });
         await session.release().catch(() => undefined);
         session = s8;
@@ -224,6 +247,7 @@ export class EncoderCore implements SentenceEncoder {
         pooling: mode,
         normalize,
         maxLength,
+        ...(layer ? { layer } : {}),
       };
       const enc = new this({
         info,
@@ -238,7 +262,7 @@ export class EncoderCore implements SentenceEncoder {
       });
       info.dim = await enc.probeDim();
       if (options.cache) {
-        const configKey = [`model=${bundle.sha256}`, `tok=${bundle.tokenizerSha256}`, `dtype=${dtype}`, `pool=${mode}`, `norm=${normalize}`, `max=${maxLength}`, `dim=${info.dim}`, 'v1'].join('|');
+        const configKey = [`model=${bundle.sha256}`, `tok=${bundle.tokenizerSha256}`, `dtype=${dtype}`, `pool=${mode}`, `norm=${normalize}`, `max=${maxLength}`, `dim=${info.dim}`, ...(layer ? [`layer=${layer.index}`] : []), 'v1'].join('|');
         enc.cache = platform.openCache(options.cache, configKey, info.dim, log);
       }
       return enc;

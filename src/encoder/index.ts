@@ -2,6 +2,7 @@
  * Node entry of the shared encoder: onnxruntime-node backend, local/hub model resolution through
  * @huggingface/transformers, SQLite embedding cache. `index.browser.ts` exposes the same `Encoder` API.
  */
+import { readFile } from 'node:fs/promises';
 import { nodeBackend } from './backend/node.js';
 import { resolveEncoderRef } from './refs.js';
 import { EncoderCore, type EncoderLoadOptions, type Platform } from './core.js';
@@ -41,6 +42,9 @@ const nodePlatform: Platform = {
       return new MemoryEmbeddingCache(configKey, dim, opts.memoryEntries ?? 10_000);
     }
     return new SqliteEmbeddingCache({ dir: opts.dir, configKey, dim, memoryEntries: opts.memoryEntries, warn });
+  },
+  async readModel(path) {
+    return new Uint8Array(await readFile(path));
   },
   int8Features() {
     const c = cpuFeatures();

@@ -23,6 +23,15 @@ export interface EncoderOptions {
   pooling?: Pooling;
   normalize?: boolean;
   maxLength?: number;
+  /**
+   * Read the features from an inner layer instead of the last, as Hugging Face's `hidden_states[layer]`:
+   * 0 = the embeddings, k = after the k-th transformer layer, negative values count from the end (-1 =
+   * the last). The graph is cut after that layer, so the later layers are not run; pooling and
+   * normalization apply to that layer's states (for an inner layer, a model-internal
+   * `sentence_embedding` output is gone with the cut, so `pooling: 'auto'` means mean). Needs a
+   * single-file export whose nodes are named by layer, as Optimum writes them.
+   */
+  layer?: number;
   threads?: number;
   cache?: false | EncoderCacheOptions;
   /** Never touch the network: resolve hub ids from the local cache only. */
@@ -79,6 +88,8 @@ export interface EncoderInfo {
   pooling: Exclude<Pooling, 'auto'> | 'sentence_embedding';
   normalize: boolean;
   maxLength: number;
+  /** With the `layer` option: the layer read (0 … layers) and the model's number of transformer layers. */
+  layer?: { index: number; of: number };
 }
 
 /**

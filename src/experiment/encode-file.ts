@@ -20,6 +20,8 @@ export interface EncodeCommandOptions {
   pooling?: Pooling;
   device?: Device;
   maxLength?: number;
+  /** Read the vectors from this layer (Encoder's `layer` option). */
+  layer?: number;
   normalize?: boolean;
   threads?: number;
   /** Folder of the persistent embedding cache; none when omitted. */
@@ -49,6 +51,7 @@ export async function encodeCommand(opts: EncodeCommandOptions): Promise<{ count
     pooling: opts.pooling,
     device: opts.device,
     maxLength: opts.maxLength,
+    ...(opts.layer !== undefined ? { layer: opts.layer } : {}),
     normalize: opts.normalize,
     threads: opts.threads,
     offline: opts.offline,

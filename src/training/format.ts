@@ -22,6 +22,8 @@ export interface EncoderIdentity {
   normalize: boolean | null;
   /** Token limit the vectors were computed with (truncation changes them). */
   maxLength?: number | null;
+  /** The inner layer the features were read from (the encoder's `layer` option); absent = the last layer. */
+  layer?: number | null;
   /** The encoder as it was named (hub id, `fixture:<variant>`, `mtl:<name>`), when not a local path. */
   id?: string;
   /** A local encoder folder relative to the saved model folder (written by save(); survives moving both). */

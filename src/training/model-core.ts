@@ -77,10 +77,16 @@ function isSentenceEncoder(e: SentenceEncoder | SyntheticEncoder): e is Sentence
   return typeof (e as SentenceEncoder).encode === 'function' && (e as SentenceEncoder).info !== undefined;
 }
 
+/** The inner layer an encoder reads (its `layer` option), null for the last one. */
+function innerLayer(info: EncoderInfo): number | null {
+  return info.layer && info.layer.index !== info.layer.of ? info.layer.index : null;
+}
+
 function identityOf(e: SentenceEncoder | SyntheticEncoder): EncoderIdentity {
   if (isSentenceEncoder(e)) {
     const i: EncoderInfo = e.info;
-    return { model: i.model, sha256: i.sha256, dtype: i.dtype, pooling: i.pooling, dim: i.dim, normalize: i.normalize, maxLength: i.maxLength };
+    const layer = innerLayer(i);
+    return { model: i.model, sha256: i.sha256, dtype: i.dtype, pooling: i.pooling, dim: i.dim, normalize: i.normalize, maxLength: i.maxLength, ...(layer !== null ? { layer } : {}) };
   }
   return { model: e.id ?? 'synthetic', sha256: null, dtype: null, pooling: null, dim: e.dim, normalize: null };
 }
@@ -386,6 +392,15 @@ export class MultiTaskModelCore {
         );
       }
       if (info.dim !== enc.dim) throw new Error(`encoder mismatch: model expects dim ${enc.dim}, the given encoder has dim ${info.dim}`);
+      const trained = enc.layer ?? null;
+      const given = innerLayer(info);
+      if (trained !== given) {
+        const say = (l: number | null) => (l === null ? 'the last layer' : `layer ${l}`);
+        throw new Error(
+          `encoder mismatch: the model in ${options.source} was trained on features of ${say(trained)} of ${enc.model}, but the given encoder reads ${say(given)}; ` +
+            `load the encoder with ${trained === null ? 'no layer option' : `{ layer: ${trained} }`}`,
+        );
+      }
     }
     const tasks = manifest.tasks.map((spec) => taskFromSpec(spec));
     const createOpts: CreateOptions = {

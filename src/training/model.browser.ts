@@ -100,6 +100,7 @@ export class MultiTaskModel extends MultiTaskModelCore {
       if (e.pooling) load.pooling = (e.pooling === 'sentence_embedding' ? 'auto' : e.pooling) as EncoderLoadOptions['pooling'];
       if (e.normalize !== null) load.normalize = e.normalize;
       if (e.maxLength != null) load.maxLength = e.maxLength;
+      if (e.layer != null) load.layer = e.layer;
       const absolute = /^[a-z]+:\/\//i.test(ref) || ref.startsWith('/') || ref.startsWith('.') ? folderUrl(ref).replace(/\/$/, '') : ref;
       encoder = await Encoder.load(absolute, load);
     }

@@ -16,6 +16,8 @@ export interface EncoderSpec {
   pooling?: EncoderLoadOptions['pooling'];
   normalize?: boolean;
   maxLength?: number;
+  /** Read the features from this layer (Encoder's `layer` option). */
+  layer?: number;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function loadEncoder(spec: EncoderSpec, options: EncoderLoadOptions
     pooling: spec.pooling,
     normalize: spec.normalize,
     maxLength: spec.maxLength,
+    ...(spec.layer !== undefined ? { layer: spec.layer } : {}),
     cache: { dir: join(cacheDir(), 'embeddings') },
     // the provider line is noise here; the embedding cache's warnings (corrupt file or rows) reach `warn`
     logger: (m) => {
@@ -76,6 +79,7 @@ export async function loadEncoderFor(identity: EncoderIdentity, override?: strin
       pooling: (identity.pooling === 'sentence_embedding' ? 'auto' : (identity.pooling ?? undefined)) as EncoderSpec['pooling'],
       normalize: identity.normalize ?? undefined,
       maxLength: identity.maxLength ?? undefined,
+      ...(identity.layer !== undefined && identity.layer !== null ? { layer: identity.layer } : {}),
     },
     warn ? { warn } : {},
   );

@@ -3,7 +3,7 @@
  * cancellation and progress of predict/evaluate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Encoder } from '../../src/encoder/index.js';
@@ -64,6 +64,33 @@ describe('MultiTaskModel.fromPretrained', () => {
     for (const m of [trained, loaded]) m.dispose();
     await loaded.encoder?.dispose();
     await encoder.dispose();
+  });
+
+  it('an encoder read at an inner layer: the manifest records it, fromPretrained reopens that layer, another layer is refused', async () => {
+    const encoder = await Encoder.load('fixture:bert', { device: 'cpu', layer: 1 });
+    expect(encoder.info.layer).toEqual({ index: 1, of: 2 });
+    const dir = join(root, 'layer-model');
+    const trained = await trainedOn(encoder, dir);
+    const texts = ['a warm , funny film .', 'a mess .'];
+    const expected = await trained.predict('sentiment', texts);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { encoder: { layer?: number } };
+    expect(manifest.encoder.layer).toBe(1);
+    const loaded = await MultiTaskModel.fromPretrained(dir);
+    expect(loaded.encoder?.info.layer).toEqual({ index: 1, of: 2 });
+    const got = await loaded.predict('sentiment', texts);
+    for (const [i, p] of got.entries()) expect(Math.abs(p.score - expected[i]!.score)).toBeLessThan(1e-6);
+    const whole = await Encoder.load('fixture:bert', { device: 'cpu' });
+    await expect(MultiTaskModel.fromPretrained(dir, { encoder: whole })).rejects.toThrow(
+      /encoder mismatch: .* trained on features of layer 1 of .*, but the given encoder reads the last layer; load the encoder with \{ layer: 1 \}/,
+    );
+    // the last layer named explicitly is the whole model: a model trained without the option accepts it
+    const last = await Encoder.load('fixture:bert', { device: 'cpu', layer: -1 });
+    const dir2 = join(root, 'last-layer-model');
+    (await trainedOn(whole, dir2)).dispose();
+    const reopened = await MultiTaskModel.fromPretrained(dir2, { encoder: last });
+    expect(await reopened.predict('sentiment', texts)).toHaveLength(2);
+    for (const m of [trained, loaded, reopened]) m.dispose();
+    await Promise.all([loaded.encoder?.dispose(), encoder.dispose(), whole.dispose(), last.dispose()]);
   });
 
   it('fails at once, saying how to pass an encoder, when the recorded one cannot be opened; null loads the weights alone', async () => {

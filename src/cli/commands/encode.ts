@@ -21,6 +21,7 @@ export default async function encode(opts: Record<string, unknown>, _args: strin
     pooling: opts.pooling as never,
     device: opts.device as never,
     maxLength: opts.maxLength as number | undefined,
+    layer: opts.layer as number | undefined,
     cacheDir: opts.cache ? resolve(String(opts.cache)) : undefined,
     quiet: global.quiet,
     verbose: global.verbose,
