@@ -3,10 +3,11 @@
  * training (`trainFromConfig`, the path of `mtl train`) on the same frozen encoder, one task alone,
  * the same step budget, several seeds; dev metrics next to the task's baselines.
  *
- *   npx tsx benchmarks/task-features.ts --task sentiment|summarization [--encoder DIR] [--steps S]
+ *   npx tsx benchmarks/task-features.ts --task sentiment|summarization [--encoder DIR] [--layer K] [--steps S]
  *     [--batch B] [--seeds K] [--out results] [--variants 0,3]
  *
- *   sentiment:      mean-pooled vector vs + lexicon (AFINN score), each with attention pooling of the token states
+ *   sentiment:      mean-pooled vector vs + lexicon (AFINN score), each with attention pooling of the token states;
+ *                   then the default read from inner layers of the encoder (its `layer` option: 5, 4, 3 of 6)
  *   summarization:  none vs + textrank vs + textrank, centrality, redundancy vs the same with
  *                   conditional selection (redundancy to the selected sentences learnt in training)
  *                   vs conditional selection alone (all with trigram blocking); the three features
@@ -33,6 +34,9 @@ function arg(name: string): string | undefined {
 const taskName = arg('task') ?? 'sentiment';
 if (taskName !== 'sentiment' && taskName !== 'summarization') throw new Error(`--task sentiment|summarization, got ${taskName}`);
 const encoderDir = resolve(arg('encoder') ?? join(packageRoot(), '..', 'shared', 'models', 'reference-mini'));
+/** The encoder layer of the variants that name none (Encoder's `layer`; default the last). */
+const layerArg = arg('layer') === undefined ? undefined : Number(arg('layer'));
+if (layerArg !== undefined && !Number.isInteger(layerArg)) throw new Error(`--layer: an integer (0 = embeddings, -1 = the last), got ${arg('layer')}`);
 const quick = process.argv.includes('--quick');
 const steps = Number(arg('steps') ?? (quick ? 100 : 1000));
 const batchSize = Number(arg('batch') ?? (taskName === 'sentiment' ? 32 : 16));
@@ -40,14 +44,20 @@ const seeds = Number(arg('seeds') ?? (quick ? 1 : 3));
 const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
 const log = (l: string) => console.error(l);
 
-/** Each variant is the task YAML's `input` block (and optionally `inference` settings over the YAML's). */
-const ALL_VARIANTS: { name: string; input: Record<string, unknown>; inference?: Record<string, unknown> }[] =
+/**
+ * Each variant is the task YAML's `input` block (and optionally `inference` settings over the YAML's, and
+ * the encoder `layer` its features are read from).
+ */
+const ALL_VARIANTS: { name: string; input: Record<string, unknown>; inference?: Record<string, unknown>; layer?: number }[] =
   taskName === 'sentiment'
     ? [
         { name: 'mean-pooled vector', input: { features: [] } },
         { name: '+ lexicon', input: { features: ['lexicon'] } },
         { name: 'attention pooling', input: { features: [], pooling: 'attention' } },
         { name: 'attention pooling + lexicon', input: { features: ['lexicon'], pooling: 'attention' } },
+        { name: 'attention pooling + lexicon, encoder layer 5 of 6', input: { features: ['lexicon'], pooling: 'attention' }, layer: 5 },
+        { name: 'attention pooling + lexicon, encoder layer 4 of 6', input: { features: ['lexicon'], pooling: 'attention' }, layer: 4 },
+        { name: 'attention pooling + lexicon, encoder layer 3 of 6', input: { features: ['lexicon'], pooling: 'attention' }, layer: 3 },
       ]
     : [
         // 0–4 select with trigram blocking (the YAML's default until 2026-11-30), 5–6 without
@@ -67,7 +77,7 @@ const digits = taskName === 'sentiment' ? 4 : 2;
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-features-ablation-'));
 const base = loadTaskConfig(join(packageRoot(), 'tasks', `${taskName}.yaml`));
-function configFor(input: Record<string, unknown>, inference: Record<string, unknown> | undefined, i: number): string {
+function configFor(input: Record<string, unknown>, inference: Record<string, unknown> | undefined, layer: number | undefined, i: number): string {
   const task = join(tmp, `v${i}.task.yaml`);
   const { input: _input, ...rest } = base;
   writeFileSync(task, JSON.stringify({ ...rest, input, ...(inference ? { inference: { ...(rest as { inference?: object }).inference, ...inference } } : {}) }));
@@ -75,7 +85,7 @@ function configFor(input: Record<string, unknown>, inference: Record<string, unk
   writeFileSync(
     file,
     JSON.stringify({
-      encoder: { model: encoderDir, dtype: 'fp32', pooling: 'mean', maxLength: 128 },
+      encoder: { model: encoderDir, dtype: 'fp32', pooling: 'mean', maxLength: 128, ...(layer !== undefined ? { layer } : {}) },
       tasks: [{ config: task, lambda: 1 }],
       sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
       training: { batchSize, optimizer: { type: 'adamw', lr: 0.001, weightDecay: 0.01 }, schedule: { warmup: 0.05, decay: 'linear' }, sampling: { type: 'all' }, clipNorm: 1.0, seed: 42 },
@@ -85,13 +95,24 @@ function configFor(input: Record<string, unknown>, inference: Record<string, unk
 }
 
 const t0 = Date.now();
-const encoder = await loadEncoder({ model: encoderDir, dtype: 'fp32', pooling: 'mean', maxLength: 128 });
+/** One encoder per layer in use, opened when a variant first needs it. */
+const encoders = new Map<number | undefined, Awaited<ReturnType<typeof loadEncoder>>>();
+async function encoderAt(layer: number | undefined) {
+  let e = encoders.get(layer);
+  if (!e) {
+    e = await loadEncoder({ model: encoderDir, dtype: 'fp32', pooling: 'mean', maxLength: 128, ...(layer !== undefined ? { layer } : {}) });
+    encoders.set(layer, e);
+  }
+  return e;
+}
 const runs: { variant: string; seed: number; metrics: Record<string, number> }[] = [];
 let baselines: Record<string, Record<string, number>> = {};
 let counts = { train: 0, dev: 0 };
 try {
   for (const [i, v] of VARIANTS.entries()) {
-    const config = configFor(v.input, v.inference, i);
+    const layer = v.layer ?? layerArg;
+    const config = configFor(v.input, v.inference, layer, i);
+    const encoder = await encoderAt(layer);
     for (let s = 0; s < seeds; s++) {
       const run = await trainFromConfig({ config, encoderInstance: encoder, steps, batchSize, seed: 42 + s, baselines: runs.length === 0 });
       const r = run.report.tasks[taskName]!;
@@ -105,7 +126,7 @@ try {
     }
   }
 } finally {
-  await encoder.dispose();
+  for (const e of encoders.values()) await e.dispose();
   rmSync(tmp, { recursive: true, force: true });
 }
 const summary = VARIANTS.map((v) => {
@@ -114,6 +135,7 @@ const summary = VARIANTS.map((v) => {
     name: v.name,
     input: v.input,
     ...(v.inference ? { inference: v.inference } : {}),
+    ...((v.layer ?? layerArg) !== undefined ? { layer: v.layer ?? layerArg } : {}),
     mean: Object.fromEntries(METRICS.map((m) => [m, mean(rs.map((r) => r.metrics[m]!))])),
     sd: Object.fromEntries(METRICS.map((m) => [m, sd(rs.map((r) => r.metrics[m]!))])),
   };
@@ -136,9 +158,9 @@ try {
 const f = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : x.toFixed(digits));
 const md = `# ${taskName} side-feature ablation ${date}
 
-Encoder \`${encoderDir}\` (frozen, mean pooling, fp32, maxLength 128). ${taskName} alone, ${counts.train} training / ${counts.dev} dev examples,
+Encoder \`${encoderDir}\` (frozen, mean pooling, fp32, maxLength 128${layerArg !== undefined ? `, layer ${layerArg}` : ''}). ${taskName} alone, ${counts.train} training / ${counts.dev} dev examples,
 ${steps} steps of ${batchSize}, AdamW lr 1e-3, warmup 5 %, linear decay, shared layer 1 × 256, head ${base.head.hidden} hidden; ${seeds} seeds (mean ± sd).
-Command: \`npx tsx benchmarks/task-features.ts --task ${taskName} --steps ${steps} --batch ${batchSize} --seeds ${seeds}${only ? ` --variants ${only.join(',')}` : ''}\`.
+Command: \`npx tsx benchmarks/task-features.ts --task ${taskName} --steps ${steps} --batch ${batchSize} --seeds ${seeds}${layerArg !== undefined ? ` --layer ${layerArg}` : ''}${only ? ` --variants ${only.join(',')}` : ''}\`.
 
 | variant | ${METRICS.join(' | ')} |
 | --- | ${METRICS.map(() => '---').join(' | ')} |

@@ -6,7 +6,9 @@
  * of the per-pair values, next to the `model-scores` and `length-ratio` baselines.
  *
  *   npx tsx benchmarks/translation-quality.ts [--encoder DIR] [--train-per-pair N] [--steps S]
- *     [--batch B] [--seeds K] [--only name,name] [--out results] [--tag T] [--quick]
+ *     [--batch B] [--seeds K] [--only name,name] [--layer K] [--out results] [--tag T] [--quick]
+ *
+ * --layer K reads the encoder's features from layer K (its `layer` option; default the last).
  *
  * Writes results/tq-ablation-<date>[-tag].{json,md} and -bars.{svg,png} (vega-lite, src/report/plots.ts).
  */
@@ -53,6 +55,9 @@ const seeds = Number(arg('seeds') ?? (quick ? 1 : 3));
 const only = arg('only')?.split(',');
 const outDir = resolve(arg('out') ?? 'results');
 const tag = arg('tag');
+const layer = arg('layer') === undefined ? undefined : Number(arg('layer'));
+if (layer !== undefined && !Number.isInteger(layer)) throw new Error(`--layer: an integer (0 = embeddings, -1 = the last), got ${arg('layer')}`);
+const encoderSpec = { model: encoderDir, dtype: 'fp32' as const, pooling: 'mean' as const, maxLength: 128, ...(layer !== undefined ? { layer } : {}) };
 const log = (l: string) => console.error(l);
 
 const variants = only ? VARIANTS.filter((v) => only.includes(v.name)) : VARIANTS;
@@ -68,7 +73,7 @@ function configFor(v: Variant): string {
   writeFileSync(
     file,
     JSON.stringify({
-      encoder: { model: encoderDir, dtype: 'fp32', pooling: 'mean', maxLength: 128 },
+      encoder: encoderSpec,
       tasks: [{ config: task, lambda: 1 }],
       architecture: { type: 'hard' },
       sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
@@ -87,7 +92,7 @@ function configFor(v: Variant): string {
 }
 
 const t0 = Date.now();
-const encoder = await loadEncoder({ model: encoderDir, dtype: 'fp32', pooling: 'mean', maxLength: 128 });
+const encoder = await loadEncoder(encoderSpec);
 const runs: { variant: Variant; seed: number; metrics: Record<string, number>; trainMs: number }[] = [];
 let baselines: TrainReport['tasks'][string]['baselines'] = {};
 let counts = { train: 0, dev: 0 };
@@ -137,7 +142,7 @@ const summary = variants.map((v) => {
 
 const date = new Date().toISOString().slice(0, 10);
 const stem = join(outDir, `tq-ablation-${date}${tag ? `-${tag}` : ''}${quick ? '-quick' : ''}`);
-const setup = { encoder: encoderDir, train: counts.train, trainPerPair: perPair, dev: counts.dev, steps, batchSize, seeds, lr: 0.001, sharedLayers: '1 × 256', head: base.head };
+const setup = { encoder: encoderDir, ...(layer !== undefined ? { layer } : {}), train: counts.train, trainPerPair: perPair, dev: counts.dev, steps, batchSize, seeds, lr: 0.001, sharedLayers: '1 × 256', head: base.head };
 await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, setup, summary, baselines, runs: runs.map((r) => ({ variant: r.variant.name, seed: r.seed, metrics: r.metrics, trainMs: r.trainMs })) }, null, 2) + '\n');
 
 const f3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : x.toFixed(3));
@@ -164,11 +169,11 @@ try {
 
 const md = `# Translation-quality ablation ${date}
 
-Encoder \`${encoderDir}\` (frozen, mean pooling, fp32, maxLength 128). Training: \`trainFromConfig\` (the path of \`mtl train\`),
+Encoder \`${encoderDir}\` (frozen, mean pooling, fp32, maxLength 128${layer !== undefined ? `, layer ${layer}` : ''}). Training: \`trainFromConfig\` (the path of \`mtl train\`),
 translation quality alone, ${counts.train} MLQE-PE training pairs (${perPair} per language pair, evenly spaced), ${steps} steps of ${batchSize},
 AdamW lr 1e-3, warmup 5 %, linear decay, shared layer 1 × 256, head ${base.head.hidden} hidden; ${seeds} seed(s) per variant (mean ± sd of
 the mean Pearson). Dev: all ${counts.dev} dev pairs. Metric: Pearson r with \`z_mean\` per pair; **mean** = mean of the 7 per-pair values.
-Command: \`npx tsx benchmarks/translation-quality.ts --train-per-pair ${perPair} --steps ${steps} --batch ${batchSize} --seeds ${seeds}${tag ? ` --tag ${tag}` : ''}\`.
+Command: \`npx tsx benchmarks/translation-quality.ts --train-per-pair ${perPair} --steps ${steps} --batch ${batchSize} --seeds ${seeds}${layer !== undefined ? ` --layer ${layer}` : ''}${tag ? ` --tag ${tag}` : ''}\`.
 
 ${header}
 ${rows.join('\n')}

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureFixture } from '../../src/generators/index.js';
@@ -20,7 +20,10 @@ function importGraph(entry: string): { files: string[]; bare: Set<string> } {
     for (const m of src.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)) {
       const spec = m[1] ?? m[2]!;
       if (/^\s*(?:import|export)\s+type\s/.test(m[0])) continue;
-      if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+      if (spec.startsWith('.')) {
+        const ts = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
+        stack.push(existsSync(ts) ? ts : resolve(dirname(file), spec)); // a vendored .js module stays .js
+      }
       else bare.add(spec);
     }
   }
@@ -33,6 +36,9 @@ describe('browser build', () => {
     expect(files.some((f) => f.endsWith('backend/web.ts'))).toBe(true);
     expect([...bare].filter((s) => s === 'onnxruntime-node' || s === 'better-sqlite3' || s.startsWith('node:'))).toEqual([]);
     expect(bare.has('onnxruntime-web/webgpu')).toBe(true);
+    // loaded on demand (the layer option): the graph cut reaches no Node module either
+    const cut = importGraph(resolve(import.meta.dirname, '../../src/encoder/layers.ts'));
+    expect([...cut.bare].filter((s) => s === 'onnxruntime-node' || s === 'better-sqlite3' || s.startsWith('node:'))).toEqual([]);
   });
 
   it('the onnxruntime-web backend (wasm, run here in Node) gives the same vectors as onnxruntime-node', async () => {
@@ -53,5 +59,14 @@ describe('browser build', () => {
     expect(maxAbsDiff(a.data, b.data)).toBeLessThan(1e-5);
     await node.dispose();
     await web.dispose();
+    // an inner layer: the cut graph's bytes run on onnxruntime-web as on onnxruntime-node
+    const nodeL = await Encoder.load(dir, { device: 'cpu', threads: 1, layer: 1, logger: quiet });
+    const webL = await Encoder.load(dir, { device: 'wasm', threads: 1, layer: 1, backend: webFromFile, logger: quiet });
+    expect(webL.info.layer).toEqual({ index: 1, of: 2 });
+    const c = await nodeL.encode(texts);
+    expect(maxAbsDiff(c.data, (await webL.encode(texts)).data)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(c.data, a.data)).toBeGreaterThan(1e-2);
+    await nodeL.dispose();
+    await webL.dispose();
   });
 });
