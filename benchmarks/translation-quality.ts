@@ -8,7 +8,8 @@
  *   npx tsx benchmarks/translation-quality.ts [--encoder DIR] [--train-per-pair N] [--steps S]
  *     [--batch B] [--seeds K] [--only name,name] [--layer K] [--out results] [--tag T] [--quick]
  *
- * --layer K reads the encoder's features from layer K (its `layer` option; default the last).
+ * --layer K reads the encoder's features from layer K (its `layer` option; default the last); a list
+ * (--layer 3,4,5,6) runs every variant at each of those layers.
  *
  * Writes results/tq-ablation-<date>[-tag].{json,md} and -bars.{svg,png} (vega-lite, src/report/plots.ts).
  */
@@ -30,6 +31,8 @@ interface Variant {
   name: string;
   mode: TranslationQualityInput;
   features: TranslationQualityFeature[];
+  /** The encoder layer the features are read from (--layer; absent: the last). */
+  layer?: number;
 }
 
 const VARIANTS: Variant[] = [];
@@ -55,12 +58,14 @@ const seeds = Number(arg('seeds') ?? (quick ? 1 : 3));
 const only = arg('only')?.split(',');
 const outDir = resolve(arg('out') ?? 'results');
 const tag = arg('tag');
-const layer = arg('layer') === undefined ? undefined : Number(arg('layer'));
-if (layer !== undefined && !Number.isInteger(layer)) throw new Error(`--layer: an integer (0 = embeddings, -1 = the last), got ${arg('layer')}`);
-const encoderSpec = { model: encoderDir, dtype: 'fp32' as const, pooling: 'mean' as const, maxLength: 128, ...(layer !== undefined ? { layer } : {}) };
+const layers = arg('layer')?.split(',').map(Number);
+if (layers?.some((k) => !Number.isInteger(k))) throw new Error(`--layer: integers (0 = embeddings, -1 = the last), got ${arg('layer')}`);
+const encoderSpec = (layer: number | undefined) => ({ model: encoderDir, dtype: 'fp32' as const, pooling: 'mean' as const, maxLength: 128, ...(layer !== undefined ? { layer } : {}) });
 const log = (l: string) => console.error(l);
 
-const variants = only ? VARIANTS.filter((v) => only.includes(v.name)) : VARIANTS;
+const chosen = only ? VARIANTS.filter((v) => only.includes(v.name)) : VARIANTS;
+const variants: Variant[] =
+  layers === undefined ? chosen : layers.length === 1 ? chosen.map((v) => ({ ...v, layer: layers[0] })) : layers.flatMap((k) => chosen.map((v) => ({ ...v, name: `${v.name} @ layer ${k}`, layer: k })));
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-tq-ablation-'));
 const base = loadTaskConfig(join(packageRoot(), 'tasks', 'translation-quality.yaml'));
 
@@ -73,7 +78,7 @@ function configFor(v: Variant): string {
   writeFileSync(
     file,
     JSON.stringify({
-      encoder: encoderSpec,
+      encoder: encoderSpec(v.layer),
       tasks: [{ config: task, lambda: 1 }],
       architecture: { type: 'hard' },
       sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
@@ -92,13 +97,20 @@ function configFor(v: Variant): string {
 }
 
 const t0 = Date.now();
-const encoder = await loadEncoder(encoderSpec);
+/** One encoder per layer in use, opened when a variant first needs it. */
+const encoders = new Map<number | undefined, Awaited<ReturnType<typeof loadEncoder>>>();
+async function encoderAt(layer: number | undefined) {
+  let e = encoders.get(layer);
+  if (!e) encoders.set(layer, (e = await loadEncoder(encoderSpec(layer))));
+  return e;
+}
 const runs: { variant: Variant; seed: number; metrics: Record<string, number>; trainMs: number }[] = [];
 let baselines: TrainReport['tasks'][string]['baselines'] = {};
 let counts = { train: 0, dev: 0 };
 try {
   for (const v of variants) {
     const config = configFor(v);
+    const encoder = await encoderAt(v.layer);
     for (let s = 0; s < seeds; s++) {
       const run = await trainFromConfig({
         config,
@@ -123,7 +135,7 @@ try {
     }
   }
 } finally {
-  await encoder.dispose();
+  for (const e of encoders.values()) await e.dispose();
   rmSync(tmp, { recursive: true, force: true });
 }
 
@@ -134,6 +146,7 @@ const summary = variants.map((v) => {
     name: v.name,
     mode: v.mode,
     features: v.features,
+    ...(v.layer !== undefined ? { layer: v.layer } : {}),
     seeds: rs.map((r) => r.seed),
     mean: Object.fromEntries(keys.map((k) => [k, mean(rs.map((r) => r.metrics[k] as number))])),
     sd: Object.fromEntries(keys.map((k) => [k, sd(rs.map((r) => r.metrics[k] as number))])),
@@ -142,7 +155,7 @@ const summary = variants.map((v) => {
 
 const date = new Date().toISOString().slice(0, 10);
 const stem = join(outDir, `tq-ablation-${date}${tag ? `-${tag}` : ''}${quick ? '-quick' : ''}`);
-const setup = { encoder: encoderDir, ...(layer !== undefined ? { layer } : {}), train: counts.train, trainPerPair: perPair, dev: counts.dev, steps, batchSize, seeds, lr: 0.001, sharedLayers: '1 × 256', head: base.head };
+const setup = { encoder: encoderDir, ...(layers !== undefined ? { layers } : {}), train: counts.train, trainPerPair: perPair, dev: counts.dev, steps, batchSize, seeds, lr: 0.001, sharedLayers: '1 × 256', head: base.head };
 await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, setup, summary, baselines, runs: runs.map((r) => ({ variant: r.variant.name, seed: r.seed, metrics: r.metrics, trainMs: r.trainMs })) }, null, 2) + '\n');
 
 const f3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : x.toFixed(3));
@@ -169,11 +182,11 @@ try {
 
 const md = `# Translation-quality ablation ${date}
 
-Encoder \`${encoderDir}\` (frozen, mean pooling, fp32, maxLength 128${layer !== undefined ? `, layer ${layer}` : ''}). Training: \`trainFromConfig\` (the path of \`mtl train\`),
+Encoder \`${encoderDir}\` (frozen, mean pooling, fp32, maxLength 128${layers !== undefined ? `, layer ${layers.join(', ')}` : ''}). Training: \`trainFromConfig\` (the path of \`mtl train\`),
 translation quality alone, ${counts.train} MLQE-PE training pairs (${perPair} per language pair, evenly spaced), ${steps} steps of ${batchSize},
 AdamW lr 1e-3, warmup 5 %, linear decay, shared layer 1 × 256, head ${base.head.hidden} hidden; ${seeds} seed(s) per variant (mean ± sd of
 the mean Pearson). Dev: all ${counts.dev} dev pairs. Metric: Pearson r with \`z_mean\` per pair; **mean** = mean of the 7 per-pair values.
-Command: \`npx tsx benchmarks/translation-quality.ts --train-per-pair ${perPair} --steps ${steps} --batch ${batchSize} --seeds ${seeds}${layer !== undefined ? ` --layer ${layer}` : ''}${tag ? ` --tag ${tag}` : ''}\`.
+Command: \`npx tsx benchmarks/translation-quality.ts --train-per-pair ${perPair} --steps ${steps} --batch ${batchSize} --seeds ${seeds}${only ? ` --only "${only.join(',')}"` : ''}${layers !== undefined ? ` --layer ${layers.join(',')}` : ''}${tag ? ` --tag ${tag}` : ''}\`.
 
 ${header}
 ${rows.join('\n')}

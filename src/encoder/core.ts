@@ -262,7 +262,7 @@ export class EncoderCore implements SentenceEncoder {
       });
       info.dim = await enc.probeDim();
       if (options.cache) {
-        const configKey = [`model=${bundle.sha256}`, `tok=${bundle.tokenizerSha256}`, `dtype=${dtype}`, `pool=${mode}`, `norm=${normalize}`, `max=${maxLength}`, `dim=${info.dim}`, ...(layer ? [`layer=${layer.index}`] : []), 'v1'].join('|');
+        const configKey = [`model=${bundle.sha256}`, `tok=${bundle.tokenizerSha256}`, `dtype=${dtype}`, `pool=${mode}`, `norm=${normalize}`, `max=${maxLength}`, `dim=${info.dim}`, ...(layer && layer.index !== layer.of ? [`layer=${layer.index}`] : []) /* the last layer's vectors are the whole model's */, 'v1'].join('|');
         enc.cache = platform.openCache(options.cache, configKey, info.dim, log);
       }
       return enc;

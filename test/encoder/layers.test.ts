@@ -141,6 +141,12 @@ describe('layer: caches and commands keep layers apart', () => {
     expect(c.stats.cacheHits).toBe(TEXTS.length);
     await c.dispose();
     expect(maxAbsDiff(vc.data, va.data)).toBe(0);
+    // the last layer named explicitly is the whole model: it shares the whole model's entries
+    const d = await Encoder.load(dir, { layer: -1, cache, logger: quiet });
+    const vd = await d.encode(TEXTS);
+    expect(d.stats.cacheHits).toBe(TEXTS.length);
+    await d.dispose();
+    expect(maxAbsDiff(vd.data, vb.data)).toBe(0);
   });
 
   it('mtl encode --layer: the file holds that layer’s mean-pooled vectors', async () => {
