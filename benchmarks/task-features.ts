@@ -14,7 +14,7 @@
  *                   with and without conditional selection, trigram blocking off
  *
  * Writes results/<task>-features-<date>.{json,md} and -bars.{svg,png} (vega-lite, src/report/plots.ts);
- * with --variants (indices into the list) only those run, written to <task>-features-<date>-v<i>-<j>.
+ * with --variants (indices into the list) only those run, written to <task>-features-<date>[-layer<K>]-v<i>-<j>.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,7 +141,7 @@ const summary = VARIANTS.map((v) => {
   };
 });
 const date = new Date().toISOString().slice(0, 10);
-const stem = join(outDir, `${taskName}-features-${date}${only ? `-v${only.join('-')}` : ''}`);
+const stem = join(outDir, `${taskName}-features-${date}${layerArg !== undefined ? `-layer${layerArg}` : ''}${only ? `-v${only.join('-')}` : ''}`);
 await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, task: taskName, setup: { encoder: encoderDir, train: counts.train, dev: counts.dev, steps, batchSize, seeds }, summary, baselines, runs }, null, 2) + '\n');
 const primary = base.primaryMetric;
 const bars = [

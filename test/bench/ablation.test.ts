@@ -8,9 +8,11 @@ import { packageRoot } from '../../src/utils/paths.js';
 describe('mtl bench --suite ablation', () => {
   const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
   for (const a of ABLATIONS) {
-    it(`${a.script} ${a.args.join(' ')}: the script exists and the README shows this command`, () => {
+    // as a shell shows it: an argument with spaces in double quotes
+    const command = a.args.map((x) => (/\s/.test(x) ? `"${x}"` : x)).join(' ');
+    it(`${a.script} ${command}: the script exists and the README shows this command`, () => {
       expect(existsSync(join(packageRoot(), 'benchmarks', `${a.script}.ts`))).toBe(true);
-      expect(readme).toContain(`npx tsx benchmarks/${a.script}.ts ${a.args.join(' ')}`);
+      expect(readme).toContain(`npx tsx benchmarks/${a.script}.ts ${command}`);
     });
   }
 });

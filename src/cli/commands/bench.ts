@@ -41,6 +41,13 @@ export const ABLATIONS: readonly { script: string; args: readonly string[]; quic
   { script: 'task-features', args: ['--task', 'sentiment', '--steps', '1000', '--batch', '32', '--seeds', '3'], quick: ['--task', 'sentiment', '--steps', '100', '--seeds', '1'] },
   { script: 'task-features', args: ['--task', 'summarization', '--steps', '600', '--batch', '16', '--seeds', '2'], quick: ['--task', 'summarization', '--steps', '60', '--seeds', '1'] },
   { script: 'translation-quality', args: ['--train-per-pair', '2000', '--steps', '1000', '--batch', '32', '--seeds', '3'], quick: ['--quick'] },
+  // the encoder layer (Encoder's `layer` option): TQ's default at layers 3–6 of 6, summarization's at layer 4
+  {
+    script: 'translation-quality',
+    args: ['--train-per-pair', '2000', '--steps', '1000', '--batch', '32', '--seeds', '3', '--only', 'cross + score + ratio', '--layer', '3,4,5,6', '--tag', 'layers'],
+    quick: ['--quick', '--only', 'cross + score + ratio', '--layer', '4,6', '--tag', 'layers'],
+  },
+  { script: 'task-features', args: ['--task', 'summarization', '--layer', '4', '--steps', '600', '--batch', '16', '--seeds', '2', '--variants', '6'], quick: ['--task', 'summarization', '--layer', '4', '--steps', '60', '--seeds', '1', '--variants', '6'] },
 ];
 
 /** Runs benchmarks/<script>.ts in its own process with the results directory `out`. */
