@@ -103,7 +103,8 @@ export function metricBarsSpec(rows: { task: string; system: string; value: numb
       height: HEIGHT,
       mark: 'bar',
       encoding: {
-        x: { field: 'system', type: 'nominal', title: null, sort: null },
+        // whole names: variants that differ only at the end (", encoder layer 4 of 6") must stay apart
+        x: { field: 'system', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } },
         y: { field: 'value', type: 'quantitative', title: null },
         color: { field: 'system', type: 'nominal', legend: null },
         tooltip: [{ field: 'system' }, { field: 'value', format: '.3f' }],
