@@ -65,7 +65,7 @@ const log = (l: string) => console.error(l);
 
 const chosen = only ? VARIANTS.filter((v) => only.includes(v.name)) : VARIANTS;
 const variants: Variant[] =
-  layers === undefined ? chosen : layers.length === 1 ? chosen.map((v) => ({ ...v, layer: layers[0] })) : layers.flatMap((k) => chosen.map((v) => ({ ...v, name: `${v.name} @ layer ${k}`, layer: k })));
+  layers === undefined ? chosen : layers.length === 1 ? chosen.map((v) => ({ ...v, layer: layers[0] })) : layers.flatMap((k) => chosen.map((v) => ({ ...v, name: `layer ${k} · ${v.name}`, layer: k })));
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-tq-ablation-'));
 const base = loadTaskConfig(join(packageRoot(), 'tasks', 'translation-quality.yaml'));
 
@@ -174,7 +174,7 @@ const bars = [
 ].filter((b) => Number.isFinite(b.value));
 let plot = '';
 try {
-  await renderVegaLite(metricBarsSpec(bars, 'MLQE-PE dev Pearson: input modes × side features'), `${stem}-bars`);
+  await renderVegaLite(metricBarsSpec(bars, `MLQE-PE dev Pearson: input modes × side features${layers && layers.length > 1 ? ' × encoder layer' : ''}`), `${stem}-bars`);
   plot = `\n![MLQE-PE dev Pearson per pair and mean](${stem.slice(outDir.length + 1)}-bars.png)\n`;
 } catch (err) {
   log(`no plot: ${(err as Error).message}`);
