@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { pipeline } from '@huggingface/transformers';
 import { ensureFixture } from '../src/generators/index.js';
-import { onnx } from '../src/generators/onnx.js';
+import { onnx } from '../src/onnx/proto.js';
 import { quantizeDynamicModel } from '../src/generators/quantize.js';
 import { Encoder } from '../src/encoder/index.js';
 import { MIXES, bbcLong, mixTexts, type Mix } from './texts.js';

@@ -1,7 +1,7 @@
 // Build steps after tsc.
 //
-// 1. Copies the vendored ONNX protobuf module (src/generators/onnx-proto.js and its .d.ts), which tsc
-//    does not emit, next to the compiled src/generators/onnx.ts.
+// 1. Copies the vendored ONNX protobuf module (src/onnx/onnx-proto.js and its .d.ts), which tsc
+//    does not emit, next to the compiled src/onnx/proto.ts.
 //
 // 2. Replaces dist/utils/tf-gradients.js (one import of
 // `@tensorflow/tfjs-core/dist/register_all_gradients`, which Node's ESM loader cannot load: core's
@@ -13,7 +13,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 for (const name of ['onnx-proto.js', 'onnx-proto.d.ts']) {
-  copyFileSync(new URL(`../src/generators/${name}`, import.meta.url), new URL(`../dist/generators/${name}`, import.meta.url));
+  copyFileSync(new URL(`../src/onnx/${name}`, import.meta.url), new URL(`../dist/onnx/${name}`, import.meta.url));
 }
 
 const file = fileURLToPath(new URL('../dist/utils/tf-gradients.js', import.meta.url));

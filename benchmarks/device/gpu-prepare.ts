@@ -20,7 +20,7 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFi
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Encoder } from '../../src/encoder/index.js';
-import { decodeModel, encodeModel, tensorData, floatTensor } from '../../src/generators/onnx.js';
+import { decodeModel, encodeModel, tensorData, floatTensor } from '../../src/onnx/proto.js';
 import { toFloat16Array } from '../../src/utils/float16.js';
 import { packageRoot } from '../../src/utils/paths.js';
 import { loadTexts } from '../texts.js';

@@ -7,7 +7,7 @@
  *   node run.mjs <folder of run.mjs> <out dir>
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { decodeModel, encodeModel } from '../../src/generators/onnx.js';
+import { decodeModel, encodeModel } from '../../src/onnx/proto.js';
 import { float16BitsToFloat32 } from '../../src/utils/float16.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';

@@ -9,7 +9,7 @@
  * exports); the embeddings by `/embeddings/…`. A layer's output is the tensor its scope hands to the rest
  * of the graph (quantization of that tensor for the next layer's int8 GEMMs does not count).
  */
-import { decodeModel, encodeModel, onnx, type INodeProto, type ModelProto } from '../generators/onnx.js';
+import { decodeModel, encodeModel, onnx, type INodeProto, type ModelProto } from '../onnx/proto.js';
 
 /** The hidden layers of a graph, by scope. */
 export interface LayerScopes {

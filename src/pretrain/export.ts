@@ -15,7 +15,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEncoderGraph } from '../generators/bert-graph.js';
-import { encodeModel } from '../generators/onnx.js';
+import { encodeModel } from '../onnx/proto.js';
 import { quantizeDynamicModel } from '../generators/quantize.js';
 import { decodeSafetensors, sha256, type NamedArray } from '../training/safetensors.js';
 import { writeFileAtomic } from '../utils/fs.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFixture } from '../../src/generators/index.js';
 import { convertModelToFloat16 } from '../../src/generators/float16.js';
-import { decodeModel, encodeModel } from '../../src/generators/onnx.js';
+import { decodeModel, encodeModel } from '../../src/onnx/proto.js';
 import { Encoder, decodeNpy, encodeNpy } from '../../src/encoder/index.js';
 import { encodeCommand } from '../../src/experiment/encode-file.js';
 import { nodeBackend, providerPrecheck, vulkanIcdFiles } from '../../src/encoder/backend/node.js';

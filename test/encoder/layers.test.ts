@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEncoderGraph, ensureFixture, quantizeDynamicModel } from '../../src/generators/index.js';
-import { decodeModel, encodeModel, onnx } from '../../src/generators/onnx.js';
+import { decodeModel, encodeModel, onnx } from '../../src/onnx/proto.js';
 import { variantSpec, type FixtureVariant } from '../../src/generators/variants.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { cutAtLayer } from '../../src/encoder/layers.js';

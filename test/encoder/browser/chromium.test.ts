@@ -15,7 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFixture } from '../../../src/generators/index.js';
 import { convertModelToFloat16 } from '../../../src/generators/float16.js';
-import { decodeModel, encodeModel } from '../../../src/generators/onnx.js';
+import { decodeModel, encodeModel } from '../../../src/onnx/proto.js';
 import { Encoder } from '../../../src/encoder/index.js';
 import { packageRoot } from '../../../src/utils/paths.js';
 import { maxAbsDiff, mixedSentences, quiet } from '../helpers/data.js';
