@@ -57,7 +57,7 @@ export function loadTaskConfig(file: string): TaskConfig {
 
 export interface ResolvedTrainingConfig extends TrainingConfig {
   file: string;
-  taskConfigs: (TaskConfig & { lambda: number; file: string })[];
+  taskConfigs: (TaskConfig & { lambda: number; file: string; layer?: number })[];
 }
 
 /**
@@ -72,7 +72,7 @@ export function loadTrainingConfig(file: string): ResolvedTrainingConfig {
       const line = lineOf(file, ['tasks', i, 'config']);
       throw new UserError(`${file}${line !== undefined ? `:${line}` : ''}: tasks.${i}.config: task config ${t.config} not found (looked for ${taskFile})`);
     }
-    return { ...loadTaskConfig(taskFile), lambda: t.lambda, file: taskFile };
+    return { ...loadTaskConfig(taskFile), lambda: t.lambda, file: taskFile, ...(t.layer !== undefined ? { layer: t.layer } : {}) };
   });
   const weighting = config.training.weighting;
   const lambdas = weighting.type === 'static' ? ((weighting.lambdas ?? {}) as Record<string, number>) : {};

@@ -132,6 +132,8 @@ export function trainingConfigSchema() {
               config: z.string(),
               /** λ for static weighting. */
               lambda: z.number().nonnegative().default(1),
+              /** Read this task's features from this layer of the encoder (0 = embeddings, negative from the end); default the encoder's own. */
+              layer: z.number().int().optional(),
             })
             .strict(),
         )

@@ -129,6 +129,9 @@ export class EncoderCore implements SentenceEncoder {
   private readonly pooledOutput: string;
   private readonly tokenOutput: string | undefined;
   private cache: EmbeddingCache | null = null;
+  /** Opens this model again at another layer (set by `create`); see {@link atLayer}. */
+  private reopen: ((layer: number) => Promise<EncoderCore>) | null = null;
+  private readonly siblings = new Map<number, Promise<EncoderCore>>();
   private readonly batchTokens: number;
   private readonly maxBatchSize: number;
 
@@ -260,6 +263,7 @@ export class EncoderCore implements SentenceEncoder {
         batchTokens: options.batchTokens ?? (provider === 'cpu' || provider === 'wasm' ? 1024 : 8192),
         maxBatchSize: options.maxBatchSize ?? (provider === 'cpu' || provider === 'wasm' ? 32 : 128),
       });
+      enc.reopen = (k) => EncoderCore.create.call(this, platform, model, { ...options, layer: k });
       info.dim = await enc.probeDim();
       if (options.cache) {
         const configKey = [`model=${bundle.sha256}`, `tok=${bundle.tokenizerSha256}`, `dtype=${dtype}`, `pool=${mode}`, `norm=${normalize}`, `max=${maxLength}`, `dim=${info.dim}`, ...(layer && layer.index !== layer.of ? [`layer=${layer.index}`] : []) /* the last layer's vectors are the whole model's */, 'v1'].join('|');
@@ -581,10 +585,37 @@ export class EncoderCore implements SentenceEncoder {
     return this.tok.encode(text);
   }
 
+  /**
+   * This model read at `layer` (as the `layer` option: 0 = embeddings, k = after layer k, negative from
+   * the end): another session over the graph cut there, opened on first use with this encoder's options
+   * and disposed with it. The whole model's last layer is this encoder itself when it reads the last.
+   */
+  async atLayer(layer: number): Promise<SentenceEncoder> {
+    if (this.disposed) throw new Error('encoder has been disposed');
+    if (!this.reopen) throw new Error(`the encoder ${this.info.model} cannot open other layers`);
+    let p = this.siblings.get(layer);
+    if (!p) {
+      p = this.reopen(layer);
+      this.siblings.set(layer, p);
+      p.catch(() => this.siblings.delete(layer));
+    }
+    const sibling = await p;
+    if (sibling === this) return this;
+    const own = this.info.layer;
+    if (sibling.info.layer!.index !== (own ? own.index : sibling.info.layer!.of)) return sibling;
+    // the layer this encoder reads already: no second session
+    this.siblings.set(layer, Promise.resolve(this));
+    await sibling.dispose();
+    return this;
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     this.cache?.close();
+    const siblings = [...this.siblings.values()];
+    this.siblings.clear();
+    await Promise.all(siblings.map((p) => p.then((s) => (s === this ? undefined : s.dispose())).catch(() => undefined)));
     await this.session.release();
   }
 }

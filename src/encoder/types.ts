@@ -103,5 +103,11 @@ export interface SentenceEncoder {
   encodePairs?(pairs: readonly (readonly [string, string])[], options?: EncodeOptions): Promise<EncodeResult>;
   /** Token-level states of texts; optional for custom encoders (heads that pool tokens need it). */
   encodeTokens?(texts: readonly string[]): Promise<TokenEncodeResult>;
+  /**
+   * The same model read at another layer (the `layer` option: 0 = embeddings, negative from the end),
+   * opened once and disposed with this encoder; optional for custom encoders (tasks that read an inner
+   * layer need it).
+   */
+  atLayer?(layer: number): Promise<SentenceEncoder>;
   dispose(): Promise<void>;
 }

@@ -158,7 +158,8 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId }, opts.warn ? { warn: opts.warn } : {}));
   const seed = opts.seed ?? cfg.training.seed;
   const architecture = opts.architecture ?? (cfg.architecture as ArchitectureConfig);
-  const model = await MultiTaskModel.create({ encoder, tasks, architecture, sharedLayers: cfg.sharedLayers, seed, log: false });
+  const taskLayers = Object.fromEntries(taskConfigs.filter((t) => t.layer !== undefined).map((t) => [t.name, t.layer!]));
+  const model = await MultiTaskModel.create({ encoder, tasks, architecture, sharedLayers: cfg.sharedLayers, seed, taskLayers, log: false });
   // a hub id / fixture:<variant> / mtl:<name> is saved as the encoder's id (a local folder as a path relative to the model)
   if (!opts.encoderInstance && !existsSync(encoderId)) model.encoderId = encoderId;
 
@@ -207,7 +208,8 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
           task: tk,
           train: train[tk.name]!,
           dev: dev[tk.name]!,
-          encoder,
+          // "the same encoder": the layer this task reads
+          encoder: tc.layer !== undefined && encoder.atLayer ? await encoder.atLayer(tc.layer) : encoder,
           sentences: tc.name === 'summarization' ? tc.inference?.sentences : undefined,
         });
       }

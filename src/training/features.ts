@@ -2,11 +2,48 @@
  * Cache of frozen encoder vectors keyed by text. The model encodes each distinct text once (through
  * its SentenceEncoder) and trains on these vectors; synthetic tests fill the store directly. A text pair
  * encoded as one sequence is keyed by `pairKey(a, b)` (encoder/pairs.ts) and encoded with the
- * encoder's `encodePairs`, so its vector never mixes with the vectors of its texts.
+ * encoder's `encodePairs`, so its vector never mixes with the vectors of its texts. A text (or pair) that a
+ * task reads at an inner encoder layer (the model's `taskLayers`) is keyed by `layerKey(layer, key)` and
+ * encoded by the encoder's `atLayer(layer)`.
  */
 import type { EncodeOptions, SentenceEncoder } from '../encoder/types.js';
 import { isPairKey, parsePairKey } from '../encoder/pairs.js';
 import type { FeatureLookup, TokenLookup } from '../tasks/types.js';
+
+const LAYER_KEY = /^\u0000layer(-?\d+)\u0000/;
+
+/** Feature-store key of a text or pair key read at an encoder layer: never equal to it, nor to another layer's. */
+export function layerKey(layer: number, key: string): string {
+  return `\u0000layer${layer}\u0000${key}`;
+}
+
+/** The layer (undefined: the encoder's own) and the inner key of a feature-store key. */
+export function parseLayerKey(key: string): { layer: number | undefined; key: string } {
+  const m = LAYER_KEY.exec(key);
+  return m ? { layer: Number(m[1]), key: key.slice(m[0].length) } : { layer: undefined, key };
+}
+
+/** Keys grouped by the layer they are read at, in first-seen order. */
+function byLayer(keys: readonly string[]): Map<number | undefined, { keys: string[]; inner: string[] }> {
+  const groups = new Map<number | undefined, { keys: string[]; inner: string[] }>();
+  for (const k of keys) {
+    const { layer, key } = parseLayerKey(k);
+    const g = groups.get(layer) ?? { keys: [], inner: [] };
+    g.keys.push(k);
+    g.inner.push(key);
+    groups.set(layer, g);
+  }
+  return groups;
+}
+
+/** The encoder that reads `layer` (undefined: `encoder` itself). */
+async function encoderAt(encoder: SentenceEncoder, layer: number | undefined): Promise<SentenceEncoder> {
+  if (layer === undefined) return encoder;
+  if (typeof encoder.atLayer !== 'function') {
+    throw new Error(`a task reads encoder layer ${layer}, but the encoder ${encoder.info.model} cannot open other layers (no atLayer); use an Encoder, or drop the task's layer`);
+  }
+  return encoder.atLayer(layer);
+}
 
 export class FeatureStore {
   private readonly map = new Map<string, Float32Array>();
@@ -60,12 +97,15 @@ export class FeatureStore {
           'the model has no encoder ({ dim } only), so fill model.features with vectors first',
       );
     }
-    const singles = missing.filter((t) => !isPairKey(t));
-    const pairs = missing.filter(isPairKey);
-    if (singles.length) this.setRows(singles, await encoder.encode(singles, options));
-    if (pairs.length) {
-      if (typeof encoder.encodePairs !== 'function') throw new Error(`the encoder ${encoder.info.model} cannot encode text pairs (no encodePairs); use the siamese input mode`);
-      this.setRows(pairs, await encoder.encodePairs(pairs.map(parsePairKey), options));
+    for (const [layer, group] of byLayer(missing)) {
+      const enc = await encoderAt(encoder, layer);
+      const singles = group.keys.filter((_, i) => !isPairKey(group.inner[i]!));
+      const pairs = group.keys.filter((_, i) => isPairKey(group.inner[i]!));
+      if (singles.length) this.setRows(singles, await enc.encode(singles.map((k) => parseLayerKey(k).key), options));
+      if (pairs.length) {
+        if (typeof enc.encodePairs !== 'function') throw new Error(`the encoder ${enc.info.model} cannot encode text pairs (no encodePairs); use the siamese input mode`);
+        this.setRows(pairs, await enc.encodePairs(pairs.map((k) => parsePairKey(parseLayerKey(k).key)), options));
+      }
     }
     return missing.length;
   }
@@ -80,16 +120,20 @@ export class FeatureStore {
           'use an Encoder, or the mean pooling option of the task',
       );
     }
-    // in slices, so the padded [n, maxLen, dim] block of one call stays small
-    for (let s = 0; s < missing.length; s += 1024) {
-      const part = missing.slice(s, s + 1024);
-      const r = await encoder.encodeTokens(part);
-      const [, L, d] = r.dims;
-      if (d !== this.dim) throw new Error(`encodeTokens returned states of width ${d}, expected ${this.dim}`);
-      part.forEach((t, i) => {
-        const len = r.lengths[i]!;
-        this.tokens.set(t, { states: r.data.slice(i * L * d, (i * L + len) * d), length: len });
-      });
+    for (const [layer, group] of byLayer(missing)) {
+      const enc = await encoderAt(encoder, layer);
+      if (!enc.encodeTokens) throw new Error(`a head pools token states, but the encoder ${enc.info.model} at layer ${layer} cannot give them (no encodeTokens)`);
+      // in slices, so the padded [n, maxLen, dim] block of one call stays small
+      for (let s = 0; s < group.keys.length; s += 1024) {
+        const part = group.keys.slice(s, s + 1024);
+        const r = await enc.encodeTokens(group.inner.slice(s, s + 1024));
+        const [, L, d] = r.dims;
+        if (d !== this.dim) throw new Error(`encodeTokens returned states of width ${d}, expected ${this.dim}`);
+        part.forEach((t, i) => {
+          const len = r.lengths[i]!;
+          this.tokens.set(t, { states: r.data.slice(i * L * d, (i * L + len) * d), length: len });
+        });
+      }
     }
     return missing.length;
   }

@@ -41,6 +41,8 @@ export interface Manifest {
   sharedLayers: SharedLayersConfig;
   seed: number;
   tasks: TaskSpec[];
+  /** Tasks that read another encoder layer than the encoder's own (task name → layer); absent: none. */
+  taskLayers?: Record<string, number>;
   relations: TaskRelations;
   weighting: { config: unknown; state: unknown; lambdas: Record<string, number> } | null;
   training: Record<string, unknown> | null;

@@ -22,7 +22,7 @@ import type { EncodeOptions, EncoderInfo, SentenceEncoder } from '../encoder/typ
 import { createArchitecture, type Architecture, type ArchitectureConfig, type TaskRelations } from '../architectures/index.js';
 import type { AnyTask, MetricDirection, TaskBatch, TaskSpec } from '../tasks/types.js';
 import { initBackend, type BackendName, type BackendPreference } from './backend.js';
-import { FeatureStore } from './features.js';
+import { FeatureStore, layerKey } from './features.js';
 import { defaultSharedLayers, inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
 import { decodeSafetensors, type NamedArray } from './safetensors.js';
 import { taskFromSpec } from '../tasks/registry.js';
@@ -44,6 +44,12 @@ export interface CreateOptions {
   seed?: number;
   /** Share an existing feature cache. */
   features?: FeatureStore;
+  /**
+   * Tasks that read another layer of the encoder than its own (task name → layer of the whole model,
+   * as the encoder's `layer` option: 0 = embeddings, negative from the end). Their texts are encoded by
+   * `encoder.atLayer(layer)`; the other tasks read the encoder as it is. Saved in the manifest.
+   */
+  taskLayers?: Record<string, number>;
   backend?: BackendPreference;
   /** Log the backend choice (default true). */
   log?: boolean;
@@ -100,6 +106,8 @@ export class MultiTaskModelCore {
   readonly encoderIdentity: EncoderIdentity;
   readonly sharedLayers: SharedLayersConfig;
   readonly seed: number;
+  /** Tasks that read another encoder layer (see {@link CreateOptions.taskLayers}). */
+  readonly taskLayers: ReadonlyMap<string, number>;
   /** Encoder used for texts without cached features (null for synthetic features). */
   encoder: SentenceEncoder | null;
   /** How the encoder was named when it is not a local path (hub id, fixture:<variant>, mtl:<name>); saved in the manifest. */
@@ -118,6 +126,11 @@ export class MultiTaskModelCore {
     for (const n of names) if (!/^[A-Za-z0-9_-]+$/.test(n)) throw new Error(`task name "${n}" must match [A-Za-z0-9_-]+`);
     this.tasks = new Map(opts.tasks.map((t) => [t.name, t]));
     this.taskNames = names;
+    for (const [task, layer] of Object.entries(opts.taskLayers ?? {})) {
+      if (!names.includes(task)) throw new Error(`taskLayers.${task}: no task named "${task}" (tasks: ${names.join(', ')})`);
+      if (!Number.isInteger(layer)) throw new Error(`taskLayers.${task}: the layer must be an integer (0 = embeddings, negative from the end), got ${String(layer)}`);
+    }
+    this.taskLayers = new Map(Object.entries(opts.taskLayers ?? {}));
     this.encoderIdentity = identityOf(opts.encoder);
     this.encoder = isSentenceEncoder(opts.encoder) ? opts.encoder : null;
     this.features = opts.features ?? new FeatureStore(this.encoderIdentity.dim);
@@ -187,15 +200,25 @@ export class MultiTaskModelCore {
     const tokenTexts: string[] = [];
     for (const [name, list] of Object.entries(examples)) {
       const t = this.task(name);
-      for (const e of list) for (const s of t.texts(e)) texts.push(s);
-      if (t.tokenTexts) for (const e of list) for (const s of t.tokenTexts(e)) tokenTexts.push(s);
+      const key = this.keyOf(name);
+      for (const e of list) for (const s of t.texts(e)) texts.push(key(s));
+      if (t.tokenTexts) for (const e of list) for (const s of t.tokenTexts(e)) tokenTexts.push(key(s));
     }
     const n = await this.features.ensure(texts, this.encoder, options);
     return tokenTexts.length ? n + (await this.features.ensureTokens(tokenTexts, this.encoder)) : n;
   }
 
+  /** A task's feature-store key of a text: the text itself, or its key at the task's encoder layer. */
+  private keyOf(task: string): (text: string) => string {
+    const layer = this.taskLayers.get(task);
+    return layer === undefined ? (t) => t : (t) => layerKey(layer, t);
+  }
+
   makeBatch(task: string, examples: readonly unknown[]): TaskBatch {
-    return this.task(task).makeBatch(examples, this.features.lookup, this.dim, this.features.tokenLookup);
+    const layer = this.taskLayers.get(task);
+    if (layer === undefined) return this.task(task).makeBatch(examples, this.features.lookup, this.dim, this.features.tokenLookup);
+    const { lookup, tokenLookup } = this.features;
+    return this.task(task).makeBatch(examples, (t) => lookup(layerKey(layer, t)), this.dim, (t) => tokenLookup(layerKey(layer, t)));
   }
 
   /** Outputs of one task's head for a batch (inside a tidy / gradient tape). */
@@ -409,6 +432,7 @@ export class MultiTaskModelCore {
       architecture: manifest.architecture,
       sharedLayers: manifest.sharedLayers,
       seed: manifest.seed,
+      ...(manifest.taskLayers ? { taskLayers: manifest.taskLayers } : {}),
       log: options.log ?? false,
     };
     if (options.features) createOpts.features = options.features;

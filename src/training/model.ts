@@ -69,6 +69,7 @@ export class MultiTaskModel extends MultiTaskModelCore {
       sharedLayers: this.sharedLayers,
       seed: this.seed,
       tasks: this.taskNames.map((n) => this.task(n).toSpec()),
+      ...(this.taskLayers.size ? { taskLayers: Object.fromEntries(this.taskLayers) } : {}),
       relations: this.architecture.relations(),
       weighting: this.lastWeighting,
       training: this.lastTraining,
