@@ -79,6 +79,18 @@ describe('layer: an inner layer equals a model built with that many layers', () 
     expect(maxAbsDiff((await tokenStates(full, 2)).data, ref.data)).toBeLessThan(1e-6);
   });
 
+  it("dtype 'auto' on device 'auto' reloads the q8 file and cuts it at the same layer", async () => {
+    const dir = await ensureFixture('bert');
+    const auto = await Encoder.load(dir, { device: 'auto', dtype: 'auto', int8Features: ['avx512_vnni'], layer: 1, threads: 1, logger: quiet });
+    const q8 = await Encoder.load(dir, { device: 'cpu', dtype: 'q8', layer: 1, threads: 1, logger: quiet });
+    expect(auto.info).toMatchObject({ device: 'cpu', dtype: 'q8', layer: { index: 1, of: 2 } });
+    const a = await auto.encode(TEXTS);
+    expect(maxAbsDiff(a.data, (await q8.encode(TEXTS)).data)).toBe(0);
+    const whole = await Encoder.load(dir, { device: 'cpu', dtype: 'q8', threads: 1, logger: quiet });
+    expect(maxAbsDiff(a.data, (await whole.encode(TEXTS)).data)).toBeGreaterThan(1e-2);
+    await Promise.all([auto.dispose(), q8.dispose(), whole.dispose()]);
+  });
+
   it('layer 0 is the embeddings: the LayerNorm of word + position + type embeddings, independent of the layers', async () => {
     const a = await tokenStates(await fixtureWithLayers('bert', 3), 0);
     const b = await tokenStates(await fixtureWithLayers('bert', 1), 0);
