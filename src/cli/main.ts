@@ -87,6 +87,7 @@ export function buildProgram(): Command {
     .option('--tasks <names>', 'train only these tasks of the config (comma-separated), e.g. single-task baselines')
     .option('--epochs <n>', 'override epochs', (v) => parsePositiveIntOption('--epochs', v))
     .option('--steps <n>', 'override total steps', (v) => parsePositiveIntOption('--steps', v))
+    .option('--seed <n>', 'override training.seed (initialisation, sampling, dropout)', (v) => parseIntOption('--seed', v))
     .option('--json', 'print the report as JSON')
     .action(run(() => import('./commands/train.js')));
 

@@ -66,6 +66,18 @@ describe('mtl score', () => {
   });
 });
 
+describe('mtl train --seed', () => {
+  it('overrides training.seed (the manifest records it); a seed that is not an integer is refused', () => {
+    const out = join(tmp, 'seeded');
+    const r = mtl(['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', 'fixture:bert', '--tasks', 'sentiment', '--steps', '2', '--seed', '7', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { seed: number }).seed).toBe(7);
+    const bad = mtl(['train', '--config', 'tasks/multitask.yaml', '--seed', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--seed must be an integer, got 'x'/);
+  }, 120_000);
+});
+
 describe('mtl fixtures, encode, train, predict, eval (on the samples)', () => {
   const model = join(tmp, 'model');
   beforeAll(() => {

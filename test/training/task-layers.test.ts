@@ -139,6 +139,19 @@ describe('Encoder.atLayer', () => {
   });
 });
 
+describe('the joint configs of the README (benchmarks/configs/joint-*.yaml)', () => {
+  it('parse, and read the layers their names say', () => {
+    const dir = join(packageRoot(), 'benchmarks', 'configs');
+    const layers = (name: string) => {
+      const c = loadTrainingConfig(join(dir, `joint-${name}.yaml`));
+      return { encoder: c.encoder.layer, tasks: c.taskConfigs.map((t) => [t.name, t.layer]) };
+    };
+    expect(layers('last')).toEqual({ encoder: undefined, tasks: [['sentiment', undefined], ['translation-quality', undefined], ['summarization', undefined]] });
+    expect(layers('task-layers')).toEqual({ encoder: undefined, tasks: [['sentiment', 4], ['translation-quality', 4], ['summarization', undefined]] });
+    expect(layers('layer4')).toEqual({ encoder: 4, tasks: [['sentiment', undefined], ['translation-quality', undefined], ['summarization', undefined]] });
+  });
+});
+
 describe('the training config: tasks[].layer', () => {
   it('reaches the model (manifest)', async () => {
     const tasksDir = join(packageRoot(), 'tasks');

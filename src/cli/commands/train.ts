@@ -89,6 +89,7 @@ export default async function train(opts: Record<string, unknown>, _args: string
         tasks: typeof opts.tasks === 'string' ? opts.tasks.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
         epochs: opts.epochs as number | undefined,
         steps: opts.steps as number | undefined,
+        ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
         checkpointsDir: resolve(out, CHECKPOINTS_DIR),
         resume: Boolean(opts.resume),
         runInfo: { argv: global.argv ?? [] },
