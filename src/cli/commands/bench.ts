@@ -48,6 +48,8 @@ export const ABLATIONS: readonly { script: string; args: readonly string[]; quic
     quick: ['--quick', '--only', 'cross + score + ratio', '--layer', '4,6', '--tag', 'layers'],
   },
   { script: 'task-features', args: ['--task', 'summarization', '--layer', '4', '--steps', '600', '--batch', '16', '--seeds', '2', '--variants', '6'], quick: ['--task', 'summarization', '--layer', '4', '--steps', '60', '--seeds', '1', '--variants', '6'] },
+  // the joint model: every task on the last layer, a layer per task, every task on layer 4
+  { script: 'joint-layers', args: ['--seeds', '3'], quick: ['--seeds', '1', '--steps', '60'] },
 ];
 
 /** Runs benchmarks/<script>.ts in its own process with the results directory `out`. */
