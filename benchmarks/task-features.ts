@@ -95,16 +95,9 @@ function configFor(input: Record<string, unknown>, inference: Record<string, unk
 }
 
 const t0 = Date.now();
-/** One encoder per layer in use, opened when a variant first needs it. */
-const encoders = new Map<number | undefined, Awaited<ReturnType<typeof loadEncoder>>>();
-async function encoderAt(layer: number | undefined) {
-  let e = encoders.get(layer);
-  if (!e) {
-    e = await loadEncoder({ model: encoderDir, dtype: 'fp32', pooling: 'mean', maxLength: 128, ...(layer !== undefined ? { layer } : {}) });
-    encoders.set(layer, e);
-  }
-  return e;
-}
+const baseEncoder = await loadEncoder({ model: encoderDir, dtype: 'fp32', pooling: 'mean', maxLength: 128 });
+/** The encoder at a variant's layer: the same model cut there (opened once, disposed with `baseEncoder`). */
+const encoderAt = (layer: number | undefined) => (layer === undefined ? baseEncoder : baseEncoder.atLayer(layer));
 const runs: { variant: string; seed: number; metrics: Record<string, number> }[] = [];
 let baselines: Record<string, Record<string, number>> = {};
 let counts = { train: 0, dev: 0 };
@@ -126,7 +119,7 @@ try {
     }
   }
 } finally {
-  for (const e of encoders.values()) await e.dispose();
+  await baseEncoder.dispose();
   rmSync(tmp, { recursive: true, force: true });
 }
 const summary = VARIANTS.map((v) => {

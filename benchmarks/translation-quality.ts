@@ -97,13 +97,9 @@ function configFor(v: Variant): string {
 }
 
 const t0 = Date.now();
-/** One encoder per layer in use, opened when a variant first needs it. */
-const encoders = new Map<number | undefined, Awaited<ReturnType<typeof loadEncoder>>>();
-async function encoderAt(layer: number | undefined) {
-  let e = encoders.get(layer);
-  if (!e) encoders.set(layer, (e = await loadEncoder(encoderSpec(layer))));
-  return e;
-}
+const baseEncoder = await loadEncoder(encoderSpec(undefined));
+/** The encoder at a variant's layer: the same model cut there (opened once, disposed with `baseEncoder`). */
+const encoderAt = (layer: number | undefined) => (layer === undefined ? baseEncoder : baseEncoder.atLayer(layer));
 const runs: { variant: Variant; seed: number; metrics: Record<string, number>; trainMs: number }[] = [];
 let baselines: TrainReport['tasks'][string]['baselines'] = {};
 let counts = { train: 0, dev: 0 };
@@ -135,7 +131,7 @@ try {
     }
   }
 } finally {
-  for (const e of encoders.values()) await e.dispose();
+  await baseEncoder.dispose();
   rmSync(tmp, { recursive: true, force: true });
 }
 
