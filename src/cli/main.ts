@@ -71,6 +71,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cuda', 'webgpu', 'cpu', 'wasm']).default('auto'))
     .option('--max-length <n>', 'max tokens per text', (v) => parsePositiveIntOption('--max-length', v))
     .option('--layer <k>', 'read the vectors from layer k (0 = embeddings, -1 = the last; the later layers are not run)', (v) => parseIntOption('--layer', v))
+    .option('--workers <n>', 'CPU: run batches in n worker threads at once, the cores shared out (bulk encoding; default 1)', (v) => parsePositiveIntOption('--workers', v))
     .option('--cache <dir>', 'persistent embedding cache folder')
     .action(run(() => import('./commands/encode.js')));
 

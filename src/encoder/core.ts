@@ -162,7 +162,7 @@ export class EncoderCore implements SentenceEncoder {
     const normalize = options.normalize ?? false;
     if (!DEVICES.includes(device)) throw new TypeError(`unknown device '${String(device)}' (expected ${DEVICES.join(', ')})`);
     if (!POOLINGS.includes(pooling)) throw new TypeError(`unknown pooling '${String(pooling)}' (expected ${POOLINGS.join(', ')})`);
-    for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize]] as const) {
+    for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['workers', options.workers], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize]] as const) {
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${k} must be a positive integer, got ${String(v)}`);
     }
     if (options.layer !== undefined && !Number.isInteger(options.layer)) throw new RangeError(`layer must be an integer (0 = embeddings, negative counts from the end), got ${String(options.layer)}`);
@@ -196,14 +196,20 @@ export class EncoderCore implements SentenceEncoder {
     const tok = new TruncatingTokenizer(bundle.tokenizer, { maxLength });
 
     const backend = options.backend ?? platform.backend;
+    const workers = options.workers ?? 1;
+    if (workers > 1 && backend.platform !== 'node') {
+      throw new RangeError(`workers: ${workers} needs Node's worker threads; in the browser, onnxruntime-web's ort.env.wasm.proxy runs inference off the main thread (use workers: 1)`);
+    }
     const threads = options.threads ?? backend.defaultThreads();
-    let { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads }, log);
+    if (workers > threads) log(`[encoder] ${workers} workers on ${threads} threads: each worker gets 1 thread, so ${workers} threads compete for ${threads}`);
+    let { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads, workers }, log);
+    if (workers > 1 && provider !== 'cpu') log(`[encoder] workers: ${workers} applies to the CPU provider; ${provider} runs one session`);
     if (requested === 'auto' && dtype === 'fp32' && dtypeChoice === undefined && provider === 'cpu' && autoDtypeWanted('cpu', int8)) {
       // device 'auto' ended on the CPU: reload the q8 file, if the model has one
       try {
         let q8 = await platform.resolve(model, { dtype: 'q8', offline });
         if (options.layer !== undefined) q8 = (await cutBundle(platform, q8, options.layer)).bundle;
-        const s8 = await backend.createSession(q8.source, 'cpu', { threads });
+        const s8 = await backend.createSession(q8.source, 'cpu', { threads, workers });
         await session.release().catch(() => undefined);
         session = s8;
         bundle = q8;
@@ -250,6 +256,7 @@ export class EncoderCore implements SentenceEncoder {
         pooling: mode,
         normalize,
         maxLength,
+        ...((session.concurrency ?? 1) > 1 ? { workers: session.concurrency } : {}),
         ...(layer ? { layer } : {}),
       };
       const enc = new this({
@@ -355,10 +362,11 @@ export class EncoderCore implements SentenceEncoder {
 
   /**
    * Tokenizes and runs `indices`, calling `sink` per batch. Windows of texts (input order) are
-   * tokenized, length-sorted and batched under the token budget. The next batch is started before the
-   * finished one is pooled: where the backend runs asynchronously (WebGPU, a wasm worker), pooling and
-   * tokenizing overlap the run; onnxruntime-node runs synchronously on the JS thread, so there the order
-   * costs nothing.
+   * tokenized, length-sorted and batched under the token budget. Up to `session.concurrency` batches
+   * are in flight (one per worker of a pool, else one), and the next batch is started before a finished
+   * one is pooled: where the backend runs asynchronously (WebGPU, a wasm worker, a worker pool), pooling
+   * and tokenizing overlap the runs; a plain onnxruntime-node session runs synchronously on the JS
+   * thread, so there the order costs nothing.
    */
   private async pipeline(
     texts: readonly string[],
@@ -416,12 +424,24 @@ export class EncoderCore implements SentenceEncoder {
         (error: unknown): Done => ({ items, seq, error }),
       );
     };
-    const firstBatch = nextBatch();
-    let running: Promise<Done> | null = firstBatch ? start(firstBatch) : null;
-    while (running) {
+    // as many batches in flight as the session runs at once (a worker pool: one per worker); the first to
+    // finish is pooled first, after its successor has been started
+    const depth = Math.max(1, this.session.concurrency ?? 1);
+    const running = new Map<number, Promise<{ key: number; done: Done }>>();
+    let launched = 0;
+    const launch = (): boolean => {
+      const items = nextBatch();
+      if (!items) return false;
+      const key = launched++;
+      running.set(key, start(items).then((done) => ({ key, done })));
+      return true;
+    };
+    while (running.size < depth && launch());
+    while (running.size > 0) {
       const nextWin = windows[w + 1];
       if (nextWin) tokenizeMore(Math.ceil((nextWin.length - nextItems.length) / (batches.length + 1)));
-      const done = await running;
+      const { key, done } = await Promise.race(running.values());
+      running.delete(key);
       if ('error' in done) {
         const { items, seq, error: err } = done;
         const which = items.map((it) => it.index);
@@ -430,8 +450,7 @@ export class EncoderCore implements SentenceEncoder {
           { cause: err },
         );
       }
-      const items = nextBatch();
-      running = items ? start(items) : null;
+      while (running.size < depth && launch());
       sink(done.items, done.items.length, done.seq, done.output, done.mask);
     }
   }

@@ -24,6 +24,8 @@ export interface EncodeCommandOptions {
   layer?: number;
   normalize?: boolean;
   threads?: number;
+  /** Worker threads running batches at once (Encoder's `workers` option). */
+  workers?: number;
   /** Folder of the persistent embedding cache; none when omitted. */
   cacheDir?: string;
   offline?: boolean;
@@ -54,6 +56,7 @@ export async function encodeCommand(opts: EncodeCommandOptions): Promise<{ count
     ...(opts.layer !== undefined ? { layer: opts.layer } : {}),
     normalize: opts.normalize,
     threads: opts.threads,
+    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
     offline: opts.offline,
     cache: opts.cacheDir ? { dir: opts.cacheDir } : false,
     logger: log,

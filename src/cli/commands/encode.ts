@@ -22,6 +22,7 @@ export default async function encode(opts: Record<string, unknown>, _args: strin
     device: opts.device as never,
     maxLength: opts.maxLength as number | undefined,
     layer: opts.layer as number | undefined,
+    workers: opts.workers as number | undefined,
     cacheDir: opts.cache ? resolve(String(opts.cache)) : undefined,
     quiet: global.quiet,
     verbose: global.verbose,

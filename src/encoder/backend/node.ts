@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Device } from '../types.js';
+import { WorkerPoolSession } from './node-pool.js';
 import { OrtSession } from './session.js';
 import type { Backend, BackendSession, ModelSource, Provider, SessionConfig } from './types.js';
 
@@ -88,18 +89,21 @@ export const nodeBackend: Backend = {
   async createSession(model: ModelSource, provider: Provider, config: SessionConfig): Promise<BackendSession> {
     const missing = providerPrecheck(provider, process.env, { auto: config.auto });
     if (missing) throw new Error(missing);
-    // One run at a time on all threads: onnxruntime-node (1.30) runs session.run synchronously on the
-    // JS thread (inside a setImmediate), so concurrent runs of one session only queue up; ORT's profile
-    // of a short-text batch is 96% kernels, 86% of it the weight GEMMs (README, speed suite).
+    // One session: one run at a time on all threads. onnxruntime-node (1.30) runs session.run
+    // synchronously on the JS thread (inside a setImmediate), so concurrent runs of one session only
+    // queue up; ORT's profile of a short-text batch is 96% kernels, 86% of it the weight GEMMs (README,
+    // speed suite). `workers` > 1 on the CPU: a pool of sessions in worker threads, threads shared out.
+    const workers = provider === 'cpu' ? Math.max(1, config.workers ?? 1) : 1;
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],
       graphOptimizationLevel: 'all',
-      intraOpNumThreads: Math.max(1, config.threads),
+      intraOpNumThreads: Math.max(1, Math.floor(config.threads / workers)),
       interOpNumThreads: 1,
       executionMode: 'sequential',
       logSeverityLevel: 3,
       ...(process.env.MTL_ORT_NO_SPIN === '1' ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     };
+    if (workers > 1) return WorkerPoolSession.create(model, options as Record<string, unknown>, workers);
     const session =
       typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
     return new OrtSession(session, (data, dims) => new ort.Tensor('int64', data, dims));

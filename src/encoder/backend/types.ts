@@ -32,14 +32,18 @@ export interface BackendSession {
   readonly outputNames: readonly string[];
   readonly inputInfo?: readonly ValueInfo[];
   readonly outputInfo?: readonly ValueInfo[];
-  /** Runs the graph; resolves with the requested outputs only. */
+  /** How many runs can proceed at once (a pool of worker sessions); absent: one at a time. */
+  readonly concurrency?: number;
+  /** Runs the graph; resolves with the requested outputs only. The feeds' buffers may be handed over (do not reuse them). */
   run(feeds: Record<string, InputTensor>, outputNames: readonly string[]): Promise<Record<string, OutputTensor>>;
   release(): Promise<void>;
 }
 
 export interface SessionConfig {
-  /** intra-op threads (CPU / wasm). */
+  /** intra-op threads (CPU / wasm); with `workers`, shared out among them. */
   threads: number;
+  /** CPU provider on Node: that many worker threads, each with its own session (data-parallel batches). */
+  workers?: number;
   /** True when the provider is one `device: 'auto'` tries before others (it may be skipped on a hunch). */
   auto?: boolean;
 }
