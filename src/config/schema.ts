@@ -113,6 +113,8 @@ export const EncoderConfigSchema = z
     maxLength: z.number().int().positive().optional(),
     /** Read the features from this layer: 0 = embeddings, k = after layer k, negative from the end (Encoder's `layer`). */
     layer: z.number().int().optional(),
+    /** Node, CPU: encode the datasets' texts in this many worker threads at once (Encoder's `workers`); not part of the saved model. */
+    workers: z.number().int().positive().optional(),
   })
   .strict();
 

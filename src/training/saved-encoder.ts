@@ -18,6 +18,8 @@ export interface EncoderSpec {
   maxLength?: number;
   /** Read the features from this layer (Encoder's `layer` option). */
   layer?: number;
+  /** Worker threads running batches at once (Encoder's `workers` option; a runtime setting, not recorded in manifests). */
+  workers?: number;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function loadEncoder(spec: EncoderSpec, options: EncoderLoadOptions
     normalize: spec.normalize,
     maxLength: spec.maxLength,
     ...(spec.layer !== undefined ? { layer: spec.layer } : {}),
+    ...(spec.workers !== undefined ? { workers: spec.workers } : {}),
     cache: { dir: join(cacheDir(), 'embeddings') },
     // the provider line is noise here; the embedding cache's warnings (corrupt file or rows) reach `warn`
     logger: (m) => {

@@ -177,6 +177,22 @@ describe('the training config: tasks[].layer', () => {
     expect(() => loadTrainingConfig(file)).toThrow(/tasks\.0\.layer/);
   });
 
+  it('encoder.workers: the training encoder runs its batches in that many workers; the manifest does not record it', async () => {
+    const tasksDir = join(packageRoot(), 'tasks');
+    const file = join(root, 'train-workers.yaml');
+    const body = (w: string) =>
+      [`encoder: { model: fixture:bert, workers: ${w} }`, 'tasks:', `  - { config: ${join(tasksDir, 'sentiment.yaml')} }`, 'sharedLayers: { depth: 1, width: 16, dropout: 0 }', 'training:', '  steps: 2'].join('\n');
+    writeFileSync(file, body('2'));
+    expect(loadTrainingConfig(file).encoder.workers).toBe(2);
+    const run = await trainFromConfig({ config: file, sample: true, limit: { train: 8, dev: 4 }, baselines: false, steps: 2, batchSize: 4 });
+    expect(run.model.encoder?.info.workers).toBe(2);
+    expect(JSON.stringify(run.model.encoderIdentity)).not.toContain('workers');
+    run.model.dispose();
+    await run.model.encoder?.dispose();
+    writeFileSync(file, body('0'));
+    expect(() => loadTrainingConfig(file)).toThrow(/encoder\.workers/);
+  });
+
   it("a baseline on “the same encoder” (TextRank) reads the task's layer", async () => {
     const tasksDir = join(packageRoot(), 'tasks');
     const textrank = async (encoder: string, taskLayer: string) => {
