@@ -3,7 +3,9 @@
  * beside this file). For each model (reference-mini with its vocabulary trimmed to the benchmark
  * texts' tokens; minilm-l6 generated here from the fixture seed): vectors from `device: 'webgpu'`
  * (and 'cuda' if it starts) against the CPU provider (max abs diff), and texts/s at batch sizes
- * 32-512 against the CPU in the same run. Writes <out>/gpu.json and prints a Markdown table.
+ * 32-512 against the CPU in the same run; then, on the CPU, one session on all threads against the
+ * `workers` option (4 workers, and one worker per thread). Writes <out>/gpu.json and prints a
+ * Markdown table.
  *   node run.mjs <folder of run.mjs> <out dir>
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -98,6 +100,22 @@ async function main(): Promise<void> {
     }
     (result.models as Record<string, unknown>)[name] = entry;
   }
+  // The CPU's data-parallel workers on many cores (2 cores here, 16 there): one session on all
+  // threads against `workers` sessions sharing them out, same texts, interleaved, vectors compared.
+  const dir = models['minilm-l6']!;
+  const splits = [...new Set([1, 4, threads].filter((w) => w <= threads))];
+  const encs = await Promise.all(splits.map((w) => Encoder.load(dir, { device: 'cpu', threads, ...(w > 1 ? { workers: w } : {}), logger: quiet })));
+  const base = await encs[0]!.encode(texts);
+  const rates = splits.map(() => 0);
+  for (let r = 0; r < 3; r++) for (const [i, enc] of encs.entries()) rates[i] = Math.max(rates[i]!, await rate(enc, texts, 1));
+  const workers: Record<string, unknown>[] = [];
+  for (const [i, w] of splits.entries()) {
+    const diff = i === 0 ? 0 : maxAbsDiff((await encs[i]!.encode(texts)).data, base.data);
+    workers.push({ workers: w, threadsEach: Math.max(1, Math.floor(threads / w)), textsPerSecond: rates[i], overOneSession: rates[i]! / rates[0]!, maxAbsDiff: diff });
+    say(`minilm-l6 cpu: ${w === 1 ? `one session on ${threads} threads` : `${w} workers × ${Math.max(1, Math.floor(threads / w))} threads`}: ${rates[i]!.toFixed(0)} texts/s (${(rates[i]! / rates[0]!).toFixed(2)}x), max |Δ| ${diff.toExponential(1)}`);
+  }
+  for (const enc of encs) await enc.dispose();
+  result.cpuWorkers = workers;
   result.log = log;
   writeFileSync(join(out, 'gpu.json'), JSON.stringify(result, null, 2) + '\n');
   if (existsSync('/usr/bin/nvidia-smi')) say('nvidia-smi present');

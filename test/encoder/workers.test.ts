@@ -98,13 +98,16 @@ describe('Encoder with workers', () => {
     const enc = await Encoder.load(dir, { device: 'cpu', threads: 2, workers: 2, logger: quiet });
     try {
       const session = (enc as unknown as { session: WorkerPoolSession }).session;
-      const slots = (session as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
-      await slots[0]!.worker.terminate();
+      type W = { postMessage(m: unknown): void; once(e: 'exit', f: (code: number) => void): void };
+      const slots = (session as unknown as { slots: { worker: W }[] }).slots;
+      // a worker stops on its own (here: told to close its session and exit, as dispose does per worker)
+      const stop = (w: W) => new Promise<number>((r) => { w.once('exit', r); w.postMessage({ kind: 'release' }); });
+      expect(await stop(slots[0]!.worker)).toBe(0);
       const r = await enc.encode(texts.slice(0, 30));
       const ref = await one.encode(texts.slice(0, 30));
       expect(maxAbsDiff(r.data, ref.data)).toBeLessThan(1e-6);
-      await slots[1]!.worker.terminate();
-      await expect(enc.encode(['one more text'])).rejects.toThrow(/all 2 inference workers have stopped .*exit code 1.*load the encoder again/);
+      await stop(slots[1]!.worker);
+      await expect(enc.encode(['one more text'])).rejects.toThrow(/all 2 inference workers have stopped \(inference worker 0 stopped \(exit code 0\); load the encoder again\)/);
     } finally {
       await enc.dispose();
     }
@@ -122,6 +125,21 @@ describe('Encoder with workers', () => {
     await expect(
       WorkerPoolSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: 1, logSeverityLevel: 3 }, 2),
     ).rejects.toThrow(/protobuf|parse|load/i);
+  });
+
+  it('dispose during an encode fails that encode instead of leaving it hanging', async () => {
+    const enc = await Encoder.load(dir, { device: 'cpu', threads: 2, workers: 2, logger: quiet, maxBatchSize: 4 });
+    let disposing: Promise<void> | null = null;
+    const err = await enc
+      .encode(mixedSentences(400).map((t) => t + ' (disposed)'), {
+        onProgress: (p) => {
+          if (p.done >= 20 && !disposing) disposing = enc.dispose();
+        },
+      })
+      .then(() => null, (e: unknown) => e);
+    await disposing;
+    expect(disposing).not.toBeNull();
+    expect(String(err)).toMatch(/disposed|released/);
   });
 
   it('after dispose, encode rejects', async () => {
