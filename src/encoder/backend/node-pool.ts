@@ -4,9 +4,16 @@
  * (what sentence-transformers' multi-process pool does with processes). onnxruntime-node runs
  * `session.run` synchronously on the calling JS thread, so one in-process session cannot overlap two
  * batches, nor a batch with the tokenizing and pooling around it; a pool can. Measured on 2 cores
- * (minilm-l6, short texts): 2 workers × 1 thread encode ~5% more texts/s than one session on 2
- * threads, because each single-threaded GEMM runs at the one-thread rate (no hand-offs between
- * threads inside a small batch) and the JS work runs beside the kernels (README, speed suite).
+ * (minilm-l6): 2 workers × 1 thread encode 0–5 % more texts/s than one session on 2 threads on the
+ * idle machine (each GEMM runs at the one-thread rate, with no hand-offs between threads inside a
+ * small batch, and the JS work runs beside the kernels), and keep their pace when another job takes
+ * part of a core, where every kernel of a 2-thread run waits for the slower thread (README, speed
+ * suite). Threads are shared out evenly (floor(threads / workers), at least 1 each).
+ *
+ * Hand-written rather than a pool library (piscina, workerpool): the workers are stateful (each
+ * holds a session), a run goes to the least busy one, and a worker that dies fails only its own
+ * runs; that is ~150 lines here, and a library would want a worker file of its own, which tsx, the
+ * test runner and the bundled GPU run each load differently.
  *
  * The worker is a short script evaluated from a string (`eval: true`), so it runs the same from
  * `dist/`, from TypeScript under tsx and inside test runners; it uses only dynamic `import()`, so it
