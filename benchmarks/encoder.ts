@@ -252,24 +252,17 @@ async function gemmSweep(Ms: readonly number[], H: number, I: number, reps: numb
   return out;
 }
 
-/** Padded tokens ORT computes for `lengths` batched our way (length-sorted under the budget) and the peer's way (32 in the given order). */
-function paddedTokens(lengths: readonly number[], batchTokens: number, maxBatchSize: number): { ours: number; peer: number; real: number } {
-  const ours = planBatches(lengths, { batchTokens, maxBatchSize }).reduce((a, b) => a + b.length * Math.max(...b.map((i) => lengths[i]!)), 0);
+/**
+ * What ORT computes for `lengths`, batched our way (length-sorted under the budget) and the peer's way
+ * (32 in the given order): the sum over batches of rows × cost(padded length). cost = L counts padded
+ * tokens, cost = encoderFlops(config, ·) counts FLOPs.
+ */
+function padded(lengths: readonly number[], batchTokens: number, maxBatchSize: number, cost: (L: number) => number): { ours: number; peer: number } {
+  const ours = planBatches(lengths, { batchTokens, maxBatchSize }).reduce((a, b) => a + b.length * cost(Math.max(...b.map((i) => lengths[i]!))), 0);
   let peer = 0;
   for (let s = 0; s < lengths.length; s += 32) {
     const b = lengths.slice(s, s + 32);
-    peer += b.length * Math.max(...b);
-  }
-  return { ours, peer, real: lengths.reduce((a, b) => a + b, 0) };
-}
-
-/** FLOPs of the padded batches each side runs (ours: length-sorted under the budget; the peer's: 32 in the given order). */
-function paddedFlops(lengths: readonly number[], batchTokens: number, maxBatchSize: number, config: Record<string, number>): { ours: number; peer: number } {
-  const ours = planBatches(lengths, { batchTokens, maxBatchSize }).reduce((a, b) => a + b.length * encoderFlops(config, Math.max(...b.map((i) => lengths[i]!))), 0);
-  let peer = 0;
-  for (let s = 0; s < lengths.length; s += 32) {
-    const b = lengths.slice(s, s + 32);
-    peer += b.length * encoderFlops(config, Math.max(...b));
+    peer += b.length * cost(Math.max(...b));
   }
   return { ours, peer };
 }
@@ -312,7 +305,7 @@ async function main(): Promise<void> {
   // padded tokens: what ORT computes for each side (the CPU defaults: ≤ 1,024 tokens, ≤ 32 rows per batch)
   const perMix = Object.fromEntries(MIXES.map((m) => {
     const lengths = mixes[m].map((t) => a.tokenize(t).length);
-    return [m, { texts: mixes[m].length, meanTokens: tokensOf(mixes[m]) / mixes[m].length, padded: paddedTokens(lengths, 1024, 32), flops: paddedFlops(lengths, 1024, 32, config), a: Infinity, aw: Infinity, c: Infinity, cpuA: Infinity, cpuC: Infinity, rounds: [] }];
+    return [m, { texts: mixes[m].length, meanTokens: tokensOf(mixes[m]) / mixes[m].length, padded: { ...padded(lengths, 1024, 32, (L) => L), real: lengths.reduce((x, y) => x + y, 0) }, flops: padded(lengths, 1024, 32, (L) => encoderFlops(config, L)), a: Infinity, aw: Infinity, c: Infinity, cpuA: Infinity, cpuC: Infinity, rounds: [] }];
   })) as unknown as Record<Mix, MixResult>;
   let sB = Infinity;
   for (let r = 0; r < reps; r++) {

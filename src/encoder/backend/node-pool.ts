@@ -190,14 +190,10 @@ export class WorkerPoolSession implements BackendSession {
     return new Promise((resolve, reject) => {
       target.pending.set(id, { resolve, reject });
       if (target.pending.size === 1) target.worker.ref();
-      const plain: Record<string, InputTensor> = {};
-      const transfer = new Set<ArrayBuffer>();
-      for (const [name, t] of Object.entries(feeds)) {
-        plain[name] = { data: t.data, dims: t.dims };
-        if (t.data.buffer instanceof ArrayBuffer) transfer.add(t.data.buffer);
-      }
       // the feeds are built per batch and not read again, so their buffers move instead of being copied
-      target.worker.postMessage({ kind: 'run', id, feeds: plain, outputs: [...outputNames] }, [...transfer]);
+      const transfer = new Set<ArrayBuffer>();
+      for (const t of Object.values(feeds)) if (t.data.buffer instanceof ArrayBuffer) transfer.add(t.data.buffer);
+      target.worker.postMessage({ kind: 'run', id, feeds, outputs: [...outputNames] }, [...transfer]);
     });
   }
 
