@@ -22,8 +22,9 @@
  * weight GEMMs (M = one 1,024-token batch) as fp32 MatMul vs the q8 file's form (the fixture
  * quantizer applied to the same MatMul; ORT fuses it to DynamicQuantizeMatMul), so (b)/(a) can be
  * read against what the hardware allows.
- * Writes results/encoder-<date>.json and prints a Markdown table. Numbers are wall-clock on a shared
- * machine: compare the ratios, not the absolute times.
+ * Writes results/encoder-<date>.json, a Markdown table and -bars.{svg,png} (each mix's ratios over the
+ * peer beside the padding ratio, the bound and the 2x target; vega-lite, src/report/plots.ts). Numbers
+ * are wall-clock on a shared machine: compare the ratios, not the absolute times.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -37,6 +38,7 @@ import { Encoder } from '../src/encoder/index.js';
 import { MIXES, bbcLong, mixTexts, type Mix } from './texts.js';
 import { cpuFeatures, fmaPeak, measureClockMhz } from '../src/utils/cpu.js';
 import { planBatches } from '../src/encoder/batching.js';
+import { ratioBarsSpec, renderVegaLite } from '../src/report/plots.js';
 import { writeFileAtomicSync } from '../src/utils/fs.js';
 import { packageRoot } from '../src/utils/paths.js';
 import { Rng } from '../src/utils/random.js';
@@ -524,7 +526,22 @@ async function main(): Promise<void> {
     ...[32, 128].map((L) => `| encoder fp32 @ L=${L} | ${encoderAt[L]!.toFixed(1)} GFLOP/s = ${(100 * encoderAt[L]! / bestGflops).toFixed(0)}% of the GEMM ceiling, ${(100 * encoderAt[L]! / peak.gflops).toFixed(0)}% of the FMA peak | | | ${cpuCol} |`),
     `| per CPU-second: GEMM ceiling (1 thread) / encoder @ L=32 / @ L=128 | ${perCoreCeiling.toFixed(1)} / ${encoderPerCoreSecond[32]!.toFixed(1)} / ${encoderPerCoreSecond[128]!.toFixed(1)} GFLOP per core-second (per-core FMA peak ${(peak.gflops / cpu.cores).toFixed(1)}) | | | ${cpuCol} |`,
   ].join('\n');
-  writeFileAtomicSync(join(outDir, `encoder-${day}${suffix}.md`), `# Encoder benchmark ${result.date}\n\n${threads} threads, minilm-l6 fixture.\n${result.note}\n\n${md}\n`);
+  // per mix, what each way of running gives over the peer, beside what sorting alone gives and the bound
+  const bars = Object.entries(result.mixes).flatMap(([m, x]) => [
+    { group: m, system: '(a) encode fp32', value: x.a_over_c },
+    ...(x.a_workers_over_c === null ? [] : [{ group: m, system: `(a') ${threads} workers × 1 thread`, value: x.a_workers_over_c }]),
+    { group: m, system: 'padding ratio (what sorting alone gives)', value: x.paddingRatio },
+    { group: m, system: `bound (all FLOPs at ${x.bound.gflops.toFixed(0)} GFLOP/s)`, value: x.bound.a_over_c },
+  ]);
+  let plot = '';
+  try {
+    const stem = join(outDir, `encoder-${day}${suffix}-bars`);
+    await renderVegaLite(ratioBarsSpec(bars, { title: `Encoder over the transformers.js pipeline, same model and ${threads} threads (${cpu.model})`, yTitle: '× transformers.js, texts/s', target: { value: 2, label: 'target 2x' } }), stem);
+    plot = `\n![speed over the peer per mix](encoder-${day}${suffix}-bars.png)\n`;
+  } catch (err) {
+    console.error(`[bench] no plot: ${(err as Error).message}`);
+  }
+  writeFileAtomicSync(join(outDir, `encoder-${day}${suffix}.md`), `# Encoder benchmark ${result.date}\n\n${threads} threads, minilm-l6 fixture.\n${result.note}\n${plot}\n${md}\n`);
   console.log(md);
   console.log(`\nwrote ${file}`);
 }

@@ -113,6 +113,39 @@ export function metricBarsSpec(rows: { task: string; system: string; value: numb
   };
 }
 
+/**
+ * Ratios of several systems per group (e.g. speed-ups over a peer per text mix) as grouped bars, each
+ * labelled with its value, with an optional dashed rule at a target.
+ */
+export function ratioBarsSpec(
+  rows: { group: string; system: string; value: number }[],
+  options: { title: string; yTitle: string; target?: { value: number; label: string } },
+): Spec {
+  const bars: Spec = {
+    data: { values: rows },
+    encoding: {
+      x: { field: 'group', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } },
+      xOffset: { field: 'system', type: 'nominal', sort: null },
+      y: { field: 'value', type: 'quantitative', title: options.yTitle },
+    },
+    layer: [
+      { mark: 'bar', encoding: { color: { field: 'system', type: 'nominal', title: null, sort: null, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } } } },
+      { mark: { type: 'text', dy: -6, fontSize: 10 }, encoding: { text: { field: 'value', type: 'quantitative', format: '.2f' } } },
+    ],
+  };
+  const layer: Spec[] = [bars];
+  if (options.target) {
+    layer.push({
+      data: { values: [options.target] },
+      layer: [
+        { mark: { type: 'rule', strokeDash: [6, 4], color: '#333333' }, encoding: { y: { field: 'value', type: 'quantitative' } } },
+        { mark: { type: 'text', align: 'right', dy: -6, color: '#333333', x: 'width' }, encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } } },
+      ],
+    });
+  }
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: options.title, width: WIDTH, height: HEIGHT, layer };
+}
+
 /** A labelled matrix (e.g. the cross-stitch task-relation matrix) as an annotated heatmap. */
 export function heatmapSpec(matrix: number[][], rowLabels: string[], colLabels: string[] = rowLabels, title = 'Task relations'): Spec {
   const values = matrix.flatMap((row, i) => row.map((v, j) => ({ row: rowLabels[i], col: colLabels[j], value: v })));

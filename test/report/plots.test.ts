@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { heatmapSpec, lambdaSpec, learningCurvesSpec, metricBarsSpec, renderVegaLite } from '../../src/report/plots.js';
+import { heatmapSpec, lambdaSpec, learningCurvesSpec, metricBarsSpec, ratioBarsSpec, renderVegaLite } from '../../src/report/plots.js';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 
@@ -35,6 +35,29 @@ describe('plots', () => {
     const heat = await renderVegaLite(heatmapSpec([[0.9, 0.1], [0.25, 0.75]], ['a', 'b']));
     // the cell annotations are the matrix values
     for (const v of ['0.90', '0.10', '0.25', '0.75']) expect(heat.svg).toContain(v);
+  });
+});
+
+describe('ratio bars', () => {
+  it('labels each bar with its value and draws the target rule at its height', async () => {
+    const rows = [
+      { group: 'short', system: 'ours', value: 1.85 },
+      { group: 'short', system: 'bound', value: 2.23 },
+      { group: 'long', system: 'ours', value: 2.2 },
+      { group: 'long', system: 'bound', value: 2.65 },
+    ];
+    const spec = ratioBarsSpec(rows, { title: 'speed', yTitle: '× peer', target: { value: 2, label: 'target 2x' } });
+    const { svg } = await renderVegaLite(spec);
+    for (const v of ['1.85', '2.23', '2.20', '2.65', 'target 2x', 'short', 'long', 'bound']) expect(svg).toContain(v);
+    // the dashed rule is horizontal and at the height of the axis' 2.0 tick (its label sits 3 px lower)
+    const rule = /<line[^>]*translate\(([\d.]+),([\d.]+)\)"[^>]*y2="0"[^>]*stroke-dasharray="6,4"/.exec(svg);
+    expect(rule, 'a dashed horizontal rule').not.toBeNull();
+    const tick = (label: string) => Number(new RegExp(`translate\\(-?[\\d.]+,([\\d.]+)\\)"[^>]*>${label}</text>`).exec(svg)![1]);
+    expect(Math.abs(tick('2.0') - 3 - Number(rule![2]))).toBeLessThan(0.5);
+    expect(Math.abs(tick('1.5') - 3 - Number(rule![2]))).toBeGreaterThan(10);
+    const without = await renderVegaLite(ratioBarsSpec(rows, { title: 'speed', yTitle: '× peer' }));
+    expect(without.svg).not.toContain('stroke-dasharray="6,4"');
+    expect(without.svg).not.toContain('target 2x');
   });
 });
 
