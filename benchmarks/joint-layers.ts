@@ -1,5 +1,5 @@
 /**
- * Which encoder layer each task reads, in a joint model (README, "Which layer of the encoder"): the
+ * Which encoder layer each task reads, in a joint model (docs/benchmarks.md, "Which layer of the encoder"): the
  * three tasks trained together on reference-mini (frozen) with the configs in benchmarks/configs/
  * (the path of `mtl train`): every task on the last layer, sentiment and translation quality on layer
  * 4 with summarization on the last (`tasks[].layer`), and every task on layer 4 (`encoder.layer`).

@@ -11,8 +11,8 @@
 // **About the numbers.** No model hub is reachable where this project is developed, so the
 // encoder is `mtl:mini`, the pretrained default shipped inside the package: a small multilingual
 // BERT that the project's own recipe (`mtl pretrain`) trained. It is small and briefly trained, so
-// strong baselines (the lexicon, the MT system's own scores, TextRank) can still win; README
-// "Pretrained default" compares it with a stronger reference encoder. The pipeline is the real one:
+// strong baselines (the lexicon, the MT system's own scores, TextRank) can still win; docs/benchmarks.md
+// ("Pretrained default") compares it with a stronger reference encoder. The pipeline is the real one:
 // swap in any Hugging Face encoder (see `05-pretrained-model.ts`).
 
 // %%

@@ -28,7 +28,7 @@ mkdirSync(OUTPUT, { recursive: true });
 
 /**
  * Encoder of the run: the pretrained default shipped with the package (`mtl:mini`, q8 file), in
- * quick mode too (it is small); see README "Pretrained default" for what it is and how it compares.
+ * quick mode too (it is small); see docs/guide/encoders-and-gpu.md for what it is, docs/benchmarks.md for how it compares.
  */
 export const ENCODER = 'mtl:mini';
 /** The file `mtl:mini` ships. */

@@ -138,7 +138,7 @@ export function buildProgram(): Command {
   program
     .command('bench')
     .description('run the benchmark suites and write results/, a Markdown report and plots')
-    .addOption(new Option('--suite <name>', 'suite (encoders: the training command on several encoders, joint and single task; ablation: the task-option and encoder-layer ablations of the README, ~2 h 10 min, not part of all)').choices(['quality', 'speed', 'all', 'encoders', 'ablation']).default('all'))
+    .addOption(new Option('--suite <name>', 'suite (encoders: the training command on several encoders, joint and single task; ablation: the task-option and encoder-layer ablations of docs/benchmarks.md, ~2 h 10 min, not part of all)').choices(['quality', 'speed', 'all', 'encoders', 'ablation']).default('all'))
     .option('--encoders <list>', 'encoder suite: comma-separated encoders (default mtl:mini and ../shared/models/reference-mini)')
     .option('--epochs <n>', 'encoder suite: epochs per run (default 2)', (v) => parseIntOption('--epochs', v))
     .option('--quick', 'small sizes, a few minutes (CI smoke test)')

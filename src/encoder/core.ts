@@ -74,7 +74,7 @@ export interface EncoderLoadOptions extends EncoderOptions {
  * `dtype: 'auto'`: q8 when the model runs on the CPU provider and the CPU has an int8 dot-product
  * instruction (AVX-512 VNNI, AVX-VNNI, AMX), where ONNX Runtime's int8 GEMMs are about twice as fast as
  * fp32 ones; fp32 otherwise (no VNNI: int8 gains ~1.4x at best; GPUs: fp32). Measured quality cost of q8
- * on reference-mini (benchmarks/q8-quality.ts, README): within the noise of the probes.
+ * on reference-mini (benchmarks/q8-quality.ts, docs/benchmarks.md): within the noise of the probes.
  */
 function autoDtypeWanted(provider: Provider | 'unknown', int8: readonly string[]): boolean {
   return int8.length > 0 && (provider === 'cpu' || provider === 'unknown');

@@ -38,7 +38,7 @@ export interface EncoderOptions {
    * `threads / workers` intra-op threads (data-parallel, like sentence-transformers' multi-process
    * pool). For bulk encoding: on 2 cores, 2 workers × 1 thread encode 0–5 % more texts/s than one
    * session on 2 threads when the machine is idle, and hold their pace when other jobs share the cores
-   * (README, speed suite); a single batch runs on one worker's threads only, and each worker holds its
+   * (docs/benchmarks.md, speed suite); a single batch runs on one worker's threads only, and each worker holds its
    * own copy of the model. Default 1 (one session in this thread).
    */
   workers?: number;

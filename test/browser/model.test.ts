@@ -5,7 +5,7 @@
  * loaded by headless Chromium: the encoder on onnxruntime-web, the heads on TensorFlow.js. The page
  * runs the three tasks on real examples (../shared/datasets dev splits when present, else the
  * samples) and must give the Node build's predictions within 1e-4. A screenshot goes to
- * .cache/browser/demo.png (and to docs/demo.png, shown in the README, with MTL_UPDATE_DOCS=1).
+ * .cache/browser/demo.png (and to docs/demo.png, shown in docs/guide/browser-and-serve.md, with MTL_UPDATE_DOCS=1).
  * Needs a Chromium binary (MTL_CHROMIUM, or Debian's `apt-get install chromium-headless-shell`);
  * skipped with a message when there is none.
  */

@@ -1,11 +1,11 @@
 /**
- * A consumer's install, as the README's "Use it in your app" documents it: `npm pack`, then the
+ * A consumer's install, as docs/guide/use-in-your-app.md documents it: `npm pack`, then the
  * tarball installed into a fresh ESM app with ONNXRUNTIME_NODE_INSTALL=skip (onnxruntime-node's
  * install script otherwise downloads its CUDA provider from outside the npm registry), using the
  * local npm cache first. The app imports every public entry point, encodes with the bundled
  * encoder, trains, saves, reloads (also with fromPretrained) and predicts, and opens an embedding
  * cache without the optional better-sqlite3. Its node_modules must stay under the 650 MB target of
- * the packaging issue (636 MB measured; README "Use it in your app" says what it holds).
+ * the packaging issue (636 MB measured; docs/guide/use-in-your-app.md says what it holds).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -139,7 +139,7 @@ describe('Encoder.atLayer', () => {
   });
 });
 
-describe('the joint configs of the README (benchmarks/configs/joint-*.yaml)', () => {
+describe('the joint configs of docs/benchmarks.md (benchmarks/configs/joint-*.yaml)', () => {
   it('parse, and read the layers their names say', () => {
     const dir = join(packageRoot(), 'benchmarks', 'configs');
     const layers = (name: string) => {

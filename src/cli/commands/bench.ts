@@ -35,7 +35,7 @@ export async function writeSpeedReport(out: string, quick: boolean): Promise<voi
 
 /**
  * The ablation suite: each task's input options on the frozen reference encoder, one task alone, the
- * same step budget per variant, several seeds (the commands of the README's results tables).
+ * same step budget per variant, several seeds (the commands of the results tables in docs/benchmarks.md).
  */
 export const ABLATIONS: readonly { script: string; args: readonly string[]; quick: readonly string[] }[] = [
   { script: 'task-features', args: ['--task', 'sentiment', '--steps', '1000', '--batch', '32', '--seeds', '3'], quick: ['--task', 'sentiment', '--steps', '100', '--seeds', '1'] },

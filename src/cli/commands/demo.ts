@@ -34,7 +34,7 @@ export default async function demo(opts: Record<string, unknown>, _args: string[
   };
   const started = Date.now();
   say(`mtl demo: training sentiment, translation-quality and summarization jointly (${opts.dataDir ? `real data in ${String(opts.dataDir)}` : 'samples in fixtures/data'}).`);
-  say('Encoder: mtl:mini, the pretrained default shipped in the package (models/mini; see README "Pretrained default").');
+  say('Encoder: mtl:mini, the pretrained default shipped in the package (models/mini; see docs/guide/encoders-and-gpu.md).');
   const run = await runTraining(
     {
       config: resolve(packageRoot(), 'tasks', 'multitask.yaml'),

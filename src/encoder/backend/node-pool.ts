@@ -7,7 +7,7 @@
  * (minilm-l6): 2 workers × 1 thread encode 0–5 % more texts/s than one session on 2 threads on the
  * idle machine (each GEMM runs at the one-thread rate, with no hand-offs between threads inside a
  * small batch, and the JS work runs beside the kernels), and keep their pace when another job takes
- * part of a core, where every kernel of a 2-thread run waits for the slower thread (README, speed
+ * part of a core, where every kernel of a 2-thread run waits for the slower thread (docs/benchmarks.md, speed
  * suite). Threads are shared out evenly (floor(threads / workers), at least 1 each).
  *
  * Hand-written rather than a pool library (piscina, workerpool): the workers are stateful (each

@@ -91,7 +91,7 @@ export const nodeBackend: Backend = {
     if (missing) throw new Error(missing);
     // One session: one run at a time on all threads. onnxruntime-node (1.30) runs session.run
     // synchronously on the JS thread (inside a setImmediate), so concurrent runs of one session only
-    // queue up; ORT's profile of a short-text batch is 96% kernels, 86% of it the weight GEMMs (README,
+    // queue up; ORT's profile of a short-text batch is 96% kernels, 86% of it the weight GEMMs (docs/benchmarks.md,
     // speed suite). `workers` > 1 on the CPU: a pool of sessions in worker threads, threads shared out.
     const workers = provider === 'cpu' ? Math.max(1, config.workers ?? 1) : 1;
     const options: ort.InferenceSession.SessionOptions = {
