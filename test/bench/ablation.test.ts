@@ -1,4 +1,4 @@
-/** The ablation suite runs the scripts and commands the README's result tables name. */
+/** The ablation suite runs the scripts and commands that the result tables of docs/benchmarks.md name. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,13 +6,13 @@ import { ABLATIONS } from '../../src/cli/commands/bench.js';
 import { packageRoot } from '../../src/utils/paths.js';
 
 describe('mtl bench --suite ablation', () => {
-  const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+  const doc = readFileSync(join(packageRoot(), 'docs', 'benchmarks.md'), 'utf8');
   for (const a of ABLATIONS) {
     // as a shell shows it: an argument with spaces in double quotes
     const command = a.args.map((x) => (/\s/.test(x) ? `"${x}"` : x)).join(' ');
-    it(`${a.script} ${command}: the script exists and the README shows this command`, () => {
+    it(`${a.script} ${command}: the script exists and docs/benchmarks.md shows this command`, () => {
       expect(existsSync(join(packageRoot(), 'benchmarks', `${a.script}.ts`))).toBe(true);
-      expect(readme).toContain(`npx tsx benchmarks/${a.script}.ts ${command}`);
+      expect(doc).toContain(`npx tsx benchmarks/${a.script}.ts ${command}`);
     });
   }
 });
