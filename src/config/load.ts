@@ -51,6 +51,16 @@ export function lineOf(file: string, path: (string | number)[]): number | undefi
   }
 }
 
+/**
+ * One task YAML, validated against the task schema (built from the task registry); an error names
+ * the file, line and field.
+ * @example
+ * const config = loadTaskConfig('tasks/sentiment.yaml');
+ * // { name: 'sentiment', labels: ['negative', 'positive'], head: { hidden: 128, dropout: 0.1 },
+ * //   loss: 'cross-entropy', metrics: ['accuracy', 'macro_f1'], primaryMetric: 'accuracy',
+ * //   input: { features: ['lexicon'], pooling: 'attention' }, data: { train, dev }, sample, baselines, … }
+ * loadTaskConfig('tasks/broken.yaml') // throws: tasks/broken.yaml:9: head.hidden: expected number
+ */
 export function loadTaskConfig(file: string): TaskConfig {
   return loadYaml(file, TaskConfigSchema);
 }
@@ -63,6 +73,10 @@ export interface ResolvedTrainingConfig extends TrainingConfig {
 /**
  * Load a training config and the task configs it names (paths relative to the config file). The
  * schema is built from the plug-in registries now, so plug-ins registered at run time are accepted.
+ * @example
+ * const cfg = loadTrainingConfig('tasks/multitask.yaml');
+ * cfg.taskConfigs.map((t) => t.name)  // ['sentiment', 'translation-quality', 'summarization']
+ * cfg.training.sampling                // { type: 'temperature', T: 2 }
  */
 export function loadTrainingConfig(file: string): ResolvedTrainingConfig {
   const config = loadYaml(file, trainingConfigSchema());

@@ -27,7 +27,12 @@ function declaration(config: TaskConfig): TaskYaml {
   return entry;
 }
 
-/** Build the task a parsed task config describes (name → registry entry; head, metrics, the task's options). */
+/**
+ * Build the task a parsed task config describes (name → registry entry; head, metrics, the task's options).
+ * @example
+ * const task = createTask(loadTaskConfig('tasks/sentiment.yaml'));
+ * task.name // 'sentiment' (a SentimentTask: attention pooling + lexicon, as the YAML says)
+ */
 export function createTask(config: TaskConfig): AnyTask {
   const entry = declaration(config);
   if (config.loss !== entry.loss) throw new Error(`task "${config.name}": loss must be "${entry.loss}", got "${config.loss}"`);
@@ -81,7 +86,14 @@ export function loadTaskDataResult(config: TaskConfig, opts: LoadTaskDataOptions
   return { examples, skipped: res.skipped, problems: res.problems, path, source };
 }
 
-/** The examples of one split (see {@link loadTaskDataResult} for the details and the problem report). */
+/**
+ * The examples of one split (see {@link loadTaskDataResult} for the details and the problem report).
+ * @example
+ * const train = loadTaskData(config, { split: 'train', sample: true }); // the samples in fixtures/data
+ * train.length  // 320
+ * train[0]      // { text: 'not bad for a place this busy : the soup is full of flavour .', label: 'positive' }
+ * loadTaskData(config, { split: 'dev', dataDir: '../shared/datasets' })  // the real SST-2 dev split
+ */
 export function loadTaskData(config: TaskConfig & { name: 'sentiment' }, opts: LoadTaskDataOptions): SentimentExample[];
 export function loadTaskData(config: TaskConfig & { name: 'translation-quality' }, opts: LoadTaskDataOptions): TranslationQualityExample[];
 export function loadTaskData(config: TaskConfig & { name: 'summarization' }, opts: LoadTaskDataOptions): SummarizationExample[];

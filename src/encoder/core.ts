@@ -455,6 +455,15 @@ export class EncoderCore implements SentenceEncoder {
     }
   }
 
+  /**
+   * One pooled vector per text (pooling and normalisation as the encoder was loaded), in input order;
+   * batches are formed by length, cached when the encoder has a cache, cancellable with `signal`.
+   * @example
+   * const { dims, data } = await encoder.encode(['The museum opens at nine.', 'Das Museum öffnet um neun Uhr.']);
+   * dims               // [2, 256]: one row per text, `info.dim` columns (mtl:mini)
+   * data.slice(0, 3)   // Float32Array [0.5409, 0.1913, -0.1506]: row-major, text i at data[i * dim …]
+   * await encoder.encode(texts, { signal, onProgress: (e) => console.log(e.done, e.total, e.etaMs) });
+   */
   async encode(texts: readonly string[], options: EncodeOptions = {}): Promise<EncodeResult> {
     this.check(texts);
     throwIfAborted(options.signal);
@@ -567,7 +576,13 @@ export class EncoderCore implements SentenceEncoder {
     return { dims: [n, d], data };
   }
 
-  /** Token-level states ([n, maxLen, d], zero at padding) and the attention mask; not cached. */
+  /**
+   * Token-level states ([n, maxLen, d], zero at padding) and the attention mask; not cached.
+   * @example
+   * const t = await encoder.encodeTokens(['The museum opens at nine.']);
+   * t.dims          // [1, 8, 256]: texts × longest length (with [CLS]/[SEP]) × dim
+   * t.lengths       // [8]; t.attentionMask: 1 for real tokens, 0 for padding
+   */
   async encodeTokens(texts: readonly string[]): Promise<TokenEncodeResult> {
     this.check(texts);
     if (this.tokenOutput === undefined) {
@@ -608,6 +623,9 @@ export class EncoderCore implements SentenceEncoder {
    * This model read at `layer` (as the `layer` option: 0 = embeddings, k = after layer k, negative from
    * the end): another session over the graph cut there, opened on first use with this encoder's options
    * and disposed with it. The whole model's last layer is this encoder itself when it reads the last.
+   * @example
+   * const layer4 = await encoder.atLayer(4);
+   * layer4.info.layer  // { index: 4, of: 6 } on a 6-layer encoder; layer4.encode(…) as encoder.encode
    */
   async atLayer(layer: number): Promise<SentenceEncoder> {
     if (this.disposed) throw new Error('encoder has been disposed');

@@ -109,7 +109,12 @@ const webPlatform: Platform = {
 };
 
 export class Encoder extends EncoderCore {
-  /** Loads a hub id (e.g. `Xenova/all-MiniLM-L6-v2`) or a base URL serving an HF-layout folder. */
+  /**
+   * Loads a hub id (e.g. `Xenova/all-MiniLM-L6-v2`) or a base URL serving an HF-layout folder.
+   * @example
+   * const encoder = await Encoder.load('/encoder/'); // a served Hugging Face folder, or a hub id
+   * encoder.info.device // 'webgpu' when the page has an adapter, else 'wasm'
+   */
   static async load(model: string, options: EncoderLoadOptions = {}): Promise<Encoder> {
     return Encoder.create(webPlatform, model, options);
   }

@@ -57,6 +57,12 @@ export class Encoder extends EncoderCore {
    * Loads a hub id (e.g. `Xenova/all-MiniLM-L6-v2`), a local HF-layout folder, or
    * `fixture:<variant>`: a random-weight encoder generated offline (see `mtl fixtures`), or
    * `mtl:<name>`: a pretrained encoder shipped in the package (`models/<name>`, e.g. `mtl:mini`).
+   * @example
+   * const encoder = await Encoder.load('mtl:mini'); // offline: the encoder shipped in the package
+   * encoder.info
+   * // { model: '…/models/mini', dtype: 'q8', device: 'cpu', dim: 256, pooling: 'mean', normalize: false,
+   * //   maxLength: 128, sha256: 'e8ca1272…', files: ['onnx/model_quantized.onnx', 'tokenizer.json', …] }
+   * await Encoder.load('Xenova/all-MiniLM-L6-v2', { dtype: 'fp32', device: 'auto', layer: 4, workers: 2 });
    */
   static async load(model: string, options: EncoderLoadOptions = {}): Promise<Encoder> {
     const ref = await resolveEncoderRef(model);

@@ -34,7 +34,11 @@ function checkNumClasses(name: string, numClasses: number): void {
   }
 }
 
-/** Fraction of positions where `pred[i] === gold[i]`. Works for any label type. */
+/**
+ * Fraction of positions where `pred[i] === gold[i]`. Works for any label type.
+ * @example
+ * accuracy([0, 1, 0], [0, 1, 1]) // 0.6666666666666666
+ */
 export function accuracy<T>(gold: readonly T[], pred: readonly T[]): number {
   checkPair('accuracy', gold, pred);
   let correct = 0;
@@ -42,7 +46,11 @@ export function accuracy<T>(gold: readonly T[], pred: readonly T[]): number {
   return correct / gold.length;
 }
 
-/** `matrix[g][p]` = number of examples with gold class g predicted as p (rows gold, columns predicted). */
+/**
+ * `matrix[g][p]` = number of examples with gold class g predicted as p (rows gold, columns predicted).
+ * @example
+ * confusionMatrix([0, 1, 0], [0, 1, 1], 2) // [[1, 1], [0, 1]]: gold 0 once predicted 0, once 1
+ */
 export function confusionMatrix(gold: readonly number[], pred: readonly number[], numClasses: number): number[][] {
   checkPair('confusionMatrix', gold, pred);
   checkNumClasses('confusionMatrix', numClasses);
@@ -102,7 +110,11 @@ function macro(scores: readonly ClassScores[], key: 'precision' | 'recall' | 'f1
   return sum / used.length;
 }
 
-/** Unweighted mean of per-class F1 (see the module notes for which classes are averaged). */
+/**
+ * Unweighted mean of per-class F1 (see the module notes for which classes are averaged).
+ * @example
+ * macroF1([0, 1, 0], [0, 1, 1], 2) // 0.6666666666666666 (F1 0.667 for class 0 and for class 1)
+ */
 export function macroF1(gold: readonly number[], pred: readonly number[], numClasses: number, options: MacroOptions = {}): number {
   return macro(perClassScores(gold, pred, numClasses), 'f1', options);
 }

@@ -56,6 +56,8 @@ function pearsonUnchecked(x: ArrayLike<number>, y: ArrayLike<number>): number {
 /**
  * Pearson product-moment correlation r = Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²), clamped to [−1, 1].
  * `NaN` if either input is constant.
+ * @example
+ * pearson([1, 2, 3, 4], [1, 3, 2, 5]) // 0.8315218406202999 (scipy.stats.pearsonr gives the same)
  */
 export function pearson(x: readonly number[], y: readonly number[]): number {
   check('pearson', x, y, 2);
@@ -81,7 +83,11 @@ export function averageRanks(values: readonly number[]): Float64Array {
   return ranks;
 }
 
-/** Spearman's ρ: Pearson correlation of the average ranks. `NaN` if either input is constant. */
+/**
+ * Spearman's ρ: Pearson correlation of the average ranks. `NaN` if either input is constant.
+ * @example
+ * spearman([1, 2, 3, 4], [1, 3, 2, 5]) // 0.8
+ */
 export function spearman(x: readonly number[], y: readonly number[]): number {
   check('spearman', x, y, 2);
   return pearsonUnchecked(averageRanks(x), averageRanks(y));
@@ -141,6 +147,8 @@ function tiedPairs(sorted: ArrayLike<number>): number {
  * n₀ = n(n−1)/2, n₁ = pairs tied in x, n₂ = pairs tied in y. Computed as scipy does:
  * n_c − n_d = n₀ − n₁ − n₂ + n₃ − 2·n_d with n₃ = pairs tied in both, n_d = discordant pairs
  * counted as inversions of y after sorting by (x, y). `NaN` if x or y is constant.
+ * @example
+ * kendallTauB([1, 2, 3, 4], [1, 3, 2, 5]) // 0.6666666666666669 (5 concordant, 1 discordant pair of 6)
  */
 export function kendallTauB(x: readonly number[], y: readonly number[]): number {
   check('kendallTauB', x, y, 2);
@@ -182,7 +190,11 @@ export function kendallTauB(x: readonly number[], y: readonly number[]): number 
   return clamp1(conMinusDis / Math.sqrt(total - xTies) / Math.sqrt(total - yTies));
 }
 
-/** Mean squared error (1/n)·Σ(x−y)². */
+/**
+ * Mean squared error (1/n)·Σ(x−y)².
+ * @example
+ * mse([1, 2], [1, 3]) // 0.5
+ */
 export function mse(pred: readonly number[], gold: readonly number[]): number {
   check('mse', pred, gold, 1);
   let s = 0;
@@ -193,7 +205,11 @@ export function mse(pred: readonly number[], gold: readonly number[]): number {
   return s / pred.length;
 }
 
-/** Mean absolute error (1/n)·Σ|x−y|. */
+/**
+ * Mean absolute error (1/n)·Σ|x−y|.
+ * @example
+ * mae([1, 2], [1, 3]) // 0.5
+ */
 export function mae(pred: readonly number[], gold: readonly number[]): number {
   check('mae', pred, gold, 1);
   let s = 0;

@@ -328,6 +328,10 @@ export interface CorpusRougeResult {
  * F-measure per type. `f` is the mean F × 100. This is the exact mean; rouge-score's
  * `BootstrapAggregator` reports as "mid" the median of bootstrap-resampled means, which is close
  * to but not identical with this (use {@link bootstrapRouge} for that).
+ * @example
+ * corpusRouge([{ prediction: 'the cat sat on the mat', reference: 'the cat was on the mat' }])
+ * // { n: 1, rouge1: { f: 83.33, mean: { precision: 0.8333, recall: 0.8333, fmeasure: 0.8333 } },
+ * //   rouge2: { f: 60, … }, rougeL: { f: 83.33, … }, rougeLsum: { f: 83.33, … }, perExample: [{ rouge1, rouge2, … }] }
  */
 export function corpusRouge(pairs: readonly RougePair[], options: RougeOptions = {}): CorpusRougeResult {
   if (pairs.length === 0) throw new RangeError('corpusRouge: no pairs');

@@ -39,6 +39,11 @@ function readMonitor(metric: string, rec: EvalRecord): number | undefined {
  * The monitored dev metric ('task.metric' or 'delta_m'): marks each evaluation `improved` or not,
  * keeps the best value in the history, stops after `patience` evaluations without improvement
  * (when early stopping is configured) and then restores the best weights.
+ * @example
+ * // fit() builds it from its options; each evaluation is then marked improved or not:
+ * await model.fit(data, { epochs: 10, earlyStopping: { metric: 'sentiment.accuracy', patience: 2 } });
+ * // history.evals: [{ step: 10, monitor: 0.81, improved: true, … }, { step: 20, monitor: 0.80, improved: false, … }, …]
+ * // history.stopReason: 'early-stopping', history.best: { step: 10, metric: 'sentiment.accuracy', value: 0.81 }
  */
 export class EarlyStopping implements TrainerCallback {
   readonly stateKey = 'early';
@@ -103,7 +108,15 @@ export class EarlyStopping implements TrainerCallback {
   }
 }
 
-/** One JSON object per line: a run header, each step, evaluation, checkpoint and warning, the end. */
+/**
+ * One JSON object per line: a run header, each step, evaluation, checkpoint and warning, the end.
+ * @example
+ * // written by fit() with `checkpoints` (to its dir's metrics.jsonl) or `logFile`; mtl train --out DIR: DIR/checkpoints/metrics.jsonl
+ * // {"type":"run","run":"9f3b2c1d4e5a","startedAt":"2026-12-01T10:00:00.000Z","resumed":false,"fromStep":0,"totalSteps":10}
+ * // {"type":"step","step":1,"epoch":0,"tasks":["sentiment"],"losses":{"sentiment":0.7477},"lambdas":{"sentiment":1},"lr":0.001,…}
+ * // {"type":"eval","step":10,"epoch":1,"metrics":{"sentiment":{"accuracy":0.85,…}},"monitor":0.85,"improved":true}
+ * // {"type":"end","step":10,"reason":"completed","best":{…},"elapsedMs":2480}
+ */
 export class MetricsLog implements TrainerCallback {
   constructor(
     private readonly file: string,
@@ -144,7 +157,14 @@ export class MetricsLog implements TrainerCallback {
   }
 }
 
-/** Progress events to a listener that may answer 'stop'; an aborted signal stops the run too. */
+/**
+ * Progress events to a listener that may answer 'stop'; an aborted signal stops the run too.
+ * @example
+ * await model.fit(data, { onProgress: (e) => console.log(JSON.stringify(e)) });
+ * // {"phase":"fit","done":1,"total":10,"step":1,"totalSteps":10,"epoch":0,"losses":{"sentiment":0.7477},
+ * //  "lambdas":{"sentiment":1},"lr":0.001,"elapsedMs":712,"etaMs":6408}
+ * // returning 'stop' from onProgress (or aborting `signal`) ends the run after that step
+ */
 export class Progress implements TrainerCallback {
   constructor(private readonly listener: ((e: ProgressEvent) => void | 'stop') | undefined) {}
   onStepEnd(run: TrainingRun, end: StepEnd): void {
@@ -178,6 +198,10 @@ export interface CheckpointOptions {
 /**
  * Crash-safe checkpoints: the model files, the optimizer state and trainer.json written to a new
  * folder, then the `latest` (and `best`) pointers moved, then old folders pruned.
+ * @example
+ * await model.fit(data, { checkpoints: { dir: 'runs/x/checkpoints', every: 500, keep: 'both' } });
+ * // runs/x/checkpoints/ckpt-00000500-3fa2c1/{manifest.json, model.safetensors, optimizer.safetensors, trainer.json}
+ * // runs/x/checkpoints/latest, best: pointers to the newest and the best folder; fit(…, { resume: true }) continues
  */
 export class Checkpoints implements TrainerCallback {
   constructor(

@@ -152,6 +152,17 @@ export class MultiTaskModelCore {
     for (const t of opts.tasks) if (t.isPrepared()) this.buildHead(t);
   }
 
+  /**
+   * A new model: the encoder, the task heads and the shared layers between them (nothing trained yet).
+   * @example
+   * const model = await MultiTaskModel.create({
+   *   encoder,                                        // an Encoder (frozen; its vectors are cached)
+   *   tasks: [createTask(loadTaskConfig('tasks/sentiment.yaml'))],
+   *   sharedLayers: { depth: 1, width: 128 },         // trainable layers shared by the tasks
+   *   architecture: { type: 'hard' },                 // or cross-stitch, mmoe
+   * });
+   * model.taskNames // ['sentiment']
+   */
   static async create(opts: CreateOptions): Promise<MultiTaskModelCore> {
     return new MultiTaskModelCore(opts, await MultiTaskModelCore.backendFor(opts));
   }
@@ -263,6 +274,15 @@ export class MultiTaskModelCore {
    * task name: sentiment takes texts (or `{ text }`), translation quality `{ source, translation }`,
    * summarization documents (a string, its sentences, or `{ sentences }`); a wrong input is a type
    * error. Other tasks take their own example objects.
+   * @example
+   * await model.predict('sentiment', ['a warm , funny film .'])
+   * // [{ label: 'positive', score: 0.9929, probabilities: { negative: 0.0071, positive: 0.9929 }, index: 1 }]
+   * await model.predict('translation-quality', [{ source: 'The museum opens at nine.', translation: 'Das Museum öffnet um neun Uhr.' }])
+   * // [0.41]: the predicted z-normalised DA score, one number per pair
+   * await model.predict('summarization', ['First sentence. Second one. Third one. Fourth one.'])
+   * // [{ summary: 'First sentence.\nSecond one.\nThird one.',
+   * //    sentences: [{ text: 'First sentence.', index: 0, score: 0.91 }, { …index: 1, score: 0.64 }, { …index: 2, score: 0.42 }],
+   * //    scores: [0.91, 0.64, 0.42, 0.08] }]: the selected sentences in document order, a probability per sentence
    */
   async predict<N extends keyof KnownTaskIO>(task: N, inputs: readonly KnownTaskIO[N]['input'][], options?: PredictOptions): Promise<KnownTaskIO[N]['output'][]>;
   async predict<P = unknown, N extends string = string>(task: N extends keyof KnownTaskIO ? never : N, examples: readonly unknown[], options?: PredictOptions): Promise<P[]>;
@@ -296,6 +316,9 @@ export class MultiTaskModelCore {
   /**
    * Sentiment of each text: `{ label, score, probabilities }` (the task named `sentiment`, or
    * `options.task`).
+   * @example
+   * await model.sentiment(['a warm , funny film .'])
+   * // [{ label: 'positive', score: 0.9929, probabilities: { negative: 0.0071, positive: 0.9929 }, index: 1 }]
    */
   async sentiment(texts: readonly string[], options: { task?: string } = {}): Promise<SentimentPrediction[]> {
     return (await this.predict<SentimentPrediction, string>(options.task ?? 'sentiment', texts.map((text) => ({ text })))) as SentimentPrediction[];
@@ -305,6 +328,9 @@ export class MultiTaskModelCore {
    * Quality score of each translation given its source (no reference), in the training target's
    * scale. A model trained with the `model-score` feature uses each pair's `modelScore` (the MT
    * system's own score) when given, else the training mean.
+   * @example
+   * await model.scoreTranslation([{ source: 'The museum opens at nine.', translation: 'Das Museum öffnet um neun Uhr.' }])
+   * // [0.41]
    */
   async scoreTranslation(pairs: readonly { source: string; translation: string; modelScore?: number }[], options: { task?: string } = {}): Promise<number[]> {
     const examples = pairs.map((p) => ({ source: p.source, translation: p.translation, ...(p.modelScore !== undefined ? { modelScore: p.modelScore } : {}) }));
@@ -316,6 +342,10 @@ export class MultiTaskModelCore {
    * sentences by count, ratio or word budget, in document order; selection options not given come
    * from the task's `inference` (tasks/summarization.yaml). The head selects under these options
    * itself, so a conditional head (`selection: conditional`) re-scores after each pick as in training.
+   * @example
+   * const { summary, sentences, scores } = await model.summarize(article, { sentences: 2 });
+   * // summary: the 2 chosen sentences in document order, joined by "\n"; sentences: [{ index, text, score }, …];
+   * // scores: one per scored sentence
    */
   async summarize(document: string | readonly string[], options: SelectionOptions & { task?: string } = {}): Promise<SummarizationPrediction> {
     const sentences = typeof document === 'string' ? splitSentences(document) : [...document];
@@ -335,7 +365,12 @@ export class MultiTaskModelCore {
     }
   }
 
-  /** Metrics (plus dev `loss`) per task on labelled examples. */
+  /**
+   * Metrics (plus dev `loss`) per task on labelled examples.
+   * @example
+   * await model.evaluate({ sentiment: dev })
+   * // { sentiment: { accuracy: 0.85, macro_f1: 0.8465, loss: 0.4514 } }
+   */
   async evaluate(data: Record<string, readonly unknown[]>, options: PredictOptions = {}): Promise<Record<string, Record<string, number>>> {
     throwIfAborted(options.signal);
     await this.ensureFeatures(data, options);

@@ -42,7 +42,19 @@ export class MultiTaskModel extends MultiTaskModelCore {
     return new MultiTaskModel(opts, await MultiTaskModelCore.backendFor(opts));
   }
 
-  /** Train; see {@link FitOptions}. */
+  /**
+   * Train; see {@link FitOptions}.
+   * @example
+   * const history = await model.fit({ sentiment: { train, dev } }, {
+   *   epochs: 1, batchSize: 32, optimizer: { type: 'adamw', lr: 1e-3, weightDecay: 0.01 },
+   *   onProgress: (e) => console.log(e.done, e.total, e.losses),   // 1 10 { sentiment: 0.7477 }
+   *   callbacks: [{ onStepEnd: (run, { eval: ev }) => ev && console.log(run.step, ev.metrics) }],
+   * });
+   * // history: { backend: 'wasm', totalSteps: 10, stepsPerEpoch: 10, completedSteps: 10,
+   * //   steps: [{ step: 1, epoch: 0, tasks: ['sentiment'], losses, lambdas, lr, gradNorm, elapsedMs }, …],
+   * //   evals: [{ step: 10, metrics: { sentiment: { accuracy: 0.85, macro_f1: 0.8465, loss: 0.4514 } }, … }],
+   * //   best: { step: 10, metric: 'sentiment.accuracy', value: 0.85 }, stopReason: 'completed', … }
+   */
   async fit(data: Record<string, { train: readonly unknown[]; dev?: readonly unknown[] }>, options: FitOptions = {}): Promise<TrainingHistory> {
     return train(this, data, options);
   }
@@ -79,7 +91,13 @@ export class MultiTaskModel extends MultiTaskModelCore {
     return { manifest, weights };
   }
 
-  /** Write `manifest.json` + `model.safetensors` into dir (each file atomically; manifest last). */
+  /**
+   * Write `manifest.json` + `model.safetensors` into dir (each file atomically; manifest last).
+   * @example
+   * await model.save('runs/quick-start');
+   * // runs/quick-start/manifest.json (tasks, heads, the encoder's id or relative path and sha256)
+   * // runs/quick-start/model.safetensors (the trained weights)
+   */
   async save(dir: string): Promise<void> {
     const { manifest, weights } = this.serialize();
     // find the encoder again after the folders move: by id, or by a path relative to the model
@@ -116,6 +134,11 @@ export class MultiTaskModel extends MultiTaskModelCore {
    * A saved model folder (or a checkpoint folder), ready to predict: the manifest is read, the
    * encoder it names is opened and checked by sha256 (pass `encoder` to use another copy of it, or
    * null for the weights alone). A model trained on synthetic features needs no encoder.
+   * @example
+   * const model = await MultiTaskModel.fromPretrained('runs/quick-start');
+   * model.taskNames                                        // ['sentiment']
+   * await model.predict('sentiment', ['bad .'])            // [{ label: 'negative', score: 1.0, … }]
+   * await MultiTaskModel.fromPretrained('runs/moved', { encoder: '../models/mini' }); // the encoder moved
    */
   static async fromPretrained(dir: string, options: PretrainedOptions = {}): Promise<MultiTaskModel> {
     if (/^https?:\/\//.test(dir)) throw new UserError(`${dir}: loading a saved model from a URL is what the browser entry does; in Node, give the folder`);

@@ -197,12 +197,61 @@ export interface StepEnd {
  * `stateKey` has its state saved in checkpoints and given back on resume.
  */
 export interface TrainerCallback {
+  /**
+   * Where this callback's state goes in a checkpoint's trainer.json; with `getState` / `setState`,
+   * a resumed run gives the callback back the state it had at that checkpoint.
+   * @example
+   * // counts the steps over resumes: trainer.json holds { …, "counter": { "steps": 1200 } }
+   * let steps = 0;
+   * const counter: TrainerCallback = {
+   *   stateKey: 'counter',
+   *   getState: () => ({ steps }),
+   *   setState: (_run, s) => { steps = (s as { steps: number }).steps; },
+   *   onStepEnd: () => { steps++; },
+   * };
+   */
   readonly stateKey?: string;
+  /** The state to checkpoint under `stateKey` (JSON-serialisable). */
   getState?(): unknown;
+  /** Called on resume, before `onTrainBegin`, with what `getState` returned at the checkpoint. */
   setState?(run: TrainingRun, state: unknown): void;
+  /**
+   * Once, before the first step; `resumedFrom` is the checkpoint folder a resumed run started from.
+   * @example
+   * onTrainBegin(run, resumedFrom) { console.log(run.totalSteps, run.stepsPerEpoch, resumedFrom); }
+   * // 10 10 null   (a fresh run: 1 epoch of 10 steps)
+   */
   onTrainBegin?(run: TrainingRun, resumedFrom: string | null): void | Promise<void>;
+  /**
+   * After every step; `end.eval` is set on the steps that evaluated the dev sets. `run.stop(reason)`
+   * ends training after this step.
+   * @example
+   * onStepEnd(run, { step, eval: ev }) { console.log(run.step, step.losses, step.lambdas, step.lr, ev?.metrics); }
+   * // 1 { sentiment: 0.7477 } { sentiment: 1 } 0.001 undefined
+   * // 10 { sentiment: 0.5441 } { sentiment: 1 } 0.001 { sentiment: { accuracy: 0.85, macro_f1: 0.8465, loss: 0.4514 } }
+   * // step also has { epoch, tasks: ['sentiment'], gradNorm: 1.2059, elapsedMs: 2478 };
+   * // eval also has { step, epoch, monitor: 0.85, improved: true } and, with baselines, delta_m
+   */
   onStepEnd?(run: TrainingRun, end: StepEnd): void | Promise<void>;
+  /**
+   * After a checkpoint folder was written (only when fit() has a `checkpoint` option).
+   * @example
+   * onCheckpoint(_run, written) { console.log(written); }
+   * // { step: 500, name: 'ckpt-00000500-3fa2c1', best: true }
+   */
   onCheckpoint?(run: TrainingRun, written: { step: number; name: string; best: boolean }): void | Promise<void>;
+  /**
+   * A step the trainer had to skip (a non-finite gradient norm: no update was applied).
+   * @example
+   * onWarning(_run, w) { console.log(w.step, w.message); }
+   * // 37 'non-finite gradient norm; update skipped'
+   */
   onWarning?(run: TrainingRun, warning: { step: number; message: string }): void | Promise<void>;
+  /**
+   * Once, after the last step (also after early stopping, a stop or an abort).
+   * @example
+   * onTrainEnd(run) { console.log(run.step, run.history.stopReason, run.history.best); }
+   * // 10 'completed' { step: 10, metric: 'sentiment.accuracy', value: 0.85 }
+   */
   onTrainEnd?(run: TrainingRun): void | Promise<void>;
 }
