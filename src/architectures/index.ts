@@ -24,7 +24,12 @@ export const ARCHITECTURES: Record<string, ArchitecturePlugin> = {
   mmoe: { create: mmoe, options: mmoeOptions },
 };
 
-/** Add (or replace) an architecture; the training config schema picks it up at the next parse. */
+/**
+ * Add (or replace) an architecture; the training config schema picks it up at the next parse.
+ * @example
+ * registerArchitecture('my-hard', { options: z.object({}).strict(), create: (_config, ctx) => ARCHITECTURES.hard!.create({ type: 'hard' }, ctx) });
+ * // now valid in a training YAML: architecture: { type: my-hard } (docs/develop/extending.md)
+ */
 export function registerArchitecture(type: string, plugin: ArchitecturePlugin): void {
   ARCHITECTURES[type] = plugin;
 }

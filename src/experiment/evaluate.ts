@@ -122,6 +122,14 @@ function loadEvalData(config: TaskConfig, split: 'train' | 'dev', opts: EvalOpti
   return data;
 }
 
+/**
+ * Scores a saved model or a baseline on a data file with the task's own evaluator (what `mtl eval` runs).
+ * @example
+ * await evaluate({ task: 'sentiment', baseline: 'majority', data: 'fixtures/data/sentiment/dev.txt' })
+ * // { task: 'sentiment', system: 'majority', data: '…/fixtures/data/sentiment/dev.txt', n: 80, skipped: 0,
+ * //   metrics: { accuracy: 0.5, macro_f1: 0.3333 }, confusion: { labels: ['negative', 'positive'], matrix: [[0, 40], [0, 40]] } }
+ * await evaluate({ task: 'sentiment', model: 'runs/quick-start', data: 'reviews.csv', columns: { text: 'review', label: 'stars' } })
+ */
 export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   if (!opts.model === !opts.baseline) throw new UserError('give exactly one of --model DIR or --baseline NAME');
   const configFile = opts.config ?? join(packageRoot(), 'tasks', `${opts.task}.yaml`);

@@ -34,7 +34,12 @@ export const SAMPLERS: Record<string, AnyPlugin> = {
   uniform: uniformSampler,
 };
 
-/** Add (or replace) a strategy in the registry. */
+/**
+ * Add (or replace) a strategy in the registry.
+ * @example
+ * registerSampler({ name: 'first-only', description: 'the first k tasks', options: z.object({ k: z.number().int() }).strict(), validate, create, probabilities });
+ * // now valid in a training YAML: training.sampling: { type: first-only, k: 2 } (docs/develop/extending.md)
+ */
 export function registerSampler(plugin: AnyPlugin): void {
   SAMPLERS[plugin.name] = plugin;
 }

@@ -42,7 +42,12 @@ export const YAML_TASKS = Object.fromEntries(
 /** Task type → factory from a saved spec (used when loading a model); {@link registerTaskType} adds to it. */
 export const TASK_TYPES: Record<string, TaskFactory> = Object.fromEntries(Object.entries(TASKS).map(([type, entry]) => [type, entry.fromSpec as TaskFactory]));
 
-/** Register another task type for loading saved models (its spec's `type` → factory). */
+/**
+ * Register another task type for loading saved models (its spec's `type` → factory).
+ * @example
+ * registerTaskType('topic', (spec) => TopicTask.fromSpec(spec));
+ * await MultiTaskModel.fromPretrained('runs/topic'); // a saved model whose manifest has { type: 'topic', … }
+ */
 export function registerTaskType(type: string, factory: TaskFactory): void {
   TASK_TYPES[type] = factory;
 }

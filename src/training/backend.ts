@@ -28,6 +28,8 @@ const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
  * Where the page serves `@tensorflow/tfjs-backend-wasm`'s `.wasm` files (a URL prefix ending in `/`,
  * relative to the page or absolute),
  * for browsers; call before the first model is created. Node finds them in node_modules.
+ * @example
+ * setTfjsWasmPaths('/tfjs/'); // the page then fetches /tfjs/tfjs-backend-wasm.wasm (and the -simd / -threaded-simd builds)
  */
 export function setTfjsWasmPaths(prefix: string): void {
   const base = (globalThis as { location?: { href: string } }).location?.href;

@@ -66,6 +66,10 @@ export class MultiTaskModel extends MultiTaskModelCore {
    * A saved model from a folder URL (relative to the page or absolute): fetches `manifest.json` and
    * the weights, checks the weights' size, sha256 and shapes, opens the encoder (see
    * {@link BrowserPretrainedOptions.encoder}) and checks its sha256 against the manifest.
+   * @example
+   * const model = await MultiTaskModel.fromPretrained('/model/', { encoder: '/encoder/' }); // what `mtl serve` serves
+   * await model.predict('sentiment', ['a warm , funny film .'])
+   * // [{ label: 'positive', score: 0.9929, probabilities: { negative: 0.0071, positive: 0.9929 }, index: 1 }]: as in Node
    */
   static async fromPretrained(url: string, options: BrowserPretrainedOptions = {}): Promise<MultiTaskModel> {
     const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);

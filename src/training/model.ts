@@ -167,6 +167,9 @@ export class MultiTaskModel extends MultiTaskModelCore {
    * Load a folder written by save() (or a checkpoint folder). Without `options.encoder` this is
    * {@link fromPretrained}: the recorded encoder is opened (or the call fails at once saying how to
    * pass one).
+   * @example
+   * const model = await MultiTaskModel.load('runs/quick-start', { encoder }); // an encoder already open
+   * await MultiTaskModel.load('runs/quick-start', { encoder: null });          // the weights alone
    */
   static async load(dir: string, options: LoadOptions & { encoder?: SentenceEncoder | null } = {}): Promise<MultiTaskModel> {
     return MultiTaskModel.fromPretrained(dir, options);

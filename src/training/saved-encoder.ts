@@ -25,6 +25,9 @@ export interface EncoderSpec {
 /**
  * Load the encoder of a config with the persistent embedding cache on (default folder
  * `.cache/embeddings`), so re-training or evaluating on the same texts skips inference.
+ * @example
+ * const encoder = await loadEncoder({ model: 'mtl:mini' });
+ * encoder.info.dim  // 256; texts encoded once are read from .cache/embeddings afterwards
  */
 export async function loadEncoder(spec: EncoderSpec, options: EncoderLoadOptions & { warn?: (message: string) => void } = {}): Promise<Encoder> {
   const { warn, ...load } = options;

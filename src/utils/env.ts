@@ -6,6 +6,11 @@
  *   env.cacheDir = '/data/mtl-cache';
  *   env.logger = { info: (m) => myLog.info(m), warn: (m) => myLog.warn(m) };
  *
+ * @example
+ * env.cacheDir          // null: the user cache folder (~/.cache/mtl-nlp on Linux), or $MTL_CACHE_DIR
+ * env.logger            // null: silent
+ * env.backends          // { training: 'auto', device: 'auto' }
+ *
  * The library writes nothing to the console by itself: notices (the execution provider chosen, a
  * corrupt cache rebuilt, a setting that has no effect) go to `env.logger`, which is null (silent)
  * unless the application sets one. The `mtl` command line sets one that writes to stderr.

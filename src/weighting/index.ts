@@ -34,7 +34,12 @@ export const WEIGHTINGS: Record<string, WeightingPlugin> = {
   pcgrad: { create: pcgrad, options: pcgradOptions },
 };
 
-/** Add (or replace) a strategy; the training config schema picks it up at the next parse. */
+/**
+ * Add (or replace) a strategy; the training config schema picks it up at the next parse.
+ * @example
+ * registerWeighting('first-task', { options: z.object({ factor: z.number().default(2) }).strict(), create: (config, init) => … });
+ * // now valid in a training YAML: training.weighting: { type: first-task, factor: 3 } (docs/develop/extending.md)
+ */
 export function registerWeighting(type: string, plugin: WeightingPlugin): void {
   WEIGHTINGS[type] = plugin;
 }

@@ -16,6 +16,8 @@ const ORDER: Record<Device, Provider[]> = {
  * Where the page serves onnxruntime-web's `.wasm` / `.mjs` files (a URL prefix ending in `/`,
  * relative to the page or absolute);
  * without it ORT uses its default (next to its own script, or transformers.js' CDN setting).
+ * @example
+ * setOrtWasmPaths('/ort/'); // the page then fetches onnxruntime-web's ort-wasm-simd-threaded*.mjs / .wasm from /ort/
  */
 export function setOrtWasmPaths(prefix: string): void {
   const base = (globalThis as { location?: { href: string } }).location?.href;
