@@ -151,3 +151,14 @@ describe('docs/ (guide, develop, benchmarks) and the changelog', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
   }, 180_000);
 });
+
+describe('config comments (tasks/*.yaml, benchmarks/configs/*.yaml)', () => {
+  const yamls = ['tasks', 'benchmarks/configs'].flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.yaml')).map((f) => `${d}/${f}`));
+  it.each(yamls)('%s: comments say what an option does, not what it scored, and cite no issue', (file) => {
+    const comments = text(file).split('\n').flatMap((l) => (l.includes('#') ? [l.slice(l.indexOf('#'))] : []));
+    expect(comments.length, file).toBeGreaterThan(0);
+    for (const c of comments) {
+      expect(c, `${file}: ${c}`).not.toMatch(/±|\b\d?\.\d{2,}\b|\bissue\b|#\d|\bREADME\b/);
+    }
+  });
+});
