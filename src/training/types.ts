@@ -203,10 +203,10 @@ export interface TrainerCallback {
    * @example
    * // counts the steps over resumes: trainer.json holds { …, "counter": { "steps": 1200 } }
    * let steps = 0;
-   * const counter: TrainerCallback = {
+   * const counter = {               // passed as fit(data, { callbacks: [counter] })
    *   stateKey: 'counter',
    *   getState: () => ({ steps }),
-   *   setState: (_run, s) => { steps = (s as { steps: number }).steps; },
+   *   setState: (_run: unknown, s: unknown) => { steps = (s as { steps: number }).steps; },
    *   onStepEnd: () => { steps++; },
    * };
    */
