@@ -203,7 +203,7 @@ export function formatError(err: unknown, verbose: boolean): string {
   const message = (err instanceof Error ? err.message : String(err)).trimEnd();
   let out = `mtl: ${escapeControlKeepLines(message)}\n`;
   if (verbose && err instanceof Error && err.stack) out += err.stack + '\n';
-  else if (!(err instanceof UserError) && !(err instanceof Error && /Error$/.test(err.name) && err.name !== 'Error')) out += '(run with --verbose for the stack trace)\n';
+  else if (!(err instanceof UserError)) out += '(run with --verbose for the stack trace)\n';
   return out;
 }
 

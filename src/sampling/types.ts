@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Rng } from '../utils/random.js';
+import { UserError } from '../errors.js';
 
 /**
  * How a multitask trainer picks which tasks get a batch at each optimisation step.
@@ -65,9 +66,7 @@ export interface SamplerPlugin<C extends { type: string } = SamplingConfig> {
   probabilities(config: C, taskSizes: Record<string, number>): Record<string, number>;
 }
 
-export class SamplingConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SamplingConfigError';
-  }
+/** A sampling option the user set wrongly: the CLI prints it as one line and exits 1. */
+export class SamplingConfigError extends UserError {
+  override name = 'SamplingConfigError';
 }

@@ -3,13 +3,14 @@
  * `executionProviders: ['cuda', 'cpu']` fails outright when the CUDA libraries are missing. So we create
  * the session with one provider at a time, catch the failure and try the next.
  */
+import { UserError } from '../../errors.js';
 import type { Device } from '../types.js';
 import type { Backend, BackendSession, ModelSource, Provider, SessionConfig } from './types.js';
 
 export type Logger = (message: string) => void;
 
 /** No requested execution provider could start: the message lists each one's reason and the remedy. */
-export class ProviderUnavailableError extends Error {
+export class ProviderUnavailableError extends UserError {
   override name = 'ProviderUnavailableError';
 }
 
