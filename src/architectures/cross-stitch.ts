@@ -7,6 +7,7 @@ import { z } from 'zod';
 import * as tf from '../utils/tf.js';
 import { Stack, type ForwardContext } from '../nn/layers.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, TaskRelations } from './types.js';
+import { UserError } from '../errors.js';
 
 /** Options of `cross-stitch`. */
 export const crossStitchOptions = z
@@ -24,7 +25,7 @@ class CrossStitch implements Architecture {
   private readonly selfWeight: number;
 
   constructor(private readonly ctx: ArchitectureContext, config: Extract<ArchitectureConfig, { type: 'cross-stitch' }>) {
-    if (ctx.shared.depth < 1) throw new Error('cross-stitch needs sharedLayers.depth ≥ 1 (one tower layer per mixing step)');
+    if (ctx.shared.depth < 1) throw new UserError('cross-stitch needs sharedLayers.depth ≥ 1 (one tower layer per mixing step)');
     const T = ctx.tasks.length;
     this.selfWeight = config.selfWeight ?? 0.9;
     this.towers = ctx.tasks.map((t) => new Stack(ctx.store, `arch.towers.${t}`, ctx.inputDim, ctx.shared, { group: 'shared' }));

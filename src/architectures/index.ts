@@ -8,6 +8,7 @@ import { crossStitch, crossStitchOptions } from './cross-stitch.js';
 import { hard, hardOptions } from './hard.js';
 import { mmoe, mmoeOptions } from './mmoe.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory } from './types.js';
+import { UserError } from '../errors.js';
 
 export type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, ArchitectureType, TaskRelations } from './types.js';
 export { crossStitchOptions, hardOptions, mmoeOptions };
@@ -36,6 +37,6 @@ export function registerArchitecture(type: string, plugin: ArchitecturePlugin): 
 
 export function createArchitecture(config: ArchitectureConfig, ctx: ArchitectureContext): Architecture {
   const plugin = Object.prototype.hasOwnProperty.call(ARCHITECTURES, config.type) ? ARCHITECTURES[config.type] : undefined;
-  if (!plugin) throw new Error(`unknown architecture "${String(config.type)}" (known: ${Object.keys(ARCHITECTURES).join(', ')})`);
+  if (!plugin) throw new UserError(`unknown architecture "${String(config.type)}" (known: ${Object.keys(ARCHITECTURES).join(', ')})`);
   return plugin.create(config, ctx);
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import * as tf from '../utils/tf.js';
 import { Dense, Stack, type ForwardContext } from '../nn/layers.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, TaskRelations } from './types.js';
+import { UserError } from '../errors.js';
 
 /** Options of `mmoe`. */
 export const mmoeOptions = z
@@ -30,10 +31,10 @@ class MMoE implements Architecture {
   private usage: Record<string, number[][]> = {};
 
   constructor(private readonly ctx: ArchitectureContext, config: Extract<ArchitectureConfig, { type: 'mmoe' }>) {
-    if (ctx.shared.depth < 1) throw new Error('mmoe needs sharedLayers.depth ≥ 1 (experts are stacks of shared layers)');
+    if (ctx.shared.depth < 1) throw new UserError('mmoe needs sharedLayers.depth ≥ 1 (experts are stacks of shared layers)');
     this.numExperts = config.experts ?? 4;
     this.window = config.window ?? 50;
-    if (!Number.isInteger(this.numExperts) || this.numExperts < 1) throw new Error(`mmoe: experts must be a positive integer, got ${this.numExperts}`);
+    if (!Number.isInteger(this.numExperts) || this.numExperts < 1) throw new UserError(`mmoe: experts must be a positive integer, got ${this.numExperts}`);
     this.experts = Array.from({ length: this.numExperts }, (_, e) => new Stack(ctx.store, `arch.experts.${e}`, ctx.inputDim, ctx.shared, { group: 'shared' }));
     this.outputDim = this.experts[0]!.outDim;
     for (const t of ctx.tasks) {

@@ -29,6 +29,7 @@
 import SentimentAnalyzer from 'natural/lib/natural/sentiment/SentimentAnalyzer.js';
 import NaturalPorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
 import { macroF1FromConfusion } from '../metrics/classification.js';
+import { UserError } from '../errors.js';
 
 export type SentimentBaselineName = 'majority' | 'lexicon';
 
@@ -88,7 +89,7 @@ export function lexiconScore(text: string): number {
 /** Label roles from names (neg/neu/pos prefixes) or from order. */
 export function inferPolarity(labels: readonly string[]): SentimentPolarity {
   if (labels.length !== 2 && labels.length !== 3) {
-    throw new RangeError(`lexicon baseline needs 2 or 3 labels, got ${labels.length}: ${labels.join(', ')}`);
+    throw new UserError(`lexicon baseline needs 2 or 3 labels, got ${labels.length}: ${labels.join(', ')}`);
   }
   const find = (prefix: string) => labels.find((l) => l.toLowerCase().startsWith(prefix));
   const negative = find('neg');
@@ -214,12 +215,12 @@ export function fitSentimentBaseline(
   if (labels.length === 0) throw new RangeError('fitSentimentBaseline: no labels');
   const known = new Set(labels);
   for (const [i, ex] of train.entries()) {
-    if (!known.has(ex.label)) throw new RangeError(`fitSentimentBaseline: train[${i}].label '${ex.label}' is not one of ${labels.join(', ')}`);
+    if (!known.has(ex.label)) throw new UserError(`fitSentimentBaseline: train[${i}].label '${ex.label}' is not one of ${labels.join(', ')}`);
   }
   if (name === 'majority') {
-    if (train.length === 0) throw new RangeError('fitSentimentBaseline: majority needs training examples');
+    if (train.length === 0) throw new UserError('fitSentimentBaseline: majority needs training examples (pass --train FILE)');
     return majority(train, labels);
   }
   if (name === 'lexicon') return lexicon(train, labels, options);
-  throw new RangeError(`unknown sentiment baseline '${String(name)}'`);
+  throw new UserError(`unknown sentiment baseline '${String(name)}'`);
 }

@@ -14,6 +14,7 @@
  *   criterion; tol = 1e-6) or maxIter (default 1000). The top-k sentences by score (ties → earlier
  *   sentence) are returned in document order.
  */
+import { UserError } from '../errors.js';
 
 export type SummarizationBaselineName = 'lead1' | 'lead3' | 'textrank';
 
@@ -151,5 +152,5 @@ export function summarizeBaseline(
     if (vectors === undefined) throw new RangeError('textrank needs sentence vectors');
     return textrank(sentences, vectors, options);
   }
-  throw new RangeError(`unknown summarization baseline '${String(name)}'`);
+  throw new UserError(`unknown summarization baseline '${String(name)}'`);
 }

@@ -15,6 +15,7 @@
  *     then need `score`); use it when the metric is scale-dependent (MAE/RMSE). If f is constant on
  *     the training set, b = 0 and a = mean training score.
  */
+import { UserError } from '../errors.js';
 
 export type TranslationQualityBaselineName = 'model-scores' | 'length-ratio';
 
@@ -79,13 +80,13 @@ export function fitTranslationQualityBaseline(
       predict: (rows) =>
         rows.map((r, i) => {
           if (typeof r.modelScore !== 'number' || !Number.isFinite(r.modelScore)) {
-            throw new RangeError(`model-scores baseline: row ${i} has no finite modelScore`);
+            throw new UserError(`model-scores baseline: row ${i} has no finite modelScore (the data must carry the MT system's own scores, as MLQE-PE's model_scores column does)`);
           }
           return r.modelScore;
         }),
     };
   }
-  if (name !== 'length-ratio') throw new RangeError(`unknown translation-quality baseline '${String(name)}'`);
+  if (name !== 'length-ratio') throw new UserError(`unknown translation-quality baseline '${String(name)}'`);
 
   const unit = options.unit ?? 'chars';
   const feature = (r: TranslationQualityRow) => lengthRatioFeature(r.source, r.translation, unit);
@@ -93,12 +94,12 @@ export function fitTranslationQualityBaseline(
     return { name, fitted: { unit, fit: 'none' }, predict: (rows) => rows.map(feature) };
   }
 
-  if (train.length === 0) throw new RangeError("length-ratio with fit 'linear' needs training rows");
+  if (train.length === 0) throw new UserError("length-ratio with fit 'linear' needs training rows (pass --train FILE)");
   const xs: number[] = [];
   const ys: number[] = [];
   for (const [i, r] of train.entries()) {
     if (typeof r.score !== 'number' || !Number.isFinite(r.score)) {
-      throw new RangeError(`length-ratio linear fit: train[${i}] has no finite score`);
+      throw new UserError(`length-ratio linear fit: train[${i}] has no finite score`);
     }
     xs.push(feature(r));
     ys.push(r.score);

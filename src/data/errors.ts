@@ -52,7 +52,7 @@ export class ProblemCollector {
     readonly mode: LoadMode,
     private readonly multiFile = false,
   ) {
-    if (mode !== 'strict' && mode !== 'lenient') throw new Error(`mode must be "strict" or "lenient", got ${JSON.stringify(mode)}`);
+    if (mode !== 'strict' && mode !== 'lenient') throw new UserError(`mode must be "strict" or "lenient", got ${JSON.stringify(mode)}`);
   }
 
   report(file: string, line: number, reason: string): void {

@@ -9,6 +9,7 @@ import { Encoder } from '../encoder/index.js';
 import { encodeNpy } from '../encoder/npy.js';
 import type { Device, Dtype, Pooling } from '../encoder/types.js';
 import { writeFileAtomic } from '../utils/fs.js';
+import { UserError } from '../errors.js';
 
 export interface EncodeCommandOptions {
   model: string;
@@ -45,7 +46,7 @@ export function parseLines(content: string): string[] {
 /** `mtl encode --model M --input texts.txt --output vectors.{jsonl,npy}`: writes the output atomically. */
 export async function encodeCommand(opts: EncodeCommandOptions): Promise<{ count: number; dim: number }> {
   const ext = extname(opts.output).toLowerCase();
-  if (ext !== '.jsonl' && ext !== '.npy') throw new Error(`output must end in .jsonl or .npy, got ${opts.output}`);
+  if (ext !== '.jsonl' && ext !== '.npy') throw new UserError(`output ${opts.output}: must end in .jsonl or .npy (name the output file for the format you want)`);
   const texts = parseLines(await readFile(opts.input, 'utf8'));
   const log = opts.quiet ? () => undefined : (m: string) => console.error(opts.verbose ? m : shortProviderLine(m));
   const enc = await Encoder.load(opts.model, {

@@ -137,6 +137,10 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   if (!existsSync(opts.data)) throw new UserError(`--data ${opts.data}: not found`);
   let config = loadTaskConfig(configFile);
   const format = opts.format ?? guessFormat(opts.task, opts.data);
+  if (opts.columns && format !== 'csv' && format !== 'tsv' && format !== 'jsonl') {
+    const how = opts.format ? 'given by --format' : 'guessed from the path';
+    throw new UserError(`--columns: ${opts.data} is read as ${format} (${how}), which has fixed columns; pass --format csv, tsv or jsonl to map your own`);
+  }
   config = withSplit(config, 'dev', opts.data, format, opts.columns);
   const dev = loadEvalData(config, 'dev', opts);
 

@@ -6,6 +6,7 @@
  */
 import * as tf from '../utils/tf.js';
 import { Rng } from '../utils/random.js';
+import { UserError } from '../errors.js';
 
 export type ParamGroup = 'shared' | 'task' | 'weighting';
 
@@ -124,17 +125,17 @@ export class ParamStore {
       const v = values.get(e.name);
       if (!v) {
         if (options.partial) continue;
-        throw new Error(`parameter "${e.name}" missing${src}`);
+        throw new UserError(`parameter "${e.name}" missing${src} (the weights belong to another model configuration)`);
       }
       if (v.shape.length !== e.shape.length || v.shape.some((d, i) => d !== e.shape[i])) {
-        throw new Error(`parameter "${e.name}" has shape [${v.shape.join(', ')}]${src}, model expects [${e.shape.join(', ')}]`);
+        throw new UserError(`parameter "${e.name}" has shape [${v.shape.join(', ')}]${src}, model expects [${e.shape.join(', ')}] (the weights belong to another model configuration)`);
       }
       const t = tf.tensor(v.data, e.shape, 'float32');
       e.variable.assign(t);
       t.dispose();
     }
     if (!options.partial) {
-      for (const name of values.keys()) if (!this.entries.has(name)) throw new Error(`unexpected parameter "${name}"${src}`);
+      for (const name of values.keys()) if (!this.entries.has(name)) throw new UserError(`unexpected parameter "${name}"${src} (the weights belong to another model configuration)`);
     }
   }
 

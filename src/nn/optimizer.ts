@@ -9,6 +9,7 @@
  */
 import * as tf from '../utils/tf.js';
 import { variableFrom, type ParamEntry } from './layers.js';
+import { UserError } from '../errors.js';
 
 export interface OptimizerConfig {
   type: 'adamw';
@@ -47,8 +48,8 @@ export class AdamW {
   private readonly slots = new Map<string, Slot>();
 
   constructor(config: OptimizerConfig) {
-    if (config.type !== 'adamw') throw new Error(`unknown optimizer "${String(config.type)}" (known: adamw)`);
-    if (!(config.lr > 0)) throw new Error(`optimizer.lr must be > 0, got ${config.lr}`);
+    if (config.type !== 'adamw') throw new UserError(`unknown optimizer "${String(config.type)}" (known: adamw)`);
+    if (!(config.lr > 0)) throw new UserError(`optimizer.lr must be > 0, got ${config.lr}`);
     this.lr = config.lr;
     this.weightDecay = config.weightDecay ?? 0.01;
     this.beta1 = config.beta1 ?? 0.9;
@@ -111,9 +112,9 @@ export class AdamW {
       if (t === undefined) continue;
       const m = state.tensors.get(`${p.name}.m`);
       const v = state.tensors.get(`${p.name}.v`);
-      if (!m || !v) throw new Error(`optimizer state for "${p.name}" is incomplete`);
+      if (!m || !v) throw new UserError(`optimizer state for "${p.name}" is incomplete (a damaged checkpoint, or one written by another model: start over with --overwrite)`);
       if (m.data.length !== v.data.length || m.data.length !== p.shape.reduce((a, b) => a * b, 1)) {
-        throw new Error(`optimizer state for "${p.name}" has the wrong size`);
+        throw new UserError(`optimizer state for "${p.name}" has the wrong size (a checkpoint written by another model configuration: start over with --overwrite)`);
       }
       this.slots.set(p.name, { m: variableFrom(m.data, p.shape, false), v: variableFrom(v.data, p.shape, false), t });
     }

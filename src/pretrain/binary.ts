@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PretrainCorpus } from './corpus.js';
 import { SPECIAL_IDS, type WordPieceEncoder } from './tokenizer.js';
+import { UserError } from '../errors.js';
 
 export const BINARY_MAGIC = 'MTLPRE01';
 export const SECTION_NAMES = ['mlm', 'val', 'pairs_src', 'pairs_mt', 'sentences'] as const;
@@ -66,7 +67,7 @@ function single(tokens: number[], maxLength: number): Sequence {
 /** Tokenizes and packs the corpus (see the module comment). Deterministic. */
 export function pretokenize(corpus: PretrainCorpus, encoder: WordPieceEncoder, options: PretokenizeOptions): PretokenizedCorpus {
   const L = options.maxLength;
-  if (!Number.isInteger(L) || L < 8) throw new Error(`pretokenize: maxLength must be an integer >= 8, got ${L}`);
+  if (!Number.isInteger(L) || L < 8) throw new UserError(`pretokenize: maxLength must be an integer >= 8, got ${L}`);
   const valFraction = options.valFraction ?? 0.01;
   const sections: Record<SectionName, Sequence[]> = { mlm: [], val: [], pairs_src: [], pairs_mt: [], sentences: [] };
   const tokensPerSource: Record<string, number> = {};
@@ -181,7 +182,7 @@ export function encodeBinary(data: PretokenizedCorpus, extraHeader: Record<strin
 /** Reads a `corpus.bin` back (tests; the trainer has its own reader). */
 export function decodeBinary(bytes: Uint8Array, file = 'corpus.bin'): PretokenizedCorpus & { header: Record<string, unknown> } {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 12 || buf.toString('ascii', 0, 8) !== BINARY_MAGIC) throw new Error(`${file}: not a pretraining corpus (no ${BINARY_MAGIC} magic); write one with \`mtl pretrain\``);
+  if (buf.length < 12 || buf.toString('ascii', 0, 8) !== BINARY_MAGIC) throw new UserError(`${file}: not a pretraining corpus (no ${BINARY_MAGIC} magic); write one with \`mtl pretrain\``);
   const h = buf.readUInt32LE(8);
   const header = JSON.parse(buf.toString('utf8', 12, 12 + h)) as {
     vocabSize: number;

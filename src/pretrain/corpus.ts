@@ -24,6 +24,7 @@ import { loadTaskData } from '../config/tasks.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { datasetsDir, packageRoot } from '../utils/paths.js';
 import { spread } from '../utils/sample.js';
+import { UserError } from '../errors.js';
 
 /** Monolingual text: a document is a list of sentences (kept in order, so packing keeps context). */
 export interface MonoDocument {
@@ -190,14 +191,14 @@ function userSources(paths: readonly string[]): { docs: MonoDocument[]; pairs: T
   const pairs: TranslationPair[] = [];
   for (const p of paths) {
     const abs = resolve(p);
-    if (!existsSync(abs)) throw new Error(`pretrain corpus: ${abs}: no such file or folder (pass .txt files or folders of them with --text)`);
+    if (!existsSync(abs)) throw new UserError(`pretrain corpus: ${abs}: no such file or folder (pass .txt files or folders of them with --text)`);
     for (const file of listFiles(abs)) {
       const text = readFileSync(file, 'utf8');
       if (file.toLowerCase().endsWith('.tsv')) {
         text.split('\n').forEach((line, i) => {
           if (!line.trim()) return;
           const cols = line.split('\t');
-          if (cols.length < 2 || !cols[0]?.trim() || !cols[1]?.trim()) throw new Error(`${file}:${i + 1}: expected "source<TAB>translation"`);
+          if (cols.length < 2 || !cols[0]?.trim() || !cols[1]?.trim()) throw new UserError(`${file}:${i + 1}: expected "source<TAB>translation"`);
           pairs.push({ source: 'user', src: cols[0], mt: cols[1] });
         });
         continue;
@@ -230,7 +231,7 @@ export function buildCorpus(options: CorpusOptions = {}): PretrainCorpus {
     docs.push(...d.docs);
     pairs.push(...d.pairs);
   } else if (options.dataDir !== undefined && options.dataDir !== false) {
-    throw new Error(`pretrain corpus: datasets folder ${dataDir} not found (pass --data-dir, or --no-datasets)`);
+    throw new UserError(`pretrain corpus: datasets folder ${dataDir} not found (pass --data-dir, or --no-datasets)`);
   }
   if (options.packages ?? true) {
     docs.push(...brownDocuments(max), ...nlpCorpusDocuments(max));
@@ -313,7 +314,7 @@ export function readCorpus(path: string): PretrainCorpus {
     const o = JSON.parse(line) as Partial<MonoDocument & TranslationPair>;
     if (Array.isArray(o.sentences)) documents.push(o as MonoDocument);
     else if (typeof o.src === 'string' && typeof o.mt === 'string') pairs.push(o as TranslationPair);
-    else throw new Error(`${path}: line ${i + 2}: neither a document nor a pair`);
+    else throw new UserError(`${path}: line ${i + 2}: neither a document nor a pair`);
   });
   return { documents, pairs, counts: head.counts, duplicates: head.duplicates, devOverlap: head.devOverlap };
 }

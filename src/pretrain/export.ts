@@ -19,6 +19,7 @@ import { encodeModel } from '../onnx/proto.js';
 import { quantizeDynamicModel } from '../generators/quantize.js';
 import { decodeSafetensors, sha256, type NamedArray } from '../training/safetensors.js';
 import { writeFileAtomic } from '../utils/fs.js';
+import { UserError } from '../errors.js';
 
 export interface BertConfig {
   vocab_size: number;
@@ -42,13 +43,13 @@ export function readTrainedWeights(dir: string): Map<string, NamedArray> {
   if (existsSync(single)) files.push(single);
   else if (existsSync(index)) {
     const idx = JSON.parse(readFileSync(index, 'utf8')) as { weight_map?: Record<string, string> };
-    if (!idx.weight_map) throw new Error(`${index}: no weight_map`);
+    if (!idx.weight_map) throw new UserError(`${index}: no weight_map`);
     files.push(...[...new Set(Object.values(idx.weight_map))].sort().map((f) => join(dir, f)));
   } else {
-    throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json (the trainer writes one of them when it finishes)`);
+    throw new UserError(`${dir}: no model.safetensors or model.safetensors.index.json (the trainer writes one of them when it finishes)`);
   }
   for (const f of files) {
-    if (!existsSync(f)) throw new Error(`${f}: missing (named by ${index})`);
+    if (!existsSync(f)) throw new UserError(`${f}: missing (named by ${index})`);
     for (const [name, t] of decodeSafetensors(readFileSync(f), f).tensors) out.set(name, t);
   }
   return out;
@@ -56,10 +57,10 @@ export function readTrainedWeights(dir: string): Map<string, NamedArray> {
 
 export function readBertConfig(dir: string): BertConfig {
   const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw new Error(`${path}: missing (the trainer writes it)`);
+  if (!existsSync(path)) throw new UserError(`${path}: missing (the trainer writes it)`);
   const c = JSON.parse(readFileSync(path, 'utf8')) as Partial<BertConfig>;
   for (const k of ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'max_position_embeddings'] as const) {
-    if (typeof c[k] !== 'number') throw new Error(`${path}: ${k}: expected a number`);
+    if (typeof c[k] !== 'number') throw new UserError(`${path}: ${k}: expected a number`);
   }
   return { type_vocab_size: 2, layer_norm_eps: 1e-12, pad_token_id: 0, ...c } as BertConfig;
 }
@@ -91,21 +92,21 @@ export function buildTrainedGraph(config: BertConfig, weights: ReadonlyMap<strin
     docString,
     weights: (name, shape) => {
       const t = weights.get(name);
-      if (!t) throw new Error(`trained weights: "${name}" missing (expected BertModel parameter names)`);
+      if (!t) throw new UserError(`trained weights: "${name}" missing (expected BertModel parameter names)`);
       used.add(name);
       const isLinear = shape.length === 2 && !name.startsWith('embeddings.');
       if (isLinear) {
         // nn.Linear stores [out, in]; the graph's MatMul wants [in, out]
         const [inDim, outDim] = shape as [number, number];
-        if (t.shape[0] !== outDim || t.shape[1] !== inDim) throw new Error(`trained weights: "${name}" is [${t.shape.join(', ')}], expected [${outDim}, ${inDim}]`);
+        if (t.shape[0] !== outDim || t.shape[1] !== inDim) throw new UserError(`trained weights: "${name}" is [${t.shape.join(', ')}], expected [${outDim}, ${inDim}] (export with the same preset and --layers/--hidden/--heads/--intermediate as the training run)`);
         return transpose(t.data, outDim, inDim);
       }
-      if (t.shape.join(',') !== shape.join(',')) throw new Error(`trained weights: "${name}" is [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+      if (t.shape.join(',') !== shape.join(',')) throw new UserError(`trained weights: "${name}" is [${t.shape.join(', ')}], expected [${shape.join(', ')}] (export with the same preset and --layers/--hidden/--heads/--intermediate as the training run)`);
       return t.data;
     },
   });
   const unused = [...weights.keys()].filter((k) => !used.has(k));
-  if (unused.length) throw new Error(`trained weights: ${unused.length} tensors the encoder does not use (${unused.slice(0, 3).join(', ')}…)`);
+  if (unused.length) throw new UserError(`trained weights: ${unused.length} tensors the encoder does not use (${unused.slice(0, 3).join(', ')}…)`);
   return model;
 }
 
@@ -185,7 +186,7 @@ export async function exportEncoder(options: ExportOptions): Promise<ExportResul
   out.set('onnx/model_quantized.onnx', encodeModel(quantizeDynamicModel(model, { embeddings: true }).model));
   for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt']) {
     const p = join(options.tokenizerDir, f);
-    if (!existsSync(p)) throw new Error(`${p}: missing (mtl pretrain writes the tokenizer files before training)`);
+    if (!existsSync(p)) throw new UserError(`${p}: missing (mtl pretrain writes the tokenizer files before training)`);
     out.set(f, readFileSync(p));
   }
   const { mtl_pretrain: _drop, ...base } = config;

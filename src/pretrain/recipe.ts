@@ -18,6 +18,7 @@ import { encodeBinary, pretokenize, readBinary } from './binary.js';
 import { buildCorpus, corpusSentences, writeCorpus, type CorpusOptions } from './corpus.js';
 import { exportEncoder, type ExportResult } from './export.js';
 import { trainVocabulary, WordPieceEncoder } from './tokenizer.js';
+import { UserError } from '../errors.js';
 
 export type Preset = 'tiny' | 'cpu' | 'gpu';
 
@@ -48,7 +49,7 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   await writeCorpus(corpus, corpusPath);
   say(options.log, `[${secs()}] corpus: ${corpus.documents.length} documents, ${corpus.pairs.length} translation pairs (${corpus.duplicates} repeats and ${corpus.devOverlap} dev sentences dropped) → ${corpusPath}`);
   const sentences = corpusSentences(corpus);
-  if (sentences.length === 0) throw new Error('pretrain: the corpus is empty (no datasets folder, no npm text packages, no --text files)');
+  if (sentences.length === 0) throw new UserError('pretrain: the corpus is empty (no datasets folder, no npm text packages, no --text files)');
   const vocab = trainVocabulary(sentences, { vocabSize: options.vocabSize, maxLength: options.maxLength });
   const tokenizerDir = join(work, 'tokenizer');
   for (const [name, contents] of Object.entries(vocab.files)) await writeFileAtomic(join(tokenizerDir, name), contents);
@@ -98,9 +99,9 @@ export interface TrainOptions {
 export async function train(options: TrainOptions): Promise<{ trainedDir: string; summary: Record<string, unknown> }> {
   const work = resolve(options.workDir);
   const data = join(work, 'corpus.bin');
-  if (!existsSync(data)) throw new Error(`${data}: missing; run the prepare stage first (mtl pretrain --stage prepare)`);
+  if (!existsSync(data)) throw new UserError(`${data}: missing; run the prepare stage first (mtl pretrain --stage prepare)`);
   const py = findTorchPython();
-  if (!py) throw new Error('pretrain: no Python with PyTorch found (tried $MTL_PYTHON, python3, /usr/bin/python3); install it (Debian: apt-get install python3-torch) or set MTL_PYTHON');
+  if (!py) throw new UserError('pretrain: no Python with PyTorch found (tried $MTL_PYTHON, python3, /usr/bin/python3); install it (Debian: apt-get install python3-torch) or set MTL_PYTHON');
   const trainedDir = join(work, 'trained');
   const args = [trainerScript(), 'train', '--data', data, '--out', trainedDir, '--preset', options.preset];
   if (options.budgetSeconds !== undefined) args.push('--budget-seconds', String(options.budgetSeconds));
@@ -139,7 +140,7 @@ export interface ParityResult {
  */
 export async function checkParity(options: { workDir: string; trainedDir: string; modelDir: string; count?: number }): Promise<ParityResult> {
   const py = findTorchPython();
-  if (!py) throw new Error('pretrain: no Python with PyTorch found for the parity check');
+  if (!py) throw new UserError('pretrain: no Python with PyTorch found for the parity check (tried $MTL_PYTHON, python3, /usr/bin/python3); install it (Debian: apt-get install python3-torch) or set MTL_PYTHON');
   const data = readBinary(join(resolve(options.workDir), 'corpus.bin'));
   const count = options.count ?? 16;
   const seqs = data.sections.val.slice(0, count);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { BaseWeighting } from './common.js';
 import type { StepInfo, WeightingConfig, WeightingFactory } from './types.js';
+import { UserError } from '../errors.js';
 
 /** Options of `dwa` weighting. */
 export const dwaOptions = z
@@ -41,7 +42,7 @@ class DwaWeighting extends BaseWeighting {
   private history: Record<string, number>[] = [];
   constructor(tasks: string[], private readonly T: number) {
     super(tasks);
-    if (!(T > 0)) throw new Error(`dwa: temperature T must be > 0, got ${T}`);
+    if (!(T > 0)) throw new UserError(`dwa: temperature T must be > 0, got ${T}`);
   }
   override afterStep(losses: Record<string, number>, _info: StepInfo): void {
     for (const [t, l] of Object.entries(losses)) {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import * as tf from '../utils/tf.js';
 import { GradWeighting, sumGrads } from './common.js';
 import type { GradInfo, Grads, WeightingConfig, WeightingFactory } from './types.js';
+import { UserError } from '../errors.js';
 
 /** Options of `gradnorm` weighting. */
 export const gradnormOptions = z
@@ -41,7 +42,7 @@ class GradNormWeighting extends GradWeighting {
 
   constructor(tasks: string[], private readonly alpha: number, private readonly lr: number) {
     super(tasks);
-    if (!(alpha >= 0)) throw new Error(`gradnorm: alpha must be ≥ 0, got ${alpha}`);
+    if (!(alpha >= 0)) throw new UserError(`gradnorm: alpha must be ≥ 0, got ${alpha}`);
     for (const t of tasks) {
       this.m[t] = 0;
       this.v[t] = 0;
@@ -49,7 +50,7 @@ class GradNormWeighting extends GradWeighting {
   }
 
   protected combineGrads(perTask: Map<string, Grads>, losses: Record<string, number>, info: GradInfo): Grads {
-    if (info.lastShared.length === 0) throw new Error('gradnorm needs a shared layer (sharedLayers.depth ≥ 1)');
+    if (info.lastShared.length === 0) throw new UserError('gradnorm needs a shared layer: set sharedLayers.depth ≥ 1 in the config');
     const active = [...perTask.keys()];
     const normValues = tf.tidy(() =>
       tf.stack(

@@ -12,6 +12,7 @@ import { rlw, rlwOptions } from './rlw.js';
 import { staticOptions, staticWeighting } from './static.js';
 import { uncertainty, uncertaintyOptions } from './uncertainty.js';
 import type { Weighting, WeightingConfig, WeightingFactory, WeightingInit } from './types.js';
+import { UserError } from '../errors.js';
 
 export type { BackwardResult, Grads, GradInfo, LossFn, StepInfo, TrainableParams, Weighting, WeightingConfig, WeightingFactory, WeightingInit, WeightingType } from './types.js';
 export { dwaLambdas } from './dwa.js';
@@ -46,6 +47,6 @@ export function registerWeighting(type: string, plugin: WeightingPlugin): void {
 
 export function createWeighting(config: WeightingConfig, init: WeightingInit): Weighting {
   const plugin = Object.prototype.hasOwnProperty.call(WEIGHTINGS, config.type) ? WEIGHTINGS[config.type] : undefined;
-  if (!plugin) throw new Error(`unknown weighting "${String(config.type)}" (known: ${Object.keys(WEIGHTINGS).join(', ')})`);
+  if (!plugin) throw new UserError(`unknown weighting "${String(config.type)}" (known: ${Object.keys(WEIGHTINGS).join(', ')})`);
   return plugin.create(config, init);
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { BaseWeighting } from './common.js';
 import type { WeightingConfig, WeightingFactory } from './types.js';
+import { UserError } from '../errors.js';
 
 /** Options of `static` weighting. */
 export const staticOptions = z
@@ -16,8 +17,8 @@ class StaticWeighting extends BaseWeighting {
   constructor(tasks: string[], private readonly given: Record<string, number>) {
     super(tasks);
     for (const [t, l] of Object.entries(given)) {
-      if (!tasks.includes(t)) throw new Error(`static weighting: λ given for unknown task "${t}" (tasks: ${tasks.join(', ')})`);
-      if (!Number.isFinite(l) || l < 0) throw new Error(`static weighting: λ for "${t}" must be a finite number ≥ 0, got ${l}`);
+      if (!tasks.includes(t)) throw new UserError(`static weighting: λ given for unknown task "${t}" (tasks: ${tasks.join(', ')})`);
+      if (!Number.isFinite(l) || l < 0) throw new UserError(`static weighting: λ for "${t}" must be a finite number ≥ 0, got ${l}`);
     }
     this.current = Object.fromEntries(tasks.map((t) => [t, given[t] ?? 0]));
   }
