@@ -25,5 +25,5 @@ Phase 1 is masked (and translation) language modelling, phase 2 is contrastive
 Modules: config (presets, defaults, the run's configuration), model (the BERT), safetensors_io
 (weights in and out), data (corpus.bin, batch sampling, masking), optim (optimizer and learning
 rates), util (clock, log, atomic writes, RNG state), train (the trainer and phase 1), contrastive
-(phase 2), cli, synthetic (test corpora), selftest.
+(phase 2), outputs (weights, config, summary), cli, synthetic (test corpora), selftest.
 """
