@@ -12,7 +12,7 @@ import type { Logger } from './backend/fallback.js';
 import { runBatches, type BatchItem } from './batching.js';
 import { buildFeeds } from './feeds.js';
 import {
-  batchSizes, cacheConfigKey, checkOptions, chooseMaxLength, openSession, readGraph, resolveModelFiles, settleAutoDtype,
+  batchSizes, cacheConfigKey, checkOptions, chooseMaxLength, describeEncoder, openSession, readGraph, resolveModelFiles, settleAutoDtype,
   type EncoderLoadOptions, type Platform,
 } from './load.js';
 import type { EmbeddingCache } from './lru.js';
@@ -97,21 +97,7 @@ export class EncoderCore implements SentenceEncoder {
     const { session, provider } = opened;
     try {
       const graph = readGraph(session, model, checked.pooling);
-      const { bundle, dtype, dtypeChoice, layer } = files;
-      const info: EncoderInfo = {
-        model: bundle.model,
-        files: bundle.files,
-        sha256: bundle.sha256,
-        dtype,
-        ...(dtypeChoice ? { dtypeChoice } : {}),
-        device: provider,
-        dim: 0,
-        pooling: graph.mode,
-        normalize: checked.normalize,
-        maxLength,
-        ...((session.concurrency ?? 1) > 1 ? { workers: session.concurrency } : {}),
-        ...(layer ? { layer } : {}),
-      };
+      const info = describeEncoder(files, opened, graph, checked, maxLength);
       const enc = new this({ info, session, tok, pooledOutput: graph.pooledOutput, tokenOutput: graph.tokenOutput, ...batchSizes(provider, options) });
       enc.siblings = new LayerSiblings<EncoderCore>(enc, (k) => EncoderCore.create.call(this, platform, model, { ...options, layer: k }));
       info.dim = await enc.probeDim();

@@ -2,7 +2,8 @@
  * The steps of loading an encoder, in the order `EncoderCore.create` takes them: check the options,
  * resolve the model files (choosing the dtype, cutting at a layer), choose maxLength, open the session
  * (choosing the device / provider), settle `dtype: 'auto'` once the provider is known, read the graph's
- * conventions (inputs, outputs, pooling), and choose the batch sizes and the cache key.
+ * conventions (inputs, outputs, pooling), describe the encoder, and choose the batch sizes and the
+ * cache key.
  */
 import { env } from '../utils/env.js';
 import type { Device, Dtype, EncoderCacheOptions, EncoderInfo, EncoderOptions, Pooling } from './types.js';
@@ -214,6 +215,26 @@ export function readGraph(session: BackendSession, model: string, pooling: Pooli
     throw new Error(`model ${model} has no token-level output for ${mode} pooling (outputs: ${outs.join(', ')}); use pooling 'auto'`);
   }
   return { pooledOutput: mode === 'sentence_embedding' ? 'sentence_embedding' : tokenOutput!, tokenOutput, mode };
+}
+
+/** The encoder's description (`info`), its width (`dim`) still 0: the probe after construction fills it in. */
+export function describeEncoder(files: ResolvedFiles, opened: OpenedSession, graph: GraphOutputs, o: CheckedOptions, maxLength: number): EncoderInfo {
+  const { bundle, dtype, dtypeChoice, layer } = files;
+  const { session, provider } = opened;
+  return {
+    model: bundle.model,
+    files: bundle.files,
+    sha256: bundle.sha256,
+    dtype,
+    ...(dtypeChoice ? { dtypeChoice } : {}),
+    device: provider,
+    dim: 0,
+    pooling: graph.mode,
+    normalize: o.normalize,
+    maxLength,
+    ...((session.concurrency ?? 1) > 1 ? { workers: session.concurrency } : {}),
+    ...(layer ? { layer } : {}),
+  };
 }
 
 /**
