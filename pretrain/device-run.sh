@@ -25,7 +25,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 "$PYTHON" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
 TRAINED=/tmp/mtl-trained
 rm -rf "$TRAINED"
-"$PYTHON" pretrain/trainer.py train --data "$WORK/corpus.bin" --out "$TRAINED" --preset "${PRETRAIN_PRESET:-gpu}" --device "${PRETRAIN_DEVICE:-cuda}" \
+PYTHONPATH="pretrain${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -m mtlpretrain train --data "$WORK/corpus.bin" --out "$TRAINED" --preset "${PRETRAIN_PRESET:-gpu}" --device "${PRETRAIN_DEVICE:-cuda}" \
   --budget-seconds "$BUDGET" --checkpoint-seconds 100000 2>&1 | tee "$OUT/training.log"
 cp "$TRAINED/training-summary.json" "$TRAINED/training-log.jsonl" "$OUT/"
 tar cf - -C "$TRAINED" --exclude checkpoint.pt . | split -b 15m - "$OUT/trained.tar.part-"

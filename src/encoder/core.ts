@@ -1,84 +1,26 @@
 /**
- * The platform-independent encoder: tokenization with proper truncation, length-sorted token-budget
- * batching with tokenization overlapped with inference, graph-convention handling, pooling and the
- * embedding cache. The platform entries (index.ts for Node, index.browser.ts) supply the ORT backend,
- * model resolution and the cache.
+ * The platform-independent encoder: texts and pairs in, vectors and token states out, through the
+ * embedding cache, de-duplication, the batch scheduler (batching.ts) and pooling. Loading is a recipe of
+ * named steps (load.ts). The platform entries (index.ts for Node, index.browser.ts) supply the ORT
+ * backend, model resolution and the cache.
  */
-import { env, notice } from '../utils/env.js';
+import { notice } from '../utils/env.js';
 import { throwIfAborted } from '../utils/progress.js';
-import type {
-  Device,
-  Dtype,
-  EncodeOptions,
-  EncodeResult,
-  EncoderCacheOptions,
-  EncoderInfo,
-  EncoderOptions,
-  Pooling,
-  SentenceEncoder,
-  TokenEncodeResult,
-} from './types.js';
-import type { Backend, BackendSession, InputTensor, ModelSource, OutputTensor, Provider } from './backend/types.js';
-import { createSessionWithFallback, type Logger } from './backend/fallback.js';
-import { planBatches } from './batching.js';
+import type { EncodeOptions, EncodeResult, EncoderInfo, SentenceEncoder, TokenEncodeResult } from './types.js';
+import type { BackendSession, OutputTensor, Provider } from './backend/types.js';
+import type { Logger } from './backend/fallback.js';
+import { runBatches, type BatchItem } from './batching.js';
+import { buildFeeds } from './feeds.js';
+import {
+  batchSizes, cacheConfigKey, checkOptions, chooseMaxLength, describeEncoder, openSession, readGraph, resolveModelFiles, settleAutoDtype,
+  type EncoderLoadOptions, type Platform,
+} from './load.js';
 import type { EmbeddingCache } from './lru.js';
-import { defaultMaxLength, positionLimit, usableModelMaxLength } from './model-files.js';
-import { clsPool, l2NormalizeRows, maxPool, meanPool } from './pooling.js';
+import { checkPairs, checkTexts, dedupe, textKeys } from './inputs.js';
+import { poolBatch, stackTokenStates } from './pooling.js';
+import { LayerSiblings } from './siblings.js';
 import { pairKey } from './pairs.js';
-import { TruncatingTokenizer, type HFTokenizerLike } from './tokenize.js';
-
-/** A resolved model, platform-neutral. */
-export interface ModelBundle {
-  model: string;
-  files: string[];
-  source: ModelSource;
-  sha256: string;
-  tokenizerSha256: string;
-  config: Record<string, unknown>;
-  tokenizer: HFTokenizerLike;
-  sentenceMaxLength?: number;
-}
-
-export interface Platform {
-  backend: Backend;
-  resolve(model: string, opts: { dtype: Dtype; offline: boolean }): Promise<ModelBundle>;
-  openCache(opts: EncoderCacheOptions, configKey: string, dim: number, warn: Logger): EmbeddingCache;
-  /** The CPU's int8 dot-product instructions (VNNI / AMX) by name, empty when none or unknown. */
-  int8Features?(): string[];
-  /** The bytes of a model file given by path (platforms whose sources are paths). */
-  readModel?(path: string): Promise<Uint8Array>;
-}
-
-/** The model of `bundle` cut after `layer` (see layers.ts); the bundle unchanged when that is the last layer. */
-async function cutBundle(platform: Platform, bundle: ModelBundle, layer: number): Promise<{ bundle: ModelBundle; index: number; of: number }> {
-  const src = bundle.source;
-  const file = typeof src === 'string' ? src : `${bundle.model} (${bundle.files.find((f) => f.endsWith('.onnx')) ?? 'model.onnx'})`;
-  let bytes: Uint8Array;
-  if (typeof src !== 'string') bytes = src;
-  else if (platform.readModel) bytes = await platform.readModel(src);
-  else throw new Error(`the layer option cannot read ${file} on this platform`);
-  const { cutAtLayer } = await import('./layers.js');
-  const cut = cutAtLayer(bytes, layer, file);
-  return { bundle: cut.bytes ? { ...bundle, source: cut.bytes } : bundle, index: cut.layer, of: cut.layers };
-}
-
-/** Internal load options: the public ones plus test hooks. */
-export interface EncoderLoadOptions extends EncoderOptions {
-  /** Replaces the platform's ORT backend (tests use a fake session factory). */
-  backend?: Backend;
-  /** Test hook: the CPU's int8 features as `dtype: 'auto'` sees them (default: the platform's reading). */
-  int8Features?: string[];
-}
-
-/**
- * `dtype: 'auto'`: q8 when the model runs on the CPU provider and the CPU has an int8 dot-product
- * instruction (AVX-512 VNNI, AVX-VNNI, AMX), where ONNX Runtime's int8 GEMMs are about twice as fast as
- * fp32 ones; fp32 otherwise (no VNNI: int8 gains ~1.4x at best; GPUs: fp32). Measured quality cost of q8
- * on reference-mini (benchmarks/q8-quality.ts, docs/benchmarks.md): within the noise of the probes.
- */
-function autoDtypeWanted(provider: Provider | 'unknown', int8: readonly string[]): boolean {
-  return int8.length > 0 && (provider === 'cpu' || provider === 'unknown');
-}
+import { TruncatingTokenizer } from './tokenize.js';
 
 export interface EncoderStats {
   /** ORT session runs since load (the load-time probe, if any, is not counted). */
@@ -87,18 +29,6 @@ export interface EncoderStats {
   tokenized: number;
   /** Vectors served from the cache since load. */
   cacheHits: number;
-}
-
-const SUPPORTED_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids', 'position_ids']);
-const DEVICES: readonly Device[] = ['auto', 'cuda', 'webgpu', 'cpu', 'wasm'];
-const POOLINGS: readonly Pooling[] = ['auto', 'mean', 'cls', 'max'];
-
-interface Item {
-  /** Index into the caller's texts. */
-  index: number;
-  ids: number[];
-  /** Text pairs: where token type 1 starts (absent: all type 0). */
-  typeStart?: number;
 }
 
 /** Internal constructor arguments of {@link EncoderCore}. */
@@ -112,7 +42,12 @@ export interface CoreInit {
   maxBatchSize: number;
 }
 
-type Sink = (items: Item[], rows: number, seq: number, output: OutputTensor, mask: Uint8Array) => void;
+/** One finished batch: the output and the padding it was run with. */
+interface BatchOutput {
+  output: OutputTensor;
+  seq: number;
+  mask: Uint8Array;
+}
 
 /** Notices go to the application's logger (env.logger), if it set one. */
 function defaultLogger(message: string): void {
@@ -129,9 +64,8 @@ export class EncoderCore implements SentenceEncoder {
   private readonly pooledOutput: string;
   private readonly tokenOutput: string | undefined;
   private cache: EmbeddingCache | null = null;
-  /** Opens this model again at another layer (set by `create`); see {@link atLayer}. */
-  private reopen: ((layer: number) => Promise<EncoderCore>) | null = null;
-  private readonly siblings = new Map<number, Promise<EncoderCore>>();
+  /** This model at other layers (set by `create`); see {@link atLayer}. */
+  private siblings: LayerSiblings<EncoderCore> | null = null;
   private readonly batchTokens: number;
   private readonly maxBatchSize: number;
 
@@ -146,6 +80,7 @@ export class EncoderCore implements SentenceEncoder {
     this.maxBatchSize = init.maxBatchSize;
   }
 
+  /** Loads `model` on `platform`: the steps of load.ts, in order, then the output width and the cache. */
   static async create<T extends EncoderCore>(
     this: new (init: CoreInit) => T,
     platform: Platform,
@@ -153,129 +88,20 @@ export class EncoderCore implements SentenceEncoder {
     options: EncoderLoadOptions = {},
   ): Promise<T> {
     const log: Logger = options.logger ?? defaultLogger;
-    const device = options.device ?? env.backends.device;
-    const requested = options.dtype ?? 'fp32';
-    const int8 = requested === 'auto' ? (options.int8Features ?? platform.int8Features?.() ?? []) : [];
-    // device 'cpu': decided now; device 'auto': fp32 first, q8 once the provider turns out to be the CPU
-    let dtype: Dtype = requested === 'auto' ? (device === 'cpu' && autoDtypeWanted('unknown', int8) ? 'q8' : 'fp32') : requested;
-    const pooling = options.pooling ?? 'auto';
-    const normalize = options.normalize ?? false;
-    if (!DEVICES.includes(device)) throw new TypeError(`unknown device '${String(device)}' (expected ${DEVICES.join(', ')})`);
-    if (!POOLINGS.includes(pooling)) throw new TypeError(`unknown pooling '${String(pooling)}' (expected ${POOLINGS.join(', ')})`);
-    for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['workers', options.workers], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize]] as const) {
-      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${k} must be a positive integer, got ${String(v)}`);
-    }
-    if (options.layer !== undefined && !Number.isInteger(options.layer)) throw new RangeError(`layer must be an integer (0 = embeddings, negative counts from the end), got ${String(options.layer)}`);
-    const offline = options.offline ?? false;
-    let dtypeChoice: string | undefined;
-    let bundle: ModelBundle;
+    const checked = checkOptions(platform, options);
+    let files = await resolveModelFiles(platform, model, checked, options.layer);
+    const maxLength = chooseMaxLength(files.bundle, options.maxLength, log);
+    const tok = new TruncatingTokenizer(files.bundle.tokenizer, { maxLength });
+    const opened = await openSession(platform, files.bundle.source, checked, options, log);
+    files = await settleAutoDtype(platform, model, files, opened, checked, options.layer);
+    const { session, provider } = opened;
     try {
-      bundle = await platform.resolve(model, { dtype, offline });
-    } catch (err) {
-      if (requested !== 'auto' || dtype === 'fp32') throw err;
-      dtypeChoice = `auto: fp32 (the CPU has ${int8.join(', ')}, but the model has no q8 file)`;
-      dtype = 'fp32';
-      bundle = await platform.resolve(model, { dtype, offline });
-    }
-    let layer: EncoderInfo['layer'];
-    if (options.layer !== undefined) {
-      const cut = await cutBundle(platform, bundle, options.layer);
-      bundle = cut.bundle;
-      layer = { index: cut.index, of: cut.of };
-    }
-
-    // maxLength: default from tokenizer + config; a larger request is clamped to what the positions allow.
-    const tokMax = usableModelMaxLength(bundle.tokenizer.model_max_length);
-    const natural = defaultMaxLength(bundle.config, tokMax, bundle.sentenceMaxLength);
-    const positional = positionLimit(bundle.config);
-    let maxLength = options.maxLength ?? natural;
-    if (maxLength > positional) {
-      log(`[encoder] maxLength ${maxLength} exceeds the model's ${positional} positions; using ${positional}`);
-      maxLength = positional;
-    }
-    const tok = new TruncatingTokenizer(bundle.tokenizer, { maxLength });
-
-    const backend = options.backend ?? platform.backend;
-    const workers = options.workers ?? 1;
-    if (workers > 1 && backend.platform !== 'node') {
-      throw new RangeError(`workers: ${workers} needs Node's worker threads; in the browser, onnxruntime-web's ort.env.wasm.proxy runs inference off the main thread (use workers: 1)`);
-    }
-    const threads = options.threads ?? backend.defaultThreads();
-    if (workers > threads) log(`[encoder] ${workers} workers on ${threads} threads: each worker gets 1 thread, so ${workers} threads compete for ${threads}`);
-    let { session, provider } = await createSessionWithFallback(backend, bundle.source, device, { threads, workers }, log);
-    if (workers > 1 && provider !== 'cpu') log(`[encoder] workers: ${workers} applies to the CPU provider; ${provider} runs one session`);
-    if (requested === 'auto' && dtype === 'fp32' && dtypeChoice === undefined && provider === 'cpu' && autoDtypeWanted('cpu', int8)) {
-      // device 'auto' ended on the CPU: reload the q8 file, if the model has one
-      try {
-        let q8 = await platform.resolve(model, { dtype: 'q8', offline });
-        if (options.layer !== undefined) q8 = (await cutBundle(platform, q8, options.layer)).bundle;
-        const s8 = await backend.createSession(q8.source, 'cpu', { threads, workers });
-        await session.release().catch(() => undefined);
-        session = s8;
-        bundle = q8;
-        dtype = 'q8';
-      } catch {
-        dtypeChoice = `auto: fp32 (the CPU has ${int8.join(', ')}, but the model has no usable q8 file)`;
-      }
-    }
-    if (requested === 'auto') {
-      dtypeChoice ??=
-        dtype === 'q8'
-          ? `auto: q8 (CPU provider, the CPU has ${int8.join(', ')})`
-          : `auto: fp32 (${provider !== 'cpu' ? `provider ${provider}` : 'the CPU has no int8 dot product (VNNI / AMX)'})`;
-    }
-    try {
-      const unsupported = session.inputNames.filter((n) => !SUPPORTED_INPUTS.has(n));
-      if (unsupported.length) {
-        throw new Error(`model ${model} declares inputs ${unsupported.join(', ')} that a text encoder cannot feed (supported: ${[...SUPPORTED_INPUTS].join(', ')})`);
-      }
-      if (!session.inputNames.includes('input_ids')) throw new Error(`model ${model} has no input_ids input (inputs: ${session.inputNames.join(', ')})`);
-
-      const outs = session.outputNames;
-      const rank = (name: string) => session.outputInfo?.find((o) => o.name === name)?.shape?.length;
-      const tokenOutput =
-        ['last_hidden_state', 'token_embeddings'].find((n) => outs.includes(n)) ??
-        outs.find((n) => rank(n) === 3) ??
-        (outs.length === 1 && !outs.includes('sentence_embedding') ? outs[0] : undefined);
-      let mode: EncoderInfo['pooling'];
-      if (pooling === 'auto') mode = outs.includes('sentence_embedding') ? 'sentence_embedding' : 'mean';
-      else mode = pooling;
-      if (mode !== 'sentence_embedding' && tokenOutput === undefined) {
-        throw new Error(`model ${model} has no token-level output for ${mode} pooling (outputs: ${outs.join(', ')}); use pooling 'auto'`);
-      }
-      const pooledOutput = mode === 'sentence_embedding' ? 'sentence_embedding' : tokenOutput!;
-
-      const info: EncoderInfo = {
-        model: bundle.model,
-        files: bundle.files,
-        sha256: bundle.sha256,
-        dtype,
-        ...(dtypeChoice ? { dtypeChoice } : {}),
-        device: provider,
-        dim: 0,
-        pooling: mode,
-        normalize,
-        maxLength,
-        ...((session.concurrency ?? 1) > 1 ? { workers: session.concurrency } : {}),
-        ...(layer ? { layer } : {}),
-      };
-      const enc = new this({
-        info,
-        session,
-        tok,
-        pooledOutput,
-        tokenOutput,
-        // CPU / wasm: small batches keep activations in cache; measured on MiniLM-L6 (2 cores), batches of
-        // 512-1024 tokens cost ~40% less CPU time than 8192-token batches. GPUs want big batches.
-        batchTokens: options.batchTokens ?? (provider === 'cpu' || provider === 'wasm' ? 1024 : 8192),
-        maxBatchSize: options.maxBatchSize ?? (provider === 'cpu' || provider === 'wasm' ? 32 : 128),
-      });
-      enc.reopen = (k) => EncoderCore.create.call(this, platform, model, { ...options, layer: k });
+      const graph = readGraph(session, model, checked.pooling);
+      const info = describeEncoder(files, opened, graph, checked, maxLength);
+      const enc = new this({ info, session, tok, pooledOutput: graph.pooledOutput, tokenOutput: graph.tokenOutput, ...batchSizes(provider, options) });
+      enc.siblings = new LayerSiblings<EncoderCore>(enc, (k) => EncoderCore.create.call(this, platform, model, { ...options, layer: k }));
       info.dim = await enc.probeDim();
-      if (options.cache) {
-        const configKey = [`model=${bundle.sha256}`, `tok=${bundle.tokenizerSha256}`, `dtype=${dtype}`, `pool=${mode}`, `norm=${normalize}`, `max=${maxLength}`, `dim=${info.dim}`, ...(layer && layer.index !== layer.of ? [`layer=${layer.index}`] : []) /* the last layer's vectors are the whole model's */, 'v1'].join('|');
-        enc.cache = platform.openCache(options.cache, configKey, info.dim, log);
-      }
+      if (options.cache) enc.cache = platform.openCache(options.cache, cacheConfigKey(files, info), info.dim, log);
       return enc;
     } catch (err) {
       await session.release().catch(() => undefined);
@@ -288,69 +114,19 @@ export class EncoderCore implements SentenceEncoder {
     const shape = this.session.outputInfo?.find((o) => o.name === this.pooledOutput)?.shape;
     const last = shape?.[shape.length - 1];
     if (typeof last === 'number' && last > 0) return last;
-    const item: Item = { index: 0, ids: this.tok.encode('') };
-    const { output } = await this.runBatch([item], this.pooledOutput);
+    const { feeds } = buildFeeds([{ index: 0, ids: this.tok.encode('') }], this.tok.padId, this.session.inputNames);
+    const output = (await this.session.run(feeds, [this.pooledOutput]))[this.pooledOutput]!;
     const d = output.dims[output.dims.length - 1];
     if (!d) throw new Error(`cannot determine the output width of '${this.pooledOutput}' (dims ${output.dims.join('x')})`);
     return d;
   }
 
-  private buildFeeds(items: readonly Item[]): { feeds: Record<string, InputTensor>; seq: number; mask: Uint8Array } {
-    const rows = items.length;
-    let seq = 1;
-    for (const it of items) if (it.ids.length > seq) seq = it.ids.length;
-    const n = rows * seq;
-    const ids = new BigInt64Array(n).fill(BigInt(this.tok.padId));
-    const mask = new Uint8Array(n);
-    for (let r = 0; r < rows; r++) {
-      const t = items[r]!.ids;
-      const o = r * seq;
-      for (let j = 0; j < t.length; j++) ids[o + j] = BigInt(t[j]!);
-      mask.fill(1, o, o + t.length);
-    }
-    const dims = [rows, seq];
-    const feeds: Record<string, InputTensor> = {};
-    for (const name of this.session.inputNames) {
-      if (name === 'input_ids') feeds[name] = { data: ids, dims };
-      else if (name === 'attention_mask') {
-        const m = new BigInt64Array(n);
-        for (let i = 0; i < n; i++) if (mask[i]) m[i] = 1n;
-        feeds[name] = { data: m, dims };
-      } else if (name === 'token_type_ids') {
-        const tt = new BigInt64Array(n);
-        for (let r = 0; r < rows; r++) {
-          const it = items[r]!;
-          if (it.typeStart !== undefined) tt.fill(1n, r * seq + it.typeStart, r * seq + it.ids.length);
-        }
-        feeds[name] = { data: tt, dims };
-      }
-      else if (name === 'position_ids') {
-        const p = new BigInt64Array(n);
-        for (let r = 0; r < rows; r++) for (let j = 0; j < items[r]!.ids.length; j++) p[r * seq + j] = BigInt(j);
-        feeds[name] = { data: p, dims };
-      }
-    }
-    return { feeds, seq, mask };
-  }
-
-  private async runBatch(items: readonly Item[], outName: string): Promise<{ output: OutputTensor; seq: number; mask: Uint8Array }> {
-    const { feeds, seq, mask } = this.buildFeeds(items);
-    const res = await this.session.run(feeds, [outName]);
-    return { output: res[outName]!, seq, mask };
-  }
-
   private check(texts: readonly string[]): void {
     if (this.disposed) throw new Error('encoder has been disposed');
-    if (!Array.isArray(texts)) throw new TypeError(`texts must be an array of strings, got ${texts === null ? 'null' : typeof texts}`);
-    for (let i = 0; i < texts.length; i++) {
-      const t: unknown = texts[i];
-      if (typeof t !== 'string') {
-        throw new TypeError(`texts[${i}] is not a string (got ${t === null ? 'null' : Array.isArray(t) ? 'array' : typeof t}); every text must be a string`);
-      }
-    }
+    checkTexts(texts);
   }
 
-  private tokenizeOne(texts: readonly string[], index: number): Item {
+  private tokenizeOne(texts: readonly string[], index: number): BatchItem {
     try {
       const ids = this.tok.encode(texts[index]!);
       this.stats.tokenized++;
@@ -360,99 +136,30 @@ export class EncoderCore implements SentenceEncoder {
     }
   }
 
-  /**
-   * Tokenizes and runs `indices`, calling `sink` per batch. Windows of texts (input order) are
-   * tokenized, length-sorted and batched under the token budget. Up to `session.concurrency` batches
-   * are in flight (one per worker of a pool, else one), and the next batch is started before a finished
-   * one is pooled: where the backend runs asynchronously (WebGPU, a wasm worker, a worker pool), pooling
-   * and tokenizing overlap the runs; a plain onnxruntime-node session runs synchronously on the JS
-   * thread, so there the order costs nothing.
-   */
-  private async pipeline(
+  /** Tokenizes and runs `indices` through the batch scheduler (batching.ts), calling `sink` per batch. */
+  private pipeline(
     texts: readonly string[],
     indices: readonly number[],
     outName: string,
-    sink: Sink,
-    tokenize: (index: number) => Item = (i) => this.tokenizeOne(texts, i),
+    sink: (items: BatchItem[], batch: BatchOutput) => void,
+    tokenize: (index: number) => BatchItem = (i) => this.tokenizeOne(texts, i),
   ): Promise<void> {
-    const first = 256;
-    const later = 2048;
-    const windows: number[][] = [];
-    for (let s = 0; s < indices.length; ) {
-      const size = windows.length === 0 ? first : later;
-      windows.push(indices.slice(s, s + size));
-      s += size;
-    }
-    let w = 0;
-    let batches: Item[][] = [];
-    let nextItems: Item[] = [];
-    const plan = (items: Item[]) =>
-      planBatches(
-        items.map((it) => it.ids.length),
-        { batchTokens: this.batchTokens, maxBatchSize: this.maxBatchSize },
-      ).map((b) => b.map((k) => items[k]!));
-    const tokenizeMore = (count: number) => {
-      const win = windows[w + 1];
-      if (!win) return;
-      const end = Math.min(win.length, nextItems.length + count);
-      for (let k = nextItems.length; k < end; k++) nextItems.push(tokenize(win[k]!));
-    };
-    /** The next batch, planning the next window when the current one is used up; null at the end. */
-    const nextBatch = (): Item[] | null => {
-      if (batches.length === 0) {
-        const win = windows[w + 1];
-        if (!win) return null;
-        tokenizeMore(win.length);
-        batches = plan(nextItems);
-        nextItems = [];
-        w++;
-      }
-      return batches.shift() ?? null;
-    };
-    batches = plan(windows[0]?.map((i) => tokenize(i)) ?? []);
-
-    type Done = { items: Item[]; output: OutputTensor; seq: number; mask: Uint8Array } | { items: Item[]; seq: number; error: unknown };
-    const start = (items: Item[]): Promise<Done> => {
-      const { feeds, seq, mask } = this.buildFeeds(items);
-      this.stats.runs++;
-      // settled into a value, so that a failure is reported with the batch it belongs to
-      return this.session.run(feeds, [outName]).then(
-        (res): Done => {
+    return runBatches<BatchOutput>(indices, {
+      batchTokens: this.batchTokens,
+      maxBatchSize: this.maxBatchSize,
+      depth: this.session.concurrency ?? 1,
+      tokenize,
+      run: (items) => {
+        const { feeds, seq, mask } = buildFeeds(items, this.tok.padId, this.session.inputNames);
+        this.stats.runs++;
+        return this.session.run(feeds, [outName]).then((res) => {
           const output = res[outName];
-          return output ? { items, output, seq, mask } : { items, seq, error: new Error(`ONNX Runtime returned no '${outName}'`) };
-        },
-        (error: unknown): Done => ({ items, seq, error }),
-      );
-    };
-    // as many batches in flight as the session runs at once (a worker pool: one per worker); the first to
-    // finish is pooled first, after its successor has been started
-    const depth = Math.max(1, this.session.concurrency ?? 1);
-    const running = new Map<number, Promise<{ key: number; done: Done }>>();
-    let launched = 0;
-    const launch = (): boolean => {
-      const items = nextBatch();
-      if (!items) return false;
-      const key = launched++;
-      running.set(key, start(items).then((done) => ({ key, done })));
-      return true;
-    };
-    while (running.size < depth && launch());
-    while (running.size > 0) {
-      const nextWin = windows[w + 1];
-      if (nextWin) tokenizeMore(Math.ceil((nextWin.length - nextItems.length) / (batches.length + 1)));
-      const { key, done } = await Promise.race(running.values());
-      running.delete(key);
-      if ('error' in done) {
-        const { items, seq, error: err } = done;
-        const which = items.map((it) => it.index);
-        throw new Error(
-          `inference failed for a batch of ${items.length} texts (indices ${which.slice(0, 8).join(', ')}${which.length > 8 ? ', …' : ''}; ${items.length}×${seq} tokens): ${err instanceof Error ? err.message : String(err)}`,
-          { cause: err },
-        );
-      }
-      while (running.size < depth && launch());
-      sink(done.items, done.items.length, done.seq, done.output, done.mask);
-    }
+          if (!output) throw new Error(`ONNX Runtime returned no '${outName}'`);
+          return { output, seq, mask };
+        });
+      },
+      sink,
+    });
   }
 
   /**
@@ -467,9 +174,7 @@ export class EncoderCore implements SentenceEncoder {
   async encode(texts: readonly string[], options: EncodeOptions = {}): Promise<EncodeResult> {
     this.check(texts);
     throwIfAborted(options.signal);
-    // cache keys: the text itself; the rare text that starts with NUL is escaped, so none spells a pair key
-    const keys = texts.some((t) => t.startsWith('\u0000')) ? texts.map((t) => (t.startsWith('\u0000') ? '\u0000text' + t : t)) : texts;
-    return this.encodeKeyed(keys, (i) => this.tokenizeOne(texts, i), options);
+    return this.encodeKeyed(textKeys(texts), (i) => this.tokenizeOne(texts, i), options);
   }
 
   /**
@@ -478,16 +183,13 @@ export class EncoderCore implements SentenceEncoder {
    * texts; cached under {@link pairKey}, so a pair never shares a cache entry with a text.
    */
   async encodePairs(pairs: readonly (readonly [string, string])[], options: EncodeOptions = {}): Promise<EncodeResult> {
-    if (!Array.isArray(pairs)) throw new TypeError('pairs must be an array of [a, b] string pairs');
-    pairs.forEach((p, i) => {
-      if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string') throw new TypeError(`pairs[${i}] is not a [string, string] pair`);
-    });
+    checkPairs(pairs);
     const keys = pairs.map(([a, b]) => pairKey(a, b));
     this.check(keys);
     return this.encodeKeyed(keys, (i) => this.tokenizePairItem(pairs, i), options);
   }
 
-  private tokenizePairItem(pairs: readonly (readonly [string, string])[], index: number): Item {
+  private tokenizePairItem(pairs: readonly (readonly [string, string])[], index: number): BatchItem {
     try {
       const [a, b] = pairs[index]!;
       const { ids, typeStart } = this.tok.encodePair(a, b);
@@ -506,7 +208,7 @@ export class EncoderCore implements SentenceEncoder {
   }
 
   /** Cache, dedupe (by `texts[i]`, the cache key), tokenize with `tokenize`, run and pool. */
-  private async encodeKeyed(texts: readonly string[], tokenize: (index: number) => Item, options: EncodeOptions): Promise<EncodeResult> {
+  private async encodeKeyed(texts: readonly string[], tokenize: (index: number) => BatchItem, options: EncodeOptions): Promise<EncodeResult> {
     throwIfAborted(options.signal);
     const started = Date.now();
     const n = texts.length;
@@ -519,18 +221,7 @@ export class EncoderCore implements SentenceEncoder {
     const hits = this.cache ? this.cache.lookup(texts, all) : new Map<number, Float32Array>();
     for (const [i, v] of hits) data.set(v, i * d);
     this.stats.cacheHits += hits.size;
-    const firstOf = new Map<string, number>();
-    const dupes: [number, number][] = [];
-    const todo: number[] = [];
-    for (let i = 0; i < n; i++) {
-      if (hits.has(i)) continue;
-      const t = texts[i]!;
-      const f = firstOf.get(t);
-      if (f === undefined) {
-        firstOf.set(t, i);
-        todo.push(i);
-      } else dupes.push([i, f]);
-    }
+    const { todo, dupes } = dedupe(texts, hits);
     let done = hits.size;
     const report = () => {
       const elapsedMs = Date.now() - started;
@@ -539,25 +230,11 @@ export class EncoderCore implements SentenceEncoder {
     };
     report();
 
-    const mode = this.info.pooling;
-    const normalize = this.info.normalize;
     const cache = this.cache;
-    await this.pipeline(texts, todo, this.pooledOutput, (items, rows, seq, output, mask) => {
+    await this.pipeline(texts, todo, this.pooledOutput, (items, { output, seq, mask }) => {
       throwIfAborted(options.signal);
-      const pooled = new Float32Array(rows * d);
-      const od = output.dims;
-      if (mode === 'sentence_embedding') {
-        if (od.length !== 2 || od[1] !== d) throw new Error(`sentence_embedding has dims ${od.join('x')}, expected ${rows}x${d}`);
-        pooled.set(output.data.subarray(0, rows * d));
-      } else {
-        if (od.length !== 3 || od[0] !== rows || od[1] !== seq || od[2] !== d) {
-          throw new Error(`'${this.pooledOutput}' has dims ${od.join('x')}, expected ${rows}x${seq}x${d}`);
-        }
-        if (mode === 'mean') meanPool(output.data, mask, rows, seq, d, pooled);
-        else if (mode === 'cls') clsPool(output.data, rows, seq, d, pooled);
-        else maxPool(output.data, mask, rows, seq, d, pooled);
-      }
-      if (normalize) l2NormalizeRows(pooled, rows, d);
+      const rows = items.length;
+      const pooled = poolBatch(output, this.pooledOutput, this.info.pooling, this.info.normalize, mask, rows, seq, d);
       const entries: { text: string; vector: Float32Array }[] = [];
       for (let r = 0; r < rows; r++) {
         const v = pooled.subarray(r * d, r * d + d);
@@ -591,9 +268,9 @@ export class EncoderCore implements SentenceEncoder {
     const n = texts.length;
     const per: { states: Float32Array; len: number }[] = new Array(n);
     let d = 0;
-    await this.pipeline(texts, Array.from({ length: n }, (_, i) => i), this.tokenOutput, (items, rows, seq, output) => {
+    await this.pipeline(texts, Array.from({ length: n }, (_, i) => i), this.tokenOutput, (items, { output, seq }) => {
       d = output.dims[2] ?? 0;
-      for (let r = 0; r < rows; r++) {
+      for (let r = 0; r < items.length; r++) {
         const len = items[r]!.ids.length;
         per[items[r]!.index] = { states: output.data.slice(r * seq * d, (r * seq + len) * d), len };
       }
@@ -602,15 +279,7 @@ export class EncoderCore implements SentenceEncoder {
       const dim = this.tokenOutput === this.pooledOutput ? this.info.dim : 0;
       return { dims: [0, 0, dim], data: new Float32Array(0), attentionMask: new Uint8Array(0), lengths: [] };
     }
-    const lengths = per.map((p) => p.len);
-    const maxLen = Math.max(...lengths);
-    const data = new Float32Array(n * maxLen * d);
-    const attentionMask = new Uint8Array(n * maxLen);
-    for (let i = 0; i < n; i++) {
-      data.set(per[i]!.states, i * maxLen * d);
-      attentionMask.fill(1, i * maxLen, i * maxLen + lengths[i]!);
-    }
-    return { dims: [n, maxLen, d], data, attentionMask, lengths };
+    return stackTokenStates(per, d);
   }
 
   /**
@@ -633,30 +302,15 @@ export class EncoderCore implements SentenceEncoder {
    */
   async atLayer(layer: number): Promise<SentenceEncoder> {
     if (this.disposed) throw new Error('encoder has been disposed');
-    if (!this.reopen) throw new Error(`the encoder ${this.info.model} cannot open other layers`);
-    let p = this.siblings.get(layer);
-    if (!p) {
-      p = this.reopen(layer);
-      this.siblings.set(layer, p);
-      p.catch(() => this.siblings.delete(layer));
-    }
-    const sibling = await p;
-    if (sibling === this) return this;
-    const own = this.info.layer;
-    if (sibling.info.layer!.index !== (own ? own.index : sibling.info.layer!.of)) return sibling;
-    // the layer this encoder reads already: no second session
-    this.siblings.set(layer, Promise.resolve(this));
-    await sibling.dispose();
-    return this;
+    if (!this.siblings) throw new Error(`the encoder ${this.info.model} cannot open other layers`);
+    return this.siblings.at(layer);
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     this.cache?.close();
-    const siblings = [...this.siblings.values()];
-    this.siblings.clear();
-    await Promise.all(siblings.map((p) => p.then((s) => (s === this ? undefined : s.dispose())).catch(() => undefined)));
+    await this.siblings?.disposeAll();
     await this.session.release();
   }
 }

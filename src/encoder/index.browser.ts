@@ -6,7 +6,8 @@
 import { AutoConfig, AutoTokenizer, env } from '@huggingface/transformers';
 import { webBackend } from './backend/web.js';
 export { setOrtWasmPaths } from './backend/web.js';
-import { EncoderCore, type EncoderLoadOptions, type Platform } from './core.js';
+import { EncoderCore } from './core.js';
+import type { EncoderLoadOptions, Platform } from './load.js';
 import { MemoryEmbeddingCache } from './lru.js';
 import { missingModelMessage, onnxFileFor } from './model-files.js';
 import type { HFTokenizerLike } from './tokenize.js';
@@ -17,7 +18,8 @@ export {
   type SentenceEncoder, type TokenEncodeResult
 } from './types.js';
 export { PAIR_KEY_PREFIX, pairKey, isPairKey, parsePairKey } from './pairs.js';
-export type { EncoderLoadOptions, EncoderStats } from './core.js';
+export type { EncoderStats } from './core.js';
+export type { EncoderLoadOptions } from './load.js';
 export type { Backend, BackendSession, Provider } from './backend/types.js';
 export { encodeNpy, decodeNpy } from './npy.js';
 

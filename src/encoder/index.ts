@@ -5,8 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { nodeBackend } from './backend/node.js';
 import { resolveEncoderRef } from './refs.js';
-import { EncoderCore, type EncoderLoadOptions, type Platform } from './core.js';
-import { loadSqlite, SqliteEmbeddingCache } from './cache-sqlite.js';
+import { EncoderCore } from './core.js';
+import type { EncoderLoadOptions, Platform } from './load.js';
+import { loadSqlite } from './cache-db.js';
+import { SqliteEmbeddingCache } from './cache-sqlite.js';
 import { MemoryEmbeddingCache } from './lru.js';
 import { resolveModel } from './resolve-node.js';
 import { cpuFeatures } from '../utils/cpu.js';
@@ -17,7 +19,8 @@ export {
   type SentenceEncoder, type TokenEncodeResult
 } from './types.js';
 export { PAIR_KEY_PREFIX, pairKey, isPairKey, parsePairKey } from './pairs.js';
-export type { EncoderLoadOptions, EncoderStats } from './core.js';
+export type { EncoderStats } from './core.js';
+export type { EncoderLoadOptions } from './load.js';
 export type { Backend, BackendSession, Provider } from './backend/types.js';
 export { encodeNpy, decodeNpy } from './npy.js';
 

@@ -5,11 +5,13 @@ export {
 } from './classification.js';
 export { averageRanks, kendallTauB, mae, mse, pearson, spearman } from './correlation.js';
 export {
-  DEFAULT_ROUGE_TYPES, bootstrapRouge, corpusRouge, lcsIndices, rougeFmeasure, rougeLFromTokens,
+  DEFAULT_ROUGE_TYPES, corpusRouge, rougeFmeasure, rougeLFromTokens,
   rougeLsumFromTokens, rougeNFromTokens, scoreRouge, scoreRougeSingle, splitRougeSentences,
-  tokenizeForRouge, type CorpusRougeResult, type CorpusRougeType, type RougeInterval,
+  tokenizeForRouge, type CorpusRougeResult, type CorpusRougeType,
   type RougeOptions, type RougePair, type RougeScore, type RougeScores, type RougeType
 } from './rouge.js';
+export { lcsIndices } from './rouge-lcs.js';
+export { bootstrapRouge, type RougeInterval } from './rouge-bootstrap.js';
 export { PorterStemmerNltk, porterStem } from './porter.js';
 export {
   deltaM, deltaMOverBaselines, type Baselines, type MetricDirection, type MetricRow,

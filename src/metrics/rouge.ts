@@ -19,10 +19,12 @@
  *
  * Argument order: rouge-score's `score(target, prediction)` takes the reference first; the
  * functions here take the prediction first (`scoreRouge(prediction, reference)`).
+ *
+ * The LCS algorithms are in rouge-lcs.ts, bootstrap intervals in rouge-bootstrap.ts.
  */
 
 import { porterStem } from './porter.js';
-import { Rng } from '../utils/random.js';
+import { lcsIndices, lcsLength } from './rouge-lcs.js';
 
 /** Precision, recall and F-measure of one ROUGE type, each in [0, 1]. */
 export interface RougeScore {
@@ -99,69 +101,6 @@ export function rougeNFromTokens(referenceTokens: readonly string[], predictionT
   }
   for (const c of pred.values()) predTotal += c;
   return makeScore(overlap / Math.max(predTotal, 1), overlap / Math.max(refTotal, 1));
-}
-
-/** Full (|ref|+1)×(|can|+1) LCS length table, row-major, as rouge-score's `_lcs_table`. */
-function lcsTable(ref: readonly string[], can: readonly string[]): Int32Array {
-  const cols = can.length + 1;
-  const t = new Int32Array((ref.length + 1) * cols);
-  for (let i = 1; i <= ref.length; i++) {
-    const r = ref[i - 1];
-    const row = i * cols;
-    const prev = row - cols;
-    for (let j = 1; j <= can.length; j++) {
-      if (r === can[j - 1]) t[row + j] = (t[prev + j - 1] as number) + 1;
-      else {
-        const up = t[prev + j] as number;
-        const left = t[row + j - 1] as number;
-        t[row + j] = up > left ? up : left;
-      }
-    }
-  }
-  return t;
-}
-
-/** LCS length in O(|can|) memory. */
-function lcsLength(ref: readonly string[], can: readonly string[]): number {
-  let prev = new Int32Array(can.length + 1);
-  let cur = new Int32Array(can.length + 1);
-  for (let i = 1; i <= ref.length; i++) {
-    const r = ref[i - 1];
-    for (let j = 1; j <= can.length; j++) {
-      if (r === can[j - 1]) cur[j] = (prev[j - 1] as number) + 1;
-      else {
-        const up = prev[j] as number;
-        const left = cur[j - 1] as number;
-        cur[j] = up > left ? up : left;
-      }
-    }
-    [prev, cur] = [cur, prev];
-  }
-  return prev[can.length] as number;
-}
-
-/**
- * Indices into `ref` of one longest common subsequence, read out exactly like rouge-score's
- * `_backtrack_norec` (match → diagonal; else move left only when strictly better than up).
- */
-export function lcsIndices(ref: readonly string[], can: readonly string[]): number[] {
-  const t = lcsTable(ref, can);
-  const cols = can.length + 1;
-  const out: number[] = [];
-  let i = ref.length;
-  let j = can.length;
-  while (i > 0 && j > 0) {
-    if (ref[i - 1] === can[j - 1]) {
-      out.push(i - 1);
-      i--;
-      j--;
-    } else if ((t[i * cols + j - 1] as number) > (t[(i - 1) * cols + j] as number)) {
-      j--;
-    } else {
-      i--;
-    }
-  }
-  return out.reverse();
 }
 
 /** ROUGE-L from token lists (reference first, as rouge-score's `_score_lcs`). */
@@ -356,65 +295,4 @@ export function corpusRouge(pairs: readonly RougePair[], options: RougeOptions =
     rougeLsum: summarize('rougeLsum'),
     perExample,
   };
-}
-
-/** Low / mid / high bounds, as rouge-score's `AggregateScore`. */
-export interface RougeInterval {
-  readonly low: RougeScore;
-  readonly mid: RougeScore;
-  readonly high: RougeScore;
-}
-
-/** numpy's default ('linear') percentile of an ascending-sorted array, q in [0, 100]. */
-function percentileSorted(sorted: Float64Array, q: number): number {
-  const pos = (q / 100) * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  const frac = pos - lo;
-  const a = sorted[lo] as number;
-  const b = sorted[hi] as number;
-  return a + (b - a) * frac;
-}
-
-/**
- * Bootstrap confidence interval of the mean, the procedure of rouge-score's
- * `BootstrapAggregator` (resample examples with replacement `nSamples` times, take the mean of
- * each resample, report the (1−c)/2, 0.5 and 1−(1−c)/2 percentiles of those means). It uses a
- * seeded RNG instead of numpy's global one, so numbers are reproducible but not bit-identical to
- * a Python run.
- */
-export function bootstrapRouge(
-  scores: readonly RougeScore[],
-  options: { readonly nSamples?: number; readonly confidence?: number; readonly seed?: number | string } = {},
-): RougeInterval {
-  const nSamples = options.nSamples ?? 1000;
-  const confidence = options.confidence ?? 0.95;
-  if (scores.length === 0) throw new RangeError('bootstrapRouge: no scores');
-  if (!(confidence >= 0 && confidence <= 1)) throw new RangeError('confidence must be in [0, 1]');
-  if (!Number.isInteger(nSamples) || nSamples <= 0) throw new RangeError('nSamples must be a positive integer');
-  const rng = new Rng(options.seed ?? 0);
-  const n = scores.length;
-  const means = [new Float64Array(nSamples), new Float64Array(nSamples), new Float64Array(nSamples)] as const;
-  for (let s = 0; s < nSamples; s++) {
-    let p = 0;
-    let r = 0;
-    let f = 0;
-    for (let i = 0; i < n; i++) {
-      const sc = scores[rng.int(n)] as RougeScore;
-      p += sc.precision;
-      r += sc.recall;
-      f += sc.fmeasure;
-    }
-    means[0][s] = p / n;
-    means[1][s] = r / n;
-    means[2][s] = f / n;
-  }
-  for (const m of means) m.sort();
-  const delta = (1 - confidence) / 2;
-  const at = (q: number): RougeScore => ({
-    precision: percentileSorted(means[0], q),
-    recall: percentileSorted(means[1], q),
-    fmeasure: percentileSorted(means[2], q),
-  });
-  return { low: at(100 * delta), mid: at(50), high: at(100 * (1 - delta)) };
 }

@@ -8,7 +8,8 @@
  * A parameter without a gradient this step is left untouched (no decay either).
  */
 import * as tf from '../utils/tf.js';
-import { variableFrom, type ParamEntry } from './layers.js';
+import { variableFrom } from './layers.js';
+import type { ParamEntry } from './params.js';
 import { UserError } from '../errors.js';
 
 export interface OptimizerConfig {

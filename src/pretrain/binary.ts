@@ -1,5 +1,5 @@
 /**
- * `corpus.bin`: the corpus pre-tokenized into the compact binary that `pretrain/trainer.py` reads
+ * `corpus.bin`: the corpus pre-tokenized into the compact binary that the trainer (`pretrain/mtlpretrain`) reads
  * (layout in pretrain/FORMAT.md): sections of token sequences that already carry their special
  * tokens, as int32 offsets, int32 type-1 starts and uint16 (or int32) ids.
  *

@@ -3,7 +3,7 @@
  *
  * 1. `prepare`: corpus (src/pretrain/corpus.ts) → `corpus.jsonl.gz` + `corpus-counts.json`;
  *    WordPiece vocabulary → `tokenizer/`; pre-tokenized `corpus.bin` (pretrain/FORMAT.md).
- * 2. `train`: `pretrain/trainer.py` (PyTorch; masked + translation LM, then contrastive) on
+ * 2. `train`: the Python package `pretrain/mtlpretrain` (PyTorch; masked + translation LM, then contrastive) on
  *    `corpus.bin` → `trained/` (config.json, safetensors, training-summary.json, training-log.jsonl).
  *    On a GPU machine without Node this stage is run by hand (pretrain/device-run.sh).
  * 3. `export`: trained weights → Hugging Face ONNX folder (fp32 + q8, tokenizer, model card),
@@ -11,7 +11,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../utils/fs.js';
 import { packageRoot } from '../utils/paths.js';
 import { encodeBinary, pretokenize, readBinary } from './binary.js';
@@ -65,9 +65,13 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   return { corpusPath, binaryPath, tokenizerDir, counts, sections };
 }
 
-/** The trainer script shipped with the package. */
-export function trainerScript(): string {
-  return join(packageRoot(), 'pretrain', 'trainer.py');
+/**
+ * The command line of the trainer shipped with the package: `python -m mtlpretrain <args>` with
+ * `pretrain/` first on PYTHONPATH (no `__pycache__` written into the installed package).
+ */
+export function trainerCommand(args: readonly string[]): { args: string[]; env: NodeJS.ProcessEnv } {
+  const dir = join(packageRoot(), 'pretrain');
+  return { args: ['-m', 'mtlpretrain', ...args], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: [dir, process.env.PYTHONPATH].filter(Boolean).join(delimiter) } };
 }
 
 /**
@@ -95,7 +99,7 @@ export interface TrainOptions {
   log?: (line: string) => void;
 }
 
-/** Runs `pretrain/trainer.py train` on `<work>/corpus.bin` into `<work>/trained`, streaming its progress lines. */
+/** Runs the trainer's `train` (`python -m mtlpretrain train`) on `<work>/corpus.bin` into `<work>/trained`, streaming its progress lines. */
 export async function train(options: TrainOptions): Promise<{ trainedDir: string; summary: Record<string, unknown> }> {
   const work = resolve(options.workDir);
   const data = join(work, 'corpus.bin');
@@ -103,15 +107,16 @@ export async function train(options: TrainOptions): Promise<{ trainedDir: string
   const py = findTorchPython();
   if (!py) throw new UserError('pretrain: no Python with PyTorch found (tried $MTL_PYTHON, python3, /usr/bin/python3); install it (Debian: apt-get install python3-torch) or set MTL_PYTHON');
   const trainedDir = join(work, 'trained');
-  const args = [trainerScript(), 'train', '--data', data, '--out', trainedDir, '--preset', options.preset];
+  const args = ['train', '--data', data, '--out', trainedDir, '--preset', options.preset];
   if (options.budgetSeconds !== undefined) args.push('--budget-seconds', String(options.budgetSeconds));
   if (options.threads !== undefined) args.push('--threads', String(options.threads));
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   if (options.resume) args.push('--resume');
   args.push(...(options.extra ?? []));
-  say(options.log, `trainer: ${py.python} (torch ${py.torch}) ${args.slice(1).join(' ')}`);
+  const cmd = trainerCommand(args);
+  say(options.log, `trainer: ${py.python} (torch ${py.torch}) ${cmd.args.join(' ')}`);
   await new Promise<void>((resolveRun, reject) => {
-    const child = spawn(py.python, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+    const child = spawn(py.python, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...cmd.env, PYTHONUNBUFFERED: '1' } });
     let tail = '';
     const onData = (chunk: Buffer): void => {
       const text = chunk.toString('utf8');
@@ -152,7 +157,8 @@ export async function checkParity(options: { workDir: string; trainedDir: string
   const tmp = join(resolve(options.workDir), 'parity');
   mkdirSync(tmp, { recursive: true });
   await writeFileAtomic(join(tmp, 'in.json'), JSON.stringify({ input_ids, attention_mask, token_type_ids }));
-  const r = spawnSync(py.python, [trainerScript(), 'forward', '--model', options.trainedDir, '--input', join(tmp, 'in.json'), '--out', join(tmp, 'out.json')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const cmd = trainerCommand(['forward', '--model', options.trainedDir, '--input', join(tmp, 'in.json'), '--out', join(tmp, 'out.json')]);
+  const r = spawnSync(py.python, cmd.args, { encoding: 'utf8', env: cmd.env, maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`pretrain parity: trainer forward failed:\n${(r.stderr || r.stdout).trim().split('\n').slice(-6).join('\n')}`);
   const ref = (JSON.parse(readFileSync(join(tmp, 'out.json'), 'utf8')) as { last_hidden_state: number[][][] }).last_hidden_state;
 

@@ -11,7 +11,8 @@
  * pre-tokenization as the runtime, then greedy longest-match-first WordPiece per word, with a
  * per-word cache. A test checks it against transformers.js' tokenizer on real text.
  */
-import { bertNormalize, bertPreTokenize, trainWordPiece, WORDPIECE_SPECIALS, type WordPieceResult } from '../generators/tokenizers/wordpiece.js';
+import { bertNormalize, bertPreTokenize } from '../generators/tokenizers/bert-text.js';
+import { trainWordPiece, WORDPIECE_SPECIALS, type WordPieceResult } from '../generators/tokenizers/wordpiece.js';
 
 export const SPECIAL_IDS = { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4 } as const;
 const MAX_CHARS_PER_WORD = 100;

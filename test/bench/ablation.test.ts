@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ABLATIONS } from '../../src/cli/commands/bench.js';
+import { ABLATIONS } from '../../src/bench/suites.js';
 import { packageRoot } from '../../src/utils/paths.js';
 
 describe('mtl bench --suite ablation', () => {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { CACHE_FILE, KEEP_BAD_FILES, SqliteEmbeddingCache } from '../../src/encoder/cache-sqlite.js';
+import { CACHE_FILE, KEEP_BAD_FILES } from '../../src/encoder/cache-db.js';
+import { SqliteEmbeddingCache } from '../../src/encoder/cache-sqlite.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'enc-cache-sum-'));
 const dim = 6;

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFixture } from '../../src/generators/index.js';
 import { Encoder } from '../../src/encoder/index.js';
-import { CACHE_FILE, SqliteEmbeddingCache } from '../../src/encoder/cache-sqlite.js';
+import { CACHE_FILE } from '../../src/encoder/cache-db.js';
+import { SqliteEmbeddingCache } from '../../src/encoder/cache-sqlite.js';
 import { maxAbsDiff, mixedSentences } from './helpers/data.js';
 
 let tmp: string;

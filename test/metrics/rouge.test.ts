@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  bootstrapRouge,
   corpusRouge,
-  lcsIndices,
   rougeLsumFromTokens,
   scoreRouge,
   tokenizeForRouge,
   type RougeScore,
 } from '../../src/metrics/rouge.js';
+import { bootstrapRouge } from '../../src/metrics/rouge-bootstrap.js';
+import { lcsIndices } from '../../src/metrics/rouge-lcs.js';
 
 const TYPES = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const;
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inputLines, parseInputs } from '../../src/cli/commands/predict.js';
-import { CACHE_FILE, SqliteEmbeddingCache } from '../../src/encoder/cache-sqlite.js';
+import { CACHE_FILE } from '../../src/encoder/cache-db.js';
+import { SqliteEmbeddingCache } from '../../src/encoder/cache-sqlite.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/training/safetensors.js';
 import { okOrLocated } from './helpers.js';
 
