@@ -1,0 +1,79 @@
+/**
+ * Shared by the fine-tuning tests: the reference hidden states of a model at a layer (the whole graph
+ * run with the layer's tensor as an extra output, so the reference is ONNX Runtime on the original
+ * graph) and small array helpers.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { cutAtLayer } from '../../src/encoder/layers.js';
+import { decodeModel, encodeModel, onnx } from '../../src/onnx/proto.js';
+import { Rng } from '../../src/utils/random.js';
+import { packageRoot } from '../../src/utils/paths.js';
+
+export const REFERENCE_MINI = join(packageRoot(), '..', 'shared', 'models', 'reference-mini', 'onnx', 'model.onnx');
+export const MTL_MINI_Q8 = join(packageRoot(), 'models', 'mini', 'onnx', 'model_quantized.onnx');
+export const hasReference = existsSync(REFERENCE_MINI);
+
+export interface Batch {
+  B: number;
+  T: number;
+  inputIds: BigInt64Array;
+  mask: BigInt64Array;
+}
+
+/** A padded batch of random token ids (row b has T − b·2 real tokens, at least 2). */
+export function randomBatch(B: number, T: number, vocab: number, seed = 1): Batch {
+  const rng = new Rng(seed);
+  const inputIds = new BigInt64Array(B * T);
+  const mask = new BigInt64Array(B * T);
+  for (let b = 0; b < B; b++) {
+    const len = Math.max(2, T - 2 * b);
+    for (let t = 0; t < T; t++) {
+      const real = t < len;
+      mask[b * T + t] = real ? 1n : 0n;
+      inputIds[b * T + t] = real ? BigInt(5 + rng.int(vocab - 5)) : 0n;
+    }
+  }
+  return { B, T, inputIds, mask };
+}
+
+/** Runs the whole model; returns the hidden state after layer `k` and the last hidden state. */
+export async function hiddenStates(modelBytes: Uint8Array, k: number, batch: Batch): Promise<{ atK: Float32Array; last: Float32Array; hidden: number }> {
+  const model = decodeModel(modelBytes);
+  const tensor = cutAtLayer(modelBytes, k, 'model').tensor;
+  model.graph!.output!.push(onnx.ValueInfoProto.create({ name: tensor, type: { tensorType: { elemType: 1 } } }));
+  const session = await ort.InferenceSession.create(encodeModel(model), { intraOpNumThreads: 1 });
+  try {
+    const feeds: Record<string, ort.Tensor> = {};
+    const dims = [batch.B, batch.T];
+    for (const name of session.inputNames) {
+      if (name === 'input_ids') feeds[name] = new ort.Tensor('int64', batch.inputIds, dims);
+      else if (name === 'attention_mask') feeds[name] = new ort.Tensor('int64', batch.mask, dims);
+      else feeds[name] = new ort.Tensor('int64', new BigInt64Array(batch.B * batch.T), dims);
+    }
+    const out = await session.run(feeds);
+    const lastName = session.outputNames.find((n) => n === 'last_hidden_state' || n === 'token_embeddings') ?? (session.outputNames[0] as string);
+    const last = out[lastName]!;
+    return { atK: out[tensor]!.data as Float32Array, last: last.data as Float32Array, hidden: Number(last.dims[2]) };
+  } finally {
+    await session.release();
+  }
+}
+
+export function readModel(path: string): Uint8Array {
+  return new Uint8Array(readFileSync(path));
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+export function randomArray(n: number, rng: Rng, std = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.normal(0, std);
+  return out;
+}
