@@ -3,7 +3,9 @@
  * run with the layer's tensor as an extra output, so the reference is ONNX Runtime on the original
  * graph) and small array helpers.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { cutAtLayer } from '../../src/encoder/layers.js';
@@ -76,4 +78,45 @@ export function randomArray(n: number, rng: Rng, std = 1): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = rng.normal(0, std);
   return out;
+}
+
+const PYTHON = '/usr/bin/python3';
+let torchChecked: boolean | undefined;
+
+/** Whether Debian's python3 with torch is there (the PyTorch references need it). */
+export function hasTorch(): boolean {
+  if (torchChecked === undefined) {
+    const r = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+    torchChecked = r.status === 0;
+  }
+  return torchChecked;
+}
+
+export const TORCH_SKIP = 'PyTorch reference skipped: /usr/bin/python3 cannot import torch and numpy (apt-get install python3-torch)';
+
+/** Writes `files` (raw float32) and the manifest to a temp dir, runs test/finetune/torch_grad.py, returns a reader. */
+export function runTorch(manifest: object, files: Record<string, Float32Array>): { read: (name: string) => Float32Array; dispose: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'mtl-torch-'));
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  const script = join(packageRoot(), 'test', 'finetune', 'torch_grad.py');
+  const r = spawnSync(PYTHON, [script, dir], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`torch_grad.py failed (${r.status}): ${r.stderr}`);
+  }
+  return {
+    read: (name) => {
+      const b = readFileSync(join(dir, name));
+      return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    },
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** max |a − b| / max(1, max |b|): the error relative to the reference's scale. */
+export function scaledError(a: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let scale = 1;
+  for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i] as number));
+  return maxAbsDiff(a, ref) / scale;
 }
