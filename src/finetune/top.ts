@@ -21,6 +21,7 @@ import { Rng } from '../utils/random.js';
 import { Autodiff, GRAD_INPUT, GRAD_OUTPUT, gradName } from './autodiff.js';
 import { AdamW } from './adamw.js';
 import { extractLayers, type ExtractedLayer, type ParamSource } from './extract.js';
+import { transpose2d } from './graph.js';
 import { dropoutMasks, emitLayer, type LayerShape } from './layer.js';
 
 type Ort = typeof OrtTypes;
@@ -111,7 +112,12 @@ export class TrainableTop {
         let h = x;
         for (const s of this.layers) h = emitLayer(ad, h, mask, s, dropout);
         const built = ad.finish(h);
-        const opts: OrtTypes.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', ...(this.options.threads ? { intraOpNumThreads: this.options.threads, interOpNumThreads: 1 } : {}) };
+        const opts: OrtTypes.InferenceSession.SessionOptions = {
+          graphOptimizationLevel: 'all',
+          ...(this.options.threads ? { intraOpNumThreads: this.options.threads, interOpNumThreads: 1 } : {}),
+          // as the encoder: MTL_ORT_NO_SPIN=1 stops idle ORT threads spinning (helps on a shared machine)
+          ...(typeof process !== 'undefined' && process.env?.MTL_ORT_NO_SPIN === '1' ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+        };
         const [forward, backward] = await Promise.all([this.ort.InferenceSession.create(built.forward, opts), this.ort.InferenceSession.create(built.backward, opts)]);
         return { forward, backward, reads: built.reads, dropout };
       })();
@@ -153,6 +159,7 @@ export class TrainableTop {
   private dropoutFeeds(B: number, T: number): Record<string, OrtTypes.Tensor> {
     const p = this.options.dropout;
     const keep = 1 / (1 - p);
+    const drop = Math.round(p * 65536);
     const rng = new Rng(`${this.options.seed}:${this.draws}`);
     this.draws += 1;
     const out: Record<string, OrtTypes.Tensor> = {};
@@ -160,7 +167,12 @@ export class TrainableTop {
       for (const m of dropoutMasks(s.index, s)) {
         const dims = m.dims.map((d) => (d === 'batch' ? B : d === 'sequence' ? T : (d as number)));
         const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
-        for (let i = 0; i < data.length; i++) data[i] = rng.next() < p ? 0 : keep;
+        // two 16-bit draws per 32-bit number: p is applied as round(p · 65536) / 65536
+        for (let i = 0; i < data.length; i += 2) {
+          const u = rng.nextUint32();
+          data[i] = (u & 0xffff) < drop ? 0 : keep;
+          if (i + 1 < data.length) data[i + 1] = u >>> 16 < drop ? 0 : keep;
+        }
         out[m.name] = new this.ort.Tensor('float32', data, dims);
       }
     }
@@ -222,12 +234,7 @@ export class TrainableTop {
       if (p.source.quantized) throw new Error(`${this.file}: exportOnnx cannot write ${name} back into int8 weights (${p.source.initializer}); export from an fp32 model`);
       const t = byName.get(p.source.initializer);
       if (!t) throw new Error(`${this.file}: exportOnnx: initializer ${p.source.initializer} of ${name} is gone`);
-      let data = p.data;
-      if (p.source.transposed) {
-        const [inF, outF] = p.dims as [number, number];
-        data = new Float32Array(data.length);
-        for (let r = 0; r < inF; r++) for (let c = 0; c < outF; c++) data[c * inF + r] = p.data[r * outF + c] as number;
-      }
+      const data = p.source.transposed ? transpose2d(p.data, p.dims[0] as number, p.dims[1] as number) : p.data;
       t.rawData = toRawBytes(data);
       t.floatData = [];
     }
