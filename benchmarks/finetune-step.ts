@@ -49,23 +49,38 @@ async function timeIt(fn: () => Promise<void> | void, n: number): Promise<number
 // ---- matMul rates: 2048×256 · 256×1024
 const [M, K, N] = [2048, 256, 1024];
 const flop = 2 * M * K * N;
-async function tfjsRate(backend: 'wasm' | 'cpu'): Promise<{ backend: string; seconds: number; gflops: number; simd?: boolean; multithread?: boolean }> {
+/**
+ * tfjs matMul of the forward's form and of the two backward forms (dX = g·Wᵀ: transposeB; dW = xᵀ·g:
+ * transposeA), and the backward forms with an explicit tf.transpose first.
+ */
+type Form = 'a·b' | 'a·bᵀ (dX = g·Wᵀ)' | 'aᵀ·b (dW = xᵀ·g)' | 'transpose, then a·b';
+async function tfjsRate(backend: 'wasm' | 'cpu', form: Form): Promise<Rate> {
   if (backend === 'wasm') await initBackend('wasm', { log: false });
   else await tf.setBackend('cpu');
   await tf.ready();
-  const a = tf.randomNormal([M, K]);
-  const b = tf.randomNormal([K, N]);
+  const a = form === 'aᵀ·b (dW = xᵀ·g)' ? tf.randomNormal([K, M]) : tf.randomNormal([M, K]);
+  const b = form === 'a·bᵀ (dX = g·Wᵀ)' || form === 'transpose, then a·b' ? tf.randomNormal([N, K]) : tf.randomNormal([K, N]);
+  const run = (): tf.Tensor =>
+    form === 'a·b' ? tf.matMul(a, b) : form === 'a·bᵀ (dX = g·Wᵀ)' ? tf.matMul(a, b, false, true) : form === 'aᵀ·b (dW = xᵀ·g)' ? tf.matMul(a, b, true, false) : tf.tidy(() => tf.matMul(a, tf.transpose(b)));
   const s = await timeIt(async () => {
-    const c = tf.matMul(a, b);
+    const c = run();
     await c.data();
     c.dispose();
-  }, backend === 'cpu' ? 1 : reps);
+  }, backend === 'cpu' || form.includes('ᵀ') ? 1 : reps);
   a.dispose();
   b.dispose();
   const extra = backend === 'wasm' ? { simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')), multithread: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) } : {};
-  return { backend: `tfjs ${backend}`, seconds: s, gflops: flop / s / 1e9, ...extra };
+  return { backend: `tfjs ${backend}`, form, seconds: s, gflops: flop / s / 1e9, ...extra };
 }
-async function ortRate(): Promise<{ backend: string; seconds: number; gflops: number }> {
+interface Rate {
+  backend: string;
+  form: Form;
+  seconds: number;
+  gflops: number;
+  simd?: boolean;
+  multithread?: boolean;
+}
+async function ortRate(): Promise<Rate> {
   const g = new GraphBuilder();
   g.input('a', DataType.FLOAT, [M, K]);
   g.input('b', DataType.FLOAT, [K, N]);
@@ -76,7 +91,7 @@ async function ortRate(): Promise<{ backend: string; seconds: number; gflops: nu
   const feeds = { a: new ort.Tensor('float32', Float32Array.from({ length: M * K }, () => rng.normal()), [M, K]), b: new ort.Tensor('float32', Float32Array.from({ length: K * N }, () => rng.normal()), [K, N]) };
   const s = await timeIt(async () => void (await session.run(feeds)), reps * 3);
   await session.release();
-  return { backend: 'onnxruntime-node', seconds: s, gflops: flop / s / 1e9 };
+  return { backend: 'onnxruntime-node', form: 'a·b', seconds: s, gflops: flop / s / 1e9 };
 }
 
 // ---- the fine-tuning step
@@ -120,8 +135,10 @@ function torchStep(layers: number, B: number, T: number): { median_s: Record<str
 const cpu = cpuFeatures();
 const started = new Date();
 log(`machine: ${cpu.summary}; load ${loadavg()[0]?.toFixed(2)}`);
-const rates: { backend: string; seconds: number; gflops: number; simd?: boolean; multithread?: boolean }[] = [await ortRate(), await tfjsRate('wasm'), await tfjsRate('cpu')];
-for (const r of rates) log(`matMul ${M}×${K}·${K}×${N} on ${r.backend}: ${(r.seconds * 1000).toFixed(0)} ms, ${r.gflops.toFixed(1)} GFLOP/s`);
+const rates: Rate[] = [await ortRate()];
+for (const form of ['a·b', 'a·bᵀ (dX = g·Wᵀ)', 'aᵀ·b (dW = xᵀ·g)', 'transpose, then a·b'] as const) rates.push(await tfjsRate('wasm', form));
+rates.push(await tfjsRate('cpu', 'a·b'));
+for (const r of rates) log(`matMul ${M}×${K}·${K}×${N}, ${r.form}, on ${r.backend}: ${(r.seconds * 1000).toFixed(0)} ms, ${r.gflops.toFixed(1)} GFLOP/s`);
 const rows: StepRow[] = [];
 let torchVersion: string | null = null;
 for (const layers of [1, 2]) {
@@ -154,9 +171,9 @@ const md = [
   '',
   `## The TensorFlow.js alternative: matMul ${M}×${K} · ${K}×${N} (${(flop / 1e9).toFixed(2)} GFLOP)`,
   '',
-  '| backend | ms | GFLOP/s |',
-  '|---|---:|---:|',
-  ...rates.map((r) => `| ${r.backend}${r.simd !== undefined ? ` (SIMD ${r.simd ? 'on' : 'off'}, threads ${r.multithread ? 'on' : 'off: Node has no threaded wasm build'})` : ''} | ${f(r.seconds * 1000)} | ${f(r.gflops, 1)} |`),
+  '| backend | form | ms | GFLOP/s |',
+  '|---|---|---:|---:|',
+  ...rates.map((r) => `| ${r.backend}${r.simd !== undefined ? ` (SIMD ${r.simd ? 'on' : 'off'}, threads ${r.multithread ? 'on' : 'off'})` : ''} | ${r.form} | ${f(r.seconds * 1000)} | ${f(r.gflops, 2)} |`),
   '',
 ].join('\n');
 await writeFileAtomic(join(outDir, `finetune-step-${date}.md`), md);
