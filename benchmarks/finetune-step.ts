@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { AdamW, TrainableTop } from '../src/finetune/index.js';
+import { Float32AdamW, TrainableTop } from '../src/finetune/index.js';
 import { DataType, GraphBuilder, encodeModel } from '../src/onnx/proto.js';
 import { initBackend } from '../src/training/backend.js';
 import { cpuFeatures } from '../src/utils/cpu.js';
@@ -103,7 +103,7 @@ async function oursStep(layers: number, B: number, T: number): Promise<Record<st
   const x = Float32Array.from({ length: B * T * H }, () => rng.normal());
   const g = Float32Array.from({ length: B * T * H }, () => rng.normal());
   const mask = new Array<number>(B * T).fill(1);
-  const opt = new AdamW({ lr: 1e-4 });
+  const opt = new Float32AdamW({ lr: 1e-4 });
   const parts: Record<string, number[]> = { step: [], forward: [], backward: [], optimizer: [] };
   for (let r = 0; r <= reps; r++) {
     const t0 = performance.now();
@@ -163,9 +163,9 @@ const md = [
   '',
   `Machine: ${cpu.summary}; ${threads} threads for both (ORT intra-op default, torch.set_num_threads); Node ${process.version}, onnxruntime-node 1.30.0, torch ${torchVersion ?? 'absent'}. Load average at the end ${loadavg()[0]?.toFixed(2)} (shared machine: read the ratios, measured back to back).`,
   '',
-  `One step = forward in train mode (dropout 0.1) + backward to every weight and the input + AdamW; median of ${reps} after a warm-up. reference-mini's top layers; batch 32.`,
+  `One step = forward in train mode (dropout 0.1) + backward to every weight and the input + Float32AdamW; median of ${reps} after a warm-up. reference-mini's top layers; batch 32.`,
   '',
-  '| top layers | length | ours tok/s | torch tok/s | ours / torch speed | ours fwd / bwd / AdamW (s) | torch fwd / bwd / AdamW (s) |',
+  '| top layers | length | ours tok/s | torch tok/s | ours / torch speed | ours fwd / bwd / Float32AdamW (s) | torch fwd / bwd / Float32AdamW (s) |',
   '|---:|---:|---:|---:|---:|---|---|',
   ...rows.map((r) => `| ${r.layers} | ${r.seq} | ${f(r.oursTokensPerS)} | ${f(r.torchTokensPerS)} | ${f(r.ratio, 2)}x | ${[r.ours.forward, r.ours.backward, r.ours.optimizer].map((x) => f(x, 3)).join(' / ')} | ${r.torch ? [r.torch.forward, r.torch.backward, r.torch.optimizer].map((x) => f(x, 3)).join(' / ') : '–'} |`),
   '',

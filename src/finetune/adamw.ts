@@ -1,5 +1,7 @@
 /**
- * AdamW on Float32Array parameters, as torch.optim.AdamW computes it: decoupled weight decay
+ * AdamW on Float32Array parameters, for the trainable top's weights (they live outside tfjs, so the
+ * tfjs AdamW of src/nn/optimizer.ts, the same rule on tf.Variables, does not apply; the options carry
+ * the same names). As torch.optim.AdamW computes it: decoupled weight decay
  * (p ← p · (1 − lr·λ) before the Adam update), bias-corrected moments, ε added to √v̂:
  *
  *   m ← β1·m + (1 − β1)·g        v ← β2·v + (1 − β2)·g²
@@ -7,20 +9,21 @@
  *
  * Defaults are torch's: lr 1e-3, β (0.9, 0.999), ε 1e-8, weight decay 1e-2.
  */
-export interface AdamWOptions {
+export interface Float32AdamWOptions {
   lr?: number;
-  betas?: [number, number];
+  beta1?: number;
+  beta2?: number;
   eps?: number;
   weightDecay?: number;
 }
 
-export interface AdamWState {
+export interface Float32AdamWState {
   step: number;
   m: Record<string, Float32Array>;
   v: Record<string, Float32Array>;
 }
 
-export class AdamW {
+export class Float32AdamW {
   lr: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -30,9 +33,10 @@ export class AdamW {
   private readonly m = new Map<string, Float32Array>();
   private readonly v = new Map<string, Float32Array>();
 
-  constructor(options: AdamWOptions = {}) {
+  constructor(options: Float32AdamWOptions = {}) {
     this.lr = options.lr ?? 1e-3;
-    [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 1e-2;
     for (const [k, x] of Object.entries({ lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay })) {
@@ -76,12 +80,12 @@ export class AdamW {
   }
 
   /** The moments and step count (copies), for checkpoints. */
-  state(): AdamWState {
+  state(): Float32AdamWState {
     const copy = (m: Map<string, Float32Array>) => Object.fromEntries([...m].map(([k, a]) => [k, a.slice()]));
     return { step: this.t, m: copy(this.m), v: copy(this.v) };
   }
 
-  load(state: AdamWState): void {
+  load(state: Float32AdamWState): void {
     if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`AdamW.load: step ${state.step} is not a count`);
     this.t = state.step;
     this.m.clear();

@@ -19,7 +19,7 @@ import type * as OrtTypes from 'onnxruntime-node';
 import { decodeModel, encodeModel, toRawBytes, type ModelProto } from '../onnx/proto.js';
 import { Rng } from '../utils/random.js';
 import { Autodiff, GRAD_INPUT, GRAD_OUTPUT, gradName } from './autodiff.js';
-import { AdamW } from './adamw.js';
+import { Float32AdamW } from './adamw.js';
 import { extractLayers, type ExtractedLayer, type ParamSource } from './extract.js';
 import { transpose2d } from './graph.js';
 import { dropoutMasks, emitLayer, type LayerShape } from './layer.js';
@@ -204,7 +204,7 @@ export class TrainableTop {
   }
 
   /** Applies the pending gradients with `optimizer` and clears them. */
-  step(optimizer: AdamW): void {
+  step(optimizer: Float32AdamW): void {
     if (this.grads.size === 0) throw new Error('TrainableTop.step: no gradients; call backward first');
     optimizer.step(new Map([...this.params].map(([k, p]) => [k, p.data])), this.grads);
     this.grads.clear();

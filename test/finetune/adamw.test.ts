@@ -1,16 +1,16 @@
 /**
- * AdamW (src/finetune/adamw.ts) against hand-computed values and, where Debian's torch is present,
+ * The Float32Array AdamW (src/finetune/adamw.ts) against hand-computed values and, where Debian's torch is present,
  * torch.optim.AdamW over several steps with weight decay.
  */
 import { describe, expect, it } from 'vitest';
-import { AdamW } from '../../src/finetune/index.js';
+import { Float32AdamW } from '../../src/finetune/index.js';
 import { Rng } from '../../src/utils/random.js';
 import { TORCH_SKIP, hasTorch, maxAbsDiff, randomArray, runTorch } from './helpers.js';
 
-describe('AdamW', () => {
+describe('Float32AdamW', () => {
   it('first two steps by hand: decoupled decay, bias correction, eps added to the corrected sqrt(v)', () => {
     const lr = 0.1, wd = 0.5, eps = 1e-8, b1 = 0.9, b2 = 0.999;
-    const opt = new AdamW({ lr, weightDecay: wd, eps, betas: [b1, b2] });
+    const opt = new Float32AdamW({ lr, weightDecay: wd, eps, beta1: b1, beta2: b2 });
     const p = new Float32Array([1, -2]);
     const params = new Map([['w', p]]);
     // step 1, g = [0.5, -1]: m̂ = g, v̂ = g², so the Adam part is lr · sign(g) (up to eps)
@@ -31,12 +31,12 @@ describe('AdamW', () => {
     const rng = new Rng(1);
     const grads = [0, 1, 2, 3].map(() => randomArray(5, rng));
     const run = (split: boolean) => {
-      let opt = new AdamW({ lr: 0.01 });
+      let opt = new Float32AdamW({ lr: 0.01 });
       const p = new Float32Array(5).fill(1);
       grads.forEach((g, i) => {
         if (split && i === 2) {
           const s = opt.state();
-          opt = new AdamW({ lr: 0.01 });
+          opt = new Float32AdamW({ lr: 0.01 });
           opt.load(s);
         }
         opt.step(new Map([['p', p]]), new Map([['p', g]]));
@@ -44,8 +44,8 @@ describe('AdamW', () => {
       return p;
     };
     expect(Array.from(run(true))).toEqual(Array.from(run(false)));
-    expect(() => new AdamW({ betas: [1, 0.9] })).toThrow(/beta1 = 1 is out of range/);
-    expect(() => new AdamW().step(new Map([['p', new Float32Array(2)]]), new Map())).toThrow(/no gradient for parameter p/);
+    expect(() => new Float32AdamW({ beta1: 1 })).toThrow(/beta1 = 1 is out of range/);
+    expect(() => new Float32AdamW().step(new Map([['p', new Float32Array(2)]]), new Map())).toThrow(/no gradient for parameter p/);
   });
 
   it.skipIf(!hasTorch())('equals torch.optim.AdamW over 5 steps (lr 1e-2, weight decay 0.1)', () => {
@@ -53,12 +53,12 @@ describe('AdamW', () => {
     const n = 64;
     const p0 = randomArray(n, rng);
     const grads = [0, 1, 2, 3, 4].map(() => randomArray(n, rng, 0.3));
-    const options = { lr: 1e-2, betas: [0.9, 0.98] as [number, number], eps: 1e-6, weightDecay: 0.1 };
+    const options = { lr: 1e-2, beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: 0.1 };
     const files: Record<string, Float32Array> = { 'param.f32': p0 };
     grads.forEach((g, i) => (files[`g${i}.f32`] = g));
-    const ref = runTorch({ mode: 'adamw', size: n, options, grads: grads.map((_, i) => `g${i}.f32`) }, files);
+    const ref = runTorch({ mode: 'adamw', size: n, options: { ...options, betas: [options.beta1, options.beta2] }, grads: grads.map((_, i) => `g${i}.f32`) }, files);
     try {
-      const opt = new AdamW(options);
+      const opt = new Float32AdamW(options);
       const p = p0.slice();
       grads.forEach((g, i) => {
         opt.step(new Map([['p', p]]), new Map([['p', g]]));

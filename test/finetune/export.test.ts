@@ -1,5 +1,5 @@
 /**
- * Training steps, checkpoints and export of the trainable top (src/finetune/top.ts): after a few AdamW
+ * Training steps, checkpoints and export of the trainable top (src/finetune/top.ts): after a few Float32AdamW
  * steps, the exported ONNX graph (the original with the top layers' weights replaced) run whole on
  * ONNX Runtime must equal the trainable path within 1e-4; weights() / load() carry the state to a new
  * top. The model stores one weight transposed behind a Transpose node, so the export must transpose back.
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureFixture } from '../../src/generators/index.js';
 import { decodeModel, encodeModel, floatTensor, tensorData } from '../../src/onnx/proto.js';
-import { AdamW, TrainableTop } from '../../src/finetune/index.js';
+import { Float32AdamW, TrainableTop } from '../../src/finetune/index.js';
 import { Rng } from '../../src/utils/random.js';
 import { hiddenStates, maxAbsDiff, randomArray, randomBatch, readModel } from './helpers.js';
 
@@ -38,7 +38,7 @@ describe('trainable top: steps, checkpoints, export', () => {
     const dims = [batch.B, batch.T, before.hidden] as const;
     const { output: start } = await top.forward(before.atK, dims, batch.mask);
     expect(maxAbsDiff(start, before.last)).toBeLessThanOrEqual(1e-4); // the transposed weight is read right
-    const opt = new AdamW({ lr: 1e-2 });
+    const opt = new Float32AdamW({ lr: 1e-2 });
     const rng = new Rng(3);
     for (let s = 0; s < 3; s++) {
       const { tape } = await top.forward(before.atK, dims, batch.mask, { train: true });
