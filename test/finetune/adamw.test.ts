@@ -7,7 +7,7 @@ import { Float32AdamW } from '../../src/finetune/index.js';
 import { Rng } from '../../src/utils/random.js';
 import { TORCH_SKIP, hasTorch, maxAbsDiff, randomArray, runTorch } from './helpers.js';
 
-describe('Float32AdamW', () => {
+describe('Float32AdamW (AdamW on Float32Arrays)', () => {
   it('first two steps by hand: decoupled decay, bias correction, eps added to the corrected sqrt(v)', () => {
     const lr = 0.1, wd = 0.5, eps = 1e-8, b1 = 0.9, b2 = 0.999;
     const opt = new Float32AdamW({ lr, weightDecay: wd, eps, beta1: b1, beta2: b2 });

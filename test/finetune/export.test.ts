@@ -1,5 +1,5 @@
 /**
- * Training steps, checkpoints and export of the trainable top (src/finetune/top.ts): after a few Float32AdamW
+ * Training steps, checkpoints and export of the trainable top (src/finetune/top.ts): after a few AdamW
  * steps, the exported ONNX graph (the original with the top layers' weights replaced) run whole on
  * ONNX Runtime must equal the trainable path within 1e-4; weights() / load() carry the state to a new
  * top. The model stores one weight transposed behind a Transpose node, so the export must transpose back.
