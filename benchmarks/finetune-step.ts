@@ -2,15 +2,17 @@
  * Speed of one fine-tuning step of the encoder's top layers (src/finetune): forward in train mode
  * (dropout 0.1), backward to every weight and the input, AdamW, for the top 1 and 2 layers of
  * reference-mini at batch 32 × length 128 and 64, next to PyTorch doing the same step on the same
- * machine (benchmarks/finetune_step.py, run right after each of ours, so the two see the same load),
+ * machine (benchmarks/finetune_step.py, a child process stepping in turn with ours, so both see the same
+ * load; the ratio is the median of the per-pair ratios),
  * and the TensorFlow.js alternative's matMul rate (2048×256 by 256×1024 on the wasm and cpu backends,
  * beside ONNX Runtime's MatMul of the same shape).
  *
- *   npx tsx benchmarks/finetune-step.ts [--reps 3] [--out results]
+ *   npx tsx benchmarks/finetune-step.ts [--reps 5] [--out results]
  *
  * Writes results/finetune-step-<date>.{json,md}. The machine may be shared: compare the ratios.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -28,7 +30,7 @@ function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-const reps = Number(arg('reps') ?? 3);
+const reps = Number(arg('reps') ?? 5);
 const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
 const MODEL = join(packageRoot(), '..', 'shared', 'models', 'reference-mini', 'onnx', 'model.onnx');
 const threads = availableParallelism();
@@ -94,9 +96,38 @@ async function ortRate(): Promise<Rate> {
   return { backend: 'onnxruntime-node', form: 'a·b', seconds: s, gflops: flop / s / 1e9 };
 }
 
-// ---- the fine-tuning step
-interface StepRow { layers: number; batch: number; seq: number; ours: Record<string, number>; torch: Record<string, number> | null; oursTokensPerS: number; torchTokensPerS: number | null; ratio: number | null }
-async function oursStep(layers: number, B: number, T: number): Promise<Record<string, number>> {
+// ---- the fine-tuning step: ours and torch's alternate step by step, so both see the same load
+type Parts = Record<'step' | 'forward' | 'backward' | 'optimizer', number>;
+interface StepRow { layers: number; batch: number; seq: number; ours: Parts; torch: Parts | null; oursTokensPerS: number; torchTokensPerS: number | null; ratio: number | null; pairRatios: number[] }
+
+/** The PyTorch side as a child process that runs one step per request. */
+async function torchSide(layers: number, B: number, T: number): Promise<{ step: () => Promise<Parts>; version: string; close: () => void } | null> {
+  const args = { layers, batch: B, seq: T, hidden: 256, heads: 4, intermediate: 1024, threads, dropout: 0.1 };
+  const child = spawn('/usr/bin/python3', [join(packageRoot(), 'benchmarks', 'finetune_step.py'), JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const next = async (): Promise<Record<string, unknown> | null> => {
+    const r = await lines.next();
+    return r.done ? null : (JSON.parse(r.value) as Record<string, unknown>);
+  };
+  const ready = await next().catch(() => null);
+  if (!ready) {
+    log(`PyTorch side skipped: ${stderr.trim().split('\n').pop() ?? 'no output'}`);
+    child.kill();
+    return null;
+  }
+  return {
+    version: String(ready.torch),
+    step: async () => {
+      child.stdin.write('step\n');
+      return (await next()) as unknown as Parts;
+    },
+    close: () => child.stdin.end(),
+  };
+}
+
+async function measure(layers: number, B: number, T: number): Promise<StepRow & { torchVersion: string | null }> {
   const top = await TrainableTop.fromOnnx(MODEL, { fromLayer: 6 - layers, dropout: 0.1, seed: 1 });
   const H = top.hidden;
   const rng = new Rng(2);
@@ -104,8 +135,7 @@ async function oursStep(layers: number, B: number, T: number): Promise<Record<st
   const g = Float32Array.from({ length: B * T * H }, () => rng.normal());
   const mask = new Array<number>(B * T).fill(1);
   const opt = new Float32AdamW({ lr: 1e-4 });
-  const parts: Record<string, number[]> = { step: [], forward: [], backward: [], optimizer: [] };
-  for (let r = 0; r <= reps; r++) {
+  const ourStep = async (): Promise<Parts> => {
     const t0 = performance.now();
     const { tape } = await top.forward(x, [B, T, H], mask, { train: true });
     const t1 = performance.now();
@@ -113,23 +143,29 @@ async function oursStep(layers: number, B: number, T: number): Promise<Record<st
     const t2 = performance.now();
     top.step(opt);
     const t3 = performance.now();
-    if (r === 0) continue;
-    parts.step!.push((t3 - t0) / 1000);
-    parts.forward!.push((t1 - t0) / 1000);
-    parts.backward!.push((t2 - t1) / 1000);
-    parts.optimizer!.push((t3 - t2) / 1000);
+    return { step: (t3 - t0) / 1000, forward: (t1 - t0) / 1000, backward: (t2 - t1) / 1000, optimizer: (t3 - t2) / 1000 };
+  };
+  await ourStep(); // warm-up
+  const torch = await torchSide(layers, B, T);
+  const ours: Parts[] = [];
+  const theirs: Parts[] = [];
+  for (let r = 0; r < reps; r++) {
+    ours.push(await ourStep());
+    if (torch) theirs.push(await torch.step());
   }
+  torch?.close();
   await top.dispose();
-  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, median(v)]));
-}
-function torchStep(layers: number, B: number, T: number): { median_s: Record<string, number>; torch: string; threads: number } | null {
-  const args = { layers, batch: B, seq: T, hidden: 256, heads: 4, intermediate: 1024, reps, threads, dropout: 0.1 };
-  const r = spawnSync('/usr/bin/python3', [join(packageRoot(), 'benchmarks', 'finetune_step.py'), JSON.stringify(args)], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    log(`PyTorch side skipped: ${r.stderr.trim().split('\n').pop() ?? r.error?.message}`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string);
+  const med = (ps: Parts[]): Parts => ({ step: median(ps.map((p) => p.step)), forward: median(ps.map((p) => p.forward)), backward: median(ps.map((p) => p.backward)), optimizer: median(ps.map((p) => p.optimizer)) });
+  const o = med(ours);
+  const t = torch ? med(theirs) : null;
+  const tok = B * T;
+  return {
+    layers, batch: B, seq: T, ours: o, torch: t,
+    oursTokensPerS: tok / o.step, torchTokensPerS: t ? tok / t.step : null,
+    ratio: t ? median(theirs.map((p, i) => p.step / (ours[i] as Parts).step)) : null,
+    pairRatios: theirs.map((p, i) => p.step / (ours[i] as Parts).step),
+    torchVersion: torch?.version ?? null,
+  };
 }
 
 const cpu = cpuFeatures();
@@ -143,14 +179,10 @@ const rows: StepRow[] = [];
 let torchVersion: string | null = null;
 for (const layers of [1, 2]) {
   for (const T of [128, 64]) {
-    const B = 32;
-    const ours = await oursStep(layers, B, T);
-    const t = torchStep(layers, B, T);
-    torchVersion = t?.torch ?? torchVersion;
-    const tok = B * T;
-    const row: StepRow = { layers, batch: B, seq: T, ours, torch: t?.median_s ?? null, oursTokensPerS: tok / (ours.step as number), torchTokensPerS: t ? tok / (t.median_s.step as number) : null, ratio: t ? (t.median_s.step as number) / (ours.step as number) : null };
+    const { torchVersion: v, ...row } = await measure(layers, 32, T);
+    torchVersion = v ?? torchVersion;
     rows.push(row);
-    log(`top ${layers}, ${B}×${T}: ours ${row.oursTokensPerS.toFixed(0)} tok/s (fwd ${ours.forward!.toFixed(3)} s, bwd ${ours.backward!.toFixed(3)} s, AdamW ${ours.optimizer!.toFixed(3)} s)` + (t ? `; torch ${row.torchTokensPerS!.toFixed(0)} tok/s; ours/torch ${row.ratio!.toFixed(2)}x` : ''));
+    log(`top ${layers}, 32×${T}: ours ${row.oursTokensPerS.toFixed(0)} tok/s (fwd ${row.ours.forward.toFixed(3)} s, bwd ${row.ours.backward.toFixed(3)} s, AdamW ${row.ours.optimizer.toFixed(3)} s)` + (row.torch ? `; torch ${row.torchTokensPerS!.toFixed(0)} tok/s; ours/torch ${row.ratio!.toFixed(2)}x (per-pair ${row.pairRatios.map((x) => x.toFixed(2)).join(', ')})` : ''));
   }
 }
 
@@ -167,7 +199,7 @@ const md = [
   '',
   '| top layers | length | ours tok/s | torch tok/s | ours / torch speed | ours fwd / bwd / Float32AdamW (s) | torch fwd / bwd / Float32AdamW (s) |',
   '|---:|---:|---:|---:|---:|---|---|',
-  ...rows.map((r) => `| ${r.layers} | ${r.seq} | ${f(r.oursTokensPerS)} | ${f(r.torchTokensPerS)} | ${f(r.ratio, 2)}x | ${[r.ours.forward, r.ours.backward, r.ours.optimizer].map((x) => f(x, 3)).join(' / ')} | ${r.torch ? [r.torch.forward, r.torch.backward, r.torch.optimizer].map((x) => f(x, 3)).join(' / ') : '–'} |`),
+  ...rows.map((r) => `| ${r.layers} | ${r.seq} | ${f(r.oursTokensPerS)} | ${f(r.torchTokensPerS)} | ${f(r.ratio, 2)}x (${r.pairRatios.map((x) => x.toFixed(2)).join(', ')}) | ${[r.ours.forward, r.ours.backward, r.ours.optimizer].map((x) => f(x, 3)).join(' / ')} | ${r.torch ? [r.torch.forward, r.torch.backward, r.torch.optimizer].map((x) => f(x, 3)).join(' / ') : '–'} |`),
   '',
   `## The TensorFlow.js alternative: matMul ${M}×${K} · ${K}×${N} (${(flop / 1e9).toFixed(2)} GFLOP)`,
   '',

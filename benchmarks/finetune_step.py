@@ -2,8 +2,9 @@
 dropout, backward to every weight and the input, torch.optim.AdamW) of N post-LN BERT layers.
 
 Usage: /usr/bin/python3 benchmarks/finetune_step.py '{"layers":2,"batch":32,"seq":128,"hidden":256,
-        "heads":4,"intermediate":1024,"reps":3,"threads":2,"dropout":0.1}'
-Prints one JSON line: median seconds of the whole step and of its parts, and torch's version/threads.
+        "heads":4,"intermediate":1024,"threads":2,"dropout":0.1}'
+Builds the layers, takes a warm-up step, prints {"ready": …, "torch": version, "threads": n}, then
+runs one step per "step" line on stdin and prints its seconds (whole step and parts) as a JSON line.
 """
 import json
 import sys
@@ -37,9 +38,7 @@ class Layer(nn.Module):
         return self.ln2(h1 + self.drop(self.fc2(F.gelu(self.fc1(h1)))))
 
 
-def main():
-    a = json.loads(sys.argv[1])
-    torch.set_num_threads(a["threads"])
+def build(a):
     torch.manual_seed(0)
     layers = nn.ModuleList(Layer(a["hidden"], a["heads"], a["intermediate"], a["dropout"]) for _ in range(a["layers"]))
     layers.train()
@@ -47,8 +46,8 @@ def main():
     B, T, H = a["batch"], a["seq"], a["hidden"]
     mask = torch.zeros(B, 1, 1, T)
     g = torch.randn(B, T, H)
-    parts = {"step": [], "forward": [], "backward": [], "optimizer": []}
-    for rep in range(a["reps"] + 1):
+
+    def step():
         x = torch.randn(B, T, H, requires_grad=True)
         t0 = time.perf_counter()
         y = x
@@ -60,14 +59,22 @@ def main():
         opt.step()
         opt.zero_grad(set_to_none=True)
         t3 = time.perf_counter()
-        if rep == 0:
-            continue  # warm-up
-        parts["step"].append(t3 - t0)
-        parts["forward"].append(t1 - t0)
-        parts["backward"].append(t2 - t1)
-        parts["optimizer"].append(t3 - t2)
-    med = {k: sorted(v)[len(v) // 2] for k, v in parts.items()}
-    print(json.dumps({"median_s": med, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+        return {"step": t3 - t0, "forward": t1 - t0, "backward": t2 - t1, "optimizer": t3 - t2}
+
+    return step
+
+
+def main():
+    a = json.loads(sys.argv[1])
+    torch.set_num_threads(a["threads"])
+    step = build(a)
+    step()  # warm-up
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    # one step per input line, so the caller can alternate with its own steps under the same load
+    for line in sys.stdin:
+        if line.strip() != "step":
+            break
+        print(json.dumps(step()), flush=True)
 
 
 if __name__ == "__main__":
