@@ -98,7 +98,7 @@ async function ortRate(): Promise<Rate> {
 
 // ---- the fine-tuning step: ours and torch's alternate step by step, so both see the same load
 type Parts = Record<'step' | 'forward' | 'backward' | 'optimizer', number>;
-interface StepRow { layers: number; batch: number; seq: number; ours: Parts; torch: Parts | null; oursTokensPerS: number; torchTokensPerS: number | null; ratio: number | null; pairRatios: number[] }
+interface StepRow { layers: number; batch: number; seq: number; ours: Parts; torch: Parts | null; oursTokensPerS: number; torchTokensPerS: number | null; ratio: number | null; pairRatios: number[]; fwdBwdRatio: number | null }
 
 /** The PyTorch side as a child process that runs one step per request. */
 async function torchSide(layers: number, B: number, T: number): Promise<{ step: () => Promise<Parts>; version: string; close: () => void } | null> {
@@ -164,6 +164,7 @@ async function measure(layers: number, B: number, T: number): Promise<StepRow & 
     oursTokensPerS: tok / o.step, torchTokensPerS: t ? tok / t.step : null,
     ratio: t ? median(theirs.map((p, i) => p.step / (ours[i] as Parts).step)) : null,
     pairRatios: theirs.map((p, i) => p.step / (ours[i] as Parts).step),
+    fwdBwdRatio: t ? median(theirs.map((p, i) => (p.forward + p.backward) / ((ours[i] as Parts).forward + (ours[i] as Parts).backward))) : null,
     torchVersion: torch?.version ?? null,
   };
 }
@@ -195,11 +196,11 @@ const md = [
   '',
   `Machine: ${cpu.summary}; ${threads} threads for both (ORT intra-op default, torch.set_num_threads); Node ${process.version}, onnxruntime-node 1.30.0, torch ${torchVersion ?? 'absent'}. Load average at the end ${loadavg()[0]?.toFixed(2)} (shared machine: read the ratios, measured back to back).`,
   '',
-  `One step = forward in train mode (dropout 0.1) + backward to every weight and the input + Float32AdamW; median of ${reps} after a warm-up. reference-mini's top layers; batch 32.`,
+  `One step = forward in train mode (dropout 0.1) + backward to every weight and the input + AdamW (ours: Float32AdamW in TypeScript; torch: torch.optim.AdamW). Ours and torch's alternate step by step (${reps} pairs after a warm-up each); times are medians; a speed ratio is the median of the per-pair ratios (torch time / ours), for the whole step and for forward + backward alone. reference-mini's top layers; batch 32.`,
   '',
-  '| top layers | length | ours tok/s | torch tok/s | ours / torch speed | ours fwd / bwd / Float32AdamW (s) | torch fwd / bwd / Float32AdamW (s) |',
-  '|---:|---:|---:|---:|---:|---|---|',
-  ...rows.map((r) => `| ${r.layers} | ${r.seq} | ${f(r.oursTokensPerS)} | ${f(r.torchTokensPerS)} | ${f(r.ratio, 2)}x (${r.pairRatios.map((x) => x.toFixed(2)).join(', ')}) | ${[r.ours.forward, r.ours.backward, r.ours.optimizer].map((x) => f(x, 3)).join(' / ')} | ${r.torch ? [r.torch.forward, r.torch.backward, r.torch.optimizer].map((x) => f(x, 3)).join(' / ') : '–'} |`),
+  '| top layers | length | ours tok/s | torch tok/s | ours / torch, step (per pair) | ours / torch, fwd + bwd | ours fwd / bwd / AdamW (s) | torch fwd / bwd / AdamW (s) |',
+  '|---:|---:|---:|---:|---|---:|---|---|',
+  ...rows.map((r) => `| ${r.layers} | ${r.seq} | ${f(r.oursTokensPerS)} | ${f(r.torchTokensPerS)} | ${f(r.ratio, 2)}x (${r.pairRatios.map((x) => x.toFixed(2)).join(', ')}) | ${f(r.fwdBwdRatio, 2)}x | ${[r.ours.forward, r.ours.backward, r.ours.optimizer].map((x) => f(x, 3)).join(' / ')} | ${r.torch ? [r.torch.forward, r.torch.backward, r.torch.optimizer].map((x) => f(x, 3)).join(' / ') : '–'} |`),
   '',
   `## The TensorFlow.js alternative: matMul ${M}×${K} · ${K}×${N} (${(flop / 1e9).toFixed(2)} GFLOP)`,
   '',
