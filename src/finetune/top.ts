@@ -210,6 +210,11 @@ export class TrainableTop {
     this.grads.clear();
   }
 
+  /** Drops the pending gradients (those {@link backward} accumulated since the last step). */
+  clearGradients(): void {
+    this.grads.clear();
+  }
+
   /** Copies of the weights, by name (`layer.<i>.<q|k|v|o|fc1|fc2|ln1|ln2>.<weight|bias>`; linears [in, out]). */
   weights(): Map<string, Float32Array> {
     return new Map([...this.params].map(([k, p]) => [k, p.data.slice()]));

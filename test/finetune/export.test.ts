@@ -46,6 +46,9 @@ describe('trainable top: steps, checkpoints, export', () => {
       top.step(opt);
     }
     expect(top.draws).toBe(3);
+    const { tape: extra } = await top.forward(before.atK, dims, batch.mask, { train: true });
+    await top.backward(extra, randomArray(start.length, rng));
+    top.clearGradients(); // a discarded backward leaves no gradient behind
     expect(() => top.step(opt)).toThrow(/no gradients; call backward first/);
     const { output: trained } = await top.forward(before.atK, dims, batch.mask);
     expect(maxAbsDiff(trained, start)).toBeGreaterThan(1e-2); // the steps moved the layer
