@@ -1,7 +1,6 @@
 /**
- * Shared by the fine-tuning tests: the reference hidden states of a model at a layer (the whole graph
- * run with the layer's tensor as an extra output, so the reference is ONNX Runtime on the original
- * graph) and small array helpers.
+ * Shared by the fine-tuning tests: the hidden states of a model at a layer (the layer cut run on ONNX
+ * Runtime) and at the top (the whole original graph), the PyTorch reference runner, array helpers.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { cutAtLayer } from '../../src/encoder/layers.js';
-import { decodeModel, encodeModel, onnx } from '../../src/onnx/proto.js';
 import { Rng } from '../../src/utils/random.js';
 import { packageRoot } from '../../src/utils/paths.js';
 
@@ -40,12 +38,8 @@ export function randomBatch(B: number, T: number, vocab: number, seed = 1): Batc
   return { B, T, inputIds, mask };
 }
 
-/** Runs the whole model; returns the hidden state after layer `k` and the last hidden state. */
-export async function hiddenStates(modelBytes: Uint8Array, k: number, batch: Batch): Promise<{ atK: Float32Array; last: Float32Array; hidden: number }> {
-  const model = decodeModel(modelBytes);
-  const tensor = cutAtLayer(modelBytes, k, 'model').tensor;
-  model.graph!.output!.push(onnx.ValueInfoProto.create({ name: tensor, type: { tensorType: { elemType: 1 } } }));
-  const session = await ort.InferenceSession.create(encodeModel(model), { intraOpNumThreads: 1 });
+async function run(bytes: Uint8Array, batch: Batch): Promise<ort.InferenceSession.OnnxValueMapType> {
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
   try {
     const feeds: Record<string, ort.Tensor> = {};
     const dims = [batch.B, batch.T];
@@ -54,13 +48,23 @@ export async function hiddenStates(modelBytes: Uint8Array, k: number, batch: Bat
       else if (name === 'attention_mask') feeds[name] = new ort.Tensor('int64', batch.mask, dims);
       else feeds[name] = new ort.Tensor('int64', new BigInt64Array(batch.B * batch.T), dims);
     }
-    const out = await session.run(feeds);
-    const lastName = session.outputNames.find((n) => n === 'last_hidden_state' || n === 'token_embeddings') ?? (session.outputNames[0] as string);
-    const last = out[lastName]!;
-    return { atK: out[tensor]!.data as Float32Array, last: last.data as Float32Array, hidden: Number(last.dims[2]) };
+    return await session.run(feeds);
   } finally {
     await session.release();
   }
+}
+
+/**
+ * The hidden states after layer `k` from the layer cut (src/encoder/layers.ts: what
+ * `Encoder.load(model, { layer: k })` runs) and the whole graph's last hidden state.
+ */
+export async function hiddenStates(modelBytes: Uint8Array, k: number, batch: Batch): Promise<{ atK: Float32Array; last: Float32Array; hidden: number }> {
+  const cut = cutAtLayer(modelBytes, k, 'model');
+  if (!cut.bytes) throw new Error(`layer ${k} is the last: nothing above it to train`);
+  const whole = await run(modelBytes, batch);
+  const last = (whole.last_hidden_state ?? whole.token_embeddings)!;
+  const atK = (await run(cut.bytes, batch)).last_hidden_state!;
+  return { atK: atK.data as Float32Array, last: last.data as Float32Array, hidden: Number(last.dims[2]) };
 }
 
 export function readModel(path: string): Uint8Array {

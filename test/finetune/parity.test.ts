@@ -1,7 +1,7 @@
 /**
  * Forward parity of the trainable top (src/finetune): layers k+1 … L rebuilt from the initializers,
- * run on the hidden states at layer k, must give the whole ONNX graph's last hidden state (ONNX Runtime
- * on the original graph, with layer k's tensor as an extra output) within 1e-4, on reference-mini and
+ * run on the layer cut's hidden states at layer k (src/encoder/layers.ts, on ONNX Runtime), must give
+ * the whole ONNX graph's last hidden state within 1e-4, on reference-mini and
  * on the BERT, DistilBERT and XLM-R fixtures. The q8 mtl:mini starts from dequantized int8 weights; its
  * distance to the q8 graph (which also quantizes activations) is measured and bounded. Models whose
  * layers the rebuild does not know are refused with the reason.
