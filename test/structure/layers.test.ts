@@ -12,6 +12,7 @@ const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 export const FLOORS: readonly (readonly string[])[] = [
   ['utils', 'errors.ts', 'onnx'],
   ['nn', 'metrics', 'data', 'encoder', 'generators', 'report'],
+  ['finetune'],
   ['weighting', 'sampling', 'architectures', 'tasks', 'baselines'],
   ['training', 'config'],
   ['experiment', 'pretrain'],
