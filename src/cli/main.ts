@@ -180,8 +180,9 @@ export function buildProgram(): Command {
     .command('serve')
     .description('serve a saved model with the demo page (the three tasks in the browser) on localhost')
     .requiredOption('--model <dir>', 'saved model folder (manifest.json + model.safetensors)')
-    .option('--port <n>', 'port (default 8080; 0 = any free port)', (v) => parseIntOption('--port', v), 8080)
-    .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
+    .option('--port <n>', 'port (0 = any free port)', (v) => parsePortOption('--port', v), 8080)
+    .option('--host <address>', 'address to listen on (0.0.0.0: every network interface, reachable from other machines)', '127.0.0.1')
+    .option('--allow-any-host', 'answer requests whatever host name they were sent to (default: only localhost, this machine\'s addresses and --host, against DNS rebinding)')
     .option('--encoder <dir>', 'the encoder folder the model was trained on, when it is no longer where the model recorded it')
     .action(run(() => import('./commands/serve.js')));
 
@@ -210,6 +211,12 @@ export function formatError(err: unknown, verbose: boolean): string {
 function parseIntOption(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n)) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be an integer, got '${value}'`);
+  return n;
+}
+
+function parsePortOption(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be a port number from 0 to 65535, got '${value}'`);
   return n;
 }
 

@@ -101,3 +101,18 @@ describe('progress without a TTY', () => {
     expect(out.trim().split('\n').every((l) => /^train \d\/3 eta /.test(l))).toBe(true);
   });
 });
+
+describe('help text', () => {
+  it('states a default once: no option both has a default (shown by commander) and names one in its text', async () => {
+    const { buildProgram } = await import('../../src/cli/main.js');
+    const twice: string[] = [];
+    const walk = (cmd: import('commander').Command, path: string) => {
+      for (const o of cmd.options) {
+        if (o.defaultValue !== undefined && !o.negate && /\bdefault\b/i.test(o.description)) twice.push(`${path} ${o.flags}: ${o.description}`);
+      }
+      for (const c of cmd.commands) walk(c, `${path} ${c.name()}`);
+    };
+    walk(buildProgram(), 'mtl');
+    expect(twice).toEqual([]);
+  });
+});
