@@ -29,8 +29,34 @@ const lenient = new TextDecoder('utf-8');
 
 export { firstInvalidUtf8Line };
 
-/** Decode as UTF-8; invalid bytes become U+FFFD and are reported once with the first line affected. */
+/**
+ * Refuse bytes that are not text: any NUL byte (binary files, UTF-16 text) or more than a tenth of the
+ * characters invalid UTF-8 (a stray windows-1252 accent is warned about by {@link decodeUtf8} instead).
+ */
+export function refuseBinary(bytes: Uint8Array, where: string): void {
+  const nul = bytes.indexOf(0);
+  let reason: string | null = null;
+  if (nul >= 0) reason = `it holds NUL bytes (the first at byte ${nul})`;
+  else if (firstInvalidUtf8Line(bytes) !== null) {
+    const text = lenient.decode(bytes);
+    let replaced = 0;
+    for (const ch of text) if (ch === '\uFFFD') replaced++;
+    const chars = [...text].length;
+    if (replaced > chars / 10) reason = `${Math.round((100 * replaced) / chars)} % of it is not valid UTF-8`;
+  }
+  if (reason !== null) {
+    throw new UserError(
+      `${where}: not a text file: ${reason}; give UTF-8 text, one input per line (UTF-16 text: convert it first, e.g. iconv -f UTF-16 -t UTF-8)`,
+    );
+  }
+}
+
+/**
+ * Decode as UTF-8; invalid bytes become U+FFFD and are reported once with the first line affected.
+ * Bytes that are not text at all ({@link refuseBinary}) are refused.
+ */
 export function decodeUtf8(bytes: Uint8Array, where: string, warn: (message: string) => void): string {
+  refuseBinary(bytes, where);
   const bad = firstInvalidUtf8Line(bytes);
   if (bad !== null) warn(`${where}:${bad}: invalid UTF-8 (bytes replaced with U+FFFD); first affected line`);
   return lenient.decode(bytes);

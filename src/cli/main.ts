@@ -66,6 +66,7 @@ export function buildProgram(): Command {
     .requiredOption('--model <idOrDir>', 'hub id (e.g. Xenova/all-MiniLM-L6-v2) or local folder')
     .requiredOption('--input <file>', 'text file, one text per line')
     .requiredOption('--output <file>', 'vectors.jsonl or vectors.npy')
+    .option('--overwrite', 'replace --output when it exists')
     .addOption(new Option('--dtype <dtype>', 'model file (auto: q8 on a CPU with VNNI/AMX, else fp32)').choices(['fp32', 'fp16', 'q8', 'q4', 'auto']).default('fp32'))
     .addOption(new Option('--pooling <pooling>', 'pooling').choices(['auto', 'mean', 'cls', 'max']).default('auto'))
     .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cuda', 'webgpu', 'cpu', 'wasm']).default('auto'))

@@ -1,5 +1,5 @@
 /** Small CLI contracts: usage errors, config locations, encode errors and output without a TTY. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +80,30 @@ describe('encode', () => {
     expect(r.stderr).toMatch(/texts\.txt:2: invalid UTF-8/);
     const provider = r.stderr.split('\n').find((l) => l.includes('execution provider'));
     if (provider) expect(provider.length).toBeLessThan(120);
+  });
+
+  it('a binary --input is refused naming the file (exit 1), nothing written', () => {
+    const bin = join(tmp, 'image.bin');
+    writeFileSync(bin, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37 + 11) % 256)));
+    const out = join(tmp, 'bin.jsonl');
+    const r = mtl(['encode', '--model', 'fixture:bert', '--input', bin, '--output', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^mtl: ${bin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a text file: .*NUL.*; give UTF-8 text`));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('an existing --output is refused unless --overwrite, as mtl train does', () => {
+    const input = join(tmp, 'two.txt');
+    writeFileSync(input, 'a good film\na bad film\n');
+    const out = join(tmp, 'keep.jsonl');
+    writeFileSync(out, 'precious\n');
+    const r = mtl(['encode', '--model', 'fixture:bert', '--input', input, '--output', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/keep\.jsonl already exists; pass --overwrite to replace it, or choose another --output/);
+    expect(readFileSync(out, 'utf8')).toBe('precious\n');
+    const o = mtl(['--quiet', 'encode', '--model', 'fixture:bert', '--input', input, '--output', out, '--overwrite']);
+    expect(o.code, o.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
   it('shortProviderLine keeps the providers, drops the reasons', () => {

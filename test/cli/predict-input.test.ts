@@ -41,6 +41,29 @@ describe('predict input parsing (unit)', () => {
   });
 });
 
+describe('binary input', () => {
+  it('NUL bytes or mostly invalid UTF-8 are refused naming the input; a stray invalid byte is only warned', () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    expect(() => inputLines(png, 'img.png')).toThrow(/^img\.png: not a text file: it holds NUL bytes \(the first at byte 8\); give UTF-8 text/);
+    const noise = Buffer.from(Array.from({ length: 2000 }, (_, i) => 0x80 + ((i * 7) % 0x7f)));
+    expect(() => inputLines(noise, 'noise.dat')).toThrow(/^noise\.dat: not a text file: \d+ % of it is not valid UTF-8/);
+    const utf16 = Buffer.from('\ufeffa good film\n', 'utf16le');
+    expect(() => inputLines(utf16, 'u16.txt')).toThrow(/iconv -f UTF-16 -t UTF-8/);
+    const warned: string[] = [];
+    expect(inputLines(Buffer.from('caf\xe9 au lait\nfine\n', 'latin1'), 'cp1252.txt', (m) => warned.push(m))).toHaveLength(2);
+    expect(warned).toHaveLength(1);
+  });
+
+  it('mtl predict --input on a binary file: exit 1, the file named', () => {
+    const f = join(tmp, 'model.bin');
+    writeFileSync(f, Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 131) % 256)));
+    const r = mtl(['predict', '--model', noModel, '--task', 'sentiment', '--input', f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`mtl: ${f}: not a text file`);
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('mtl predict (CLI)', () => {
   beforeAll(() => {
     const r = mtl(['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', 'fixture:bert', '--steps', '10', '--out', model]);
