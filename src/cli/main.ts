@@ -79,7 +79,7 @@ export function buildProgram(): Command {
   program
     .command('train')
     .description('train tasks jointly from a declarative config')
-    .requiredOption('--config <file>', 'training config, e.g. tasks/multitask.yaml')
+    .requiredOption('--config <file>', 'training config: a .yaml path, or the name of one shipped in the package (multitask)')
     .option('--data-dir <dir>', 'folder of the real datasets (default: ../shared/datasets, else the samples in fixtures/)')
     .option('--sample', 'train on the small samples in fixtures/ even when the real datasets exist')
     .option('--out <dir>', 'where to save the model', 'runs/model')
@@ -100,7 +100,7 @@ export function buildProgram(): Command {
     .option('--baseline <name>', 'majority | lexicon | model-scores | length-ratio | lead1 | lead3 | textrank')
     .requiredOption('--task <name>', 'sentiment | translation-quality | summarization')
     .requiredOption('--data <path>', 'dataset file or folder')
-    .addOption(new Option('--format <format>', 'data format (default: from the path)').choices(['sst2', 'xlmt', 'mlqe', 'bbc', 'scitldr', 'csv', 'tsv', 'jsonl']))
+    .addOption(new Option('--format <format>', 'data format (default: from the path; csv/tsv/jsonl by the extension with --columns)').choices(['sst2', 'xlmt', 'mlqe', 'bbc', 'scitldr', 'csv', 'tsv', 'jsonl']))
     .option(
       '--columns <mapping>',
       'csv/tsv/jsonl: field=column pairs, e.g. text=review,label=stars (fields: sentiment text,label; translation-quality source,translation,score; summarization text,summary; default: columns named like the fields)',

@@ -126,7 +126,7 @@ function staticLambdas(cfg: ResolvedTrainingConfig, tasks: (TaskConfig & { lambd
 }
 
 export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> {
-  const cfg = loadTrainingConfig(resolve(opts.config));
+  const cfg = loadTrainingConfig(opts.config);
   let taskConfigs = cfg.taskConfigs;
   if (opts.tasks) {
     const unknown = opts.tasks.filter((t) => !taskConfigs.some((c) => c.name === t));
