@@ -172,10 +172,19 @@ export class EncoderCore implements SentenceEncoder {
     try {
       bundle = await platform.resolve(model, { dtype, offline });
     } catch (err) {
-      if (requested !== 'auto' || dtype === 'fp32') throw err;
-      dtypeChoice = `auto: fp32 (the CPU has ${int8.join(', ')}, but the model has no q8 file)`;
-      dtype = 'fp32';
-      bundle = await platform.resolve(model, { dtype, offline });
+      if (requested !== 'auto') throw err;
+      // auto takes what the model has: the other of fp32 and q8 (a model shipped as q8 only, a folder with fp32 only)
+      const other: Dtype = dtype === 'fp32' ? 'q8' : 'fp32';
+      try {
+        bundle = await platform.resolve(model, { dtype: other, offline });
+      } catch {
+        throw err;
+      }
+      dtypeChoice =
+        other === 'fp32'
+          ? `auto: fp32 (the CPU has ${int8.join(', ')}, but the model has no q8 file)`
+          : `auto: q8 (the model has no fp32 file${int8.length ? '' : '; the CPU has no int8 dot product (VNNI / AMX), so q8 runs slower than fp32 would'})`;
+      dtype = other;
     }
     let layer: EncoderInfo['layer'];
     if (options.layer !== undefined) {

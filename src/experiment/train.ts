@@ -32,6 +32,8 @@ export interface TrainRunOptions {
   out?: string;
   /** Replace the encoder of the config (hub id, folder or fixture:<variant>). */
   encoder?: string;
+  /** Replace the encoder's dtype of the config (`auto`: what the model has). */
+  dtype?: ResolvedTrainingConfig['encoder']['dtype'];
   /** An already loaded encoder (benchmarks reuse one across runs). */
   encoderInstance?: SentenceEncoder;
   /** Train only these tasks (single-task baselines). */
@@ -155,7 +157,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   }
 
   const encoderId = opts.encoderInstance ? opts.encoderInstance.info.model : (opts.encoder ?? cfg.encoder.model);
-  const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId }, opts.warn ? { warn: opts.warn } : {}));
+  const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId, ...(opts.dtype ? { dtype: opts.dtype } : {}) }, opts.warn ? { warn: opts.warn } : {}));
   const seed = opts.seed ?? cfg.training.seed;
   const architecture = opts.architecture ?? (cfg.architecture as ArchitectureConfig);
   const taskLayers = Object.fromEntries(taskConfigs.filter((t) => t.layer !== undefined).map((t) => [t.name, t.layer!]));

@@ -87,6 +87,7 @@ export default async function train(opts: Record<string, unknown>, _args: string
         sample: Boolean(opts.sample),
         out,
         encoder: opts.encoder as string | undefined,
+        dtype: opts.dtype as TrainRunOptions['dtype'],
         tasks: typeof opts.tasks === 'string' ? opts.tasks.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
         epochs: opts.epochs as number | undefined,
         steps: opts.steps as number | undefined,
