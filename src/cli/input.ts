@@ -30,25 +30,24 @@ const lenient = new TextDecoder('utf-8');
 export { firstInvalidUtf8Line };
 
 /**
- * Refuse bytes that are not text: any NUL byte (binary files, UTF-16 text) or more than a tenth of the
- * characters invalid UTF-8 (a stray windows-1252 accent is warned about by {@link decodeUtf8} instead).
+ * Refuse bytes that are not text: more than 30 % of the characters NUL bytes (binary files, UTF-16
+ * text: about half) or invalid UTF-8 (random bytes: most). A stray NUL or windows-1252 accent in a text file is not refused (the
+ * output escapes the one, {@link decodeUtf8} warns about the other).
  */
 export function refuseBinary(bytes: Uint8Array, where: string): void {
-  const nul = bytes.indexOf(0);
-  let reason: string | null = null;
-  if (nul >= 0) reason = `it holds NUL bytes (the first at byte ${nul})`;
-  else if (firstInvalidUtf8Line(bytes) !== null) {
-    const text = lenient.decode(bytes);
-    let replaced = 0;
-    for (const ch of text) if (ch === '\uFFFD') replaced++;
-    const chars = [...text].length;
-    if (replaced > chars / 10) reason = `${Math.round((100 * replaced) / chars)} % of it is not valid UTF-8`;
+  if (bytes.length === 0) return;
+  const text = lenient.decode(bytes);
+  let chars = 0;
+  let nul = 0;
+  let invalid = 0;
+  for (const ch of text) {
+    chars++;
+    if (ch === '\0') nul++;
+    else if (ch === '\uFFFD') invalid++;
   }
-  if (reason !== null) {
-    throw new UserError(
-      `${where}: not a text file: ${reason}; give UTF-8 text, one input per line (UTF-16 text: convert it first, e.g. iconv -f UTF-16 -t UTF-8)`,
-    );
-  }
+  if (nul + invalid <= chars * 0.3) return;
+  const reason = nul >= invalid ? `${Math.round((100 * nul) / chars)} % of its characters are NUL bytes (the first at byte ${bytes.indexOf(0)})` : `${Math.round((100 * invalid) / chars)} % of it is not valid UTF-8`;
+  throw new UserError(`${where}: not a text file: ${reason}; give UTF-8 text, one input per line (UTF-16 text: convert it first, e.g. iconv -f UTF-16 -t UTF-8)`);
 }
 
 /**

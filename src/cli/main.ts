@@ -120,6 +120,7 @@ export function buildProgram(): Command {
     .option('--input <file>', 'one input per line (jsonl for summarization documents)')
     .option('--encoder <idOrDir>', 'the encoder the model was trained with, when it is no longer where the model recorded it')
     .option('--sentences <n>', 'summary length in sentences', (v) => parsePositiveIntOption('--sentences', v))
+    .option('--scale <scale>', 'translation-quality: z (predicted z-score of the DA rating; the default) or da (the 0–100 DA scale the model records)')
     .option('--json', 'JSON output')
     .action(run(() => import('./commands/predict.js')));
 
