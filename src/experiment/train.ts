@@ -44,8 +44,8 @@ export interface TrainRunOptions {
   architecture?: ArchitectureConfig;
   weighting?: WeightingConfig;
   sampling?: SamplingConfig;
-  /** Use at most this many examples per task and split (quick runs, CI). */
-  limit?: { train?: number; dev?: number };
+  /** Use at most this many examples per split (quick runs, CI): one number for every task, or per task name. */
+  limit?: { train?: number | Record<string, number>; dev?: number | Record<string, number> };
   /** Baselines to score next to the model (default: those the task configs list). */
   baselines?: boolean;
   checkpointsDir?: string;
@@ -150,8 +150,9 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     const load = (split: 'train' | 'dev') => loadTaskDataResult(tc, { split, sample: data.sample, dataDir: data.sample ? undefined : data.dir });
     const tr = load('train');
     const dv = load('dev');
-    train[tc.name] = spread(tr.examples, opts.limit?.train);
-    dev[tc.name] = spread(dv.examples, opts.limit?.dev);
+    const cap = (l: number | Record<string, number> | undefined) => (typeof l === 'number' ? l : l?.[tc.name]);
+    train[tc.name] = spread(tr.examples, cap(opts.limit?.train));
+    dev[tc.name] = spread(dv.examples, cap(opts.limit?.dev));
     skipped[tc.name] = tr.skipped + dv.skipped;
     tasks.push(createTask(tc));
   }
