@@ -141,7 +141,7 @@ console.log(
 );
 
 // %%
-heading('Translation quality (predicted z-score: higher = better)');
+heading('Translation quality (predicted z-score of the DA rating: 0 = an average translation, higher = better)');
 const pairs = [
   { source: 'The museum opens at nine in the morning.', translation: 'Das Museum öffnet um neun Uhr morgens.', pair: 'en-de' },
   { source: 'The museum opens at nine in the morning.', translation: 'Das Museum schließt am Abend.', pair: 'en-de' },
@@ -158,7 +158,7 @@ const ranked = pairs.map((p, i) => ({ p, q: quality[i]! })).sort((a, b) => b.q -
 console.log(
   ranked[0]!.p === pairs[0]
     ? 'The faithful translation is ranked first.'
-    : `The model ranks "${ranked[0]!.p.translation}" first, above the faithful translation: with this little training data its scores are not reliable for single sentences.`,
+    : `The model ranks "${ranked[0]!.p.translation}" first, above the faithful translation: its scores follow human ratings only moderately (the Pearson r above), too weakly to rank single sentences reliably.`,
 );
 
 // %%
