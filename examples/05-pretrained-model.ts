@@ -1,7 +1,7 @@
 // %% [markdown]
 // # 05 · Real pretrained encoders from the Hugging Face hub
 //
-// The other notebooks run offline on random-weight encoders. This one is for readers **with
+// The other notebooks run offline on `mtl:mini`, the small encoder shipped in the package. This one is for readers **with
 // network access**: it downloads two pretrained ONNX exports (once; transformers.js caches them)
 // and trains on their features:
 //
@@ -89,8 +89,8 @@ console.log(`${ENGLISH}: dim ${english.info.dim}, ${english.info.dtype}, pooling
 // %% [markdown]
 // ## Sanity check: pretrained vectors carry meaning
 //
-// Paraphrases should now be far more similar than unrelated sentences, unlike with the random
-// fixture encoders of the other notebooks.
+// Paraphrases should be far more similar than unrelated sentences (the line under the table says
+// whether they are).
 
 // %%
 const probe = ['A gripping, beautifully acted film.', 'A wonderful, moving movie.', 'The parliament passed the budget.'];

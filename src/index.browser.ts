@@ -23,6 +23,7 @@ export {
 export { setTfjsWasmPaths, type BackendName, type BackendPreference } from './training/backend.js';
 export { splitSentences } from './data/sentences.js';
 export type { SentimentPrediction } from './tasks/sentiment.js';
-export type { TranslationQualityPrediction } from './tasks/translation-quality.js';
+export type { DaScale, TranslationQualityPrediction } from './tasks/translation-quality.js';
+export { toDa } from './tasks/translation-quality.js';
 export type { SummarizationPrediction, SelectionOptions } from './tasks/summarization.js';
 export type { Progress } from './utils/progress.js';

@@ -18,6 +18,8 @@ import {
   setOrtWasmPaths,
   setTfjsWasmPaths,
   splitSentences,
+  toDa,
+  type DaScale,
   type BackendPreference,
   type Device,
   type SentimentPrediction,
@@ -117,13 +119,15 @@ function showSentiment(texts: string[], predictions: SentimentPrediction[]): voi
   });
 }
 
-function showTranslation(pairs: { source: string; translation: string }[], scores: number[]): void {
+function showTranslation(pairs: { source: string; translation: string }[], scores: number[], scale: DaScale | null): void {
   const out = $('translation-result');
   out.replaceChildren();
   pairs.forEach((pair, i) => {
     const item = out.appendChild(el('div', 'item'));
     item.appendChild(el('div', 'text', `${pair.source} → ${pair.translation}`));
-    item.appendChild(el('div', 'score', `quality ${scores[i]!.toFixed(3)}`));
+    // the model predicts the z-score of the DA rating; the 0–100 DA scale when the model records it
+    const z = scores[i]!;
+    item.appendChild(el('div', 'score', `quality: z-score ${z.toFixed(3)} (0 = an average translation)${scale ? ` · DA ≈ ${toDa(z, scale).toFixed(0)} / 100` : ''}`));
   });
 }
 
@@ -161,7 +165,7 @@ async function runAll(model: MultiTaskModel): Promise<void> {
     const t0 = performance.now();
     const scores = await model.scoreTranslation(pairs, { task: qualityTask });
     results.translation = { pairs, scores, ms: ms(t0) };
-    showTranslation(pairs, scores);
+    showTranslation(pairs, scores, (model.task(qualityTask) as { daScale?: DaScale | null }).daScale ?? null);
     timings.push(`translation quality ${results.translation.ms} ms`);
   }
   const summaryTask = taskOf(model, 'summarization');

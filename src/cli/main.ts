@@ -66,7 +66,8 @@ export function buildProgram(): Command {
     .requiredOption('--model <idOrDir>', 'hub id (e.g. Xenova/all-MiniLM-L6-v2) or local folder')
     .requiredOption('--input <file>', 'text file, one text per line')
     .requiredOption('--output <file>', 'vectors.jsonl or vectors.npy')
-    .addOption(new Option('--dtype <dtype>', 'model file (auto: q8 on a CPU with VNNI/AMX, else fp32)').choices(['fp32', 'fp16', 'q8', 'q4', 'auto']).default('fp32'))
+    .option('--overwrite', 'replace --output when it exists')
+    .addOption(new Option('--dtype <dtype>', 'model file (auto: what the model has; q8 on a CPU with VNNI/AMX when it has both)').choices(['auto', 'fp32', 'fp16', 'q8', 'q4']).default('auto'))
     .addOption(new Option('--pooling <pooling>', 'pooling').choices(['auto', 'mean', 'cls', 'max']).default('auto'))
     .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cuda', 'webgpu', 'cpu', 'wasm']).default('auto'))
     .option('--max-length <n>', 'max tokens per text', (v) => parsePositiveIntOption('--max-length', v))
@@ -78,13 +79,14 @@ export function buildProgram(): Command {
   program
     .command('train')
     .description('train tasks jointly from a declarative config')
-    .requiredOption('--config <file>', 'training config, e.g. tasks/multitask.yaml')
+    .requiredOption('--config <file>', 'training config: a .yaml path, or the name of one shipped in the package (multitask)')
     .option('--data-dir <dir>', 'folder of the real datasets (default: ../shared/datasets, else the samples in fixtures/)')
     .option('--sample', 'train on the small samples in fixtures/ even when the real datasets exist')
     .option('--out <dir>', 'where to save the model', 'runs/model')
     .option('--resume', 'continue the unfinished run in --out from its latest checkpoint (same options as that run)')
     .option('--overwrite', 'replace the finished model or unfinished run in --out')
     .option('--encoder <idOrDir>', 'override the encoder of the config')
+    .addOption(new Option('--dtype <dtype>', "override the encoder's model file of the config (auto: what the model has)").choices(['auto', 'fp32', 'fp16', 'q8', 'q4']))
     .option('--tasks <names>', 'train only these tasks of the config (comma-separated), e.g. single-task baselines')
     .option('--epochs <n>', 'override epochs', (v) => parsePositiveIntOption('--epochs', v))
     .option('--steps <n>', 'override total steps', (v) => parsePositiveIntOption('--steps', v))
@@ -99,7 +101,7 @@ export function buildProgram(): Command {
     .option('--baseline <name>', 'majority | lexicon | model-scores | length-ratio | lead1 | lead3 | textrank')
     .requiredOption('--task <name>', 'sentiment | translation-quality | summarization')
     .requiredOption('--data <path>', 'dataset file or folder')
-    .addOption(new Option('--format <format>', 'data format (default: from the path)').choices(['sst2', 'xlmt', 'mlqe', 'bbc', 'scitldr', 'csv', 'tsv', 'jsonl']))
+    .addOption(new Option('--format <format>', 'data format (default: from the path; csv/tsv/jsonl by the extension with --columns)').choices(['sst2', 'xlmt', 'mlqe', 'bbc', 'scitldr', 'csv', 'tsv', 'jsonl']))
     .option(
       '--columns <mapping>',
       'csv/tsv/jsonl: field=column pairs, e.g. text=review,label=stars (fields: sentiment text,label; translation-quality source,translation,score; summarization text,summary; default: columns named like the fields)',
@@ -118,6 +120,7 @@ export function buildProgram(): Command {
     .option('--input <file>', 'one input per line (jsonl for summarization documents)')
     .option('--encoder <idOrDir>', 'the encoder the model was trained with, when it is no longer where the model recorded it')
     .option('--sentences <n>', 'summary length in sentences', (v) => parsePositiveIntOption('--sentences', v))
+    .option('--scale <scale>', 'translation-quality: z (predicted z-score of the DA rating; the default) or da (the 0–100 DA scale the model records)')
     .option('--json', 'JSON output')
     .action(run(() => import('./commands/predict.js')));
 
@@ -180,8 +183,9 @@ export function buildProgram(): Command {
     .command('serve')
     .description('serve a saved model with the demo page (the three tasks in the browser) on localhost')
     .requiredOption('--model <dir>', 'saved model folder (manifest.json + model.safetensors)')
-    .option('--port <n>', 'port (default 8080; 0 = any free port)', (v) => parseIntOption('--port', v), 8080)
-    .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
+    .option('--port <n>', 'port (0 = any free port)', (v) => parsePortOption('--port', v), 8080)
+    .option('--host <address>', 'address to listen on (0.0.0.0: every network interface, reachable from other machines)', '127.0.0.1')
+    .option('--allow-any-host', 'answer requests whatever host name they were sent to (default: only localhost, this machine\'s addresses and --host, against DNS rebinding)')
     .option('--encoder <dir>', 'the encoder folder the model was trained on, when it is no longer where the model recorded it')
     .action(run(() => import('./commands/serve.js')));
 
@@ -210,6 +214,12 @@ export function formatError(err: unknown, verbose: boolean): string {
 function parseIntOption(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n)) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be an integer, got '${value}'`);
+  return n;
+}
+
+function parsePortOption(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be a port number from 0 to 65535, got '${value}'`);
   return n;
 }
 

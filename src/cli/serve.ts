@@ -5,22 +5,26 @@
  *
  *   /                  the page (index.html)          /main.js     its script (bundled)
  *   /config.json       { model, encoder, ort, tfjs }: the URLs below, for the page
- *   /model/…           the model folder (manifest.json, model.safetensors)
+ *   /model/…           the model folder's manifest.json and the weights file it names (nothing else:
+ *                      not checkpoints/, which hold the command line and optimizer state)
  *   /encoder/…         the encoder folder (HF ONNX layout), when it exists on this machine
  *   /ort/…             onnxruntime-web's dist/ (.wasm, .mjs)
  *   /tfjs/…            @tensorflow/tfjs-backend-wasm's dist/ (.wasm)
  *
- * Files only from these folders (no path outside them); GET and HEAD only. The tests serve the same way.
+ * Files only from these folders (no path outside them), streamed with Content-Length and ETag; GET and
+ * HEAD only; a malformed request target is a 400, a Host header that is not one of this server's names
+ * a 403 (DNS rebinding) unless `allowAnyHost`. The tests serve the same way.
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { resolveEncoderRef } from '../encoder/refs.js';
 import { UserError } from '../errors.js';
-import type { EncoderIdentity } from '../training/format.js';
+import { MANIFEST_FILE, type EncoderIdentity } from '../training/format.js';
 import { MultiTaskModel } from '../training/model.js';
+import { allowedHosts, etagOf, hostName, requestPath, sendBody, sendFile } from './serve-http.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -48,6 +52,8 @@ export interface ServeOptions {
   port?: number;
   /** Default 127.0.0.1 (this machine only). */
   host?: string;
+  /** Answer requests whatever their Host header names (default: only localhost, 127.0.0.1, [::1], `host`). */
+  allowAnyHost?: boolean;
   /** One line per request that failed (404 etc.). */
   log?: (line: string) => void;
 }
@@ -55,6 +61,8 @@ export interface ServeOptions {
 export interface RunningServer {
   server: Server;
   url: string;
+  /** Whether it listens on every interface (0.0.0.0, ::): reachable from other machines. */
+  networkReachable: boolean;
   /** The encoder folder served at /encoder/ (null: none found; the page then uses the manifest's hub id). */
   encoderDir: string | null;
   close(): Promise<void>;
@@ -92,15 +100,18 @@ export async function encoderFolderFor(identity: EncoderIdentity, modelDir: stri
   return null;
 }
 
-/** `rel` inside `root`, or null when it would leave it (or is not a file). */
-function fileUnder(root: string, rel: string): string | null {
-  let decoded: string;
+function safeDecode(s: string): string | null {
   try {
-    decoded = decodeURIComponent(rel);
+    return decodeURIComponent(s);
   } catch {
     return null;
   }
-  if (decoded.includes('\0')) return null;
+}
+
+/** `rel` inside `root`, or null when it would leave it (or is not a file). */
+function fileUnder(root: string, rel: string): string | null {
+  const decoded = safeDecode(rel);
+  if (decoded === null || decoded.includes('\0')) return null;
   const base = realpathSync(root);
   const file = resolve(base, '.' + sep + decoded);
   if (file !== base && !file.startsWith(base + sep)) return null;
@@ -123,27 +134,49 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
   };
   if (encoderDir) roots.encoder = encoderDir;
   const config = JSON.stringify({ model: '/model/', encoder: encoderDir ? '/encoder/' : null, ort: '/ort/', tfjs: '/tfjs/' });
+  // the model folder: what the page loads, nothing else (a `mtl train --out` folder also holds checkpoints/)
+  const modelFiles = new Set([MANIFEST_FILE, manifest.weights.file]);
+  const host = options.host ?? '127.0.0.1';
+  const hosts = allowedHosts(host);
+  const inMemory: Record<string, { body: Uint8Array | string; type: string; etag: string }> = {};
+  for (const [paths, body, type] of [
+    [['/', '/index.html'], options.page.html, TYPES['.html']!],
+    [['/main.js'], options.page.js, TYPES['.js']!],
+    [['/config.json'], config, TYPES['.json']!],
+  ] as const) {
+    for (const p of paths) inMemory[p] = { body, type, etag: etagOf(body) };
+  }
 
-  const server = createServer((req, res) => {
-    const send = (status: number, body: Uint8Array | string, type = 'text/plain; charset=utf-8') => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
-      res.end(req.method === 'HEAD' ? undefined : body);
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const fail = (status: number, reason: string) => {
+      options.log?.(`${status} ${req.method} ${JSON.stringify(req.url)}: ${reason}`);
+      sendBody(req, res, status, reason + '\n');
     };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed');
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/' || path === '/index.html') return send(200, options.page.html, TYPES['.html']);
-    if (path === '/main.js') return send(200, options.page.js, TYPES['.js']);
-    if (path === '/config.json') return send(200, config, TYPES['.json']);
+    const path = requestPath(req.url);
+    if (path === null) return fail(400, 'bad request target');
+    if (!options.allowAnyHost) {
+      const name = hostName(req.headers.host);
+      if (name === null) return fail(400, 'missing or malformed Host header');
+      if (!hosts.has(name)) return fail(403, `Host ${name} is not a name of this server (open it by localhost or its address, or start mtl serve with --allow-any-host)`);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405, 'method not allowed');
+    const page = inMemory[path];
+    if (page) return sendBody(req, res, 200, page.body, page.type, page.etag);
     const m = /^\/(model|encoder|ort|tfjs)\/(.+)$/.exec(path);
     const root = m ? roots[m[1]!] : undefined;
-    const file = root && m ? fileUnder(root, m[2]!) : null;
-    if (!file) {
-      options.log?.(`404 ${path}`);
-      return send(404, 'not found');
-    }
-    send(200, readFileSync(file), TYPES[extname(file)] ?? 'application/octet-stream');
+    const allowed = m && (m[1] !== 'model' || modelFiles.has(safeDecode(m[2]!) ?? ''));
+    const file = root && m && allowed ? fileUnder(root, m[2]!) : null;
+    if (!file) return fail(404, 'not found');
+    await sendFile(req, res, file, TYPES[extname(file)] ?? 'application/octet-stream');
+  };
+  const server = createServer((req, res) => {
+    // no request, however malformed, may end the process
+    handle(req, res).catch((err: unknown) => {
+      options.log?.(`500 ${JSON.stringify(req.url)}: ${(err as Error).message}`);
+      if (!res.headersSent) sendBody(req, res, 500, 'internal error\n');
+      else res.destroy();
+    });
   });
-  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((ok, fail) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       fail(err.code === 'EADDRINUSE' ? new UserError(`port ${options.port} is in use (pass another with --port)`) : err),
@@ -151,9 +184,12 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
     server.listen(options.port ?? 0, host, ok);
   });
   const { port } = server.address() as AddressInfo;
+  const anyInterface = host === '0.0.0.0' || host === '::';
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return {
     server,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+    url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`,
+    networkReachable: anyInterface || !['127.0.0.1', 'localhost', '::1'].includes(host),
     encoderDir,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };

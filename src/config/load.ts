@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
+import { packageRoot } from '../utils/paths.js';
 import { TaskConfigSchema, trainingConfigSchema, type TaskConfig, type TrainingConfig } from './schema.js';
 
 /**
@@ -51,18 +52,36 @@ export function lineOf(file: string, path: (string | number)[]): number | undefi
   }
 }
 
+/** The config files shipped in the package's `tasks/` folder, by name (`sentiment`, `multitask`, …). */
+export function shippedConfigs(): string[] {
+  const dir = join(packageRoot(), 'tasks');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)).sort() : [];
+}
+
 /**
- * One task YAML, validated against the task schema (built from the task registry); an error names
+ * A config path as given: a bare name (`sentiment`, no folder, no extension) that is not a file here
+ * is the config of that name shipped in the package's `tasks/` folder, so an installed app can load
+ * them; anything else is a path (relative to the working folder).
+ */
+export function configFile(nameOrPath: string): string {
+  if (!/^[\w.-]+$/.test(nameOrPath) || /\.(ya?ml|json)$/i.test(nameOrPath) || existsSync(nameOrPath)) return resolve(nameOrPath);
+  const shipped = join(packageRoot(), 'tasks', `${nameOrPath}.yaml`);
+  if (existsSync(shipped)) return shipped;
+  throw new UserError(`${nameOrPath}: no such config file, and not the name of a config shipped in the package (${shippedConfigs().join(', ')}); give a path to a .yaml file or one of these names`);
+}
+
+/**
+ * One task YAML (a path, or the name of a config shipped in the package's `tasks/` folder), validated against the task schema (built from the task registry); an error names
  * the file, line and field.
  * @example
- * const config = loadTaskConfig('tasks/sentiment.yaml');
+ * const config = loadTaskConfig('sentiment'); // the shipped tasks/sentiment.yaml
  * // { name: 'sentiment', labels: ['negative', 'positive'], head: { hidden: 128, dropout: 0.1 },
  * //   loss: 'cross-entropy', metrics: ['accuracy', 'macro_f1'], primaryMetric: 'accuracy',
  * //   input: { features: ['lexicon'], pooling: 'attention' }, data: { train, dev }, sample, baselines, … }
  * loadTaskConfig('tasks/broken.yaml') // throws: tasks/broken.yaml:9: head.hidden: expected number
  */
 export function loadTaskConfig(file: string): TaskConfig {
-  return loadYaml(file, TaskConfigSchema);
+  return loadYaml(configFile(file), TaskConfigSchema);
 }
 
 export interface ResolvedTrainingConfig extends TrainingConfig {
@@ -71,14 +90,16 @@ export interface ResolvedTrainingConfig extends TrainingConfig {
 }
 
 /**
- * Load a training config and the task configs it names (paths relative to the config file). The
+ * Load a training config (a path, or the name of one shipped in the package: `multitask`) and the
+ * task configs it names (paths relative to the config file). The
  * schema is built from the plug-in registries now, so plug-ins registered at run time are accepted.
  * @example
  * const cfg = loadTrainingConfig('tasks/multitask.yaml');
  * cfg.taskConfigs.map((t) => t.name)  // ['sentiment', 'translation-quality', 'summarization']
  * cfg.training.sampling                // { type: 'temperature', T: 2 }
  */
-export function loadTrainingConfig(file: string): ResolvedTrainingConfig {
+export function loadTrainingConfig(nameOrPath: string): ResolvedTrainingConfig {
+  const file = configFile(nameOrPath);
   const config = loadYaml(file, trainingConfigSchema());
   const taskConfigs = config.tasks.map((t, i) => {
     const taskFile = resolve(dirname(file), t.config);

@@ -107,7 +107,8 @@ export const EncoderConfigSchema = z
   .object({
     /** Hub id, local folder, or `fixture:<variant>` for a generated offline encoder. */
     model: z.string().min(1),
-    dtype: z.enum(['fp32', 'fp16', 'q8', 'q4']).default('fp32'),
+    /** The ONNX file: `auto` (the default) takes what the model has (q8 on a CPU with VNNI/AMX when both exist, else fp32). */
+    dtype: z.enum(['auto', 'fp32', 'fp16', 'q8', 'q4']).default('auto'),
     pooling: z.enum(['auto', 'mean', 'cls', 'max']).default('auto'),
     normalize: z.boolean().default(false),
     maxLength: z.number().int().positive().optional(),

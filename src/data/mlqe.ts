@@ -16,6 +16,8 @@ export interface MlqeExample {
   modelScore: number;
   /** Language pair from the file name, e.g. `en-de`. */
   pair: string;
+  /** The raw DA mean (0–100, column `mean`), when the file has it. */
+  da?: number;
   /** `index` (or `segid` in ru-en) column. */
   id: string;
 }
@@ -59,6 +61,7 @@ export function loadMlqe(path: string, options: MlqeOptions = {}): LoadResult<Ml
     const table = parseTable(readText(file).text, file, { delimiter: '\t', quoted: false });
     const idName = table.header.includes('segid') ? 'segid' : 'index';
     const col = columnIndex(table.header, file, [idName, 'original', 'translation', target, 'model_scores']);
+    const daCol = table.header.indexOf('mean');
     for (const { fields, line, error } of table.records) {
       if (error) {
         problems.report(file, line, error);
@@ -81,7 +84,10 @@ export function loadMlqe(path: string, options: MlqeOptions = {}): LoadResult<Ml
         problems.report(file, line, source.trim() === '' ? 'empty original' : 'empty translation');
         continue;
       }
-      rows.push({ source, translation, score, modelScore, pair, id: get(idName).trim() });
+      const row: MlqeExample = { source, translation, score, modelScore, pair, id: get(idName).trim() };
+      const da = daCol >= 0 ? parseNumber(fields[daCol] ?? '') : undefined;
+      if (da !== undefined) row.da = da;
+      rows.push(row);
     }
   }
   return problems.result(rows);

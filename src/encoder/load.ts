@@ -116,10 +116,19 @@ export async function resolveModelFiles(platform: Platform, model: string, o: Ch
   try {
     bundle = await platform.resolve(model, { dtype, offline: o.offline });
   } catch (err) {
-    if (o.requested !== 'auto' || dtype === 'fp32') throw err;
-    dtypeChoice = `auto: fp32 (the CPU has ${o.int8.join(', ')}, but the model has no q8 file)`;
-    dtype = 'fp32';
-    bundle = await platform.resolve(model, { dtype, offline: o.offline });
+    if (o.requested !== 'auto') throw err;
+    // auto takes what the model has: the other of fp32 and q8 (a model shipped as q8 only, a folder with fp32 only)
+    const other: Dtype = dtype === 'fp32' ? 'q8' : 'fp32';
+    try {
+      bundle = await platform.resolve(model, { dtype: other, offline: o.offline });
+    } catch {
+      throw err;
+    }
+    dtypeChoice =
+      other === 'fp32'
+        ? `auto: fp32 (the CPU has ${o.int8.join(', ')}, but the model has no q8 file)`
+        : `auto: q8 (the model has no fp32 file${o.int8.length ? '' : '; the CPU has no int8 dot product (VNNI / AMX), so q8 runs slower than fp32 would'})`;
+    dtype = other;
   }
   if (layerOption === undefined) return { bundle, dtype, ...(dtypeChoice ? { dtypeChoice } : {}) };
   const cut = await cutBundle(platform, bundle, layerOption);

@@ -5,9 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { isAbsolute, join, resolve as resolvePath, sep } from 'node:path';
 import { AutoConfig, AutoModel, AutoTokenizer, env } from '@huggingface/transformers';
 import type { Dtype } from './types.js';
+import { packageRoot } from '../utils/paths.js';
 import { missingModelMessage, onnxFileFor } from './model-files.js';
 import type { HFTokenizerLike } from './tokenize.js';
 
@@ -87,6 +88,12 @@ export async function sha256File(path: string): Promise<string> {
   return digest;
 }
 
+/** A model folder shipped inside this package (models/): its files are what they are, nothing to export. */
+function isShipped(dir: string): boolean {
+  const models = resolvePath(packageRoot(), 'models');
+  return resolvePath(dir).startsWith(models + sep);
+}
+
 function missingFiles(dir: string, dtype: Dtype): string[] {
   const missing: string[] = [];
   for (const f of [...TOKENIZER_FILES]) if (!existsSync(join(dir, f))) missing.push(f);
@@ -98,7 +105,7 @@ async function loadFolder(model: string, dir: string, dtype: Dtype): Promise<Res
   const missing = missingFiles(dir, dtype);
   if (missing.length) {
     const onnx = onnxFileFor(dtype);
-    if (missing.includes(onnx)) throw new Error(missingModelMessage(onnx, dir, dtype, listOnnx(dir), looksLikePath(model) ? undefined : model));
+    if (missing.includes(onnx)) throw new Error(missingModelMessage(onnx, dir, dtype, listOnnx(dir), looksLikePath(model) ? undefined : model, isShipped(dir)));
     throw new Error(
       `${missing.join(', ')} not found in ${dir}: the folder needs a fast-tokenizer file (tokenizer.json + tokenizer_config.json); ` +
         `save them with transformers' AutoTokenizer.from_pretrained(<id>).save_pretrained(<dir>)`,

@@ -16,8 +16,9 @@ export interface EncoderOptions {
   device?: Device;
   /**
    * Model file. 'auto': q8 on the CPU provider when the CPU has an int8 dot product (AVX-512 VNNI,
-   * AVX-VNNI, AMX) and the model has a q8 file, else fp32; `info.dtype` and `info.dtypeChoice` say which
-   * and why. Default 'fp32'.
+   * AVX-VNNI, AMX) and the model has a q8 file, else fp32; a model with only one of the two files
+   * (`mtl:mini` ships q8 only) gets that one. `info.dtype` and `info.dtypeChoice` say which and why.
+   * Default 'fp32' (training configs and `mtl encode` default to 'auto').
    */
   dtype?: Dtype | 'auto';
   pooling?: Pooling;

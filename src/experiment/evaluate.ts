@@ -71,7 +71,13 @@ export interface EvalResult {
 }
 
 /** Guess the format of a data path for a task when --format is not given. */
-export function guessFormat(task: string, path: string): DataSource['format'] {
+export function guessFormat(task: string, path: string, columns = false): DataSource['format'] {
+  if (columns) {
+    // --columns maps the fields of a generic file: the format is the file's kind
+    const ext = extname(path).toLowerCase();
+    if (ext === '.csv' || ext === '.tsv' || ext === '.jsonl') return ext.slice(1) as DataSource['format'];
+    throw new UserError(`--columns applies to csv, tsv and jsonl files; ${path} is none of these by its name: pass --format csv|tsv|jsonl`);
+  }
   const isDir = existsSync(path) && statSync(path).isDirectory();
   if (task === 'summarization') {
     if (isDir) return 'bbc';
@@ -136,10 +142,10 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   if (!existsSync(configFile)) throw new UserError(`unknown task '${opts.task}' (no ${configFile})`);
   if (!existsSync(opts.data)) throw new UserError(`--data ${opts.data}: not found`);
   let config = loadTaskConfig(configFile);
-  const format = opts.format ?? guessFormat(opts.task, opts.data);
+  const format = opts.format ?? guessFormat(opts.task, opts.data, opts.columns !== undefined);
+  if (!opts.format) opts.warn?.(`--data ${opts.data}: read as format '${format}' (guessed from the path${opts.columns ? ' and --columns' : ''}; --format chooses)`);
   if (opts.columns && format !== 'csv' && format !== 'tsv' && format !== 'jsonl') {
-    const how = opts.format ? 'given by --format' : 'guessed from the path';
-    throw new UserError(`--columns: ${opts.data} is read as ${format} (${how}), which has fixed columns; pass --format csv, tsv or jsonl to map your own`);
+    throw new UserError(`--columns: ${opts.data} is read as ${format} (given by --format), which has fixed columns; pass --format csv, tsv or jsonl to map your own`);
   }
   config = withSplit(config, 'dev', opts.data, format, opts.columns);
   const dev = loadEvalData(config, 'dev', opts);
@@ -164,7 +170,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
         if (opts.train) {
           // --format describes --data; it applies to --train only when both have the same extension
           const sameKind = extname(opts.train).toLowerCase() === extname(opts.data).toLowerCase();
-          const trainFormat = opts.format && sameKind ? opts.format : guessFormat(opts.task, opts.train);
+          const trainFormat = opts.format && sameKind ? opts.format : guessFormat(opts.task, opts.train, opts.columns !== undefined);
           const trainCfg = withSplit(config, 'train', opts.train, trainFormat, opts.columns);
           train = loadEvalData(trainCfg, 'train', opts).examples;
         } else {

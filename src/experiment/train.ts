@@ -32,6 +32,8 @@ export interface TrainRunOptions {
   out?: string;
   /** Replace the encoder of the config (hub id, folder or fixture:<variant>). */
   encoder?: string;
+  /** Replace the encoder's dtype of the config (`auto`: what the model has). */
+  dtype?: ResolvedTrainingConfig['encoder']['dtype'];
   /** An already loaded encoder (benchmarks reuse one across runs). */
   encoderInstance?: SentenceEncoder;
   /** Train only these tasks (single-task baselines). */
@@ -42,8 +44,8 @@ export interface TrainRunOptions {
   architecture?: ArchitectureConfig;
   weighting?: WeightingConfig;
   sampling?: SamplingConfig;
-  /** Use at most this many examples per task and split (quick runs, CI). */
-  limit?: { train?: number; dev?: number };
+  /** Use at most this many examples per split (quick runs, CI): one number for every task, or per task name. */
+  limit?: { train?: number | Record<string, number>; dev?: number | Record<string, number> };
   /** Baselines to score next to the model (default: those the task configs list). */
   baselines?: boolean;
   checkpointsDir?: string;
@@ -137,7 +139,7 @@ function staticLambdas(cfg: ResolvedTrainingConfig, tasks: (TaskConfig & { lambd
  * // report also has config, encoder (its info), architecture, weighting, sampling, backend, steps, trainMs, lambdas, saved
  */
 export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> {
-  const cfg = loadTrainingConfig(resolve(opts.config));
+  const cfg = loadTrainingConfig(opts.config);
   let taskConfigs = cfg.taskConfigs;
   if (opts.tasks) {
     const unknown = opts.tasks.filter((t) => !taskConfigs.some((c) => c.name === t));
@@ -159,14 +161,15 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     const load = (split: 'train' | 'dev') => loadTaskDataResult(tc, { split, sample: data.sample, dataDir: data.sample ? undefined : data.dir });
     const tr = load('train');
     const dv = load('dev');
-    train[tc.name] = spread(tr.examples, opts.limit?.train);
-    dev[tc.name] = spread(dv.examples, opts.limit?.dev);
+    const cap = (l: number | Record<string, number> | undefined) => (typeof l === 'number' ? l : l?.[tc.name]);
+    train[tc.name] = spread(tr.examples, cap(opts.limit?.train));
+    dev[tc.name] = spread(dv.examples, cap(opts.limit?.dev));
     skipped[tc.name] = tr.skipped + dv.skipped;
     tasks.push(createTask(tc));
   }
 
   const encoderId = opts.encoderInstance ? opts.encoderInstance.info.model : (opts.encoder ?? cfg.encoder.model);
-  const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId }, opts.warn ? { warn: opts.warn } : {}));
+  const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId, ...(opts.dtype ? { dtype: opts.dtype } : {}) }, opts.warn ? { warn: opts.warn } : {}));
   const seed = opts.seed ?? cfg.training.seed;
   const architecture = opts.architecture ?? (cfg.architecture as ArchitectureConfig);
   const taskLayers = Object.fromEntries(taskConfigs.filter((t) => t.layer !== undefined).map((t) => [t.name, t.layer!]));

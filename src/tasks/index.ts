@@ -26,8 +26,8 @@ export {
 } from './sentiment.js';
 export {
   TRANSLATION_QUALITY_FEATURES, TRANSLATION_QUALITY_INPUTS, TRANSLATION_QUALITY_TYPE,
-  TranslationQualityTask, ridge, sideFeature, translationQualityTask, translationQualityYaml,
-  type FeatureStats, type TranslationQualityBatch, type TranslationQualityConfig,
+  TranslationQualityTask, fitDaScale, ridge, sideFeature, toDa, translationQualityTask, translationQualityYaml,
+  type DaScale, type FeatureStats, type TranslationQualityBatch, type TranslationQualityConfig,
   type TranslationQualityExample, type TranslationQualityFeature, type TranslationQualityInput,
   type TranslationQualityMetric, type TranslationQualityPrediction
 } from './translation-quality.js';

@@ -41,7 +41,47 @@ export interface TranslationQualityExample {
   pair?: string;
   /** The translating model's own score (MLQE `model_scores`); needed by models with the `model-score` feature. */
   modelScore?: number;
+  /** The raw DA rating (MLQE `mean`, 0–100) beside a z-score target: fits the model's {@link DaScale}. */
+  da?: number;
   id?: string;
+}
+
+/**
+ * The 0–100 direct-assessment scale of a model trained on z-scores of DA (MLQE `z_mean`): the least-
+ * squares line DA ≈ intercept + slope · z over the training rows that have both, saved with the model.
+ * z-scores are per-annotator normalised, so the line is an approximation (`r` says how close).
+ */
+export interface DaScale {
+  intercept: number;
+  slope: number;
+  /** Pearson r of z and DA on the rows it was fitted on. */
+  r: number;
+  n: number;
+}
+
+/** The DA scale from (z, DA) pairs; null with fewer than 2 pairs or a constant z. */
+export function fitDaScale(rows: readonly { score?: number; da?: number }[]): DaScale | null {
+  const xy = rows.filter((e) => Number.isFinite(e.score) && Number.isFinite(e.da)) as { score: number; da: number }[];
+  const n = xy.length;
+  if (n < 2) return null;
+  const mx = xy.reduce((a, e) => a + e.score, 0) / n;
+  const my = xy.reduce((a, e) => a + e.da, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (const e of xy) {
+    sxx += (e.score - mx) ** 2;
+    sxy += (e.score - mx) * (e.da - my);
+    syy += (e.da - my) ** 2;
+  }
+  if (sxx === 0) return null;
+  const slope = sxy / sxx;
+  return { intercept: my - slope * mx, slope, r: syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0, n };
+}
+
+/** A predicted z-score on the 0–100 DA scale (clamped to it). */
+export function toDa(z: number, scale: DaScale): number {
+  return Math.min(100, Math.max(0, scale.intercept + scale.slope * z));
 }
 
 /** Predicted score, in the scale of the training target. */
@@ -89,6 +129,8 @@ export interface TranslationQualityConfig {
   /** Target standardisation; fitted on the training data when omitted. */
   targetMean?: number;
   targetStd?: number;
+  /** The 0–100 DA scale of z-score predictions; fitted on the training data (rows with `da`) when omitted. */
+  daScale?: DaScale;
   /** Language pairs expected in the data (adds `pearson@<pair>` … to the metric directions). */
   pairs?: string[];
   /** Default 'pearson'. */
@@ -154,6 +196,8 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
   targetMean: number | null;
   targetStd: number | null;
   featureStats: FeatureStats | null;
+  /** The 0–100 DA scale of the predictions (fitted in prepare when the training rows carry `da`); null: none. */
+  daScale: DaScale | null;
   private l1: Dense | null = null;
   private l2: Dense | null = null;
   private skip: tf.Variable | null = null;
@@ -179,6 +223,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     if (new Set(this.features).size !== this.features.length) throw new Error(`task "${this.name}": a feature is listed twice`);
     this.targetMean = config.targetMean ?? null;
     this.targetStd = config.targetStd ?? null;
+    this.daScale = config.daScale ?? null;
     this.featureStats = config.featureStats ?? (this.features.length === 0 ? { mean: [], std: [] } : null);
     if (this.featureStats && (this.featureStats.mean.length !== this.features.length || this.featureStats.std.length !== this.features.length)) {
       throw new Error(`task "${this.name}": featureStats has ${this.featureStats.mean.length} means for ${this.features.length} features`);
@@ -211,6 +256,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
       const variance = xs.length ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length : 1;
       return [mean, Math.sqrt(variance) || 1];
     };
+    this.daScale ??= fitDaScale(train);
     if (this.targetMean === null || this.targetStd === null) {
       [this.targetMean, this.targetStd] = stats(train.map((e) => e.score).filter((s): s is number => typeof s === 'number'));
     }
@@ -398,6 +444,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
         input: this.input,
         features: [...this.features],
         featureStats: this.featureStats,
+        ...(this.daScale ? { daScale: this.daScale } : {}),
       },
     };
   }
@@ -413,6 +460,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
       input?: TranslationQualityInput;
       features?: TranslationQualityFeature[];
       featureStats?: FeatureStats | null;
+      daScale?: DaScale;
     };
     const cfg: TranslationQualityConfig = { name: spec.name };
     if (c.hidden !== undefined) cfg.hidden = c.hidden;
@@ -425,6 +473,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     cfg.input = c.input ?? 'siamese';
     cfg.features = c.features ?? [];
     if (c.featureStats) cfg.featureStats = c.featureStats;
+    if (c.daScale) cfg.daScale = c.daScale;
     return new TranslationQualityTask(cfg);
   }
 }
@@ -473,7 +522,16 @@ export const translationQualityYaml = taskYaml({
       const r = loadMlqe(path, { mode: source.mode, target, ...(source.pairs ? { pairs: source.pairs } : {}) });
       return {
         ...r,
-        rows: r.rows.map((x): TranslationQualityExample => ({ source: x.source, translation: x.translation, score: x.score, pair: x.pair, modelScore: x.modelScore, id: x.id })),
+        rows: r.rows.map((x): TranslationQualityExample => ({
+          source: x.source,
+          translation: x.translation,
+          score: x.score,
+          pair: x.pair,
+          modelScore: x.modelScore,
+          id: x.id,
+          // the raw DA beside a z-score target: the model's 0–100 scale
+          ...(target === 'z_mean' && x.da !== undefined ? { da: x.da } : {}),
+        })),
       };
     }
     if (isGenericFormat(source.format)) {

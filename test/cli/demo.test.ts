@@ -13,6 +13,10 @@ describe('mtl demo (the README main job)', () => {
     for (const baseline of ['majority', 'lexicon', 'model-scores', 'length-ratio', 'lead3', 'textrank']) expect(r.stdout).toContain(`| ${baseline} |`);
     expect(r.stdout).toMatch(/sentiment\s+".*" → (positive|negative) \(\d\.\d\d\)/);
     expect(r.stdout).toMatch(/summary\s+\[\d\]/);
+    // the numbers say what they rest on: the dev rows per task, and that the samples are a smoke run
+    expect(r.stdout).toMatch(/These numbers rest on the small samples in fixtures\/data \(sentiment \d+ dev \/ \d+ train rows, translation-quality \d+ dev/);
+    expect(r.stdout).toMatch(/a smoke run/);
+    expect(r.stdout).toMatch(/quality .* → -?\d\.\d{3} \(predicted z-score of the DA rating/);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
     expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
     // the main job runs on the bundled pretrained encoder, and the saved model names it by its short id

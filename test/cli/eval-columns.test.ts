@@ -53,6 +53,11 @@ describe('mtl eval on generic files', () => {
       expect(out.n).toBe(dev.length);
       expect(out.metrics.accuracy).toBeCloseTo(refMetrics.accuracy!, 12);
     }
+    // the README's own line: --columns without --format reads the .csv as csv (not the XLM-T layout), and says so
+    const guessed = mtl(['eval', '--model', model, '--task', 'sentiment', '--data', csv, '--columns', 'text=review,label=stars', '--json']);
+    expect(guessed.code, guessed.stderr).toBe(0);
+    expect((JSON.parse(guessed.stdout) as { n: number }).n).toBe(dev.length);
+    expect(guessed.stderr).toMatch(/dev\.csv: read as format 'csv' \(guessed from the path and --columns; --format chooses\)/);
     // without --columns: the missing column is named, with the flag that fixes it
     const r = mtl(['eval', '--model', model, '--task', 'sentiment', '--data', csv, '--format', 'csv']);
     expect(r.code).toBe(1);

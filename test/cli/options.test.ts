@@ -1,5 +1,5 @@
 /** Small CLI contracts: usage errors, config locations, encode errors and output without a TTY. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +82,30 @@ describe('encode', () => {
     if (provider) expect(provider.length).toBeLessThan(120);
   });
 
+  it('a binary --input is refused naming the file (exit 1), nothing written', () => {
+    const bin = join(tmp, 'image.bin');
+    writeFileSync(bin, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37 + 11) % 256)));
+    const out = join(tmp, 'bin.jsonl');
+    const r = mtl(['encode', '--model', 'fixture:bert', '--input', bin, '--output', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^mtl: ${bin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a text file: .*; give UTF-8 text`));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('an existing --output is refused unless --overwrite, as mtl train does', () => {
+    const input = join(tmp, 'two.txt');
+    writeFileSync(input, 'a good film\na bad film\n');
+    const out = join(tmp, 'keep.jsonl');
+    writeFileSync(out, 'precious\n');
+    const r = mtl(['encode', '--model', 'fixture:bert', '--input', input, '--output', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/keep\.jsonl already exists; pass --overwrite to replace it, or choose another --output/);
+    expect(readFileSync(out, 'utf8')).toBe('precious\n');
+    const o = mtl(['--quiet', 'encode', '--model', 'fixture:bert', '--input', input, '--output', out, '--overwrite']);
+    expect(o.code, o.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
   it('shortProviderLine keeps the providers, drops the reasons', () => {
     const long = '[encoder] execution provider: cpu (cuda unavailable: CUDA execution provider not installed (lib.so missing; opt in with: x); webgpu unavailable: WebGPU needs a Vulkan loader (libvulkan.so.1), none found)';
     expect(shortProviderLine(long)).toBe('[encoder] execution provider: cpu (cuda, webgpu unavailable; --verbose for the reasons)');
@@ -99,5 +123,20 @@ describe('progress without a TTY', () => {
     p.stop();
     expect(out).not.toContain('\r');
     expect(out.trim().split('\n').every((l) => /^train \d\/3 eta /.test(l))).toBe(true);
+  });
+});
+
+describe('help text', () => {
+  it('states a default once: no option both has a default (shown by commander) and names one in its text', async () => {
+    const { buildProgram } = await import('../../src/cli/main.js');
+    const twice: string[] = [];
+    const walk = (cmd: import('commander').Command, path: string) => {
+      for (const o of cmd.options) {
+        if (o.defaultValue !== undefined && !o.negate && /\bdefault\b/i.test(o.description)) twice.push(`${path} ${o.flags}: ${o.description}`);
+      }
+      for (const c of cmd.commands) walk(c, `${path} ${c.name()}`);
+    };
+    walk(buildProgram(), 'mtl');
+    expect(twice).toEqual([]);
   });
 });

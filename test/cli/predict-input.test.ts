@@ -2,11 +2,12 @@
  * `mtl predict` input handling: the file's own line numbers, malformed JSONL refused, "no input",
  * invalid UTF-8 reported, control characters escaped in the TSV output.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inputLines, parseInputs } from '../../src/cli/commands/predict.js';
+import type { DaScale } from '../../src/tasks/translation-quality.js';
 import { mtl } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-predict-'));
@@ -41,6 +42,31 @@ describe('predict input parsing (unit)', () => {
   });
 });
 
+describe('binary input', () => {
+  it('mostly NUL bytes or invalid UTF-8 is refused naming the input; a stray NUL or invalid byte is not', () => {
+    // a PNG's signature and IHDR chunk, then zeroed image data
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]), Buffer.alloc(64)]);
+    expect(() => inputLines(png, 'img.png')).toThrow(/^img\.png: not a text file: \d+ % of its characters are NUL bytes \(the first at byte 8\); give UTF-8 text/);
+    const noise = Buffer.from(Array.from({ length: 2000 }, (_, i) => 0x80 + ((i * 7) % 0x7f)));
+    expect(() => inputLines(noise, 'noise.dat')).toThrow(/^noise\.dat: not a text file: \d+ % of it is not valid UTF-8/);
+    const utf16 = Buffer.from('\ufeffa good film\n', 'utf16le');
+    expect(() => inputLines(utf16, 'u16.txt')).toThrow(/iconv -f UTF-16 -t UTF-8/);
+    const warned: string[] = [];
+    expect(inputLines(Buffer.from('caf\xe9 au lait\nfine\n', 'latin1'), 'cp1252.txt', (m) => warned.push(m))).toHaveLength(2);
+    expect(warned).toHaveLength(1);
+    expect(inputLines(Buffer.from('a fine film\nevil \u0000 film\n'), 'nul.txt')).toHaveLength(2);
+  });
+
+  it('mtl predict --input on a binary file: exit 1, the file named', () => {
+    const f = join(tmp, 'model.bin');
+    writeFileSync(f, Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 131) % 256)));
+    const r = mtl(['predict', '--model', noModel, '--task', 'sentiment', '--input', f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`mtl: ${f}: not a text file`);
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('mtl predict (CLI)', () => {
   beforeAll(() => {
     const r = mtl(['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', 'fixture:bert', '--steps', '10', '--out', model]);
@@ -53,6 +79,32 @@ describe('mtl predict (CLI)', () => {
     const r = mtl(['predict', '--model', noModel, '--task', 'translation-quality', '--input', f]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/qe\.tsv:4: expected "source<TAB>translation"/);
+  });
+
+  it('translation quality: the scores are named z-scores, and --scale da gives the 0–100 DA scale the model records', () => {
+    const pairs = 'The museum opens at nine.\tDas Museum öffnet um neun.\t-0.3\nThe museum opens at nine.\tDer Hund schläft.\t-1.2\n';
+    const z = mtl(['predict', '--model', model, '--task', 'translation-quality'], { input: pairs });
+    expect(z.code, z.stderr).toBe(0);
+    expect(z.stderr).toMatch(/scores are predicted z-scores of the DA rating .*--scale da for the 0–100 DA scale/);
+    const da = mtl(['predict', '--model', model, '--task', 'translation-quality', '--scale', 'da'], { input: pairs });
+    expect(da.code, da.stderr).toBe(0);
+    // the manifest's line, fitted on the sample training rows' (z_mean, mean): checked against the TSV itself
+    const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as { tasks: { name: string; config: { daScale?: DaScale } }[] };
+    const scale = manifest.tasks.find((t) => t.name === 'translation-quality')!.config.daScale!;
+    const rows = readFileSync('fixtures/data/translation-quality/train/en-de.tsv', 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+    const xs = rows.map((r) => Number(r[6]));
+    const ys = rows.map((r) => Number(r[4]));
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    expect(scale.n).toBe(rows.length);
+    expect(scale.slope).toBeCloseTo(slope, 9);
+    expect(scale.intercept).toBeCloseTo(my - slope * mx, 9);
+    const zs = z.stdout.trim().split('\n').map((l) => Number(l.split('\t')[0]));
+    const das = da.stdout.trim().split('\n').map((l) => Number(l.split('\t')[0]));
+    zs.forEach((v, i) => expect(das[i]).toBeCloseTo(Math.min(100, Math.max(0, scale.intercept + scale.slope * v)), 1));
+    for (const v of das) expect(v >= 0 && v <= 100).toBe(true);
+    expect(mtl(['predict', '--model', model, '--task', 'sentiment', '--scale', 'da', 'good']).stderr).toMatch(/--scale applies to --task translation-quality/);
   });
 
   it('summarization refuses a broken JSONL line instead of summarising it', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTaskConfig, loadTrainingConfig } from '../../src/config/load.js';
+import { loadTaskConfig, loadTrainingConfig, shippedConfigs } from '../../src/config/load.js';
 import { packageRoot } from '../../src/utils/paths.js';
 
 const tasksDir = join(packageRoot(), 'tasks');
@@ -54,5 +54,17 @@ describe('declarative configs', () => {
     expect(() => loadTrainingConfig(file)).toThrowError(/multi\.yaml:4: .*bogus/);
     writeFileSync(file, 'encoder: [unclosed\n');
     expect(() => loadTrainingConfig(file)).toThrowError(/multi\.yaml:\d+: invalid YAML/);
+  });
+});
+
+describe('shipped configs by name', () => {
+  it("loadTaskConfig('sentiment') is the package's tasks/sentiment.yaml, from any working folder; paths still work", () => {
+    const load = loadTaskConfig;
+    expect(load('sentiment')).toEqual(load(join(packageRoot(), 'tasks', 'sentiment.yaml')));
+    expect(loadTrainingConfig('multitask').file).toBe(join(packageRoot(), 'tasks', 'multitask.yaml'));
+    expect(shippedConfigs()).toEqual(expect.arrayContaining(['multitask', 'sentiment', 'summarization', 'translation-quality']));
+    expect(() => load('sentimental')).toThrow(/^sentimental: no such config file, and not the name of a config shipped in the package \(.*sentiment.*\)/);
+    // a path that does not exist is a path, not a name
+    expect(() => load('nope/sentiment.yaml')).toThrow(/nope\/sentiment\.yaml: cannot read config \(ENOENT\)/);
   });
 });

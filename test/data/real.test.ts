@@ -107,12 +107,12 @@ describe('MLQE-PE (real files)', () => {
     const tsv = (file: string) => rawLines(file).slice(1).map((l) => l.split('\t'));
     const ende = loadMlqe(mlqePath('train', 'en-de', root));
     const e0 = tsv(mlqePath('train', 'en-de', root))[0]!;
-    expect(ende.rows[0]).toEqual({ source: e0[1], translation: e0[2], score: Number(e0[6]), modelScore: Number(e0[7]), pair: 'en-de', id: e0[0] });
+    expect(ende.rows[0]).toEqual({ source: e0[1], translation: e0[2], score: Number(e0[6]), modelScore: Number(e0[7]), pair: 'en-de', id: e0[0], da: Number(e0[4]) });
     const ruenFile = mlqePath('dev', 'ru-en', root);
     expect(rawLines(ruenFile)[0]!.startsWith('segid\t')).toBe(true);
     const r0 = tsv(ruenFile)[0]!;
     const ruen = loadDataset({ format: 'mlqe', path: ruenFile, target: 'mean' });
-    expect(ruen.rows[0]).toEqual({ source: r0[1], translation: r0[2], score: Number(r0[4]), modelScore: Number(r0[7]), pair: 'ru-en', id: r0[0] });
+    expect(ruen.rows[0]).toEqual({ source: r0[1], translation: r0[2], score: Number(r0[4]), modelScore: Number(r0[7]), pair: 'ru-en', id: r0[0], da: Number(r0[4]) });
     expect(Number(r0[4])).not.toBe(Number(r0[6]));
     expect(loadMlqe(ruenFile).rows[0]?.score).toBe(Number(r0[6]));
   });

@@ -242,7 +242,7 @@ describe('loading', () => {
       cpSync(await ensureFixture('distilbert'), join(dir, 'distilbert'), { recursive: true });
       rmSync(join(dir, 'distilbert', 'onnx', 'model_fp16.onnx'));
       await expect(Encoder.load(join(dir, 'distilbert'), { dtype: 'fp16', device: 'cpu', logger: quiet })).rejects.toThrow(
-        /onnx\/model_fp16\.onnx not found in .*distilbert.*run with dtype 'fp32'.*optimum-cli export onnx/s,
+        /onnx\/model_fp16\.onnx not found in .*distilbert.*run with --dtype fp32 \(or --dtype auto; library: dtype 'fp32' or 'auto'\).*optimum-cli export onnx/s,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -111,6 +111,11 @@ describe('examples: quick mode runs', { timeout: 180_000 }, () => {
     expect(r.stdout).toMatch(/^\| a warm , funny and beautifully acted film \. \| (negative|positive) \| 0\.\d{3} \|$/m);
     expect(r.stdout).toMatch(/^\| The museum opens at nine in the morning\. \| Der Hund schläft im Garten\. \| -?\d+\.\d{3} \|$/m);
     expect(r.stdout).toContain('summary:\n');
+    // the words say what the numbers show, whichever way they come out
+    expect(r.stdout).toMatch(/\(cosine similarities: the two film reviews are (NOT )?closer to each other \(-?\d\.\d{3}\) than to the budget sentence/);
+    for (const t of ['sentiment', 'translation-quality', 'summarization']) expect(r.stdout).toMatch(new RegExp(`^${t}: \\S+ -?\\d+\\.\\d{3} vs \\S+ -?\\d+\\.\\d{3} on \\d+ dev (rows|documents): the model (beats|does NOT beat) its strongest baseline here$`, 'm'));
+    expect(r.stdout).toMatch(/The faithful translation is ranked first\.|above the faithful translation/);
+    expect(r.stdout).not.toContain('random weights');
     expectPlot('01-learning-curves');
     expect(existsSync(join(OUT, '01-quick-start-model', 'manifest.json'))).toBe(true);
   });

@@ -48,6 +48,17 @@ export default async function demo(opts: Record<string, unknown>, _args: string[
     false,
   );
   run.model.dispose();
+  // each number rests on the dev rows the report names: on the samples, a few dozen
+  const rows = Object.entries(run.report.tasks)
+    .map(([task, t]) => `${task} ${t.dev} dev / ${t.train} train ${task === 'summarization' ? 'documents' : 'rows'}`)
+    .join(', ');
+  if (!opts.dataDir) {
+    say(
+      `\nThese numbers rest on the small samples in fixtures/data (${rows}): a smoke run that shows the pipeline works ` +
+        'end to end, not a measure of quality (a few dozen dev rows give wide error bars, and the samples are easier than the real dev sets). ' +
+        'For real numbers: npm run demo -- --data-dir ../shared/datasets (README "Benchmarks").',
+    );
+  } else say(`\nDev and train sizes: ${rows}.`);
 
   // reload from disk, as a user would, and predict
   const model = await MultiTaskModel.load(out, { encoder: run.encoder });
@@ -59,7 +70,7 @@ export default async function demo(opts: Record<string, unknown>, _args: string[
   const [summary] = await model.predict<SummarizationPrediction>('summarization', [{ sentences: EXAMPLES.document }]);
   say('\n## Predictions (model reloaded from ' + out + ')\n');
   EXAMPLES.sentiment.forEach((t, i) => say(`sentiment     "${t}" → ${sentiment[i]!.label} (${sentiment[i]!.score.toFixed(2)})`));
-  EXAMPLES.translation.forEach((p, i) => say(`quality       "${p.translation}" → ${quality[i]!.toFixed(3)}`));
+  EXAMPLES.translation.forEach((p, i) => say(`quality       "${p.translation}" → ${quality[i]!.toFixed(3)} (predicted z-score of the DA rating: 0 = an average translation, higher = better)`));
   say(`summary       ${summary!.sentences.map((s) => `[${s.index}] ${s.text}`).join(' ')}`);
   say(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   model.dispose();

@@ -9,6 +9,7 @@ import { loadEncoderFor } from '../../experiment/encoder.js';
 import { readModelManifest } from '../../experiment/run-folder.js';
 import type { SentimentPrediction } from '../../tasks/sentiment.js';
 import type { SummarizationPrediction } from '../../tasks/summarization.js';
+import { toDa, type DaScale } from '../../tasks/translation-quality.js';
 import { MultiTaskModel } from '../../training/model.js';
 import { escapeControl } from '../../utils/text.js';
 import { decodeUtf8, readInputFile, warnUser } from '../input.js';
@@ -101,6 +102,9 @@ export function parseInputs(task: string, lines: readonly InputLine[], where: st
 
 export default async function predict(opts: Record<string, unknown>, args: string[], global: GlobalOptions): Promise<void> {
   const task = String(opts.task);
+  const scale = String(opts.scale ?? 'z');
+  if (scale !== 'z' && scale !== 'da') throw new UserError(`--scale ${scale}: expected z or da`);
+  if (opts.scale !== undefined && task !== 'translation-quality') throw new UserError('--scale applies to --task translation-quality');
   let entries: InputLine[];
   let where = 'argument';
   if (args.length > 0) entries = args.map((text, i) => ({ text, line: i + 1 }));
@@ -119,7 +123,21 @@ export default async function predict(opts: Record<string, unknown>, args: strin
   const encoder = await loadEncoderFor(manifest.encoder, opts.encoder as string | undefined, (m) => warnUser(global, m), model);
   const mtl = await MultiTaskModel.load(model, { encoder, log: false });
   try {
-    mtl.task(task); // clear error when the model has no such task
+    const taskObject = mtl.task(task); // clear error when the model has no such task
+    let daScale: DaScale | null = null;
+    if (task === 'translation-quality') {
+      daScale = (taskObject as { daScale?: DaScale | null }).daScale ?? null;
+      if (scale === 'da' && !daScale) {
+        throw new UserError(`${model}: the model records no DA scale (trained before it was saved, or on data without raw DA ratings); use the default --scale z`);
+      }
+      if (!global.quiet && !opts.json) {
+        process.stderr.write(
+          scale === 'da'
+            ? `mtl predict: scores on the 0–100 DA scale (from the predicted z-score: DA ≈ ${daScale!.intercept.toFixed(1)} + ${daScale!.slope.toFixed(1)}·z, fitted on the training ratings, r = ${daScale!.r.toFixed(2)})\n`
+            : `mtl predict: scores are predicted z-scores of the DA rating (0 = an annotator's average translation, higher = better)${daScale ? '; --scale da for the 0–100 DA scale' : ''}\n`,
+        );
+      }
+    }
     let preds: unknown[];
     if (task === 'summarization' && opts.sentences !== undefined) {
       // the head selects with the requested length itself (a conditional head re-scores after each pick)
@@ -129,13 +147,14 @@ export default async function predict(opts: Record<string, unknown>, args: strin
     const out: string[] = [];
     preds.forEach((p, i) => {
       if (opts.json) {
-        out.push(JSON.stringify({ input: inputs[i], prediction: p }));
+        out.push(JSON.stringify(task === 'translation-quality' ? { input: inputs[i], prediction: scale === 'da' ? toDa(p as number, daScale!) : p, scale } : { input: inputs[i], prediction: p }));
       } else if (task === 'sentiment') {
         const s = p as SentimentPrediction;
         out.push(`${escapeControl(String(s.label))}\t${s.score.toFixed(4)}\t${escapeControl(lines[i]!)}`);
       } else if (task === 'translation-quality') {
         const { source, translation } = inputs[i] as { source: string; translation: string };
-        out.push(`${(p as number).toFixed(4)}\t${escapeControl(source)}\t${escapeControl(translation)}`);
+        const value = scale === 'da' ? toDa(p as number, daScale!).toFixed(2) : (p as number).toFixed(4);
+        out.push(`${value}\t${escapeControl(source)}\t${escapeControl(translation)}`);
       } else {
         out.push(escapeControl((p as SummarizationPrediction).summary.replace(/\n/g, ' ')));
       }

@@ -1,5 +1,5 @@
 /**
- * `mtl serve --model DIR [--port N] [--host ADDR] [--encoder DIR]`: the demo page with a saved model
+ * `mtl serve --model DIR [--port N] [--host ADDR] [--allow-any-host] [--encoder DIR]`: the demo page with a saved model
  * (sentiment, translation quality, summarization in the browser), until Ctrl-C. The page is dist/demo/
  * (built by `npm run build`), else bundled at start with esbuild when it is installed.
  */
@@ -16,9 +16,14 @@ export default async function serve(opts: Record<string, unknown>, _args: string
     page,
     port,
     host: String(opts.host ?? '127.0.0.1'),
+    allowAnyHost: opts.allowAnyHost === true,
     ...(global.verbose ? { log: (l: string) => process.stderr.write(`mtl serve: ${l}\n`) } : {}),
   });
-  process.stdout.write(`mtl serve: ${running.url} (model ${String(opts.model)}; encoder ${running.encoderDir ?? 'from the hub, as the manifest names it'}); Ctrl-C to stop\n`);
+  let lines = `mtl serve: ${running.url} (model ${String(opts.model)}; encoder ${running.encoderDir ?? 'from the hub, as the manifest names it'}); Ctrl-C to stop\n`;
+  if (running.networkReachable) {
+    lines += `mtl serve: listening on ${String(opts.host)}: the page and the model are now reachable from other machines on the network (the default --host 127.0.0.1 keeps them to this machine)\n`;
+  }
+  process.stdout.write(lines);
   await new Promise<void>((resolve) => {
     const stop = () => {
       void running.close().then(resolve);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
+import { configFile } from '../../config/load.js';
 import { formatTrainReport } from '../../experiment/report.js';
 import { CHECKPOINTS_DIR, prepareRunFolder } from '../../experiment/run-folder.js';
 import { trainFromConfig, type TrainRunOptions } from '../../experiment/train.js';
@@ -81,11 +82,12 @@ export default async function train(opts: Record<string, unknown>, _args: string
   try {
     run = await runTraining(
       {
-        config: resolve(String(opts.config)),
+        config: configFile(String(opts.config)),
         dataDir: opts.dataDir as string | undefined,
         sample: Boolean(opts.sample),
         out,
         encoder: opts.encoder as string | undefined,
+        dtype: opts.dtype as TrainRunOptions['dtype'],
         tasks: typeof opts.tasks === 'string' ? opts.tasks.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
         epochs: opts.epochs as number | undefined,
         steps: opts.steps as number | undefined,
