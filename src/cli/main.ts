@@ -84,6 +84,7 @@ export function buildProgram(): Command {
     .option('--concurrency <n>', 'shards processed at once (default 1)', (v) => parsePositiveIntOption('--concurrency', v))
     .option('--models <list>', 'comma-separated models this worker may open (default: the bundled ones, mtl:mini)')
     .option('--lock-ms <ms>', 'how soon a dead worker\'s shard is taken again (default 30000)', (v) => parsePositiveIntOption('--lock-ms', v))
+    .option('--max-stalls <n>', 'a shard whose worker died more than n times fails as poison (default 2)', (v) => parseIntOption('--max-stalls', v))
     .action(run(() => import('./commands/worker.js')));
 
   program

@@ -5,6 +5,7 @@
  */
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import { isIP } from 'node:net';
 import { UserError } from '../errors.js';
 
 export interface QueueTarget {
@@ -34,7 +35,8 @@ export function parseQueueUrl(url: string): QueueTarget {
     db,
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(password !== undefined ? { password } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
+    // TLS checks the server's certificate against Node's trust store (NODE_EXTRA_CA_CERTS adds a private CA)
+    ...(u.protocol === 'rediss:' ? { tls: isIP(u.hostname.replace(/^\[|\]$/g, '')) ? {} : { servername: u.hostname } } : {}),
   };
   return { masked: maskUrl(u), options, ...(password !== undefined ? { secret: password } : {}) };
 }
@@ -72,17 +74,20 @@ export async function probeRedis(target: QueueTarget, timeoutMs = 5000): Promise
     connectTimeout: timeoutMs,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  // the connection's own error (e.g. WRONGPASS during the handshake) says more than "Connection is closed."
+  let first: Error | undefined;
+  client.on('error', (e: Error) => (first ??= e));
   try {
     await client.connect();
     await client.ping();
   } catch (err) {
-    const raw = err instanceof Error ? err.message : String(err);
+    const raw = first?.message ?? (err instanceof Error ? err.message : String(err));
     const msg = scrub(target, raw);
     if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(raw)) {
       throw new UserError(`${target.masked}: Redis refused the credentials (${msg}); check the user and password in --queue`);
     }
-    throw new UserError(`${target.masked}: cannot reach Redis (${msg}); start redis-server there or fix the host and port in --queue`);
+    const tls = target.options.tls ? ' (rediss:// speaks TLS: is the server listening with TLS on that port, and is its certificate trusted? NODE_EXTRA_CA_CERTS adds a private CA)' : '';
+    throw new UserError(`${target.masked}: cannot reach Redis (${msg}); start redis-server there or fix the host and port in --queue${tls}`);
   } finally {
     client.disconnect();
   }

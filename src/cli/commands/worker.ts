@@ -7,12 +7,14 @@ export default async function worker(opts: Record<string, unknown>, _args: strin
   const models = opts.models === undefined ? undefined : String(opts.models).split(',').map((m) => m.trim()).filter(Boolean);
   if (models && !models.length) throw new UserError('--models: name at least one model, e.g. --models mtl:mini');
   const faults = process.env.MTL_TEST_WORKER_FAULTS ? (JSON.parse(process.env.MTL_TEST_WORKER_FAULTS) as object) : undefined;
-  const log = global.quiet ? () => undefined : (m: string) => process.stderr.write(`${m}\n`);
+  const { shortProviderLine } = await import('../../encoder/backend/fallback.js');
+  const log = global.quiet ? () => undefined : (m: string) => process.stderr.write(`${global.verbose ? m : shortProviderLine(m)}\n`);
   const w = await startWorker({
     queue: String(opts.queue),
     ...(opts.concurrency ? { concurrency: opts.concurrency as number } : {}),
     ...(models ? { models } : {}),
     ...(opts.lockMs ? { lockDurationMs: opts.lockMs as number } : {}),
+    ...(opts.maxStalls !== undefined ? { maxStalledCount: opts.maxStalls as number } : {}),
     ...(faults ? { faults } : {}),
     logger: log,
   });
