@@ -56,3 +56,17 @@ describe('shard jobs', () => {
     expect(() => unpackResult({ ...packResult(data, 2, 3), rows: 3 })).toThrow(/expected 3×3×4/);
   });
 });
+
+describe('bullmq and ioredis as optional peers', () => {
+  it('a missing one is a UserError with the install line; other load errors pass through', async () => {
+    const { loadQueueModule } = await import('../../src/distributed/deps.js');
+    // the error Node throws for an import of a package that is not installed
+    const missing = await import('ioredis-not-installed-here' as string).catch((e: NodeJS.ErrnoException) => e);
+    expect((missing as NodeJS.ErrnoException).code).toBe('ERR_MODULE_NOT_FOUND');
+    const asBullmq = Object.assign(new Error((missing as Error).message.replace('ioredis-not-installed-here', 'bullmq')), { code: 'ERR_MODULE_NOT_FOUND' });
+    await expect(loadQueueModule(() => Promise.reject(asBullmq))).rejects.toThrow(/needs bullmq and ioredis.*npm install bullmq@6\.7\.6 ioredis@5\.11\.1/);
+    await expect(loadQueueModule(() => Promise.reject(asBullmq))).rejects.toBeInstanceOf(UserError);
+    await expect(loadQueueModule(() => Promise.reject(missing))).rejects.toBe(missing);
+    await expect(loadQueueModule(async () => 42)).resolves.toBe(42);
+  });
+});

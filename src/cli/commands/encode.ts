@@ -33,7 +33,8 @@ export default async function encode(opts: Record<string, unknown>, _args: strin
 
 /** `mtl encode --queue URL`: the shards go to the workers; the model is named as given (the workers resolve it). */
 async function encodeOnQueue(opts: Record<string, unknown>, inputPath: string, global: GlobalOptions): Promise<void> {
-  const { encodeFileDistributed } = await import('../../distributed/encode-file.js');
+  const { loadQueueModule } = await import('../../distributed/deps.js');
+  const { encodeFileDistributed } = await loadQueueModule(() => import('../../distributed/encode-file.js'));
   const output = String(opts.output);
   if (opts.workers !== undefined || opts.cache !== undefined || (opts.device !== undefined && opts.device !== 'auto')) {
     throw new UserError('--queue: --workers, --cache and --device are the workers\' business; leave them out (start mtl worker with --concurrency instead)');

@@ -2,7 +2,8 @@ import type { GlobalOptions } from '../global-options.js';
 
 /** `mtl queue status|clean --queue URL`. */
 export default async function queue(opts: Record<string, unknown>, args: string[], _global: GlobalOptions): Promise<void> {
-  const { queueStatus, queueClean } = await import('../../distributed/admin.js');
+  const { loadQueueModule } = await import('../../distributed/deps.js');
+  const { queueStatus, queueClean } = await loadQueueModule(() => import('../../distributed/admin.js'));
   const url = String(opts.queue);
   if (args[0] === 'clean') {
     const n = await queueClean(url, { all: Boolean(opts.all) });

@@ -3,7 +3,8 @@ import type { GlobalOptions } from '../global-options.js';
 
 /** `mtl worker --queue URL`: runs until SIGTERM/SIGINT, then finishes (or hands back) its shards. */
 export default async function worker(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
-  const { startWorker } = await import('../../distributed/worker.js');
+  const { loadQueueModule } = await import('../../distributed/deps.js');
+  const { startWorker } = await loadQueueModule(() => import('../../distributed/worker.js'));
   const models = opts.models === undefined ? undefined : String(opts.models).split(',').map((m) => m.trim()).filter(Boolean);
   if (models && !models.length) throw new UserError('--models: name at least one model, e.g. --models mtl:mini');
   const faults = process.env.MTL_TEST_WORKER_FAULTS ? (JSON.parse(process.env.MTL_TEST_WORKER_FAULTS) as object) : undefined;
