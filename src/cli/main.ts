@@ -140,6 +140,8 @@ export function buildProgram(): Command {
     .option('--encoder <idOrDir>', 'the encoder the model was trained with, when it is no longer where the model recorded it')
     .option('--sentences <n>', 'summary length in sentences', (v) => parsePositiveIntOption('--sentences', v))
     .option('--json', 'JSON output')
+    .option('--queue <url>', 'predict on the workers behind this Redis (their --models must list the model folder); see mtl worker')
+    .option('--shard-size <n>', 'with --queue: inputs per shard (default 256)', (v) => parsePositiveIntOption('--shard-size', v))
     .action(run(() => import('./commands/predict.js')));
 
   const score = program.command('score').description('score any system\'s outputs from a JSONL file');

@@ -3,8 +3,13 @@
  * only when the model is on the worker's allow list. `echo:<dim>` is a model that does no encoding
  * (a vector from the text's bytes), for measuring the queue itself; it too must be allow-listed.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Encoder } from '../encoder/index.js';
-import type { EncodeSettings } from './protocol.js';
+import { loadEncoderFor } from '../experiment/encoder.js';
+import { readModelManifest } from '../experiment/run-folder.js';
+import { MultiTaskModel } from '../training/model.js';
+import type { EncodeSettings, PredictSettings } from './protocol.js';
 
 export interface ShardModel {
   encode(texts: readonly string[]): Promise<{ data: Float32Array; dims: [number, number] }>;
@@ -13,6 +18,17 @@ export interface ShardModel {
 
 /** The models every worker allows unless told otherwise (the bundled encoder). */
 export const DEFAULT_ALLOWED_MODELS: readonly string[] = ['mtl:mini'];
+
+/** A saved model (`mtl train`'s folder) answering `mtl predict`'s shards. */
+export interface ShardPredictor {
+  predict(settings: PredictSettings, inputs: readonly Record<string, unknown>[]): Promise<unknown[]>;
+  dispose(): Promise<void>;
+}
+
+/** Allow-list entries that are folders on this machine count by their absolute path. */
+export function normalizeModelRef(model: string): string {
+  return /^(mtl|fixture|echo):/.test(model) || !existsSync(model) ? model : resolve(model);
+}
 
 export class ModelNotAllowedError extends Error {
   override name = 'ModelNotAllowedError';
@@ -32,31 +48,68 @@ function echoModel(dim: number): ShardModel {
 }
 
 export class WarmModels {
-  private readonly loaded = new Map<string, Promise<ShardModel>>();
+  private readonly loaded = new Map<string, Promise<ShardModel | ShardPredictor>>();
+  private readonly allowed: readonly string[];
 
   constructor(
-    private readonly allowed: readonly string[],
+    allowed: readonly string[],
     private readonly log: (message: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.allowed = allowed.map(normalizeModelRef);
+  }
 
   isAllowed(model: string): boolean {
     return this.allowed.includes(model);
   }
 
-  /** The warm model for a job (loading it the first time). */
-  get(model: string, settings: EncodeSettings): Promise<ShardModel> {
+  private check(model: string): void {
     if (!this.isAllowed(model)) {
       throw new ModelNotAllowedError(`model '${model}' is not on this worker's allow list (${this.allowed.join(', ')}); start the worker with --models ${[...this.allowed, model].join(',')} to allow it`);
     }
-    const key = JSON.stringify([model, settings]);
-    let p = this.loaded.get(key);
+  }
+
+  private warm<T extends ShardModel | ShardPredictor>(key: string, load: () => Promise<T>): Promise<T> {
+    let p = this.loaded.get(key) as Promise<T> | undefined;
     if (!p) {
-      p = this.load(model, settings);
+      p = load();
       this.loaded.set(key, p);
       // a failed load is not cached: the next job tries again
       p.catch(() => this.loaded.delete(key));
     }
     return p;
+  }
+
+  /** The warm encoder for a job (loading it the first time). */
+  get(model: string, settings: EncodeSettings): Promise<ShardModel> {
+    this.check(model);
+    return this.warm(JSON.stringify(['encode', model, settings]), () => this.load(model, settings));
+  }
+
+  /** The warm saved model for a predict job. */
+  predictor(model: string, encoder: string | undefined): Promise<ShardPredictor> {
+    this.check(model);
+    return this.warm(JSON.stringify(['predict', model, encoder ?? null]), async () => {
+      const t0 = Date.now();
+      const manifest = readModelManifest(model);
+      const enc = await loadEncoderFor(manifest.encoder, encoder, this.log, model);
+      const mtl = await MultiTaskModel.load(model, { encoder: enc, log: false });
+      this.log(`[worker] loaded ${model} in ${Date.now() - t0} ms (tasks: ${mtl.taskNames.join(', ')})`);
+      return {
+        async predict(settings, inputs) {
+          if (!mtl.taskNames.includes(settings.task)) throw new ModelNotAllowedError(`${model} has no task '${settings.task}' (tasks: ${mtl.taskNames.join(', ')})`);
+          if (settings.task === 'summarization' && settings.sentences !== undefined) {
+            const out: unknown[] = [];
+            for (const x of inputs) out.push(await mtl.summarize((x as { sentences: string[] }).sentences, { sentences: settings.sentences, task: settings.task }));
+            return out;
+          }
+          return (await mtl.predict(settings.task, inputs as never)) as unknown[];
+        },
+        async dispose() {
+          mtl.dispose();
+          await enc.dispose();
+        },
+      };
+    });
   }
 
   private async load(model: string, settings: EncodeSettings): Promise<ShardModel> {

@@ -20,7 +20,7 @@ export const EncodeSettingsSchema = z
   .strict();
 export type EncodeSettings = z.infer<typeof EncodeSettingsSchema>;
 
-export const ShardJobSchema = z
+const EncodeJobSchema = z
   .object({
     v: z.literal(1),
     kind: z.literal('encode'),
@@ -32,16 +32,46 @@ export const ShardJobSchema = z
     texts: z.array(z.string()).min(1),
   })
   .strict();
+
+export const PredictSettingsSchema = z
+  .object({
+    task: z.enum(['sentiment', 'translation-quality', 'summarization']),
+    /** The encoder the model was trained with, when it moved (`mtl predict --encoder`). */
+    encoder: z.string().min(1).max(1000).optional(),
+    /** Summary length in sentences. */
+    sentences: z.number().int().positive().optional(),
+  })
+  .strict();
+export type PredictSettings = z.infer<typeof PredictSettingsSchema>;
+
+const PredictJobSchema = z
+  .object({
+    v: z.literal(1),
+    kind: z.literal('predict'),
+    /** The saved model's folder (an absolute path; the worker's allow list names it). */
+    model: z.string().min(1).max(1000),
+    settings: PredictSettingsSchema,
+    start: z.number().int().nonnegative(),
+    /** The task's inputs as `mtl predict` parses them ({text} / {source, translation} / {sentences}). */
+    inputs: z.array(z.record(z.string(), z.unknown())).min(1),
+  })
+  .strict();
+
+export const ShardJobSchema = z.discriminatedUnion('kind', [EncodeJobSchema, PredictJobSchema]);
 export type ShardJob = z.infer<typeof ShardJobSchema>;
+export type EncodeJob = z.infer<typeof EncodeJobSchema>;
+export type PredictJob = z.infer<typeof PredictJobSchema>;
+
+export const PredictResultSchema = z.object({ predictions: z.array(z.unknown()) }).strict();
 
 export const ShardResultSchema = z.object({ rows: z.number().int().nonnegative(), dim: z.number().int().positive(), data: z.string() }).strict();
 export type ShardResult = z.infer<typeof ShardResultSchema>;
 
-/** The job id of one shard: the same input, shard, model and settings always give the same id. */
-export function shardJobId(inputHash: string, shard: number, shardSize: number, model: string, settings: EncodeSettings): string {
-  const key = JSON.stringify({ inputHash, shard, shardSize, model, settings: Object.fromEntries(Object.entries(settings).sort()) });
+/** The job id of one shard: the same kind, input, shard, model and settings always give the same id. */
+export function shardJobId(kind: ShardJob['kind'], inputHash: string, shard: number, shardSize: number, model: string, settings: Record<string, unknown>): string {
+  const key = JSON.stringify({ kind, inputHash, shard, shardSize, model, settings: Object.fromEntries(Object.entries(settings).sort()) });
   // BullMQ forbids ':' in custom ids and all-digit ids
-  return `enc-${sha256(key).slice(0, 40)}`;
+  return `${kind === 'encode' ? 'enc' : 'pre'}-${sha256(key).slice(0, 40)}`;
 }
 
 /** Float32 rows → a result object (the bytes little-endian, base64). */

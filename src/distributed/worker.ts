@@ -14,7 +14,7 @@ import { describeZodError, packResult, QUEUE_NAME, ShardJobSchema, type ShardRes
 export interface WorkerFaults {
   /** Wait this long before encoding each shard. */
   delayMs?: number;
-  /** A shard holding this exact text kills the worker process (SIGKILL), like a native crash. */
+  /** A shard with a text containing this kills the worker process (SIGKILL), like a native crash. */
   crashOnText?: string;
 }
 
@@ -51,25 +51,38 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   let processed = 0;
   const lockDuration = options.lockDurationMs ?? 30_000;
 
-  const processor = async (job: Job): Promise<ShardResult> => {
+  const processor = async (job: Job): Promise<ShardResult | { predictions: unknown[] }> => {
     const parsed = ShardJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed job payload: ${describeZodError(parsed.error)}`);
     const shard = parsed.data;
-    const range = `lines ${shard.start + 1}-${shard.start + shard.texts.length}`;
+    const items = shard.kind === 'encode' ? shard.texts : shard.inputs;
+    const range = `lines ${shard.start + 1}-${shard.start + items.length}`;
     log(`[worker ${process.pid}] shard ${job.id} (${range}) start`);
-    let model;
     try {
-      model = await models.get(shard.model, shard.settings);
+      let result: ShardResult | { predictions: unknown[] };
+      if (shard.kind === 'encode') {
+        const model = await models.get(shard.model, shard.settings);
+        await faultsBefore(shard.texts);
+        const out = await model.encode(shard.texts);
+        result = packResult(out.data, out.dims[0], out.dims[1]);
+      } else {
+        const model = await models.predictor(shard.model, shard.settings.encoder);
+        await faultsBefore(shard.inputs.map((x) => JSON.stringify(x)));
+        result = { predictions: await model.predict(shard.settings, shard.inputs) };
+      }
+      processed++;
+      log(`[worker ${process.pid}] shard ${job.id} (${range}) done`);
+      return result;
     } catch (err) {
+      // not worth retrying: the same worker would refuse it again
       if (err instanceof ModelNotAllowedError) throw new UnrecoverableError(err.message);
       throw err;
     }
+  };
+
+  const faultsBefore = async (items: readonly string[]) => {
     if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
-    if (faults.crashOnText !== undefined && shard.texts.includes(faults.crashOnText)) process.kill(process.pid, 'SIGKILL');
-    const out = await model.encode(shard.texts);
-    processed++;
-    log(`[worker ${process.pid}] shard ${job.id} (${range}) done`);
-    return packResult(out.data, out.dims[0], out.dims[1]);
+    if (faults.crashOnText !== undefined && items.some((t) => t.includes(faults.crashOnText!))) process.kill(process.pid, 'SIGKILL');
   };
 
   const worker = new Worker(QUEUE_NAME, processor, {

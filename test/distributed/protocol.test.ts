@@ -29,16 +29,17 @@ describe('--queue URLs', () => {
 
 describe('shard jobs', () => {
   it('have ids that depend on the input, shard, model and settings (not on the settings\' key order)', () => {
-    const base = shardJobId('h1', 0, 10, 'mtl:mini', { dtype: 'q8', pooling: 'mean' });
-    expect(shardJobId('h1', 0, 10, 'mtl:mini', { pooling: 'mean', dtype: 'q8' })).toBe(base);
+    const base = shardJobId('encode', 'h1', 0, 10, 'mtl:mini', { dtype: 'q8', pooling: 'mean' });
+    expect(shardJobId('encode', 'h1', 0, 10, 'mtl:mini', { pooling: 'mean', dtype: 'q8' })).toBe(base);
     const others = [
-      shardJobId('h2', 0, 10, 'mtl:mini', { dtype: 'q8', pooling: 'mean' }),
-      shardJobId('h1', 1, 10, 'mtl:mini', { dtype: 'q8', pooling: 'mean' }),
-      shardJobId('h1', 0, 20, 'mtl:mini', { dtype: 'q8', pooling: 'mean' }),
-      shardJobId('h1', 0, 10, 'fixture:bert', { dtype: 'q8', pooling: 'mean' }),
-      shardJobId('h1', 0, 10, 'mtl:mini', { dtype: 'fp32', pooling: 'mean' }),
+      shardJobId('encode', 'h2', 0, 10, 'mtl:mini', { dtype: 'q8', pooling: 'mean' }),
+      shardJobId('encode', 'h1', 1, 10, 'mtl:mini', { dtype: 'q8', pooling: 'mean' }),
+      shardJobId('encode', 'h1', 0, 20, 'mtl:mini', { dtype: 'q8', pooling: 'mean' }),
+      shardJobId('encode', 'h1', 0, 10, 'fixture:bert', { dtype: 'q8', pooling: 'mean' }),
+      shardJobId('encode', 'h1', 0, 10, 'mtl:mini', { dtype: 'fp32', pooling: 'mean' }),
+      shardJobId('predict', 'h1', 0, 10, 'mtl:mini', { dtype: 'q8', pooling: 'mean' }),
     ];
-    expect(new Set([base, ...others]).size).toBe(6);
+    expect(new Set([base, ...others]).size).toBe(7);
     expect(base).toMatch(/^enc-[0-9a-f]{40}$/); // BullMQ refuses ':' and all-digit custom ids
   });
 
@@ -50,6 +51,11 @@ describe('shard jobs', () => {
     expect(ShardJobSchema.safeParse({ ...ok, start: -1 }).success).toBe(false);
     expect(ShardJobSchema.safeParse({ ...ok, settings: { dtype: 'fp64' } }).success).toBe(false);
     expect(ShardJobSchema.safeParse({ ...ok, extra: 1 }).success).toBe(false);
+    const predict = { v: 1, kind: 'predict', model: '/models/m', settings: { task: 'sentiment' }, start: 5, inputs: [{ text: 'a' }] };
+    expect(ShardJobSchema.safeParse(predict).success).toBe(true);
+    expect(ShardJobSchema.safeParse({ ...predict, settings: { task: 'parsing' } }).success).toBe(false);
+    expect(ShardJobSchema.safeParse({ ...predict, inputs: ['a'] }).success).toBe(false);
+    expect(ShardJobSchema.safeParse({ ...predict, kind: 'train' }).success).toBe(false);
     const data = Float32Array.from([1.5, -0, Math.PI, 1e-40, -3.25, 7]);
     const back = unpackResult(packResult(data, 2, 3));
     expect(Array.from(back)).toEqual(Array.from(data));
