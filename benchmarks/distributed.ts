@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { bullConnection, parseQueueUrl, plainClient } from '../src/distributed/connection.js';
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const target = parseQueueUrl(redis.url);
   const cpu = cpuFeatures();
-  const result: Record<string, unknown> = { date: new Date().toISOString(), cpu, quick, node: process.version };
+  const result: Record<string, unknown> = { date: new Date().toISOString(), cpu, quick, node: process.version, loadAverageAtStart: loadavg() };
   try {
     // 1. throughput against plain mtl encode
     const n = quick ? 300 : 1500;
@@ -168,6 +168,7 @@ async function main(): Promise<void> {
     await redis.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
+  result.loadAverageAtEnd = loadavg();
   const date = new Date().toISOString().slice(0, 10);
   const base = join(packageRoot(), 'results', `distributed-${date}${quick ? '-quick' : ''}`);
   writeFileAtomicSync(`${base}.json`, JSON.stringify(result, null, 2) + '\n');
@@ -181,7 +182,7 @@ function report(r: Record<string, any>): string {
   const lines = [
     `# Distributed encoding (${r.date.slice(0, 10)}${r.quick ? ', quick' : ''})`,
     '',
-    `CPU: ${r.cpu.summary}. Node ${r.node}. One redis-server on loopback; every process on this machine.`,
+    `CPU: ${r.cpu.summary}. Node ${r.node}. One redis-server on loopback; every process on this machine. Load average (1, 5, 15 min) ${r.loadAverageAtStart.map((x: number) => x.toFixed(1)).join(', ')} at the start, ${r.loadAverageAtEnd.map((x: number) => x.toFixed(1)).join(', ')} at the end.`,
     '',
     `## Texts/s: \`mtl encode\` against \`mtl encode --queue\` (${t.model}, ${t.texts} mixed texts, shards of ${t.shardSize}, median of ${t.rounds} alternating rounds, process wall time)`,
     '',

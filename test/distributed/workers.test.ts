@@ -241,4 +241,25 @@ describe.skipIf(!REDIS)('encoding on BullMQ workers over a real Redis', () => {
     expect(new Set(doneIds(pool)).size).toBe(2);
     expect(existsSync(join(dir, 'poison.jsonl'))).toBe(false);
   });
+
+  it('mtl queue status shows the shards left by failed runs and the workers; mtl queue clean removes them', async () => {
+    const run = async (args: string[]) => {
+      let stdout = '';
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((x: string) => ((stdout += x), true)) as typeof process.stdout.write;
+      try {
+        expect(await main(args)).toBe(0);
+      } finally {
+        process.stdout.write = write;
+      }
+      return stdout;
+    };
+    const before = JSON.parse(await run(['queue', 'status', '--queue', redis.url, '--json'])) as { workers: number; counts: Record<string, number> };
+    // the allow-list run left 2 failed shards, the poison run 1 failed and 2 finished
+    expect(before.counts).toMatchObject({ failed: 3, completed: 2, active: 0 });
+    expect(before.workers).toBe(1);
+    expect(await run(['queue', 'clean', '--queue', redis.url])).toMatch(/removed 5 shards \(completed 2, failed 3\)/);
+    const after = JSON.parse(await run(['queue', 'status', '--queue', redis.url, '--json'])) as { counts: Record<string, number> };
+    expect(after.counts).toMatchObject({ failed: 0, completed: 0 });
+  });
 });
