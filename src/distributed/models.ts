@@ -5,10 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Encoder } from '../encoder/index.js';
-import { loadEncoderFor } from '../experiment/encoder.js';
-import { readModelManifest } from '../experiment/run-folder.js';
-import { MultiTaskModel } from '../training/model.js';
 import type { EncodeSettings, PredictSettings } from './protocol.js';
 
 export interface ShardModel {
@@ -90,6 +86,12 @@ export class WarmModels {
     this.check(model);
     return this.warm(JSON.stringify(['predict', model, encoder ?? null]), async () => {
       const t0 = Date.now();
+      // loaded on the first predict shard: TensorFlow.js is slow to import and encode-only workers never need it
+      const [{ loadEncoderFor }, { readModelManifest }, { MultiTaskModel }] = await Promise.all([
+        import('../experiment/encoder.js'),
+        import('../experiment/run-folder.js'),
+        import('../training/model.js'),
+      ]);
       const manifest = readModelManifest(model);
       const enc = await loadEncoderFor(manifest.encoder, encoder, this.log, model);
       const mtl = await MultiTaskModel.load(model, { encoder: enc, log: false });
@@ -116,6 +118,7 @@ export class WarmModels {
     const echo = /^echo:(\d+)$/.exec(model);
     if (echo) return echoModel(Math.max(1, Number(echo[1])));
     const t0 = Date.now();
+    const { Encoder } = await import('../encoder/index.js');
     const enc = await Encoder.load(model, {
       ...(settings.dtype ? { dtype: settings.dtype } : {}),
       ...(settings.pooling ? { pooling: settings.pooling } : {}),

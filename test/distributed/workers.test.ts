@@ -54,7 +54,7 @@ function spawnMtl(args: string[], env: Record<string, string> = {}): WorkerProc 
     proc,
     log,
     exited,
-    waitFor(re, timeoutMs = 30_000) {
+    waitFor(re, timeoutMs = 90_000) {
       const hit = log.find((l) => re.test(l));
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {
@@ -165,17 +165,22 @@ describe.skipIf(!REDIS)('encoding on BullMQ workers over a real Redis', () => {
   it('Redis killed and restarted mid-run (AOF): the run completes, nothing lost or duplicated', async () => {
     const out = join(dir, 'c.jsonl');
     const before = doneIds(workers).length;
-    const run = encodeFileDistributed({ queue: redis.url, model: MODEL, input: inputs.c!.path, output: out, shardSize: 10, log: () => undefined });
+    const seen: string[] = [];
+    const run = encodeFileDistributed({ queue: redis.url, model: MODEL, input: inputs.c!.path, output: out, shardSize: 10, log: (m) => seen.push(m) });
     await new Promise<void>((resolve) => {
       const check = () => (doneIds(workers).length - before >= 2 ? resolve() : setTimeout(check, 20));
       check();
     });
+    const logged = workers.map((w) => w.log.length);
     await redis.stop('SIGKILL');
     await new Promise((r) => setTimeout(r, 500));
     await redis.start();
     const res = await run;
     expect(res.rows).toBe(90);
     expectSameRows(readRows(out), inputs.c!.ref);
+    // the outage happened mid-run: the workers or the coordinator saw the connection go
+    const outage = [...seen, ...workers.flatMap((w, i) => w.log.slice(logged[i]))].filter((l) => /ECONNREFUSED|Connection is closed|waiting for Redis/.test(l));
+    expect(outage.length).toBeGreaterThan(0);
   });
 
   it('a model off the allow list fails its shards with that reason; the workers stay up', async () => {
