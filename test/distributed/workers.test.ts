@@ -65,7 +65,7 @@ function spawnMtl(args: string[], env: Record<string, string> = {}): WorkerProc 
   };
 }
 
-function spawnWorker(url: string, faults: object = { delayMs: 150 }, extra: string[] = []): WorkerProc {
+function spawnWorker(url: string, faults: object = { delayMs: 500 }, extra: string[] = []): WorkerProc {
   return spawnMtl(['worker', '--queue', url, '--models', MODEL, '--lock-ms', String(LOCK_MS), ...extra], { MTL_TEST_WORKER_FAULTS: JSON.stringify(faults) });
 }
 
@@ -116,15 +116,21 @@ describe.skipIf(!REDIS)('encoding on BullMQ workers over a real Redis', () => {
   it('3 workers, one SIGKILLed in the middle of a shard: the rows of single-process mtl encode, in order', async () => {
     const out = join(dir, 'a.jsonl');
     const run = encodeFileDistributed({ queue: redis.url, model: MODEL, input: inputs.a!.path, output: out, shardSize: 6 });
-    const victim = workers[1]!;
-    // its second shard: the model is warm and the shard is in hand (the fault hook holds it 150 ms)
-    let starts = 0;
-    await victim.waitFor(/\) start$/);
-    await new Promise<void>((resolve) => {
-      const check = () => ((starts = victim.log.filter((l) => /\) start$/.test(l)).length) >= 2 ? resolve() : setTimeout(check, 5));
+    // the first worker to start a shard with its model already warm: the shard is in its hands (the
+    // fault hook holds it 500 ms before encoding), so the kill lands in the middle of it
+    const startsWarm = (w: WorkerProc) => {
+      const loaded = w.log.findIndex((l) => /\] loaded /.test(l));
+      return loaded < 0 ? [] : w.log.slice(loaded).filter((l) => /\) start$/.test(l));
+    };
+    const victim = await new Promise<WorkerProc>((resolve) => {
+      const check = () => {
+        const w = workers.find((x) => startsWarm(x).length > 0);
+        if (w) resolve(w);
+        else setTimeout(check, 2);
+      };
       check();
     });
-    const inHand = /shard (\S+) /.exec(victim.log.filter((l) => /\) start$/.test(l)).at(-1)!)![1]!;
+    const inHand = /shard (\S+) /.exec(startsWarm(victim).at(-1)!)![1]!;
     victim.proc.kill('SIGKILL');
     await victim.exited;
     const res = await run;
