@@ -35,6 +35,7 @@ export default async function encode(opts: Record<string, unknown>, _args: strin
 async function encodeOnQueue(opts: Record<string, unknown>, inputPath: string, global: GlobalOptions): Promise<void> {
   const { loadQueueModule } = await import('../../distributed/deps.js');
   const { encodeFileDistributed } = await loadQueueModule(() => import('../../distributed/encode-file.js'));
+  const { normalizeModelRef } = await import('../../distributed/models.js');
   const output = String(opts.output);
   if (opts.workers !== undefined || opts.cache !== undefined || (opts.device !== undefined && opts.device !== 'auto')) {
     throw new UserError('--queue: --workers, --cache and --device are the workers\' business; leave them out (start mtl worker with --concurrency instead)');
@@ -42,7 +43,8 @@ async function encodeOnQueue(opts: Record<string, unknown>, inputPath: string, g
   let last = 0;
   const res = await encodeFileDistributed({
     queue: String(opts.queue),
-    model: String(opts.model),
+    // a local folder travels as its absolute path (the workers' allow lists name folders that way)
+    model: normalizeModelRef(String(opts.model)),
     input: resolve(inputPath),
     inputLabel: inputPath,
     output: resolve(output),
