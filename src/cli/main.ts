@@ -79,7 +79,7 @@ export function buildProgram(): Command {
 
   program
     .command('worker')
-    .description('process encoding shards from a Redis queue, models kept warm (start any number, on any machines)')
+    .description('process the encode and predict shards of a Redis queue, models kept warm (start any number, on any machines)')
     .requiredOption('--queue <url>', 'Redis URL: redis://host:6379 or rediss://user:pass@host:6380/0 (TLS)')
     .option('--concurrency <n>', 'shards processed at once (default 1)', (v) => parsePositiveIntOption('--concurrency', v))
     .option('--models <list>', 'comma-separated models this worker may open (default: the bundled ones, mtl:mini)')
