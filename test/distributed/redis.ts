@@ -83,6 +83,10 @@ export async function startRedis(options: { aof?: boolean; password?: string } =
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  // a safety net: the server never outlives the test process, even when a test dies before its afterAll
+  process.once('exit', () => {
+    if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+  });
   await handle.start();
   return handle;
 }
