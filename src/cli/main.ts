@@ -4,7 +4,7 @@
  *
  * Exit codes: 0 success, 1 user error (one clear line; stack only with --verbose), 2 usage error.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { packageVersion } from '../utils/paths.js';
 import type { GlobalOptions } from './global-options.js';
@@ -74,7 +74,28 @@ export function buildProgram(): Command {
     .option('--layer <k>', 'read the vectors from layer k (0 = embeddings, -1 = the last; the later layers are not run)', (v) => parseIntOption('--layer', v))
     .option('--workers <n>', 'CPU: run batches in n worker threads at once, the cores shared out (bulk encoding; default 1)', (v) => parsePositiveIntOption('--workers', v))
     .option('--cache <dir>', 'persistent embedding cache folder')
+    .option('--queue <url>', 'encode on the workers behind this Redis (redis://host:6379, rediss://user:pass@host:6380); see mtl worker')
+    .option('--shard-size <n>', 'with --queue: texts per shard (default 256)', (v) => parsePositiveIntOption('--shard-size', v))
     .action(run(() => import('./commands/encode.js')));
+
+  program
+    .command('worker')
+    .description('process the encode and predict shards of a Redis queue, models kept warm (start any number, on any machines)')
+    .requiredOption('--queue <url>', 'Redis URL: redis://host:6379 or rediss://user:pass@host:6380/0 (TLS)')
+    .option('--concurrency <n>', 'shards processed at once (default 1)', (v) => parsePositiveIntOption('--concurrency', v))
+    .option('--models <list>', 'comma-separated models this worker may open (default: the bundled ones, mtl:mini)')
+    .option('--lock-ms <ms>', 'how soon a dead worker\'s shard is taken again (default 30000)', (v) => parsePositiveIntOption('--lock-ms', v))
+    .option('--max-stalls <n>', 'a shard whose worker died more than n times fails as poison (default 2)', (v) => parseIntOption('--max-stalls', v))
+    .action(run(() => import('./commands/worker.js')));
+
+  program
+    .command('queue')
+    .description('the Redis queue of mtl worker: status (shards by state, workers) or clean (remove finished and failed shards)')
+    .addArgument(new Argument('<action>', 'status | clean').choices(['status', 'clean']))
+    .requiredOption('--queue <url>', 'Redis URL')
+    .option('--all', 'clean: also remove waiting shards (every run\'s jobs; workers keep running)')
+    .option('--json', 'status as JSON')
+    .action(run(() => import('./commands/queue.js')));
 
   program
     .command('train')
@@ -122,6 +143,8 @@ export function buildProgram(): Command {
     .option('--sentences <n>', 'summary length in sentences', (v) => parsePositiveIntOption('--sentences', v))
     .option('--scale <scale>', 'translation-quality: z (predicted z-score of the DA rating; the default) or da (the 0–100 DA scale the model records)')
     .option('--json', 'JSON output')
+    .option('--queue <url>', 'predict on the workers behind this Redis (their --models must list the model folder); see mtl worker')
+    .option('--shard-size <n>', 'with --queue: inputs per shard (default 256)', (v) => parsePositiveIntOption('--shard-size', v))
     .action(run(() => import('./commands/predict.js')));
 
   const score = program.command('score').description('score any system\'s outputs from a JSONL file');

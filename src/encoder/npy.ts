@@ -1,20 +1,35 @@
 /** NumPy .npy (format version 1.0) for a float32 matrix. */
 
-/** Encodes a row-major float32 [rows, cols] matrix as a .npy file (little-endian '<f4', C order). */
-export function encodeNpy(data: Float32Array, rows: number, cols: number): Uint8Array {
-  if (data.length !== rows * cols) throw new RangeError(`data has ${data.length} values, expected ${rows}×${cols}`);
+/** The .npy (v1.0) header of a float32 [rows, cols] C-order matrix: the bytes before the data. */
+export function npyHeader(rows: number, cols: number): Uint8Array {
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
   // magic (6) + version (2) + header length (2) + header + '\n' must be a multiple of 64.
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
   if (header.length > 65535) throw new RangeError('npy header too long');
-  const out = new Uint8Array(10 + header.length + data.byteLength);
+  const out = new Uint8Array(10 + header.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
   out[8] = header.length & 0xff;
   out[9] = header.length >> 8;
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  const body = new DataView(out.buffer, 10 + header.length);
+  return out;
+}
+
+/** The little-endian float32 bytes of the data (the body of a .npy). */
+export function float32LeBytes(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.byteLength);
+  const body = new DataView(out.buffer);
   for (let i = 0; i < data.length; i++) body.setFloat32(i * 4, data[i]!, true);
+  return out;
+}
+
+/** Encodes a row-major float32 [rows, cols] matrix as a .npy file (little-endian '<f4', C order). */
+export function encodeNpy(data: Float32Array, rows: number, cols: number): Uint8Array {
+  if (data.length !== rows * cols) throw new RangeError(`data has ${data.length} values, expected ${rows}×${cols}`);
+  const header = npyHeader(rows, cols);
+  const out = new Uint8Array(header.length + data.byteLength);
+  out.set(header, 0);
+  out.set(float32LeBytes(data), header.length);
   return out;
 }
 

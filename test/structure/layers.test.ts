@@ -16,6 +16,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['weighting', 'sampling', 'architectures', 'tasks', 'baselines'],
   ['training', 'config'],
   ['experiment', 'pretrain'],
+  ['distributed'],
   ['cli', 'bench'],
   ['index.ts', 'index.browser.ts'],
 ];

@@ -3,6 +3,7 @@
  * sentiment: one text per line; translation-quality: `source<TAB>translation[<TAB>model_score]` per line (the MT system's score, for models trained with it);
  * summarization: one document per line (sentence-split here), or JSONL `{"sentences": [...]}`.
  */
+import { resolve } from 'node:path';
 import { splitSentences } from '../../data/sentences.js';
 import { UserError } from '../../errors.js';
 import { loadEncoderFor } from '../../experiment/encoder.js';
@@ -119,6 +120,8 @@ export default async function predict(opts: Record<string, unknown>, args: strin
   const inputs = parseInputs(task, entries, where);
   const lines = entries.map((e) => e.text);
   const model = String(opts.model);
+  if (opts.queue !== undefined && scale === 'da') throw new UserError('--scale da: not available with --queue yet (the workers return z-scores); run without --queue, or use the default --scale z');
+  if (opts.queue !== undefined) return predictOnQueue(opts, task, inputs as Record<string, unknown>[], lines, entries, where, global);
   const manifest = readModelManifest(model);
   const encoder = await loadEncoderFor(manifest.encoder, opts.encoder as string | undefined, (m) => warnUser(global, m), model);
   const mtl = await MultiTaskModel.load(model, { encoder, log: false });
@@ -144,24 +147,68 @@ export default async function predict(opts: Record<string, unknown>, args: strin
       preds = [];
       for (const x of inputs) preds.push(await mtl.summarize((x as { sentences: string[] }).sentences, { sentences: opts.sentences as number, task }));
     } else preds = await mtl.predict(task, inputs);
-    const out: string[] = [];
-    preds.forEach((p, i) => {
-      if (opts.json) {
-        out.push(JSON.stringify(task === 'translation-quality' ? { input: inputs[i], prediction: scale === 'da' ? toDa(p as number, daScale!) : p, scale } : { input: inputs[i], prediction: p }));
-      } else if (task === 'sentiment') {
-        const s = p as SentimentPrediction;
-        out.push(`${escapeControl(String(s.label))}\t${s.score.toFixed(4)}\t${escapeControl(lines[i]!)}`);
-      } else if (task === 'translation-quality') {
-        const { source, translation } = inputs[i] as { source: string; translation: string };
-        const value = scale === 'da' ? toDa(p as number, daScale!).toFixed(2) : (p as number).toFixed(4);
-        out.push(`${value}\t${escapeControl(source)}\t${escapeControl(translation)}`);
-      } else {
-        out.push(escapeControl((p as SummarizationPrediction).summary.replace(/\n/g, ' ')));
-      }
-    });
+    const out = formatPredictions(task, inputs, lines, preds, Boolean(opts.json), 0, { scale, daScale });
     process.stdout.write(out.join('\n') + '\n');
   } finally {
     mtl.dispose();
     await encoder.dispose();
   }
+}
+
+/**
+ * The lines `mtl predict` prints for predictions (`offset`: the index of the first in `inputs`);
+ * translation-quality scores as z-scores of DA, or on the 0–100 DA scale with `scale: 'da'`.
+ */
+export function formatPredictions(
+  task: string,
+  inputs: readonly unknown[],
+  lines: readonly string[],
+  preds: readonly unknown[],
+  json: boolean,
+  offset = 0,
+  tq: { scale: string; daScale: DaScale | null } = { scale: 'z', daScale: null },
+): string[] {
+  const score = (p: number): number => (tq.scale === 'da' ? toDa(p, tq.daScale!) : p);
+  return preds.map((p, j) => {
+    const i = offset + j;
+    if (json) return JSON.stringify(task === 'translation-quality' ? { input: inputs[i], prediction: score(p as number), scale: tq.scale } : { input: inputs[i], prediction: p });
+    if (task === 'sentiment') {
+      const s = p as SentimentPrediction;
+      return `${escapeControl(String(s.label))}\t${s.score.toFixed(4)}\t${escapeControl(lines[i]!)}`;
+    }
+    if (task === 'translation-quality') {
+      const { source, translation } = inputs[i] as { source: string; translation: string };
+      return `${tq.scale === 'da' ? score(p as number).toFixed(2) : (p as number).toFixed(4)}\t${escapeControl(source)}\t${escapeControl(translation)}`;
+    }
+    return escapeControl((p as SummarizationPrediction).summary.replace(/\n/g, ' '));
+  });
+}
+
+/** `mtl predict --queue URL`: the shards go to the workers (the model folder on their allow list); lines printed in input order. */
+async function predictOnQueue(opts: Record<string, unknown>, task: string, inputs: Record<string, unknown>[], lines: string[], entries: InputLine[], where: string, global: GlobalOptions): Promise<void> {
+  const { loadQueueModule } = await import('../../distributed/deps.js');
+  const { runPredictShards } = await loadQueueModule(() => import('../../distributed/coordinator.js'));
+  const model = resolve(String(opts.model));
+  readModelManifest(model); // the coordinator's own check: a folder that is no model fails here, not on every worker
+  const res = await runPredictShards(
+    inputs,
+    {
+      queue: String(opts.queue),
+      model,
+      settings: {
+        task: task as 'sentiment',
+        ...(opts.encoder !== undefined ? { encoder: String(opts.encoder) } : {}),
+        ...(opts.sentences !== undefined ? { sentences: opts.sentences as number } : {}),
+      },
+      ...(opts.shardSize !== undefined ? { shardSize: opts.shardSize as number } : {}),
+      // failures name the input's own line numbers
+      source: where,
+      lineOf: (i) => entries[i]!.line,
+      log: global.quiet ? () => undefined : (m) => process.stderr.write(`${m}\n`),
+    },
+    (start, preds) => {
+      process.stdout.write(formatPredictions(task, inputs, lines, preds, Boolean(opts.json), start).join('\n') + '\n');
+    },
+  );
+  if (!global.quiet) process.stderr.write(`predicted ${res.rows} inputs (${res.shards} shards: ${res.computed} computed by workers, ${res.reused} already done)\n`);
 }
