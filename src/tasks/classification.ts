@@ -5,7 +5,7 @@
 import * as tf from '../utils/tf.js';
 import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../nn/layers.js';
 import { accuracy, macroF1 } from '../metrics/classification.js';
-import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
+import { textExample, type EncoderInput, type FeatureLookup, type MetricDirection, type Task, type TaskBatch, type TaskSpec } from './types.js';
 
 export type Label = string | number;
 
@@ -69,8 +69,13 @@ export class ClassificationTask implements Task<ClassificationExample, Classific
     return this.labels?.length ?? 0;
   }
 
-  texts(e: ClassificationExample): string[] {
+  encoderInputs(e: ClassificationExample): EncoderInput[] {
     return [e.text];
+  }
+
+  /** A text → `{ text }`; an example object as it is. */
+  toExample(input: unknown): ClassificationExample {
+    return textExample(input, this.name);
   }
 
   prepare(train: readonly ClassificationExample[]): void {

@@ -4,9 +4,9 @@
  * parsed task config (tasks/*.yaml) to a task and its data, {@link createTask} and
  * {@link loadTaskData}, lives in src/config/tasks.ts, above the config schema it reads.
  */
-import type { SentimentExample } from './sentiment.js';
-import type { SummarizationExample } from './summarization.js';
-import type { TranslationQualityExample } from './translation-quality.js';
+import type { SentimentExample } from './sentiment/index.js';
+import type { SummarizationExample } from './summarization/index.js';
+import type { TranslationQualityExample } from './translation-quality/index.js';
 
 export {
   type AnyTask, type FeatureLookup, type InputKind, type MetricDirection, type Task,
@@ -23,21 +23,21 @@ export {
   SENTIMENT_FEATURES, SENTIMENT_TYPE, SentimentTask, sentimentTask, sentimentYaml,
   type ConfusionReport, type SentimentBatch, type SentimentConfig, type SentimentExample,
   type SentimentFeature, type SentimentMetric, type SentimentPrediction
-} from './sentiment.js';
+} from './sentiment/index.js';
 export {
   TRANSLATION_QUALITY_FEATURES, TRANSLATION_QUALITY_INPUTS, TRANSLATION_QUALITY_TYPE,
   TranslationQualityTask, ridge, sideFeature, translationQualityTask, translationQualityYaml,
   type FeatureStats, type TranslationQualityBatch, type TranslationQualityConfig,
   type TranslationQualityExample, type TranslationQualityFeature, type TranslationQualityInput,
   type TranslationQualityMetric, type TranslationQualityPrediction
-} from './translation-quality.js';
+} from './translation-quality/index.js';
 export {
   GreedySelection, POSITION_FEATURES, SELECTION_FEATURES, SUMMARIZATION_FEATURES, SUMMARIZATION_SELECTIONS,
   SUMMARIZATION_TYPE, SummarizationTask, documentFeatures, positionFeatures, reselect, selectSentences,
   selectionFeatures, similarityMatrix, summarizationTask, summarizationYaml, type SelectedSentence,
   type SelectionOptions, type SummarizationBatch, type SummarizationConfig, type SummarizationExample,
   type SummarizationFeature, type SummarizationMetric, type SummarizationPrediction, type SummarizationSelection
-} from './summarization.js';
+} from './summarization/index.js';
 export { greedyOracle, oracleLabels, type OracleOptions, type OracleResult } from './oracle.js';
 export {
   TASKS, TASK_TYPES, YAML_TASKS, registerTaskType, taskFromSpec, type TaskEntry, type YamlTaskName,

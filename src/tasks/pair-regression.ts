@@ -5,7 +5,7 @@
 import * as tf from '../utils/tf.js';
 import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../nn/layers.js';
 import { pearson, spearman } from '../metrics/correlation.js';
-import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
+import type { EncoderInput, FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
 
 export interface PairRegressionExample {
   a: string;
@@ -56,7 +56,7 @@ export class PairRegressionTask implements Task<PairRegressionExample, PairRegre
     this.targetStd = config.targetStd ?? null;
   }
 
-  texts(e: PairRegressionExample): string[] {
+  encoderInputs(e: PairRegressionExample): EncoderInput[] {
     return [e.a, e.b];
   }
 

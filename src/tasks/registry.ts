@@ -7,9 +7,9 @@
  */
 import { ClassificationTask } from './classification.js';
 import { PairRegressionTask } from './pair-regression.js';
-import { SentimentTask, sentimentYaml } from './sentiment.js';
-import { SummarizationTask, summarizationYaml } from './summarization.js';
-import { TranslationQualityTask, translationQualityYaml } from './translation-quality.js';
+import { SentimentTask, sentimentYaml } from './sentiment/index.js';
+import { SummarizationTask, summarizationYaml } from './summarization/index.js';
+import { TranslationQualityTask, translationQualityYaml } from './translation-quality/index.js';
 import type { AnyTask, TaskFactory, TaskSpec } from './types.js';
 import type { TaskYaml } from './yaml.js';
 

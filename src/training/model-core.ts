@@ -12,15 +12,14 @@
  *   model.safetensors  all parameters, F32, little-endian (loadable by Python `safetensors`).
  */
 import { env } from '../utils/env.js';
-import { splitSentences } from '../data/sentences.js';
-import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment.js';
-import type { SelectionOptions, SummarizationExample, SummarizationPrediction } from '../tasks/summarization.js';
-import type { TranslationQualityExample, TranslationQualityPrediction } from '../tasks/translation-quality.js';
+import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment/index.js';
+import type { SelectionOptions, SummarizationExample, SummarizationPrediction } from '../tasks/summarization/index.js';
+import type { TranslationQualityExample, TranslationQualityPrediction } from '../tasks/translation-quality/index.js';
 import * as tf from '../utils/tf.js';
 import { throwIfAborted, type Progress } from '../utils/progress.js';
 import type { EncodeOptions, EncoderInfo, SentenceEncoder } from '../encoder/types.js';
 import { createArchitecture, type Architecture, type ArchitectureConfig, type TaskRelations } from '../architectures/index.js';
-import type { AnyTask, MetricDirection, TaskBatch, TaskSpec } from '../tasks/types.js';
+import { inputKey, type AnyTask, type CallOptions, type MetricDirection, type TaskBatch, type TaskSpec } from '../tasks/types.js';
 import { initBackend, type BackendName, type BackendPreference } from './backend.js';
 import { FeatureStore, layerKey } from './features.js';
 import { defaultSharedLayers, inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
@@ -72,12 +71,20 @@ export interface PredictOptions {
   onProgress?: (p: Progress) => void;
 }
 
-/** Input and output types of the built-in tasks, by task name. */
+/** Input, output and per-call option types of the built-in tasks, by task name. */
 export interface KnownTaskIO {
-  sentiment: { input: string | SentimentExample; output: SentimentPrediction };
-  'translation-quality': { input: TranslationQualityExample; output: TranslationQualityPrediction };
-  summarization: { input: string | readonly string[] | SummarizationExample; output: SummarizationPrediction };
+  sentiment: { input: string | SentimentExample; output: SentimentPrediction; options: {} }; // eslint-disable-line @typescript-eslint/no-empty-object-type
+  'translation-quality': { input: TranslationQualityExample; output: TranslationQualityPrediction; options: {} }; // eslint-disable-line @typescript-eslint/no-empty-object-type
+  summarization: {
+    input: string | readonly string[] | SummarizationExample;
+    output: SummarizationPrediction;
+    /** `selection` overrides the task's `inference` defaults for this call. */
+    options: { selection?: SelectionOptions };
+  };
 }
+
+/** The options every `predict` call takes; the rest go to the task ({@link Task.decodeOptions}). */
+const COMMON_OPTIONS: readonly string[] = ['batchSize', 'signal', 'onProgress'];
 
 function isSentenceEncoder(e: SentenceEncoder | SyntheticEncoder): e is SentenceEncoder {
   return typeof (e as SentenceEncoder).encode === 'function' && (e as SentenceEncoder).info !== undefined;
@@ -201,7 +208,7 @@ export class MultiTaskModelCore {
     for (const [name, list] of Object.entries(examples)) {
       const t = this.task(name);
       const key = this.keyOf(name);
-      for (const e of list) for (const s of t.texts(e)) texts.push(key(s));
+      for (const e of list) for (const x of t.encoderInputs(e)) texts.push(key(inputKey(x)));
       if (t.tokenTexts) for (const e of list) for (const s of t.tokenTexts(e)) tokenTexts.push(key(s));
     }
     const n = await this.features.ensure(texts, this.encoder, options);
@@ -233,8 +240,11 @@ export class MultiTaskModelCore {
     return this.task(task).loss(this.forward(task, batch, ctx), batch);
   }
 
-  /** Predictions (and loss when the batch has targets) for examples, in batches, no dropout. */
-  predictBatch(task: string, examples: readonly unknown[], batchSize = 256): { predictions: unknown[]; lossSum: number; counted: number } {
+  /**
+   * Predictions (and loss when the batch has targets) for examples, in batches, no dropout;
+   * `decodeOptions` (from the task's {@link Task.decodeOptions}) reach its forward pass and decoding.
+   */
+  predictBatch(task: string, examples: readonly unknown[], batchSize = 256, decodeOptions?: unknown): { predictions: unknown[]; lossSum: number; counted: number } {
     const t = this.task(task);
     const predictions: unknown[] = [];
     let lossSum = 0;
@@ -242,6 +252,7 @@ export class MultiTaskModelCore {
     for (let i = 0; i < examples.length; i += batchSize) {
       const part = examples.slice(i, i + batchSize);
       const batch = this.makeBatch(task, part);
+      if (decodeOptions !== undefined) batch.decodeOptions = decodeOptions;
       const out = tf.tidy(() => this.forward(task, batch, inferenceContext()));
       try {
         predictions.push(...t.decode(out, batch));
@@ -259,16 +270,20 @@ export class MultiTaskModelCore {
   }
 
   /**
-   * Predictions for one task's inputs. For the three built-in tasks the input type follows the
-   * task name: sentiment takes texts (or `{ text }`), translation quality `{ source, translation }`,
-   * summarization documents (a string, its sentences, or `{ sentences }`); a wrong input is a type
-   * error. Other tasks take their own example objects.
+   * Predictions for one task's inputs, each turned into the task's example by its `toExample`: for
+   * the built-in tasks the input type follows the task name (sentiment takes texts or `{ text }`,
+   * translation quality `{ source, translation }`, summarization documents: a string, its
+   * sentences, or `{ sentences }`); a wrong input is a type error. Options beyond `batchSize`,
+   * `signal` and `onProgress` go to the task (summarization: `{ selection }`); a task that takes none
+   * rejects them.
    */
-  async predict<N extends keyof KnownTaskIO>(task: N, inputs: readonly KnownTaskIO[N]['input'][], options?: PredictOptions): Promise<KnownTaskIO[N]['output'][]>;
-  async predict<P = unknown, N extends string = string>(task: N extends keyof KnownTaskIO ? never : N, examples: readonly unknown[], options?: PredictOptions): Promise<P[]>;
-  async predict(task: string, inputs: readonly unknown[], options: PredictOptions = {}): Promise<unknown[]> {
+  async predict<N extends keyof KnownTaskIO>(task: N, inputs: readonly KnownTaskIO[N]['input'][], options?: PredictOptions & KnownTaskIO[N]['options']): Promise<KnownTaskIO[N]['output'][]>;
+  async predict<P = unknown, N extends string = string>(task: N extends keyof KnownTaskIO ? never : N, inputs: readonly unknown[], options?: PredictOptions & CallOptions): Promise<P[]>;
+  async predict(task: string, inputs: readonly unknown[], options: PredictOptions & CallOptions = {}): Promise<unknown[]> {
+    const t = this.task(task);
     if (!this.builtHeads.has(task)) throw new Error(`task "${task}" has no head yet (train the model or give the task its labels)`);
-    const examples = this.examplesOf(task, inputs);
+    const decodeOptions = this.decodeOptionsOf(t, options);
+    const examples = t.toExample ? inputs.map((x) => t.toExample!(x)) : [...inputs];
     const batchSize = options.batchSize ?? 256;
     const started = Date.now();
     throwIfAborted(options.signal);
@@ -276,21 +291,20 @@ export class MultiTaskModelCore {
     const out: unknown[] = [];
     for (let i = 0; i < examples.length; i += batchSize) {
       throwIfAborted(options.signal);
-      out.push(...this.predictBatch(task, examples.slice(i, i + batchSize), batchSize).predictions);
+      out.push(...this.predictBatch(task, examples.slice(i, i + batchSize), batchSize, decodeOptions).predictions);
       const elapsedMs = Date.now() - started;
       options.onProgress?.({ phase: 'predict', done: out.length, total: examples.length, elapsedMs, etaMs: (elapsedMs / out.length) * (examples.length - out.length) });
     }
     return out;
   }
 
-  /** Inputs as the task's examples: a text → `{ text }`, a document → `{ sentences }`. */
-  private examplesOf(task: string, inputs: readonly unknown[]): unknown[] {
-    const type = this.task(task).type;
-    if (type === 'sentiment' || type === 'classification') return inputs.map((x) => (typeof x === 'string' ? { text: x } : x));
-    if (type === 'summarization') {
-      return inputs.map((x) => (typeof x === 'string' ? { sentences: splitSentences(x) } : Array.isArray(x) ? { sentences: [...(x as string[])] } : x));
-    }
-    return [...inputs];
+  /** The task's decode options of one call (undefined when it gives none); an Error for options the task does not take. */
+  private decodeOptionsOf(t: AnyTask, options: CallOptions): unknown {
+    const call = Object.fromEntries(Object.entries(options).filter(([k, v]) => !COMMON_OPTIONS.includes(k) && v !== undefined));
+    if (t.decodeOptions) return Object.keys(call).length ? t.decodeOptions(call) : undefined;
+    const keys = Object.keys(call);
+    if (keys.length) throw new Error(`task "${t.name}" (type ${t.type}) takes no prediction option ${keys.join(', ')} (known: ${COMMON_OPTIONS.join(', ')})`);
+    return undefined;
   }
 
   /**
@@ -298,7 +312,7 @@ export class MultiTaskModelCore {
    * `options.task`).
    */
   async sentiment(texts: readonly string[], options: { task?: string } = {}): Promise<SentimentPrediction[]> {
-    return (await this.predict<SentimentPrediction, string>(options.task ?? 'sentiment', texts.map((text) => ({ text })))) as SentimentPrediction[];
+    return this.predict<SentimentPrediction, string>(options.task ?? 'sentiment', texts);
   }
 
   /**
@@ -308,31 +322,19 @@ export class MultiTaskModelCore {
    */
   async scoreTranslation(pairs: readonly { source: string; translation: string; modelScore?: number }[], options: { task?: string } = {}): Promise<number[]> {
     const examples = pairs.map((p) => ({ source: p.source, translation: p.translation, ...(p.modelScore !== undefined ? { modelScore: p.modelScore } : {}) }));
-    return (await this.predict<number, string>(options.task ?? 'translation-quality', examples)) as number[];
+    return this.predict<number, string>(options.task ?? 'translation-quality', examples);
   }
 
   /**
    * Extractive summary of a document (a string, split into sentences, or its sentences): the top
    * sentences by count, ratio or word budget, in document order; selection options not given come
-   * from the task's `inference` (tasks/summarization.yaml). The head selects under these options
-   * itself, so a conditional head (`selection: conditional`) re-scores after each pick as in training.
+   * from the task's `inference` (tasks/summarization.yaml). The same as
+   * `predict(task, [document], { selection })`.
    */
   async summarize(document: string | readonly string[], options: SelectionOptions & { task?: string } = {}): Promise<SummarizationPrediction> {
-    const sentences = typeof document === 'string' ? splitSentences(document) : [...document];
     const { task: name = 'summarization', ...selection } = options;
-    const t = this.task(name) as AnyTask & { inference?: SelectionOptions };
-    if (!this.builtHeads.has(name)) throw new Error(`task "${name}" has no head yet (train the model or give the task its labels)`);
-    if (t.inference === undefined) throw new Error(`task "${name}" is not a summarization task (type ${t.type})`);
-    const example: SummarizationExample = { sentences };
-    await this.ensureFeatures({ [name]: [example] });
-    // the override lives only for this synchronous prediction, so concurrent calls never see it
-    const saved = t.inference;
-    t.inference = { ...saved, ...selection };
-    try {
-      return this.predictBatch(name, [example]).predictions[0] as SummarizationPrediction;
-    } finally {
-      t.inference = saved;
-    }
+    const [prediction] = await this.predict<SummarizationPrediction, string>(name, [document], { selection });
+    return prediction as SummarizationPrediction;
   }
 
   /** Metrics (plus dev `loss`) per task on labelled examples. */
