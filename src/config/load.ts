@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
-import { TaskConfigSchema, trainingConfigSchema, type TaskConfig, type TrainingConfig } from './schema.js';
+import { taskConfigSchema, trainingConfigSchema, type TaskConfig, type TrainingConfig } from './schema.js';
 
 /**
  * Parse a YAML (or JSON) file against a schema. Errors name the file, the line and the field
@@ -52,7 +52,7 @@ export function lineOf(file: string, path: (string | number)[]): number | undefi
 }
 
 export function loadTaskConfig(file: string): TaskConfig {
-  return loadYaml(file, TaskConfigSchema);
+  return loadYaml(file, taskConfigSchema());
 }
 
 export interface ResolvedTrainingConfig extends TrainingConfig {
