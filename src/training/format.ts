@@ -8,7 +8,8 @@ import type { SharedLayersConfig } from '../nn/layers.js';
 import type { TaskSpec } from '../tasks/types.js';
 
 export const MANIFEST_FORMAT = 'mtl-nlp/multitask-model';
-export const MANIFEST_VERSION = 1;
+/** The version save() writes; older ones load through src/training/manifest-migrations.ts. */
+export const MANIFEST_VERSION = 2;
 export const WEIGHTS_FILE = 'model.safetensors';
 export const MANIFEST_FILE = 'manifest.json';
 

@@ -12,97 +12,22 @@
  *   model.safetensors  all parameters, F32, little-endian (loadable by Python `safetensors`).
  */
 import { env } from '../utils/env.js';
-import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment/index.js';
-import type { SelectionOptions, SummarizationExample, SummarizationPrediction } from '../tasks/summarization/index.js';
-import type { TranslationQualityExample, TranslationQualityPrediction } from '../tasks/translation-quality/index.js';
+import type { SentimentPrediction } from '../tasks/sentiment/index.js';
+import type { SelectionOptions, SummarizationPrediction } from '../tasks/summarization/index.js';
 import * as tf from '../utils/tf.js';
-import { throwIfAborted, type Progress } from '../utils/progress.js';
-import type { EncodeOptions, EncoderInfo, SentenceEncoder } from '../encoder/types.js';
-import { createArchitecture, type Architecture, type ArchitectureConfig, type TaskRelations } from '../architectures/index.js';
-import { inputKey, type AnyTask, type CallOptions, type MetricDirection, type TaskBatch, type TaskSpec } from '../tasks/types.js';
-import { initBackend, type BackendName, type BackendPreference } from './backend.js';
+import { throwIfAborted } from '../utils/progress.js';
+import type { EncodeOptions, SentenceEncoder } from '../encoder/types.js';
+import { createArchitecture, type Architecture, type TaskRelations } from '../architectures/index.js';
+import { inputKey, type AnyTask, type CallOptions, type MetricDirection, type TaskBatch } from '../tasks/types.js';
+import { initBackend, type BackendName } from './backend.js';
 import { FeatureStore, layerKey } from './features.js';
-import { defaultSharedLayers, inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
-import { decodeSafetensors, type NamedArray } from './safetensors.js';
-import { taskFromSpec } from '../tasks/registry.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type EncoderIdentity, type Manifest } from './format.js';
+import { inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
+import type { NamedArray } from './safetensors.js';
+import type { EncoderIdentity, Manifest } from './format.js';
+import { checkManifest, decodeWeights, identityOf, isSentenceEncoder, type SyntheticEncoder } from './saved-model.js';
+import { checkCreateOptions, COMMON_OPTIONS, createOptionsOf, sharedLayersOf, type CreateOptions, type KnownTaskIO, type LoadOptions, type PredictOptions } from './model-options.js';
 
-/** Synthetic features: only a dimension (tests, benchmarks, precomputed vectors). */
-export interface SyntheticEncoder {
-  dim: number;
-  /** Optional identity string stored in the manifest. */
-  id?: string;
-}
-
-export interface CreateOptions {
-  encoder: SentenceEncoder | SyntheticEncoder;
-  tasks: AnyTask[];
-  architecture?: ArchitectureConfig;
-  sharedLayers?: Partial<SharedLayersConfig>;
-  /** Seeds parameter initialisation (and training, unless fit gets its own seed). */
-  seed?: number;
-  /** Share an existing feature cache. */
-  features?: FeatureStore;
-  /**
-   * Tasks that read another layer of the encoder than its own (task name → layer of the whole model,
-   * as the encoder's `layer` option: 0 = embeddings, negative from the end). Their texts are encoded by
-   * `encoder.atLayer(layer)`; the other tasks read the encoder as it is. Saved in the manifest.
-   */
-  taskLayers?: Record<string, number>;
-  backend?: BackendPreference;
-  /** Log the backend choice (default true). */
-  log?: boolean;
-}
-
-export interface LoadOptions {
-  /** Encoder to use for new texts; its sha256 must match the one the model was trained with. */
-  encoder?: SentenceEncoder;
-  features?: FeatureStore;
-  backend?: BackendPreference;
-  log?: boolean;
-}
-
-export interface PredictOptions {
-  /** Examples per forward pass (default 256). */
-  batchSize?: number;
-  /** Cancels encoding and prediction between batches (the promise rejects with the signal's reason). */
-  signal?: AbortSignal;
-  /** Progress of the encoding (`phase: 'encode'`) and of the prediction (`phase: 'predict'`). */
-  onProgress?: (p: Progress) => void;
-}
-
-/** Input, output and per-call option types of the built-in tasks, by task name. */
-export interface KnownTaskIO {
-  sentiment: { input: string | SentimentExample; output: SentimentPrediction; options: {} }; // eslint-disable-line @typescript-eslint/no-empty-object-type
-  'translation-quality': { input: TranslationQualityExample; output: TranslationQualityPrediction; options: {} }; // eslint-disable-line @typescript-eslint/no-empty-object-type
-  summarization: {
-    input: string | readonly string[] | SummarizationExample;
-    output: SummarizationPrediction;
-    /** `selection` overrides the task's `inference` defaults for this call. */
-    options: { selection?: SelectionOptions };
-  };
-}
-
-/** The options every `predict` call takes; the rest go to the task ({@link Task.decodeOptions}). */
-const COMMON_OPTIONS: readonly string[] = ['batchSize', 'signal', 'onProgress'];
-
-function isSentenceEncoder(e: SentenceEncoder | SyntheticEncoder): e is SentenceEncoder {
-  return typeof (e as SentenceEncoder).encode === 'function' && (e as SentenceEncoder).info !== undefined;
-}
-
-/** The inner layer an encoder reads (its `layer` option), null for the last one. */
-function innerLayer(info: EncoderInfo): number | null {
-  return info.layer && info.layer.index !== info.layer.of ? info.layer.index : null;
-}
-
-function identityOf(e: SentenceEncoder | SyntheticEncoder): EncoderIdentity {
-  if (isSentenceEncoder(e)) {
-    const i: EncoderInfo = e.info;
-    const layer = innerLayer(i);
-    return { model: i.model, sha256: i.sha256, dtype: i.dtype, pooling: i.pooling, dim: i.dim, normalize: i.normalize, maxLength: i.maxLength, ...(layer !== null ? { layer } : {}) };
-  }
-  return { model: e.id ?? 'synthetic', sha256: null, dtype: null, pooling: null, dim: e.dim, normalize: null };
-}
+export type { CreateOptions, KnownTaskIO, LoadOptions, PredictOptions, SyntheticEncoder };
 
 export class MultiTaskModelCore {
   readonly tasks: ReadonlyMap<string, AnyTask>;
@@ -126,27 +51,15 @@ export class MultiTaskModelCore {
   private readonly builtHeads = new Set<string>();
 
   protected constructor(opts: CreateOptions, backend: BackendName) {
-    const names = opts.tasks.map((t) => t.name);
-    if (names.length === 0) throw new Error('MultiTaskModel needs at least one task');
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw new Error(`duplicate task name "${dup}"`);
-    for (const n of names) if (!/^[A-Za-z0-9_-]+$/.test(n)) throw new Error(`task name "${n}" must match [A-Za-z0-9_-]+`);
+    const names = checkCreateOptions(opts);
     this.tasks = new Map(opts.tasks.map((t) => [t.name, t]));
     this.taskNames = names;
-    for (const [task, layer] of Object.entries(opts.taskLayers ?? {})) {
-      if (!names.includes(task)) throw new Error(`taskLayers.${task}: no task named "${task}" (tasks: ${names.join(', ')})`);
-      if (!Number.isInteger(layer)) throw new Error(`taskLayers.${task}: the layer must be an integer (0 = embeddings, negative from the end), got ${String(layer)}`);
-    }
     this.taskLayers = new Map(Object.entries(opts.taskLayers ?? {}));
     this.encoderIdentity = identityOf(opts.encoder);
     this.encoder = isSentenceEncoder(opts.encoder) ? opts.encoder : null;
     this.features = opts.features ?? new FeatureStore(this.encoderIdentity.dim);
     if (this.features.dim !== this.encoderIdentity.dim) throw new Error(`feature store dim ${this.features.dim} ≠ encoder dim ${this.encoderIdentity.dim}`);
-    this.sharedLayers = { ...defaultSharedLayers, ...(opts.sharedLayers ?? {}) };
-    const s = this.sharedLayers;
-    if (!Number.isInteger(s.depth) || s.depth < 0) throw new Error(`sharedLayers.depth must be an integer ≥ 0, got ${s.depth}`);
-    if (!Number.isInteger(s.width) || s.width < 1) throw new Error(`sharedLayers.width must be a positive integer, got ${s.width}`);
-    if (!(s.dropout >= 0 && s.dropout < 1)) throw new Error(`sharedLayers.dropout must be in [0, 1), got ${s.dropout}`);
+    this.sharedLayers = sharedLayersOf(opts);
     this.seed = opts.seed ?? 0;
     this.backend = backend;
     this.store = new ParamStore(this.seed);
@@ -368,33 +281,14 @@ export class MultiTaskModelCore {
 
   // ---------------------------------------------------------------- from a saved model
 
-  /** Check a parsed manifest.json (`source` names it in errors). */
+  /** Check a parsed manifest.json (`source` names it in errors), migrating an older version (see ./saved-model.ts). */
   static checkManifest(m: unknown, source: string): Manifest {
-    const x = m as Manifest | null;
-    if (!x || x.format !== MANIFEST_FORMAT) throw new Error(`${source}: not a ${MANIFEST_FORMAT} manifest`);
-    if (x.formatVersion !== MANIFEST_VERSION) throw new Error(`${source}: format version ${String(x.formatVersion)} not supported (expected ${MANIFEST_VERSION})`);
-    if (!x.weights || typeof x.weights.sha256 !== 'string' || !Array.isArray(x.tasks)) throw new Error(`${source}: incomplete manifest`);
-    return x;
+    return checkManifest(m, source);
   }
 
-  /**
-   * Decode the weights file's bytes and check them against the manifest: size, `digest` (the
-   * bytes' sha256 in hex; utils/hash.ts' sha256Hex computes it anywhere) and parameter shapes.
-   */
+  /** Decode the weights file's bytes and check them against the manifest (see ./saved-model.ts). */
   static decodeWeights(bytes: Uint8Array, manifest: Manifest, source: string, digest: string): Map<string, NamedArray> {
-    if (bytes.length !== manifest.weights.bytes) {
-      throw new Error(`${source}: ${bytes.length} bytes, manifest expects ${manifest.weights.bytes} (truncated or replaced)`);
-    }
-    const { tensors } = decodeSafetensors(bytes, source);
-    if (digest !== manifest.weights.sha256) throw new Error(`${source}: sha256 ${digest} does not match the manifest (${manifest.weights.sha256}); the file was modified or corrupted`);
-    for (const [name, shape] of Object.entries(manifest.weights.params)) {
-      const t = tensors.get(name);
-      if (!t) throw new Error(`${source}: parameter "${name}" listed in the manifest is missing`);
-      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-        throw new Error(`${source}: parameter "${name}" has shape [${t.shape.join(', ')}], manifest says [${shape.join(', ')}]`);
-      }
-    }
-    return tensors;
+    return decodeWeights(bytes, manifest, source, digest);
   }
 
   /**
@@ -407,41 +301,9 @@ export class MultiTaskModelCore {
     tensors: Map<string, NamedArray>,
     options: LoadOptions & { source: string },
   ): Promise<M> {
-    const enc = manifest.encoder;
-    if (options.encoder) {
-      const info = options.encoder.info;
-      if (enc.sha256 !== null && info.sha256 !== enc.sha256) {
-        throw new Error(
-          `encoder mismatch: the model in ${options.source} was trained on features of ${enc.model} (sha256 ${enc.sha256}), ` +
-            `but the given encoder is ${info.model} (sha256 ${info.sha256})`,
-        );
-      }
-      if (info.dim !== enc.dim) throw new Error(`encoder mismatch: model expects dim ${enc.dim}, the given encoder has dim ${info.dim}`);
-      const trained = enc.layer ?? null;
-      const given = innerLayer(info);
-      if (trained !== given) {
-        const say = (l: number | null) => (l === null ? 'the last layer' : `layer ${l}`);
-        throw new Error(
-          `encoder mismatch: the model in ${options.source} was trained on features of ${say(trained)} of ${enc.model}, but the given encoder reads ${say(given)}; ` +
-            `load the encoder with ${trained === null ? 'no layer option' : `{ layer: ${trained} }`}`,
-        );
-      }
-    }
-    const tasks = manifest.tasks.map((spec) => taskFromSpec(spec));
-    const createOpts: CreateOptions = {
-      encoder: options.encoder ?? { dim: enc.dim, id: enc.model },
-      tasks,
-      architecture: manifest.architecture,
-      sharedLayers: manifest.sharedLayers,
-      seed: manifest.seed,
-      ...(manifest.taskLayers ? { taskLayers: manifest.taskLayers } : {}),
-      log: options.log ?? false,
-    };
-    if (options.features) createOpts.features = options.features;
-    if (options.backend) createOpts.backend = options.backend;
-    const model = await create(createOpts);
+    const model = await create(createOptionsOf(manifest, options));
     // keep the stored identity even without an encoder object
-    (model as { encoderIdentity: EncoderIdentity }).encoderIdentity = enc;
+    (model as { encoderIdentity: EncoderIdentity }).encoderIdentity = manifest.encoder;
     try {
       model.restoreSaved(manifest, tensors, options.source);
     } catch (err) {

@@ -165,6 +165,7 @@ describe('saved models', () => {
     const manifest = JSON.parse(readFileSync(file, 'utf8'));
     const c = manifest.tasks[0].config;
     manifest.tasks[0].config = { hidden: c.hidden, dropout: c.dropout, targetMean: c.targetMean, targetStd: c.targetStd, pairs: c.pairs, primaryMetric: c.primaryMetric };
+    manifest.formatVersion = 1; // as version 1 wrote it: loads through the v1 → v2 migration
     writeFileSync(file, JSON.stringify(manifest, null, 2));
     const loaded = await MultiTaskModel.load(out, { features: store, log: false });
     const t = loaded.task('translation-quality') as TranslationQualityTask;

@@ -22,7 +22,7 @@
  */
 import * as tf from '../../utils/tf.js';
 import { lexiconScore } from '../../baselines/sentiment.js';
-import { accuracy, confusionMatrix, macroF1, perClassScores, type ClassScores } from '../../metrics/classification.js';
+import { accuracy, confusionMatrix, macroF1, perClassScores } from '../../metrics/classification.js';
 import { AttentionPooling, dropout, type ForwardContext, type ParamStore } from '../../nn/layers.js';
 import { ClassificationTask, type ClassificationBatch, type ClassificationConfig, type Label } from '../classification.js';
 import { parseTaskOptions } from '../options.js';
