@@ -1,6 +1,7 @@
 /**
- * The three tasks (sentiment, translation quality, extractive summarization), the generic tasks
- * they build on, and the task registry (./registry.ts): one entry per task type. The glue from a
+ * The three tasks (sentiment, translation quality, extractive summarization; a folder each), the
+ * generic tasks they build on, what tasks share (options parsing, side features), and the task
+ * registry (./registry.ts): one plug-in per task type. The glue from a
  * parsed task config (tasks/*.yaml) to a task and its data, {@link createTask} and
  * {@link loadTaskData}, lives in src/config/tasks.ts, above the config schema it reads.
  */
@@ -9,9 +10,11 @@ import type { SummarizationExample } from './summarization/index.js';
 import type { TranslationQualityExample } from './translation-quality/index.js';
 
 export {
-  type AnyTask, type FeatureLookup, type InputKind, type MetricDirection, type Task,
-  type TaskBatch, type TaskFactory, type TaskSpec
+  inputKey, textExample, type AnyTask, type CallOptions, type EncoderInput, type FeatureLookup, type InputKind,
+  type MetricDirection, type Task, type TaskBatch, type TaskFactory, type TaskSpec
 } from './types.js';
+export { FeatureStatsSchema, LabelSchema, distinctNames, parseTaskOptions } from './options.js';
+export { discriminant, fitStandardiser, meanStd, standardise } from './side-features.js';
 export { ClassificationTask, classificationTask } from './classification.js';
 export type {
   ClassificationBatch, ClassificationConfig, ClassificationExample, ClassificationPrediction,
@@ -40,8 +43,8 @@ export {
 } from './summarization/index.js';
 export { greedyOracle, oracleLabels, type OracleOptions, type OracleResult } from './oracle.js';
 export {
-  TASKS, TASK_TYPES, YAML_TASKS, registerTaskType, taskFromSpec, type TaskEntry, type YamlTaskName,
-  type YamlTasks
+  TASKS, TASK_TYPES, YAML_TASKS, registerTaskType, taskFromSpec, taskTypes, yamlTasks, type TaskEntry, type TaskPlugin,
+  type YamlTaskName, type YamlTasks
 } from './registry.js';
 export { TASK_LOSSES, taskYaml, type TaskLoss, type TaskYaml, type TaskYamlCommon } from './yaml.js';
 
