@@ -131,14 +131,17 @@ class HeadlineTopicTask implements Task<Headline, TopicPrediction, TopicBatch> {
 //
 // The headlines and categories of BBC News Summary (its articles also train the built-in
 // summarization task, split as `tasks/summarization.yaml` says). One headline in four goes to dev.
+// The articles are stored by category, so we take evenly spaced ones to cover every category.
 
 // %%
 const bbc = loadBbc(data.sample ? repoPath('fixtures', 'data', 'summarization') : join(data.dataDir!, 'summarization', 'bbc-news-summary')).rows;
+/** At most `n` items, evenly spaced through the list. */
+const evenly = <T>(list: T[], n: number): T[] => (list.length <= n ? list : Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)]!));
 const headlines = bbc.map((a) => ({ title: a.title, topic: a.category }));
-const topicTrain = headlines.filter((_, i) => i % 4 !== 0).slice(0, QUICK ? 60 : 1200);
-const topicDev = headlines.filter((_, i) => i % 4 === 0).slice(0, QUICK ? 20 : 300);
+const topicTrain = evenly(headlines.filter((_, i) => i % 4 !== 0), QUICK ? 60 : 1200);
+const topicDev = evenly(headlines.filter((_, i) => i % 4 === 0), QUICK ? 20 : 300);
 const summConfig = loadTaskConfig(repoPath('tasks', 'summarization.yaml'));
-const docs = (split: 'train' | 'dev') => (loadTaskData(summConfig, { split, sample: data.sample, dataDir: data.dataDir }) as SummarizationExample[]).slice(0, QUICK ? 24 : 200);
+const docs = (split: 'train' | 'dev') => evenly(loadTaskData(summConfig, { split, sample: data.sample, dataDir: data.dataDir }) as SummarizationExample[], QUICK ? 24 : 150);
 const [summTrain, summDev] = [docs('train'), docs('dev')];
 console.log(`headlines: train ${topicTrain.length} · dev ${topicDev.length}; articles: train ${summTrain.length} · dev ${summDev.length}`);
 

@@ -15,12 +15,12 @@ export {
 } from './types.js';
 export { FeatureStatsSchema, LabelSchema, distinctNames, parseTaskOptions } from './options.js';
 export { discriminant, fitStandardiser, meanStd, standardise } from './side-features.js';
-export { ClassificationTask, classificationTask } from './classification.js';
+export { ClassificationOptions, ClassificationTask, classificationTask } from './classification.js';
 export type {
   ClassificationBatch, ClassificationConfig, ClassificationExample, ClassificationPrediction,
   Label
 } from './classification.js';
-export { PairRegressionTask, pairRegressionTask } from './pair-regression.js';
+export { PairRegressionOptions, PairRegressionTask, pairRegressionTask } from './pair-regression.js';
 export type { PairRegressionBatch, PairRegressionConfig, PairRegressionExample, PairRegressionPrediction } from './pair-regression.js';
 export {
   SENTIMENT_FEATURES, SENTIMENT_TYPE, SentimentTask, sentimentTask, sentimentYaml,

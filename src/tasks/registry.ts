@@ -10,8 +10,8 @@
  */
 import type { z } from 'zod';
 import { Registry, type Plugin } from '../utils/registry.js';
-import { ClassificationTask } from './classification.js';
-import { PairRegressionTask } from './pair-regression.js';
+import { ClassificationOptions, ClassificationTask } from './classification.js';
+import { PairRegressionOptions, PairRegressionTask } from './pair-regression.js';
 import { SentimentOptions, SentimentTask, sentimentYaml } from './sentiment/index.js';
 import { SummarizationOptions, SummarizationTask, summarizationYaml } from './summarization/index.js';
 import { TranslationQualityOptions, TranslationQualityTask, translationQualityYaml } from './translation-quality/index.js';
@@ -33,8 +33,8 @@ export type TaskEntry = Omit<TaskPlugin, 'type'>;
 
 /** The built-in task types (typed: the task YAML's types derive from the entries with a `yaml`). */
 export const TASKS = {
-  classification: { create: (spec) => ClassificationTask.fromSpec(spec) },
-  'pair-regression': { create: (spec) => PairRegressionTask.fromSpec(spec) },
+  classification: { options: ClassificationOptions, create: (spec) => ClassificationTask.fromSpec(spec) },
+  'pair-regression': { options: PairRegressionOptions, create: (spec) => PairRegressionTask.fromSpec(spec) },
   sentiment: { options: SentimentOptions, create: (spec) => SentimentTask.fromSpec(spec), yaml: sentimentYaml },
   'translation-quality': { options: TranslationQualityOptions, create: (spec) => TranslationQualityTask.fromSpec(spec), yaml: translationQualityYaml },
   summarization: { options: SummarizationOptions, create: (spec) => SummarizationTask.fromSpec(spec), yaml: summarizationYaml },

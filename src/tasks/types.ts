@@ -1,9 +1,13 @@
 /**
- * Task plug-in interface for the multitask trainer.
+ * Task plug-in interface for the multitask trainer: everything the model needs from a task, so a
+ * task written outside this folder (registered in ./registry.ts) is a first-class citizen.
  *
- * A task says which texts of an example are encoded, how a batch of examples becomes rows of cached
- * encoder vectors (all rows go through the shared layers / architecture), how its head turns the
- * shared representation of those rows into outputs, its loss, decoding and metrics, and how it is
+ * A task says what the encoder reads for an example (`encoderInputs`: texts, or pairs encoded as
+ * one sequence), apart from its side features; how a user's input to `predict` becomes an example
+ * (`toExample`); which per-call options it decodes with (`decodeOptions`, handed to `forward` /
+ * `decode` in `batch.decodeOptions`); how a batch of examples becomes rows of cached encoder vectors
+ * (all rows go through the shared layers / architecture); how its head turns the shared
+ * representation of those rows into outputs, its loss, decoding and metrics; and how it is
  * (de)serialised. Three input shapes fit this one interface:
  *
  *  - `single`: one text per example → one row per example.
