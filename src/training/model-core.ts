@@ -1,15 +1,9 @@
 /**
  * The model itself, the same in Node and in browsers: frozen encoder features → architecture
  * (shared trainable layers) → one head per task; construction, forward passes, prediction and
- * evaluation, and building a model from a saved manifest + weights given as bytes. Node adds
- * training and folders (model.ts); the browser entry adds loading from URLs.
- *
- * Save format (a folder):
- *   manifest.json      package version, encoder identity (model, sha256, dtype, pooling, dim),
- *                      architecture + shared layers, tasks (type, label maps, configs), weighting
- *                      config/state, training config, backend, task relations, and the weights
- *                      file's sha256, byte size and parameter shapes.
- *   model.safetensors  all parameters, F32, little-endian (loadable by Python `safetensors`).
+ * evaluation, and building a model from a saved manifest + weights given as bytes (the save
+ * format: ./format.ts). Node adds training and folders (model.ts); the browser entry adds loading
+ * from URLs. The model knows tasks only through the task contract (src/tasks/types.ts).
  */
 import { env } from '../utils/env.js';
 import type { SentimentPrediction } from '../tasks/sentiment/index.js';
@@ -25,7 +19,7 @@ import { inferenceContext, ParamStore, type ForwardContext, type SharedLayersCon
 import type { NamedArray } from './safetensors.js';
 import type { EncoderIdentity, Manifest } from './format.js';
 import { checkManifest, decodeWeights, identityOf, isSentenceEncoder, type SyntheticEncoder } from './saved-model.js';
-import { checkCreateOptions, COMMON_OPTIONS, createOptionsOf, sharedLayersOf, type CreateOptions, type KnownTaskIO, type LoadOptions, type PredictOptions } from './model-options.js';
+import { callDecodeOptions, checkCreateOptions, createOptionsOf, sharedLayersOf, type CreateOptions, type KnownTaskIO, type LoadOptions, type PredictOptions } from './model-options.js';
 
 export type { CreateOptions, KnownTaskIO, LoadOptions, PredictOptions, SyntheticEncoder };
 
@@ -195,7 +189,7 @@ export class MultiTaskModelCore {
   async predict(task: string, inputs: readonly unknown[], options: PredictOptions & CallOptions = {}): Promise<unknown[]> {
     const t = this.task(task);
     if (!this.builtHeads.has(task)) throw new Error(`task "${task}" has no head yet (train the model or give the task its labels)`);
-    const decodeOptions = this.decodeOptionsOf(t, options);
+    const decodeOptions = callDecodeOptions(t, options);
     const examples = t.toExample ? inputs.map((x) => t.toExample!(x)) : [...inputs];
     const batchSize = options.batchSize ?? 256;
     const started = Date.now();
@@ -209,15 +203,6 @@ export class MultiTaskModelCore {
       options.onProgress?.({ phase: 'predict', done: out.length, total: examples.length, elapsedMs, etaMs: (elapsedMs / out.length) * (examples.length - out.length) });
     }
     return out;
-  }
-
-  /** The task's decode options of one call (undefined when it gives none); an Error for options the task does not take. */
-  private decodeOptionsOf(t: AnyTask, options: CallOptions): unknown {
-    const call = Object.fromEntries(Object.entries(options).filter(([k, v]) => !COMMON_OPTIONS.includes(k) && v !== undefined));
-    if (t.decodeOptions) return Object.keys(call).length ? t.decodeOptions(call) : undefined;
-    const keys = Object.keys(call);
-    if (keys.length) throw new Error(`task "${t.name}" (type ${t.type}) takes no prediction option ${keys.join(', ')} (known: ${COMMON_OPTIONS.join(', ')})`);
-    return undefined;
   }
 
   /**

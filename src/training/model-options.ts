@@ -11,7 +11,7 @@ import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment/i
 import type { SelectionOptions, SummarizationExample, SummarizationPrediction } from '../tasks/summarization/index.js';
 import type { TranslationQualityExample, TranslationQualityPrediction } from '../tasks/translation-quality/index.js';
 import { taskFromSpec } from '../tasks/registry.js';
-import type { AnyTask } from '../tasks/types.js';
+import type { AnyTask, CallOptions } from '../tasks/types.js';
 import type { Progress } from '../utils/progress.js';
 import type { BackendPreference } from './backend.js';
 import type { FeatureStore } from './features.js';
@@ -113,4 +113,17 @@ export function createOptionsOf(manifest: Manifest, options: LoadOptions & { sou
   if (options.features) createOpts.features = options.features;
   if (options.backend) createOpts.backend = options.backend;
   return createOpts;
+}
+
+/**
+ * A task's decode options of one `predict` call: what its `decodeOptions` makes of the options
+ * beyond the common ones (undefined when the call gives none); an Error naming the options for a
+ * task that takes none.
+ */
+export function callDecodeOptions(t: AnyTask, options: CallOptions): unknown {
+  const call = Object.fromEntries(Object.entries(options).filter(([k, v]) => !COMMON_OPTIONS.includes(k) && v !== undefined));
+  const keys = Object.keys(call);
+  if (t.decodeOptions) return keys.length ? t.decodeOptions(call) : undefined;
+  if (keys.length) throw new Error(`task "${t.name}" (type ${t.type}) takes no prediction option ${keys.join(', ')} (known: ${COMMON_OPTIONS.join(', ')})`);
+  return undefined;
 }
