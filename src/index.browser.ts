@@ -22,6 +22,7 @@ export {
 } from './training/model.browser.js';
 export { setTfjsWasmPaths, type BackendName, type BackendPreference } from './training/backend.js';
 export { splitSentences } from './data/sentences.js';
+export { registerTaskType, taskTypes, type TaskPlugin } from './tasks/registry.js';
 export type { SentimentPrediction } from './tasks/sentiment/index.js';
 export type { TranslationQualityPrediction } from './tasks/translation-quality/index.js';
 export type { SummarizationPrediction, SelectionOptions } from './tasks/summarization/index.js';
