@@ -24,7 +24,7 @@ import { MultiTaskModel } from '../src/training/model.js';
 import { ClassificationTask } from '../src/tasks/classification.js';
 import { PairRegressionTask } from '../src/tasks/pair-regression.js';
 import type { Task } from '../src/tasks/types.js';
-import { SummarizationTask } from '../src/tasks/summarization.js';
+import { SummarizationTask } from '../src/tasks/summarization/index.js';
 import { writeFileAtomicSync } from '../src/utils/fs.js';
 import { packageRoot } from '../src/utils/paths.js';
 import { Rng } from '../src/utils/random.js';

@@ -20,7 +20,7 @@ import { loadTaskConfig } from '../src/config/load.js';
 import { loadEncoder } from '../src/experiment/encoder.js';
 import { trainFromConfig, type TrainReport } from '../src/experiment/train.js';
 import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
-import type { TranslationQualityFeature, TranslationQualityInput } from '../src/tasks/translation-quality.js';
+import type { TranslationQualityFeature, TranslationQualityInput } from '../src/tasks/translation-quality/index.js';
 import { writeFileAtomic } from '../src/utils/fs.js';
 import { packageRoot } from '../src/utils/paths.js';
 import { mean, sd } from './stats.js';

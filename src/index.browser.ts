@@ -22,8 +22,10 @@ export {
 } from './training/model.browser.js';
 export { setTfjsWasmPaths, type BackendName, type BackendPreference } from './training/backend.js';
 export { splitSentences } from './data/sentences.js';
-export type { SentimentPrediction } from './tasks/sentiment.js';
-export type { DaScale, TranslationQualityPrediction } from './tasks/translation-quality.js';
-export { toDa } from './tasks/translation-quality.js';
-export type { SummarizationPrediction, SelectionOptions } from './tasks/summarization.js';
+export { registerTaskType, taskTypes, type TaskPlugin } from './tasks/registry.js';
+export type { SentimentPrediction } from './tasks/sentiment/index.js';
+export type { TranslationQualityPrediction } from './tasks/translation-quality/index.js';
+export type { SummarizationPrediction, SelectionOptions } from './tasks/summarization/index.js';
+export type { DaScale } from './tasks/translation-quality/index.js';
+export { toDa } from './tasks/translation-quality/index.js';
 export type { Progress } from './utils/progress.js';

@@ -11,7 +11,7 @@ export * from './config/index.js';
 export * from './baselines/index.js';
 export { encodeCommand, parseLines, type EncodeCommandOptions } from './experiment/encode-file.js';
 export {
-  createSampler, registerSampler, SAMPLERS, TaskBatcher, type SamplerPlugin, type SamplingConfig,
+  createSampler, registerSampler, SAMPLERS, samplers, TaskBatcher, type SamplerPlugin, type SamplingConfig,
   type TaskSampler
 } from './sampling/index.js';
 export { trainFromConfig, chooseData, type TrainRunOptions, type TrainReport, type TrainRun } from './experiment/train.js';

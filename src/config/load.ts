@@ -4,7 +4,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../utils/paths.js';
-import { TaskConfigSchema, trainingConfigSchema, type TaskConfig, type TrainingConfig } from './schema.js';
+import { taskConfigSchema, trainingConfigSchema, type TaskConfig, type TrainingConfig } from './schema.js';
 
 /**
  * Parse a YAML (or JSON) file against a schema. Errors name the file, the line and the field
@@ -81,7 +81,7 @@ export function configFile(nameOrPath: string): string {
  * loadTaskConfig('tasks/broken.yaml') // throws: tasks/broken.yaml:9: head.hidden: expected number
  */
 export function loadTaskConfig(file: string): TaskConfig {
-  return loadYaml(configFile(file), TaskConfigSchema);
+  return loadYaml(configFile(file), taskConfigSchema());
 }
 
 export interface ResolvedTrainingConfig extends TrainingConfig {

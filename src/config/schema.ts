@@ -5,22 +5,22 @@
  * Nothing here lists tasks or plug-ins by hand: the task YAML schema is built from the task
  * registry (src/tasks/registry.ts: the common fields below plus each task's own options), and the
  * `architecture`, `training.weighting` and `training.sampling` sections from the plug-in
- * registries (ARCHITECTURES, WEIGHTINGS, SAMPLERS: `{ type, ...that plug-in's options }`).
- * {@link trainingConfigSchema} reads the registries when called, so a plug-in registered at run
- * time (registerWeighting, registerSampler, registerArchitecture) is configurable from YAML;
- * `loadTrainingConfig` calls it at every parse.
+ * registries (`architectures`, `weightings`, `samplers`: `{ type, ...that plug-in's options }`).
+ * {@link taskConfigSchema} and {@link trainingConfigSchema} read the registries when called, so a
+ * plug-in registered at run time (`register(plugin)` on a registry) is configurable from YAML;
+ * `loadTaskConfig` and `loadTrainingConfig` call them at every parse.
  */
 import { z } from 'zod';
-import { ARCHITECTURES } from '../architectures/index.js';
+import { architectures } from '../architectures/index.js';
 import { DataSourceSchema, type DataSource } from '../data/source.js';
-import { SAMPLERS } from '../sampling/index.js';
-import { YAML_TASKS, type YamlTaskName, type YamlTasks } from '../tasks/registry.js';
+import { samplers } from '../sampling/index.js';
+import { YAML_TASKS, yamlTasks, type YamlTaskName, type YamlTasks } from '../tasks/registry.js';
 import { TASK_LOSSES, type TaskLoss } from '../tasks/yaml.js';
-import { WEIGHTINGS } from '../weighting/index.js';
+import { weightings } from '../weighting/index.js';
 
 export { DataSourceSchema, type DataSource };
 
-/** The task types a task YAML can declare (`name:`), in registry order. */
+/** The built-in task types a task YAML can declare (`name:`), in registry order (typed; `yamlTasks()` reads the registry). */
 export const TASK_NAMES = Object.keys(YAML_TASKS) as [YamlTaskName, ...YamlTaskName[]];
 export type TaskName = YamlTaskName;
 
@@ -48,19 +48,19 @@ function unionOf(key: string, entries: [string, z.ZodObject][]): z.ZodType<Plugi
 /** A parsed plug-in section: its `type` and that plug-in's options. */
 export type PluginConfig = { type: string } & Record<string, unknown>;
 
-/** `training.weighting`: one member per entry of WEIGHTINGS (read now). */
+/** `training.weighting`: one member per registered weighting (read now). */
 export function weightingConfigSchema(): z.ZodType<PluginConfig> {
-  return unionOf('type', Object.entries(WEIGHTINGS).map(([name, p]) => [name, p.options]));
+  return unionOf('type', weightings.values().map((p) => [p.type, p.options]));
 }
 
-/** `training.sampling`: one member per entry of SAMPLERS (read now). */
+/** `training.sampling`: one member per registered sampler (read now). */
 export function samplingConfigSchema(): z.ZodType<PluginConfig> {
-  return unionOf('type', Object.entries(SAMPLERS).map(([name, p]) => [name, p.options]));
+  return unionOf('type', samplers.values().map((p) => [p.type, p.options]));
 }
 
-/** `architecture`: one member per entry of ARCHITECTURES (read now). */
+/** `architecture`: one member per registered architecture (read now). */
 export function architectureConfigSchema(): z.ZodType<PluginConfig> {
-  return unionOf('type', Object.entries(ARCHITECTURES).map(([name, p]) => [name, p.options]));
+  return unionOf('type', architectures.values().map((p) => [p.type, p.options]));
 }
 
 const SplitsSchema = z.object({ train: DataSourceSchema, dev: DataSourceSchema }).strict();
@@ -96,12 +96,22 @@ type TaskConfigInputOf<K extends TaskName> = z.input<typeof TaskConfigCommonSche
 /** A parsed task YAML: the common fields, `name` (the task type) and that task's own options. */
 export type TaskConfig = { [K in TaskName]: TaskConfigOf<K> }[TaskName];
 
-/** Task YAML: `name` picks the task in the registry, whose options join the common fields. */
-export const TaskConfigSchema = z.discriminatedUnion(
-  'name',
-  TASK_NAMES.map((name) => TaskConfigCommonSchema.extend({ name: z.literal(name), ...YAML_TASKS[name].options.shape }).strict()) as unknown as [z.ZodObject, ...z.ZodObject[]],
-  { error: (issue) => (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator' ? expectedOneOf(TASK_NAMES) : undefined) },
-) as unknown as z.ZodType<TaskConfig, { [K in TaskName]: TaskConfigInputOf<K> }[TaskName]>;
+/**
+ * Task YAML: `name` picks the task in the registry, whose options join the common fields. Built from
+ * the task registry as it is when called (a task type registered with a `yaml` is declarable).
+ */
+export function taskConfigSchema(): z.ZodType<TaskConfig, { [K in TaskName]: TaskConfigInputOf<K> }[TaskName]> {
+  const tasks = yamlTasks();
+  const names = tasks.map(([name]) => name);
+  return z.discriminatedUnion(
+    'name',
+    tasks.map(([name, t]) => TaskConfigCommonSchema.extend({ name: z.literal(name), ...t.options.shape }).strict()) as unknown as [z.ZodObject, ...z.ZodObject[]],
+    { error: (issue) => (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator' ? expectedOneOf(names) : undefined) },
+  ) as unknown as z.ZodType<TaskConfig, { [K in TaskName]: TaskConfigInputOf<K> }[TaskName]>;
+}
+
+/** The task YAML schema of the built-in tasks (loadTaskConfig builds a fresh one per parse). */
+export const TaskConfigSchema = taskConfigSchema();
 
 export const EncoderConfigSchema = z
   .object({

@@ -7,14 +7,14 @@ import { isAbsolute, resolve } from 'node:path';
 import type { LoadResult, Problem } from '../data/errors.js';
 import type { DataSource } from '../data/source.js';
 import type { TaskExample } from '../tasks/index.js';
-import type { SentimentExample } from '../tasks/sentiment.js';
-import type { SummarizationExample } from '../tasks/summarization.js';
-import type { TranslationQualityExample } from '../tasks/translation-quality.js';
-import { YAML_TASKS } from '../tasks/registry.js';
+import type { SentimentExample } from '../tasks/sentiment/index.js';
+import type { SummarizationExample } from '../tasks/summarization/index.js';
+import type { TranslationQualityExample } from '../tasks/translation-quality/index.js';
+import { yamlTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/types.js';
 import type { TaskYaml } from '../tasks/yaml.js';
 import { datasetsDir, packageRoot } from '../utils/paths.js';
-import { EXPECTED_LOSS, TASK_NAMES, type TaskConfig } from './schema.js';
+import { EXPECTED_LOSS, type TaskConfig } from './schema.js';
 
 export { idFraction, inDevSplit } from '../data/split.js';
 export { EXPECTED_LOSS };
@@ -22,8 +22,9 @@ export { EXPECTED_LOSS };
 /** The registry's YAML declaration of a task config's `name` (an Error naming the known tasks when there is none). */
 function declaration(config: TaskConfig): TaskYaml {
   const name = String(config.name);
-  const entry = Object.prototype.hasOwnProperty.call(YAML_TASKS, name) ? (YAML_TASKS as Record<string, TaskYaml>)[name] : undefined;
-  if (!entry) throw new Error(`unknown task "${name}" (known: ${TASK_NAMES.join(', ')})`);
+  const tasks = yamlTasks();
+  const entry = tasks.find(([type]) => type === name)?.[1];
+  if (!entry) throw new Error(`unknown task "${name}" (known: ${tasks.map(([type]) => type).join(', ')})`);
   return entry;
 }
 

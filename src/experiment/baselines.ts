@@ -8,9 +8,9 @@ import { fitTranslationQualityBaseline } from '../baselines/translation-quality.
 import type { SentenceEncoder } from '../encoder/types.js';
 import { UserError } from '../errors.js';
 import type { AnyTask } from '../tasks/types.js';
-import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment.js';
-import type { SummarizationExample, SummarizationPrediction } from '../tasks/summarization.js';
-import type { TranslationQualityExample } from '../tasks/translation-quality.js';
+import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment/index.js';
+import type { SummarizationExample, SummarizationPrediction } from '../tasks/summarization/index.js';
+import type { TranslationQualityExample } from '../tasks/translation-quality/index.js';
 
 export const BASELINES: Record<string, readonly string[]> = {
   sentiment: ['majority', 'lexicon'],

@@ -10,7 +10,7 @@ import type { SentenceEncoder } from '../encoder/types.js';
 import { DataError } from '../data/errors.js';
 import { UserError } from '../errors.js';
 import { createTask, loadTaskDataResult } from '../config/tasks.js';
-import { YAML_TASKS } from '../tasks/registry.js';
+import { yamlTasks } from '../tasks/registry.js';
 import { MultiTaskModel } from '../training/model.js';
 import { packageRoot } from '../utils/paths.js';
 import { baselinePredictions } from './baselines.js';
@@ -40,8 +40,10 @@ export interface EvalOptions {
   warn?: (message: string) => void;
 }
 
-/** The fields each task reads from a generic csv/tsv/jsonl file (each task's `yaml.fields` in the task registry). */
-export const GENERIC_FIELDS: Record<string, readonly string[]> = Object.fromEntries(Object.entries(YAML_TASKS).map(([name, t]) => [name, t.fields]));
+/** The fields each task reads from a generic csv/tsv/jsonl file (each task's `yaml.fields` in the task registry, read now). */
+export function genericFields(): Record<string, readonly string[]> {
+  return Object.fromEntries(yamlTasks().map(([name, t]) => [name, t.fields]));
+}
 
 /** Parse `text=review,label=stars` into a mapping; a malformed one is a UserError. */
 export function parseColumns(spec: string, task?: string): Record<string, string> {
@@ -52,7 +54,7 @@ export function parseColumns(spec: string, task?: string): Record<string, string
     if (Object.prototype.hasOwnProperty.call(out, m[1]!)) throw new UserError(`--columns: field "${m[1]}" given twice`);
     out[m[1]!] = m[2]!;
   }
-  const fields = task ? GENERIC_FIELDS[task] : undefined;
+  const fields = task ? genericFields()[task] : undefined;
   if (fields) {
     const unknown = Object.keys(out).filter((f) => !fields.includes(f) && f !== 'id' && f !== 'pair');
     if (unknown.length) throw new UserError(`--columns: task '${task}' has no field ${unknown.map((f) => `"${f}"`).join(', ')} (it reads ${fields.join(', ')})`);
@@ -97,7 +99,7 @@ function withSplit(config: TaskConfig, split: 'train' | 'dev', path: string, for
   const source: DataSource = { ...config.data[split], format, path: resolve(path), mode: 'strict' };
   if (format === 'csv' || format === 'tsv' || format === 'jsonl') {
     // the task's own field names unless mapped: a file with "text"/"label" columns needs no --columns
-    const fields = GENERIC_FIELDS[config.name] ?? [];
+    const fields = genericFields()[config.name] ?? [];
     source.columns = { ...Object.fromEntries(fields.map((f) => [f, f])), ...(columns ?? {}) };
     delete source.target; // the mlqe target column of the defaults; generic files map `score` instead
   } else delete source.columns;

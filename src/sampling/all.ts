@@ -14,7 +14,7 @@ class AllSampler extends CountingSampler {
 }
 
 export const allSampler: SamplerPlugin<{ type: 'all' }> = {
-  name: 'all',
+  type: 'all',
   description: 'one batch of every task per step',
   options: z.object({}).strict(),
   validate: () => ({ type: 'all' }),

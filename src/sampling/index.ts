@@ -8,13 +8,15 @@
  *   once in expectation under `proportional`).
  * Unequal task sizes are handled by TaskBatcher, which reshuffles and restarts an exhausted task.
  *
- * Strategies are plug-ins (one file each) collected in SAMPLERS.
+ * Strategies are plug-ins (one file each, `{ type, options, validate, create, probabilities }`)
+ * collected in the registry {@link samplers} (src/utils/registry.ts).
  */
 import { allSampler } from './all.js';
 import { proportionalSampler } from './proportional.js';
 import { roundRobinSampler } from './round-robin.js';
 import { temperatureSampler } from './temperature.js';
 import { uniformSampler } from './uniform.js';
+import { Registry } from '../utils/registry.js';
 import { SamplingConfigError, type SamplerContext, type SamplerPlugin, type SamplingConfig, type TaskSampler } from './types.js';
 
 export { TaskBatcher, type TaskBatcherState } from './batcher.js';
@@ -25,23 +27,20 @@ export type { SamplingConfig, SamplingType, TaskSampler, SamplerContext, Sampler
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyPlugin = SamplerPlugin<any>;
 
-/** Registry of sampling strategies by `type` name. */
-export const SAMPLERS: Record<string, AnyPlugin> = {
-  all: allSampler,
-  proportional: proportionalSampler,
-  temperature: temperatureSampler,
-  'round-robin': roundRobinSampler,
-  uniform: uniformSampler,
-};
+/** The sampler registry (`register(plugin)`); the training config schema reads it at every parse. */
+export const samplers = new Registry<AnyPlugin>('sampling type', [allSampler, proportionalSampler, temperatureSampler, roundRobinSampler, uniformSampler]);
+
+/** Live view `type → plug-in` of {@link samplers}. */
+export const SAMPLERS = samplers.asRecord();
 
 /**
- * Add (or replace) a strategy in the registry.
+ * Add (or replace) a strategy: `samplers.register(plugin)`.
  * @example
- * registerSampler({ name: 'first-only', description: 'the first k tasks', options: z.object({ k: z.number().int() }).strict(), validate, create, probabilities });
+ * registerSampler({ type: 'first-only', description: 'the first k tasks', options: z.object({ k: z.number().int() }).strict(), validate, create, probabilities });
  * // now valid in a training YAML: training.sampling: { type: first-only, k: 2 } (docs/develop/extending.md)
  */
 export function registerSampler(plugin: AnyPlugin): void {
-  SAMPLERS[plugin.name] = plugin;
+  samplers.register(plugin);
 }
 
 function pluginFor(config: unknown): { plugin: AnyPlugin; raw: Record<string, unknown> } {
@@ -49,9 +48,9 @@ function pluginFor(config: unknown): { plugin: AnyPlugin; raw: Record<string, un
     throw new SamplingConfigError(`Sampling config must be an object like { type: "proportional" }, got ${JSON.stringify(config)}`);
   }
   const raw = config as Record<string, unknown>;
-  const known = Object.keys(SAMPLERS).join(', ');
+  const known = samplers.types().join(', ');
   if (typeof raw.type !== 'string') throw new SamplingConfigError(`Sampling config needs a "type"; known types: ${known}`);
-  const plugin = Object.prototype.hasOwnProperty.call(SAMPLERS, raw.type) ? SAMPLERS[raw.type] : undefined;
+  const plugin = samplers.get(raw.type);
   if (!plugin) throw new SamplingConfigError(`Unknown sampling type "${raw.type}"; known types: ${known}`);
   return { plugin, raw };
 }

@@ -4,7 +4,7 @@ import type { SamplerPlugin } from './types.js';
 
 /** One task per step with P(i) = nᵢ / Σ nⱼ. */
 export const proportionalSampler: SamplerPlugin<{ type: 'proportional' }> = {
-  name: 'proportional',
+  type: 'proportional',
   description: 'one task per step, probability proportional to its size',
   options: z.object({}).strict(),
   validate: () => ({ type: 'proportional' }),

@@ -15,7 +15,7 @@ class RoundRobinSampler extends CountingSampler {
 }
 
 export const roundRobinSampler: SamplerPlugin<{ type: 'round-robin' }> = {
-  name: 'round-robin',
+  type: 'round-robin',
   description: 'one task per step, cycling the tasks in a fixed order',
   options: z.object({}).strict(),
   validate: () => ({ type: 'round-robin' }),

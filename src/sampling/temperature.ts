@@ -15,7 +15,7 @@ export function temperatureWeights(sizes: readonly number[], T: number): number[
 
 /** One task per step with P(i) ∝ nᵢ^(1/T). */
 export const temperatureSampler: SamplerPlugin<TemperatureConfig> = {
-  name: 'temperature',
+  type: 'temperature',
   description: 'one task per step, probability proportional to size^(1/T) (T=1 proportional, T→∞ uniform)',
   options: z.object({ T: z.number().positive() }).strict(),
   validate: (config) => {

@@ -52,7 +52,8 @@ export interface SamplerContext {
 
 /** One strategy of the registry. */
 export interface SamplerPlugin<C extends { type: string } = SamplingConfig> {
-  readonly name: string;
+  /** The `type` of its configs. */
+  readonly type: string;
   readonly description: string;
   /**
    * The strategy's options (the config without `type`) as a strict zod object: the training YAML's

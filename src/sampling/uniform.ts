@@ -4,7 +4,7 @@ import type { SamplerPlugin } from './types.js';
 
 /** One task per step, each with probability 1 / (number of tasks). */
 export const uniformSampler: SamplerPlugin<{ type: 'uniform' }> = {
-  name: 'uniform',
+  type: 'uniform',
   description: 'one task per step, every task equally likely',
   options: z.object({}).strict(),
   validate: () => ({ type: 'uniform' }),

@@ -2,10 +2,12 @@
  * Generic single-text classification: one text → n-class softmax, cross-entropy loss,
  * metrics accuracy + macro-F1.
  */
+import { z } from 'zod';
 import * as tf from '../utils/tf.js';
+import { LabelSchema, parseTaskOptions } from './options.js';
 import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../nn/layers.js';
 import { accuracy, macroF1 } from '../metrics/classification.js';
-import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
+import { textExample, type EncoderInput, type FeatureLookup, type MetricDirection, type Task, type TaskBatch, type TaskSpec } from './types.js';
 
 export type Label = string | number;
 
@@ -21,14 +23,18 @@ export interface ClassificationPrediction {
   probs: number[];
 }
 
-export interface ClassificationConfig {
-  name: string;
-  /** Label map (index → label). Inferred (sorted) from the training data when omitted. */
-  labels?: Label[];
-  /** Hidden layer before the softmax (0 = linear head). */
-  hidden?: number;
-  dropout?: number;
-}
+/** The task's options with their defaults (the constructor's {@link ClassificationConfig}). */
+export const ClassificationOptions = z
+  .object({
+    name: z.string().min(1),
+    /** Label map (index → label). Inferred (sorted) from the training data when absent. */
+    labels: z.array(LabelSchema).nullish(),
+    /** Hidden layer before the softmax (0 = linear head). */
+    hidden: z.number().int().nonnegative().default(0),
+    dropout: z.number().min(0).lt(1).default(0),
+  })
+  .strict();
+export type ClassificationConfig = z.input<typeof ClassificationOptions>;
 
 export interface ClassificationBatch extends TaskBatch {
   /** One-hot targets [size, numClasses] when hasTargets. */
@@ -50,12 +56,12 @@ export class ClassificationTask implements Task<ClassificationExample, Classific
   private out: Dense | null = null;
 
   constructor(config: ClassificationConfig) {
-    if (!config.name) throw new Error('classification task needs a name');
-    this.name = config.name;
-    this.hidden = config.hidden ?? 0;
-    this.dropoutRate = config.dropout ?? 0;
+    const o = parseTaskOptions(ClassificationOptions, config, config.name || 'classification');
+    this.name = o.name;
+    this.hidden = o.hidden;
+    this.dropoutRate = o.dropout;
     this.labels = null;
-    if (config.labels) this.setLabels(config.labels);
+    if (o.labels) this.setLabels(o.labels);
   }
 
   private setLabels(labels: Label[]): void {
@@ -69,8 +75,13 @@ export class ClassificationTask implements Task<ClassificationExample, Classific
     return this.labels?.length ?? 0;
   }
 
-  texts(e: ClassificationExample): string[] {
+  encoderInputs(e: ClassificationExample): EncoderInput[] {
     return [e.text];
+  }
+
+  /** A text → `{ text }`; an example object as it is. */
+  toExample(input: unknown): ClassificationExample {
+    return textExample(input, this.name);
   }
 
   prepare(train: readonly ClassificationExample[]): void {
@@ -155,13 +166,9 @@ export class ClassificationTask implements Task<ClassificationExample, Classific
     return { type: this.type, name: this.name, config: { labels: this.labels, hidden: this.hidden, dropout: this.dropoutRate } };
   }
 
+  /** The task a saved spec describes (its config is the task's options). */
   static fromSpec(spec: TaskSpec): ClassificationTask {
-    const c = spec.config as { labels?: Label[] | null; hidden?: number; dropout?: number };
-    const cfg: ClassificationConfig = { name: spec.name };
-    if (c.labels) cfg.labels = c.labels;
-    if (c.hidden !== undefined) cfg.hidden = c.hidden;
-    if (c.dropout !== undefined) cfg.dropout = c.dropout;
-    return new ClassificationTask(cfg);
+    return new ClassificationTask({ ...(spec.config as Partial<ClassificationConfig>), name: spec.name });
   }
 }
 

@@ -2,10 +2,12 @@
  * Generic pair regression: two texts (a, b) both go through the shared layers; features
  * [u, v, |u−v|, u⊙v] → MLP → scalar; MSE on standardised targets; metrics Pearson / Spearman (and MSE).
  */
+import { z } from 'zod';
 import * as tf from '../utils/tf.js';
+import { parseTaskOptions } from './options.js';
 import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../nn/layers.js';
 import { pearson, spearman } from '../metrics/correlation.js';
-import type { FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
+import type { EncoderInput, FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
 
 export interface PairRegressionExample {
   a: string;
@@ -18,15 +20,19 @@ export interface PairRegressionPrediction {
   score: number;
 }
 
-export interface PairRegressionConfig {
-  name: string;
-  /** Hidden width of the regressor MLP. */
-  hidden?: number;
-  dropout?: number;
-  /** Target standardisation; fitted on the training data when omitted. */
-  targetMean?: number;
-  targetStd?: number;
-}
+/** The task's options with their defaults (the constructor's {@link PairRegressionConfig}). */
+export const PairRegressionOptions = z
+  .object({
+    name: z.string().min(1),
+    /** Hidden width of the regressor MLP. */
+    hidden: z.number().int().positive().default(128),
+    dropout: z.number().min(0).lt(1).default(0),
+    /** Target standardisation; fitted on the training data when absent. */
+    targetMean: z.number().nullish(),
+    targetStd: z.number().nullish(),
+  })
+  .strict();
+export type PairRegressionConfig = z.input<typeof PairRegressionOptions>;
 
 export interface PairRegressionBatch extends TaskBatch {
   /** Standardised targets [size] when hasTargets. */
@@ -48,15 +54,15 @@ export class PairRegressionTask implements Task<PairRegressionExample, PairRegre
   private l2: Dense | null = null;
 
   constructor(config: PairRegressionConfig) {
-    if (!config.name) throw new Error('pair-regression task needs a name');
-    this.name = config.name;
-    this.hidden = config.hidden ?? 128;
-    this.dropoutRate = config.dropout ?? 0;
-    this.targetMean = config.targetMean ?? null;
-    this.targetStd = config.targetStd ?? null;
+    const o = parseTaskOptions(PairRegressionOptions, config, config.name || 'pair-regression');
+    this.name = o.name;
+    this.hidden = o.hidden;
+    this.dropoutRate = o.dropout;
+    this.targetMean = o.targetMean ?? null;
+    this.targetStd = o.targetStd ?? null;
   }
 
-  texts(e: PairRegressionExample): string[] {
+  encoderInputs(e: PairRegressionExample): EncoderInput[] {
     return [e.a, e.b];
   }
 
@@ -134,14 +140,9 @@ export class PairRegressionTask implements Task<PairRegressionExample, PairRegre
     };
   }
 
+  /** The task a saved spec describes (its config is the task's options). */
   static fromSpec(spec: TaskSpec): PairRegressionTask {
-    const c = spec.config as { hidden?: number; dropout?: number; targetMean?: number | null; targetStd?: number | null };
-    const cfg: PairRegressionConfig = { name: spec.name };
-    if (c.hidden !== undefined) cfg.hidden = c.hidden;
-    if (c.dropout !== undefined) cfg.dropout = c.dropout;
-    if (typeof c.targetMean === 'number') cfg.targetMean = c.targetMean;
-    if (typeof c.targetStd === 'number') cfg.targetStd = c.targetStd;
-    return new PairRegressionTask(cfg);
+    return new PairRegressionTask({ ...(spec.config as Partial<PairRegressionConfig>), name: spec.name });
   }
 }
 

@@ -1,59 +1,88 @@
 /**
- * The task registry: one entry per task type. `fromSpec` rebuilds a task from the spec a saved
- * model's manifest stores (`type` → factory); `yaml`, for the tasks a task YAML can declare, gives
- * the loss, the task's own YAML options, and how a parsed config becomes the task and its data
- * (see ./yaml.ts). TASK_NAMES, the task YAML schema (src/config/schema.ts) and the expected losses
- * derive from this list, so adding a task is its file plus one line here.
+ * The task registry (src/utils/registry.ts): one plug-in per task type, `{ type, options, create,
+ * yaml? }`. `create` rebuilds a task from the spec a saved model's manifest stores; `options` is the
+ * task's options schema (its constructor's, which a spec's config is parsed by); `yaml`, for the
+ * tasks a task YAML can declare, gives the loss, the task's own YAML options, and how a parsed
+ * config becomes the task and its data (see ./yaml.ts). The task YAML schema
+ * (src/config/schema.ts `taskConfigSchema()`), the known task names of errors and the generic-file
+ * fields read the registry when used, so a task type registered at run time (`taskTypes.register`,
+ * or {@link registerTaskType}) loads from saved models and, with a `yaml`, from task YAML files.
  */
-import { ClassificationTask } from './classification.js';
-import { PairRegressionTask } from './pair-regression.js';
-import { SentimentTask, sentimentYaml } from './sentiment.js';
-import { SummarizationTask, summarizationYaml } from './summarization.js';
-import { TranslationQualityTask, translationQualityYaml } from './translation-quality.js';
+import { UserError } from '../errors.js';
+import type { z } from 'zod';
+import { Registry, type Plugin } from '../utils/registry.js';
+import { ClassificationOptions, ClassificationTask } from './classification.js';
+import { PairRegressionOptions, PairRegressionTask } from './pair-regression.js';
+import { SentimentOptions, SentimentTask, sentimentYaml } from './sentiment/index.js';
+import { SummarizationOptions, SummarizationTask, summarizationYaml } from './summarization/index.js';
+import { TranslationQualityOptions, TranslationQualityTask, translationQualityYaml } from './translation-quality/index.js';
 import type { AnyTask, TaskFactory, TaskSpec } from './types.js';
 import type { TaskYaml } from './yaml.js';
 
-export interface TaskEntry {
+export interface TaskPlugin extends Plugin {
+  /** The task's options schema (what its constructor takes; a saved spec's config is parsed by it). */
+  options?: z.ZodType;
   /** Rebuild the task from a saved spec. */
-  fromSpec: TaskFactory;
+  create: TaskFactory;
   /** Present when a task YAML can declare the task (`name: <type>`). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   yaml?: TaskYaml<any, any>;
 }
 
+/** A plug-in without its `type` (the key of {@link TASKS}). */
+export type TaskEntry = Omit<TaskPlugin, 'type'>;
+
+/** The built-in task types (typed: the task YAML's types derive from the entries with a `yaml`). */
 export const TASKS = {
-  classification: { fromSpec: (spec) => ClassificationTask.fromSpec(spec) },
-  'pair-regression': { fromSpec: (spec) => PairRegressionTask.fromSpec(spec) },
-  sentiment: { fromSpec: (spec) => SentimentTask.fromSpec(spec), yaml: sentimentYaml },
-  'translation-quality': { fromSpec: (spec) => TranslationQualityTask.fromSpec(spec), yaml: translationQualityYaml },
-  summarization: { fromSpec: (spec) => SummarizationTask.fromSpec(spec), yaml: summarizationYaml },
+  classification: { options: ClassificationOptions, create: (spec) => ClassificationTask.fromSpec(spec) },
+  'pair-regression': { options: PairRegressionOptions, create: (spec) => PairRegressionTask.fromSpec(spec) },
+  sentiment: { options: SentimentOptions, create: (spec) => SentimentTask.fromSpec(spec), yaml: sentimentYaml },
+  'translation-quality': { options: TranslationQualityOptions, create: (spec) => TranslationQualityTask.fromSpec(spec), yaml: translationQualityYaml },
+  summarization: { options: SummarizationOptions, create: (spec) => SummarizationTask.fromSpec(spec), yaml: summarizationYaml },
 } satisfies Record<string, TaskEntry>;
 
 type Tasks = typeof TASKS;
-/** The task types a task YAML can declare (its `name`). */
+/** The built-in task types a task YAML can declare (its `name`). */
 export type YamlTaskName = { [K in keyof Tasks]: Tasks[K] extends { yaml: TaskYaml } ? K : never }[keyof Tasks];
 export type YamlTasks = { [K in YamlTaskName]: Tasks[K]['yaml'] };
 
-/** The YAML declarations of the configurable tasks, in registry order. */
+/** The task registry: the built-in task types, then those registered at run time. */
+export const taskTypes = new Registry<TaskPlugin>(
+  'task type',
+  Object.entries(TASKS as Record<string, TaskEntry>).map(([type, entry]) => ({ type, ...entry })),
+);
+
+/** The YAML declarations of the built-in configurable tasks, in registry order (typed; {@link yamlTasks} reads the registry). */
 export const YAML_TASKS = Object.fromEntries(
   Object.entries(TASKS as Record<string, TaskEntry>).flatMap(([type, entry]) => (entry.yaml ? [[type, entry.yaml]] : [])),
 ) as YamlTasks;
 
-/** Task type → factory from a saved spec (used when loading a model); {@link registerTaskType} adds to it. */
-export const TASK_TYPES: Record<string, TaskFactory> = Object.fromEntries(Object.entries(TASKS).map(([type, entry]) => [type, entry.fromSpec as TaskFactory]));
+/** The task types a task YAML can declare now (the registry's plug-ins with a `yaml`), in registry order. */
+export function yamlTasks(): [string, TaskYaml][] {
+  return taskTypes.values().flatMap((p) => (p.yaml ? [[p.type, p.yaml as TaskYaml] as [string, TaskYaml]] : []));
+}
+
+/** Live view `type → plug-in` of {@link taskTypes}. */
+export const TASK_TYPES = taskTypes.asRecord();
 
 /**
- * Register another task type for loading saved models (its spec's `type` → factory).
+ * Register a task type: `registerTaskType({ type, create, options?, yaml? })` (the same as
+ * `taskTypes.register`), or `registerTaskType(type, factory)` for a factory from a saved spec.
  * @example
  * registerTaskType('topic', (spec) => TopicTask.fromSpec(spec));
  * await MultiTaskModel.fromPretrained('runs/topic'); // a saved model whose manifest has { type: 'topic', … }
  */
-export function registerTaskType(type: string, factory: TaskFactory): void {
-  TASK_TYPES[type] = factory;
+export function registerTaskType(plugin: TaskPlugin): void;
+export function registerTaskType(type: string, factory: TaskFactory): void;
+export function registerTaskType(a: string | TaskPlugin, factory?: TaskFactory): void {
+  if (typeof a === 'string') {
+    if (typeof factory !== 'function') throw new UserError(`registerTaskType("${a}", factory): the factory must be a function (spec) => task`);
+    taskTypes.register({ type: a, create: factory });
+  } else taskTypes.register(a);
 }
 
 export function taskFromSpec(spec: TaskSpec): AnyTask {
-  const factory = Object.prototype.hasOwnProperty.call(TASK_TYPES, spec.type) ? TASK_TYPES[spec.type] : undefined;
-  if (!factory) throw new Error(`unknown task type "${spec.type}" for task "${spec.name}" (known: ${Object.keys(TASK_TYPES).join(', ')}); register it with registerTaskType()`);
-  return factory(spec);
+  const plugin = taskTypes.get(spec.type);
+  if (!plugin) throw new Error(`unknown task type "${spec.type}" for task "${spec.name}" (known: ${taskTypes.types().join(', ')}); register it with registerTaskType()`);
+  return plugin.create(spec);
 }

@@ -1,9 +1,13 @@
 /**
- * Task plug-in interface for the multitask trainer.
+ * Task plug-in interface for the multitask trainer: everything the model needs from a task, so a
+ * task written outside this folder (registered in ./registry.ts) is a first-class citizen.
  *
- * A task says which texts of an example are encoded, how a batch of examples becomes rows of cached
- * encoder vectors (all rows go through the shared layers / architecture), how its head turns the
- * shared representation of those rows into outputs, its loss, decoding and metrics, and how it is
+ * A task says what the encoder reads for an example (`encoderInputs`: texts, or pairs encoded as
+ * one sequence), apart from its side features; how a user's input to `predict` becomes an example
+ * (`toExample`); which per-call options it decodes with (`decodeOptions`, handed to `forward` /
+ * `decode` in `batch.decodeOptions`); how a batch of examples becomes rows of cached encoder vectors
+ * (all rows go through the shared layers / architecture); how its head turns the shared
+ * representation of those rows into outputs, its loss, decoding and metrics; and how it is
  * (de)serialised. Three input shapes fit this one interface:
  *
  *  - `single`: one text per example → one row per example.
@@ -15,10 +19,21 @@
  */
 import type * as tf from '../utils/tf.js';
 import type { ForwardContext, ParamStore } from '../nn/layers.js';
+import { pairKey } from '../encoder/pairs.js';
 
 export type InputKind = 'single' | 'pair' | 'set';
 import type { MetricDirection } from '../metrics/delta-m.js';
 export type { MetricDirection };
+
+/**
+ * What the encoder reads for one example: a text, or a pair of texts encoded as ONE sequence
+ * (`[CLS] a [SEP] b [SEP]`, token types 0/1). A task names these apart from its side features, so the
+ * model (and a fine-tuned encoder) never reaches into task-specific example shapes.
+ */
+export type EncoderInput = string | { readonly pair: readonly [string, string] };
+
+/** Options of one `predict` call beyond the common ones (`batchSize`, `signal`, `onProgress`), e.g. `{ selection }`. */
+export type CallOptions = Readonly<Record<string, unknown>>;
 
 /** Cached sentence vector of a text (length = encoder dim). Throws when missing. */
 export type FeatureLookup = (text: string) => Float32Array;
@@ -34,6 +49,8 @@ export interface TaskBatch {
   size: number;
   /** True when every example carried its gold target, so `loss` can be computed. */
   hasTargets: boolean;
+  /** This prediction call's decode options ({@link Task.decodeOptions}); set by the model, absent in training. */
+  decodeOptions?: unknown;
 }
 
 /** Serialisable description of a task: enough to rebuild it through the task registry. */
@@ -55,8 +72,19 @@ export interface Task<E = unknown, P = unknown, B extends TaskBatch = TaskBatch>
   /** Metric used when one number per task is needed. */
   readonly primaryMetric: string;
 
-  /** Texts to encode for one example. */
-  texts(example: E): string[];
+  /** What the encoder reads for one example (texts, or pairs encoded as one sequence); side features are the task's own. */
+  encoderInputs(example: E): EncoderInput[];
+  /**
+   * A user's input to `predict` as an example (e.g. a text → `{ text }`); throws a clear error for
+   * an input the task cannot read. Default: the input is the example.
+   */
+  toExample?(input: unknown): E;
+  /**
+   * The decode options of one `predict` call from its task-specific options (e.g. `{ selection }`),
+   * merged with the task's defaults and checked; the model hands them to `forward` / `decode` in
+   * `batch.decodeOptions`. A task without it takes no such options (the model rejects them).
+   */
+  decodeOptions?(call: CallOptions): unknown;
   /** Texts of one example whose token states (not only the pooled vector) the head reads; default none. */
   tokenTexts?(example: E): string[];
   /** Fit the label map / target statistics from the training examples when not configured. */
@@ -90,3 +118,15 @@ export type AnyTask = Task<any, any, any>;
 
 /** Rebuild a task from its spec (used by `MultiTaskModel.load`). */
 export type TaskFactory = (spec: TaskSpec) => AnyTask;
+
+/** The feature-store key of an encoder input: the text itself, or the pair's `pairKey` (encoder/pairs.ts). */
+export function inputKey(input: EncoderInput): string {
+  return typeof input === 'string' ? input : pairKey(input.pair[0], input.pair[1]);
+}
+
+/** A text as `{ text }`, an object with a string `text` as it is (the input of single-text tasks). */
+export function textExample<E extends { text: string }>(input: unknown, task: string): E {
+  if (typeof input === 'string') return { text: input } as E;
+  if (input && typeof input === 'object' && typeof (input as { text?: unknown }).text === 'string') return input as E;
+  throw new Error(`task "${task}": an input is a text or { text }, got ${JSON.stringify(input)?.slice(0, 80)}`);
+}

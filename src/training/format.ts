@@ -2,13 +2,21 @@
  * The saved-model format: a folder with `manifest.json` (what the model is: encoder identity,
  * architecture, tasks, training settings, weights checksum) and `model.safetensors` (the weights).
  * Checkpoints hold the same two files.
+ *
+ *   manifest.json      package version, encoder identity (model, sha256, dtype, pooling, dim),
+ *                      architecture + shared layers, tasks (type, label maps, configs), weighting
+ *                      config/state, training config, backend, task relations, and the weights
+ *                      file's sha256, byte size and parameter shapes; `formatVersion` 2 (older
+ *                      versions load through ./manifest-migrations.ts).
+ *   model.safetensors  all parameters, F32, little-endian (loadable by Python `safetensors`).
  */
 import type { ArchitectureConfig, TaskRelations } from '../architectures/index.js';
 import type { SharedLayersConfig } from '../nn/layers.js';
 import type { TaskSpec } from '../tasks/types.js';
 
 export const MANIFEST_FORMAT = 'mtl-nlp/multitask-model';
-export const MANIFEST_VERSION = 1;
+/** The version save() writes; older ones load through src/training/manifest-migrations.ts. */
+export const MANIFEST_VERSION = 2;
 export const WEIGHTS_FILE = 'model.safetensors';
 export const MANIFEST_FILE = 'manifest.json';
 

@@ -1,101 +1,27 @@
 /**
  * The model itself, the same in Node and in browsers: frozen encoder features → architecture
  * (shared trainable layers) → one head per task; construction, forward passes, prediction and
- * evaluation, and building a model from a saved manifest + weights given as bytes. Node adds
- * training and folders (model.ts); the browser entry adds loading from URLs.
- *
- * Save format (a folder):
- *   manifest.json      package version, encoder identity (model, sha256, dtype, pooling, dim),
- *                      architecture + shared layers, tasks (type, label maps, configs), weighting
- *                      config/state, training config, backend, task relations, and the weights
- *                      file's sha256, byte size and parameter shapes.
- *   model.safetensors  all parameters, F32, little-endian (loadable by Python `safetensors`).
+ * evaluation, and building a model from a saved manifest + weights given as bytes (the save
+ * format: ./format.ts). Node adds training and folders (model.ts); the browser entry adds loading
+ * from URLs. The model knows tasks only through the task contract (src/tasks/types.ts).
  */
 import { env } from '../utils/env.js';
-import { splitSentences } from '../data/sentences.js';
-import type { SentimentExample, SentimentPrediction } from '../tasks/sentiment.js';
-import type { SelectionOptions, SummarizationExample, SummarizationPrediction } from '../tasks/summarization.js';
-import type { TranslationQualityExample, TranslationQualityPrediction } from '../tasks/translation-quality.js';
+import type { SentimentPrediction } from '../tasks/sentiment/index.js';
+import type { SelectionOptions, SummarizationPrediction } from '../tasks/summarization/index.js';
 import * as tf from '../utils/tf.js';
-import { throwIfAborted, type Progress } from '../utils/progress.js';
-import type { EncodeOptions, EncoderInfo, SentenceEncoder } from '../encoder/types.js';
-import { createArchitecture, type Architecture, type ArchitectureConfig, type TaskRelations } from '../architectures/index.js';
-import type { AnyTask, MetricDirection, TaskBatch, TaskSpec } from '../tasks/types.js';
-import { initBackend, type BackendName, type BackendPreference } from './backend.js';
+import { throwIfAborted } from '../utils/progress.js';
+import type { EncodeOptions, SentenceEncoder } from '../encoder/types.js';
+import { createArchitecture, type Architecture, type TaskRelations } from '../architectures/index.js';
+import { inputKey, type AnyTask, type CallOptions, type MetricDirection, type TaskBatch } from '../tasks/types.js';
+import { initBackend, type BackendName } from './backend.js';
 import { FeatureStore, layerKey } from './features.js';
-import { defaultSharedLayers, inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
-import { decodeSafetensors, type NamedArray } from './safetensors.js';
-import { taskFromSpec } from '../tasks/registry.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type EncoderIdentity, type Manifest } from './format.js';
+import { inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
+import type { NamedArray } from './safetensors.js';
+import type { EncoderIdentity, Manifest } from './format.js';
+import { checkManifest, decodeWeights, identityOf, isSentenceEncoder, type SyntheticEncoder } from './saved-model.js';
+import { callDecodeOptions, checkCreateOptions, createOptionsOf, sharedLayersOf, type CreateOptions, type KnownTaskIO, type LoadOptions, type PredictOptions } from './model-options.js';
 
-/** Synthetic features: only a dimension (tests, benchmarks, precomputed vectors). */
-export interface SyntheticEncoder {
-  dim: number;
-  /** Optional identity string stored in the manifest. */
-  id?: string;
-}
-
-export interface CreateOptions {
-  encoder: SentenceEncoder | SyntheticEncoder;
-  tasks: AnyTask[];
-  architecture?: ArchitectureConfig;
-  sharedLayers?: Partial<SharedLayersConfig>;
-  /** Seeds parameter initialisation (and training, unless fit gets its own seed). */
-  seed?: number;
-  /** Share an existing feature cache. */
-  features?: FeatureStore;
-  /**
-   * Tasks that read another layer of the encoder than its own (task name → layer of the whole model,
-   * as the encoder's `layer` option: 0 = embeddings, negative from the end). Their texts are encoded by
-   * `encoder.atLayer(layer)`; the other tasks read the encoder as it is. Saved in the manifest.
-   */
-  taskLayers?: Record<string, number>;
-  backend?: BackendPreference;
-  /** Log the backend choice (default true). */
-  log?: boolean;
-}
-
-export interface LoadOptions {
-  /** Encoder to use for new texts; its sha256 must match the one the model was trained with. */
-  encoder?: SentenceEncoder;
-  features?: FeatureStore;
-  backend?: BackendPreference;
-  log?: boolean;
-}
-
-export interface PredictOptions {
-  /** Examples per forward pass (default 256). */
-  batchSize?: number;
-  /** Cancels encoding and prediction between batches (the promise rejects with the signal's reason). */
-  signal?: AbortSignal;
-  /** Progress of the encoding (`phase: 'encode'`) and of the prediction (`phase: 'predict'`). */
-  onProgress?: (p: Progress) => void;
-}
-
-/** Input and output types of the built-in tasks, by task name. */
-export interface KnownTaskIO {
-  sentiment: { input: string | SentimentExample; output: SentimentPrediction };
-  'translation-quality': { input: TranslationQualityExample; output: TranslationQualityPrediction };
-  summarization: { input: string | readonly string[] | SummarizationExample; output: SummarizationPrediction };
-}
-
-function isSentenceEncoder(e: SentenceEncoder | SyntheticEncoder): e is SentenceEncoder {
-  return typeof (e as SentenceEncoder).encode === 'function' && (e as SentenceEncoder).info !== undefined;
-}
-
-/** The inner layer an encoder reads (its `layer` option), null for the last one. */
-function innerLayer(info: EncoderInfo): number | null {
-  return info.layer && info.layer.index !== info.layer.of ? info.layer.index : null;
-}
-
-function identityOf(e: SentenceEncoder | SyntheticEncoder): EncoderIdentity {
-  if (isSentenceEncoder(e)) {
-    const i: EncoderInfo = e.info;
-    const layer = innerLayer(i);
-    return { model: i.model, sha256: i.sha256, dtype: i.dtype, pooling: i.pooling, dim: i.dim, normalize: i.normalize, maxLength: i.maxLength, ...(layer !== null ? { layer } : {}) };
-  }
-  return { model: e.id ?? 'synthetic', sha256: null, dtype: null, pooling: null, dim: e.dim, normalize: null };
-}
+export type { CreateOptions, KnownTaskIO, LoadOptions, PredictOptions, SyntheticEncoder };
 
 export class MultiTaskModelCore {
   readonly tasks: ReadonlyMap<string, AnyTask>;
@@ -119,27 +45,15 @@ export class MultiTaskModelCore {
   private readonly builtHeads = new Set<string>();
 
   protected constructor(opts: CreateOptions, backend: BackendName) {
-    const names = opts.tasks.map((t) => t.name);
-    if (names.length === 0) throw new Error('MultiTaskModel needs at least one task');
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw new Error(`duplicate task name "${dup}"`);
-    for (const n of names) if (!/^[A-Za-z0-9_-]+$/.test(n)) throw new Error(`task name "${n}" must match [A-Za-z0-9_-]+`);
+    const names = checkCreateOptions(opts);
     this.tasks = new Map(opts.tasks.map((t) => [t.name, t]));
     this.taskNames = names;
-    for (const [task, layer] of Object.entries(opts.taskLayers ?? {})) {
-      if (!names.includes(task)) throw new Error(`taskLayers.${task}: no task named "${task}" (tasks: ${names.join(', ')})`);
-      if (!Number.isInteger(layer)) throw new Error(`taskLayers.${task}: the layer must be an integer (0 = embeddings, negative from the end), got ${String(layer)}`);
-    }
     this.taskLayers = new Map(Object.entries(opts.taskLayers ?? {}));
     this.encoderIdentity = identityOf(opts.encoder);
     this.encoder = isSentenceEncoder(opts.encoder) ? opts.encoder : null;
     this.features = opts.features ?? new FeatureStore(this.encoderIdentity.dim);
     if (this.features.dim !== this.encoderIdentity.dim) throw new Error(`feature store dim ${this.features.dim} ≠ encoder dim ${this.encoderIdentity.dim}`);
-    this.sharedLayers = { ...defaultSharedLayers, ...(opts.sharedLayers ?? {}) };
-    const s = this.sharedLayers;
-    if (!Number.isInteger(s.depth) || s.depth < 0) throw new Error(`sharedLayers.depth must be an integer ≥ 0, got ${s.depth}`);
-    if (!Number.isInteger(s.width) || s.width < 1) throw new Error(`sharedLayers.width must be a positive integer, got ${s.width}`);
-    if (!(s.dropout >= 0 && s.dropout < 1)) throw new Error(`sharedLayers.dropout must be in [0, 1), got ${s.dropout}`);
+    this.sharedLayers = sharedLayersOf(opts);
     this.seed = opts.seed ?? 0;
     this.backend = backend;
     this.store = new ParamStore(this.seed);
@@ -212,7 +126,7 @@ export class MultiTaskModelCore {
     for (const [name, list] of Object.entries(examples)) {
       const t = this.task(name);
       const key = this.keyOf(name);
-      for (const e of list) for (const s of t.texts(e)) texts.push(key(s));
+      for (const e of list) for (const x of t.encoderInputs(e)) texts.push(key(inputKey(x)));
       if (t.tokenTexts) for (const e of list) for (const s of t.tokenTexts(e)) tokenTexts.push(key(s));
     }
     const n = await this.features.ensure(texts, this.encoder, options);
@@ -244,8 +158,11 @@ export class MultiTaskModelCore {
     return this.task(task).loss(this.forward(task, batch, ctx), batch);
   }
 
-  /** Predictions (and loss when the batch has targets) for examples, in batches, no dropout. */
-  predictBatch(task: string, examples: readonly unknown[], batchSize = 256): { predictions: unknown[]; lossSum: number; counted: number } {
+  /**
+   * Predictions (and loss when the batch has targets) for examples, in batches, no dropout;
+   * `decodeOptions` (from the task's {@link Task.decodeOptions}) reach its forward pass and decoding.
+   */
+  predictBatch(task: string, examples: readonly unknown[], batchSize = 256, decodeOptions?: unknown): { predictions: unknown[]; lossSum: number; counted: number } {
     const t = this.task(task);
     const predictions: unknown[] = [];
     let lossSum = 0;
@@ -253,6 +170,7 @@ export class MultiTaskModelCore {
     for (let i = 0; i < examples.length; i += batchSize) {
       const part = examples.slice(i, i + batchSize);
       const batch = this.makeBatch(task, part);
+      if (decodeOptions !== undefined) batch.decodeOptions = decodeOptions;
       const out = tf.tidy(() => this.forward(task, batch, inferenceContext()));
       try {
         predictions.push(...t.decode(out, batch));
@@ -270,10 +188,12 @@ export class MultiTaskModelCore {
   }
 
   /**
-   * Predictions for one task's inputs. For the three built-in tasks the input type follows the
-   * task name: sentiment takes texts (or `{ text }`), translation quality `{ source, translation }`,
-   * summarization documents (a string, its sentences, or `{ sentences }`); a wrong input is a type
-   * error. Other tasks take their own example objects.
+   * Predictions for one task's inputs, each turned into the task's example by its `toExample`: for
+   * the built-in tasks the input type follows the task name (sentiment takes texts or `{ text }`,
+   * translation quality `{ source, translation }`, summarization documents: a string, its
+   * sentences, or `{ sentences }`); a wrong input is a type error. Options beyond `batchSize`,
+   * `signal` and `onProgress` go to the task (summarization: `{ selection }`); a task that takes none
+   * rejects them.
    * @example
    * await model.predict('sentiment', ['a warm , funny film .'])
    * // [{ label: 'positive', score: 0.9929, probabilities: { negative: 0.0071, positive: 0.9929 }, index: 1 }]
@@ -284,11 +204,13 @@ export class MultiTaskModelCore {
    * //    sentences: [{ text: 'First sentence.', index: 0, score: 0.91 }, { …index: 1, score: 0.64 }, { …index: 2, score: 0.42 }],
    * //    scores: [0.91, 0.64, 0.42, 0.08] }]: the selected sentences in document order, a probability per sentence
    */
-  async predict<N extends keyof KnownTaskIO>(task: N, inputs: readonly KnownTaskIO[N]['input'][], options?: PredictOptions): Promise<KnownTaskIO[N]['output'][]>;
-  async predict<P = unknown, N extends string = string>(task: N extends keyof KnownTaskIO ? never : N, examples: readonly unknown[], options?: PredictOptions): Promise<P[]>;
-  async predict(task: string, inputs: readonly unknown[], options: PredictOptions = {}): Promise<unknown[]> {
+  async predict<N extends keyof KnownTaskIO>(task: N, inputs: readonly KnownTaskIO[N]['input'][], options?: PredictOptions & KnownTaskIO[N]['options']): Promise<KnownTaskIO[N]['output'][]>;
+  async predict<P = unknown, N extends string = string>(task: N extends keyof KnownTaskIO ? never : N, inputs: readonly unknown[], options?: PredictOptions & CallOptions): Promise<P[]>;
+  async predict(task: string, inputs: readonly unknown[], options: PredictOptions & CallOptions = {}): Promise<unknown[]> {
+    const t = this.task(task);
     if (!this.builtHeads.has(task)) throw new Error(`task "${task}" has no head yet (train the model or give the task its labels)`);
-    const examples = this.examplesOf(task, inputs);
+    const decodeOptions = callDecodeOptions(t, options);
+    const examples = t.toExample ? inputs.map((x) => t.toExample!(x)) : [...inputs];
     const batchSize = options.batchSize ?? 256;
     const started = Date.now();
     throwIfAborted(options.signal);
@@ -296,21 +218,11 @@ export class MultiTaskModelCore {
     const out: unknown[] = [];
     for (let i = 0; i < examples.length; i += batchSize) {
       throwIfAborted(options.signal);
-      out.push(...this.predictBatch(task, examples.slice(i, i + batchSize), batchSize).predictions);
+      out.push(...this.predictBatch(task, examples.slice(i, i + batchSize), batchSize, decodeOptions).predictions);
       const elapsedMs = Date.now() - started;
       options.onProgress?.({ phase: 'predict', done: out.length, total: examples.length, elapsedMs, etaMs: (elapsedMs / out.length) * (examples.length - out.length) });
     }
     return out;
-  }
-
-  /** Inputs as the task's examples: a text → `{ text }`, a document → `{ sentences }`. */
-  private examplesOf(task: string, inputs: readonly unknown[]): unknown[] {
-    const type = this.task(task).type;
-    if (type === 'sentiment' || type === 'classification') return inputs.map((x) => (typeof x === 'string' ? { text: x } : x));
-    if (type === 'summarization') {
-      return inputs.map((x) => (typeof x === 'string' ? { sentences: splitSentences(x) } : Array.isArray(x) ? { sentences: [...(x as string[])] } : x));
-    }
-    return [...inputs];
   }
 
   /**
@@ -321,7 +233,7 @@ export class MultiTaskModelCore {
    * // [{ label: 'positive', score: 0.9929, probabilities: { negative: 0.0071, positive: 0.9929 }, index: 1 }]
    */
   async sentiment(texts: readonly string[], options: { task?: string } = {}): Promise<SentimentPrediction[]> {
-    return (await this.predict<SentimentPrediction, string>(options.task ?? 'sentiment', texts.map((text) => ({ text })))) as SentimentPrediction[];
+    return this.predict<SentimentPrediction, string>(options.task ?? 'sentiment', texts);
   }
 
   /**
@@ -334,35 +246,23 @@ export class MultiTaskModelCore {
    */
   async scoreTranslation(pairs: readonly { source: string; translation: string; modelScore?: number }[], options: { task?: string } = {}): Promise<number[]> {
     const examples = pairs.map((p) => ({ source: p.source, translation: p.translation, ...(p.modelScore !== undefined ? { modelScore: p.modelScore } : {}) }));
-    return (await this.predict<number, string>(options.task ?? 'translation-quality', examples)) as number[];
+    return this.predict<number, string>(options.task ?? 'translation-quality', examples);
   }
 
   /**
    * Extractive summary of a document (a string, split into sentences, or its sentences): the top
    * sentences by count, ratio or word budget, in document order; selection options not given come
-   * from the task's `inference` (tasks/summarization.yaml). The head selects under these options
-   * itself, so a conditional head (`selection: conditional`) re-scores after each pick as in training.
+   * from the task's `inference` (tasks/summarization.yaml). The same as
+   * `predict(task, [document], { selection })`.
    * @example
    * const { summary, sentences, scores } = await model.summarize(article, { sentences: 2 });
    * // summary: the 2 chosen sentences in document order, joined by "\n"; sentences: [{ index, text, score }, …];
    * // scores: one per scored sentence
    */
   async summarize(document: string | readonly string[], options: SelectionOptions & { task?: string } = {}): Promise<SummarizationPrediction> {
-    const sentences = typeof document === 'string' ? splitSentences(document) : [...document];
     const { task: name = 'summarization', ...selection } = options;
-    const t = this.task(name) as AnyTask & { inference?: SelectionOptions };
-    if (!this.builtHeads.has(name)) throw new Error(`task "${name}" has no head yet (train the model or give the task its labels)`);
-    if (t.inference === undefined) throw new Error(`task "${name}" is not a summarization task (type ${t.type})`);
-    const example: SummarizationExample = { sentences };
-    await this.ensureFeatures({ [name]: [example] });
-    // the override lives only for this synchronous prediction, so concurrent calls never see it
-    const saved = t.inference;
-    t.inference = { ...saved, ...selection };
-    try {
-      return this.predictBatch(name, [example]).predictions[0] as SummarizationPrediction;
-    } finally {
-      t.inference = saved;
-    }
+    const [prediction] = await this.predict<SummarizationPrediction, string>(name, [document], { selection });
+    return prediction as SummarizationPrediction;
   }
 
   /**
@@ -401,33 +301,14 @@ export class MultiTaskModelCore {
 
   // ---------------------------------------------------------------- from a saved model
 
-  /** Check a parsed manifest.json (`source` names it in errors). */
+  /** Check a parsed manifest.json (`source` names it in errors), migrating an older version (see ./saved-model.ts). */
   static checkManifest(m: unknown, source: string): Manifest {
-    const x = m as Manifest | null;
-    if (!x || x.format !== MANIFEST_FORMAT) throw new Error(`${source}: not a ${MANIFEST_FORMAT} manifest`);
-    if (x.formatVersion !== MANIFEST_VERSION) throw new Error(`${source}: format version ${String(x.formatVersion)} not supported (expected ${MANIFEST_VERSION})`);
-    if (!x.weights || typeof x.weights.sha256 !== 'string' || !Array.isArray(x.tasks)) throw new Error(`${source}: incomplete manifest`);
-    return x;
+    return checkManifest(m, source);
   }
 
-  /**
-   * Decode the weights file's bytes and check them against the manifest: size, `digest` (the
-   * bytes' sha256 in hex; utils/hash.ts' sha256Hex computes it anywhere) and parameter shapes.
-   */
+  /** Decode the weights file's bytes and check them against the manifest (see ./saved-model.ts). */
   static decodeWeights(bytes: Uint8Array, manifest: Manifest, source: string, digest: string): Map<string, NamedArray> {
-    if (bytes.length !== manifest.weights.bytes) {
-      throw new Error(`${source}: ${bytes.length} bytes, manifest expects ${manifest.weights.bytes} (truncated or replaced)`);
-    }
-    const { tensors } = decodeSafetensors(bytes, source);
-    if (digest !== manifest.weights.sha256) throw new Error(`${source}: sha256 ${digest} does not match the manifest (${manifest.weights.sha256}); the file was modified or corrupted`);
-    for (const [name, shape] of Object.entries(manifest.weights.params)) {
-      const t = tensors.get(name);
-      if (!t) throw new Error(`${source}: parameter "${name}" listed in the manifest is missing`);
-      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-        throw new Error(`${source}: parameter "${name}" has shape [${t.shape.join(', ')}], manifest says [${shape.join(', ')}]`);
-      }
-    }
-    return tensors;
+    return decodeWeights(bytes, manifest, source, digest);
   }
 
   /**
@@ -440,41 +321,9 @@ export class MultiTaskModelCore {
     tensors: Map<string, NamedArray>,
     options: LoadOptions & { source: string },
   ): Promise<M> {
-    const enc = manifest.encoder;
-    if (options.encoder) {
-      const info = options.encoder.info;
-      if (enc.sha256 !== null && info.sha256 !== enc.sha256) {
-        throw new Error(
-          `encoder mismatch: the model in ${options.source} was trained on features of ${enc.model} (sha256 ${enc.sha256}), ` +
-            `but the given encoder is ${info.model} (sha256 ${info.sha256})`,
-        );
-      }
-      if (info.dim !== enc.dim) throw new Error(`encoder mismatch: model expects dim ${enc.dim}, the given encoder has dim ${info.dim}`);
-      const trained = enc.layer ?? null;
-      const given = innerLayer(info);
-      if (trained !== given) {
-        const say = (l: number | null) => (l === null ? 'the last layer' : `layer ${l}`);
-        throw new Error(
-          `encoder mismatch: the model in ${options.source} was trained on features of ${say(trained)} of ${enc.model}, but the given encoder reads ${say(given)}; ` +
-            `load the encoder with ${trained === null ? 'no layer option' : `{ layer: ${trained} }`}`,
-        );
-      }
-    }
-    const tasks = manifest.tasks.map((spec) => taskFromSpec(spec));
-    const createOpts: CreateOptions = {
-      encoder: options.encoder ?? { dim: enc.dim, id: enc.model },
-      tasks,
-      architecture: manifest.architecture,
-      sharedLayers: manifest.sharedLayers,
-      seed: manifest.seed,
-      ...(manifest.taskLayers ? { taskLayers: manifest.taskLayers } : {}),
-      log: options.log ?? false,
-    };
-    if (options.features) createOpts.features = options.features;
-    if (options.backend) createOpts.backend = options.backend;
-    const model = await create(createOpts);
+    const model = await create(createOptionsOf(manifest, options));
     // keep the stored identity even without an encoder object
-    (model as { encoderIdentity: EncoderIdentity }).encoderIdentity = enc;
+    (model as { encoderIdentity: EncoderIdentity }).encoderIdentity = manifest.encoder;
     try {
       model.restoreSaved(manifest, tensors, options.source);
     } catch (err) {

@@ -20,9 +20,9 @@ import { createTask, loadTaskData } from '../../src/config/tasks.js';
 import { splitSentences } from '../../src/data/sentences.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { ensureFixture } from '../../src/generators/index.js';
-import type { SentimentPrediction } from '../../src/tasks/sentiment.js';
-import type { SummarizationExample, SummarizationPrediction } from '../../src/tasks/summarization.js';
-import type { TranslationQualityExample } from '../../src/tasks/translation-quality.js';
+import type { SentimentPrediction } from '../../src/tasks/sentiment/index.js';
+import type { SummarizationExample, SummarizationPrediction } from '../../src/tasks/summarization/index.js';
+import type { TranslationQualityExample } from '../../src/tasks/translation-quality/index.js';
 import { MultiTaskModel } from '../../src/training/model.js';
 import { datasetsDir, packageRoot } from '../../src/utils/paths.js';
 

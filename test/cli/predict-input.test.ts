@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inputLines, parseInputs } from '../../src/cli/commands/predict.js';
-import type { DaScale } from '../../src/tasks/translation-quality.js';
+import type { DaScale } from '../../src/tasks/translation-quality/index.js';
 import { mtl } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-predict-'));

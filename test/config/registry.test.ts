@@ -8,18 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ARCHITECTURES, createArchitecture, registerArchitecture, type ArchitectureConfig } from '../../src/architectures/index.js';
+import { ARCHITECTURES, architectures, createArchitecture, registerArchitecture, type ArchitectureConfig } from '../../src/architectures/index.js';
 import { loadTaskConfig, loadTrainingConfig } from '../../src/config/load.js';
 import { EXPECTED_LOSS, TASK_NAMES, TaskConfigSchema } from '../../src/config/schema.js';
 import { createTask } from '../../src/config/tasks.js';
 import { ParamStore } from '../../src/nn/layers.js';
-import { createSampler, registerSampler, SAMPLERS, samplingProbabilities, type SamplingConfig } from '../../src/sampling/index.js';
+import { createSampler, registerSampler, SAMPLERS, samplers, samplingProbabilities, type SamplingConfig } from '../../src/sampling/index.js';
 import { TASKS, YAML_TASKS } from '../../src/tasks/registry.js';
 import { initBackend } from '../../src/training/backend.js';
 import { Rng } from '../../src/utils/random.js';
 import { trainFromConfig } from '../../src/experiment/train.js';
 import { packageRoot } from '../../src/utils/paths.js';
-import { createWeighting, registerWeighting, WEIGHTINGS, type WeightingConfig } from '../../src/weighting/index.js';
+import { createWeighting, registerWeighting, WEIGHTINGS, weightings, type WeightingConfig } from '../../src/weighting/index.js';
 
 const tasksDir = join(packageRoot(), 'tasks');
 const dir = mkdtempSync(join(tmpdir(), 'mtl-registry-'));
@@ -192,7 +192,7 @@ describe('a plug-in registered at run time is configurable from YAML', () => {
         return Object.assign(Object.create(w) as typeof w, { config: () => ({ type: 'toy', gain }) as unknown as WeightingConfig, lambdas: () => Object.fromEntries(init.tasks.map((t) => [t, gain])) });
       },
     });
-    cleanup.push(() => delete WEIGHTINGS.toy);
+    cleanup.push(() => weightings.unregister('toy'));
     const cfg = loadTrainingConfig(trainingYaml([], ['weighting: { type: toy, gain: 4 }']));
     expect(cfg.training.weighting).toEqual({ type: 'toy', gain: 4 });
     expect(loadTrainingConfig(trainingYaml([], ['weighting: { type: toy }'])).training.weighting).toEqual({ type: 'toy', gain: 2 });
@@ -205,7 +205,7 @@ describe('a plug-in registered at run time is configurable from YAML', () => {
 
   it('a toy sampler with its options schema', () => {
     registerSampler({
-      name: 'first-only',
+      type: 'first-only',
       description: 'always the first k tasks',
       options: z.object({ k: z.number().int().positive() }).strict(),
       validate: (c) => ({ type: 'first-only', k: c.k as number }),
@@ -218,7 +218,7 @@ describe('a plug-in registered at run time is configurable from YAML', () => {
       }),
       probabilities: (c, sizes) => Object.fromEntries(Object.keys(sizes).map((t, i) => [t, i < c.k ? 1 : 0])),
     });
-    cleanup.push(() => delete SAMPLERS['first-only']);
+    cleanup.push(() => samplers.unregister('first-only'));
     const cfg = loadTrainingConfig(trainingYaml([], ['sampling: { type: first-only, k: 2 }']));
     expect(cfg.training.sampling).toEqual({ type: 'first-only', k: 2 });
     const s = createSampler(cfg.training.sampling as unknown as SamplingConfig, { taskSizes: { a: 1, b: 1, c: 1 }, batchSize: 1, rng: new Rng(1) });
@@ -235,7 +235,7 @@ describe('a plug-in registered at run time is configurable from YAML', () => {
         return Object.assign(Object.create(inner) as typeof inner, { config: () => ({ type: 'wide-hard', factor }) as unknown as ArchitectureConfig });
       },
     });
-    cleanup.push(() => delete ARCHITECTURES['wide-hard']);
+    cleanup.push(() => architectures.unregister('wide-hard'));
     const cfg = loadTrainingConfig(trainingYaml(['architecture: { type: wide-hard, factor: 2 }']));
     const store = new ParamStore(1);
     const arch = createArchitecture(cfg.architecture as ArchitectureConfig, { tasks: TASK_LIST, inputDim: 8, shared: { depth: 1, width: 8, dropout: 0 }, store });

@@ -61,8 +61,8 @@ function expectPlot(base: string): void {
 const tableRow = (first: string) => new RegExp(`^\\| ${first.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\|`, 'm');
 
 describe('examples: percent format', () => {
-  it('finds the five examples', () => {
-    expect(exampleFiles).toEqual(['01-quick-start.ts', '02-weighting-strategies.ts', '03-translation-quality.ts', '04-summarization.ts', '05-pretrained-model.ts']);
+  it('finds the six examples', () => {
+    expect(exampleFiles).toEqual(['01-quick-start.ts', '02-weighting-strategies.ts', '03-translation-quality.ts', '04-summarization.ts', '05-pretrained-model.ts', '08-custom-task.ts']);
   });
 
   it('use the public API only: every module they import is `mtl-nlp`, node:, their own common.ts, or a runtime whose env they set', () => {
@@ -156,6 +156,19 @@ describe('examples: quick mode runs', { timeout: 180_000 }, () => {
     expect(r.stdout).toContain('reference summary:\n');
     expect(r.stdout).toMatch(/^LEAD-3\s+R-1 \d+\.\d\d  R-2 \d+\.\d\d  R-Lsum \d+\.\d\d$/m);
     expectPlot('04-rouge');
+  });
+
+  it('08-custom-task: a task written in the notebook trains next to summarization, reloads once registered and predicts the same', async () => {
+    const r = await runExample('08-custom-task.ts');
+    expectSuccess(r);
+    expect(r.stdout).toContain('(quick mode)');
+    expect(r.stdout).toMatch(/^topic accuracy \(dev\): [01]\.\d{3} · summarization ROUGE-2 \(dev\): \d+\.\d\d$/m);
+    expect(r.stdout).toMatch(/reloaded: tasks topic, summarization$/m);
+    expect(r.stdout).toMatch(/^\| headline \| topic \| top 2 \|$/m);
+    expect(r.stdout).toMatch(/^\| Shares slide as oil prices climb \| [a-z]+ \| [a-z]+ \d\.\d\d · [a-z]+ \d\.\d\d \|$/m);
+    expect(r.stdout).toContain('the reloaded model predicts as the trained one: true');
+    expect(r.stdout).toMatch(/^summary \(2 sentences\):\n.+\n.+$/m);
+    expect(existsSync(join(OUT, '08-custom-task-model', 'manifest.json'))).toBe(true);
   });
 
   it('05-pretrained-model (MTL_EXAMPLES_QUICK=1): trains on hub models, or says in one line that it is skipped offline', async () => {

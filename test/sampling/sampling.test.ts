@@ -23,7 +23,7 @@ function frequencies(config: SamplingConfig, steps: number, seed = 7): Record<st
 describe('registry and validation', () => {
   it('registers every strategy by name', () => {
     expect(Object.keys(SAMPLERS).sort()).toEqual(['all', 'proportional', 'round-robin', 'temperature', 'uniform']);
-    for (const [name, plugin] of Object.entries(SAMPLERS)) expect(plugin.name).toBe(name);
+    for (const [name, plugin] of Object.entries(SAMPLERS)) expect(plugin.type).toBe(name);
   });
 
   it('rejects unknown types naming the known ones', () => {

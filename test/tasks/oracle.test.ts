@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { greedyOracle, oracleLabels } from '../../src/tasks/oracle.js';
-import { positionFeatures, POSITION_FEATURES, selectSentences } from '../../src/tasks/summarization.js';
+import { positionFeatures, POSITION_FEATURES, selectSentences } from '../../src/tasks/summarization/index.js';
 
 const DOC = ['The cat sat on the mat.', 'Dogs bark loudly at night.', 'The cat ate the fish.', 'It rained all day.'];
 const REF = 'The cat sat on the mat and ate the fish.';

@@ -126,6 +126,7 @@ describe('sentiment pooling: attention', () => {
     const manifest = JSON.parse(readFileSync(file, 'utf8'));
     const { pooling: _p, attentionDim: _a, ...old } = manifest.tasks[0].config;
     manifest.tasks[0].config = old;
+    manifest.formatVersion = 1; // as version 1 wrote it: loads through the v1 → v2 migration
     writeFileSync(file, JSON.stringify(manifest));
     const loaded = await MultiTaskModel.load(out, { features: store, log: false });
     expect((loaded.task('sentiment') as SentimentTask).pooling).toBe('mean');

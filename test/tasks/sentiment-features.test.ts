@@ -79,6 +79,7 @@ describe('sentiment lexicon feature', () => {
     const manifest = JSON.parse(readFileSync(file, 'utf8'));
     const { features: _f, featureStats: _s, ...old } = manifest.tasks[0].config;
     manifest.tasks[0].config = old;
+    manifest.formatVersion = 1; // as version 1 wrote it: loads through the v1 → v2 migration
     writeFileSync(file, JSON.stringify(manifest));
     const loaded = await MultiTaskModel.load(out, { features: store, log: false });
     expect((loaded.task('sentiment') as SentimentTask).features).toEqual([]);

@@ -97,6 +97,7 @@ describe('document-context features', () => {
     const m = JSON.parse(readFileSync(file, 'utf8'));
     delete m.tasks[0].config.features;
     delete m.tasks[0].config.selection;
+    m.formatVersion = 1; // as version 1 wrote it: loads through the v1 → v2 migration
     writeFileSync(file, JSON.stringify(m));
     const reloaded = await MultiTaskModel.load(old, { features: store, log: false });
     expect((reloaded.task('summarization') as SummarizationTask).features).toEqual([]);

@@ -202,6 +202,16 @@ describe('the option in YAML and in saved models', () => {
     t.inference = { sentences: 3, trigramBlocking: false };
     expect(two).toEqual(direct);
     expect(two.sentences.length).toBe(2);
+    // summarize is predict with the call's selection; concurrent calls with different selections do not mix
+    const [viaPredict, viaDefault] = await Promise.all([
+      loaded.predict('summarization', [doc], { selection: { sentences: 2 } }),
+      loaded.predict('summarization', [doc]),
+    ]);
+    expect(viaPredict).toEqual([two]);
+    expect(viaDefault![0]!.sentences.length).toBe(3);
+    expect(t.inference).toEqual({ sentences: 3, trigramBlocking: false });
+    await expect(loaded.predict('summarization', [doc], { selection: { sentences: 0 } })).rejects.toThrow(/task "summarization": selection: sentences: Too small/);
+    await expect(loaded.predict('summarization', [doc], { selection: { sentence: 2 } as never })).rejects.toThrow(/Unrecognized key: "sentence"/);
     await expect(loaded.summarize(doc, { task: 'nope' })).rejects.toThrow(/unknown task "nope"/);
     model.dispose();
     loaded.dispose();

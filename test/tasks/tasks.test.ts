@@ -98,7 +98,7 @@ describe('translation quality', () => {
     t.prepare(train);
     expect(t.targetMean).toBe(3);
     expect(t.targetStd).toBeCloseTo(Math.sqrt(8 / 3), 12);
-    expect(t.texts(train[0] as TranslationQualityExample)).toEqual(['s1', 't1']);
+    expect(t.encoderInputs(train[0] as TranslationQualityExample)).toEqual(['s1', 't1']);
     const b = t.makeBatch(train, features, DIM);
     expect(b.numRows).toBe(6);
     expect(Array.from(b.rows.subarray(0, DIM))).toEqual(Array.from(features('s1')));
@@ -156,7 +156,7 @@ describe('summarization', () => {
     const t = new SummarizationTask({ hidden: 8, maxSentences: 5 });
     const a: SummarizationExample = { sentences: doc(3, 'A'), summary: 'A1 alpha1 beta1 topic 1.' };
     const b: SummarizationExample = { sentences: doc(7, 'B'), labels: [0, 0, 1, 0, 0, 0, 1] };
-    expect(t.texts(b)).toHaveLength(5); // capped
+    expect(t.encoderInputs(b)).toHaveLength(5); // capped
     t.prepare([a, b]);
     expect(t.labelsOf(a)).toEqual(greedyOracle(a.sentences, a.summary as string, { maxSentences: 3 }).labels);
     expect(t.labelsOf(a)).toEqual([0, 1, 0]);

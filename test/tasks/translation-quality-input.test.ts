@@ -13,6 +13,7 @@ import { pearson } from '../../src/metrics/correlation.js';
 import { loadTaskConfig } from '../../src/config/load.js';
 import { TaskConfigSchema } from '../../src/config/schema.js';
 import { pairKey } from '../../src/encoder/pairs.js';
+import { inputKey } from '../../src/tasks/types.js';
 import { createTask } from '../../src/config/tasks.js';
 import type { TaskConfig } from '../../src/config/schema.js';
 import { TranslationQualityTask, type TranslationQualityExample, type TranslationQualityInput } from '../../src/tasks/index.js';
@@ -53,10 +54,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('input modes', () => {
   const e: TranslationQualityExample = { source: 'a b', translation: 'c', score: 1, modelScore: -0.5 };
-  it('texts: siamese → [src, mt]; cross → [pair]; cross+siamese → [src, mt, pair]', () => {
-    expect(new TranslationQualityTask({ input: 'siamese' }).texts(e)).toEqual(['a b', 'c']);
-    expect(new TranslationQualityTask({ input: 'cross' }).texts(e)).toEqual([pairKey('a b', 'c')]);
-    expect(new TranslationQualityTask({ input: 'cross+siamese' }).texts(e)).toEqual(['a b', 'c', pairKey('a b', 'c')]);
+  it('encoder inputs: siamese → [src, mt]; cross → [pair]; cross+siamese → [src, mt, pair]', () => {
+    const pair = { pair: ['a b', 'c'] };
+    expect(new TranslationQualityTask({ input: 'siamese' }).encoderInputs(e)).toEqual(['a b', 'c']);
+    expect(new TranslationQualityTask({ input: 'cross' }).encoderInputs(e)).toEqual([pair]);
+    expect(new TranslationQualityTask({ input: 'cross+siamese' }).encoderInputs(e)).toEqual(['a b', 'c', pair]);
+    // the feature-store key of a pair is its pairKey, never one of its texts
+    expect(new TranslationQualityTask({ input: 'cross+siamese' }).encoderInputs(e).map(inputKey)).toEqual(['a b', 'c', pairKey('a b', 'c')]);
     expect(new TranslationQualityTask().input).toBe('siamese');
   });
 
@@ -161,6 +165,7 @@ describe('saved models', () => {
     const manifest = JSON.parse(readFileSync(file, 'utf8'));
     const c = manifest.tasks[0].config;
     manifest.tasks[0].config = { hidden: c.hidden, dropout: c.dropout, targetMean: c.targetMean, targetStd: c.targetStd, pairs: c.pairs, primaryMetric: c.primaryMetric };
+    manifest.formatVersion = 1; // as version 1 wrote it: loads through the v1 → v2 migration
     writeFileSync(file, JSON.stringify(manifest, null, 2));
     const loaded = await MultiTaskModel.load(out, { features: store, log: false });
     const t = loaded.task('translation-quality') as TranslationQualityTask;

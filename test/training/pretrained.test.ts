@@ -10,9 +10,9 @@ import { Encoder } from '../../src/encoder/index.js';
 import { UserError } from '../../src/errors.js';
 import { initBackend } from '../../src/training/backend.js';
 import { MultiTaskModel } from '../../src/training/model.js';
-import { SentimentTask } from '../../src/tasks/sentiment.js';
-import { SummarizationTask } from '../../src/tasks/summarization.js';
-import { TranslationQualityTask } from '../../src/tasks/translation-quality.js';
+import { SentimentTask } from '../../src/tasks/sentiment/index.js';
+import { SummarizationTask } from '../../src/tasks/summarization/index.js';
+import { TranslationQualityTask } from '../../src/tasks/translation-quality/index.js';
 import type { Progress } from '../../src/utils/progress.js';
 import { FakeEncoder } from './helpers.js';
 

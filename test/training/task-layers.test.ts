@@ -14,8 +14,8 @@ import { trainFromConfig } from '../../src/experiment/train.js';
 import { initBackend } from '../../src/training/backend.js';
 import { layerKey, parseLayerKey } from '../../src/training/features.js';
 import { MultiTaskModel } from '../../src/training/model.js';
-import { SentimentTask } from '../../src/tasks/sentiment.js';
-import { TranslationQualityTask } from '../../src/tasks/translation-quality.js';
+import { SentimentTask } from '../../src/tasks/sentiment/index.js';
+import { TranslationQualityTask } from '../../src/tasks/translation-quality/index.js';
 import { packageRoot } from '../../src/utils/paths.js';
 import { FakeEncoder } from './helpers.js';
 

@@ -7,8 +7,8 @@
 import { resolve } from 'node:path';
 import { packageRoot } from '../../utils/paths.js';
 import { MultiTaskModel } from '../../training/model.js';
-import type { SentimentPrediction } from '../../tasks/sentiment.js';
-import type { SummarizationPrediction } from '../../tasks/summarization.js';
+import type { SentimentPrediction } from '../../tasks/sentiment/index.js';
+import type { SummarizationPrediction } from '../../tasks/summarization/index.js';
 import type { GlobalOptions } from '../global-options.js';
 import { runTraining } from './train.js';
 
