@@ -12,6 +12,7 @@ import { CACHE_FILE } from '../../src/encoder/cache-db.js';
 import { SqliteEmbeddingCache } from '../../src/encoder/cache-sqlite.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/training/safetensors.js';
 import { okOrLocated } from './helpers.js';
+import { UserError } from '../../src/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-prop-bin-'));
 let n = 0;
@@ -118,7 +119,7 @@ describe('embedding cache', () => {
 
 describe('CLI input parsing (predict)', () => {
   const tasks = ['sentiment', 'translation-quality', 'summarization'];
-  it('random bytes: inputs with the file\'s own line numbers, or a UserError at where:line', () => {
+  it('random bytes: inputs with the file\'s own line numbers, a UserError at where:line, or the file refused as not text', () => {
     fc.assert(
       fc.property(
         fc.oneof(
@@ -127,7 +128,15 @@ describe('CLI input parsing (predict)', () => {
         ),
         fc.constantFrom(...tasks),
         (bytes, task) => {
-          const entries = inputLines(bytes, 'in.txt');
+          let entries: ReturnType<typeof inputLines>;
+          try {
+            entries = inputLines(bytes, 'in.txt');
+          } catch (err) {
+            // mostly NUL bytes or invalid UTF-8: refused as a whole file, naming it
+            expect(err).toBeInstanceOf(UserError);
+            expect((err as Error).message).toMatch(/^in\.txt: not a text file: /);
+            return;
+          }
           const physical = bytes.toString('utf8').split(/\r?\n/);
           for (const e of entries) expect(physical[e.line - 1]).toBe(e.text);
           const parsed = okOrLocated(() => parseInputs(task, entries, 'in.txt'), 'in.txt:');
