@@ -14,7 +14,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { queueStatus } from '../../src/distributed/admin.js';
+import { fillFeaturesFromQueue, encoderSettings } from '../../src/distributed/features.js';
 import { EncoderCore } from '../../src/encoder/core.js';
+import { Encoder } from '../../src/encoder/index.js';
+import { pairKey } from '../../src/encoder/pairs.js';
+import { FeatureStore, layerKey } from '../../src/training/features.js';
 import { trainFromConfig } from '../../src/experiment/train.js';
 import { packageRoot } from '../../src/utils/paths.js';
 import { redisServerPath, startRedis, type RedisHandle } from './redis.js';
@@ -117,6 +121,38 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
     const baseline = await cli(['--quiet', 'eval', '--baseline', 'majority', '--task', 'sentiment', '--data', dev, '--queue', redis.url]);
     expect(baseline.code).toBe(1);
     expect(baseline.stderr).toMatch(/--queue applies to --model/);
+  }, 30_000);
+
+  it('the workers compute the features a local FeatureStore computes: texts, pairs, layer keys, token states', async () => {
+    const enc = await Encoder.load('fixture:bert', { dtype: 'fp32', cache: false });
+    try {
+      const texts = ['The museum opens at nine.', 'Das Museum öffnet um neun Uhr.', 'short', 'a longer sentence with quite a few more words in it than the others'];
+      const keys = [...texts, pairKey(texts[0]!, texts[1]!), layerKey(1, texts[2]!), layerKey(1, pairKey(texts[3]!, texts[0]!)), texts[0]!];
+      const local = new FeatureStore(enc.info.dim);
+      await local.ensure(keys, enc);
+      await local.ensureTokens(texts, enc);
+      const remote = new FeatureStore(enc.info.dim);
+      const res = await fillFeaturesFromQueue(remote, { texts: keys, tokenTexts: texts }, { queue: redis.url, model: 'fixture:bert', settings: encoderSettings(enc.info), shardSize: 3 });
+      expect(res).toMatchObject({ vectors: 7, tokens: 4, shards: 5, reused: 0 }); // the repeated key is sent once
+      let maxDiff = 0;
+      for (const k of keys) {
+        const a = local.get(k)!;
+        const b = remote.get(k)!;
+        expect(b.length, JSON.stringify(k)).toBe(a.length);
+        for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+      }
+      for (const t of texts) {
+        const a = local.tokenLookup(t);
+        const b = remote.tokenLookup(t);
+        expect(b.length).toBe(a.length);
+        for (let i = 0; i < a.length * enc.info.dim; i++) maxDiff = Math.max(maxDiff, Math.abs(a.states[i]! - b.states[i]!));
+      }
+      expect(maxDiff).toBeLessThan(1e-5);
+      // nothing missing, nothing sent
+      expect(await fillFeaturesFromQueue(remote, { texts: keys, tokenTexts: texts }, { queue: redis.url, model: 'fixture:bert', settings: encoderSettings(enc.info) })).toEqual({ vectors: 0, tokens: 0, shards: 0, reused: 0 });
+    } finally {
+      await enc.dispose();
+    }
   }, 30_000);
 
   it('mtl train --queue trains the model a plain run trains, and this process encodes nothing', async () => {
