@@ -17,6 +17,8 @@ export interface EvaluateDistributedOptions extends Omit<EvalOptions, 'predict' 
   /** Examples per shard (default 256). */
   shardSize?: number;
   signal?: AbortSignal;
+  /** How often the queue is read (default 200 ms). */
+  pollMs?: number;
   onProgress?: (p: DistributedProgress) => void;
   log?: (message: string) => void;
   /** Called once with how many shards the workers computed and how many were already done. */
@@ -41,6 +43,7 @@ export async function evaluateDistributed(options: EvaluateDistributedOptions): 
           settings,
           ...(options.shardSize !== undefined ? { shardSize: options.shardSize } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(options.log ? { log: options.log } : {}),
           source: `${options.data} (examples)`,

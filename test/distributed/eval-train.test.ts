@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { queueStatus } from '../../src/distributed/admin.js';
+import { evaluateDistributed } from '../../src/distributed/evaluate.js';
 import { fillFeaturesFromQueue, encoderSettings } from '../../src/distributed/features.js';
 import { EncoderCore } from '../../src/encoder/core.js';
 import { Encoder } from '../../src/encoder/index.js';
@@ -108,6 +109,29 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
     expect(got.n).toBe(want.n);
     expect(got.confusion).toEqual(want.confusion);
     for (const [k, v] of Object.entries(want.metrics as Record<string, number>)) expect(got.metrics[k], k).toBeCloseTo(v, 3);
+  }, 60_000);
+
+  it('evaluateDistributed re-attaches after the coordinator is stopped: finished shards are taken as they are', async () => {
+    const { startWorker } = await import('../../src/distributed/worker.js');
+    const own = await startRedis(); // a queue of its own: a slow in-process worker, no other
+    const slow = await startWorker({ queue: own.url, models: [model], faults: { delayMs: 400 } });
+    try {
+      const base = { queue: own.url, model, task: 'sentiment', data: dev, format: 'sst2' as const, shardSize: 20, pollMs: 50 };
+      const stop = new AbortController();
+      const first = evaluateDistributed({ ...base, signal: stop.signal, onProgress: (p) => p.doneShards >= 1 && stop.abort(new Error('coordinator stopped')) });
+      await expect(first).rejects.toThrow(/coordinator stopped/);
+      let shards: { shards: number; computed: number; reused: number } | undefined;
+      const again = await evaluateDistributed({ ...base, onShards: (r) => (shards = r) });
+      expect(shards!.shards).toBe(4);
+      expect(shards!.reused).toBeGreaterThanOrEqual(1);
+      expect(shards!.reused + shards!.computed).toBe(4);
+      expect(slow.processed).toBe(4); // every shard computed once across both runs
+      const plain = await cli(['--quiet', 'eval', '--model', model, '--task', 'sentiment', '--data', dev, '--json']);
+      expect(again.metrics).toEqual(JSON.parse(plain.stdout).metrics);
+    } finally {
+      await slow.close();
+      await own.dispose();
+    }
   }, 60_000);
 
   it('a malformed data row fails with file:line before anything is enqueued', async () => {
