@@ -32,7 +32,7 @@ export async function fillFeaturesFromQueue(store: FeatureStore, keys: { texts: 
     const missing = tokens ? store.missingTokens(keys.tokenTexts) : store.missing(keys.texts);
     if (!missing.length) continue;
     const settings = { ...options.settings, tokens };
-    const res = await runJobs<{ data: Float32Array; dim: number; lengths?: number[] }>({ ...options, source: tokens ? 'token states' : 'features', lineOf: (i) => i + 1 }, undefined, {
+    const res = await runJobs<{ data: Float32Array; dim: number; lengths?: number[] }>({ ...options, source: tokens ? 'token states of the training texts' : 'training texts', lineOf: (i) => i + 1 }, undefined, {
       kind: 'features',
       count: missing.length,
       idKey: { model: options.model, settings, inputHash: sha256(JSON.stringify(missing)) },

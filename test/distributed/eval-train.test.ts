@@ -8,7 +8,7 @@
  *   the encoder's own methods).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -205,4 +205,12 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
     }
     expect(Object.keys(b.tasks.summarization.baselines)).toContain('textrank');
   }, 120_000);
+
+  it('mtl train --queue with an encoder off the workers\' allow list fails with that reason and saves nothing', async () => {
+    const out = join(dir, 'refused');
+    const r = await cli(['--quiet', 'train', '--config', 'multitask', '--sample', '--tasks', 'sentiment', '--encoder', 'fixture:xlm-roberta', '--steps', '2', '--out', out, '--queue', redis.url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/training texts:1-\d+: shard 0 failed: model 'fixture:xlm-roberta' is not on this worker's allow list/);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+  }, 60_000);
 });
