@@ -18,7 +18,7 @@ export { trainFromConfig, chooseData, type TrainRunOptions, type TrainReport, ty
 export { evaluate, type EvalOptions, type EvalResult } from './experiment/evaluate.js';
 export { evaluateBaseline, baselinePredictions, BASELINES } from './experiment/baselines.js';
 export { loadEncoder, resolveModelId } from './experiment/encoder.js';
-export { encodeDistributed, startWorker, queueStatus, type EncodeDistributedOptions, type StartWorkerOptions, type RunningWorker, type DistributedProgress, type EncodeSettings, type QueueStatus } from './distributed/index.js';
+export { encodeDistributed, evaluateDistributed, queueFeatureFiller, startWorker, queueStatus, type EncodeDistributedOptions, type EvaluateDistributedOptions, type QueueFeaturesResult, type StartWorkerOptions, type RunningWorker, type DistributedProgress, type EncodeSettings, type QueueStatus } from './distributed/index.js';
 export { renderVegaLite, learningCurvesSpec, lambdaSpec, metricBarsSpec, heatmapSpec } from './report/plots.js';
 export { UserError } from './errors.js';
 export { Rng } from './utils/random.js';

@@ -113,6 +113,8 @@ export function buildProgram(): Command {
     .option('--steps <n>', 'override total steps', (v) => parsePositiveIntOption('--steps', v))
     .option('--seed <n>', 'override training.seed (initialisation, sampling, dropout)', (v) => parseIntOption('--seed', v))
     .option('--json', 'print the report as JSON')
+    .option('--queue <url>', 'encode the texts on the workers behind this Redis (their --models must list the encoder); see mtl worker')
+    .option('--shard-size <n>', 'with --queue: texts per shard (default 256)', (v) => parsePositiveIntOption('--shard-size', v))
     .action(run(() => import('./commands/train.js')));
 
   program
@@ -130,6 +132,8 @@ export function buildProgram(): Command {
     .option('--train <path>', 'training data for baselines that fit (majority, lexicon, length-ratio)')
     .option('--encoder <idOrDir>', 'encoder for textrank')
     .option('--json', 'print metrics as JSON')
+    .option('--queue <url>', 'with --model: predict on the workers behind this Redis (their --models must list the model folder); see mtl worker')
+    .option('--shard-size <n>', 'with --queue: examples per shard (default 256)', (v) => parsePositiveIntOption('--shard-size', v))
     .action(run(() => import('./commands/eval.js')));
 
   program

@@ -50,12 +50,12 @@ export interface RunShardsResult {
 }
 
 /** A shard whose result does not fit the run (a bug or a foreign job under our id): not waited out like Redis. */
-class ShardMismatchError extends Error {}
+export class ShardMismatchError extends Error {}
 
 type RowsSink = (start: number, data: Float32Array, rows: number, dim: number) => void | Promise<void>;
 
 /** What differs between the kinds of shard: the payload and how a result is read. */
-interface JobSpec<R> {
+export interface JobSpec<R> {
   kind: ShardJob['kind'];
   /** Items (texts, inputs) in all. */
   count: number;
@@ -128,7 +128,7 @@ export async function runPredictShards(inputs: readonly Record<string, unknown>[
   return { ...res, dim: 0 };
 }
 
-async function runJobs<R>(options: Omit<RunShardsOptions, 'settings'>, beforeRelease: (() => Promise<void>) | undefined, spec: JobSpec<R>): Promise<Omit<RunShardsResult, 'dim'>> {
+export async function runJobs<R>(options: Omit<RunShardsOptions, 'settings'>, beforeRelease: (() => Promise<void>) | undefined, spec: JobSpec<R>): Promise<Omit<RunShardsResult, 'dim'>> {
   const target = parseQueueUrl(options.queue);
   await probeRedis(target);
   const shardSize = options.shardSize ?? 256;

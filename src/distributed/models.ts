@@ -5,11 +5,22 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { SentenceEncoder } from '../encoder/types.js';
 import type { EncodeSettings, PredictSettings } from './protocol.js';
 
 export interface ShardModel {
   encode(texts: readonly string[]): Promise<{ data: Float32Array; dims: [number, number] }>;
+  /** Feature-store keys encoded as `mtl train` encodes them (absent for `echo:`). */
+  features?(keys: readonly string[], tokens: boolean): Promise<FeatureRows>;
   dispose(): Promise<void>;
+}
+
+/** A features shard's rows: one vector a key, or (with `lengths`) the token states of each key one after another. */
+export interface FeatureRows {
+  data: Float32Array;
+  rows: number;
+  dim: number;
+  lengths?: number[];
 }
 
 /** The models every worker allows unless told otherwise (the bundled encoder). */
@@ -41,6 +52,33 @@ function echoModel(dim: number): ShardModel {
     },
     async dispose() {},
   };
+}
+
+/**
+ * The keys through a FeatureStore, the trainer's own code path (pairs through encodePairs, layer
+ * keys through atLayer, token states through encodeTokens): the vectors `mtl train` would compute.
+ */
+async function storeRows(enc: SentenceEncoder, keys: readonly string[], tokens: boolean): Promise<FeatureRows> {
+  const { FeatureStore } = await import('../training/features.js');
+  const dim = enc.info.dim;
+  const store = new FeatureStore(dim);
+  if (!tokens) {
+    await store.ensure(keys, enc);
+    const data = new Float32Array(keys.length * dim);
+    keys.forEach((k, i) => data.set(store.get(k)!, i * dim));
+    return { data, rows: keys.length, dim };
+  }
+  await store.ensureTokens(keys, enc);
+  const states = keys.map((k) => store.tokenLookup(k));
+  const lengths = states.map((s) => s.length);
+  const rows = lengths.reduce((a, b) => a + b, 0);
+  const data = new Float32Array(rows * dim);
+  let at = 0;
+  for (const s of states) {
+    data.set(s.states.subarray(0, s.length * dim), at * dim);
+    at += s.length;
+  }
+  return { data, rows, dim, lengths };
 }
 
 export class WarmModels {
@@ -129,7 +167,7 @@ export class WarmModels {
       logger: this.log,
     });
     this.log(`[worker] loaded ${model} in ${Date.now() - t0} ms (${enc.info.device}, ${enc.info.dtype}, ${enc.info.pooling})`);
-    return { encode: (texts) => enc.encode(texts), dispose: () => enc.dispose() };
+    return { encode: (texts) => enc.encode(texts), features: (keys, tokens) => storeRows(enc, keys, tokens), dispose: () => enc.dispose() };
   }
 
   async disposeAll(): Promise<void> {

@@ -38,6 +38,11 @@ export interface EvalOptions {
   columns?: Record<string, string>;
   /** Warnings for the user (e.g. a corrupt embedding cache that was rebuilt). */
   warn?: (message: string) => void;
+  /**
+   * With `model`: the predictions come from here (evaluateDistributed: the workers), in the order of
+   * `examples`; the model's weights are then read here without its encoder, for the task's evaluator.
+   */
+  predict?: (task: string, examples: readonly unknown[], model: string) => Promise<unknown[]>;
 }
 
 /** The fields each task reads from a generic csv/tsv/jsonl file (each task's `yaml.fields` in the task registry, read now). */
@@ -157,7 +162,18 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   let system: string;
   let task;
   try {
-    if (opts.model) {
+    if (opts.model && opts.predict) {
+      // nothing is encoded here: the weights alone give the task (labels, its metrics)
+      const model = await MultiTaskModel.fromPretrained(opts.model, { encoder: null, log: false });
+      try {
+        task = model.task(opts.task);
+      } finally {
+        model.dispose();
+      }
+      preds = await opts.predict(opts.task, dev.examples, opts.model);
+      if (preds.length !== dev.examples.length) throw new Error(`${preds.length} predictions for ${dev.examples.length} examples`);
+      system = opts.model;
+    } else if (opts.model) {
       const manifest = readModelManifest(opts.model);
       encoder = await loadEncoderFor(manifest.encoder, opts.encoder, opts.warn, opts.model);
       const model = await MultiTaskModel.load(opts.model, { encoder, log: false });

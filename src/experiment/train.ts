@@ -11,6 +11,7 @@ import type { SentenceEncoder } from '../encoder/types.js';
 import { UserError } from '../errors.js';
 import { createTask, loadTaskDataResult } from '../config/tasks.js';
 import type { AnyTask } from '../tasks/types.js';
+import { layerKey, storeEncoder } from '../training/features.js';
 import { MultiTaskModel } from '../training/model.js';
 import type { FitOptions, ProgressEvent, TrainingHistory } from '../training/trainer.js';
 import type { ArchitectureConfig } from '../architectures/types.js';
@@ -58,6 +59,12 @@ export interface TrainRunOptions {
   /** Called once before training with the number of steps (for progress bars). */
   onStart?: (info: { totalSteps: number; tasks: string[] }) => void;
   onEncodeProgress?: (done: number, total: number) => void;
+  /**
+   * Fills the model's feature store before training (`mtl train --queue`: the workers encode, see
+   * fillFeaturesFromQueue); texts it leaves without features are encoded here as usual, and the
+   * textrank baseline then reads its sentence vectors from the store too.
+   */
+  fillFeatures?: (model: MultiTaskModel, examples: Record<string, unknown[]>, encoder: { id: string; layer?: number }) => Promise<void>;
   /** Warnings for the user (e.g. a corrupt embedding cache that was rebuilt). */
   warn?: (message: string) => void;
 }
@@ -180,6 +187,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   // encode every text once up front (progress for the slow part), then train on cached vectors
   const all: Record<string, unknown[]> = {};
   for (const t of tasks) all[t.name] = [...(train[t.name] ?? []), ...(dev[t.name] ?? [])];
+  await opts.fillFeatures?.(model, all, { id: encoderId, ...(cfg.encoder.layer !== undefined ? { layer: cfg.encoder.layer } : {}) });
   await model.ensureFeatures(all, opts.onEncodeProgress ? { onProgress: (p) => opts.onEncodeProgress!(p.done, p.total) } : undefined);
 
   const weighting = opts.weighting ?? weightingFrom(cfg, taskConfigs);
@@ -213,6 +221,8 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
 
   const metrics = await model.evaluate(dev);
   const reports: Record<string, TaskReport> = {};
+  const baselineEncoder = (enc: SentenceEncoder, layer: number | undefined): SentenceEncoder =>
+    opts.fillFeatures ? storeEncoder(model.features, enc, layer === undefined ? undefined : (t) => layerKey(layer, t)) : enc;
   for (const tk of tasks) {
     const tc = taskConfigs.find((c) => c.name === tk.name)!;
     const baselines: Record<string, Record<string, number>> = {};
@@ -222,8 +232,8 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
           task: tk,
           train: train[tk.name]!,
           dev: dev[tk.name]!,
-          // "the same encoder": the layer this task reads
-          encoder: tc.layer !== undefined && encoder.atLayer ? await encoder.atLayer(tc.layer) : encoder,
+          // "the same encoder": the layer this task reads (its vectors from the store when they were filled there)
+          encoder: baselineEncoder(tc.layer !== undefined && encoder.atLayer ? await encoder.atLayer(tc.layer) : encoder, tc.layer),
           sentences: tc.name === 'summarization' ? tc.inference?.sentences : undefined,
         });
       }

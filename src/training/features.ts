@@ -110,9 +110,16 @@ export class FeatureStore {
     return missing.length;
   }
 
+  /** Distinct texts of `texts` that have no token states yet, in first-seen order. */
+  missingTokens(texts: Iterable<string>): string[] {
+    const out = new Set<string>();
+    for (const t of texts) if (!this.tokens.has(t)) out.add(t);
+    return [...out];
+  }
+
   /** Token states of `texts` that have none yet (deduplicated), through the encoder's `encodeTokens`. */
   async ensureTokens(texts: Iterable<string>, encoder: SentenceEncoder | null): Promise<number> {
-    const missing = [...new Set([...texts].filter((t) => !this.tokens.has(t)))];
+    const missing = this.missingTokens(texts);
     if (missing.length === 0) return 0;
     if (!encoder?.encodeTokens) {
       throw new Error(
@@ -155,5 +162,28 @@ export class FeatureStore {
     const v = this.map.get(text);
     if (!v) throw new Error(`no cached features for text ${JSON.stringify(text.slice(0, 80))}`);
     return v;
+  };
+}
+
+/**
+ * An encoder whose `encode` reads the store's vectors (key: `keyOf(text)`) and encodes only the
+ * texts missing there with `fallback` (e.g. the textrank baseline of a run whose features the
+ * workers computed). Disposing it leaves `fallback` open.
+ */
+export function storeEncoder(store: FeatureStore, fallback: SentenceEncoder, keyOf: (text: string) => string = (t) => t): SentenceEncoder {
+  return {
+    info: fallback.info,
+    async encode(texts, options) {
+      const d = store.dim;
+      const missing = [...new Set(texts.filter((t) => !store.has(keyOf(t))))];
+      if (missing.length) {
+        const r = await fallback.encode(missing, options);
+        missing.forEach((t, i) => store.set(keyOf(t), r.data.slice(i * d, (i + 1) * d)));
+      }
+      const data = new Float32Array(texts.length * d);
+      texts.forEach((t, i) => data.set(store.get(keyOf(t))!, i * d));
+      return { dims: [texts.length, d], data };
+    },
+    async dispose() {},
   };
 }

@@ -121,6 +121,16 @@ export class MultiTaskModelCore {
 
   /** Encode (once, deduplicated) the texts of these examples that have no vector yet. */
   async ensureFeatures(examples: Record<string, readonly unknown[]>, options?: EncodeOptions): Promise<number> {
+    const { texts, tokenTexts } = this.featureKeys(examples);
+    const n = await this.features.ensure(texts, this.encoder, options);
+    return tokenTexts.length ? n + (await this.features.ensureTokens(tokenTexts, this.encoder)) : n;
+  }
+
+  /**
+   * The feature-store keys these examples read (with repeats): `texts` need a vector each,
+   * `tokenTexts` token states (heads that pool tokens themselves). What ensureFeatures encodes.
+   */
+  featureKeys(examples: Record<string, readonly unknown[]>): { texts: string[]; tokenTexts: string[] } {
     const texts: string[] = [];
     const tokenTexts: string[] = [];
     for (const [name, list] of Object.entries(examples)) {
@@ -129,8 +139,7 @@ export class MultiTaskModelCore {
       for (const e of list) for (const x of t.encoderInputs(e)) texts.push(key(inputKey(x)));
       if (t.tokenTexts) for (const e of list) for (const s of t.tokenTexts(e)) tokenTexts.push(key(s));
     }
-    const n = await this.features.ensure(texts, this.encoder, options);
-    return tokenTexts.length ? n + (await this.features.ensureTokens(tokenTexts, this.encoder)) : n;
+    return { texts, tokenTexts };
   }
 
   /** A task's feature-store key of a text: the text itself, or its key at the task's encoder layer. */

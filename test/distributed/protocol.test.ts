@@ -1,7 +1,7 @@
 /** The queue's URL handling and shard protocol, without Redis. */
 import { describe, expect, it } from 'vitest';
 import { parseQueueUrl, scrub } from '../../src/distributed/connection.js';
-import { packResult, shardJobId, ShardJobSchema, unpackResult } from '../../src/distributed/protocol.js';
+import { FeaturesResultSchema, packResult, shardJobId, ShardJobSchema, unpackResult } from '../../src/distributed/protocol.js';
 import { UserError } from '../../src/errors.js';
 
 describe('--queue URLs', () => {
@@ -38,8 +38,11 @@ describe('shard jobs', () => {
       shardJobId('encode', 'h1', 0, 10, 'fixture:bert', { dtype: 'q8', pooling: 'mean' }),
       shardJobId('encode', 'h1', 0, 10, 'mtl:mini', { dtype: 'fp32', pooling: 'mean' }),
       shardJobId('predict', 'h1', 0, 10, 'mtl:mini', { dtype: 'q8', pooling: 'mean' }),
+      shardJobId('features', 'h1', 0, 10, 'mtl:mini', { dtype: 'q8', pooling: 'mean' }),
+      shardJobId('features', 'h1', 0, 10, 'mtl:mini', { dtype: 'q8', pooling: 'mean', tokens: true }),
     ];
-    expect(new Set([base, ...others]).size).toBe(7);
+    expect(new Set([base, ...others]).size).toBe(9);
+    expect(others.at(-1)).toMatch(/^fea-[0-9a-f]{40}$/);
     expect(base).toMatch(/^enc-[0-9a-f]{40}$/); // BullMQ refuses ':' and all-digit custom ids
   });
 
@@ -56,6 +59,12 @@ describe('shard jobs', () => {
     expect(ShardJobSchema.safeParse({ ...predict, settings: { task: 'parsing' } }).success).toBe(false);
     expect(ShardJobSchema.safeParse({ ...predict, inputs: ['a'] }).success).toBe(false);
     expect(ShardJobSchema.safeParse({ ...predict, kind: 'train' }).success).toBe(false);
+    const features = { v: 1, kind: 'features', model: 'fixture:bert', settings: { dtype: 'fp32' }, start: 0, keys: ['a', '\u0000layer2\u0000b'], tokens: false };
+    expect(ShardJobSchema.safeParse(features).success).toBe(true);
+    expect(ShardJobSchema.safeParse({ ...features, keys: [] }).success).toBe(false);
+    expect(ShardJobSchema.safeParse({ ...features, tokens: undefined }).success).toBe(false);
+    expect(FeaturesResultSchema.safeParse({ ...packResult(Float32Array.from([1, 2, 3, 4]), 2, 2), lengths: [1, 1] }).success).toBe(true);
+    expect(FeaturesResultSchema.safeParse({ ...packResult(Float32Array.from([1, 2]), 1, 2), lengths: [0] }).success).toBe(false);
     const data = Float32Array.from([1.5, -0, Math.PI, 1e-40, -3.25, 7]);
     const back = unpackResult(packResult(data, 2, 3));
     expect(Array.from(back)).toEqual(Array.from(data));

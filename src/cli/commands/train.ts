@@ -73,6 +73,27 @@ export async function runTraining(opts: TrainRunOptions, global: GlobalOptions, 
   return run;
 }
 
+/** `mtl train --queue URL`: the run's features are encoded by the workers (the encoder on their allow list). */
+async function queueFiller(opts: Record<string, unknown>, global: GlobalOptions): Promise<NonNullable<TrainRunOptions['fillFeatures']>> {
+  const { loadQueueModule } = await import('../../distributed/deps.js');
+  const { queueFeatureFiller } = await loadQueueModule(() => import('../../distributed/features.js'));
+  let last = 0;
+  return queueFeatureFiller({
+    queue: String(opts.queue),
+    ...(opts.shardSize !== undefined ? { shardSize: opts.shardSize as number } : {}),
+    log: global.quiet ? () => undefined : (m) => process.stderr.write(`${m}\n`),
+    onProgress: (p) => {
+      const now = Date.now();
+      if (global.quiet || (now - last < 1000 && p.doneShards !== p.totalShards)) return;
+      last = now;
+      process.stderr.write(`features ${p.doneTexts}/${p.totalTexts} (shards ${p.doneShards}/${p.totalShards})\n`);
+    },
+    onDone: (r) => {
+      if (!global.quiet) process.stderr.write(`the workers encoded ${r.vectors} texts and the token states of ${r.tokens} (${r.shards} shards, ${r.reused} already done)\n`);
+    },
+  });
+}
+
 export default async function train(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
   const out = resolve(String(opts.out));
   // refuse to reuse a folder holding a model or an interrupted run unless told how (before any slow loading)
@@ -95,6 +116,7 @@ export default async function train(opts: Record<string, unknown>, _args: string
         checkpointsDir: resolve(out, CHECKPOINTS_DIR),
         resume: Boolean(opts.resume),
         runInfo: { argv: global.argv ?? [] },
+        ...(opts.queue !== undefined ? { fillFeatures: await queueFiller(opts, global) } : {}),
       },
       global,
       Boolean(opts.json),
