@@ -46,6 +46,15 @@ async function encoderAt(encoder: SentenceEncoder, layer: number | undefined): P
   return encoder.atLayer(layer);
 }
 
+/**
+ * Sentence vectors by text (and by encoder layer), the frozen encoder's output cached once: what the
+ * task heads train on. `ensure` encodes only the texts it has no vector for; `set` fills it by hand.
+ * @example
+ * const store = new FeatureStore(3).set('hello', [1, 2, 3]);
+ * store.get('hello') // Float32Array(3) [1, 2, 3]
+ * store.missing(['hello', 'bye']) // ['bye']
+ * await MultiTaskModel.create({ encoder: { dim: 3 }, features: store, tasks }); // a model on precomputed vectors
+ */
 export class FeatureStore {
   private readonly map = new Map<string, Float32Array>();
   /** Token states [length, dim] of the texts whose heads pool tokens themselves (not saved, not on disk). */
