@@ -127,7 +127,9 @@ describe('CLI input parsing (predict)', () => {
         ),
         fc.constantFrom(...tasks),
         (bytes, task) => {
-          const entries = inputLines(bytes, 'in.txt');
+          // a binary file (mostly NUL bytes) is refused whole, with the file named
+          const entries = okOrLocated(() => inputLines(bytes, 'in.txt'), 'in.txt: not a text file');
+          if (!entries) return;
           const physical = bytes.toString('utf8').split(/\r?\n/);
           for (const e of entries) expect(physical[e.line - 1]).toBe(e.text);
           const parsed = okOrLocated(() => parseInputs(task, entries, 'in.txt'), 'in.txt:');
