@@ -100,7 +100,7 @@ async function cutBundle(platform: Platform, bundle: ModelBundle, layer: number)
   let bytes: Uint8Array;
   if (typeof src !== 'string') bytes = src;
   else if (platform.readModel) bytes = await platform.readModel(src);
-  else throw new UserError(`the layer option cannot read ${file} on this platform`);
+  else throw new UserError(`the layer option cannot read ${file} on this platform; leave layer unset`);
   const { cutAtLayer } = await import('./layers.js');
   const cut = cutAtLayer(bytes, layer, file);
   return { bundle: cut.bytes ? { ...bundle, source: cut.bytes } : bundle, index: cut.layer, of: cut.layers };
@@ -212,7 +212,7 @@ export function readGraph(session: BackendSession, model: string, pooling: Pooli
   if (unsupported.length) {
     throw new UserError(`model ${model} declares inputs ${unsupported.join(', ')} that a text encoder cannot feed (supported: ${[...SUPPORTED_INPUTS].join(', ')})`);
   }
-  if (!session.inputNames.includes('input_ids')) throw new UserError(`model ${model} has no input_ids input (inputs: ${session.inputNames.join(', ')})`);
+  if (!session.inputNames.includes('input_ids')) throw new UserError(`model ${model} has no input_ids input (inputs: ${session.inputNames.join(', ')}); give a text encoder exported with input_ids (e.g. optimum-cli export onnx --task feature-extraction)`);
 
   const outs = session.outputNames;
   const rank = (name: string) => session.outputInfo?.find((o) => o.name === name)?.shape?.length;

@@ -44,7 +44,7 @@ export function decodeNpy(bytes: Uint8Array): { dims: [number, number]; data: Fl
   const header = new TextDecoder('latin1').decode(bytes.subarray(start, start + hlen));
   if (!/'descr':\s*'<f4'/.test(header) || !/'fortran_order':\s*False/.test(header)) throw new UserError(`unsupported npy header ${header}: only little-endian float32 (<f4), C order is read; save with arr.astype("<f4")`);
   const m = /'shape':\s*\((\d+),\s*(\d+)\)/.exec(header);
-  if (!m) throw new UserError(`unsupported npy shape in ${header}`);
+  if (!m) throw new UserError(`unsupported npy shape in ${header}: a 2-D matrix [rows, dim] is expected`);
   const rows = Number(m[1]);
   const cols = Number(m[2]);
   const data = new Float32Array(rows * cols);

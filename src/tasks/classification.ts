@@ -102,7 +102,7 @@ export class ClassificationTask implements Task<ClassificationExample, Classific
 
   labelIndex(label: Label): number {
     const i = this.index.get(String(label));
-    if (i === undefined) throw new UserError(`task "${this.name}": unknown label ${JSON.stringify(label)} (labels: ${JSON.stringify(this.labels)})`);
+    if (i === undefined) throw new UserError(`task "${this.name}": unknown label ${JSON.stringify(label)} (labels: ${JSON.stringify(this.labels)}); fix the example's label or add it to the task's labels`);
     return i;
   }
 
