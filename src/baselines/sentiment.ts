@@ -64,7 +64,11 @@ export interface SentimentBaseline {
 
 const TOKEN = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 
-/** Lexicon tokenizer (see module notes). */
+/**
+ * Lexicon tokenizer (see module notes).
+ * @example
+ * tokenizeForLexicon("Isn't it GREAT?") // ["isn't", 'not', 'it', 'great']
+ */
 export function tokenizeForLexicon(text: string): string[] {
   const out: string[] = [];
   for (const m of text.toLowerCase().matchAll(TOKEN)) {
@@ -77,7 +81,11 @@ export function tokenizeForLexicon(text: string): string[] {
 
 let analyzer: SentimentAnalyzer | null = null;
 
-/** natural AFINN score of a text: Σ valence / #tokens (0 for a text without tokens). */
+/**
+ * natural AFINN score of a text: Σ valence / #tokens (0 for a text without tokens).
+ * @example
+ * lexiconScore('a great and wonderful film') // 1.4 (AFINN great +3, wonderful +4, over 5 tokens)
+ */
 export function lexiconScore(text: string): number {
   analyzer ??= new SentimentAnalyzer('English', NaturalPorterStemmer, 'afinn');
   const tokens = tokenizeForLexicon(text);
@@ -86,7 +94,11 @@ export function lexiconScore(text: string): number {
   return Number.isFinite(s) ? s : 0;
 }
 
-/** Label roles from names (neg/neu/pos prefixes) or from order. */
+/**
+ * Label roles from names (neg/neu/pos prefixes) or from order.
+ * @example
+ * inferPolarity(['negative', 'positive']) // { negative: 'negative', positive: 'positive' }
+ */
 export function inferPolarity(labels: readonly string[]): SentimentPolarity {
   if (labels.length !== 2 && labels.length !== 3) {
     throw new UserError(`lexicon baseline needs 2 or 3 labels, got ${labels.length}: ${labels.join(', ')}`);

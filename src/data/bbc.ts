@@ -73,6 +73,12 @@ export function alignSummarySentences(summary: string, article: string): string[
  * with `Summaries/<category>/NNN.txt`. Files are UTF-8 except a few latin-1 ones (sport/199 has a
  * 0xA3 `£`), decoded as windows-1252. Malformed: a summary without its article (or the reverse),
  * an empty title, no blank line after the title, an empty body or summary.
+ * @example
+ * const { rows } = loadBbc('fixtures/data/summarization'); // holds News Articles/ and Summaries/
+ * rows.length // 36
+ * const { id, category, title, sentences, summarySentences } = rows[0];
+ * [id, category, title] // ['business/001', 'business', 'Harwick Foods profits slide 35.5%']
+ * [sentences.length, summarySentences.length] // [10, 5]
  */
 export function loadBbc(root: string, options: BbcOptions = {}): LoadResult<BbcExample> {
   const articlesDir = join(root, 'News Articles');

@@ -38,6 +38,11 @@ export function mlqePath(split: 'train' | 'dev', pair?: string, root = datasetsD
  * MLQE-PE sentence-level DA TSVs. Quoting is DISABLED: the text holds bare `"` characters
  * (e.g. a source that starts with `"Renaissance Humanism …"`), which a CSV parser would treat as
  * field quoting and merge lines. `path` is one `<pair>.tsv` or a split folder (`train/`, `dev/`).
+ * @example
+ * const { rows } = loadMlqe('fixtures/data/translation-quality/train'); // every <pair>.tsv of the folder
+ * rows.length // 240
+ * rows[0] // { source: 'Rosenau, a town on the edge of …', translation: 'Rosenau, eine Stadt am Rand de…',
+ *         //   score: 1.2941, modelScore: -0.0687, pair: 'en-de', id: '0', da: 95.3333 }
  */
 export function loadMlqe(path: string, options: MlqeOptions = {}): LoadResult<MlqeExample> {
   const target = options.target ?? 'z_mean';

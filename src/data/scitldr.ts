@@ -27,6 +27,11 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
  * SciTLDR-A JSON lines. Malformed: invalid JSON, `source`/`target` not non-empty string lists,
  * `source_labels` not 0/1 with one entry per source sentence, missing `paper_id`/`title`.
  * (The files have no final newline.)
+ * @example
+ * const { rows } = loadSciTldr(scitldrPath('dev'));
+ * rows.length // 619
+ * const { id, source, sourceLabels, targets } = rows[0];
+ * [id, source.length, sourceLabels, targets.length] // ['rJlnfaNYvB', 6, [0, 0, 0, 1, 0, 0], 3]
  */
 export function loadSciTldr(file: string, options: LoadOptions = {}): LoadResult<SciTldrExample> {
   const problems = new ProblemCollector(resolveMode(options));

@@ -21,6 +21,7 @@ import { poolBatch, stackTokenStates } from './pooling.js';
 import { LayerSiblings } from './siblings.js';
 import { pairKey } from './pairs.js';
 import { TruncatingTokenizer } from './tokenize.js';
+import { UserError } from '../errors.js';
 
 export interface EncoderStats {
   /** ORT session runs since load (the load-time probe, if any, is not counted). */
@@ -132,7 +133,7 @@ export class EncoderCore implements SentenceEncoder {
       this.stats.tokenized++;
       return { index, ids };
     } catch (err) {
-      throw new Error(`failed to tokenize texts[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new UserError(`failed to tokenize texts[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
 
@@ -196,7 +197,7 @@ export class EncoderCore implements SentenceEncoder {
       this.stats.tokenized++;
       return typeStart < ids.length ? { index, ids, typeStart } : { index, ids };
     } catch (err) {
-      throw new Error(`failed to tokenize pairs[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new UserError(`failed to tokenize pairs[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
 
@@ -263,7 +264,7 @@ export class EncoderCore implements SentenceEncoder {
   async encodeTokens(texts: readonly string[]): Promise<TokenEncodeResult> {
     this.check(texts);
     if (this.tokenOutput === undefined) {
-      throw new Error(`model ${this.info.model} has no token-level output (outputs: ${this.session.outputNames.join(', ')})`);
+      throw new UserError(`model ${this.info.model} has no token-level output (outputs: ${this.session.outputNames.join(', ')})`);
     }
     const n = texts.length;
     const per: { states: Float32Array; len: number }[] = new Array(n);
@@ -302,7 +303,7 @@ export class EncoderCore implements SentenceEncoder {
    */
   async atLayer(layer: number): Promise<SentenceEncoder> {
     if (this.disposed) throw new Error('encoder has been disposed');
-    if (!this.siblings) throw new Error(`the encoder ${this.info.model} cannot open other layers`);
+    if (!this.siblings) throw new UserError(`the encoder ${this.info.model} cannot open other layers`);
     return this.siblings.at(layer);
   }
 

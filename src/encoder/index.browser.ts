@@ -11,6 +11,7 @@ import type { EncoderLoadOptions, Platform } from './load.js';
 import { MemoryEmbeddingCache } from './lru.js';
 import { missingModelMessage, onnxFileFor } from './model-files.js';
 import type { HFTokenizerLike } from './tokenize.js';
+import { UserError } from '../errors.js';
 
 export {
   type Device, type Dtype, type EncodeOptions, type EncodeProgress, type EncodeResult,
@@ -45,7 +46,7 @@ async function fetchBytes(url: string, offline: boolean): Promise<Uint8Array | n
   if (offline) return null;
   const res = await e.fetch(url);
   if (res.status === 404) return null;
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  if (!res.ok) throw new UserError(`GET ${url}: HTTP ${res.status}`);
   const bytes = new Uint8Array(await res.arrayBuffer());
   await cache?.put(url, new Response(bytes.slice().buffer)).catch(() => undefined);
   return bytes;
@@ -68,7 +69,7 @@ async function withModelUrl<T>(model: string, run: (id: string) => Promise<T>): 
   if (!/^https?:\/\//.test(model)) return run(model);
   const url = new URL(model.replace(/\/+$/, ''));
   const parts = url.pathname.split('/').filter(Boolean);
-  if (parts.length === 0) throw new Error(`${model}: a model URL needs a folder path (e.g. https://host/models/my-encoder)`);
+  if (parts.length === 0) throw new UserError(`${model}: a model URL needs a folder path (e.g. https://host/models/my-encoder)`);
   const take = parts.length >= 2 ? 2 : 1;
   const id = parts.slice(-take).join('/');
   const host = `${url.origin}/${parts.slice(0, -take).map((p) => `${p}/`).join('')}`;
@@ -87,7 +88,7 @@ const webPlatform: Platform = {
   async resolve(model, { dtype, offline }) {
     const file = onnxFileFor(dtype);
     const bytes = await fetchBytes(fileUrl(model, file), offline);
-    if (!bytes) throw new Error(offline ? `${file} of ${model} is not in the browser cache and offline is set` : missingModelMessage(file, model, dtype, [], model));
+    if (!bytes) throw new UserError(offline ? `${file} of ${model} is not in the browser cache and offline is set` : missingModelMessage(file, model, dtype, [], model));
     const opts = { local_files_only: offline };
     const { tokenizer, config } = await withModelUrl(model, async (id) => ({
       tokenizer: (await AutoTokenizer.from_pretrained(id, opts)) as unknown as HFTokenizerLike & { _tokenizerJSON?: unknown; _tokenizerConfig?: unknown },

@@ -1,5 +1,6 @@
 /** Platform-independent facts about HF-layout model folders. */
 import type { Dtype } from './types.js';
+import { UserError } from '../errors.js';
 
 export const DTYPE_SUFFIX: Record<Dtype, string> = {
   fp32: '',
@@ -10,7 +11,7 @@ export const DTYPE_SUFFIX: Record<Dtype, string> = {
 
 /** `onnx/model{suffix}.onnx` for a dtype. */
 export function onnxFileFor(dtype: Dtype, baseName = 'model'): string {
-  if (!(dtype in DTYPE_SUFFIX)) throw new TypeError(`unknown dtype '${String(dtype)}' (expected fp32, fp16, q8 or q4)`);
+  if (!(dtype in DTYPE_SUFFIX)) throw new UserError(`unknown dtype '${String(dtype)}' (expected fp32, fp16, q8 or q4)`);
   return `onnx/${baseName}${DTYPE_SUFFIX[dtype]}.onnx`;
 }
 

@@ -1,3 +1,4 @@
+import { UserError } from '../errors.js';
 /**
  * Tokenization with truncation that keeps the special tokens, as HF's Python tokenizers do.
  *
@@ -94,7 +95,7 @@ export function probePairLayout(tok: HFTokenizerLike): PairLayout {
     }
     return layout;
   }
-  throw new Error('cannot determine where the tokenizer puts its special tokens around a text pair');
+  throw new UserError('cannot determine where the tokenizer puts its special tokens around a text pair (its tokenizer.json post-processor has no pair template); use the siamese input mode or a model with a BERT/RoBERTa-style fast tokenizer');
 }
 
 /**
@@ -134,7 +135,7 @@ export function probeSpecialLayout(tok: HFTokenizerLike): SpecialLayout {
       if (match) return { prefix: full.slice(0, k), suffix: full.slice(k + content.length) };
     }
   }
-  throw new Error('cannot determine where the tokenizer puts its special tokens (post-processor output does not contain the content ids)');
+  throw new UserError('cannot determine where the tokenizer puts its special tokens (post-processor output does not contain the content ids); use a model with a BERT/RoBERTa-style fast tokenizer (tokenizer.json)');
 }
 
 const toWellFormed: (s: string) => string =
@@ -180,7 +181,7 @@ export class TruncatingTokenizer {
     this.maxLength = opts.maxLength;
     this.keep = opts.maxLength - this.layout.prefix.length - this.layout.suffix.length;
     if (this.keep < 1) {
-      throw new Error(`maxLength ${opts.maxLength} leaves no room for text after ${this.layout.prefix.length + this.layout.suffix.length} special tokens`);
+      throw new UserError(`maxLength ${opts.maxLength} leaves no room for text after ${this.layout.prefix.length + this.layout.suffix.length} special tokens; raise maxLength`);
     }
     this.padId = typeof tokenizer.pad_token_id === 'number' ? tokenizer.pad_token_id : 0;
     this.charsPerToken = opts.charsPerToken ?? 20;
@@ -225,7 +226,7 @@ export class TruncatingTokenizer {
   encodePair(a: string, b: string): PairIds {
     const L = this.pairLayout;
     const keep = this.maxLength - L.prefix.length - L.middle.length - L.suffix.length;
-    if (keep < 2) throw new Error(`maxLength ${this.maxLength} leaves no room for a text pair`);
+    if (keep < 2) throw new UserError(`maxLength ${this.maxLength} leaves no room for a text pair; raise maxLength`);
     let ia = this.contentIds(a, keep);
     let ib = this.contentIds(b, keep);
     const [na, nb] = truncatePairLengths(ia.length, ib.length, keep);

@@ -18,6 +18,7 @@ import type { INodeProto, ModelProto } from '../onnx/proto.js';
 import { Graph, dequantize, transpose2d } from './graph.js';
 import { layerScopes } from '../encoder/layers.js';
 import { LINEARS, type LayerShape, type LinearName } from './layer.js';
+import { UserError } from '../errors.js';
 
 /** Where a parameter lives in the source graph (for export). */
 export interface ParamSource {
@@ -212,7 +213,7 @@ export function extractLayers(model: ModelProto, file: string, from: number, opt
   const scopes = layerScopes(model, file);
   const nodes = model.graph?.node ?? [];
   if (!Number.isInteger(from) || from < 0 || from >= scopes.count) {
-    throw new RangeError(`${file}: fromLayer ${from} is out of range: the model has ${scopes.count} layers, so fromLayer is 0 … ${scopes.count - 1} (layers fromLayer+1 … ${scopes.count} become trainable)`);
+    throw new UserError(`${file}: fromLayer ${from} is out of range: the model has ${scopes.count} layers, so fromLayer is 0 … ${scopes.count - 1} (layers fromLayer+1 … ${scopes.count} become trainable)`);
   }
   const layers: ExtractedLayer[] = [];
   for (let i = from; i < scopes.count; i++) {

@@ -4,6 +4,7 @@
  * the layer and the reason.
  */
 import { tensorData, type IAttributeProto, type INodeProto, type ITensorProto, type ModelProto } from '../onnx/proto.js';
+import { UserError } from '../errors.js';
 
 export class Graph {
   readonly producer = new Map<string, INodeProto>();
@@ -42,7 +43,7 @@ export class Graph {
     return (n.attribute ?? []).find((a) => a.name === name);
   }
   fail(layer: number, reason: string): never {
-    throw new Error(
+    throw new UserError(
       `${this.file}: layer ${layer} cannot be made trainable: ${reason}. ` +
         'The trainable top rebuilds post-LN BERT layers (BERT, DistilBERT, XLM-R exports); train this model frozen, or fine-tune fewer layers',
     );

@@ -23,6 +23,7 @@ import { Float32AdamW } from './adamw.js';
 import { extractLayers, type ExtractedLayer, type ParamSource } from './extract.js';
 import { transpose2d } from './graph.js';
 import { dropoutMasks, emitLayer, type LayerShape } from './layer.js';
+import { UserError } from '../errors.js';
 
 type Ort = typeof OrtTypes;
 type Session = OrtTypes.InferenceSession;
@@ -83,7 +84,7 @@ export class TrainableTop {
     const params = new Map<string, ExtractedLayer['params'] extends Map<string, infer V> ? V : never>();
     for (const l of layers) for (const [k, v] of l.params) params.set(k, { ...v, data: v.data.slice() });
     const dropout = options.dropout ?? 0.1;
-    if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`TrainableTop: dropout ${dropout} is out of range [0, 1)`);
+    if (!(dropout >= 0 && dropout < 1)) throw new UserError(`TrainableTop: dropout ${dropout} is out of range [0, 1)`);
     const ort = options.ort ?? ((await import('onnxruntime-node')) as unknown as Ort);
     return new TrainableTop(ort, proto, file, layers.map((l) => l.shape), params, {
       fromLayer: options.fromLayer,
@@ -222,11 +223,11 @@ export class TrainableTop {
 
   /** Replaces the weights (a checkpoint from {@link weights}); every name and size must match. */
   load(weights: ReadonlyMap<string, Float32Array>): void {
-    for (const k of weights.keys()) if (!this.params.has(k)) throw new Error(`TrainableTop.load: unknown weight ${k}; this top has ${[...this.params.keys()].slice(0, 3).join(', ')}, …`);
+    for (const k of weights.keys()) if (!this.params.has(k)) throw new UserError(`TrainableTop.load: unknown weight ${k}; this top has ${[...this.params.keys()].slice(0, 3).join(', ')}, …`);
     for (const [k, p] of this.params) {
       const w = weights.get(k);
-      if (!w) throw new Error(`TrainableTop.load: the checkpoint lacks ${k}`);
-      if (w.length !== p.data.length) throw new Error(`TrainableTop.load: ${k} has ${w.length} values, expected [${p.dims.join(', ')}] = ${p.data.length}`);
+      if (!w) throw new UserError(`TrainableTop.load: the checkpoint lacks ${k}`);
+      if (w.length !== p.data.length) throw new UserError(`TrainableTop.load: ${k} has ${w.length} values, expected [${p.dims.join(', ')}] = ${p.data.length}`);
     }
     for (const [k, p] of this.params) p.data.set(weights.get(k) as Float32Array);
   }
@@ -236,7 +237,7 @@ export class TrainableTop {
     const model = decodeModel(encodeModel(this.source));
     const byName = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
     for (const [name, p] of this.params) {
-      if (p.source.quantized) throw new Error(`${this.file}: exportOnnx cannot write ${name} back into int8 weights (${p.source.initializer}); export from an fp32 model`);
+      if (p.source.quantized) throw new UserError(`${this.file}: exportOnnx cannot write ${name} back into int8 weights (${p.source.initializer}); export from an fp32 model`);
       const t = byName.get(p.source.initializer);
       if (!t) throw new Error(`${this.file}: exportOnnx: initializer ${p.source.initializer} of ${name} is gone`);
       const data = p.source.transposed ? transpose2d(p.data, p.dims[0] as number, p.dims[1] as number) : p.data;

@@ -7,9 +7,6 @@
 import * as tf from '../utils/tf.js';
 import type { AddParamOptions, ParamStore } from './params.js';
 
-// the parameter store's home is params.ts; re-exported for the layers' users
-export { ParamStore, type AddParamOptions, type Init, type ParamEntry, type ParamGroup } from './params.js';
-
 /** Per-forward-pass context: training flag and a deterministic source of dropout seeds. */
 export interface ForwardContext {
   training: boolean;

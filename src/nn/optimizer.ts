@@ -40,6 +40,16 @@ interface Slot {
   t: number;
 }
 
+/**
+ * AdamW over a {@link ParamStore}'s variables (the update in the module notes); its state saves
+ * exactly (`getState` / `setState`), which is what checkpoints keep.
+ * @example
+ * const params = new ParamStore();
+ * const w = params.add('w', [2], new Float32Array([1, -1]), { group: 'shared', decay: true });
+ * const opt = new AdamW({ type: 'adamw', lr: 0.1, weightDecay: 0.01 });
+ * opt.apply(params.list(), new Map([['w', tf.tensor1d([0.5, -0.5])]]), 0.1);
+ * w.dataSync() // Float32Array [0.899, -0.899]: 1 − 0.1·(m̂/√v̂ + 0.01·1) on the first step
+ */
 export class AdamW {
   readonly lr: number;
   readonly weightDecay: number;

@@ -47,7 +47,13 @@ export interface RenderedPlot {
   png: Uint8Array;
 }
 
-/** Render a Vega-Lite spec to SVG and PNG; with `outBase`, write `<outBase>.svg` and `.png`. */
+/**
+ * Render a Vega-Lite spec to SVG and PNG; with `outBase`, write `<outBase>.svg` and `.png`.
+ * @example
+ * const { svg, png } = await renderVegaLite(learningCurvesSpec(rows), 'runs/loss'); // writes runs/loss.svg and .png
+ * svg.slice(0, 4) // '<svg'
+ * png.length // 39547 (bytes of a 2x PNG)
+ */
 export async function renderVegaLite(spec: Spec, outBase?: string): Promise<RenderedPlot> {
   const { vega, vl, Resvg } = await loadPlotting();
   const compiled = vl.compile(spec as never).spec;
@@ -64,7 +70,13 @@ export async function renderVegaLite(spec: Spec, outBase?: string): Promise<Rend
   return { svg, png };
 }
 
-/** Training loss (or any metric) per task over steps, one line per task. */
+/**
+ * Training loss (or any metric) per task over steps, one line per task.
+ * @example
+ * learningCurvesSpec([{ step: 1, task: 'sentiment', value: 0.7 }, { step: 2, task: 'sentiment', value: 0.5 }])
+ * // { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'Training loss', width: 520, height: 260,
+ * //   data: { values: [{ step: 1, task: 'sentiment', value: 0.7 }, …] }, mark: { type: 'line', interpolate: 'monotone' }, … }
+ */
 export function learningCurvesSpec(rows: { step: number; task: string; value: number }[], title = 'Training loss', yTitle = 'loss'): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -81,7 +93,12 @@ export function learningCurvesSpec(rows: { step: number; task: string; value: nu
   };
 }
 
-/** λᵢ over training steps, one line per task. */
+/**
+ * λᵢ over training steps, one line per task.
+ * @example
+ * lambdaSpec([{ step: 1, task: 'sentiment', lambda: 1 }])
+ * // { title: 'Loss weights λ over training', data: { values: [{ step: 1, task: 'sentiment', value: 1 }] }, mark: { type: 'line', … }, … }
+ */
 export function lambdaSpec(rows: { step: number; task: string; lambda: number }[], title = 'Loss weights λ over training'): Spec {
   return learningCurvesSpec(
     rows.map((r) => ({ step: r.step, task: r.task, value: r.lambda })),
@@ -90,7 +107,13 @@ export function lambdaSpec(rows: { step: number; task: string; lambda: number }[
   );
 }
 
-/** Per-task metric of each system (models and baselines) as grouped bars. */
+/**
+ * Per-task metric of each system (models and baselines) as grouped bars.
+ * @example
+ * metricBarsSpec([{ task: 'sentiment', system: 'mtl', value: 0.81, metric: 'accuracy' }])
+ * // { title: 'Dev metrics against baselines', data: { values: [{ …, label: 'sentiment · accuracy' }] },
+ * //   facet: { column: { field: 'label', … } }, … } (one panel per task and metric)
+ */
 export function metricBarsSpec(rows: { task: string; system: string; value: number; metric: string }[], title = 'Dev metrics against baselines'): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -146,7 +169,13 @@ export function ratioBarsSpec(
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: options.title, width: WIDTH, height: HEIGHT, layer };
 }
 
-/** A labelled matrix (e.g. the cross-stitch task-relation matrix) as an annotated heatmap. */
+/**
+ * A labelled matrix (e.g. the cross-stitch task-relation matrix) as an annotated heatmap.
+ * @example
+ * heatmapSpec([[1, 0.2], [0.2, 1]], ['a', 'b'])
+ * // { title: 'Task relations', width: 120, height: 120,
+ * //   data: { values: [{ row: 'a', col: 'a', value: 1 }, { row: 'a', col: 'b', value: 0.2 }, …] }, … }
+ */
 export function heatmapSpec(matrix: number[][], rowLabels: string[], colLabels: string[] = rowLabels, title = 'Task relations'): Spec {
   const values = matrix.flatMap((row, i) => row.map((v, j) => ({ row: rowLabels[i], col: colLabels[j], value: v })));
   return {

@@ -83,6 +83,6 @@ export function registerTaskType(a: string | TaskPlugin, factory?: TaskFactory):
 
 export function taskFromSpec(spec: TaskSpec): AnyTask {
   const plugin = taskTypes.get(spec.type);
-  if (!plugin) throw new Error(`unknown task type "${spec.type}" for task "${spec.name}" (known: ${taskTypes.types().join(', ')}); register it with registerTaskType()`);
+  if (!plugin) throw new UserError(`unknown task type "${spec.type}" for task "${spec.name}" (known: ${taskTypes.types().join(', ')}); register it with registerTaskType()`);
   return plugin.create(spec);
 }

@@ -2,13 +2,14 @@
 export { MultiTaskModel, MANIFEST_FILE, WEIGHTS_FILE } from './model.js';
 export { packageVersion } from '../utils/paths.js';
 export type { CreateOptions, LoadOptions as ModelLoadOptions, Manifest, EncoderIdentity, SyntheticEncoder } from './model.js';
-export type { FitOptions, TrainingHistory, StepRecord, EvalRecord, ProgressEvent, EarlyStoppingConfig, CheckpointConfig } from './trainer.js';
+export type { FitOptions, TrainingHistory, StepRecord, EvalRecord, ProgressEvent, EarlyStoppingConfig, CheckpointConfig, TrainerCallback, TrainingRun, StepEnd } from './trainer.js';
 export { initBackend, availableBackends, type BackendName, type BackendPreference } from './backend.js';
 export { FeatureStore } from './features.js';
 export { checkpointPath, readPointer } from './checkpoint.js';
 export { AdamW, learningRate, clipByGlobalNorm, type OptimizerConfig, type ScheduleConfig } from '../nn/optimizer.js';
 export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
-export { ParamStore, type SharedLayersConfig } from '../nn/layers.js';
+export { ParamStore } from '../nn/params.js';
+export type { SharedLayersConfig } from '../nn/layers.js';
 export { registerTaskType, taskFromSpec, taskTypes, TASK_TYPES, type TaskPlugin } from '../tasks/registry.js';
 export { deltaMOverBaselines, type Baselines } from '../metrics/delta-m.js';
 export { ClassificationTask, classificationTask } from '../tasks/classification.js';

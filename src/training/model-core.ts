@@ -15,11 +15,13 @@ import { createArchitecture, type Architecture, type TaskRelations } from '../ar
 import { inputKey, type AnyTask, type CallOptions, type MetricDirection, type TaskBatch } from '../tasks/types.js';
 import { initBackend, type BackendName } from './backend.js';
 import { FeatureStore, layerKey } from './features.js';
-import { inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
+import { inferenceContext, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
+import { ParamStore } from '../nn/params.js';
 import type { NamedArray } from './safetensors.js';
 import type { EncoderIdentity, Manifest } from './format.js';
 import { checkManifest, decodeWeights, identityOf, isSentenceEncoder, type SyntheticEncoder } from './saved-model.js';
 import { callDecodeOptions, checkCreateOptions, createOptionsOf, sharedLayersOf, type CreateOptions, type KnownTaskIO, type LoadOptions, type PredictOptions } from './model-options.js';
+import { UserError } from '../errors.js';
 
 export type { CreateOptions, KnownTaskIO, LoadOptions, PredictOptions, SyntheticEncoder };
 
@@ -52,7 +54,7 @@ export class MultiTaskModelCore {
     this.encoderIdentity = identityOf(opts.encoder);
     this.encoder = isSentenceEncoder(opts.encoder) ? opts.encoder : null;
     this.features = opts.features ?? new FeatureStore(this.encoderIdentity.dim);
-    if (this.features.dim !== this.encoderIdentity.dim) throw new Error(`feature store dim ${this.features.dim} ≠ encoder dim ${this.encoderIdentity.dim}`);
+    if (this.features.dim !== this.encoderIdentity.dim) throw new UserError(`feature store dim ${this.features.dim} ≠ encoder dim ${this.encoderIdentity.dim}`);
     this.sharedLayers = sharedLayersOf(opts);
     this.seed = opts.seed ?? 0;
     this.backend = backend;
@@ -92,7 +94,7 @@ export class MultiTaskModelCore {
 
   task(name: string): AnyTask {
     const t = this.tasks.get(name);
-    if (!t) throw new Error(`unknown task "${name}" (tasks: ${this.taskNames.join(', ')})`);
+    if (!t) throw new UserError(`unknown task "${name}" (tasks: ${this.taskNames.join(', ')})`);
     return t;
   }
 
@@ -108,7 +110,7 @@ export class MultiTaskModelCore {
       if (this.builtHeads.has(t.name)) continue;
       if (!t.isPrepared()) {
         const data = train[t.name];
-        if (!data) throw new Error(`task "${t.name}" has no training data to infer its labels from`);
+        if (!data) throw new UserError(`task "${t.name}" has no training data to infer its labels from`);
         t.prepare(data);
       }
       this.buildHead(t);
@@ -217,7 +219,7 @@ export class MultiTaskModelCore {
   async predict<P = unknown, N extends string = string>(task: N extends keyof KnownTaskIO ? never : N, inputs: readonly unknown[], options?: PredictOptions & CallOptions): Promise<P[]>;
   async predict(task: string, inputs: readonly unknown[], options: PredictOptions & CallOptions = {}): Promise<unknown[]> {
     const t = this.task(task);
-    if (!this.builtHeads.has(task)) throw new Error(`task "${task}" has no head yet (train the model or give the task its labels)`);
+    if (!this.builtHeads.has(task)) throw new UserError(`task "${task}" has no head yet (train the model or give the task its labels)`);
     const decodeOptions = callDecodeOptions(t, options);
     const examples = t.toExample ? inputs.map((x) => t.toExample!(x)) : [...inputs];
     const batchSize = options.batchSize ?? 256;

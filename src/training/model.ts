@@ -61,7 +61,7 @@ export class MultiTaskModel extends MultiTaskModelCore {
 
   /** Weights (safetensors bytes) and manifest, as written by save() and checkpoints. */
   serialize(): { manifest: Manifest; weights: Uint8Array } {
-    if (!this.headsReady()) throw new Error('cannot save: some task heads are not built yet (train first or give tasks their labels)');
+    if (!this.headsReady()) throw new UserError('cannot save: some task heads are not built yet (train first or give tasks their labels)');
     const tensors = new Map<string, NamedArray>();
     const params: Record<string, number[]> = {};
     for (const e of this.store.list()) {
@@ -112,12 +112,12 @@ export class MultiTaskModel extends MultiTaskModelCore {
 
   static readManifest(dir: string): Manifest {
     const file = join(dir, MANIFEST_FILE);
-    if (!existsSync(file)) throw new Error(`${file}: missing (not a saved model folder)`);
+    if (!existsSync(file)) throw new UserError(`${file}: missing, so this is not a saved model folder; give the folder that model.save(dir) or mtl train --out wrote`);
     let m: unknown;
     try {
       m = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+      throw new UserError(`${file}: not valid JSON (${(err as Error).message}); the manifest is corrupted: copy the model folder again or retrain it`);
     }
     return MultiTaskModelCore.checkManifest(m, file);
   }
@@ -125,7 +125,7 @@ export class MultiTaskModel extends MultiTaskModelCore {
   /** Read and verify the weights file of a saved folder against its manifest. */
   static readWeights(dir: string, manifest: Manifest): Map<string, NamedArray> {
     const file = join(dir, manifest.weights.file);
-    if (!existsSync(file)) throw new Error(`${file}: missing weights file`);
+    if (!existsSync(file)) throw new UserError(`${file}: missing weights file named by the manifest; copy the whole model folder (manifest.json and its weights)`);
     const bytes = new Uint8Array(readFileSync(file));
     return MultiTaskModelCore.decodeWeights(bytes, manifest, file, sha256(bytes));
   }

@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../utils/tf.js';
 import { UserError } from '../errors.js';
-import { seededContext, type ParamEntry } from '../nn/layers.js';
+import { seededContext } from '../nn/layers.js';
+import { type ParamEntry } from '../nn/params.js';
 import { AdamW, clipByGlobalNorm, learningRate, type OptimizerConfig } from '../nn/optimizer.js';
 import { createSampler, TaskBatcher, type SamplingConfig, type TaskSampler } from '../sampling/index.js';
 import { Rng } from '../utils/random.js';
@@ -53,8 +54,8 @@ function builtInCallbacks(run: Run, options: FitOptions): TrainerCallback[] {
   const ckpt = options.checkpoints;
   const early = options.earlyStopping;
   const hasDev = Object.keys(run.devSets).length > 0;
-  if (early && !hasDev) throw new Error('earlyStopping needs dev data for at least one task');
-  if (early?.metric === 'delta_m' && !early.baselines) throw new Error('earlyStopping on delta_m needs baselines (single-task metrics per task)');
+  if (early && !hasDev) throw new UserError('earlyStopping needs dev data for at least one task');
+  if (early?.metric === 'delta_m' && !early.baselines) throw new UserError('earlyStopping on delta_m needs baselines (single-task metrics per task)');
   const firstDev = Object.keys(run.devSets)[0];
   const metric = early?.metric ?? (firstDev === undefined ? null : early?.baselines ? 'delta_m' : `${firstDev}.${run.model.task(firstDev).primaryMetric}`);
   const out: TrainerCallback[] = [new EarlyStopping(metric, run.model, early, ckpt?.dir)];
@@ -126,7 +127,7 @@ class Run implements TrainingRun {
     model.backend = await initBackend(options.backend ?? model.backend ?? 'auto', { log: options.log ?? true });
     const tasks = model.taskNames.filter((t) => (data[t]?.train.length ?? 0) > 0);
     for (const name of Object.keys(data)) model.task(name); // unknown names throw
-    if (tasks.length === 0) throw new Error('fit: no task has training data');
+    if (tasks.length === 0) throw new UserError('fit: no task has training data; give at least one task training examples (train: { task: [...] })');
     const trainSets = Object.fromEntries(tasks.map((t) => [t, (data[t] as { train: readonly unknown[] }).train]));
     const devSets: Record<string, readonly unknown[]> = {};
     for (const t of model.taskNames) if (data[t]?.dev?.length) devSets[t] = data[t]?.dev as readonly unknown[];
@@ -143,7 +144,7 @@ class Run implements TrainingRun {
     const batchers = new Map(tasks.map((t) => [t, new TaskBatcher(taskSizes[t] as number, batchSize, new Rng(`${seed}:batch:${t}`))]));
     const stepsPerEpoch = sampler.stepsPerEpoch();
     const totalSteps = options.steps ?? Math.max(1, Math.round((options.epochs ?? 1) * stepsPerEpoch));
-    if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new Error(`fit: steps must be a positive integer, got ${totalSteps}`);
+    if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new UserError(`fit: steps must be a positive integer, got ${totalSteps}`);
     const lossKinds = Object.fromEntries(model.taskNames.map((t) => [t, model.task(t).lossKind]));
     const weighting = createWeighting(weightingConfig, { tasks, lossKinds, rng: new Rng(`${seed}:weighting`) });
     if (weighting.mode === 'grad' && sampling.type !== 'all' && tasks.length > 1 && options.log !== false) {
@@ -168,7 +169,7 @@ class Run implements TrainingRun {
   resume(options: FitOptions, callbacks: TrainerCallback[]): string | null {
     this.callbacks = callbacks;
     const ckpt = options.checkpoints;
-    if (options.resume === true && !ckpt) throw new Error('resume: true needs checkpoints.dir');
+    if (options.resume === true && !ckpt) throw new UserError('resume: true needs checkpoints.dir (the folder the checkpoints were written to)');
     const root = options.resume === true ? ckpt?.dir : typeof options.resume === 'string' ? options.resume : undefined;
     const folder = root ? checkpointPath(root, 'latest') : null;
     if (!folder) return null;

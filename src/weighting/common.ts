@@ -1,5 +1,5 @@
 import * as tf from '../utils/tf.js';
-import type { ParamEntry } from '../nn/layers.js';
+import type { ParamEntry } from '../nn/params.js';
 import type { BackwardResult, GradInfo, Grads, LossFn, StepInfo, TrainableParams, Weighting, WeightingConfig, WeightingType } from './types.js';
 
 /** Σ λᵢ Lᵢ over the given losses, dropping λ = 0 terms. */

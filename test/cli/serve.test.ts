@@ -58,6 +58,6 @@ describe('mtl serve', () => {
   it('a folder that is not a saved model is a one-line error', () => {
     const r = mtl(['serve', '--model', join(tmp, 'nothing'), '--port', '0']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^mtl: .*manifest\.json: missing \(not a saved model folder\)\n/);
+    expect(r.stderr).toMatch(/^mtl: .*manifest\.json: missing, so this is not a saved model folder; give the folder that model\.save\(dir\) or mtl train --out wrote\n$/);
   });
 });

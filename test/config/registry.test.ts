@@ -12,7 +12,7 @@ import { ARCHITECTURES, architectures, createArchitecture, registerArchitecture,
 import { loadTaskConfig, loadTrainingConfig } from '../../src/config/load.js';
 import { EXPECTED_LOSS, TASK_NAMES, TaskConfigSchema } from '../../src/config/schema.js';
 import { createTask } from '../../src/config/tasks.js';
-import { ParamStore } from '../../src/nn/layers.js';
+import { ParamStore } from '../../src/nn/params.js';
 import { createSampler, registerSampler, SAMPLERS, samplers, samplingProbabilities, type SamplingConfig } from '../../src/sampling/index.js';
 import { TASKS, YAML_TASKS } from '../../src/tasks/registry.js';
 import { initBackend } from '../../src/training/backend.js';

@@ -13,7 +13,8 @@ import {
   type TranslationQualityExample,
 } from '../../src/tasks/index.js';
 import { initBackend } from '../../src/training/backend.js';
-import { inferenceContext, ParamStore } from '../../src/nn/layers.js';
+import { inferenceContext } from '../../src/nn/layers.js';
+import { ParamStore } from '../../src/nn/params.js';
 import { taskFromSpec, TASK_TYPES } from '../../src/tasks/registry.js';
 import { packageRoot } from '../../src/utils/paths.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '../../src/utils/tf.js';
 import { initBackend } from '../../src/training/backend.js';
-import { Dense, gelu, ParamStore } from '../../src/nn/layers.js';
+import { Dense, gelu } from '../../src/nn/layers.js';
+import { ParamStore } from '../../src/nn/params.js';
 import { AdamW, clipByGlobalNorm, learningRate } from '../../src/nn/optimizer.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/training/safetensors.js';
 

@@ -23,7 +23,8 @@
 import * as tf from '../../utils/tf.js';
 import { lexiconScore } from '../../baselines/sentiment.js';
 import { accuracy, confusionMatrix, macroF1, perClassScores } from '../../metrics/classification.js';
-import { AttentionPooling, dropout, type ForwardContext, type ParamStore } from '../../nn/layers.js';
+import { AttentionPooling, dropout, type ForwardContext } from '../../nn/layers.js';
+import { type ParamStore } from '../../nn/params.js';
 import { ClassificationTask, type ClassificationBatch, type ClassificationConfig, type Label } from '../classification.js';
 import { parseTaskOptions } from '../options.js';
 import { discriminant, fitStandardiser, standardise, type FeatureStats } from '../side-features.js';
@@ -32,6 +33,7 @@ import {
   SENTIMENT_TYPE, SentimentOptions, type ConfusionReport, type SentimentBatch, type SentimentConfig, type SentimentExample,
   type SentimentFeature, type SentimentMetric, type SentimentPooling, type SentimentPrediction
 } from './config.js';
+import { UserError } from '../../errors.js';
 
 export class SentimentTask implements Task<SentimentExample, SentimentPrediction, SentimentBatch> {
   readonly type = SENTIMENT_TYPE;
@@ -120,7 +122,7 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
     });
     if (bad.size > 0) {
       const list = [...bad].map(([l, c]) => `${JSON.stringify(l)} ×${c}`).join(', ');
-      throw new Error(`task "${this.name}": labels outside the label map ${JSON.stringify(this.labels)}: ${list} (first at example ${first})`);
+      throw new UserError(`task "${this.name}": labels outside the label map ${JSON.stringify(this.labels)}: ${list} (first at example ${first})`);
     }
   }
 
@@ -197,7 +199,7 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   private ids(gold: readonly SentimentExample[], pred: readonly SentimentPrediction[]): { g: number[]; p: number[] } {
     if (gold.length !== pred.length) throw new Error(`task "${this.name}": ${gold.length} gold examples but ${pred.length} predictions`);
     const g = gold.map((e, i) => {
-      if (e.label === undefined) throw new Error(`task "${this.name}": example ${i} has no gold label`);
+      if (e.label === undefined) throw new UserError(`task "${this.name}": example ${i} has no gold label; evaluate on labelled examples`);
       return this.labelIndex(e.label);
     });
     const p = pred.map((x) => this.labelIndex(x.label));

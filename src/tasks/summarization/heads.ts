@@ -11,7 +11,8 @@
  *    the logits and the loss weights).
  */
 import * as tf from '../../utils/tf.js';
-import { dropout, gelu, type Dense, type ForwardContext, type ParamStore } from '../../nn/layers.js';
+import { dropout, gelu, type Dense, type ForwardContext } from '../../nn/layers.js';
+import { type ParamStore } from '../../nn/params.js';
 import type { SelectionOptions, SummarizationBatch, SummarizationPrediction } from './config.js';
 import { SELECTION_FEATURES, selectionFeatures } from './features.js';
 import { GreedySelection, selectSentences } from './selection.js';

@@ -4,6 +4,7 @@
  */
 import { tokenizeForRouge } from '../../metrics/rouge.js';
 import type { SelectedSentence, SelectionOptions, SummarizationPrediction } from './config.js';
+import { UserError } from '../../errors.js';
 
 function trigrams(text: string): Set<string> {
   const toks = tokenizeForRouge(text, false);
@@ -17,11 +18,11 @@ function wordCount(text: string): number {
   return t === '' ? 0 : t.split(/\s+/).length;
 }
 
-/** Throws a RangeError for a limit out of range. */
+/** Throws a UserError for a limit out of range. */
 export function checkSelection(o: SelectionOptions): void {
-  if (o.sentences !== undefined && (!Number.isInteger(o.sentences) || o.sentences < 1)) throw new RangeError(`sentences must be a positive integer, got ${o.sentences}`);
-  if (o.ratio !== undefined && !(o.ratio > 0 && o.ratio <= 1)) throw new RangeError(`ratio must be in (0, 1], got ${o.ratio}`);
-  if (o.words !== undefined && (!Number.isInteger(o.words) || o.words < 1)) throw new RangeError(`words must be a positive integer, got ${o.words}`);
+  if (o.sentences !== undefined && (!Number.isInteger(o.sentences) || o.sentences < 1)) throw new UserError(`sentences must be a positive integer, got ${o.sentences}`);
+  if (o.ratio !== undefined && !(o.ratio > 0 && o.ratio <= 1)) throw new UserError(`ratio must be in (0, 1], got ${o.ratio}`);
+  if (o.words !== undefined && (!Number.isInteger(o.words) || o.words < 1)) throw new UserError(`words must be a positive integer, got ${o.words}`);
 }
 
 /**

@@ -6,7 +6,8 @@
 import * as tf from '../../utils/tf.js';
 import { splitSentences } from '../../data/sentences.js';
 import { corpusRouge } from '../../metrics/rouge.js';
-import { Dense, type ForwardContext, type ParamStore } from '../../nn/layers.js';
+import { Dense, type ForwardContext } from '../../nn/layers.js';
+import { type ParamStore } from '../../nn/params.js';
 import { greedyOracle } from '../oracle.js';
 import { parseTaskOptions } from '../options.js';
 import type { CallOptions, EncoderInput, FeatureLookup, MetricDirection, Task, TaskSpec } from '../types.js';
@@ -18,6 +19,7 @@ import {
 import { documentFeatures, POSITION_FEATURES, positionFeatures, similarityMatrix } from './features.js';
 import { ConditionalHead, IndependentHead, probabilities, type SentenceHead } from './heads.js';
 import { checkSelection } from './selection.js';
+import { UserError } from '../../errors.js';
 
 export const SUMMARIZATION_TYPE = 'summarization';
 
@@ -73,17 +75,17 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     if (typeof input === 'string') return { sentences: splitSentences(input) };
     if (Array.isArray(input)) return { sentences: input.map(String) };
     if (input && typeof input === 'object' && Array.isArray((input as SummarizationExample).sentences)) return input as SummarizationExample;
-    throw new Error(`task "${this.name}": a document is a string, its sentences, or { sentences }, got ${JSON.stringify(input)?.slice(0, 80)}`);
+    throw new UserError(`task "${this.name}": a document is a string, its sentences, or { sentences }, got ${JSON.stringify(input)?.slice(0, 80)}`);
   }
 
   /** A call's `selection` (sentences, ratio, words, trigramBlocking) over the task's `inference` defaults. */
   decodeOptions(call: CallOptions): SelectionOptions {
     const { selection, ...rest } = call;
     const unknown = Object.keys(rest);
-    if (unknown.length) throw new Error(`task "${this.name}": unknown prediction option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: selection)`);
+    if (unknown.length) throw new UserError(`task "${this.name}": unknown prediction option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: selection)`);
     if (selection === undefined) return this.inference;
     const r = SelectionOptionsSchema.safeParse(selection);
-    if (!r.success) throw new RangeError(`task "${this.name}": selection: ${r.error.issues.map((i) => `${i.path.join('.') || 'selection'}: ${i.message}`).join('; ')}`);
+    if (!r.success) throw new UserError(`task "${this.name}": selection: ${r.error.issues.map((i) => `${i.path.join('.') || 'selection'}: ${i.message}`).join('; ')}`);
     const merged = { ...this.inference, ...r.data };
     checkSelection(merged);
     return merged;
@@ -101,7 +103,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   private targetsOf(e: SummarizationExample): { labels: number[]; order: number[] } | null {
     const n = Math.min(e.sentences.length, this.maxSentences);
     if (e.labels) {
-      if (e.labels.length < n) throw new Error(`task "${this.name}": example${e.id ? ` ${e.id}` : ''} has ${e.labels.length} labels for ${e.sentences.length} sentences`);
+      if (e.labels.length < n) throw new UserError(`task "${this.name}": example${e.id ? ` ${e.id}` : ''} has ${e.labels.length} labels for ${e.sentences.length} sentences`);
       const labels = e.labels.slice(0, n).map((y) => (y > 0 ? 1 : 0));
       return { labels, order: labels.flatMap((y, i) => (y ? [i] : [])) };
     }
@@ -213,7 +215,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
    * the weighted sentences of every state, against the same labels).
    */
   loss(outputs: tf.Tensor, batch: SummarizationBatch): tf.Scalar {
-    if (!batch.targets) throw new Error(`task "${this.name}": batch has no labels (give examples a summary or labels)`);
+    if (!batch.targets) throw new UserError(`task "${this.name}": batch has no labels (give examples a summary or labels)`);
     const { logits, weights: m, labels: y } = this.head.lossTerms(outputs, batch);
     // max(x, 0) − x·y + log(1 + e^(−|x|)), numerically stable
     const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log(tf.add(1, tf.exp(tf.neg(tf.abs(logits))))));
@@ -233,7 +235,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   static reference(e: SummarizationExample): string | string[] {
     if (e.summary !== undefined) return e.summary;
     if (e.labels) return e.sentences.filter((_, i) => (e.labels as number[])[i]).join('\n');
-    throw new Error('summarization example has neither a summary nor labels');
+    throw new UserError('summarization example has neither a summary nor labels');
   }
 
   /** ROUGE-1/2/L/Lsum F × 100, mean over documents (best reference per type). */

@@ -22,7 +22,8 @@
 import { fitDaScale, type DaScale } from './da-scale.js';
 import * as tf from '../../utils/tf.js';
 import { pairKey } from '../../encoder/pairs.js';
-import { Dense, dropout, gelu, type ForwardContext, type ParamStore } from '../../nn/layers.js';
+import { Dense, dropout, gelu, type ForwardContext } from '../../nn/layers.js';
+import { type ParamStore } from '../../nn/params.js';
 import { parseTaskOptions } from '../options.js';
 import { fitStandardiser, meanStd, ridge, type FeatureStats } from '../side-features.js';
 import type { EncoderInput, FeatureLookup, MetricDirection, Task, TaskSpec } from '../types.js';
@@ -32,6 +33,7 @@ import {
   type TranslationQualityPrediction
 } from './config.js';
 import { CORRELATIONS, qualityMetrics } from './metrics.js';
+import { UserError } from '../../errors.js';
 
 export class TranslationQualityTask implements Task<TranslationQualityExample, TranslationQualityPrediction, TranslationQualityBatch> {
   readonly type = TRANSLATION_QUALITY_TYPE;
@@ -73,7 +75,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     this.daScale = o.daScale ?? null;
     this.featureStats = o.featureStats ?? (this.features.length === 0 ? { mean: [], std: [] } : null);
     if (this.featureStats && (this.featureStats.mean.length !== this.features.length || this.featureStats.std.length !== this.features.length)) {
-      throw new Error(`task "${this.name}": featureStats has ${this.featureStats.mean.length} means for ${this.features.length} features`);
+      throw new UserError(`task "${this.name}": featureStats has ${this.featureStats.mean.length} means for ${this.features.length} features`);
     }
   }
 
@@ -97,7 +99,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
   toExample(input: unknown): TranslationQualityExample {
     const x = input as Partial<TranslationQualityExample> | null;
     if (!x || typeof x !== 'object' || typeof x.source !== 'string' || typeof x.translation !== 'string') {
-      throw new Error(`task "${this.name}": an input is { source, translation } (strings; optional modelScore), got ${JSON.stringify(input)?.slice(0, 80)}`);
+      throw new UserError(`task "${this.name}": an input is { source, translation } (strings; optional modelScore), got ${JSON.stringify(input)?.slice(0, 80)}`);
     }
     return x as TranslationQualityExample;
   }
@@ -106,7 +108,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
   prepare(train: readonly TranslationQualityExample[]): void {
     for (let i = 0; i < train.length; i++) {
       const s = (train[i] as TranslationQualityExample).score;
-      if (s !== undefined && !Number.isFinite(s)) throw new Error(`task "${this.name}": example ${i} has a non-finite score ${s}`);
+      if (s !== undefined && !Number.isFinite(s)) throw new UserError(`task "${this.name}": example ${i} has a non-finite score ${s}`);
     }
     this.daScale ??= fitDaScale(train);
     if (this.targetMean === null || this.targetStd === null) {
@@ -117,7 +119,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
         try {
           return this.features.map((f) => sideFeature(f, e));
         } catch (err) {
-          throw new Error(`task "${this.name}": training example ${i}: ${(err as Error).message}`);
+          throw new UserError(`task "${this.name}": training example ${i}: ${(err as Error).message}`);
         }
       });
       this.featureStats = fitStandardiser(raw, this.features.length);
@@ -185,7 +187,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
         try {
           side.set(this.sideFeatures(e), i * k);
         } catch (err) {
-          throw new Error(`task "${this.name}": example ${i}: ${(err as Error).message}`);
+          throw new UserError(`task "${this.name}": example ${i}: ${(err as Error).message}`);
         }
       }
       if (targets) targets[i] = ((e.score as number) - mean) / std;
