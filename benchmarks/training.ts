@@ -14,7 +14,7 @@
  * Summarization is the real SummarizationTask (sentence, document vector and position features →
  * score; masked BCE); the synthetic documents carry 0/1 labels, so no ROUGE oracle runs.
  */
-import * as tf from '../src/utils/tf.js';
+import '../src/utils/tf.js'; // the project's TensorFlow.js setup (backend registration)
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,7 @@ const DIM = 384;
 
 interface Workload {
   name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a workload mixes tasks of every example type
   tasks: () => Task<any, any, any>[];
   data: Record<string, { train: unknown[] }>;
   batchSize: number;

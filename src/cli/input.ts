@@ -10,7 +10,7 @@ import type { GlobalOptions } from './global-options.js';
 
 /** The bytes of an input file, or a one-line UserError naming the path. */
 export function readInputFile(path: string): Buffer {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(path).isDirectory();
   } catch (err) {

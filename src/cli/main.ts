@@ -18,7 +18,7 @@ type Handler = (opts: Record<string, unknown>, args: string[], global: GlobalOpt
 /** Wrap a lazily imported handler so errors become exit codes instead of stack traces. */
 function run(load: () => Promise<{ default: Handler }>) {
   return async function (this: Command) {
-    const cmd = this;
+    const cmd: Command = this; // eslint-disable-line @typescript-eslint/no-this-alias -- commander passes the command as `this`
     const opts = cmd.opts();
     const args = cmd.args;
     let root: Command = cmd;

@@ -267,7 +267,7 @@ async function follow<R>(
   return { rows: spec.count, shards: shards.length, reused, computed: shards.length - reused };
 }
 
-export interface EncodeDistributedOptions extends Omit<RunShardsOptions, 'source'> {}
+export type EncodeDistributedOptions = Omit<RunShardsOptions, 'source'>;
 
 /** Encodes texts on the workers behind `queue`: the rows in input order, as `Encoder.encode` gives them. */
 export async function encodeDistributed(texts: readonly string[], options: EncodeDistributedOptions): Promise<{ dims: [number, number]; data: Float32Array }> {

@@ -194,7 +194,7 @@ export class TruncatingTokenizer {
 
   /** Content ids of `text` (no specials), at most `keep` of them; pre-cuts very long strings. */
   contentIds(text: string, keep: number = this.keep): number[] {
-    let src = toWellFormed(text);
+    const src = toWellFormed(text);
     let limit = keep * this.charsPerToken + 64;
     let ids: number[];
     for (;;) {

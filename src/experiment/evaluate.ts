@@ -116,7 +116,7 @@ function withSplit(config: TaskConfig, split: 'train' | 'dev', path: string, for
 }
 
 /** Load an eval file; a missing column gets the --columns hint, and no rows at all is an error naming the file. */
-function loadEvalData(config: TaskConfig, split: 'train' | 'dev', opts: EvalOptions): ReturnType<typeof loadTaskDataResult> {
+function loadEvalData(config: TaskConfig, split: 'train' | 'dev'): ReturnType<typeof loadTaskDataResult> {
   const source = config.data[split];
   let data: ReturnType<typeof loadTaskDataResult>;
   try {
@@ -155,7 +155,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
     throw new UserError(`--columns: ${opts.data} is read as ${format} (given by --format), which has fixed columns; pass --format csv, tsv or jsonl to map your own`);
   }
   config = withSplit(config, 'dev', opts.data, format, opts.columns);
-  const dev = loadEvalData(config, 'dev', opts);
+  const dev = loadEvalData(config, 'dev');
 
   let encoder: SentenceEncoder | undefined;
   let preds: unknown[];
@@ -190,7 +190,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
           const sameKind = extname(opts.train).toLowerCase() === extname(opts.data).toLowerCase();
           const trainFormat = opts.format && sameKind ? opts.format : guessFormat(opts.task, opts.train, opts.columns !== undefined);
           const trainCfg = withSplit(config, 'train', opts.train, trainFormat, opts.columns);
-          train = loadEvalData(trainCfg, 'train', opts).examples;
+          train = loadEvalData(trainCfg, 'train').examples;
         } else {
           const d = chooseData({});
           train = loadTaskDataResult(loadTaskConfig(configFile), { split: 'train', sample: d.sample, dataDir: d.sample ? undefined : d.dir }).examples;

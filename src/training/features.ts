@@ -11,6 +11,7 @@ import { isPairKey, parsePairKey } from '../encoder/pairs.js';
 import type { FeatureLookup, TokenLookup } from '../tasks/types.js';
 import { UserError } from '../errors.js';
 
+// eslint-disable-next-line no-control-regex -- NUL separates the layer from the text in a feature key
 const LAYER_KEY = /^\u0000layer(-?\d+)\u0000/;
 
 /** Feature-store key of a text or pair key read at an encoder layer: never equal to it, nor to another layer's. */

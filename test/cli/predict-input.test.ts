@@ -146,7 +146,7 @@ describe('mtl predict (CLI)', () => {
     writeFileSync(f, Buffer.concat([Buffer.from('a fine film\nevil \u001b[2J\u0000 film '), Buffer.from([0xff]), Buffer.from('\n')]));
     const r = mtl(['predict', '--model', model, '--task', 'sentiment', '--input', f]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).not.toMatch(/[\u0000\u001b]/);
+    expect(r.stdout).not.toMatch(/[\u0000\u001b]/); // eslint-disable-line no-control-regex -- no NUL or ESC reaches the terminal
     const rows = r.stdout.trim().split('\n');
     expect(rows).toHaveLength(2);
     expect(rows[1]!.split('\t')).toHaveLength(3);

@@ -154,7 +154,7 @@ describe('examples: quick mode runs', { timeout: 180_000 }, () => {
     expect(r.stdout).toMatch(/^\| system \| rouge1 \| rouge2 \| rougeL \| rougeLsum \|$/m);
     expect(r.stdout).toMatch(/^\| # \| score \| model \| L \| T \| R \| sentence \|$/m);
     expect(r.stdout).toContain('reference summary:\n');
-    expect(r.stdout).toMatch(/^LEAD-3\s+R-1 \d+\.\d\d  R-2 \d+\.\d\d  R-Lsum \d+\.\d\d$/m);
+    expect(r.stdout).toMatch(/^LEAD-3\s+R-1 \d+\.\d\d {2}R-2 \d+\.\d\d {2}R-Lsum \d+\.\d\d$/m);
     expectPlot('04-rouge');
   });
 

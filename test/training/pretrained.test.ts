@@ -124,7 +124,7 @@ describe('predict: types by task name, cancellation, progress', () => {
       // @ts-expect-error sentiment takes texts or { text }
       await model.predict('sentiment', [{ source: 'a', translation: 'b' }]);
       // @ts-expect-error a sentiment prediction has no `summary`
-      (await model.predict('sentiment', ['x']))[0]!.summary;
+      void (await model.predict('sentiment', ['x']))[0]!.summary;
     }
     const events: Progress[] = [];
     const texts = Array.from({ length: 10 }, (_, i) => `text number ${i}`);
