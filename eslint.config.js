@@ -6,7 +6,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'src/onnx/onnx-proto.js', 'src/onnx/onnx-proto.d.ts', 'examples/07-demo/dist/**', 'runs/**', '.cache/**', '.device/**', 'results/**'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'src/onnx/onnx-proto.js',
+      'src/onnx/onnx-proto.d.ts',
+      'examples/07-demo/dist/**',
+      'runs/**',
+      '.cache/**',
+      '.device/**',
+      'results/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -18,7 +28,12 @@ export default tseslint.config(
       sourceType: 'module',
       globals: {
         // Node and browser globals used by the sources
-        process: 'readonly', Buffer: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
+        process: 'readonly',
+        Buffer: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
       },
     },
     rules: {

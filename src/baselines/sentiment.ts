@@ -179,7 +179,14 @@ function lexicon(train: readonly LabeledText[], labels: readonly string[], optio
       const gold = train.map((ex) => (ex.label === pol.positive ? 1 : 0));
       const atZero = Array.from({ length: 2 }, () => new Array<number>(2).fill(0));
       scores.forEach((sc, i) => bump(atZero, gold[i] as number, sc > 0 ? 1 : 0, 1));
-      const full = sweep(gold, scores, scores.map(() => 1), scores.map(() => 0), 2, -Infinity);
+      const full = sweep(
+        gold,
+        scores,
+        scores.map(() => 1),
+        scores.map(() => 0),
+        2,
+        -Infinity,
+      );
       threshold = full.score > macroF1FromConfusion(atZero) ? full.boundary : 0;
     }
     return {
@@ -196,7 +203,17 @@ function lexicon(train: readonly LabeledText[], labels: readonly string[], optio
     const gold = train.map((ex) => (ex.label === pol.negative ? 0 : ex.label === neutral ? 1 : 2));
     const keys = scores.map(Math.abs);
     const from = scores.map((s) => (s > 0 ? 2 : s < 0 ? 0 : 1));
-    epsilon = train.length === 0 ? 0 : sweep(gold, keys, from, scores.map(() => 1), 3, 0).boundary;
+    epsilon =
+      train.length === 0
+        ? 0
+        : sweep(
+            gold,
+            keys,
+            from,
+            scores.map(() => 1),
+            3,
+            0,
+          ).boundary;
   }
   if (!(epsilon >= 0)) throw new RangeError(`epsilon must be >= 0, got ${epsilon}`);
   const eps = epsilon;
@@ -227,7 +244,8 @@ export function fitSentimentBaseline(
   if (labels.length === 0) throw new RangeError('fitSentimentBaseline: no labels');
   const known = new Set(labels);
   for (const [i, ex] of train.entries()) {
-    if (!known.has(ex.label)) throw new UserError(`fitSentimentBaseline: train[${i}].label '${ex.label}' is not one of ${labels.join(', ')}`);
+    if (!known.has(ex.label))
+      throw new UserError(`fitSentimentBaseline: train[${i}].label '${ex.label}' is not one of ${labels.join(', ')}`);
   }
   if (name === 'majority') {
     if (train.length === 0) throw new UserError('fitSentimentBaseline: majority needs training examples (pass --train FILE)');

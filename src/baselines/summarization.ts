@@ -39,7 +39,10 @@ function build(sentences: readonly string[], indices: number[], scores?: number[
  */
 export function lead(sentences: readonly string[], k: number): ExtractiveSummary {
   if (!Number.isInteger(k) || k < 0) throw new RangeError(`lead: k must be a non-negative integer, got ${k}`);
-  return build(sentences, Array.from({ length: Math.min(k, sentences.length) }, (_, i) => i));
+  return build(
+    sentences,
+    Array.from({ length: Math.min(k, sentences.length) }, (_, i) => i),
+  );
 }
 
 /**

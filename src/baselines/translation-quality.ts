@@ -95,7 +95,9 @@ export function fitTranslationQualityBaseline(
       predict: (rows) =>
         rows.map((r, i) => {
           if (typeof r.modelScore !== 'number' || !Number.isFinite(r.modelScore)) {
-            throw new UserError(`model-scores baseline: row ${i} has no finite modelScore (the data must carry the MT system's own scores, as MLQE-PE's model_scores column does)`);
+            throw new UserError(
+              `model-scores baseline: row ${i} has no finite modelScore (the data must carry the MT system's own scores, as MLQE-PE's model_scores column does)`,
+            );
           }
           return r.modelScore;
         }),

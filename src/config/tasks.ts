@@ -40,7 +40,8 @@ export function createTask(config: TaskConfig): AnyTask {
   if (config.loss !== entry.loss) throw new UserError(`task "${config.name}": loss must be "${entry.loss}", got "${config.loss}"`);
   const task = entry.create({ ...config, head: config.head ?? { hidden: 128, dropout: 0.1 } });
   for (const m of config.metrics) {
-    if (!(m in task.metricDirections)) throw new UserError(`task "${config.name}": unknown metric "${m}" (known: ${Object.keys(task.metricDirections).join(', ')})`);
+    if (!(m in task.metricDirections))
+      throw new UserError(`task "${config.name}": unknown metric "${m}" (known: ${Object.keys(task.metricDirections).join(', ')})`);
   }
   return task;
 }
@@ -79,7 +80,8 @@ export interface TaskData<E = TaskExample> {
  * contrast, takes N evenly spaced examples).
  */
 export function loadTaskDataResult(config: TaskConfig, opts: LoadTaskDataOptions): TaskData {
-  if (opts.split !== 'train' && opts.split !== 'dev') throw new UserError(`loadTaskData: split must be "train" or "dev", got "${String(opts.split)}"`);
+  if (opts.split !== 'train' && opts.split !== 'dev')
+    throw new UserError(`loadTaskData: split must be "train" or "dev", got "${String(opts.split)}"`);
   const source = (opts.sample ? config.sample : config.data)[opts.split];
   const root = opts.sample ? packageRoot() : (opts.dataDir ?? datasetsDir());
   const path = isAbsolute(source.path) ? source.path : resolve(root, source.path);

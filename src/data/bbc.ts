@@ -88,12 +88,15 @@ export function loadBbc(root: string, options: BbcOptions = {}): LoadResult<BbcE
     .filter((c) => isDirectory(join(summariesDir, c)))
     .sort();
   const categories = options.categories ?? present;
-  for (const c of categories) if (!present.includes(c)) throw new DataError(summariesDir, undefined, `no category folder "${c}" (found: ${present.join(', ')})`);
+  for (const c of categories)
+    if (!present.includes(c)) throw new DataError(summariesDir, undefined, `no category folder "${c}" (found: ${present.join(', ')})`);
   const problems = new ProblemCollector(resolveMode(options), true);
   const rows: BbcExample[] = [];
   for (const category of categories) {
     const summaries = readdirSync(join(summariesDir, category)).filter((f) => f.endsWith('.txt'));
-    const articles = isDirectory(join(articlesDir, category)) ? readdirSync(join(articlesDir, category)).filter((f) => f.endsWith('.txt')) : [];
+    const articles = isDirectory(join(articlesDir, category))
+      ? readdirSync(join(articlesDir, category)).filter((f) => f.endsWith('.txt'))
+      : [];
     const articleSet = new Set(articles);
     const summarySet = new Set(summaries);
     for (const f of articles) if (!summarySet.has(f)) problems.report(join(articlesDir, category, f), 1, 'article has no summary');

@@ -46,7 +46,8 @@ export function mlqePath(split: 'train' | 'dev', pair?: string, root = datasetsD
  */
 export function loadMlqe(path: string, options: MlqeOptions = {}): LoadResult<MlqeExample> {
   const target = options.target ?? 'z_mean';
-  if (target !== 'z_mean' && target !== 'mean') throw new DataError(path, undefined, `target must be "z_mean" or "mean", got "${String(target)}"`);
+  if (target !== 'z_mean' && target !== 'mean')
+    throw new DataError(path, undefined, `target must be "z_mean" or "mean", got "${String(target)}"`);
   let files: string[];
   if (isDirectory(path)) {
     const present = readdirSync(path)
@@ -54,7 +55,8 @@ export function loadMlqe(path: string, options: MlqeOptions = {}): LoadResult<Ml
       .map((f) => f.slice(0, -4))
       .sort();
     const pairs = options.pairs ?? present;
-    for (const p of pairs) if (!present.includes(p)) throw new DataError(path, undefined, `no pair file "${p}.tsv" (found: ${present.join(', ')})`);
+    for (const p of pairs)
+      if (!present.includes(p)) throw new DataError(path, undefined, `no pair file "${p}.tsv" (found: ${present.join(', ')})`);
     files = pairs.map((p) => join(path, `${p}.tsv`));
   } else {
     files = [path];

@@ -47,8 +47,10 @@ export function loadSciTldr(file: string, options: LoadOptions = {}): LoadResult
     } catch (err) {
       return problems.report(file, line, `invalid JSON: ${(err as Error).message}`);
     }
-    if (!isStringArray(d.source) || d.source.length === 0) return problems.report(file, line, '"source" must be a non-empty list of strings');
-    if (!isStringArray(d.target) || d.target.length === 0) return problems.report(file, line, '"target" must be a non-empty list of strings');
+    if (!isStringArray(d.source) || d.source.length === 0)
+      return problems.report(file, line, '"source" must be a non-empty list of strings');
+    if (!isStringArray(d.target) || d.target.length === 0)
+      return problems.report(file, line, '"target" must be a non-empty list of strings');
     const labels = d.source_labels;
     if (!Array.isArray(labels) || labels.length !== d.source.length || !labels.every((x) => x === 0 || x === 1)) {
       return problems.report(file, line, `"source_labels" must be 0/1, one per source sentence (${d.source.length})`);

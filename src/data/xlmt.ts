@@ -55,7 +55,8 @@ export function unescapeTweet(text: string): string {
  */
 export function loadXlmt(path: string, options: XlmtOptions = {}): LoadResult<XlmtExample> {
   const split = options.split ?? 'train';
-  if (split !== 'train' && split !== 'valid') throw new DataError(path, undefined, `split must be "train" or "valid", got "${String(split)}"`);
+  if (split !== 'train' && split !== 'valid')
+    throw new DataError(path, undefined, `split must be "train" or "valid", got "${String(split)}"`);
   let files: { file: string; language: string }[];
   if (!isDirectory(path)) {
     files = [{ file: path, language: basename(dirname(path)) }];

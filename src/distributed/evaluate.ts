@@ -27,14 +27,18 @@ export interface EvaluateDistributedOptions extends Omit<EvalOptions, 'predict' 
 
 /** A saved model scored on a data file, its predictions computed by the workers behind `queue`. */
 export async function evaluateDistributed(options: EvaluateDistributedOptions): Promise<EvalResult> {
-  if ((options as { baseline?: unknown }).baseline !== undefined) throw new UserError('--queue applies to --model: a baseline runs here, without --queue');
+  if ((options as { baseline?: unknown }).baseline !== undefined)
+    throw new UserError('--queue applies to --model: a baseline runs here, without --queue');
   const model = resolve(options.model);
   return evaluate({
     ...options,
     model,
     async predict(task, examples) {
       const preds: unknown[] = new Array(examples.length);
-      const settings: PredictSettings = { task: task as PredictSettings['task'], ...(options.encoder !== undefined ? { encoder: options.encoder } : {}) };
+      const settings: PredictSettings = {
+        task: task as PredictSettings['task'],
+        ...(options.encoder !== undefined ? { encoder: options.encoder } : {}),
+      };
       const res = await runPredictShards(
         examples as Record<string, unknown>[],
         {

@@ -26,39 +26,59 @@ export interface QueueFeaturesResult {
 }
 
 /** Fills `store` with the missing vectors of `texts` and the missing token states of `tokenTexts` from the workers. */
-export async function fillFeaturesFromQueue(store: FeatureStore, keys: { texts: Iterable<string>; tokenTexts: Iterable<string> }, options: QueueFeaturesOptions): Promise<QueueFeaturesResult> {
+export async function fillFeaturesFromQueue(
+  store: FeatureStore,
+  keys: { texts: Iterable<string>; tokenTexts: Iterable<string> },
+  options: QueueFeaturesOptions,
+): Promise<QueueFeaturesResult> {
   const out: QueueFeaturesResult = { vectors: 0, tokens: 0, shards: 0, reused: 0 };
   for (const tokens of [false, true]) {
     const missing = tokens ? store.missingTokens(keys.tokenTexts) : store.missing(keys.texts);
     if (!missing.length) continue;
     const settings = { ...options.settings, tokens };
-    const res = await runJobs<{ data: Float32Array; dim: number; lengths?: number[] }>({ ...options, source: tokens ? 'token states of the training texts' : 'training texts', lineOf: (i) => i + 1 }, undefined, {
-      kind: 'features',
-      count: missing.length,
-      idKey: { model: options.model, settings, inputHash: sha256(JSON.stringify(missing)) },
-      payload: (start, end) => ({ v: 1, kind: 'features', model: options.model, settings: options.settings, start, keys: missing.slice(start, end), tokens }),
-      parse(rv, k, rows) {
-        const r = FeaturesResultSchema.parse(rv);
-        if (r.dim !== store.dim) throw new ShardMismatchError(`shard ${k} returned vectors of dim ${r.dim}; the local encoder's is ${store.dim} (do the workers open the same encoder?)`);
-        const n = tokens ? r.lengths?.length : r.rows;
-        if (n !== rows) throw new ShardMismatchError(`shard ${k} returned ${n} ${tokens ? 'token-state sets' : 'rows'} for ${rows} keys`);
-        if (tokens && r.lengths!.reduce((a, b) => a + b, 0) !== r.rows) throw new ShardMismatchError(`shard ${k}: token lengths do not add up to its ${r.rows} rows`);
-        return { data: unpackResult(r), dim: r.dim, ...(r.lengths ? { lengths: r.lengths } : {}) };
-      },
-      sink(start, r, rows) {
-        const d = r.dim;
-        let at = 0;
-        for (let i = 0; i < rows; i++) {
-          const key = missing[start + i]!;
-          if (!tokens) store.set(key, r.data.slice(i * d, (i + 1) * d));
-          else {
-            const len = r.lengths![i]!;
-            store.setTokens(key, r.data.slice(at * d, (at + len) * d));
-            at += len;
+    const res = await runJobs<{ data: Float32Array; dim: number; lengths?: number[] }>(
+      { ...options, source: tokens ? 'token states of the training texts' : 'training texts', lineOf: (i) => i + 1 },
+      undefined,
+      {
+        kind: 'features',
+        count: missing.length,
+        idKey: { model: options.model, settings, inputHash: sha256(JSON.stringify(missing)) },
+        payload: (start, end) => ({
+          v: 1,
+          kind: 'features',
+          model: options.model,
+          settings: options.settings,
+          start,
+          keys: missing.slice(start, end),
+          tokens,
+        }),
+        parse(rv, k, rows) {
+          const r = FeaturesResultSchema.parse(rv);
+          if (r.dim !== store.dim)
+            throw new ShardMismatchError(
+              `shard ${k} returned vectors of dim ${r.dim}; the local encoder's is ${store.dim} (do the workers open the same encoder?)`,
+            );
+          const n = tokens ? r.lengths?.length : r.rows;
+          if (n !== rows) throw new ShardMismatchError(`shard ${k} returned ${n} ${tokens ? 'token-state sets' : 'rows'} for ${rows} keys`);
+          if (tokens && r.lengths!.reduce((a, b) => a + b, 0) !== r.rows)
+            throw new ShardMismatchError(`shard ${k}: token lengths do not add up to its ${r.rows} rows`);
+          return { data: unpackResult(r), dim: r.dim, ...(r.lengths ? { lengths: r.lengths } : {}) };
+        },
+        sink(start, r, rows) {
+          const d = r.dim;
+          let at = 0;
+          for (let i = 0; i < rows; i++) {
+            const key = missing[start + i]!;
+            if (!tokens) store.set(key, r.data.slice(i * d, (i + 1) * d));
+            else {
+              const len = r.lengths![i]!;
+              store.setTokens(key, r.data.slice(at * d, (at + len) * d));
+              at += len;
+            }
           }
-        }
+        },
       },
-    });
+    );
     out[tokens ? 'tokens' : 'vectors'] += missing.length;
     out.shards += res.shards;
     out.reused += res.reused;
@@ -82,7 +102,9 @@ export function encoderSettings(info: EncoderInfo, layer?: number): EncodeSettin
  * featureKeys of train and dev) is computed by the workers with the run's encoder (its reference
  * normalised as the allow lists name it, its resolved dtype and pooling).
  */
-export function queueFeatureFiller(options: Omit<QueueFeaturesOptions, 'model' | 'settings'> & { onDone?: (r: QueueFeaturesResult) => void }) {
+export function queueFeatureFiller(
+  options: Omit<QueueFeaturesOptions, 'model' | 'settings'> & { onDone?: (r: QueueFeaturesResult) => void },
+) {
   return async (model: MultiTaskModel, examples: Record<string, unknown[]>, encoder: { id: string; layer?: number }): Promise<void> => {
     if (!model.encoder) throw new Error('the model has no encoder to name to the workers');
     const res = await fillFeaturesFromQueue(model.features, model.featureKeys(examples), {

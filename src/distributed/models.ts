@@ -98,7 +98,9 @@ export class WarmModels {
 
   private check(model: string): void {
     if (!this.isAllowed(model)) {
-      throw new ModelNotAllowedError(`model '${model}' is not on this worker's allow list (${this.allowed.join(', ')}); start the worker with --models ${[...this.allowed, model].join(',')} to allow it`);
+      throw new ModelNotAllowedError(
+        `model '${model}' is not on this worker's allow list (${this.allowed.join(', ')}); start the worker with --models ${[...this.allowed, model].join(',')} to allow it`,
+      );
     }
   }
 
@@ -136,10 +138,14 @@ export class WarmModels {
       this.log(`[worker] loaded ${model} in ${Date.now() - t0} ms (tasks: ${mtl.taskNames.join(', ')})`);
       return {
         async predict(settings, inputs) {
-          if (!mtl.taskNames.includes(settings.task)) throw new ModelNotAllowedError(`${model} has no task '${settings.task}' (tasks: ${mtl.taskNames.join(', ')})`);
+          if (!mtl.taskNames.includes(settings.task))
+            throw new ModelNotAllowedError(`${model} has no task '${settings.task}' (tasks: ${mtl.taskNames.join(', ')})`);
           if (settings.task === 'summarization' && settings.sentences !== undefined) {
             const out: unknown[] = [];
-            for (const x of inputs) out.push(await mtl.summarize((x as { sentences: string[] }).sentences, { sentences: settings.sentences, task: settings.task }));
+            for (const x of inputs)
+              out.push(
+                await mtl.summarize((x as { sentences: string[] }).sentences, { sentences: settings.sentences, task: settings.task }),
+              );
             return out;
           }
           return (await mtl.predict(settings.task, inputs as never)) as unknown[];

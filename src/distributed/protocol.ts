@@ -80,7 +80,9 @@ export type FeaturesJob = z.infer<typeof FeaturesJobSchema>;
 
 export const PredictResultSchema = z.object({ predictions: z.array(z.unknown()) }).strict();
 
-export const ShardResultSchema = z.object({ rows: z.number().int().nonnegative(), dim: z.number().int().positive(), data: z.string() }).strict();
+export const ShardResultSchema = z
+  .object({ rows: z.number().int().nonnegative(), dim: z.number().int().positive(), data: z.string() })
+  .strict();
 export type ShardResult = z.infer<typeof ShardResultSchema>;
 
 /** A features shard's result: one vector a key, or with `lengths` each key's token states (rows = the sum of the lengths). */
@@ -88,7 +90,14 @@ export const FeaturesResultSchema = ShardResultSchema.extend({ lengths: z.array(
 export type FeaturesResult = z.infer<typeof FeaturesResultSchema>;
 
 /** The job id of one shard: the same kind, input, shard, model and settings always give the same id. */
-export function shardJobId(kind: ShardJob['kind'], inputHash: string, shard: number, shardSize: number, model: string, settings: Record<string, unknown>): string {
+export function shardJobId(
+  kind: ShardJob['kind'],
+  inputHash: string,
+  shard: number,
+  shardSize: number,
+  model: string,
+  settings: Record<string, unknown>,
+): string {
   const key = JSON.stringify({ kind, inputHash, shard, shardSize, model, settings: Object.fromEntries(Object.entries(settings).sort()) });
   // BullMQ forbids ':' in custom ids and all-digit ids
   return `${({ encode: 'enc', predict: 'pre', features: 'fea' } as const)[kind]}-${sha256(key).slice(0, 40)}`;

@@ -102,7 +102,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   worker.on('failed', (job, err) => log(`[worker ${process.pid}] shard ${job?.id ?? '?'} failed: ${scrub(target, err.message)}`));
   worker.on('error', (err) => log(`[worker ${process.pid}] ${target.masked}: ${scrub(target, err.message)}`));
   await worker.waitUntilReady();
-  log(`[worker ${process.pid}] waiting for shards on ${target.masked} (models: ${(options.models?.length ? options.models : DEFAULT_ALLOWED_MODELS).join(', ')})`);
+  log(
+    `[worker ${process.pid}] waiting for shards on ${target.masked} (models: ${(options.models?.length ? options.models : DEFAULT_ALLOWED_MODELS).join(', ')})`,
+  );
 
   return {
     get processed() {

@@ -82,7 +82,9 @@ function initOrValidate(db: Db): void {
     meta.set('version', SCHEMA_VERSION);
   }
   if (meta.get('schema') !== SCHEMA_NAME || meta.get('version') !== SCHEMA_VERSION) {
-    throw new BadCacheFile(`schema ${meta.get('schema') ?? '(none)'} v${meta.get('version') ?? '?'}, expected ${SCHEMA_NAME} v${SCHEMA_VERSION}`);
+    throw new BadCacheFile(
+      `schema ${meta.get('schema') ?? '(none)'} v${meta.get('version') ?? '?'}, expected ${SCHEMA_NAME} v${SCHEMA_VERSION}`,
+    );
   }
   const cols = (db.prepare('PRAGMA table_info(embeddings)').all() as { name: string }[]).map((c) => c.name).join(',');
   if (cols !== 'key,text_len,dim,vec') throw new BadCacheFile(`embeddings table has columns ${cols || '(none)'}`);

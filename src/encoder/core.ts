@@ -12,8 +12,17 @@ import type { Logger } from './backend/fallback.js';
 import { runBatches, type BatchItem } from './batching.js';
 import { buildFeeds } from './feeds.js';
 import {
-  batchSizes, cacheConfigKey, checkOptions, chooseMaxLength, describeEncoder, openSession, readGraph, resolveModelFiles, settleAutoDtype,
-  type EncoderLoadOptions, type Platform,
+  batchSizes,
+  cacheConfigKey,
+  checkOptions,
+  chooseMaxLength,
+  describeEncoder,
+  openSession,
+  readGraph,
+  resolveModelFiles,
+  settleAutoDtype,
+  type EncoderLoadOptions,
+  type Platform,
 } from './load.js';
 import type { EmbeddingCache } from './lru.js';
 import { checkPairs, checkTexts, dedupe, textKeys } from './inputs.js';
@@ -99,7 +108,14 @@ export class EncoderCore implements SentenceEncoder {
     try {
       const graph = readGraph(session, model, checked.pooling);
       const info = describeEncoder(files, opened, graph, checked, maxLength);
-      const enc = new this({ info, session, tok, pooledOutput: graph.pooledOutput, tokenOutput: graph.tokenOutput, ...batchSizes(provider, options) });
+      const enc = new this({
+        info,
+        session,
+        tok,
+        pooledOutput: graph.pooledOutput,
+        tokenOutput: graph.tokenOutput,
+        ...batchSizes(provider, options),
+      });
       enc.siblings = new LayerSiblings<EncoderCore>(enc, (k) => EncoderCore.create.call(this, platform, model, { ...options, layer: k }));
       info.dim = await enc.probeDim();
       if (options.cache) enc.cache = platform.openCache(options.cache, cacheConfigKey(files, info), info.dim, log);
@@ -209,7 +225,11 @@ export class EncoderCore implements SentenceEncoder {
   }
 
   /** Cache, dedupe (by `texts[i]`, the cache key), tokenize with `tokenize`, run and pool. */
-  private async encodeKeyed(texts: readonly string[], tokenize: (index: number) => BatchItem, options: EncodeOptions): Promise<EncodeResult> {
+  private async encodeKeyed(
+    texts: readonly string[],
+    tokenize: (index: number) => BatchItem,
+    options: EncodeOptions,
+  ): Promise<EncodeResult> {
     throwIfAborted(options.signal);
     const started = Date.now();
     const n = texts.length;
@@ -227,25 +247,38 @@ export class EncoderCore implements SentenceEncoder {
     const report = () => {
       const elapsedMs = Date.now() - started;
       const fresh = done - hits.size;
-      options.onProgress?.({ phase: 'encode', done, total: n, cached: hits.size, elapsedMs, etaMs: fresh > 0 ? (elapsedMs / fresh) * (n - done) : 0 });
+      options.onProgress?.({
+        phase: 'encode',
+        done,
+        total: n,
+        cached: hits.size,
+        elapsedMs,
+        etaMs: fresh > 0 ? (elapsedMs / fresh) * (n - done) : 0,
+      });
     };
     report();
 
     const cache = this.cache;
-    await this.pipeline(texts, todo, this.pooledOutput, (items, { output, seq, mask }) => {
-      throwIfAborted(options.signal);
-      const rows = items.length;
-      const pooled = poolBatch(output, this.pooledOutput, this.info.pooling, this.info.normalize, mask, rows, seq, d);
-      const entries: { text: string; vector: Float32Array }[] = [];
-      for (let r = 0; r < rows; r++) {
-        const v = pooled.subarray(r * d, r * d + d);
-        data.set(v, items[r]!.index * d);
-        if (cache) entries.push({ text: texts[items[r]!.index]!, vector: v });
-      }
-      cache?.store(entries);
-      done += rows;
-      report();
-    }, tokenize);
+    await this.pipeline(
+      texts,
+      todo,
+      this.pooledOutput,
+      (items, { output, seq, mask }) => {
+        throwIfAborted(options.signal);
+        const rows = items.length;
+        const pooled = poolBatch(output, this.pooledOutput, this.info.pooling, this.info.normalize, mask, rows, seq, d);
+        const entries: { text: string; vector: Float32Array }[] = [];
+        for (let r = 0; r < rows; r++) {
+          const v = pooled.subarray(r * d, r * d + d);
+          data.set(v, items[r]!.index * d);
+          if (cache) entries.push({ text: texts[items[r]!.index]!, vector: v });
+        }
+        cache?.store(entries);
+        done += rows;
+        report();
+      },
+      tokenize,
+    );
     for (const [i, f] of dupes) data.copyWithin(i * d, f * d, f * d + d);
     if (dupes.length) {
       done += dupes.length;
@@ -269,13 +302,18 @@ export class EncoderCore implements SentenceEncoder {
     const n = texts.length;
     const per: { states: Float32Array; len: number }[] = new Array(n);
     let d = 0;
-    await this.pipeline(texts, Array.from({ length: n }, (_, i) => i), this.tokenOutput, (items, { output, seq }) => {
-      d = output.dims[2] ?? 0;
-      for (let r = 0; r < items.length; r++) {
-        const len = items[r]!.ids.length;
-        per[items[r]!.index] = { states: output.data.slice(r * seq * d, (r * seq + len) * d), len };
-      }
-    });
+    await this.pipeline(
+      texts,
+      Array.from({ length: n }, (_, i) => i),
+      this.tokenOutput,
+      (items, { output, seq }) => {
+        d = output.dims[2] ?? 0;
+        for (let r = 0; r < items.length; r++) {
+          const len = items[r]!.ids.length;
+          per[items[r]!.index] = { states: output.data.slice(r * seq * d, (r * seq + len) * d), len };
+        }
+      },
+    );
     if (n === 0) {
       const dim = this.tokenOutput === this.pooledOutput ? this.info.dim : 0;
       return { dims: [0, 0, dim], data: new Float32Array(0), attentionMask: new Uint8Array(0), lengths: [] };

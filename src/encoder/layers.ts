@@ -58,7 +58,10 @@ export function layerScopes(model: ModelProto, file: string): LayerScopes {
     );
   }
   for (let k = 1; k <= count; k++) {
-    if (!nodes.has(k)) throw new UserError(`${file}: layer scopes are not contiguous (no node of layer ${k - 1} of 0…${count - 1}); leave layer unset for this model`);
+    if (!nodes.has(k))
+      throw new UserError(
+        `${file}: layer scopes are not contiguous (no node of layer ${k - 1} of 0…${count - 1}); leave layer unset for this model`,
+      );
   }
   return { count, nodes };
 }
@@ -93,7 +96,10 @@ export function cutAtLayer(bytes: Uint8Array, layer: number, file: string): Laye
   const k = resolveLayer(layer, scopes.count, file);
   const nodes = graph.node ?? [];
   const scope = new Set(scopes.nodes.get(k) ?? []);
-  if (scope.size === 0) throw new UserError(`${file}: no nodes named in the embeddings scope (/embeddings/…), so layer 0 cannot be read; use a layer from 1 to ${scopes.count}`);
+  if (scope.size === 0)
+    throw new UserError(
+      `${file}: no nodes named in the embeddings scope (/embeddings/…), so layer 0 cannot be read; use a layer from 1 to ${scopes.count}`,
+    );
 
   const graphOutputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
   const readOutside = new Set<string>(graphOutputs);
@@ -107,7 +113,8 @@ export function cutAtLayer(bytes: Uint8Array, layer: number, file: string): Laye
     if (NOT_HIDDEN.has(n.opType ?? '')) continue;
     for (const o of n.output ?? []) if (o && readOutside.has(o)) tensor = o;
   }
-  if (tensor === undefined) throw new UserError(`${file}: the scope of layer ${k} hands no tensor to the rest of the graph; leave layer unset for this model`);
+  if (tensor === undefined)
+    throw new UserError(`${file}: the scope of layer ${k} hands no tensor to the rest of the graph; leave layer unset for this model`);
   if (k === scopes.count) return { bytes: null, layers: scopes.count, layer: k, tensor };
 
   if ((graph.initializer ?? []).some((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)) {
@@ -149,7 +156,18 @@ export function cutAtLayer(bytes: Uint8Array, layer: number, file: string): Laye
       output: [
         {
           name: OUTPUT,
-          type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'batch_size' }, { dimParam: 'sequence_length' }, ...(original?.type?.tensorType?.shape?.dim?.slice(2) ?? [])] } } },
+          type: {
+            tensorType: {
+              elemType,
+              shape: {
+                dim: [
+                  { dimParam: 'batch_size' },
+                  { dimParam: 'sequence_length' },
+                  ...(original?.type?.tensorType?.shape?.dim?.slice(2) ?? []),
+                ],
+              },
+            },
+          },
         },
       ],
     },

@@ -37,12 +37,14 @@ export function encodeNpy(data: Float32Array, rows: number, cols: number): Uint8
 /** Parses a .npy written by {@link encodeNpy} (or NumPy, '<f4' C-order 2-D). */
 export function decodeNpy(bytes: Uint8Array): { dims: [number, number]; data: Float32Array } {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-  if (!magic.every((b, i) => bytes[i] === b)) throw new UserError('not a .npy file (bad magic bytes); give a file written by numpy.save or mtl encode --output x.npy');
+  if (!magic.every((b, i) => bytes[i] === b))
+    throw new UserError('not a .npy file (bad magic bytes); give a file written by numpy.save or mtl encode --output x.npy');
   const major = bytes[6]!;
   const hlen = major === 1 ? bytes[8]! | (bytes[9]! << 8) : new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
   const start = major === 1 ? 10 : 12;
   const header = new TextDecoder('latin1').decode(bytes.subarray(start, start + hlen));
-  if (!/'descr':\s*'<f4'/.test(header) || !/'fortran_order':\s*False/.test(header)) throw new UserError(`unsupported npy header ${header}: only little-endian float32 (<f4), C order is read; save with arr.astype("<f4")`);
+  if (!/'descr':\s*'<f4'/.test(header) || !/'fortran_order':\s*False/.test(header))
+    throw new UserError(`unsupported npy header ${header}: only little-endian float32 (<f4), C order is read; save with arr.astype("<f4")`);
   const m = /'shape':\s*\((\d+),\s*(\d+)\)/.exec(header);
   if (!m) throw new UserError(`unsupported npy shape in ${header}: a 2-D matrix [rows, dim] is expected`);
   const rows = Number(m[1]);

@@ -106,7 +106,8 @@ async function loadFolder(model: string, dir: string, dtype: Dtype): Promise<Res
   const missing = missingFiles(dir, dtype);
   if (missing.length) {
     const onnx = onnxFileFor(dtype);
-    if (missing.includes(onnx)) throw new UserError(missingModelMessage(onnx, dir, dtype, listOnnx(dir), looksLikePath(model) ? undefined : model, isShipped(dir)));
+    if (missing.includes(onnx))
+      throw new UserError(missingModelMessage(onnx, dir, dtype, listOnnx(dir), looksLikePath(model) ? undefined : model, isShipped(dir)));
     throw new UserError(
       `${missing.join(', ')} not found in ${dir}: the folder needs a fast-tokenizer file (tokenizer.json + tokenizer_config.json); ` +
         `save them with transformers' AutoTokenizer.from_pretrained(<id>).save_pretrained(<dir>)`,
@@ -134,7 +135,10 @@ async function loadFolder(model: string, dir: string, dtype: Dtype): Promise<Res
   let sha256 = await sha256File(modelPath);
   if (existsSync(join(dir, dataFile))) {
     files.push(dataFile);
-    sha256 = createHash('sha256').update(sha256).update(await sha256File(join(dir, dataFile))).digest('hex');
+    sha256 = createHash('sha256')
+      .update(sha256)
+      .update(await sha256File(join(dir, dataFile)))
+      .digest('hex');
   }
   const th = createHash('sha256');
   for (const f of TOKENIZER_FILES) th.update(readFileSync(join(dir, f)));
@@ -154,7 +158,8 @@ export async function resolveModel(model: string, opts: ResolveOptions): Promise
   if (typeof model !== 'string' || model.trim() === '') throw new UserError('model must be a hub id or a folder path');
   if (looksLikePath(model)) {
     const dir = resolvePath(model);
-    if (!isDir(dir)) throw new UserError(`model folder ${dir} does not exist (expected an HF-layout folder with tokenizer.json and onnx/model.onnx)`);
+    if (!isDir(dir))
+      throw new UserError(`model folder ${dir} does not exist (expected an HF-layout folder with tokenizer.json and onnx/model.onnx)`);
     return loadFolder(model, dir, opts.dtype);
   }
   // Hub id: already downloaded?
@@ -167,7 +172,7 @@ export async function resolveModel(model: string, opts: ResolveOptions): Promise
     const cand = hubCandidates(model).find(isDir);
     const missing = cand ? missingFiles(cand, opts.dtype) : [...TOKENIZER_FILES, onnx];
     throw new UserError(
-      `${missing.join(', ')} of ${model} not found locally (looked in ${where}) and ${opts.offline ? "offline is set" : 'env.allowRemoteModels is false'}: ` +
+      `${missing.join(', ')} of ${model} not found locally (looked in ${where}) and ${opts.offline ? 'offline is set' : 'env.allowRemoteModels is false'}: ` +
         `run once with network access to download it, or pass a local HF-layout folder instead of the hub id` +
         (cand && missing.includes(onnx) ? `; ${missingModelMessage(onnx, cand, opts.dtype, listOnnx(cand), model)}` : ''),
     );
@@ -184,10 +189,14 @@ export async function resolveModel(model: string, opts: ResolveOptions): Promise
     await m.dispose();
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    throw new UserError(`could not fetch ${model} (${onnx} and tokenizer files) from the Hugging Face hub: ${msg}. Offline? Pass a local folder or run with network access once.`);
+    throw new UserError(
+      `could not fetch ${model} (${onnx} and tokenizer files) from the Hugging Face hub: ${msg}. Offline? Pass a local folder or run with network access once.`,
+    );
   }
   for (const dir of hubCandidates(model)) {
     if (isDir(dir) && missingFiles(dir, opts.dtype).length === 0) return loadFolder(model, dir, opts.dtype);
   }
-  throw new UserError(`downloaded ${model} but did not find ${onnx} + tokenizer files in ${where} (is transformers.js' env.useFSCache off?)`);
+  throw new UserError(
+    `downloaded ${model} but did not find ${onnx} + tokenizer files in ${where} (is transformers.js' env.useFSCache off?)`,
+  );
 }

@@ -66,7 +66,13 @@ function findSub(full: readonly number[], sub: readonly number[], from: number):
  * token types switch to 1 when the tokenizer is callable and returns token types.
  */
 export function probePairLayout(tok: HFTokenizerLike): PairLayout {
-  for (const [a, b] of [['a', 'b'], ['hello', 'world'], ['x', 'y'], ['1', '2'], ['the', 'a']] as const) {
+  for (const [a, b] of [
+    ['a', 'b'],
+    ['hello', 'world'],
+    ['x', 'y'],
+    ['1', '2'],
+    ['the', 'a'],
+  ] as const) {
     const ca = tok.encode(a, { add_special_tokens: false });
     const cb = tok.encode(b, { add_special_tokens: false });
     if (ca.length === 0 || cb.length === 0) continue;
@@ -83,7 +89,12 @@ export function probePairLayout(tok: HFTokenizerLike): PairLayout {
       typeOffset: 0,
     };
     if (typeof tok === 'function') {
-      const r = (tok as unknown as HFTokenizerCall)(a, { text_pair: b, add_special_tokens: true, return_tensor: false, return_token_type_ids: true });
+      const r = (tok as unknown as HFTokenizerCall)(a, {
+        text_pair: b,
+        add_special_tokens: true,
+        return_tensor: false,
+        return_token_type_ids: true,
+      });
       const types = r.token_type_ids;
       if (Array.isArray(types) && types.length === full.length) {
         const first = types.indexOf(1);
@@ -95,7 +106,9 @@ export function probePairLayout(tok: HFTokenizerLike): PairLayout {
     }
     return layout;
   }
-  throw new UserError('cannot determine where the tokenizer puts its special tokens around a text pair (its tokenizer.json post-processor has no pair template); use the siamese input mode or a model with a BERT/RoBERTa-style fast tokenizer');
+  throw new UserError(
+    'cannot determine where the tokenizer puts its special tokens around a text pair (its tokenizer.json post-processor has no pair template); use the siamese input mode or a model with a BERT/RoBERTa-style fast tokenizer',
+  );
 }
 
 /**
@@ -135,7 +148,9 @@ export function probeSpecialLayout(tok: HFTokenizerLike): SpecialLayout {
       if (match) return { prefix: full.slice(0, k), suffix: full.slice(k + content.length) };
     }
   }
-  throw new UserError('cannot determine where the tokenizer puts its special tokens (post-processor output does not contain the content ids); use a model with a BERT/RoBERTa-style fast tokenizer (tokenizer.json)');
+  throw new UserError(
+    'cannot determine where the tokenizer puts its special tokens (post-processor output does not contain the content ids); use a model with a BERT/RoBERTa-style fast tokenizer (tokenizer.json)',
+  );
 }
 
 const toWellFormed: (s: string) => string =
@@ -181,7 +196,9 @@ export class TruncatingTokenizer {
     this.maxLength = opts.maxLength;
     this.keep = opts.maxLength - this.layout.prefix.length - this.layout.suffix.length;
     if (this.keep < 1) {
-      throw new UserError(`maxLength ${opts.maxLength} leaves no room for text after ${this.layout.prefix.length + this.layout.suffix.length} special tokens; raise maxLength`);
+      throw new UserError(
+        `maxLength ${opts.maxLength} leaves no room for text after ${this.layout.prefix.length + this.layout.suffix.length} special tokens; raise maxLength`,
+      );
     }
     this.padId = typeof tokenizer.pad_token_id === 'number' ? tokenizer.pad_token_id : 0;
     this.charsPerToken = opts.charsPerToken ?? 20;

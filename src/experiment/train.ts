@@ -150,12 +150,20 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   let taskConfigs = cfg.taskConfigs;
   if (opts.tasks) {
     const unknown = opts.tasks.filter((t) => !taskConfigs.some((c) => c.name === t));
-    if (unknown.length) throw new UserError(`${opts.config}: no task named ${unknown.join(', ')} (has ${taskConfigs.map((t) => t.name).join(', ')})`);
+    if (unknown.length)
+      throw new UserError(`${opts.config}: no task named ${unknown.join(', ')} (has ${taskConfigs.map((t) => t.name).join(', ')})`);
     taskConfigs = taskConfigs.filter((t) => opts.tasks!.includes(t.name));
   }
   const staticWeighting = (opts.weighting ?? cfg.training.weighting).type === 'static';
-  if (staticWeighting && !opts.weighting && taskConfigs.length > 0 && Object.values(staticLambdas(cfg, taskConfigs)).every((l) => l === 0)) {
-    throw new UserError(`${opts.config}: every selected task (${taskConfigs.map((t) => t.name).join(', ')}) has lambda 0, so static weighting would train nothing`);
+  if (
+    staticWeighting &&
+    !opts.weighting &&
+    taskConfigs.length > 0 &&
+    Object.values(staticLambdas(cfg, taskConfigs)).every((l) => l === 0)
+  ) {
+    throw new UserError(
+      `${opts.config}: every selected task (${taskConfigs.map((t) => t.name).join(', ')}) has lambda 0, so static weighting would train nothing`,
+    );
   }
   const data = chooseData(opts);
 
@@ -165,7 +173,8 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   const dev: Record<string, unknown[]> = {};
   const skipped: Record<string, number> = {};
   for (const tc of taskConfigs) {
-    const load = (split: 'train' | 'dev') => loadTaskDataResult(tc, { split, sample: data.sample, dataDir: data.sample ? undefined : data.dir });
+    const load = (split: 'train' | 'dev') =>
+      loadTaskDataResult(tc, { split, sample: data.sample, dataDir: data.sample ? undefined : data.dir });
     const tr = load('train');
     const dv = load('dev');
     const cap = (l: number | Record<string, number> | undefined) => (typeof l === 'number' ? l : l?.[tc.name]);
@@ -176,7 +185,12 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   }
 
   const encoderId = opts.encoderInstance ? opts.encoderInstance.info.model : (opts.encoder ?? cfg.encoder.model);
-  const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId, ...(opts.dtype ? { dtype: opts.dtype } : {}) }, opts.warn ? { warn: opts.warn } : {}));
+  const encoder =
+    opts.encoderInstance ??
+    (await loadEncoder(
+      { ...cfg.encoder, model: encoderId, ...(opts.dtype ? { dtype: opts.dtype } : {}) },
+      opts.warn ? { warn: opts.warn } : {},
+    ));
   const seed = opts.seed ?? cfg.training.seed;
   const architecture = opts.architecture ?? (cfg.architecture as ArchitectureConfig);
   const taskLayers = Object.fromEntries(taskConfigs.filter((t) => t.layer !== undefined).map((t) => [t.name, t.layer!]));

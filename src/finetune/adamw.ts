@@ -40,8 +40,15 @@ export class Float32AdamW {
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 1e-2;
-    for (const [k, x] of Object.entries({ lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay })) {
-      if (!Number.isFinite(x) || x < 0 || (k.startsWith('beta') && x >= 1)) throw new UserError(`AdamW: ${k} = ${x} is out of range (lr, eps, weightDecay ≥ 0; betas in [0, 1))`);
+    for (const [k, x] of Object.entries({
+      lr: this.lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+    })) {
+      if (!Number.isFinite(x) || x < 0 || (k.startsWith('beta') && x >= 1))
+        throw new UserError(`AdamW: ${k} = ${x} is out of range (lr, eps, weightDecay ≥ 0; betas in [0, 1))`);
     }
   }
 

@@ -10,7 +10,10 @@ export class Graph {
   readonly producer = new Map<string, INodeProto>();
   readonly consumers = new Map<string, INodeProto[]>();
   readonly init = new Map<string, ITensorProto>();
-  constructor(readonly model: ModelProto, readonly file: string) {
+  constructor(
+    readonly model: ModelProto,
+    readonly file: string,
+  ) {
     for (const t of model.graph?.initializer ?? []) this.init.set(t.name ?? '', t);
     for (const n of model.graph?.node ?? []) {
       for (const o of n.output ?? []) this.producer.set(o, n);
@@ -57,7 +60,13 @@ export function transpose2d(data: Float32Array, rows: number, cols: number): Flo
   return out;
 }
 
-export function dequantize(q: Int8Array | Uint8Array, scale: Float32Array, zero: ArrayLike<number>, rows: number, cols: number): Float32Array {
+export function dequantize(
+  q: Int8Array | Uint8Array,
+  scale: Float32Array,
+  zero: ArrayLike<number>,
+  rows: number,
+  cols: number,
+): Float32Array {
   const out = new Float32Array(q.length);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {

@@ -37,7 +37,8 @@ export interface RougeScore {
 export const DEFAULT_ROUGE_TYPES = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const;
 
 /** A ROUGE type name: `rouge1` … `rouge9`, `rougeL` or `rougeLsum`. */
-export type RougeType = 'rouge1' | 'rouge2' | 'rouge3' | 'rouge4' | 'rouge5' | 'rouge6' | 'rouge7' | 'rouge8' | 'rouge9' | 'rougeL' | 'rougeLsum';
+export type RougeType =
+  'rouge1' | 'rouge2' | 'rouge3' | 'rouge4' | 'rouge5' | 'rouge6' | 'rouge7' | 'rouge8' | 'rouge9' | 'rougeL' | 'rougeLsum';
 
 /** Scores for the default types. */
 export type RougeScores = Record<(typeof DEFAULT_ROUGE_TYPES)[number], RougeScore>;

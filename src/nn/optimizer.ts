@@ -123,9 +123,14 @@ export class AdamW {
       if (t === undefined) continue;
       const m = state.tensors.get(`${p.name}.m`);
       const v = state.tensors.get(`${p.name}.v`);
-      if (!m || !v) throw new UserError(`optimizer state for "${p.name}" is incomplete (a damaged checkpoint, or one written by another model: start over with --overwrite)`);
+      if (!m || !v)
+        throw new UserError(
+          `optimizer state for "${p.name}" is incomplete (a damaged checkpoint, or one written by another model: start over with --overwrite)`,
+        );
       if (m.data.length !== v.data.length || m.data.length !== p.shape.reduce((a, b) => a * b, 1)) {
-        throw new UserError(`optimizer state for "${p.name}" has the wrong size (a checkpoint written by another model configuration: start over with --overwrite)`);
+        throw new UserError(
+          `optimizer state for "${p.name}" has the wrong size (a checkpoint written by another model configuration: start over with --overwrite)`,
+        );
       }
       this.slots.set(p.name, { m: variableFrom(m.data, p.shape, false), v: variableFrom(v.data, p.shape, false), t });
     }
@@ -142,7 +147,8 @@ export class AdamW {
 
 /** Learning rate for 0-based `step` of `total`. */
 export function learningRate(base: number, step: number, total: number, schedule: ScheduleConfig = {}): number {
-  const warmup = schedule.warmup === undefined ? 0 : schedule.warmup < 1 ? Math.round(schedule.warmup * total) : Math.round(schedule.warmup);
+  const warmup =
+    schedule.warmup === undefined ? 0 : schedule.warmup < 1 ? Math.round(schedule.warmup * total) : Math.round(schedule.warmup);
   if (step < warmup) return (base * (step + 1)) / warmup;
   const decay = schedule.decay ?? 'none';
   if (decay === 'none') return base;

@@ -16,21 +16,31 @@ type Importer = (name: string) => Promise<unknown>;
 const importOptional: Importer = (name) => import(/* @vite-ignore */ name);
 
 /** Loads vega, vega-lite and resvg, or explains which to install. */
-export async function loadPlotting(importer: Importer = importOptional): Promise<{ vega: typeof import('vega'); vl: typeof import('vega-lite'); Resvg: typeof import('@resvg/resvg-js').Resvg }> {
+export async function loadPlotting(
+  importer: Importer = importOptional,
+): Promise<{ vega: typeof import('vega'); vl: typeof import('vega-lite'); Resvg: typeof import('@resvg/resvg-js').Resvg }> {
   const missing: string[] = [];
   const load = async <T>(name: keyof typeof PLOT_PACKAGES): Promise<T | null> => {
     try {
       return (await importer(name)) as T;
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(String((err as Error).message))) {
+      if (
+        code === 'ERR_MODULE_NOT_FOUND' ||
+        code === 'MODULE_NOT_FOUND' ||
+        /Cannot find (module|package)/.test(String((err as Error).message))
+      ) {
         missing.push(name);
         return null;
       }
       throw err;
     }
   };
-  const [vega, vl, resvg] = await Promise.all([load<typeof import('vega')>('vega'), load<typeof import('vega-lite')>('vega-lite'), load<typeof import('@resvg/resvg-js')>('@resvg/resvg-js')]);
+  const [vega, vl, resvg] = await Promise.all([
+    load<typeof import('vega')>('vega'),
+    load<typeof import('vega-lite')>('vega-lite'),
+    load<typeof import('@resvg/resvg-js')>('@resvg/resvg-js'),
+  ]);
   if (!vega || !vl || !resvg) {
     const line = missing.map((m) => `${m}@${PLOT_PACKAGES[m as keyof typeof PLOT_PACKAGES]}`).join(' ');
     throw new UserError(`plots need ${missing.join(', ')} (optional dependencies of mtl-nlp, not installed here): npm install ${line}`);
@@ -60,9 +70,7 @@ export async function renderVegaLite(spec: Spec, outBase?: string): Promise<Rend
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
-  const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } })
-    .render()
-    .asPng();
+  const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
   if (outBase) {
     await writeFileAtomic(`${outBase}.svg`, svg);
     await writeFileAtomic(`${outBase}.png`, png);
@@ -114,7 +122,10 @@ export function lambdaSpec(rows: { step: number; task: string; lambda: number }[
  * // { title: 'Dev metrics against baselines', data: { values: [{ …, label: 'sentiment · accuracy' }] },
  * //   facet: { column: { field: 'label', … } }, … } (one panel per task and metric)
  */
-export function metricBarsSpec(rows: { task: string; system: string; value: number; metric: string }[], title = 'Dev metrics against baselines'): Spec {
+export function metricBarsSpec(
+  rows: { task: string; system: string; value: number; metric: string }[],
+  title = 'Dev metrics against baselines',
+): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -152,7 +163,12 @@ export function ratioBarsSpec(
       y: { field: 'value', type: 'quantitative', title: options.yTitle },
     },
     layer: [
-      { mark: 'bar', encoding: { color: { field: 'system', type: 'nominal', title: null, sort: null, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } } } },
+      {
+        mark: 'bar',
+        encoding: {
+          color: { field: 'system', type: 'nominal', title: null, sort: null, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } },
+        },
+      },
       { mark: { type: 'text', dy: -6, fontSize: 10 }, encoding: { text: { field: 'value', type: 'quantitative', format: '.2f' } } },
     ],
   };
@@ -162,7 +178,10 @@ export function ratioBarsSpec(
       data: { values: [options.target] },
       layer: [
         { mark: { type: 'rule', strokeDash: [6, 4], color: '#333333' }, encoding: { y: { field: 'value', type: 'quantitative' } } },
-        { mark: { type: 'text', align: 'right', dy: -6, color: '#333333', x: 'width' }, encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } } },
+        {
+          mark: { type: 'text', align: 'right', dy: -6, color: '#333333', x: 'width' },
+          encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } },
+        },
       ],
     });
   }

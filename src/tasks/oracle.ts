@@ -49,9 +49,14 @@ function references(reference: string | readonly string[]): string[] {
 }
 
 /** Greedy ROUGE-1 F + ROUGE-2 F oracle selection (see the module comment). */
-export function greedyOracle(sentences: readonly string[], reference: string | readonly string[], options: OracleOptions = {}): OracleResult {
+export function greedyOracle(
+  sentences: readonly string[],
+  reference: string | readonly string[],
+  options: OracleOptions = {},
+): OracleResult {
   const maxSentences = options.maxSentences ?? 3;
-  if (!Number.isInteger(maxSentences) || maxSentences < 1) throw new UserError(`greedyOracle: maxSentences must be a positive integer, got ${maxSentences}`);
+  if (!Number.isInteger(maxSentences) || maxSentences < 1)
+    throw new UserError(`greedyOracle: maxSentences must be a positive integer, got ${maxSentences}`);
   const useStemmer = options.useStemmer ?? true;
   const n = Math.min(sentences.length, options.limit ?? sentences.length);
   const refTokens = references(reference).map((r) => tokenizeForRouge(r, useStemmer));

@@ -87,10 +87,7 @@ async function tryWasm(): Promise<boolean> {
  * Select and initialise a backend. Returns the backend actually in use. Logs the choice once per
  * process (pass `log: false` to silence).
  */
-export async function initBackend(
-  preference: BackendPreference = 'auto',
-  options: { log?: boolean } = {},
-): Promise<BackendName> {
+export async function initBackend(preference: BackendPreference = 'auto', options: { log?: boolean } = {}): Promise<BackendName> {
   const current = tf.getBackend() as string | undefined;
   const want = preference;
   if (want !== 'auto' && current === want) return want;
@@ -100,11 +97,15 @@ export async function initBackend(
   if (want === 'webgl' || want === 'webgpu') {
     // registered by the page: import '@tensorflow/tfjs-backend-webgl' (or -webgpu) before loading a model
     ok = tf.findBackendFactory(want) != null && (await tf.setBackend(want).catch(() => false));
-    if (!ok) throw new UserError(`backend "${want}" requested but it is not available here (not registered, or no ${want === 'webgl' ? 'WebGL' : 'WebGPU'} context)`);
+    if (!ok)
+      throw new UserError(
+        `backend "${want}" requested but it is not available here (not registered, or no ${want === 'webgl' ? 'WebGL' : 'WebGPU'} context)`,
+      );
   }
   if (!ok && (want === 'tensorflow' || want === 'auto')) {
     ok = (await tryTfjsNode()) && (await tf.setBackend('tensorflow'));
-    if (!ok && want === 'tensorflow') throw new UserError('backend "tensorflow" requested but @tensorflow/tfjs-node is not installed or failed to load');
+    if (!ok && want === 'tensorflow')
+      throw new UserError('backend "tensorflow" requested but @tensorflow/tfjs-node is not installed or failed to load');
   }
   if (!ok && (want === 'wasm' || want === 'auto')) {
     ok = await tryWasm();
@@ -118,7 +119,10 @@ export async function initBackend(
   const name = tf.getBackend() as BackendName;
   if (options.log !== false && logged !== name) {
     logged = name;
-    const simd = name === 'wasm' ? ` (simd: ${String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))}, threads: ${String(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))})` : '';
+    const simd =
+      name === 'wasm'
+        ? ` (simd: ${String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))}, threads: ${String(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))})`
+        : '';
     notice(`[mtl-nlp] training backend: ${name}${simd}`);
   }
   return name;

@@ -26,7 +26,8 @@ function monitorDirection(metric: string, model: TrainableModel): 'higher' | 'lo
   const dirs = model.metricDirections()[task];
   if (!dirs) throw new UserError(`earlyStopping.metric "${metric}": unknown task "${task}"`);
   const d = dirs[name];
-  if (!d) throw new UserError(`earlyStopping.metric "${metric}": task "${task}" has no metric "${name}" (has: ${Object.keys(dirs).join(', ')})`);
+  if (!d)
+    throw new UserError(`earlyStopping.metric "${metric}": task "${task}" has no metric "${name}" (has: ${Object.keys(dirs).join(', ')})`);
   return d;
 }
 
@@ -213,7 +214,8 @@ export class Checkpoints implements TrainerCallback {
 
   async onStepEnd(run: TrainingRun, end: StepEnd): Promise<void> {
     const { every } = this.options;
-    const due = (every > 0 && run.step % every === 0) || run.step === run.totalSteps || run.stopRequested || run.aborted() || end.eval !== undefined;
+    const due =
+      (every > 0 && run.step % every === 0) || run.step === run.totalSteps || run.stopRequested || run.aborted() || end.eval !== undefined;
     if (due) await this.write(run, end.eval?.improved === true);
   }
 

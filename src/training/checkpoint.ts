@@ -70,7 +70,10 @@ export function readPointer(root: string, pointer: PointerName = 'latest'): Poin
   } catch (err) {
     throw new UserError(`${file}: unreadable checkpoint pointer (${(err as Error).message}); delete it, or train without resume`);
   }
-  if (!p || typeof p.checkpoint !== 'string' || !/^ckpt-[0-9a-f-]+$/.test(p.checkpoint)) throw new UserError(`${file}: malformed checkpoint pointer (expected { "checkpoint": "ckpt-…" }); delete it to resume from the newest checkpoint folder, or train without resume`);
+  if (!p || typeof p.checkpoint !== 'string' || !/^ckpt-[0-9a-f-]+$/.test(p.checkpoint))
+    throw new UserError(
+      `${file}: malformed checkpoint pointer (expected { "checkpoint": "ckpt-…" }); delete it to resume from the newest checkpoint folder, or train without resume`,
+    );
   return p;
 }
 

@@ -42,7 +42,9 @@ function byLayer(keys: readonly string[]): Map<number | undefined, { keys: strin
 async function encoderAt(encoder: SentenceEncoder, layer: number | undefined): Promise<SentenceEncoder> {
   if (layer === undefined) return encoder;
   if (typeof encoder.atLayer !== 'function') {
-    throw new UserError(`a task reads encoder layer ${layer}, but the encoder ${encoder.info.model} cannot open other layers (no atLayer); use an Encoder, or drop the task's layer`);
+    throw new UserError(
+      `a task reads encoder layer ${layer}, but the encoder ${encoder.info.model} cannot open other layers (no atLayer); use an Encoder, or drop the task's layer`,
+    );
   }
   return encoder.atLayer(layer);
 }
@@ -62,11 +64,15 @@ export class FeatureStore {
   private readonly tokens = new Map<string, { states: Float32Array; length: number }>();
 
   constructor(readonly dim: number) {
-    if (!Number.isInteger(dim) || dim <= 0) throw new UserError(`FeatureStore: dim must be a positive integer (the encoder width), got ${dim}`);
+    if (!Number.isInteger(dim) || dim <= 0)
+      throw new UserError(`FeatureStore: dim must be a positive integer (the encoder width), got ${dim}`);
   }
 
   set(text: string, vector: ArrayLike<number>): this {
-    if (vector.length !== this.dim) throw new UserError(`feature for ${JSON.stringify(text.slice(0, 60))} has length ${vector.length}, expected ${this.dim} (the store's dim); give vectors of the encoder's width`);
+    if (vector.length !== this.dim)
+      throw new UserError(
+        `feature for ${JSON.stringify(text.slice(0, 60))} has length ${vector.length}, expected ${this.dim} (the store's dim); give vectors of the encoder's width`,
+      );
     this.map.set(text, vector instanceof Float32Array ? vector : Float32Array.from(vector));
     return this;
   }
@@ -112,10 +118,24 @@ export class FeatureStore {
       const enc = await encoderAt(encoder, layer);
       const singles = group.keys.filter((_, i) => !isPairKey(group.inner[i]!));
       const pairs = group.keys.filter((_, i) => isPairKey(group.inner[i]!));
-      if (singles.length) this.setRows(singles, await enc.encode(singles.map((k) => parseLayerKey(k).key), options));
+      if (singles.length)
+        this.setRows(
+          singles,
+          await enc.encode(
+            singles.map((k) => parseLayerKey(k).key),
+            options,
+          ),
+        );
       if (pairs.length) {
-        if (typeof enc.encodePairs !== 'function') throw new UserError(`the encoder ${enc.info.model} cannot encode text pairs (no encodePairs); use the siamese input mode`);
-        this.setRows(pairs, await enc.encodePairs(pairs.map((k) => parsePairKey(parseLayerKey(k).key)), options));
+        if (typeof enc.encodePairs !== 'function')
+          throw new UserError(`the encoder ${enc.info.model} cannot encode text pairs (no encodePairs); use the siamese input mode`);
+        this.setRows(
+          pairs,
+          await enc.encodePairs(
+            pairs.map((k) => parsePairKey(parseLayerKey(k).key)),
+            options,
+          ),
+        );
       }
     }
     return missing.length;
@@ -140,7 +160,10 @@ export class FeatureStore {
     }
     for (const [layer, group] of byLayer(missing)) {
       const enc = await encoderAt(encoder, layer);
-      if (!enc.encodeTokens) throw new UserError(`a head pools token states, but the encoder ${enc.info.model} at layer ${layer} cannot give them (no encodeTokens)`);
+      if (!enc.encodeTokens)
+        throw new UserError(
+          `a head pools token states, but the encoder ${enc.info.model} at layer ${layer} cannot give them (no encodeTokens)`,
+        );
       // in slices, so the padded [n, maxLen, dim] block of one call stays small
       for (let s = 0; s < group.keys.length; s += 1024) {
         const part = group.keys.slice(s, s + 1024);
@@ -158,8 +181,14 @@ export class FeatureStore {
 
   /** Stores token states [length, dim] of a text (tests, synthetic features). */
   setTokens(text: string, states: ArrayLike<number>): this {
-    if (states.length % this.dim !== 0 || states.length === 0) throw new UserError(`token states for ${JSON.stringify(text.slice(0, 60))} have ${states.length} values, not a positive multiple of ${this.dim}`);
-    this.tokens.set(text, { states: states instanceof Float32Array ? states : Float32Array.from(states), length: states.length / this.dim });
+    if (states.length % this.dim !== 0 || states.length === 0)
+      throw new UserError(
+        `token states for ${JSON.stringify(text.slice(0, 60))} have ${states.length} values, not a positive multiple of ${this.dim}`,
+      );
+    this.tokens.set(text, {
+      states: states instanceof Float32Array ? states : Float32Array.from(states),
+      length: states.length / this.dim,
+    });
     return this;
   }
 

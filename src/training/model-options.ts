@@ -80,7 +80,8 @@ export function checkCreateOptions(opts: CreateOptions): string[] {
   for (const n of names) if (!/^[A-Za-z0-9_-]+$/.test(n)) throw new UserError(`task name "${n}" must match [A-Za-z0-9_-]+`);
   for (const [task, layer] of Object.entries(opts.taskLayers ?? {})) {
     if (!names.includes(task)) throw new UserError(`taskLayers.${task}: no task named "${task}" (tasks: ${names.join(', ')})`);
-    if (!Number.isInteger(layer)) throw new UserError(`taskLayers.${task}: the layer must be an integer (0 = embeddings, negative from the end), got ${String(layer)}`);
+    if (!Number.isInteger(layer))
+      throw new UserError(`taskLayers.${task}: the layer must be an integer (0 = embeddings, negative from the end), got ${String(layer)}`);
   }
   return names;
 }
@@ -125,6 +126,9 @@ export function callDecodeOptions(t: AnyTask, options: CallOptions): unknown {
   const call = Object.fromEntries(Object.entries(options).filter(([k, v]) => !COMMON_OPTIONS.includes(k) && v !== undefined));
   const keys = Object.keys(call);
   if (t.decodeOptions) return keys.length ? t.decodeOptions(call) : undefined;
-  if (keys.length) throw new UserError(`task "${t.name}" (type ${t.type}) takes no prediction option ${keys.join(', ')} (known: ${COMMON_OPTIONS.join(', ')})`);
+  if (keys.length)
+    throw new UserError(
+      `task "${t.name}" (type ${t.type}) takes no prediction option ${keys.join(', ')} (known: ${COMMON_OPTIONS.join(', ')})`,
+    );
   return undefined;
 }

@@ -55,7 +55,10 @@ export class MultiTaskModel extends MultiTaskModelCore {
    * //   evals: [{ step: 10, metrics: { sentiment: { accuracy: 0.85, macro_f1: 0.8465, loss: 0.4514 } }, … }],
    * //   best: { step: 10, metric: 'sentiment.accuracy', value: 0.85 }, stopReason: 'completed', … }
    */
-  async fit(data: Record<string, { train: readonly unknown[]; dev?: readonly unknown[] }>, options: FitOptions = {}): Promise<TrainingHistory> {
+  async fit(
+    data: Record<string, { train: readonly unknown[]; dev?: readonly unknown[] }>,
+    options: FitOptions = {},
+  ): Promise<TrainingHistory> {
     return train(this, data, options);
   }
 
@@ -112,12 +115,17 @@ export class MultiTaskModel extends MultiTaskModelCore {
 
   static readManifest(dir: string): Manifest {
     const file = join(dir, MANIFEST_FILE);
-    if (!existsSync(file)) throw new UserError(`${file}: missing, so this is not a saved model folder; give the folder that model.save(dir) or mtl train --out wrote`);
+    if (!existsSync(file))
+      throw new UserError(
+        `${file}: missing, so this is not a saved model folder; give the folder that model.save(dir) or mtl train --out wrote`,
+      );
     let m: unknown;
     try {
       m = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new UserError(`${file}: not valid JSON (${(err as Error).message}); the manifest is corrupted: copy the model folder again or retrain it`);
+      throw new UserError(
+        `${file}: not valid JSON (${(err as Error).message}); the manifest is corrupted: copy the model folder again or retrain it`,
+      );
     }
     return MultiTaskModelCore.checkManifest(m, file);
   }
@@ -125,7 +133,10 @@ export class MultiTaskModel extends MultiTaskModelCore {
   /** Read and verify the weights file of a saved folder against its manifest. */
   static readWeights(dir: string, manifest: Manifest): Map<string, NamedArray> {
     const file = join(dir, manifest.weights.file);
-    if (!existsSync(file)) throw new UserError(`${file}: missing weights file named by the manifest; copy the whole model folder (manifest.json and its weights)`);
+    if (!existsSync(file))
+      throw new UserError(
+        `${file}: missing weights file named by the manifest; copy the whole model folder (manifest.json and its weights)`,
+      );
     const bytes = new Uint8Array(readFileSync(file));
     return MultiTaskModelCore.decodeWeights(bytes, manifest, file, sha256(bytes));
   }
@@ -141,7 +152,8 @@ export class MultiTaskModel extends MultiTaskModelCore {
    * await MultiTaskModel.fromPretrained('runs/moved', { encoder: '../models/mini' }); // the encoder moved
    */
   static async fromPretrained(dir: string, options: PretrainedOptions = {}): Promise<MultiTaskModel> {
-    if (/^https?:\/\//.test(dir)) throw new UserError(`${dir}: loading a saved model from a URL is what the browser entry does; in Node, give the folder`);
+    if (/^https?:\/\//.test(dir))
+      throw new UserError(`${dir}: loading a saved model from a URL is what the browser entry does; in Node, give the folder`);
     const manifest = MultiTaskModel.readManifest(dir);
     const tensors = MultiTaskModel.readWeights(dir, manifest);
     const { encoder: given, warn, ...rest } = options;
@@ -160,7 +172,11 @@ export class MultiTaskModel extends MultiTaskModelCore {
         );
       }
     }
-    return MultiTaskModelCore.fromSaved((o) => MultiTaskModel.create(o), manifest, tensors, { ...rest, ...(encoder ? { encoder } : {}), source: join(dir, manifest.weights.file) });
+    return MultiTaskModelCore.fromSaved((o) => MultiTaskModel.create(o), manifest, tensors, {
+      ...rest,
+      ...(encoder ? { encoder } : {}),
+      source: join(dir, manifest.weights.file),
+    });
   }
 
   /**

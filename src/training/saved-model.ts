@@ -29,7 +29,16 @@ export function identityOf(e: SentenceEncoder | SyntheticEncoder): EncoderIdenti
   if (isSentenceEncoder(e)) {
     const i: EncoderInfo = e.info;
     const layer = innerLayer(i);
-    return { model: i.model, sha256: i.sha256, dtype: i.dtype, pooling: i.pooling, dim: i.dim, normalize: i.normalize, maxLength: i.maxLength, ...(layer !== null ? { layer } : {}) };
+    return {
+      model: i.model,
+      sha256: i.sha256,
+      dtype: i.dtype,
+      pooling: i.pooling,
+      dim: i.dim,
+      normalize: i.normalize,
+      maxLength: i.maxLength,
+      ...(layer !== null ? { layer } : {}),
+    };
   }
   return { model: e.id ?? 'synthetic', sha256: null, dtype: null, pooling: null, dim: e.dim, normalize: null };
 }
@@ -37,9 +46,14 @@ export function identityOf(e: SentenceEncoder | SyntheticEncoder): EncoderIdenti
 /** Check a parsed manifest.json (`source` names it in errors); an older version is migrated first. */
 export function checkManifest(m: unknown, source: string): Manifest {
   const x = migrateManifest(m, source) as Manifest | null;
-  if (!x || x.format !== MANIFEST_FORMAT) throw new UserError(`${source}: not a ${MANIFEST_FORMAT} manifest (format field); give the folder of a model saved by this package`);
-  if (x.formatVersion !== MANIFEST_VERSION) throw new UserError(`${source}: format version ${String(x.formatVersion)} not supported (expected ${MANIFEST_VERSION})`);
-  if (!x.weights || typeof x.weights.sha256 !== 'string' || !Array.isArray(x.tasks)) throw new UserError(`${source}: incomplete manifest (weights or tasks missing); the file is damaged: copy the model folder again or retrain it`);
+  if (!x || x.format !== MANIFEST_FORMAT)
+    throw new UserError(`${source}: not a ${MANIFEST_FORMAT} manifest (format field); give the folder of a model saved by this package`);
+  if (x.formatVersion !== MANIFEST_VERSION)
+    throw new UserError(`${source}: format version ${String(x.formatVersion)} not supported (expected ${MANIFEST_VERSION})`);
+  if (!x.weights || typeof x.weights.sha256 !== 'string' || !Array.isArray(x.tasks))
+    throw new UserError(
+      `${source}: incomplete manifest (weights or tasks missing); the file is damaged: copy the model folder again or retrain it`,
+    );
   return x;
 }
 
@@ -52,10 +66,16 @@ export function decodeWeights(bytes: Uint8Array, manifest: Manifest, source: str
     throw new UserError(`${source}: ${bytes.length} bytes, manifest expects ${manifest.weights.bytes} (truncated or replaced)`);
   }
   const { tensors } = decodeSafetensors(bytes, source);
-  if (digest !== manifest.weights.sha256) throw new UserError(`${source}: sha256 ${digest} does not match the manifest (${manifest.weights.sha256}); the file was modified or corrupted`);
+  if (digest !== manifest.weights.sha256)
+    throw new UserError(
+      `${source}: sha256 ${digest} does not match the manifest (${manifest.weights.sha256}); the file was modified or corrupted`,
+    );
   for (const [name, shape] of Object.entries(manifest.weights.params)) {
     const t = tensors.get(name);
-    if (!t) throw new UserError(`${source}: parameter "${name}" listed in the manifest is missing; the weights do not belong to this manifest: copy the model folder again`);
+    if (!t)
+      throw new UserError(
+        `${source}: parameter "${name}" listed in the manifest is missing; the weights do not belong to this manifest: copy the model folder again`,
+      );
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new UserError(`${source}: parameter "${name}" has shape [${t.shape.join(', ')}], manifest says [${shape.join(', ')}]`);
     }

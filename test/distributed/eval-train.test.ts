@@ -70,11 +70,24 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
     dir = mkdtempSync(join(tmpdir(), 'mtl-dist-eval-'));
     redis = await startRedis();
     model = join(dir, 'model');
-    await trainFromConfig({ config: join(packageRoot(), 'tasks/multitask.yaml'), sample: true, encoder: 'fixture:bert', tasks: ['sentiment'], steps: 4, limit: { train: 40 }, baselines: false, out: model });
-    worker = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'src/cli/bin.ts'), 'worker', '--queue', redis.url, '--models', `${model},fixture:bert`], {
-      cwd: packageRoot(),
-      stdio: ['ignore', 'ignore', 'pipe'],
+    await trainFromConfig({
+      config: join(packageRoot(), 'tasks/multitask.yaml'),
+      sample: true,
+      encoder: 'fixture:bert',
+      tasks: ['sentiment'],
+      steps: 4,
+      limit: { train: 40 },
+      baselines: false,
+      out: model,
     });
+    worker = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(packageRoot(), 'src/cli/bin.ts'), 'worker', '--queue', redis.url, '--models', `${model},fixture:bert`],
+      {
+        cwd: packageRoot(),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       let log = '';
       worker.stderr!.on('data', (d: Buffer) => {
@@ -97,12 +110,41 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
     const want = JSON.parse(plain.stdout);
     expect(want.n).toBe(80);
     // one shard: the worker predicts the set in one call, as plain mtl eval does
-    const whole = await countLocalEncoding(() => cli(['--quiet', 'eval', '--model', model, '--task', 'sentiment', '--data', dev, '--json', '--queue', redis.url, '--shard-size', '1000']));
+    const whole = await countLocalEncoding(() =>
+      cli([
+        '--quiet',
+        'eval',
+        '--model',
+        model,
+        '--task',
+        'sentiment',
+        '--data',
+        dev,
+        '--json',
+        '--queue',
+        redis.url,
+        '--shard-size',
+        '1000',
+      ]),
+    );
     expect(whole.result.code, whole.result.stderr).toBe(0);
     expect(JSON.parse(whole.result.stdout)).toEqual(want);
     expect(whole.texts).toBe(0);
     // 12 shards of 7: batches differ (scores can move in the last digits; the metrics were equal here)
-    const sharded = await cli(['eval', '--model', model, '--task', 'sentiment', '--data', dev, '--json', '--queue', redis.url, '--shard-size', '7']);
+    const sharded = await cli([
+      'eval',
+      '--model',
+      model,
+      '--task',
+      'sentiment',
+      '--data',
+      dev,
+      '--json',
+      '--queue',
+      redis.url,
+      '--shard-size',
+      '7',
+    ]);
     expect(sharded.code, sharded.stderr).toBe(0);
     expect(sharded.stderr).toMatch(/12 shards: 12 computed by workers, 0 already done/);
     const got = JSON.parse(sharded.stdout);
@@ -118,7 +160,11 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
     try {
       const base = { queue: own.url, model, task: 'sentiment', data: dev, format: 'sst2' as const, shardSize: 20, pollMs: 50 };
       const stop = new AbortController();
-      const first = evaluateDistributed({ ...base, signal: stop.signal, onProgress: (p) => p.doneShards >= 1 && stop.abort(new Error('coordinator stopped')) });
+      const first = evaluateDistributed({
+        ...base,
+        signal: stop.signal,
+        onProgress: (p) => p.doneShards >= 1 && stop.abort(new Error('coordinator stopped')),
+      });
       await expect(first).rejects.toThrow(/coordinator stopped/);
       let shards: { shards: number; computed: number; reused: number } | undefined;
       const again = await evaluateDistributed({ ...base, onShards: (r) => (shards = r) });
@@ -137,7 +183,20 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
   it('a malformed data row fails with file:line before anything is enqueued', async () => {
     const bad = join(dir, 'bad.txt');
     writeFileSync(bad, readFileSync(dev, 'utf8').split('\n').slice(0, 3).join('\n') + '\nseven a label that is no label\n');
-    const r = await cli(['--quiet', 'eval', '--model', model, '--task', 'sentiment', '--data', bad, '--format', 'sst2', '--queue', redis.url]);
+    const r = await cli([
+      '--quiet',
+      'eval',
+      '--model',
+      model,
+      '--task',
+      'sentiment',
+      '--data',
+      bad,
+      '--format',
+      'sst2',
+      '--queue',
+      redis.url,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.txt:4\b/);
     const s = await queueStatus(redis.url);
@@ -150,13 +209,22 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
   it('the workers compute the features a local FeatureStore computes: texts, pairs, layer keys, token states', async () => {
     const enc = await Encoder.load('fixture:bert', { dtype: 'fp32', cache: false });
     try {
-      const texts = ['The museum opens at nine.', 'Das Museum öffnet um neun Uhr.', 'short', 'a longer sentence with quite a few more words in it than the others'];
+      const texts = [
+        'The museum opens at nine.',
+        'Das Museum öffnet um neun Uhr.',
+        'short',
+        'a longer sentence with quite a few more words in it than the others',
+      ];
       const keys = [...texts, pairKey(texts[0]!, texts[1]!), layerKey(1, texts[2]!), layerKey(1, pairKey(texts[3]!, texts[0]!)), texts[0]!];
       const local = new FeatureStore(enc.info.dim);
       await local.ensure(keys, enc);
       await local.ensureTokens(texts, enc);
       const remote = new FeatureStore(enc.info.dim);
-      const res = await fillFeaturesFromQueue(remote, { texts: keys, tokenTexts: texts }, { queue: redis.url, model: 'fixture:bert', settings: encoderSettings(enc.info), shardSize: 3 });
+      const res = await fillFeaturesFromQueue(
+        remote,
+        { texts: keys, tokenTexts: texts },
+        { queue: redis.url, model: 'fixture:bert', settings: encoderSettings(enc.info), shardSize: 3 },
+      );
       expect(res).toMatchObject({ vectors: 7, tokens: 4, shards: 5, reused: 0 }); // the repeated key is sent once
       let maxDiff = 0;
       for (const k of keys) {
@@ -173,22 +241,47 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
       }
       expect(maxDiff).toBeLessThan(1e-5);
       // nothing missing, nothing sent
-      expect(await fillFeaturesFromQueue(remote, { texts: keys, tokenTexts: texts }, { queue: redis.url, model: 'fixture:bert', settings: encoderSettings(enc.info) })).toEqual({ vectors: 0, tokens: 0, shards: 0, reused: 0 });
+      expect(
+        await fillFeaturesFromQueue(
+          remote,
+          { texts: keys, tokenTexts: texts },
+          { queue: redis.url, model: 'fixture:bert', settings: encoderSettings(enc.info) },
+        ),
+      ).toEqual({ vectors: 0, tokens: 0, shards: 0, reused: 0 });
     } finally {
       await enc.dispose();
     }
   }, 30_000);
 
   it('mtl train --queue trains the model a plain run trains, and this process encodes nothing', async () => {
-    const args = (out: string) => ['--quiet', 'train', '--config', 'multitask', '--sample', '--encoder', 'fixture:bert', '--steps', '12', '--seed', '7', '--out', out, '--json'];
+    const args = (out: string) => [
+      '--quiet',
+      'train',
+      '--config',
+      'multitask',
+      '--sample',
+      '--encoder',
+      'fixture:bert',
+      '--steps',
+      '12',
+      '--seed',
+      '7',
+      '--out',
+      out,
+      '--json',
+    ];
     // the plain run hands its texts to the encoder (read from the embedding cache or computed)
     const plain = await countLocalEncoding(() => cli(args(join(dir, 'plain'))));
     expect(plain.result.code, plain.result.stderr).toBe(0);
     expect(plain.texts).toBeGreaterThan(0);
-    const queued = await countLocalEncoding(() => cli([...args(join(dir, 'queued')).filter((x) => x !== '--quiet'), '--queue', redis.url, '--shard-size', '64']));
+    const queued = await countLocalEncoding(() =>
+      cli([...args(join(dir, 'queued')).filter((x) => x !== '--quiet'), '--queue', redis.url, '--shard-size', '64']),
+    );
     expect(queued.result.code, queued.result.stderr).toBe(0);
     expect(queued.texts).toBe(0);
-    const done = /the workers encoded (\d+) texts and the token states of (\d+) \((\d+) shards, 0 already done\)/.exec(queued.result.stderr);
+    const done = /the workers encoded (\d+) texts and the token states of (\d+) \((\d+) shards, 0 already done\)/.exec(
+      queued.result.stderr,
+    );
     expect(done, queued.result.stderr).not.toBeNull();
     expect(Number(done![1])).toBeGreaterThan(0);
     expect(Number(done![2])).toBeGreaterThan(0); // the sentiment head pools token states
@@ -197,7 +290,8 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
     expect(Object.keys(b.tasks).sort()).toEqual(['sentiment', 'summarization', 'translation-quality']);
     // measured equal to the last digit here; fp32 vectors batched differently may move the last bits
     for (const task of Object.keys(a.tasks)) {
-      for (const [k, v] of Object.entries(a.tasks[task].metrics as Record<string, number>)) expect(b.tasks[task].metrics[k], `${task}.${k}`).toBeCloseTo(v, 4);
+      for (const [k, v] of Object.entries(a.tasks[task].metrics as Record<string, number>))
+        expect(b.tasks[task].metrics[k], `${task}.${k}`).toBeCloseTo(v, 4);
       // the baselines too (textrank reads its sentence vectors from the workers' features)
       for (const [name, m] of Object.entries(a.tasks[task].baselines as Record<string, Record<string, number>>)) {
         for (const [k, v] of Object.entries(m)) expect(b.tasks[task].baselines[name][k], `${task}.${name}.${k}`).toBeCloseTo(v, 4);
@@ -206,9 +300,25 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
     expect(Object.keys(b.tasks.summarization.baselines)).toContain('textrank');
   }, 120_000);
 
-  it('mtl train --queue with an encoder off the workers\' allow list fails with that reason and saves nothing', async () => {
+  it("mtl train --queue with an encoder off the workers' allow list fails with that reason and saves nothing", async () => {
     const out = join(dir, 'refused');
-    const r = await cli(['--quiet', 'train', '--config', 'multitask', '--sample', '--tasks', 'sentiment', '--encoder', 'fixture:xlm-roberta', '--steps', '2', '--out', out, '--queue', redis.url]);
+    const r = await cli([
+      '--quiet',
+      'train',
+      '--config',
+      'multitask',
+      '--sample',
+      '--tasks',
+      'sentiment',
+      '--encoder',
+      'fixture:xlm-roberta',
+      '--steps',
+      '2',
+      '--out',
+      out,
+      '--queue',
+      redis.url,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/training texts:1-\d+: shard 0 failed: model 'fixture:xlm-roberta' is not on this worker's allow list/);
     expect(existsSync(join(out, 'manifest.json'))).toBe(false);

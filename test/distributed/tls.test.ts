@@ -16,7 +16,8 @@ import { redisServerPath, startRedis, type RedisHandle } from './redis.js';
 
 const REDIS = redisServerPath();
 const OPENSSL = spawnSync('sh', ['-c', 'command -v openssl'], { encoding: 'utf8' }).status === 0;
-if (!REDIS || !OPENSSL) console.warn(`test/distributed/tls: ${!REDIS ? 'redis-server' : 'openssl'} is not installed; skipping the rediss:// test`);
+if (!REDIS || !OPENSSL)
+  console.warn(`test/distributed/tls: ${!REDIS ? 'redis-server' : 'openssl'} is not installed; skipping the rediss:// test`);
 
 function openssl(dir: string, args: string[]): void {
   const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
@@ -25,16 +26,50 @@ function openssl(dir: string, args: string[]): void {
 
 /** A CA and a server certificate for 127.0.0.1 signed by it. */
 function makeCerts(dir: string): { ca: string; cert: string; key: string } {
-  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=mtl test CA']);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=mtl test CA',
+  ]);
   openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext']);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  ]);
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
 
 /** Runs the CLI from source in a process of its own; resolves with its exit code and output. */
 function mtl(args: string[], env: NodeJS.ProcessEnv, onStderr?: (s: string) => void) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'src/cli/bin.ts'), ...args], { cwd: packageRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'src/cli/bin.ts'), ...args], {
+    cwd: packageRoot(),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -42,7 +77,9 @@ function mtl(args: string[], env: NodeJS.ProcessEnv, onStderr?: (s: string) => v
     stderr += d.toString();
     onStderr?.(stderr);
   });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -72,7 +109,9 @@ describe.skipIf(!REDIS || !OPENSSL)('rediss:// (TLS)', () => {
   it('a certificate from an untrusted CA is one clear error naming the TLS remedy', async (ctx) => {
     if (!redis) return ctx.skip();
     expect(redis.url).toMatch(/^rediss:\/\/127\.0\.0\.1:\d+$/);
-    await expect(probeRedis(parseQueueUrl(redis.url))).rejects.toThrow(/cannot reach Redis \(.*(self[- ]signed|certificate).*\).*rediss:\/\/ speaks TLS.*NODE_EXTRA_CA_CERTS/);
+    await expect(probeRedis(parseQueueUrl(redis.url))).rejects.toThrow(
+      /cannot reach Redis \(.*(self[- ]signed|certificate).*\).*rediss:\/\/ speaks TLS.*NODE_EXTRA_CA_CERTS/,
+    );
   });
 
   it('with NODE_EXTRA_CA_CERTS a worker and mtl encode --queue run over TLS', async (ctx) => {
@@ -88,10 +127,16 @@ describe.skipIf(!REDIS || !OPENSSL)('rediss:// (TLS)', () => {
     await Promise.race([ready, worker.done.then((r) => Promise.reject(new Error(`worker exited ${r.code}: ${r.stderr}`)))]);
     try {
       const output = join(dir, 'out.jsonl');
-      const r = await mtl(['encode', '--queue', redis.url, '--model', 'echo:4', '--input', input, '--output', output, '--shard-size', '2'], env).done;
+      const r = await mtl(
+        ['encode', '--queue', redis.url, '--model', 'echo:4', '--input', input, '--output', output, '--shard-size', '2'],
+        env,
+      ).done;
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/3 shards: 3 computed by workers/);
-      const rows = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as number[]);
+      const rows = readFileSync(output, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as number[]);
       // echo:4 puts the text's length plus its first character code / 128 in the first column
       expect(rows.map((v) => v[0])).toEqual(texts.map((t) => Math.fround(t.charCodeAt(0) / 128 + t.length)));
     } finally {

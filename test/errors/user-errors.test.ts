@@ -27,7 +27,9 @@ export function plainThrows(text: string): string[] {
 }
 
 function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Files that only check what the user gave (options, configs, flags): none of their errors is a bug. */
@@ -73,10 +75,9 @@ describe('user-fixable errors are UserErrors', () => {
   });
 
   it('the scan would see a plain throw (the check can fail)', () => {
-    expect(plainThrows("const a = 1;\n  if (x) throw new Error(`bad ${x}`);\nthrow new UserError('ok');\nreturn new RangeError('r');")).toEqual([
-      '2: if (x) throw new Error(`bad ${x}`);',
-      "4: return new RangeError('r');",
-    ]);
+    expect(
+      plainThrows("const a = 1;\n  if (x) throw new Error(`bad ${x}`);\nthrow new UserError('ok');\nreturn new RangeError('r');"),
+    ).toEqual(['2: if (x) throw new Error(`bad ${x}`);', "4: return new RangeError('r');"]);
   });
 
   it('Encoder.load on a missing folder names the folder', async () => {
@@ -112,14 +113,29 @@ describe('user-fixable errors are UserErrors', () => {
   });
 
   it('bad training and finetune values name the field', async () => {
-    const shared = MultiTaskModel.create({ encoder: { dim: 4 }, tasks: [sentimentTask({ name: 'a' })], sharedLayers: { depth: 1, width: 8, dropout: 1.5 }, log: false });
+    const shared = MultiTaskModel.create({
+      encoder: { dim: 4 },
+      tasks: [sentimentTask({ name: 'a' })],
+      sharedLayers: { depth: 1, width: 8, dropout: 1.5 },
+      log: false,
+    });
     expect((await userError(shared)).message).toMatch(/sharedLayers\.dropout must be in \[0, 1\), got 1\.5/);
     expect((await userError(() => new Float32AdamW({ lr: -1 }))).message).toMatch(/AdamW: lr = -1 is out of range/);
     expect((await userError(() => new FeatureStore(0))).message).toMatch(/FeatureStore: dim must be a positive integer/);
-    expect((await userError(() => MultiTaskModel.create({ encoder: { dim: 4 }, tasks: [sentimentTask({ name: 'a' }), sentimentTask({ name: 'a' })], log: false }))).message).toMatch(/duplicate task name "a"/);
+    expect(
+      (
+        await userError(() =>
+          MultiTaskModel.create({ encoder: { dim: 4 }, tasks: [sentimentTask({ name: 'a' }), sentimentTask({ name: 'a' })], log: false }),
+        )
+      ).message,
+    ).toMatch(/duplicate task name "a"/);
   });
 
   it('an internal invariant stays a plain Error (the type check can fail)', async () => {
-    await expect(userError(() => { throw new Error('head not built'); })).rejects.toThrow();
+    await expect(
+      userError(() => {
+        throw new Error('head not built');
+      }),
+    ).rejects.toThrow();
   });
 });

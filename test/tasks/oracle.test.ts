@@ -113,6 +113,11 @@ describe('position features', () => {
     expect(f0.slice(0, 4)).toEqual([0, 1, 1, 0]);
     expect(f9.slice(0, 4)).toEqual([0.9, 0.1, 0, 1]);
     // exactly one bucket is hot
-    for (const i of [0, 1, 2, 3, 4, 5, 9, 10, 39]) expect(positionFeatures(i, 40).slice(-6).reduce((a, b) => a + b, 0)).toBe(1);
+    for (const i of [0, 1, 2, 3, 4, 5, 9, 10, 39])
+      expect(
+        positionFeatures(i, 40)
+          .slice(-6)
+          .reduce((a, b) => a + b, 0),
+      ).toBe(1);
   });
 });

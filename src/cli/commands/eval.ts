@@ -28,16 +28,23 @@ export default async function evalCommand(opts: Record<string, unknown>, _args: 
   if (perPair.length) {
     const pairs = [...new Set(perPair.map((k) => k.split('@')[1]!))];
     lines.push('', 'per language pair:', '');
-    const rows = Object.fromEntries(pairs.map((p) => [p, { pearson: r.metrics[`pearson@${p}`]!, spearman: r.metrics[`spearman@${p}`]!, kendall: r.metrics[`kendall@${p}`]! }]));
+    const rows = Object.fromEntries(
+      pairs.map((p) => [
+        p,
+        { pearson: r.metrics[`pearson@${p}`]!, spearman: r.metrics[`spearman@${p}`]!, kendall: r.metrics[`kendall@${p}`]! },
+      ]),
+    );
     lines.push(formatTaskTable('translation-quality', rows).replace('| system |', '| pair |'));
   }
-  if (r.confusion) lines.push('', 'confusion matrix (rows gold, columns predicted):', formatConfusionMatrix(r.confusion.matrix, r.confusion.labels));
+  if (r.confusion)
+    lines.push('', 'confusion matrix (rows gold, columns predicted):', formatConfusionMatrix(r.confusion.matrix, r.confusion.labels));
   process.stdout.write(lines.join('\n') + '\n');
 }
 
 /** `mtl eval --queue URL`: the examples are predicted by the workers (the model folder on their allow list), scored here. */
 async function evaluateOnQueue(common: EvalOptions, opts: Record<string, unknown>, global: GlobalOptions): Promise<EvalResult> {
-  if (common.baseline !== undefined || common.model === undefined) throw new UserError('--queue applies to --model: a baseline runs here, without --queue');
+  if (common.baseline !== undefined || common.model === undefined)
+    throw new UserError('--queue applies to --model: a baseline runs here, without --queue');
   const { loadQueueModule } = await import('../../distributed/deps.js');
   const { evaluateDistributed } = await loadQueueModule(() => import('../../distributed/evaluate.js'));
   const { baseline: _b, ...rest } = common;
@@ -48,7 +55,10 @@ async function evaluateOnQueue(common: EvalOptions, opts: Record<string, unknown
     ...(opts.shardSize !== undefined ? { shardSize: opts.shardSize as number } : {}),
     log: global.quiet ? () => undefined : (m) => process.stderr.write(`${m}\n`),
     onShards: (r) => {
-      if (!global.quiet) process.stderr.write(`predicted on the workers (${r.shards} shards: ${r.computed} computed by workers, ${r.reused} already done)\n`);
+      if (!global.quiet)
+        process.stderr.write(
+          `predicted on the workers (${r.shards} shards: ${r.computed} computed by workers, ${r.reused} already done)\n`,
+        );
     },
   });
 }

@@ -89,7 +89,10 @@ async function queueFiller(opts: Record<string, unknown>, global: GlobalOptions)
       process.stderr.write(`features ${p.doneTexts}/${p.totalTexts} (shards ${p.doneShards}/${p.totalShards})\n`);
     },
     onDone: (r) => {
-      if (!global.quiet) process.stderr.write(`the workers encoded ${r.vectors} texts and the token states of ${r.tokens} (${r.shards} shards, ${r.reused} already done)\n`);
+      if (!global.quiet)
+        process.stderr.write(
+          `the workers encoded ${r.vectors} texts and the token states of ${r.tokens} (${r.shards} shards, ${r.reused} already done)\n`,
+        );
     },
   });
 }
@@ -98,7 +101,8 @@ export default async function train(opts: Record<string, unknown>, _args: string
   const out = resolve(String(opts.out));
   // refuse to reuse a folder holding a model or an interrupted run unless told how (before any slow loading)
   const folder = prepareRunFolder(String(opts.out), { resume: Boolean(opts.resume), overwrite: Boolean(opts.overwrite) });
-  if (opts.resume && folder.step === null) warnUser(global, `${String(opts.out)}: the interrupted run wrote no checkpoint yet; starting at step 0`);
+  if (opts.resume && folder.step === null)
+    warnUser(global, `${String(opts.out)}: the interrupted run wrote no checkpoint yet; starting at step 0`);
   let run: Awaited<ReturnType<typeof runTraining>>;
   try {
     run = await runTraining(
@@ -109,7 +113,13 @@ export default async function train(opts: Record<string, unknown>, _args: string
         out,
         encoder: opts.encoder as string | undefined,
         dtype: opts.dtype as TrainRunOptions['dtype'],
-        tasks: typeof opts.tasks === 'string' ? opts.tasks.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
+        tasks:
+          typeof opts.tasks === 'string'
+            ? opts.tasks
+                .split(',')
+                .map((t) => t.trim())
+                .filter(Boolean)
+            : undefined,
         epochs: opts.epochs as number | undefined,
         steps: opts.steps as number | undefined,
         ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
@@ -123,7 +133,9 @@ export default async function train(opts: Record<string, unknown>, _args: string
     );
   } catch (err) {
     if (err instanceof UserError && err.message.startsWith('resume: ')) {
-      throw new UserError(`${err.message}; resume with the same options as the interrupted run, or pass --overwrite to start over`, { cause: err });
+      throw new UserError(`${err.message}; resume with the same options as the interrupted run, or pass --overwrite to start over`, {
+        cause: err,
+      });
     }
     throw err;
   }

@@ -54,7 +54,11 @@ const SOFTWARE_ICD = /swiftshader|lvp_icd|lavapipe|llvmpipe/i;
  * software ones (SwiftShader, lavapipe): measured here, SwiftShader WebGPU encodes ~200x slower than
  * the CPU provider. An explicit `device: 'webgpu'` still uses them.
  */
-export function providerPrecheck(provider: Provider, env: NodeJS.ProcessEnv = process.env, options: { auto?: boolean } = {}): string | null {
+export function providerPrecheck(
+  provider: Provider,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { auto?: boolean } = {},
+): string | null {
   if (provider === 'cuda') {
     const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
     const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';

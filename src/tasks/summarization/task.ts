@@ -12,9 +12,16 @@ import { greedyOracle } from '../oracle.js';
 import { parseTaskOptions } from '../options.js';
 import type { CallOptions, EncoderInput, FeatureLookup, MetricDirection, Task, TaskSpec } from '../types.js';
 import {
-  SelectionOptionsSchema, SummarizationOptions, type SelectionOptions, type SummarizationBatch, type SummarizationConfig,
-  type SummarizationExample, type SummarizationFeature, type SummarizationMetric, type SummarizationPrediction,
-  type SummarizationSelection
+  SelectionOptionsSchema,
+  SummarizationOptions,
+  type SelectionOptions,
+  type SummarizationBatch,
+  type SummarizationConfig,
+  type SummarizationExample,
+  type SummarizationFeature,
+  type SummarizationMetric,
+  type SummarizationPrediction,
+  type SummarizationSelection,
 } from './config.js';
 import { documentFeatures, POSITION_FEATURES, positionFeatures, similarityMatrix } from './features.js';
 import { ConditionalHead, IndependentHead, probabilities, type SentenceHead } from './heads.js';
@@ -27,7 +34,12 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   readonly type = SUMMARIZATION_TYPE;
   readonly inputKind = 'set' as const;
   readonly lossKind = 'binary' as const;
-  readonly metricDirections: Readonly<Record<string, MetricDirection>> = { rouge1: 'higher', rouge2: 'higher', rougeL: 'higher', rougeLsum: 'higher' };
+  readonly metricDirections: Readonly<Record<string, MetricDirection>> = {
+    rouge1: 'higher',
+    rouge2: 'higher',
+    rougeL: 'higher',
+    rougeLsum: 'higher',
+  };
   readonly name: string;
   readonly primaryMetric: SummarizationMetric;
   readonly hidden: number;
@@ -74,18 +86,27 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   toExample(input: unknown): SummarizationExample {
     if (typeof input === 'string') return { sentences: splitSentences(input) };
     if (Array.isArray(input)) return { sentences: input.map(String) };
-    if (input && typeof input === 'object' && Array.isArray((input as SummarizationExample).sentences)) return input as SummarizationExample;
-    throw new UserError(`task "${this.name}": a document is a string, its sentences, or { sentences }, got ${JSON.stringify(input)?.slice(0, 80)}`);
+    if (input && typeof input === 'object' && Array.isArray((input as SummarizationExample).sentences))
+      return input as SummarizationExample;
+    throw new UserError(
+      `task "${this.name}": a document is a string, its sentences, or { sentences }, got ${JSON.stringify(input)?.slice(0, 80)}`,
+    );
   }
 
   /** A call's `selection` (sentences, ratio, words, trigramBlocking) over the task's `inference` defaults. */
   decodeOptions(call: CallOptions): SelectionOptions {
     const { selection, ...rest } = call;
     const unknown = Object.keys(rest);
-    if (unknown.length) throw new UserError(`task "${this.name}": unknown prediction option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: selection)`);
+    if (unknown.length)
+      throw new UserError(
+        `task "${this.name}": unknown prediction option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: selection)`,
+      );
     if (selection === undefined) return this.inference;
     const r = SelectionOptionsSchema.safeParse(selection);
-    if (!r.success) throw new UserError(`task "${this.name}": selection: ${r.error.issues.map((i) => `${i.path.join('.') || 'selection'}: ${i.message}`).join('; ')}`);
+    if (!r.success)
+      throw new UserError(
+        `task "${this.name}": selection: ${r.error.issues.map((i) => `${i.path.join('.') || 'selection'}: ${i.message}`).join('; ')}`,
+      );
     const merged = { ...this.inference, ...r.data };
     checkSelection(merged);
     return merged;
@@ -103,7 +124,10 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   private targetsOf(e: SummarizationExample): { labels: number[]; order: number[] } | null {
     const n = Math.min(e.sentences.length, this.maxSentences);
     if (e.labels) {
-      if (e.labels.length < n) throw new UserError(`task "${this.name}": example${e.id ? ` ${e.id}` : ''} has ${e.labels.length} labels for ${e.sentences.length} sentences`);
+      if (e.labels.length < n)
+        throw new UserError(
+          `task "${this.name}": example${e.id ? ` ${e.id}` : ''} has ${e.labels.length} labels for ${e.sentences.length} sentences`,
+        );
       const labels = e.labels.slice(0, n).map((y) => (y > 0 ? 1 : 0));
       return { labels, order: labels.flatMap((y, i) => (y ? [i] : [])) };
     }
@@ -151,7 +175,13 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
       let context: number[][] | null = null;
       if (this.features.length) {
         // per example object (the vectors of its texts do not change while the task lives)
-        context = this.contextCache.get(e) ?? documentFeatures(e.sentences.slice(0, n).map((s) => features(s)), this.features, this.similarityOf(e, n, features));
+        context =
+          this.contextCache.get(e) ??
+          documentFeatures(
+            e.sentences.slice(0, n).map((s) => features(s)),
+            this.features,
+            this.similarityOf(e, n, features),
+          );
         this.contextCache.set(e, context);
       }
       for (let i = 0; i < n; i++) {
@@ -165,7 +195,12 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     });
     const documents = examples.map((e, d) => e.sentences.slice(0, counts[d]));
     const orders = hasTargets ? examples.map((e) => (this.targetsOf(e) as { order: number[] }).order) : null;
-    const extras = this.head.extras(orders, () => examples.map((e, d) => this.similarityOf(e, counts[d] as number, features)), counts, maxN);
+    const extras = this.head.extras(
+      orders,
+      () => examples.map((e, d) => this.similarityOf(e, counts[d] as number, features)),
+      counts,
+      maxN,
+    );
     return { rows, numRows: b * maxN, size: b, hasTargets, maxN, counts, mask, positions, targets, documents, ...extras };
   }
 
@@ -207,7 +242,12 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     const side = this.skip // [b·N, 1]
       ? (tf.matMul(tf.slice(tf.reshape(pos, [b * N, P]), [0, POSITION_FEATURES], [b * N, k]) as tf.Tensor2D, this.skip) as tf.Tensor2D)
       : null;
-    return this.head.forward(pre, side, batch, ctx, this.selectionOf(batch), { out: this.l2, hidden: this.hidden, dropoutRate: this.dropoutRate, name: this.name });
+    return this.head.forward(pre, side, batch, ctx, this.selectionOf(batch), {
+      out: this.l2,
+      hidden: this.hidden,
+      dropoutRate: this.dropoutRate,
+      name: this.name,
+    });
   }
 
   /**
@@ -242,7 +282,9 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   metrics(gold: readonly SummarizationExample[], pred: readonly SummarizationPrediction[]): Record<string, number> {
     if (gold.length !== pred.length) throw new Error(`task "${this.name}": ${gold.length} gold examples but ${pred.length} predictions`);
     if (gold.length === 0) return {};
-    const r = corpusRouge(gold.map((e, i) => ({ prediction: (pred[i] as SummarizationPrediction).summary, reference: SummarizationTask.reference(e) })));
+    const r = corpusRouge(
+      gold.map((e, i) => ({ prediction: (pred[i] as SummarizationPrediction).summary, reference: SummarizationTask.reference(e) })),
+    );
     return { rouge1: r.rouge1.f, rouge2: r.rouge2.f, rougeL: r.rougeL.f, rougeLsum: r.rougeLsum.f };
   }
 

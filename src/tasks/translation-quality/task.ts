@@ -28,9 +28,16 @@ import { parseTaskOptions } from '../options.js';
 import { fitStandardiser, meanStd, ridge, type FeatureStats } from '../side-features.js';
 import type { EncoderInput, FeatureLookup, MetricDirection, Task, TaskSpec } from '../types.js';
 import {
-  TRANSLATION_QUALITY_TYPE, TranslationQualityOptions, sideFeature, type TranslationQualityBatch, type TranslationQualityConfig,
-  type TranslationQualityExample, type TranslationQualityFeature, type TranslationQualityInput, type TranslationQualityMetric,
-  type TranslationQualityPrediction
+  TRANSLATION_QUALITY_TYPE,
+  TranslationQualityOptions,
+  sideFeature,
+  type TranslationQualityBatch,
+  type TranslationQualityConfig,
+  type TranslationQualityExample,
+  type TranslationQualityFeature,
+  type TranslationQualityInput,
+  type TranslationQualityMetric,
+  type TranslationQualityPrediction,
 } from './config.js';
 import { CORRELATIONS, qualityMetrics } from './metrics.js';
 import { UserError } from '../../errors.js';
@@ -74,8 +81,13 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     this.targetStd = o.targetStd ?? null;
     this.daScale = o.daScale ?? null;
     this.featureStats = o.featureStats ?? (this.features.length === 0 ? { mean: [], std: [] } : null);
-    if (this.featureStats && (this.featureStats.mean.length !== this.features.length || this.featureStats.std.length !== this.features.length)) {
-      throw new UserError(`task "${this.name}": featureStats has ${this.featureStats.mean.length} means for ${this.features.length} features`);
+    if (
+      this.featureStats &&
+      (this.featureStats.mean.length !== this.features.length || this.featureStats.std.length !== this.features.length)
+    ) {
+      throw new UserError(
+        `task "${this.name}": featureStats has ${this.featureStats.mean.length} means for ${this.features.length} features`,
+      );
     }
   }
 
@@ -99,7 +111,9 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
   toExample(input: unknown): TranslationQualityExample {
     const x = input as Partial<TranslationQualityExample> | null;
     if (!x || typeof x !== 'object' || typeof x.source !== 'string' || typeof x.translation !== 'string') {
-      throw new UserError(`task "${this.name}": an input is { source, translation } (strings; optional modelScore), got ${JSON.stringify(input)?.slice(0, 80)}`);
+      throw new UserError(
+        `task "${this.name}": an input is { source, translation } (strings; optional modelScore), got ${JSON.stringify(input)?.slice(0, 80)}`,
+      );
     }
     return x as TranslationQualityExample;
   }
@@ -149,7 +163,8 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     // side features also reach the output linearly (wide & deep): one standardised scalar among
     // hundreds of encoder dimensions is otherwise learnt slowly by the MLP
     // (zero at start: the model begins as the MLP alone)
-    if (this.features.length) this.skip = store.add(`${prefix}.side.weight`, [this.features.length, 1], this.skipInit ?? 'zeros', { ...opts, decay: false });
+    if (this.features.length)
+      this.skip = store.add(`${prefix}.side.weight`, [this.features.length, 1], this.skipInit ?? 'zeros', { ...opts, decay: false });
   }
 
   /**
