@@ -7,7 +7,8 @@ import { extname } from 'node:path';
 import { firstInvalidUtf8Line } from '../data/io.js';
 import { UserError } from '../errors.js';
 import { parseLines } from '../experiment/encode-file.js';
-import { runShards, type DistributedProgress, type RunShardsResult } from './coordinator.js';
+import { runShards } from './coordinator.js';
+import type { DistributedProgress, RunShardsResult } from './job-runner.js';
 import { OrderedVectorWriter } from './output.js';
 import type { EncodeSettings } from './protocol.js';
 

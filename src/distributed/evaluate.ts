@@ -7,7 +7,8 @@
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { evaluate, type EvalOptions, type EvalResult } from '../experiment/evaluate.js';
-import { runPredictShards, type DistributedProgress } from './coordinator.js';
+import { runPredictShards } from './coordinator.js';
+import type { DistributedProgress } from './job-runner.js';
 import type { PredictSettings } from './protocol.js';
 
 export interface EvaluateDistributedOptions extends Omit<EvalOptions, 'predict' | 'baseline'> {

@@ -7,7 +7,7 @@
 import type { EncoderInfo } from '../encoder/types.js';
 import type { FeatureStore } from '../training/features.js';
 import type { MultiTaskModel } from '../training/model.js';
-import { ShardMismatchError, runJobs, type RunShardsOptions } from './coordinator.js';
+import { ShardMismatchError, runJobs, type RunShardsOptions } from './job-runner.js';
 import { normalizeModelRef } from './models.js';
 import { FeaturesResultSchema, sha256, unpackResult, type EncodeSettings } from './protocol.js';
 

@@ -7,7 +7,8 @@ import type { EncodeDistributedOptions } from './coordinator.js';
 import { loadQueueModule } from './deps.js';
 import type { RunningWorker, StartWorkerOptions } from './worker.js';
 
-export type { DistributedProgress, EncodeDistributedOptions, RunShardsResult } from './coordinator.js';
+export type { EncodeDistributedOptions } from './coordinator.js';
+export type { DistributedProgress, RunShardsResult } from './job-runner.js';
 export type { RunningWorker, StartWorkerOptions, WorkerFaults } from './worker.js';
 export type { EncodeSettings } from './protocol.js';
 export type { QueueStatus } from './admin.js';
