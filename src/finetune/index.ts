@@ -9,4 +9,5 @@ export { Float32AdamW } from './adamw.js';
 export type { Float32AdamWOptions, Float32AdamWState } from './adamw.js';
 export { Autodiff, GRAD_INPUT, GRAD_OUTPUT, gradName } from './autodiff.js';
 export { emitLayer, layerParams, type LayerShape } from './layer.js';
-export { extractLayers, type ExtractedLayer, type ParamSource } from './extract.js';
+export { extractLayers, type ExtractedLayer } from './extract.js';
+export type { ParamSource } from './read-linear.js';

@@ -20,7 +20,8 @@ import { decodeModel, encodeModel, toRawBytes, type ModelProto } from '../onnx/p
 import { Rng } from '../utils/random.js';
 import { Autodiff, GRAD_INPUT, GRAD_OUTPUT, gradName } from './autodiff.js';
 import { Float32AdamW } from './adamw.js';
-import { extractLayers, type ExtractedLayer, type ParamSource } from './extract.js';
+import { extractLayers, type ExtractedLayer } from './extract.js';
+import type { ParamSource } from './read-linear.js';
 import { transpose2d } from './graph.js';
 import { dropoutMasks, emitLayer, type LayerShape } from './layer.js';
 import { UserError } from '../errors.js';
