@@ -7,7 +7,7 @@ import { AutoConfig, AutoTokenizer, env } from '@huggingface/transformers';
 import { webBackend } from './backend/web.js';
 export { setOrtWasmPaths } from './backend/web.js';
 import { EncoderCore } from './core.js';
-import type { EncoderLoadOptions, Platform } from './load.js';
+import type { EncoderLoadOptions, Platform } from './load-types.js';
 import { MemoryEmbeddingCache } from './lru.js';
 import { missingModelMessage, onnxFileFor } from './model-files.js';
 import type { HFTokenizerLike } from './tokenize.js';
@@ -28,7 +28,7 @@ export {
 } from './types.js';
 export { PAIR_KEY_PREFIX, pairKey, isPairKey, parsePairKey } from './pairs.js';
 export type { EncoderStats } from './core.js';
-export type { EncoderLoadOptions } from './load.js';
+export type { EncoderLoadOptions } from './load-types.js';
 export type { Backend, BackendSession, Provider } from './backend/types.js';
 export { encodeNpy, decodeNpy } from './npy.js';
 

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { nodeBackend } from './backend/node.js';
 import { resolveEncoderRef } from './refs.js';
 import { EncoderCore } from './core.js';
-import type { EncoderLoadOptions, Platform } from './load.js';
+import type { EncoderLoadOptions, Platform } from './load-types.js';
 import { loadSqlite } from './cache-db.js';
 import { SqliteEmbeddingCache } from './cache-sqlite.js';
 import { MemoryEmbeddingCache } from './lru.js';
@@ -28,7 +28,7 @@ export {
 } from './types.js';
 export { PAIR_KEY_PREFIX, pairKey, isPairKey, parsePairKey } from './pairs.js';
 export type { EncoderStats } from './core.js';
-export type { EncoderLoadOptions } from './load.js';
+export type { EncoderLoadOptions } from './load-types.js';
 export type { Backend, BackendSession, Provider } from './backend/types.js';
 export { encodeNpy, decodeNpy } from './npy.js';
 

@@ -6,59 +6,27 @@
  * cache key.
  */
 import { env } from '../utils/env.js';
-import type { Device, Dtype, EncoderCacheOptions, EncoderInfo, EncoderOptions, Pooling } from './types.js';
-import type { Backend, BackendSession, ModelSource, Provider } from './backend/types.js';
+import type { Device, Dtype, EncoderOptions, EncoderInfo, Pooling } from './types.js';
+import type { BackendSession, ModelSource, Provider } from './backend/types.js';
 import { createSessionWithFallback, type Logger } from './backend/fallback.js';
-import type { EmbeddingCache } from './lru.js';
 import { SUPPORTED_INPUTS } from './feeds.js';
 import { defaultMaxLength, positionLimit, usableModelMaxLength } from './model-files.js';
-import type { HFTokenizerLike } from './tokenize.js';
 import { UserError } from '../errors.js';
+import type {
+  CheckedOptions,
+  EncoderLoadOptions,
+  GraphOutputs,
+  ModelBundle,
+  OpenedSession,
+  Platform,
+  ResolvedFiles,
+} from './load-types.js';
 
-/** A resolved model, platform-neutral. */
-export interface ModelBundle {
-  model: string;
-  files: string[];
-  source: ModelSource;
-  sha256: string;
-  tokenizerSha256: string;
-  config: Record<string, unknown>;
-  tokenizer: HFTokenizerLike;
-  sentenceMaxLength?: number;
-}
-
-/** What a platform entry (index.ts for Node, index.browser.ts) supplies. */
-export interface Platform {
-  backend: Backend;
-  resolve(model: string, opts: { dtype: Dtype; offline: boolean }): Promise<ModelBundle>;
-  openCache(opts: EncoderCacheOptions, configKey: string, dim: number, warn: Logger): EmbeddingCache;
-  /** The CPU's int8 dot-product instructions (VNNI / AMX) by name, empty when none or unknown. */
-  int8Features?(): string[];
-  /** The bytes of a model file given by path (platforms whose sources are paths). */
-  readModel?(path: string): Promise<Uint8Array>;
-}
-
-/** Internal load options: the public ones plus test hooks. */
-export interface EncoderLoadOptions extends EncoderOptions {
-  /** Replaces the platform's ORT backend (tests use a fake session factory). */
-  backend?: Backend;
-  /** Test hook: the CPU's int8 features as `dtype: 'auto'` sees them (default: the platform's reading). */
-  int8Features?: string[];
-}
+/** The types core.ts reads from here beside the steps (their home is load-types.ts). */
+export type { EncoderLoadOptions, Platform } from './load-types.js';
 
 const DEVICES: readonly Device[] = ['auto', 'cuda', 'webgpu', 'cpu', 'wasm'];
 const POOLINGS: readonly Pooling[] = ['auto', 'mean', 'cls', 'max'];
-
-/** The options after {@link checkOptions}: defaults filled in. */
-export interface CheckedOptions {
-  device: Device;
-  requested: NonNullable<EncoderOptions['dtype']>;
-  /** The CPU's int8 features (read only for `dtype: 'auto'`). */
-  int8: string[];
-  pooling: Pooling;
-  normalize: boolean;
-  offline: boolean;
-}
 
 /** Step 1: the options checked (unknown device / pooling, non-positive sizes and a fractional layer throw). */
 export function checkOptions(platform: Platform, options: EncoderLoadOptions): CheckedOptions {
@@ -90,14 +58,6 @@ export function checkOptions(platform: Platform, options: EncoderLoadOptions): C
  */
 function autoDtypeWanted(provider: Provider | 'unknown', int8: readonly string[]): boolean {
   return int8.length > 0 && (provider === 'cpu' || provider === 'unknown');
-}
-
-/** The model files as resolved, with the dtype they are in and why (for `dtype: 'auto'`). */
-export interface ResolvedFiles {
-  bundle: ModelBundle;
-  dtype: Dtype;
-  dtypeChoice?: string;
-  layer?: EncoderInfo['layer'];
 }
 
 /** The model of `bundle` cut after `layer` (see layers.ts); the bundle unchanged when that is the last layer. */
@@ -163,15 +123,6 @@ export function chooseMaxLength(bundle: ModelBundle, requested: number | undefin
   return positional;
 }
 
-/** An open session and how it was opened. */
-export interface OpenedSession {
-  session: BackendSession;
-  provider: Provider;
-  backend: Backend;
-  threads: number;
-  workers: number;
-}
-
 /** Step 4: the session, on the first device that works (see fallback.ts), with its threads and workers. */
 export async function openSession(
   platform: Platform,
@@ -229,13 +180,6 @@ export async function settleAutoDtype(
       ? `auto: q8 (CPU provider, the CPU has ${o.int8.join(', ')})`
       : `auto: fp32 (${provider !== 'cpu' ? `provider ${provider}` : 'the CPU has no int8 dot product (VNNI / AMX)'})`;
   return { ...files, bundle, dtype, dtypeChoice };
-}
-
-/** The graph's conventions: which output is pooled, which gives token states, and the pooling. */
-export interface GraphOutputs {
-  pooledOutput: string;
-  tokenOutput: string | undefined;
-  mode: EncoderInfo['pooling'];
 }
 
 /** Step 6: checks the graph's inputs and picks its outputs (unfeedable inputs, or no output to pool, throw). */
