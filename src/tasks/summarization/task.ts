@@ -1,6 +1,6 @@
 /**
  * The extractive summarization task (input kind `set`; the model is described in ./index.ts):
- * labels from the oracle, batches of padded documents, the sentence scorer shared by both heads
+ * labels from the oracle and batches of padded documents (./batch.ts), the sentence scorer shared by both heads
  * (./heads.ts), decoding under per-call selection options, ROUGE metrics and its spec.
  */
 import * as tf from '../../utils/tf.js';
@@ -8,7 +8,6 @@ import { splitSentences } from '../../data/sentences.js';
 import { corpusRouge } from '../../metrics/rouge.js';
 import { Dense, type ForwardContext } from '../../nn/layers.js';
 import { type ParamStore } from '../../nn/params.js';
-import { greedyOracle } from '../oracle.js';
 import { parseTaskOptions } from '../options.js';
 import type { CallOptions, EncoderInput, FeatureLookup, MetricDirection, Task, TaskSpec } from '../types.js';
 import {
@@ -23,9 +22,10 @@ import {
   type SummarizationPrediction,
   type SummarizationSelection,
 } from './config.js';
-import { documentFeatures, POSITION_FEATURES, positionFeatures, similarityMatrix } from './features.js';
 import { ConditionalHead, IndependentHead, probabilities, type SentenceHead } from './heads.js';
 import { checkSelection } from './selection.js';
+import { POSITION_FEATURES } from './features.js';
+import { SummarizationBatcher } from './batch.js';
 import { UserError } from '../../errors.js';
 
 export const SUMMARIZATION_TYPE = 'summarization';
@@ -51,9 +51,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   readonly features: readonly SummarizationFeature[];
   readonly selection: SummarizationSelection;
   private readonly head: SentenceHead;
-  private readonly labelCache = new WeakMap<object, { labels: number[]; order: number[] }>();
-  private readonly contextCache = new WeakMap<object, number[][]>();
-  private readonly similarityCache = new WeakMap<object, number[][]>();
+  private readonly batcher: SummarizationBatcher;
   private l1: Dense | null = null;
   private l2: Dense | null = null;
   private skip: tf.Variable | null = null;
@@ -71,6 +69,14 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     this.features = o.features;
     this.selection = o.selection;
     this.head = this.selection === 'conditional' ? new ConditionalHead() : new IndependentHead();
+    this.batcher = new SummarizationBatcher({
+      name: this.name,
+      maxSentences: this.maxSentences,
+      oracleSentences: this.oracleSentences,
+      features: this.features,
+      sentenceFeatures: this.sentenceFeatures,
+      head: this.head,
+    });
   }
 
   /** Per-sentence features after the shared layers: position features, then document context. */
@@ -117,28 +123,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
    * oracle against `summary` (cached per example object); null when the example has neither.
    */
   labelsOf(e: SummarizationExample): number[] | null {
-    return this.targetsOf(e)?.labels ?? null;
-  }
-
-  /** Labels and the order the summary's sentences were added in (explicit labels: document order). */
-  private targetsOf(e: SummarizationExample): { labels: number[]; order: number[] } | null {
-    const n = Math.min(e.sentences.length, this.maxSentences);
-    if (e.labels) {
-      if (e.labels.length < n)
-        throw new UserError(
-          `task "${this.name}": example${e.id ? ` ${e.id}` : ''} has ${e.labels.length} labels for ${e.sentences.length} sentences`,
-        );
-      const labels = e.labels.slice(0, n).map((y) => (y > 0 ? 1 : 0));
-      return { labels, order: labels.flatMap((y, i) => (y ? [i] : [])) };
-    }
-    if (e.summary === undefined) return null;
-    let cached = this.labelCache.get(e);
-    if (!cached) {
-      const r = greedyOracle(e.sentences, e.summary, { maxSentences: this.oracleSentences, limit: n });
-      cached = { labels: r.labels.slice(0, n), order: r.order };
-      this.labelCache.set(e, cached);
-    }
-    return cached;
+    return this.batcher.labelsOf(e);
   }
 
   /** Computes (and caches) the oracle labels of training examples that have none. */
@@ -160,58 +145,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   }
 
   makeBatch(examples: readonly SummarizationExample[], features: FeatureLookup, dim: number): SummarizationBatch {
-    const b = examples.length;
-    const counts = examples.map((e) => Math.min(e.sentences.length, this.maxSentences));
-    const maxN = Math.max(1, ...counts);
-    const rows = new Float32Array(b * maxN * dim);
-    const mask = new Float32Array(b * maxN);
-    const P = this.sentenceFeatures;
-    const positions = new Float32Array(b * maxN * P);
-    const labels = examples.map((e) => this.labelsOf(e));
-    const hasTargets = b > 0 && labels.every((l) => l !== null);
-    const targets = hasTargets ? new Float32Array(b * maxN) : null;
-    examples.forEach((e, d) => {
-      const n = counts[d] as number;
-      let context: number[][] | null = null;
-      if (this.features.length) {
-        // per example object (the vectors of its texts do not change while the task lives)
-        context =
-          this.contextCache.get(e) ??
-          documentFeatures(
-            e.sentences.slice(0, n).map((s) => features(s)),
-            this.features,
-            this.similarityOf(e, n, features),
-          );
-        this.contextCache.set(e, context);
-      }
-      for (let i = 0; i < n; i++) {
-        const r = d * maxN + i;
-        rows.set(features(e.sentences[i] as string), r * dim);
-        mask[r] = 1;
-        positions.set(positionFeatures(i, e.sentences.length), r * P);
-        if (context) positions.set(context[i] as number[], r * P + POSITION_FEATURES);
-        if (targets) targets[r] = (labels[d] as number[])[i] as number;
-      }
-    });
-    const documents = examples.map((e, d) => e.sentences.slice(0, counts[d]));
-    const orders = hasTargets ? examples.map((e) => (this.targetsOf(e) as { order: number[] }).order) : null;
-    const extras = this.head.extras(
-      orders,
-      () => examples.map((e, d) => this.similarityOf(e, counts[d] as number, features)),
-      counts,
-      maxN,
-    );
-    return { rows, numRows: b * maxN, size: b, hasTargets, maxN, counts, mask, positions, targets, documents, ...extras };
-  }
-
-  /** Cosine similarities of an example's first `n` sentences, computed once per example object (document features and selection states share them). */
-  private similarityOf(e: SummarizationExample, n: number, features: FeatureLookup): number[][] {
-    let sim = this.similarityCache.get(e);
-    if (!sim) {
-      sim = similarityMatrix(e.sentences.slice(0, n).map((s) => features(s)));
-      this.similarityCache.set(e, sim);
-    }
-    return sim;
+    return this.batcher.makeBatch(examples, features, dim);
   }
 
   /** The selection a batch decodes with: its call's options, else the task's `inference`. */
