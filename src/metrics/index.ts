@@ -14,7 +14,6 @@ export {
 export { averageRanks, kendallTauB, mae, mse, pearson, spearman } from './correlation.js';
 export {
   DEFAULT_ROUGE_TYPES,
-  corpusRouge,
   rougeFmeasure,
   rougeLFromTokens,
   rougeLsumFromTokens,
@@ -23,14 +22,12 @@ export {
   scoreRougeSingle,
   splitRougeSentences,
   tokenizeForRouge,
-  type CorpusRougeResult,
-  type CorpusRougeType,
   type RougeOptions,
-  type RougePair,
   type RougeScore,
   type RougeScores,
   type RougeType,
 } from './rouge.js';
+export { corpusRouge, type CorpusRougeResult, type CorpusRougeType, type RougePair } from './rouge-corpus.js';
 export { lcsIndices } from './rouge-lcs.js';
 export { bootstrapRouge, type RougeInterval } from './rouge-bootstrap.js';
 export { PorterStemmerNltk, porterStem } from './porter.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { corpusRouge, rougeLsumFromTokens, scoreRouge, tokenizeForRouge, type RougeScore } from '../../src/metrics/rouge.js';
+import { rougeLsumFromTokens, scoreRouge, tokenizeForRouge, type RougeScore } from '../../src/metrics/rouge.js';
+import { corpusRouge } from '../../src/metrics/rouge-corpus.js';
 import { bootstrapRouge } from '../../src/metrics/rouge-bootstrap.js';
 import { lcsIndices } from '../../src/metrics/rouge-lcs.js';
 

@@ -12,7 +12,7 @@ import { loadTaskConfig } from '../../src/config/load.js';
 import type { TaskConfig } from '../../src/config/schema.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { ensureFixture } from '../../src/generators/index.js';
-import { corpusRouge } from '../../src/metrics/rouge.js';
+import { corpusRouge } from '../../src/metrics/rouge-corpus.js';
 import { createTask, loadTaskData } from '../../src/config/tasks.js';
 import {
   SentimentTask,

@@ -5,7 +5,7 @@
 import { UserError } from '../../errors.js';
 import { accuracy, confusionMatrix, formatConfusionMatrix, macroF1 } from '../../metrics/classification.js';
 import { kendallTauB, mse, pearson, spearman } from '../../metrics/correlation.js';
-import { corpusRouge } from '../../metrics/rouge.js';
+import { corpusRouge } from '../../metrics/rouge-corpus.js';
 import { decodeUtf8, readInputFile, warnUser } from '../input.js';
 import type { GlobalOptions } from '../global-options.js';
 

@@ -5,7 +5,7 @@
  */
 import * as tf from '../../utils/tf.js';
 import { splitSentences } from '../../data/sentences.js';
-import { corpusRouge } from '../../metrics/rouge.js';
+import { corpusRouge } from '../../metrics/rouge-corpus.js';
 import { Dense, type ForwardContext } from '../../nn/layers.js';
 import { type ParamStore } from '../../nn/params.js';
 import { parseTaskOptions } from '../options.js';
