@@ -14,7 +14,7 @@ export const MAX_LINES = 330;
 /** Generated code, never edited by hand. */
 const GENERATED = /^onnx\/onnx-proto\./;
 
-/** Split pending: these files are being split elsewhere; empty this list once those splits are merged. */
+/** split pending: these files are being split elsewhere; empty this list once those splits are merged. */
 export const SPLIT_PENDING: readonly string[] = ['training/trainer.ts', 'training/model-core.ts', 'encoder/core.ts', 'cli/main.ts'];
 
 function sourceFiles(dir: string): string[] {
