@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { deltaMOverBaselines } from '../metrics/delta-m.js';
 import { MANIFEST_FILE, WEIGHTS_FILE } from './format.js';
 import { encodeSafetensors, type NamedArray } from './safetensors.js';
+import { FINETUNE_FILE, finetuneStateBytes } from './finetune-step.js';
 import { checkpointName, checkpointPath, pruneCheckpoints, readPointer, setPointer, writeCheckpointFolder } from './checkpoint.js';
 import type { EarlyStoppingConfig, EvalRecord, ProgressEvent, StepEnd, TrainableModel, TrainerCallback, TrainingRun } from './types.js';
 
@@ -228,6 +229,7 @@ export class Checkpoints implements TrainerCallback {
       [OPTIMIZER_FILE]: encodeSafetensors(opt.tensors as Map<string, NamedArray>),
       [TRAINER_FILE]: JSON.stringify(state),
       [MANIFEST_FILE]: JSON.stringify(manifest, null, 2) + '\n',
+      ...(run.model.finetune ? { [FINETUNE_FILE]: finetuneStateBytes(run.model.finetune) } : {}),
     });
     await setPointer(dir, 'latest', name, run.step);
     if (improved) await setPointer(dir, 'best', name, run.step);

@@ -23,6 +23,11 @@ import { callDecodeOptions, checkCreateOptions, createOptionsOf, sharedLayersOf,
 
 export type { CreateOptions, KnownTaskIO, LoadOptions, PredictOptions, SyntheticEncoder };
 
+/** What the model core needs of a fine-tuned top: to drop feature vectors the last update made stale. */
+export interface FinetuneHandle {
+  refresh(store: FeatureStore): void;
+}
+
 export class MultiTaskModelCore {
   readonly tasks: ReadonlyMap<string, AnyTask>;
   readonly taskNames: string[];
@@ -34,6 +39,8 @@ export class MultiTaskModelCore {
   readonly seed: number;
   /** Tasks that read another encoder layer (see {@link CreateOptions.taskLayers}). */
   readonly taskLayers: ReadonlyMap<string, number>;
+  /** The encoder's top layers trained with the heads (Node: training/finetune.ts); null: frozen. Its eval-mode encoder is {@link encoder}. */
+  finetune: FinetuneHandle | null = null;
   /** Encoder used for texts without cached features (null for synthetic features). */
   encoder: SentenceEncoder | null;
   /** How the encoder was named when it is not a local path (hub id, fixture:<variant>, mtl:<name>); saved in the manifest. */
@@ -121,6 +128,7 @@ export class MultiTaskModelCore {
 
   /** Encode (once, deduplicated) the texts of these examples that have no vector yet. */
   async ensureFeatures(examples: Record<string, readonly unknown[]>, options?: EncodeOptions): Promise<number> {
+    this.finetune?.refresh(this.features);
     const texts: string[] = [];
     const tokenTexts: string[] = [];
     for (const [name, list] of Object.entries(examples)) {
@@ -146,16 +154,16 @@ export class MultiTaskModelCore {
     return this.task(task).makeBatch(examples, (t) => lookup(layerKey(layer, t)), this.dim, (t) => tokenLookup(layerKey(layer, t)));
   }
 
-  /** Outputs of one task's head for a batch (inside a tidy / gradient tape). */
-  forward(task: string, batch: TaskBatch, ctx: ForwardContext): tf.Tensor {
-    const x = tf.tensor2d(batch.rows, [batch.numRows, this.dim]);
+  /** Outputs of one task's head for a batch (inside a tidy / gradient tape); `rows` replaces `batch.rows`. */
+  forward(task: string, batch: TaskBatch, ctx: ForwardContext, rows?: tf.Tensor2D): tf.Tensor {
+    const x = rows ?? tf.tensor2d(batch.rows, [batch.numRows, this.dim]);
     const H = this.architecture.forward(task, x, ctx);
     return this.task(task).forward(H, batch, ctx);
   }
 
   /** Mean loss of one task's batch (inside a tidy / gradient tape). */
-  loss(task: string, batch: TaskBatch, ctx: ForwardContext): tf.Scalar {
-    return this.task(task).loss(this.forward(task, batch, ctx), batch);
+  loss(task: string, batch: TaskBatch, ctx: ForwardContext, rows?: tf.Tensor2D): tf.Scalar {
+    return this.task(task).loss(this.forward(task, batch, ctx, rows), batch);
   }
 
   /**

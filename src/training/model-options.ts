@@ -17,6 +17,7 @@ import type { BackendPreference } from './backend.js';
 import type { FeatureStore } from './features.js';
 import type { SyntheticEncoder } from './saved-model.js';
 import { checkEncoder } from './saved-model.js';
+import type { FinetuneOptions } from './finetune.js';
 
 export interface CreateOptions {
   encoder: SentenceEncoder | SyntheticEncoder;
@@ -36,6 +37,12 @@ export interface CreateOptions {
   backend?: BackendPreference;
   /** Log the backend choice (default true). */
   log?: boolean;
+  /**
+   * Train the encoder's top layers with the heads (Node): `{ layers: 2, lr: 5e-5, warmup: 0.1,
+   * layerDecay: 1, dropout: 0.1, weightDecay: 0.01 }`; `layers: 0` (the default) keeps it frozen.
+   * Needs an Encoder (fp32 to save the result).
+   */
+  finetune?: FinetuneOptions;
 }
 
 export interface LoadOptions {
