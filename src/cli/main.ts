@@ -112,6 +112,7 @@ export function buildProgram(): Command {
     .option('--epochs <n>', 'override epochs', (v) => parsePositiveIntOption('--epochs', v))
     .option('--steps <n>', 'override total steps', (v) => parsePositiveIntOption('--steps', v))
     .option('--seed <n>', 'override training.seed (initialisation, sampling, dropout)', (v) => parseIntOption('--seed', v))
+    .option('--finetune <n>', "train the encoder's top n layers with the heads (0 = frozen; overrides encoder.finetune.layers)", (v) => parseIntOption('--finetune', v))
     .option('--json', 'print the report as JSON')
     .action(run(() => import('./commands/train.js')));
 
