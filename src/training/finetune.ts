@@ -90,10 +90,11 @@ export class EncoderFinetune {
     const rel = info.files.find((f) => f.endsWith('.onnx'));
     const file = rel === undefined ? '' : join(info.model, rel);
     if (!existsSync(file)) throw new UserError(`${where}: the encoder's ONNX file is not on disk (${file || info.model}); fine-tuning needs a local model folder`);
-    const bottom = await encoder.atLayer(-(config.layers + 1));
-    const of = bottom.info.layer?.of ?? 0;
+    // the layer count: the embeddings' cut knows it (the cut at `fromLayer` is opened next in any case)
+    const of = (await encoder.atLayer(0)).info.layer?.of ?? 0;
     if (config.layers > of) throw new UserError(`${where}: the encoder ${info.model} has ${of} layers; fine-tune at most ${of}`);
     const fromLayer = of - config.layers;
+    const bottom = await encoder.atLayer(fromLayer);
     let top: TrainableTop;
     try {
       top = await TrainableTop.fromOnnx(file, { fromLayer, dropout: config.dropout, seed });

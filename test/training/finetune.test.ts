@@ -11,6 +11,7 @@ import { MultiTaskModel } from '../../src/training/model.js';
 import { SentimentTask } from '../../src/tasks/sentiment/index.js';
 import { TranslationQualityTask } from '../../src/tasks/translation-quality/index.js';
 import type { WeightingConfig } from '../../src/weighting/index.js';
+import type { AnyTask } from '../../src/tasks/types.js';
 
 const words = ['good', 'bad', 'film', 'plot', 'warm', 'dull', 'long', 'best', 'mess', 'year', 'funny', 'slow'];
 const texts = Array.from({ length: 24 }, (_, i) => `${words[i % 12]} ${words[(i * 5 + 1) % 12]} ${words[(i * 7 + 3) % 12]} ${i}`);
@@ -37,7 +38,7 @@ function weightsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>)
   return Math.max(...[...a].map(([k, v]) => maxDiff(v, b.get(k) as Float32Array)));
 }
 
-async function model(encoder: Encoder, layers: number, extra: { dropout?: number; lr?: number } = {}, tasks = [new SentimentTask({ name: 'sentiment', hidden: 16 })]): Promise<MultiTaskModel> {
+async function model(encoder: Encoder, layers: number, extra: { dropout?: number; lr?: number } = {}, tasks: AnyTask[] = [new SentimentTask({ name: 'sentiment', hidden: 16 })]): Promise<MultiTaskModel> {
   return MultiTaskModel.create({ encoder, tasks, sharedLayers: { depth: 1, width: 16, dropout: extra.dropout ?? 0.1 }, seed: 3, log: false, finetune: { layers, ...extra } });
 }
 
@@ -99,7 +100,7 @@ describe('fine-tuning the top layers: training', () => {
   ];
   it('every weighting trains the top with two tasks (texts and cross-encoded pairs), with finite losses', async () => {
     for (const weighting of weightings) {
-      const m = await model(fp32, 1, { lr: 1e-3 }, [new SentimentTask({ name: 'sentiment', hidden: 16 }), new TranslationQualityTask({ name: 'tq', input: 'cross' } as never)]);
+      const m = await model(fp32, 1, { lr: 1e-3 }, [new SentimentTask({ name: 'sentiment', hidden: 16 }), new TranslationQualityTask({ name: 'tq', input: 'cross' })]);
       const before = m.finetune!.top.weights();
       const h = await m.fit({ sentiment: { train: sentiment }, tq: { train: pairs } }, { steps: 3, batchSize: 8, log: false, weighting });
       for (const s of h.steps) for (const v of Object.values(s.losses)) expect(Number.isFinite(v)).toBe(true);
