@@ -129,17 +129,6 @@ async function part(ft: EncoderFinetune, task: AnyTask, examples: readonly unkno
   return { name, batch, variable, index, pass };
 }
 
-/** Refuses tasks that read what a fine-tuned encoder cannot give: token states or other layers from the frozen store. */
-export function checkFinetuneTasks(model: { task(name: string): AnyTask; readonly taskLayers?: ReadonlyMap<string, number> }, train: Record<string, readonly unknown[]>): void {
-  for (const [name, list] of Object.entries(train)) {
-    const t = model.task(name);
-    if (t.tokenTexts && list.some((e) => (t.tokenTexts as (e: unknown) => string[])(e).length > 0)) {
-      throw new UserError(`task "${name}": its head reads token states from the frozen feature store (e.g. sentiment pooling: attention), which fine-tuning does not update; use the task's mean pooling, or finetune.layers: 0`);
-    }
-    if (model.taskLayers?.has(name)) throw new UserError(`task "${name}" reads encoder layer ${model.taskLayers.get(name)}; with finetune the tasks read the fine-tuned top, so drop the task's layer or use finetune.layers: 0`);
-  }
-}
-
 /** The fine-tuning state as a checkpoint file (weights, each layer's AdamW moments, counters). */
 export function finetuneStateBytes(ft: EncoderFinetune): Uint8Array {
   const s = ft.state();

@@ -19,7 +19,7 @@ import { inferenceContext, ParamStore, type ForwardContext, type SharedLayersCon
 import type { NamedArray } from './safetensors.js';
 import type { EncoderIdentity, Manifest } from './format.js';
 import { checkManifest, decodeWeights, identityOf, isSentenceEncoder, type SyntheticEncoder } from './saved-model.js';
-import { callDecodeOptions, checkCreateOptions, createOptionsOf, sharedLayersOf, type CreateOptions, type KnownTaskIO, type LoadOptions, type PredictOptions } from './model-options.js';
+import { callDecodeOptions, checkCreateOptions, checkFinetuneTasks, createOptionsOf, sharedLayersOf, type CreateOptions, type KnownTaskIO, type LoadOptions, type PredictOptions } from './model-options.js';
 
 export type { CreateOptions, KnownTaskIO, LoadOptions, PredictOptions, SyntheticEncoder };
 
@@ -128,7 +128,10 @@ export class MultiTaskModelCore {
 
   /** Encode (once, deduplicated) the texts of these examples that have no vector yet. */
   async ensureFeatures(examples: Record<string, readonly unknown[]>, options?: EncodeOptions): Promise<number> {
-    this.finetune?.refresh(this.features);
+    if (this.finetune) {
+      checkFinetuneTasks(this, examples);
+      this.finetune.refresh(this.features);
+    }
     const texts: string[] = [];
     const tokenTexts: string[] = [];
     for (const [name, list] of Object.entries(examples)) {

@@ -22,7 +22,8 @@ import { initBackend } from './backend.js';
 import { Checkpoints, EarlyStopping, MetricsLog, OPTIMIZER_FILE, Progress, TRAINER_FILE } from './callbacks.js';
 import { checkpointPath } from './checkpoint.js';
 import { decodeSafetensors } from './safetensors.js';
-import { checkFinetuneTasks, FinetuneStep, readFinetuneState } from './finetune-step.js';
+import { FinetuneStep, readFinetuneState } from './finetune-step.js';
+import { checkFinetuneTasks } from './model-options.js';
 import type { EvalRecord, FitOptions, StepRecord, TrainableModel, TrainerCallback, TrainerState, TrainingHistory, TrainingRun } from './types.js';
 
 export type { CheckpointConfig, EarlyStoppingConfig, EvalRecord, FitOptions, ProgressEvent, StepEnd, StepRecord, TrainableModel, TrainerCallback, TrainerState, TrainingHistory, TrainingRun } from './types.js';

@@ -44,6 +44,8 @@ const CASES: Case[] = [
   { name: 'train: a non-number where a number is expected', args: ['train', '--config', t('epochs.yaml'), '--sample'], reason: /epochs\.yaml:\d+: training\.epochs: .*number/ },
   { name: 'train: an unknown task config', args: ['train', '--config', t('task.yaml'), '--sample'], reason: /task\.yaml:\d+: tasks\.0\.config: task config nosuch\.yaml not found/ },
   { name: 'train: --tasks names a task the config lacks', args: ['train', '--config', join(root, 'tasks/multitask.yaml'), '--sample', '--tasks', 'nosuch', '--out', t('run-tasks')], reason: /no task named nosuch \(has sentiment, / },
+  { name: 'train: --finetune with more layers than the encoder has', args: ['train', '--config', join(root, 'tasks/multitask.yaml'), '--sample', '--tasks', 'sentiment', '--finetune', '99', '--out', t('run-ft-layers')], reason: /finetune\.layers = 99: the encoder .* has \d+ layers; fine-tune at most \d+/ },
+  { name: 'train: --finetune with a head that reads frozen token states', args: ['train', '--config', join(root, 'tasks/multitask.yaml'), '--sample', '--tasks', 'sentiment', '--finetune', '1', '--out', t('run-ft-attention')], reason: /task "sentiment": its head reads token states .*use the task's mean pooling, or finetune\.layers: 0/ },
   { name: 'train: a missing --data-dir', args: ['train', '--config', join(root, 'tasks/multitask.yaml'), '--data-dir', t('no-datasets'), '--out', t('run-data')], reason: /--data-dir .*no-datasets: folder not found/ },
   // eval
   { name: 'eval: a missing --data file', args: ['eval', '--baseline', 'majority', '--task', 'sentiment', '--data', t('nosuch.txt')], reason: /--data .*nosuch\.txt: not found/ },
