@@ -177,6 +177,10 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   const taskLayers = Object.fromEntries(taskConfigs.filter((t) => t.layer !== undefined).map((t) => [t.name, t.layer!]));
   const finetune = opts.finetune === undefined ? cfg.encoder.finetune : { ...(cfg.encoder.finetune ?? {}), layers: opts.finetune };
   const model = await MultiTaskModel.create({ encoder, tasks, architecture, sharedLayers: cfg.sharedLayers, seed, taskLayers, log: false, ...(finetune ? { finetune } : {}) });
+  if (model.finetune && encoder.info.dtype !== 'fp32') {
+    model.dispose();
+    throw new UserError(`${opts.config}: fine-tuning (finetune.layers = ${model.finetune.config.layers}) saves the encoder from fp32 weights, but ${encoderId} is ${encoder.info.dtype}; use an fp32 export (encoder.dtype: fp32 or --dtype fp32; mtl:mini ships q8 only)`);
+  }
   // a hub id / fixture:<variant> / mtl:<name> is saved as the encoder's id (a local folder as a path relative to the model)
   if (!opts.encoderInstance && !existsSync(encoderId)) model.encoderId = encoderId;
 
