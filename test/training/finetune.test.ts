@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Encoder } from '../../src/encoder/index.js';
+import * as tf from '../../src/utils/tf.js';
 import { initBackend } from '../../src/training/backend.js';
 import { MultiTaskModel } from '../../src/training/model.js';
 import { SentimentTask } from '../../src/tasks/sentiment/index.js';
@@ -100,6 +101,7 @@ describe('fine-tuning the top layers: training', () => {
   ];
   it('every weighting trains the top with two tasks (texts and cross-encoded pairs), with finite losses', async () => {
     for (const weighting of weightings) {
+      const tensors = tf.memory().numTensors;
       const m = await model(fp32, 1, { lr: 1e-3 }, [new SentimentTask({ name: 'sentiment', hidden: 16 }), new TranslationQualityTask({ name: 'tq', input: 'cross' })]);
       const before = m.finetune!.top.weights();
       const h = await m.fit({ sentiment: { train: sentiment }, tq: { train: pairs } }, { steps: 3, batchSize: 8, log: false, weighting });
@@ -107,6 +109,7 @@ describe('fine-tuning the top layers: training', () => {
       expect(h.steps.every((s) => s.tasks.length === 2)).toBe(true);
       expect(weightsDiff(before, m.finetune!.top.weights()), weighting.type).toBeGreaterThan(1e-6);
       m.dispose();
+      expect(tf.memory().numTensors, `${weighting.type}: tensors left after dispose`).toBe(tensors);
     }
   }, 60_000);
 });
