@@ -201,6 +201,14 @@ export class MultiTaskModel extends MultiTaskModelCore {
     return MultiTaskModel.fromPretrained(dir, options);
   }
 
+  /** Frees the weights and, with fine-tuning, the top's ONNX Runtime sessions (released in the background). */
+  override dispose(): void {
+    super.dispose();
+    const ft = this.finetune;
+    this.finetune = null;
+    if (ft) void ft.dispose().catch(() => {});
+  }
+
   /** Replace this model's weights with a saved folder's (same architecture and tasks). */
   restoreWeights(dir: string): Manifest {
     const manifest = MultiTaskModel.readManifest(dir);
