@@ -144,12 +144,20 @@ export class EncoderFinetune {
     return { data, mask, dims: [keys.length, T, d] };
   }
 
-  private seen: { store: object; steps: number } | null = null;
+  /** Changes of the top's weights (steps and loads): vectors computed at another version are stale. */
+  private version = 0;
+  private seen: { store: object; version: number } | null = null;
   /** Clears `store` when the top changed since its vectors were computed (or it is another store). */
   refresh(store: { clear(): void }): void {
-    if (this.seen?.store === store && this.seen.steps === this.steps) return;
-    if (this.seen?.store === store || this.steps > 0) store.clear();
-    this.seen = { store, steps: this.steps };
+    if (this.seen?.store === store && this.seen.version === this.version) return;
+    if (this.seen?.store === store || this.version > 0) store.clear();
+    this.seen = { store, version: this.version };
+  }
+
+  /** Replaces the top's weights (e.g. the best ones, at the end of an early-stopped run). */
+  loadWeights(weights: ReadonlyMap<string, Float32Array>): void {
+    this.top.load(weights);
+    this.version += 1;
   }
 
   /** Cached bottom states: texts and their memory (MiB). */
@@ -191,6 +199,7 @@ export class EncoderFinetune {
     const first = this.top.layers[0]?.index ?? 0;
     this.top.step((name) => this.optimizers[Number(/^layer\.(\d+)\./.exec(name)?.[1] ?? first) - first] as Float32AdamW);
     this.steps += 1;
+    this.version += 1;
   }
 
   /** Checkpoint state: the top's weights, each layer's AdamW state, the dropout draws. */
@@ -204,6 +213,7 @@ export class EncoderFinetune {
     state.optimizers.forEach((s, i) => this.optimizers[i]?.load(s));
     this.top.draws = state.draws;
     this.steps = state.steps;
+    this.version += 1;
   }
 
   /** The fine-tuned encoder in eval mode (no dropout) as a SentenceEncoder: bottom cut, then the current top. */

@@ -73,6 +73,26 @@ describe('fine-tuning: checkpoints and resume', () => {
   }, 60_000);
 });
 
+describe('fine-tuning: early stopping', () => {
+  it("restores the top's weights of the best evaluation with the heads', and evaluates with them", async () => {
+    const m = await create(fp32);
+    const seen = new Map<number, Map<string, Float32Array>>();
+    const h = await m.fit(data, {
+      steps: 6, batchSize: 8, log: false, evalEvery: 1,
+      earlyStopping: { metric: 'sentiment.loss', patience: 1, minDelta: 10 }, // only the first evaluation counts as an improvement
+      callbacks: [{ onStepEnd: (run) => void seen.set(run.step, m.finetune!.top.weights()) }],
+    });
+    expect(h.stopReason).toBe('early-stopping');
+    expect(h.best?.step).toBe(1);
+    const now = m.finetune!.top.weights();
+    for (const [k, v] of seen.get(1)!) expect(maxDiff(v, now.get(k)!), k).toBe(0);
+    expect(Math.max(...[...seen.get(2)!].map(([k, v]) => maxDiff(v, now.get(k)!)))).toBeGreaterThan(0);
+    const again = await m.evaluate({ sentiment: data.sentiment.dev });
+    expect(Math.abs(again.sentiment!.loss! - h.evals[0]!.metrics.sentiment!.loss!)).toBeLessThan(1e-6);
+    m.dispose();
+  }, 60_000);
+});
+
 describe('fine-tuning: saved models', () => {
   it('save() writes the encoder (fp32 + q8, tokenizer) into the model folder; fromPretrained predicts as the training-time model within 1e-4', async () => {
     const m = await create(fp32);
