@@ -163,7 +163,8 @@ class Run implements TrainingRun {
       shared: new Set(model.store.list().filter((p) => p.group === 'shared').map((p) => p.name)),
       lastShared: model.architecture.lastSharedParams(),
     };
-    const fingerprint = { seed, batchSize, sampling, weighting: weightingConfig, optimizer: optimizer.config(), totalSteps, tasks, taskSizes };
+    const finetune = model.finetune ? { ...model.finetune.config, cacheMB: undefined } : null; // the cache's size changes no result
+    const fingerprint = { seed, batchSize, sampling, weighting: weightingConfig, optimizer: optimizer.config(), totalSteps, tasks, taskSizes, finetune };
     const run = new Run(model, trainSets, devSets, seed, sampler, batchers, new Rng(`${seed}:dropout`), weighting, optimizer, params, trainable, totalSteps, stepsPerEpoch, fingerprint, options.signal, options.clipNorm, options.evalEvery ?? (Object.keys(devSets).length > 0 ? stepsPerEpoch : 0));
     return run;
   }
@@ -182,8 +183,8 @@ class Run implements TrainingRun {
         throw new UserError(`resume: checkpoint ${folder} was written with ${key} = ${JSON.stringify(state.fingerprint[key])}, this run has ${JSON.stringify(this.fingerprint[key])}`);
       }
     }
-    for (const key of ['sampling', 'weighting', 'tasks'] as const) {
-      if (JSON.stringify(state.fingerprint[key]) !== JSON.stringify(this.fingerprint[key])) {
+    for (const key of ['sampling', 'weighting', 'tasks', 'finetune'] as const) {
+      if (JSON.stringify(state.fingerprint[key] ?? null) !== JSON.stringify(this.fingerprint[key] ?? null)) {
         throw new UserError(`resume: checkpoint ${folder} used a different ${key} (${JSON.stringify(state.fingerprint[key])})`);
       }
     }

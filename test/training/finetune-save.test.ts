@@ -65,6 +65,10 @@ describe('fine-tuning: checkpoints and resume', () => {
       const q = b.store.list().find((x) => x.name === p.name)!;
       expect(maxDiff(p.variable.dataSync(), q.variable.dataSync()), p.name).toBeLessThan(1e-6);
     }
+    // another fine-tuning setting (or none) is refused, naming it
+    const other = await MultiTaskModel.create({ encoder: fp32, tasks: tasks(), sharedLayers: { depth: 1, width: 16 }, seed: 5, log: false, finetune: { layers: 2, lr: 1e-3, dropout: 0.1 } });
+    await expect(other.fit(data, { ...fit, checkpoints: { dir, every: 3 }, resume: true })).rejects.toThrow(/resume: checkpoint .* used a different finetune \(\{.*"layers":1\}\)/);
+    other.dispose();
     // and the resumed top really did train on from the checkpoint, not from the source weights
     const fresh = (await create(fp32)).finetune!.top.weights();
     expect(Math.max(...[...wb].map(([k, v]) => maxDiff(v, fresh.get(k)!)))).toBeGreaterThan(1e-4);
