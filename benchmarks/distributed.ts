@@ -41,7 +41,10 @@ function runMtl(args: string[], env: Record<string, string> = {}): Promise<{ cod
 function startWorkers(url: string, n: number, models: string, env: Record<string, string> = {}): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: n }, () => {
-      const p = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--models', models], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+      const p = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--models', models], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, ...env },
+      });
       return new Promise<ChildProcess>((resolve, reject) => {
         let log = '';
         p.stderr!.on('data', (d: Buffer) => {
@@ -55,10 +58,23 @@ function startWorkers(url: string, n: number, models: string, env: Record<string
 }
 
 async function stopWorkers(ws: ChildProcess[]): Promise<void> {
-  await Promise.all(ws.map((w) => new Promise<void>((r) => { w.removeAllListeners('exit'); w.once('exit', () => r()); w.kill('SIGTERM'); })));
+  await Promise.all(
+    ws.map(
+      (w) =>
+        new Promise<void>((r) => {
+          w.removeAllListeners('exit');
+          w.once('exit', () => r());
+          w.kill('SIGTERM');
+        }),
+    ),
+  );
 }
 
-const rows = (p: string) => readFileSync(p, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as number[]);
+const rows = (p: string) =>
+  readFileSync(p, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as number[]);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -66,20 +82,48 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const target = parseQueueUrl(redis.url);
   const cpu = cpuFeatures();
-  const result: Record<string, unknown> = { date: new Date().toISOString(), cpu, quick, node: process.version, loadAverageAtStart: loadavg() };
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    cpu,
+    quick,
+    node: process.version,
+    loadAverageAtStart: loadavg(),
+  };
   try {
     // 1. throughput against plain mtl encode
     const n = quick ? 300 : 1500;
     const texts = mixTexts('mixed', n);
     const input = join(dir, 'texts.txt');
     writeFileSync(input, texts.join('\n') + '\n');
-    writeFileSync(join(dir, 'warm.txt'), texts.slice(0, 20).map((t) => `warm ${t}`).join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'warm.txt'),
+      texts
+        .slice(0, 20)
+        .map((t) => `warm ${t}`)
+        .join('\n') + '\n',
+    );
     const rounds = quick ? 1 : 3;
     const shardSize = 100;
     const times: Record<string, number[]> = { plain: [], w1: [], w2: [] };
     const outs: Record<string, string> = {};
     const workers: ChildProcess[] = await startWorkers(redis.url, 1, MODEL);
-    const warm = () => runMtl(['encode', '--model', MODEL, '--dtype', 'q8', '--input', join(dir, 'warm.txt'), '--output', join(dir, 'warm.jsonl'), '--queue', redis.url, '--shard-size', '10', '--quiet']);
+    const warm = () =>
+      runMtl([
+        'encode',
+        '--model',
+        MODEL,
+        '--dtype',
+        'q8',
+        '--input',
+        join(dir, 'warm.txt'),
+        '--output',
+        join(dir, 'warm.jsonl'),
+        '--queue',
+        redis.url,
+        '--shard-size',
+        '10',
+        '--quiet',
+      ]);
     await warm();
     for (let r = 0; r < rounds; r++) {
       for (const mode of ['plain', 'w1', 'w2'] as const) {
@@ -90,7 +134,19 @@ async function main(): Promise<void> {
         }
         if (mode === 'w1' && workers.length > 1) await stopWorkers(workers.splice(1));
         const out = join(dir, `${mode}.jsonl`);
-        const args = ['encode', '--model', MODEL, '--dtype', 'q8', '--input', input, '--output', out, '--quiet', ...(mode === 'plain' ? [] : ['--queue', redis.url, '--shard-size', String(shardSize)])];
+        const args = [
+          'encode',
+          '--model',
+          MODEL,
+          '--dtype',
+          'q8',
+          '--input',
+          input,
+          '--output',
+          out,
+          '--quiet',
+          ...(mode === 'plain' ? [] : ['--queue', redis.url, '--shard-size', String(shardSize)]),
+        ];
         const res = await runMtl(args);
         if (res.code !== 0) throw new Error(`mtl ${args.join(' ')} failed:\n${res.stderr}`);
         times[mode]!.push(res.ms);
@@ -105,11 +161,16 @@ async function main(): Promise<void> {
       let maxAbs = 0;
       let minCos = 1;
       for (let i = 0; i < plainRows.length; i++) {
-        let dot = 0, na = 0, nb = 0;
+        let dot = 0,
+          na = 0,
+          nb = 0;
         for (let j = 0; j < plainRows[i]!.length; j++) {
-          const a = plainRows[i]![j]!, b = got[i]![j]!;
+          const a = plainRows[i]![j]!,
+            b = got[i]![j]!;
           maxAbs = Math.max(maxAbs, Math.abs(a - b));
-          dot += a * b; na += a * a; nb += b * b;
+          dot += a * b;
+          na += a * a;
+          nb += b * b;
         }
         minCos = Math.min(minCos, dot / Math.sqrt(na * nb));
       }
@@ -117,7 +178,10 @@ async function main(): Promise<void> {
     };
     const tps = (k: string) => n / (median(times[k]!) / 1000);
     result.throughput = {
-      model: MODEL, texts: n, shardSize, rounds,
+      model: MODEL,
+      texts: n,
+      shardSize,
+      rounds,
       textsPerSecond: { plain: tps('plain'), worker1: tps('w1'), worker2: tps('w2') },
       ratio: { worker1: tps('w1') / tps('plain'), worker2: tps('w2') / tps('plain') },
       wallMs: times,
@@ -130,7 +194,11 @@ async function main(): Promise<void> {
     const shardCost: unknown[] = [];
     for (const size of quick ? [1, 10, 100] : [1, 10, 100, 1000]) {
       const t0 = performance.now();
-      const res = await runShards(costTexts, { queue: redis.url, model: 'echo:16', shardSize: size, keepJobs: true, pollMs: 20 }, () => undefined);
+      const res = await runShards(
+        costTexts,
+        { queue: redis.url, model: 'echo:16', shardSize: size, keepJobs: true, pollMs: 20 },
+        () => undefined,
+      );
       const ms = performance.now() - t0;
       const q = new Queue(QUEUE_NAME, { connection: bullConnection(target) });
       const client = plainClient(target);
@@ -141,7 +209,14 @@ async function main(): Promise<void> {
       const memAfter = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
       client.disconnect();
       await q.close();
-      const row = { shardSize: size, shards: res.shards, msPerShard: ms / res.shards, textsPerSecond: costTexts.length / (ms / 1000), jobHashBytes: median(bytes), redisBytesPerShard: (memBefore - memAfter) / res.shards };
+      const row = {
+        shardSize: size,
+        shards: res.shards,
+        msPerShard: ms / res.shards,
+        textsPerSecond: costTexts.length / (ms / 1000),
+        jobHashBytes: median(bytes),
+        redisBytesPerShard: (memBefore - memAfter) / res.shards,
+      };
       console.error(JSON.stringify(row));
       shardCost.push(row);
     }
@@ -156,10 +231,21 @@ async function main(): Promise<void> {
     for (const [w, hold] of [...(quick ? [1, 4] : [1, 2, 4, 8, 16, 32]).map((w) => [w, holdMs] as const), [quick ? 4 : 16, 0] as const]) {
       const ws = await startWorkers(redis.url, w, 'echo:16', { MTL_TEST_WORKER_FAULTS: JSON.stringify(hold ? { delayMs: hold } : {}) });
       const t0 = performance.now();
-      await runShards(scaleTexts.map((t) => `${t} w${w} h${hold}`), { queue: redis.url, model: 'echo:16', shardSize: 10, pollMs: 20 }, () => undefined);
+      await runShards(
+        scaleTexts.map((t) => `${t} w${w} h${hold}`),
+        { queue: redis.url, model: 'echo:16', shardSize: 10, pollMs: 20 },
+        () => undefined,
+      );
       const s = performance.now() - t0;
       await stopWorkers(ws);
-      const row = { workers: w, holdMs: hold, shards, shardsPerSecond: shards / (s / 1000), ideal: hold ? w * (1000 / hold) : null, efficiency: hold ? shards / (s / 1000) / (w * (1000 / hold)) : null };
+      const row = {
+        workers: w,
+        holdMs: hold,
+        shards,
+        shardsPerSecond: shards / (s / 1000),
+        ideal: hold ? w * (1000 / hold) : null,
+        efficiency: hold ? shards / (s / 1000) / (w * (1000 / hold)) : null,
+      };
       console.error(JSON.stringify(row));
       scale.push(row);
     }
@@ -176,6 +262,7 @@ async function main(): Promise<void> {
   console.error(`wrote ${base}.json and .md`);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the report reads back the JSON this script wrote
 function report(r: Record<string, any>): string {
   const t = r.throughput;
   const f = (x: number, d = 1) => x.toFixed(d);
@@ -196,13 +283,26 @@ function report(r: Record<string, any>): string {
     '',
     '| shard size | shards | ms per shard | texts/s | job hash in Redis (bytes) | Redis memory per finished shard (bytes) |',
     '|---:|---:|---:|---:|---:|---:|',
-    ...r.shardCost.rows.map((x: any) => `| ${x.shardSize} | ${x.shards} | ${f(x.msPerShard, 2)} | ${f(x.textsPerSecond, 0)} | ${x.jobHashBytes} | ${f(x.redisBytesPerShard, 0)} |`),
+    ...r.shardCost.rows.map(
+      (x: {
+        shardSize: number;
+        shards: number;
+        msPerShard: number;
+        textsPerSecond: number;
+        jobHashBytes: number;
+        redisBytesPerShard: number;
+      }) =>
+        `| ${x.shardSize} | ${x.shards} | ${f(x.msPerShard, 2)} | ${f(x.textsPerSecond, 0)} | ${x.jobHashBytes} | ${f(x.redisBytesPerShard, 0)} |`,
+    ),
     '',
     `## Workers one coordinator and one Redis feed (light worker processes, shards of ${r.scaling.shardSize} texts)`,
     '',
     '| workers | each shard held | shards/s | ideal | efficiency |',
     '|---:|---:|---:|---:|---:|',
-    ...r.scaling.rows.map((x: any) => `| ${x.workers} | ${x.holdMs} ms | ${f(x.shardsPerSecond)} | ${x.ideal ?? '–'} | ${x.efficiency === null ? '–' : f(100 * x.efficiency, 0) + ' %'} |`),
+    ...r.scaling.rows.map(
+      (x: { workers: number; holdMs: number; shardsPerSecond: number; ideal: number | null; efficiency: number | null }) =>
+        `| ${x.workers} | ${x.holdMs} ms | ${f(x.shardsPerSecond)} | ${x.ideal ?? '–'} | ${x.efficiency === null ? '–' : f(100 * x.efficiency, 0) + ' %'} |`,
+    ),
     '',
   ];
   return lines.join('\n');

@@ -56,7 +56,9 @@ async function main(): Promise<void> {
   const mixes = Object.fromEntries(MIXES.map((m) => [m, mixTexts(m, n)])) as Record<Mix, string[]>;
   const setup: BenchSetup = { dir, config, threads, quick, reps, mixes, texts: mixes.mixed, warm: mixes.mixed.slice(0, 32) };
   console.error(`[bench] ${MIXES.map((m) => `${m} ${mixes[m].length}`).join(', ')} texts, ${threads} threads, model ${dir}`);
-  console.error(`[bench] CPU: ${cpu.summary}; measured clock ${peak.mhz?.toFixed(0)} MHz; FMA peak ${peak.gflops.toFixed(0)} GFLOP/s (${peak.assumption})`);
+  console.error(
+    `[bench] CPU: ${cpu.summary}; measured clock ${peak.mhz?.toFixed(0)} MHz; FMA peak ${peak.gflops.toFixed(0)} GFLOP/s (${peak.assumption})`,
+  );
 
   // measure: the mixes, then (unless --core) fp16 / q4 and the q8 breakdown, the ceiling, then the cache
   const runs = await measureMixes(setup);
@@ -77,7 +79,10 @@ async function main(): Promise<void> {
   writeFileAtomicSync(file, JSON.stringify(result, null, 2) + '\n');
   const md = encoderMarkdown(measured, result);
   const plot = await plotEncoderRatios(result, threads, join(outDir, `encoder-${day}${suffix}-bars`));
-  writeFileAtomicSync(join(outDir, `encoder-${day}${suffix}.md`), `# Encoder benchmark ${result.date}\n\n${threads} threads, minilm-l6 fixture.\n${result.note}\n${plot}\n${md}\n`);
+  writeFileAtomicSync(
+    join(outDir, `encoder-${day}${suffix}.md`),
+    `# Encoder benchmark ${result.date}\n\n${threads} threads, minilm-l6 fixture.\n${result.note}\n${plot}\n${md}\n`,
+  );
   console.log(md);
   console.log(`\nwrote ${file}`);
 }

@@ -43,13 +43,15 @@ const log = (l: string) => console.error(l);
 
 await initBackend('wasm', { log: false });
 const sst = (f: string) => loadDataset({ format: 'sst2', path: join(datasets, 'sentiment', 'sst2', f) }).rows;
-const mlqe = (split: string) => loadDataset({ format: 'mlqe', path: join(datasets, 'translation-quality', 'mlqe-pe', split, 'en-de.tsv') }).rows;
+const mlqe = (split: string) =>
+  loadDataset({ format: 'mlqe', path: join(datasets, 'translation-quality', 'mlqe-pe', split, 'en-de.tsv') }).rows;
 const data = {
   sentiment: { train: sst('stsa.binary.train'), dev: sst('stsa.binary.dev').slice(0, devLimit) },
   'translation-quality': { train: mlqe('train'), dev: mlqe('dev').slice(0, devLimit) },
 };
 const PRIMARY: Record<string, string> = { sentiment: 'accuracy', 'translation-quality': 'pearson' };
-const makeTask = (name: string): AnyTask => (name === 'sentiment' ? new SentimentTask({ name, pooling: 'mean' }) : new TranslationQualityTask({ name, input: 'siamese' }));
+const makeTask = (name: string): AnyTask =>
+  name === 'sentiment' ? new SentimentTask({ name, pooling: 'mean' }) : new TranslationQualityTask({ name, input: 'siamese' });
 
 interface Run {
   model: string;
@@ -78,7 +80,14 @@ for (const modelId of models) {
     for (let s = 0; s < seeds; s++) {
       for (const tasks of taskSets) {
         const seed = 42 + s;
-        const model = await MultiTaskModel.create({ encoder, tasks: tasks.map(makeTask), sharedLayers: { depth: 1, width: 256, dropout: 0.1 }, seed, log: false, finetune: { layers, ...(cacheMB === undefined ? {} : { cacheMB }) } });
+        const model = await MultiTaskModel.create({
+          encoder,
+          tasks: tasks.map(makeTask),
+          sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
+          seed,
+          log: false,
+          finetune: { layers, ...(cacheMB === undefined ? {} : { cacheMB }) },
+        });
         const fitData = Object.fromEntries(tasks.map((t) => [t, data[t as keyof typeof data]]));
         const encodeStart = Date.now();
         // the frozen run encodes its training texts once, outside the timed steps (as `mtl train` does)
@@ -87,9 +96,20 @@ for (const modelId of models) {
         let tokens = 0;
         const count = (texts: readonly string[]) => texts.reduce((n, t) => n + encoder.tokenize(t).length, 0);
         const started = Date.now();
-        const history = await model.fit(fitData, { steps, batchSize: 32, seed, log: false, evalEvery: 0, optimizer: { type: 'adamw', lr: 1e-3, weightDecay: 0.01 }, schedule: { warmup: 0.05, decay: 'linear' } });
+        const history = await model.fit(fitData, {
+          steps,
+          batchSize: 32,
+          seed,
+          log: false,
+          evalEvery: 0,
+          optimizer: { type: 'adamw', lr: 1e-3, weightDecay: 0.01 },
+          schedule: { warmup: 0.05, decay: 'linear' },
+        });
         const trainMs = Date.now() - started;
-        const textsOf = (t: string): string[] => (t === 'sentiment' ? data.sentiment.train.slice(0, 500).map((e) => e.text) : data['translation-quality'].train.slice(0, 250).flatMap((e) => [e.source, e.translation]));
+        const textsOf = (t: string): string[] =>
+          t === 'sentiment'
+            ? data.sentiment.train.slice(0, 500).map((e) => e.text)
+            : data['translation-quality'].train.slice(0, 250).flatMap((e) => [e.source, e.translation]);
         const avgTokens = Object.fromEntries(tasks.map((t) => [t, count(textsOf(t)) / (t === 'sentiment' ? 500 : 250)])); // per example
         for (const st of history.steps) for (const t of st.tasks) tokens += 32 * (avgTokens[t] as number);
         const spe = history.stepsPerEpoch;
@@ -99,9 +119,23 @@ for (const modelId of models) {
         const metrics = await model.evaluate(Object.fromEntries(tasks.map((t) => [t, data[t as keyof typeof data].dev])));
         const flat: Record<string, number> = {};
         for (const [t, m] of Object.entries(metrics)) for (const [k, v] of Object.entries(m)) flat[`${t}.${k}`] = v;
-        const run: Run = { model: modelId, layers, seed, tasks, metrics: flat, msPerStep: trainMs / steps, msPerStepFirstEpoch: first, msPerStepLaterEpochs: later, encodeMs, tokensPerSecond: (tokens / trainMs) * 1000, cacheMB: model.finetune ? model.finetune.cacheSize.mb : null };
+        const run: Run = {
+          model: modelId,
+          layers,
+          seed,
+          tasks,
+          metrics: flat,
+          msPerStep: trainMs / steps,
+          msPerStepFirstEpoch: first,
+          msPerStepLaterEpochs: later,
+          encodeMs,
+          tokensPerSecond: (tokens / trainMs) * 1000,
+          cacheMB: model.finetune ? model.finetune.cacheSize.mb : null,
+        };
         runs.push(run);
-        log(`[${modelId} top ${layers}] seed ${seed} ${tasks.join('+')}: ${tasks.map((t) => `${t} ${PRIMARY[t]} ${flat[`${t}.${PRIMARY[t]}`]!.toFixed(4)}`).join(', ')}; ${run.msPerStep.toFixed(0)} ms/step, ${run.tokensPerSecond!.toFixed(0)} tokens/s`);
+        log(
+          `[${modelId} top ${layers}] seed ${seed} ${tasks.join('+')}: ${tasks.map((t) => `${t} ${PRIMARY[t]} ${flat[`${t}.${PRIMARY[t]}`]!.toFixed(4)}`).join(', ')}; ${run.msPerStep.toFixed(0)} ms/step, ${run.tokensPerSecond!.toFixed(0)} tokens/s`,
+        );
         await model.finetune?.dispose();
         model.dispose();
       }
@@ -114,17 +148,23 @@ const groups = models.flatMap((m) => layersList.map((l) => ({ model: m, layers: 
 const summary = groups.map((g) => {
   const rs = runs.filter((r) => r.model === g.model && r.layers === g.layers);
   const single = (t: string) => rs.filter((r) => r.tasks.length === 1 && r.tasks[0] === t);
-  const out: Record<string, unknown> = { ...g, msPerStep: mean(rs.map((r) => r.msPerStep)), tokensPerSecond: mean(rs.map((r) => r.tokensPerSecond ?? 0)) };
+  const out: Record<string, unknown> = {
+    ...g,
+    msPerStep: mean(rs.map((r) => r.msPerStep)),
+    tokensPerSecond: mean(rs.map((r) => r.tokensPerSecond ?? 0)),
+  };
   for (const t of Object.keys(PRIMARY)) {
     const xs = single(t).map((r) => r.metrics[`${t}.${PRIMARY[t]}`]!);
     if (xs.length) out[`${t}.${PRIMARY[t]}`] = { mean: mean(xs), sd: sd(xs) };
   }
   if (joint) {
-    const dm = rs.filter((r) => r.tasks.length === 2).map((r) => {
-      const tasks = r.tasks;
-      const base = tasks.map((t) => single(t).find((x) => x.seed === r.seed)!.metrics[`${t}.${PRIMARY[t]}`]!);
-      return deltaM([tasks.map((t) => r.metrics[`${t}.${PRIMARY[t]}`]!)], [base], [tasks.map(() => true)]);
-    });
+    const dm = rs
+      .filter((r) => r.tasks.length === 2)
+      .map((r) => {
+        const tasks = r.tasks;
+        const base = tasks.map((t) => single(t).find((x) => x.seed === r.seed)!.metrics[`${t}.${PRIMARY[t]}`]!);
+        return deltaM([tasks.map((t) => r.metrics[`${t}.${PRIMARY[t]}`]!)], [base], [tasks.map(() => true)]);
+      });
     out.deltaM = { mean: mean(dm), sd: sd(dm) };
   }
   return out;
@@ -132,9 +172,17 @@ const summary = groups.map((g) => {
 
 const date = new Date().toISOString().slice(0, 10);
 const base = join(outDir, `finetune-quality-${date}`);
-const meta = { command: `npx tsx benchmarks/finetune-quality.ts ${process.argv.slice(2).join(' ')}`.trim(), steps, seeds, batchSize: 32, joint, devLimit: Number.isFinite(devLimit) ? devLimit : null };
+const meta = {
+  command: `npx tsx benchmarks/finetune-quality.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  steps,
+  seeds,
+  batchSize: 32,
+  joint,
+  devLimit: Number.isFinite(devLimit) ? devLimit : null,
+};
 await writeFileAtomic(`${base}.json`, JSON.stringify({ meta, summary, runs }, null, 2) + '\n');
-const fmt = (v: unknown, d: number) => (v && typeof v === 'object' ? `${((v as { mean: number }).mean).toFixed(d)} ± ${((v as { sd: number }).sd).toFixed(d)}` : '–');
+const fmt = (v: unknown, d: number) =>
+  v && typeof v === 'object' ? `${(v as { mean: number }).mean.toFixed(d)} ± ${(v as { sd: number }).sd.toFixed(d)}` : '–';
 const md = [
   `# Fine-tuning the top layers (${date})`,
   '',
@@ -142,7 +190,10 @@ const md = [
   '',
   '| model | top layers trained | SST-2 dev accuracy | MLQE en-de Pearson | Δm joint vs single | ms/step | tokens/s |',
   '| --- | --- | --- | --- | --- | --- | --- |',
-  ...summary.map((s) => `| ${s.model} | ${s.layers === 0 ? '0 (frozen)' : s.layers} | ${fmt(s['sentiment.accuracy'], 4)} | ${fmt(s['translation-quality.pearson'], 3)} | ${fmt(s.deltaM, 4)} | ${(s.msPerStep as number).toFixed(0)} | ${(s.tokensPerSecond as number).toFixed(0)} |`),
+  ...summary.map(
+    (s) =>
+      `| ${s.model} | ${s.layers === 0 ? '0 (frozen)' : s.layers} | ${fmt(s['sentiment.accuracy'], 4)} | ${fmt(s['translation-quality.pearson'], 3)} | ${fmt(s.deltaM, 4)} | ${(s.msPerStep as number).toFixed(0)} | ${(s.tokensPerSecond as number).toFixed(0)} |`,
+  ),
   '',
 ];
 await writeFileAtomic(`${base}.md`, md.join('\n'));

@@ -63,15 +63,30 @@ async function tfjsRate(backend: 'wasm' | 'cpu', form: Form): Promise<Rate> {
   const a = form === 'aᵀ·b (dW = xᵀ·g)' ? tf.randomNormal([K, M]) : tf.randomNormal([M, K]);
   const b = form === 'a·bᵀ (dX = g·Wᵀ)' || form === 'transpose, then a·b' ? tf.randomNormal([N, K]) : tf.randomNormal([K, N]);
   const run = (): tf.Tensor =>
-    form === 'a·b' ? tf.matMul(a, b) : form === 'a·bᵀ (dX = g·Wᵀ)' ? tf.matMul(a, b, false, true) : form === 'aᵀ·b (dW = xᵀ·g)' ? tf.matMul(a, b, true, false) : tf.tidy(() => tf.matMul(a, tf.transpose(b)));
-  const s = await timeIt(async () => {
-    const c = run();
-    await c.data();
-    c.dispose();
-  }, backend === 'cpu' || form.includes('ᵀ') ? 1 : reps);
+    form === 'a·b'
+      ? tf.matMul(a, b)
+      : form === 'a·bᵀ (dX = g·Wᵀ)'
+        ? tf.matMul(a, b, false, true)
+        : form === 'aᵀ·b (dW = xᵀ·g)'
+          ? tf.matMul(a, b, true, false)
+          : tf.tidy(() => tf.matMul(a, tf.transpose(b)));
+  const s = await timeIt(
+    async () => {
+      const c = run();
+      await c.data();
+      c.dispose();
+    },
+    backend === 'cpu' || form.includes('ᵀ') ? 1 : reps,
+  );
   a.dispose();
   b.dispose();
-  const extra = backend === 'wasm' ? { simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')), multithread: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) } : {};
+  const extra =
+    backend === 'wasm'
+      ? {
+          simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+          multithread: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
+        }
+      : {};
   return { backend: `tfjs ${backend}`, form, seconds: s, gflops: flop / s / 1e9, ...extra };
 }
 interface Rate {
@@ -90,7 +105,18 @@ async function ortRate(): Promise<Rate> {
   g.output('c', DataType.FLOAT, [M, N]);
   const session = await ort.InferenceSession.create(encodeModel(g.build()));
   const rng = new Rng(1);
-  const feeds = { a: new ort.Tensor('float32', Float32Array.from({ length: M * K }, () => rng.normal()), [M, K]), b: new ort.Tensor('float32', Float32Array.from({ length: K * N }, () => rng.normal()), [K, N]) };
+  const feeds = {
+    a: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: M * K }, () => rng.normal()),
+      [M, K],
+    ),
+    b: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: K * N }, () => rng.normal()),
+      [K, N],
+    ),
+  };
   const s = await timeIt(async () => void (await session.run(feeds)), reps * 3);
   await session.release();
   return { backend: 'onnxruntime-node', form: 'a·b', seconds: s, gflops: flop / s / 1e9 };
@@ -98,12 +124,29 @@ async function ortRate(): Promise<Rate> {
 
 // ---- the fine-tuning step: ours and torch's alternate step by step, so both see the same load
 type Parts = Record<'step' | 'forward' | 'backward' | 'optimizer', number>;
-interface StepRow { layers: number; batch: number; seq: number; ours: Parts; torch: Parts | null; oursTokensPerS: number; torchTokensPerS: number | null; ratio: number | null; pairRatios: number[]; fwdBwdRatio: number | null }
+interface StepRow {
+  layers: number;
+  batch: number;
+  seq: number;
+  ours: Parts;
+  torch: Parts | null;
+  oursTokensPerS: number;
+  torchTokensPerS: number | null;
+  ratio: number | null;
+  pairRatios: number[];
+  fwdBwdRatio: number | null;
+}
 
 /** The PyTorch side as a child process that runs one step per request. */
-async function torchSide(layers: number, B: number, T: number): Promise<{ step: () => Promise<Parts>; version: string; close: () => void } | null> {
+async function torchSide(
+  layers: number,
+  B: number,
+  T: number,
+): Promise<{ step: () => Promise<Parts>; version: string; close: () => void } | null> {
   const args = { layers, batch: B, seq: T, hidden: 256, heads: 4, intermediate: 1024, threads, dropout: 0.1 };
-  const child = spawn('/usr/bin/python3', [join(packageRoot(), 'benchmarks', 'finetune_step.py'), JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/python3', [join(packageRoot(), 'benchmarks', 'finetune_step.py'), JSON.stringify(args)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -155,16 +198,28 @@ async function measure(layers: number, B: number, T: number): Promise<StepRow & 
   }
   torch?.close();
   await top.dispose();
-  const med = (ps: Parts[]): Parts => ({ step: median(ps.map((p) => p.step)), forward: median(ps.map((p) => p.forward)), backward: median(ps.map((p) => p.backward)), optimizer: median(ps.map((p) => p.optimizer)) });
+  const med = (ps: Parts[]): Parts => ({
+    step: median(ps.map((p) => p.step)),
+    forward: median(ps.map((p) => p.forward)),
+    backward: median(ps.map((p) => p.backward)),
+    optimizer: median(ps.map((p) => p.optimizer)),
+  });
   const o = med(ours);
   const t = torch ? med(theirs) : null;
   const tok = B * T;
   return {
-    layers, batch: B, seq: T, ours: o, torch: t,
-    oursTokensPerS: tok / o.step, torchTokensPerS: t ? tok / t.step : null,
+    layers,
+    batch: B,
+    seq: T,
+    ours: o,
+    torch: t,
+    oursTokensPerS: tok / o.step,
+    torchTokensPerS: t ? tok / t.step : null,
     ratio: t ? median(theirs.map((p, i) => p.step / (ours[i] as Parts).step)) : null,
     pairRatios: theirs.map((p, i) => p.step / (ours[i] as Parts).step),
-    fwdBwdRatio: t ? median(theirs.map((p, i) => (p.forward + p.backward) / ((ours[i] as Parts).forward + (ours[i] as Parts).backward))) : null,
+    fwdBwdRatio: t
+      ? median(theirs.map((p, i) => (p.forward + p.backward) / ((ours[i] as Parts).forward + (ours[i] as Parts).backward)))
+      : null,
     torchVersion: torch?.version ?? null,
   };
 }
@@ -173,9 +228,11 @@ const cpu = cpuFeatures();
 const started = new Date();
 log(`machine: ${cpu.summary}; load ${loadavg()[0]?.toFixed(2)}`);
 const rates: Rate[] = [await ortRate()];
-for (const form of ['a·b', 'a·bᵀ (dX = g·Wᵀ)', 'aᵀ·b (dW = xᵀ·g)', 'transpose, then a·b'] as const) rates.push(await tfjsRate('wasm', form));
+for (const form of ['a·b', 'a·bᵀ (dX = g·Wᵀ)', 'aᵀ·b (dW = xᵀ·g)', 'transpose, then a·b'] as const)
+  rates.push(await tfjsRate('wasm', form));
 rates.push(await tfjsRate('cpu', 'a·b'));
-for (const r of rates) log(`matMul ${M}×${K}·${K}×${N}, ${r.form}, on ${r.backend}: ${(r.seconds * 1000).toFixed(0)} ms, ${r.gflops.toFixed(1)} GFLOP/s`);
+for (const r of rates)
+  log(`matMul ${M}×${K}·${K}×${N}, ${r.form}, on ${r.backend}: ${(r.seconds * 1000).toFixed(0)} ms, ${r.gflops.toFixed(1)} GFLOP/s`);
 const rows: StepRow[] = [];
 let torchVersion: string | null = null;
 for (const layers of [1, 2]) {
@@ -183,12 +240,25 @@ for (const layers of [1, 2]) {
     const { torchVersion: v, ...row } = await measure(layers, 32, T);
     torchVersion = v ?? torchVersion;
     rows.push(row);
-    log(`top ${layers}, 32×${T}: ours ${row.oursTokensPerS.toFixed(0)} tok/s (fwd ${row.ours.forward.toFixed(3)} s, bwd ${row.ours.backward.toFixed(3)} s, AdamW ${row.ours.optimizer.toFixed(3)} s)` + (row.torch ? `; torch ${row.torchTokensPerS!.toFixed(0)} tok/s; ours/torch ${row.ratio!.toFixed(2)}x (per-pair ${row.pairRatios.map((x) => x.toFixed(2)).join(', ')})` : ''));
+    log(
+      `top ${layers}, 32×${T}: ours ${row.oursTokensPerS.toFixed(0)} tok/s (fwd ${row.ours.forward.toFixed(3)} s, bwd ${row.ours.backward.toFixed(3)} s, AdamW ${row.ours.optimizer.toFixed(3)} s)` +
+        (row.torch
+          ? `; torch ${row.torchTokensPerS!.toFixed(0)} tok/s; ours/torch ${row.ratio!.toFixed(2)}x (per-pair ${row.pairRatios.map((x) => x.toFixed(2)).join(', ')})`
+          : ''),
+    );
   }
 }
 
 const date = started.toISOString().slice(0, 10);
-const result = { date: started.toISOString(), model: 'reference-mini (H 256, 4 heads, FFN 1024, 6 layers)', reps, threads, machine: { cpu, node: process.version, onnxruntimeNode: '1.30.0', torch: torchVersion, loadavgAtEnd: loadavg()[0] }, matmul: { shape: `${M}x${K} · ${K}x${N}`, rates }, steps: rows };
+const result = {
+  date: started.toISOString(),
+  model: 'reference-mini (H 256, 4 heads, FFN 1024, 6 layers)',
+  reps,
+  threads,
+  machine: { cpu, node: process.version, onnxruntimeNode: '1.30.0', torch: torchVersion, loadavgAtEnd: loadavg()[0] },
+  matmul: { shape: `${M}x${K} · ${K}x${N}`, rates },
+  steps: rows,
+};
 await writeFileAtomic(join(outDir, `finetune-step-${date}.json`), JSON.stringify(result, null, 2) + '\n');
 const f = (x: number | null | undefined, d = 0) => (x === null || x === undefined ? '–' : x.toFixed(d));
 const md = [
@@ -200,13 +270,19 @@ const md = [
   '',
   '| top layers | length | ours tok/s | torch tok/s | ours / torch, step (per pair) | ours / torch, fwd + bwd | ours fwd / bwd / AdamW (s) | torch fwd / bwd / AdamW (s) |',
   '|---:|---:|---:|---:|---|---:|---|---|',
-  ...rows.map((r) => `| ${r.layers} | ${r.seq} | ${f(r.oursTokensPerS)} | ${f(r.torchTokensPerS)} | ${f(r.ratio, 2)}x (${r.pairRatios.map((x) => x.toFixed(2)).join(', ')}) | ${f(r.fwdBwdRatio, 2)}x | ${[r.ours.forward, r.ours.backward, r.ours.optimizer].map((x) => f(x, 3)).join(' / ')} | ${r.torch ? [r.torch.forward, r.torch.backward, r.torch.optimizer].map((x) => f(x, 3)).join(' / ') : '–'} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.layers} | ${r.seq} | ${f(r.oursTokensPerS)} | ${f(r.torchTokensPerS)} | ${f(r.ratio, 2)}x (${r.pairRatios.map((x) => x.toFixed(2)).join(', ')}) | ${f(r.fwdBwdRatio, 2)}x | ${[r.ours.forward, r.ours.backward, r.ours.optimizer].map((x) => f(x, 3)).join(' / ')} | ${r.torch ? [r.torch.forward, r.torch.backward, r.torch.optimizer].map((x) => f(x, 3)).join(' / ') : '–'} |`,
+  ),
   '',
   `## The TensorFlow.js alternative: matMul ${M}×${K} · ${K}×${N} (${(flop / 1e9).toFixed(2)} GFLOP)`,
   '',
   '| backend | form | ms | GFLOP/s |',
   '|---|---|---:|---:|',
-  ...rates.map((r) => `| ${r.backend}${r.simd !== undefined ? ` (SIMD ${r.simd ? 'on' : 'off'}, threads ${r.multithread ? 'on' : 'off'})` : ''} | ${r.form} | ${f(r.seconds * 1000)} | ${f(r.gflops, 2)} |`),
+  ...rates.map(
+    (r) =>
+      `| ${r.backend}${r.simd !== undefined ? ` (SIMD ${r.simd ? 'on' : 'off'}, threads ${r.multithread ? 'on' : 'off'})` : ''} | ${r.form} | ${f(r.seconds * 1000)} | ${f(r.gflops, 2)} |`,
+  ),
   '',
 ].join('\n');
 await writeFileAtomic(join(outDir, `finetune-step-${date}.md`), md);

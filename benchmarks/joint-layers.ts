@@ -41,7 +41,12 @@ const runs: { variant: string; seed: number; metrics: Record<string, number> }[]
 let baselines: Record<string, Record<string, Record<string, number>>> = {};
 for (const v of VARIANTS) {
   for (let s = 0; s < seeds; s++) {
-    const run = await trainFromConfig({ config: join(packageRoot(), 'benchmarks', 'configs', `${v.config}.yaml`), seed: 42 + s, ...(steps ? { steps } : {}), baselines: runs.length === 0 });
+    const run = await trainFromConfig({
+      config: join(packageRoot(), 'benchmarks', 'configs', `${v.config}.yaml`),
+      seed: 42 + s,
+      ...(steps ? { steps } : {}),
+      baselines: runs.length === 0,
+    });
     const t = run.report.tasks;
     if (runs.length === 0) baselines = Object.fromEntries(Object.entries(t).map(([k, r]) => [k, r.baselines]));
     const metrics: Record<string, number> = {};
@@ -56,11 +61,23 @@ for (const v of VARIANTS) {
 const keys = Object.keys(runs[0]!.metrics);
 const summary = VARIANTS.map((v) => {
   const rs = runs.filter((r) => r.variant === v.name);
-  return { name: v.name, config: `benchmarks/configs/${v.config}.yaml`, mean: Object.fromEntries(keys.map((k) => [k, mean(rs.map((r) => r.metrics[k]!))])), sd: Object.fromEntries(keys.map((k) => [k, sd(rs.map((r) => r.metrics[k]!))])) };
+  return {
+    name: v.name,
+    config: `benchmarks/configs/${v.config}.yaml`,
+    mean: Object.fromEntries(keys.map((k) => [k, mean(rs.map((r) => r.metrics[k]!))])),
+    sd: Object.fromEntries(keys.map((k) => [k, sd(rs.map((r) => r.metrics[k]!))])),
+  };
 });
 const date = new Date().toISOString().slice(0, 10);
 const stem = join(outDir, `joint-layers-${date}`);
-await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, setup: { encoder: '../shared/models/reference-mini', seeds, steps: steps ?? 3000 }, summary, baselines, runs }, null, 2) + '\n');
+await writeFileAtomic(
+  `${stem}.json`,
+  JSON.stringify(
+    { date, setup: { encoder: '../shared/models/reference-mini', seeds, steps: steps ?? 3000 }, summary, baselines, runs },
+    null,
+    2,
+  ) + '\n',
+);
 const bars = summary.flatMap((s) => METRICS.map(([task, m]) => ({ task, system: s.name, value: s.mean[`${task}.${m}`]!, metric: m })));
 let plot = '';
 try {
@@ -80,7 +97,20 @@ Command: \`npx tsx benchmarks/joint-layers.ts --seeds ${seeds}${steps ? ` --step
 | --- | --- | ${METRICS.map(() => '---').join(' | ')} | ${PAIRS.map(() => '---').join(' | ')} |
 ${summary.map((s) => `| ${s.name} | \`${s.config}\` | ${METRICS.map(([task, m, , d]) => `**${f(s.mean[`${task}.${m}`], d)}** ± ${f(s.sd[`${task}.${m}`], d)}`).join(' | ')} | ${PAIRS.map((p) => f(s.mean[`translation-quality.pearson@${p}`], 3)).join(' | ')} |`).join('\n')}
 
-Baselines (first run's encoder, the last layer): ${Object.entries(baselines).map(([task, b]) => `${task}: ${Object.entries(b).map(([name, m]) => `${name} ${Object.entries(m).filter(([k]) => ['accuracy', 'pearson', 'rouge2'].includes(k)).map(([, x]) => x.toFixed(3)).join(' ')}`).join(', ')}`).join('; ')}.
+Baselines (first run's encoder, the last layer): ${Object.entries(baselines)
+  .map(
+    ([task, b]) =>
+      `${task}: ${Object.entries(b)
+        .map(
+          ([name, m]) =>
+            `${name} ${Object.entries(m)
+              .filter(([k]) => ['accuracy', 'pearson', 'rouge2'].includes(k))
+              .map(([, x]) => x.toFixed(3))
+              .join(' ')}`,
+        )
+        .join(', ')}`,
+  )
+  .join('; ')}.
 
 Total time ${Math.round((Date.now() - t0) / 1000)} s.
 ${plot}`;

@@ -106,9 +106,12 @@ const concat = (...xs: Float64Array[]) => {
 async function sst2(vecs: Vecs): Promise<number> {
   const train = spaced(loadSst2(sst2Path('train')).rows, 2000);
   const dev = loadSst2(sst2Path('dev')).rows;
-  const f = ridge(await vecs(train.map((r) => r.text)), train.map((r) => (r.label === 'positive' ? 1 : -1)));
+  const f = ridge(
+    await vecs(train.map((r) => r.text)),
+    train.map((r) => (r.label === 'positive' ? 1 : -1)),
+  );
   const X = await vecs(dev.map((r) => r.text));
-  return dev.filter((r, i) => (f(X[i]!) > 0) === (r.label === 'positive')).length / dev.length;
+  return dev.filter((r, i) => f(X[i]!) > 0 === (r.label === 'positive')).length / dev.length;
 }
 
 const PAIRS = ['en-de', 'et-en', 'ro-en', 'si-en'];
@@ -120,14 +123,25 @@ async function mlqe(vecs: Vecs): Promise<Record<string, number>> {
       const t = await vecs(rows.map((r) => r.translation));
       return s.map((si, i) => {
         const ti = t[i]!;
-        return concat(si, ti, si.map((v, k) => v * ti[k]!), si.map((v, k) => Math.abs(v - ti[k]!)));
+        return concat(
+          si,
+          ti,
+          si.map((v, k) => v * ti[k]!),
+          si.map((v, k) => Math.abs(v - ti[k]!)),
+        );
       });
     };
     const train = spaced(loadMlqe(mlqePath('train', pair)).rows, 1000);
     const dev = loadMlqe(mlqePath('dev', pair)).rows;
-    const f = ridge(await feats(train), train.map((r) => r.score));
+    const f = ridge(
+      await feats(train),
+      train.map((r) => r.score),
+    );
     const X = await feats(dev);
-    out[pair] = pearson(X.map((x) => f(x)), dev.map((r) => r.score));
+    out[pair] = pearson(
+      X.map((x) => f(x)),
+      dev.map((r) => r.score),
+    );
   }
   out.mean = PAIRS.reduce((s, p) => s + out[p]!, 0) / PAIRS.length;
   return out;
@@ -157,7 +171,12 @@ async function bbc(vecs: Vecs, docs: BbcExample[]): Promise<{ rouge1: number; ro
   for (const doc of evalDocs) {
     const feats = await docFeats(doc);
     const k = Math.max(1, doc.summarySentences.length);
-    const top = feats.map((x, i) => [f(x), i] as const).sort((a, b) => b[0] - a[0]).slice(0, k).map(([, i]) => i).sort((a, b) => a - b);
+    const top = feats
+      .map((x, i) => [f(x), i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, k)
+      .map(([, i]) => i)
+      .sort((a, b) => a - b);
     const pred = top.map((i) => doc.sentences[i]!).join('\n');
     const s = scoreRouge(pred, doc.summarySentences.join('\n'));
     acc.rouge1 += (100 * s.rouge1.fmeasure) / evalDocs.length;
@@ -185,7 +204,10 @@ async function main(): Promise<void> {
     const q = quantizeDynamicBytes(new Uint8Array(fp32.buffer, fp32.byteOffset, fp32.byteLength));
     writeFileSync(join(tmp, 'onnx', 'model_quantized.onnx'), q.bytes);
     const docs = loadBbc(bbcRoot()).rows;
-    const results: Record<string, { sst2: number; mlqe: Record<string, number>; bbc: { rouge1: number; rouge2: number; rougeLsum: number }; seconds: number }> = {};
+    const results: Record<
+      string,
+      { sst2: number; mlqe: Record<string, number>; bbc: { rouge1: number; rouge2: number; rougeLsum: number }; seconds: number }
+    > = {};
     const encs: Record<string, Encoder> = {};
     for (const dtype of ['fp32', 'q8'] as const) {
       encs[dtype] = await Encoder.load(tmp, { dtype, device: 'cpu', logger: quiet });
@@ -223,10 +245,17 @@ async function main(): Promise<void> {
       model: modelDir,
       quantizer: { ...q.stats },
       cpu,
-      protocol: 'ridge probe (λ = 1) on frozen mean-pooled vectors; SST-2 2,000 train → 872 dev; MLQE-PE en-de/et-en/ro-en/si-en 1,000 train → 1,000 dev each; BBC 150 train / 100 eval articles, top-k sentences',
+      protocol:
+        'ridge probe (λ = 1) on frozen mean-pooled vectors; SST-2 2,000 train → 872 dev; MLQE-PE en-de/et-en/ro-en/si-en 1,000 train → 1,000 dev each; BBC 150 train / 100 eval articles, top-k sentences',
       fp32: f,
       q8: g,
-      delta: { sst2Accuracy: g.sst2 - f.sst2, mlqePearsonMean: g.mlqe.mean! - f.mlqe.mean!, bbcRouge1: g.bbc.rouge1 - f.bbc.rouge1, bbcRouge2: g.bbc.rouge2 - f.bbc.rouge2, bbcRougeLsum: g.bbc.rougeLsum - f.bbc.rougeLsum },
+      delta: {
+        sst2Accuracy: g.sst2 - f.sst2,
+        mlqePearsonMean: g.mlqe.mean! - f.mlqe.mean!,
+        bbcRouge1: g.bbc.rouge1 - f.bbc.rouge1,
+        bbcRouge2: g.bbc.rouge2 - f.bbc.rouge2,
+        bbcRougeLsum: g.bbc.rougeLsum - f.bbc.rougeLsum,
+      },
       vectorCosine: { mean: cosSum / dev.length, min: cosMin },
     };
     const day = out.date.slice(0, 10);
@@ -244,7 +273,10 @@ async function main(): Promise<void> {
       '',
       `Vectors, SST-2 dev: cosine(fp32, q8) mean ${out.vectorCosine.mean.toFixed(4)}, min ${out.vectorCosine.min.toFixed(4)}. CPU: ${cpu.summary}.`,
     ].join('\n');
-    writeFileAtomicSync(join(dir, `q8-quality-${day}.md`), `# q8 vs fp32 task quality ${out.date}\n\nModel: ${modelDir}. Protocol: ${out.protocol}.\n\n${md}\n`);
+    writeFileAtomicSync(
+      join(dir, `q8-quality-${day}.md`),
+      `# q8 vs fp32 task quality ${out.date}\n\nModel: ${modelDir}. Protocol: ${out.protocol}.\n\n${md}\n`,
+    );
     console.log(md);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -36,7 +36,8 @@ if (taskName !== 'sentiment' && taskName !== 'summarization') throw new Error(`-
 const encoderDir = resolve(arg('encoder') ?? join(packageRoot(), '..', 'shared', 'models', 'reference-mini'));
 /** The encoder layer of the variants that name none (Encoder's `layer`; default the last). */
 const layerArg = arg('layer') === undefined ? undefined : Number(arg('layer'));
-if (layerArg !== undefined && !Number.isInteger(layerArg)) throw new Error(`--layer: an integer (0 = embeddings, -1 = the last), got ${arg('layer')}`);
+if (layerArg !== undefined && !Number.isInteger(layerArg))
+  throw new Error(`--layer: an integer (0 = embeddings, -1 = the last), got ${arg('layer')}`);
 const quick = process.argv.includes('--quick');
 const steps = Number(arg('steps') ?? (quick ? 100 : 1000));
 const batchSize = Number(arg('batch') ?? (taskName === 'sentiment' ? 32 : 16));
@@ -63,24 +64,57 @@ const ALL_VARIANTS: { name: string; input: Record<string, unknown>; inference?: 
         // 0–4 select with trigram blocking (the YAML's default until 2026-11-30), 5–6 without
         { name: 'vector + document mean + position', input: { features: [] }, inference: { trigramBlocking: true } },
         { name: '+ textrank', input: { features: ['textrank'] }, inference: { trigramBlocking: true } },
-        { name: '+ textrank, centrality, redundancy', input: { features: ['textrank', 'centrality', 'redundancy'] }, inference: { trigramBlocking: true } },
-        { name: '+ textrank, centrality, redundancy, conditional selection', input: { features: ['textrank', 'centrality', 'redundancy'], selection: 'conditional' }, inference: { trigramBlocking: true } },
-        { name: 'conditional selection alone (no document features)', input: { features: [], selection: 'conditional' }, inference: { trigramBlocking: true } },
-        { name: '+ textrank, centrality, redundancy; no trigram blocking', input: { features: ['textrank', 'centrality', 'redundancy'] }, inference: { trigramBlocking: false } },
-        { name: '+ textrank, centrality, redundancy, conditional selection; no trigram blocking', input: { features: ['textrank', 'centrality', 'redundancy'], selection: 'conditional' }, inference: { trigramBlocking: false } },
+        {
+          name: '+ textrank, centrality, redundancy',
+          input: { features: ['textrank', 'centrality', 'redundancy'] },
+          inference: { trigramBlocking: true },
+        },
+        {
+          name: '+ textrank, centrality, redundancy, conditional selection',
+          input: { features: ['textrank', 'centrality', 'redundancy'], selection: 'conditional' },
+          inference: { trigramBlocking: true },
+        },
+        {
+          name: 'conditional selection alone (no document features)',
+          input: { features: [], selection: 'conditional' },
+          inference: { trigramBlocking: true },
+        },
+        {
+          name: '+ textrank, centrality, redundancy; no trigram blocking',
+          input: { features: ['textrank', 'centrality', 'redundancy'] },
+          inference: { trigramBlocking: false },
+        },
+        {
+          name: '+ textrank, centrality, redundancy, conditional selection; no trigram blocking',
+          input: { features: ['textrank', 'centrality', 'redundancy'], selection: 'conditional' },
+          inference: { trigramBlocking: false },
+        },
       ];
 const only = arg('variants')?.split(',').map(Number);
-if (only?.some((i) => !(i >= 0 && i < ALL_VARIANTS.length))) throw new Error(`--variants: indices into 0..${ALL_VARIANTS.length - 1}, got ${arg('variants')}`);
+if (only?.some((i) => !(i >= 0 && i < ALL_VARIANTS.length)))
+  throw new Error(`--variants: indices into 0..${ALL_VARIANTS.length - 1}, got ${arg('variants')}`);
 const VARIANTS = only ? ALL_VARIANTS.filter((_, i) => only.includes(i)) : ALL_VARIANTS;
 const METRICS = taskName === 'sentiment' ? ['accuracy', 'macro_f1'] : ['rouge1', 'rouge2', 'rougeLsum'];
 const digits = taskName === 'sentiment' ? 4 : 2;
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-features-ablation-'));
 const base = loadTaskConfig(join(packageRoot(), 'tasks', `${taskName}.yaml`));
-function configFor(input: Record<string, unknown>, inference: Record<string, unknown> | undefined, layer: number | undefined, i: number): string {
+function configFor(
+  input: Record<string, unknown>,
+  inference: Record<string, unknown> | undefined,
+  layer: number | undefined,
+  i: number,
+): string {
   const task = join(tmp, `v${i}.task.yaml`);
   const { input: _input, ...rest } = base;
-  writeFileSync(task, JSON.stringify({ ...rest, input, ...(inference ? { inference: { ...(rest as { inference?: object }).inference, ...inference } } : {}) }));
+  writeFileSync(
+    task,
+    JSON.stringify({
+      ...rest,
+      input,
+      ...(inference ? { inference: { ...(rest as { inference?: object }).inference, ...inference } } : {}),
+    }),
+  );
   const file = join(tmp, `v${i}.yaml`);
   writeFileSync(
     file,
@@ -88,7 +122,14 @@ function configFor(input: Record<string, unknown>, inference: Record<string, unk
       encoder: { model: encoderDir, dtype: 'fp32', pooling: 'mean', maxLength: 128, ...(layer !== undefined ? { layer } : {}) },
       tasks: [{ config: task, lambda: 1 }],
       sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
-      training: { batchSize, optimizer: { type: 'adamw', lr: 0.001, weightDecay: 0.01 }, schedule: { warmup: 0.05, decay: 'linear' }, sampling: { type: 'all' }, clipNorm: 1.0, seed: 42 },
+      training: {
+        batchSize,
+        optimizer: { type: 'adamw', lr: 0.001, weightDecay: 0.01 },
+        schedule: { warmup: 0.05, decay: 'linear' },
+        sampling: { type: 'all' },
+        clipNorm: 1.0,
+        seed: 42,
+      },
     }),
   );
   return file;
@@ -134,8 +175,25 @@ const summary = VARIANTS.map((v) => {
   };
 });
 const date = new Date().toISOString().slice(0, 10);
-const stem = join(outDir, `${taskName}-features-${date}${layerArg !== undefined ? `-layer${layerArg}` : ''}${only ? `-v${only.join('-')}` : ''}`);
-await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, task: taskName, setup: { encoder: encoderDir, train: counts.train, dev: counts.dev, steps, batchSize, seeds }, summary, baselines, runs }, null, 2) + '\n');
+const stem = join(
+  outDir,
+  `${taskName}-features-${date}${layerArg !== undefined ? `-layer${layerArg}` : ''}${only ? `-v${only.join('-')}` : ''}`,
+);
+await writeFileAtomic(
+  `${stem}.json`,
+  JSON.stringify(
+    {
+      date,
+      task: taskName,
+      setup: { encoder: encoderDir, train: counts.train, dev: counts.dev, steps, batchSize, seeds },
+      summary,
+      baselines,
+      runs,
+    },
+    null,
+    2,
+  ) + '\n',
+);
 const primary = base.primaryMetric;
 const bars = [
   ...summary.map((s) => ({ task: taskName, system: s.name, value: s.mean[primary]!, metric: primary })),
@@ -158,7 +216,9 @@ Command: \`npx tsx benchmarks/task-features.ts --task ${taskName} --steps ${step
 | variant | ${METRICS.join(' | ')} |
 | --- | ${METRICS.map(() => '---').join(' | ')} |
 ${summary.map((s) => `| ${s.name} | ${METRICS.map((m) => (m === primary ? `**${f(s.mean[m])}** ± ${f(s.sd[m])}` : f(s.mean[m]))).join(' | ')} |`).join('\n')}
-${Object.entries(baselines).map(([b, m]) => `| baseline ${b} | ${METRICS.map((k) => f(m[k])).join(' | ')} |`).join('\n')}
+${Object.entries(baselines)
+  .map(([b, m]) => `| baseline ${b} | ${METRICS.map((k) => f(m[k])).join(' | ')} |`)
+  .join('\n')}
 
 Total time ${Math.round((Date.now() - t0) / 1000)} s.
 ${plot}`;

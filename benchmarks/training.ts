@@ -14,7 +14,7 @@
  * Summarization is the real SummarizationTask (sentence, document vector and position features →
  * score; masked BCE); the synthetic documents carry 0/1 labels, so no ROUGE oracle runs.
  */
-import * as tf from '../src/utils/tf.js';
+import '../src/utils/tf.js'; // the project's TensorFlow.js setup (backend registration)
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,7 @@ const DIM = 384;
 
 interface Workload {
   name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a workload mixes tasks of every example type
   tasks: () => Task<any, any, any>[];
   data: Record<string, { train: unknown[] }>;
   batchSize: number;
@@ -135,8 +136,22 @@ async function main(): Promise<void> {
   const qeTask = () => new PairRegressionTask({ name: 'qe', hidden: 128 });
   const sumTask = () => new SummarizationTask({ name: 'summ' });
   const workloads: Workload[] = [
-    { name: `sentiment (${sst.length} sentences)`, tasks: () => [sentimentTask()], data: { sentiment: { train: sst } }, batchSize: 32, examplesPerStep: 32, rowsPerStep: 32 },
-    { name: `translation QE (${qe.length} pairs)`, tasks: () => [qeTask()], data: { qe: { train: qe } }, batchSize: 32, examplesPerStep: 32, rowsPerStep: 64 },
+    {
+      name: `sentiment (${sst.length} sentences)`,
+      tasks: () => [sentimentTask()],
+      data: { sentiment: { train: sst } },
+      batchSize: 32,
+      examplesPerStep: 32,
+      rowsPerStep: 32,
+    },
+    {
+      name: `translation QE (${qe.length} pairs)`,
+      tasks: () => [qeTask()],
+      data: { qe: { train: qe } },
+      batchSize: 32,
+      examplesPerStep: 32,
+      rowsPerStep: 64,
+    },
     {
       name: `summarization (${docs.length} docs × ${meanSent.toFixed(1)} sent.)`,
       tasks: () => [sumTask()],
@@ -163,14 +178,24 @@ async function main(): Promise<void> {
       // the pure-JS cpu backend is ~10× slower: time fewer steps there
       const r = await measure(backend, w, features, warmup, backend === 'cpu' ? Math.max(3, Math.round(timed / 4)) : timed);
       rows.push(r);
-      console.log(`${backend.padEnd(10)} ${w.name.padEnd(44)} ${r.stepsPerSec.toFixed(2)} steps/s  ${r.examplesPerSec.toFixed(0)} examples/s`);
+      console.log(
+        `${backend.padEnd(10)} ${w.name.padEnd(44)} ${r.stepsPerSec.toFixed(2)} steps/s  ${r.examplesPerSec.toFixed(0)} examples/s`,
+      );
     }
   }
   const result = {
     date: new Date().toISOString(),
     quick,
     machine: { cpus: `${cpus().length}× ${cpus()[0]?.model ?? 'unknown'}`, node: process.version },
-    config: { dim: DIM, sharedLayers: { depth: 2, width: 384, dropout: 0.1 }, optimizer: 'adamw', clipNorm: 1, warmupSteps: warmup, timedSteps: timed, datasetScale: scale },
+    config: {
+      dim: DIM,
+      sharedLayers: { depth: 2, width: 384, dropout: 0.1 },
+      optimizer: 'adamw',
+      clipNorm: 1,
+      warmupSteps: warmup,
+      timedSteps: timed,
+      datasetScale: scale,
+    },
     backends,
     rows,
     note: 'Synthetic cached features; batch sizes: sentiment 32 sentences, QE 32 pairs (64 rows), summarization 8 documents; "all three" uses batch 16 per task. Examples = sentences / pairs / documents; rows = vectors through the shared layers.',
@@ -183,7 +208,10 @@ async function main(): Promise<void> {
   const md = [
     '| backend | workload | batch | steps/s | examples/s | rows/s | ms/step |',
     '|---|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.backend} | ${r.workload} | ${r.batchSize} | ${r.stepsPerSec.toFixed(2)} | ${r.examplesPerSec.toFixed(0)} | ${r.rowsPerSec.toFixed(0)} | ${r.msPerStep.toFixed(1)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.backend} | ${r.workload} | ${r.batchSize} | ${r.stepsPerSec.toFixed(2)} | ${r.examplesPerSec.toFixed(0)} | ${r.rowsPerSec.toFixed(0)} | ${r.msPerStep.toFixed(1)} |`,
+    ),
   ].join('\n');
   console.log(`\n${md}\n\n${result.note}\nwritten ${file}`);
 }

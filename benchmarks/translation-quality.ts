@@ -60,12 +60,22 @@ const outDir = resolve(arg('out') ?? 'results');
 const tag = arg('tag');
 const layers = arg('layer')?.split(',').map(Number);
 if (layers?.some((k) => !Number.isInteger(k))) throw new Error(`--layer: integers (0 = embeddings, -1 = the last), got ${arg('layer')}`);
-const encoderSpec = (layer: number | undefined) => ({ model: encoderDir, dtype: 'fp32' as const, pooling: 'mean' as const, maxLength: 128, ...(layer !== undefined ? { layer } : {}) });
+const encoderSpec = (layer: number | undefined) => ({
+  model: encoderDir,
+  dtype: 'fp32' as const,
+  pooling: 'mean' as const,
+  maxLength: 128,
+  ...(layer !== undefined ? { layer } : {}),
+});
 const log = (l: string) => console.error(l);
 
 const chosen = only ? VARIANTS.filter((v) => only.includes(v.name)) : VARIANTS;
 const variants: Variant[] =
-  layers === undefined ? chosen : layers.length === 1 ? chosen.map((v) => ({ ...v, layer: layers[0] })) : layers.flatMap((k) => chosen.map((v) => ({ ...v, name: `layer ${k} · ${v.name}`, layer: k })));
+  layers === undefined
+    ? chosen
+    : layers.length === 1
+      ? chosen.map((v) => ({ ...v, layer: layers[0] }))
+      : layers.flatMap((k) => chosen.map((v) => ({ ...v, name: `layer ${k} · ${v.name}`, layer: k })));
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-tq-ablation-'));
 const base = loadTaskConfig(join(packageRoot(), 'tasks', 'translation-quality.yaml'));
 
@@ -126,7 +136,9 @@ try {
         counts = { train: tq.train, dev: tq.dev };
       }
       runs.push({ variant: v, seed: 42 + s, metrics: tq.metrics, trainMs: run.report.trainMs });
-      log(`[${v.name}] seed ${42 + s}: mean Pearson ${tq.metrics.pearson?.toFixed(3)} (${PAIRS.map((p) => `${p} ${tq.metrics[`pearson@${p}`]?.toFixed(3)}`).join(', ')})`);
+      log(
+        `[${v.name}] seed ${42 + s}: mean Pearson ${tq.metrics.pearson?.toFixed(3)} (${PAIRS.map((p) => `${p} ${tq.metrics[`pearson@${p}`]?.toFixed(3)}`).join(', ')})`,
+      );
       run.model.dispose();
     }
   }
@@ -151,26 +163,73 @@ const summary = variants.map((v) => {
 
 const date = new Date().toISOString().slice(0, 10);
 const stem = join(outDir, `tq-ablation-${date}${tag ? `-${tag}` : ''}${quick ? '-quick' : ''}`);
-const setup = { encoder: encoderDir, ...(layers !== undefined ? { layers } : {}), train: counts.train, trainPerPair: perPair, dev: counts.dev, steps, batchSize, seeds, lr: 0.001, sharedLayers: '1 × 256', head: base.head };
-await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, setup, summary, baselines, runs: runs.map((r) => ({ variant: r.variant.name, seed: r.seed, metrics: r.metrics, trainMs: r.trainMs })) }, null, 2) + '\n');
+const setup = {
+  encoder: encoderDir,
+  ...(layers !== undefined ? { layers } : {}),
+  train: counts.train,
+  trainPerPair: perPair,
+  dev: counts.dev,
+  steps,
+  batchSize,
+  seeds,
+  lr: 0.001,
+  sharedLayers: '1 × 256',
+  head: base.head,
+};
+await writeFileAtomic(
+  `${stem}.json`,
+  JSON.stringify(
+    {
+      date,
+      setup,
+      summary,
+      baselines,
+      runs: runs.map((r) => ({ variant: r.variant.name, seed: r.seed, metrics: r.metrics, trainMs: r.trainMs })),
+    },
+    null,
+    2,
+  ) + '\n',
+);
 
 const f3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : x.toFixed(3));
 const header = `| variant | ${PAIRS.join(' | ')} | **mean** |\n| --- | ${PAIRS.map(() => '---').join(' | ')} | --- |`;
-const rows = summary.map((s) => `| ${s.name} | ${keys.map((k) => (k === 'pearson' ? `**${f3(s.mean[k])}** ± ${f3(s.sd[k])}` : f3(s.mean[k]))).join(' | ')} |`);
+const rows = summary.map(
+  (s) => `| ${s.name} | ${keys.map((k) => (k === 'pearson' ? `**${f3(s.mean[k])}** ± ${f3(s.sd[k])}` : f3(s.mean[k]))).join(' | ')} |`,
+);
 const baseRows = Object.entries(baselines).map(([b, m]) => `| baseline ${b} | ${keys.map((k) => f3(m[k])).join(' | ')} |`);
-const openKiwi = { 'en-de': 0.146, 'en-zh': 0.168, 'et-en': 0.477, 'ne-en': 0.386, 'ro-en': 0.685, 'ru-en': 0.548, 'si-en': 0.374 } as Record<string, number>;
+const openKiwi = {
+  'en-de': 0.146,
+  'en-zh': 0.168,
+  'et-en': 0.477,
+  'ne-en': 0.386,
+  'ro-en': 0.685,
+  'ru-en': 0.548,
+  'si-en': 0.374,
+} as Record<string, number>;
 const kiwiRow = `| OpenKiwi (published, test split) | ${PAIRS.map((p) => f3(openKiwi[p])).join(' | ')} | ${f3(mean(Object.values(openKiwi)))} |`;
 const best = [...summary].sort((a, b) => (b.mean.pearson as number) - (a.mean.pearson as number))[0]!;
 const ms = baselines['model-scores'];
 const beatsEvery = ms ? PAIRS.every((p) => (best.mean[`pearson@${p}`] as number) > (ms[`pearson@${p}`] as number)) : false;
 
 const bars = [
-  ...summary.flatMap((s) => keys.map((k) => ({ task: k === 'pearson' ? 'mean' : k.slice(8), system: s.name, value: s.mean[k] as number, metric: 'Pearson' }))),
-  ...(ms ? keys.map((k) => ({ task: k === 'pearson' ? 'mean' : k.slice(8), system: 'baseline model-scores', value: ms[k] as number, metric: 'Pearson' })) : []),
+  ...summary.flatMap((s) =>
+    keys.map((k) => ({ task: k === 'pearson' ? 'mean' : k.slice(8), system: s.name, value: s.mean[k] as number, metric: 'Pearson' })),
+  ),
+  ...(ms
+    ? keys.map((k) => ({
+        task: k === 'pearson' ? 'mean' : k.slice(8),
+        system: 'baseline model-scores',
+        value: ms[k] as number,
+        metric: 'Pearson',
+      }))
+    : []),
 ].filter((b) => Number.isFinite(b.value));
 let plot = '';
 try {
-  await renderVegaLite(metricBarsSpec(bars, `MLQE-PE dev Pearson: input modes × side features${layers && layers.length > 1 ? ' × encoder layer' : ''}`), `${stem}-bars`);
+  await renderVegaLite(
+    metricBarsSpec(bars, `MLQE-PE dev Pearson: input modes × side features${layers && layers.length > 1 ? ' × encoder layer' : ''}`),
+    `${stem}-bars`,
+  );
   plot = `\n![MLQE-PE dev Pearson per pair and mean](${stem.slice(outDir.length + 1)}-bars.png)\n`;
 } catch (err) {
   log(`no plot: ${(err as Error).message}`);

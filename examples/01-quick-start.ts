@@ -17,9 +17,16 @@
 
 // %%
 import {
-  cosineSimilarity, formatTrainReport, learningCurvesSpec, loadEncoder, markdownTable,
-  MultiTaskModel, renderVegaLite, trainFromConfig, type SentimentPrediction,
-  type SummarizationPrediction
+  cosineSimilarity,
+  formatTrainReport,
+  learningCurvesSpec,
+  loadEncoder,
+  markdownTable,
+  MultiTaskModel,
+  renderVegaLite,
+  trainFromConfig,
+  type SentimentPrediction,
+  type SummarizationPrediction,
 } from 'mtl-nlp';
 import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
 
@@ -89,7 +96,10 @@ const run = await trainFromConfig({
   // per task: sentences and pairs are cheap to encode, documents (~20 sentences each) are not
   limit: QUICK
     ? { train: 120, dev: 60 }
-    : { train: { sentiment: 3000, 'translation-quality': 3000, summarization: 300 }, dev: { sentiment: 872, 'translation-quality': 700, summarization: 100 } },
+    : {
+        train: { sentiment: 3000, 'translation-quality': 3000, summarization: 300 },
+        dev: { sentiment: 872, 'translation-quality': 700, summarization: 100 },
+      },
 });
 console.log(formatTrainReport(run.report));
 // each task next to its strongest baseline, in words, as the numbers above come out on this data
@@ -100,7 +110,9 @@ for (const [task, t] of Object.entries(run.report.tasks)) {
   const [name, m] = best;
   const ours = t.metrics[primary]!;
   const theirs = m[primary] ?? NaN;
-  console.log(`${task}: ${primary} ${ours.toFixed(3)} vs ${name} ${theirs.toFixed(3)} on ${t.dev} dev ${task === 'summarization' ? 'documents' : 'rows'}: the model ${ours > theirs ? 'beats' : 'does NOT beat'} its strongest baseline here`);
+  console.log(
+    `${task}: ${primary} ${ours.toFixed(3)} vs ${name} ${theirs.toFixed(3)} on ${t.dev} dev ${task === 'summarization' ? 'documents' : 'rows'}: the model ${ours > theirs ? 'beats' : 'does NOT beat'} its strongest baseline here`,
+  );
 }
 
 // %% [markdown]
@@ -131,8 +143,15 @@ console.log(`saved to and reloaded from ${rel(modelDir)} (tasks: ${model.taskNam
 
 // %%
 heading('Sentiment');
-const reviews = ['a warm , funny and beautifully acted film .', 'the plot is a mess and the jokes fall flat .', 'an honest , if slightly overlong , portrait .'];
-const sentiment = await model.predict<SentimentPrediction>('sentiment', reviews.map((text) => ({ text })));
+const reviews = [
+  'a warm , funny and beautifully acted film .',
+  'the plot is a mess and the jokes fall flat .',
+  'an honest , if slightly overlong , portrait .',
+];
+const sentiment = await model.predict<SentimentPrediction>(
+  'sentiment',
+  reviews.map((text) => ({ text })),
+);
 console.log(
   markdownTable(
     ['text', 'label', 'p(label)'],

@@ -22,8 +22,16 @@
 
 // %%
 import {
-  fmt, lambdaSpec, loadEncoder, markdownTable, metricBarsSpec, renderVegaLite, trainFromConfig,
-  type StepRecord, type TrainReport, type WeightingConfig
+  fmt,
+  lambdaSpec,
+  loadEncoder,
+  markdownTable,
+  metricBarsSpec,
+  renderVegaLite,
+  trainFromConfig,
+  type StepRecord,
+  type TrainReport,
+  type WeightingConfig,
 } from 'mtl-nlp';
 import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
 
@@ -146,7 +154,9 @@ const PRIMARY: [string, string][] = [
   ['summarization', 'rouge2'],
 ];
 const bars = results.flatMap((r) =>
-  PRIMARY.map(([task, metric]) => ({ task, metric, system: r.name, value: r.report.tasks[task]?.metrics[metric] ?? NaN })).filter((x) => Number.isFinite(x.value)),
+  PRIMARY.map(([task, metric]) => ({ task, metric, system: r.name, value: r.report.tasks[task]?.metrics[metric] ?? NaN })).filter((x) =>
+    Number.isFinite(x.value),
+  ),
 );
 const barsFile = `${OUTPUT}/02-dev-metrics`;
 await renderVegaLite(metricBarsSpec(bars, `Dev metrics per weighting strategy (${STEPS} steps)`), barsFile);

@@ -22,10 +22,32 @@
 
 // %%
 import {
-  createTask, evaluateBaseline, fmt, loadEncoder, loadTaskConfig, loadTaskData, markdownTable,
-  metricBarsSpec, MultiTaskModel, renderVegaLite, type TranslationQualityExample
+  createTask,
+  evaluateBaseline,
+  fmt,
+  loadEncoder,
+  loadTaskConfig,
+  loadTaskData,
+  markdownTable,
+  metricBarsSpec,
+  MultiTaskModel,
+  renderVegaLite,
+  type TranslationQualityExample,
 } from 'mtl-nlp';
-import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, firstPerPair, heading, OPENKIWI_TEST_PEARSON, OUTPUT, QUICK, rel, repoPath } from './common.js';
+import {
+  chooseExampleData,
+  DEVICE,
+  elapsed,
+  ENCODER,
+  ENCODER_DTYPE,
+  firstPerPair,
+  heading,
+  OPENKIWI_TEST_PEARSON,
+  OUTPUT,
+  QUICK,
+  rel,
+  repoPath,
+} from './common.js';
 
 const data = chooseExampleData();
 console.log(`# 03 · Translation quality${QUICK ? ' (quick mode)' : ''}`);
@@ -42,14 +64,20 @@ console.log(`data: ${data.describe} · encoder: ${ENCODER}`);
 
 // %%
 const config = loadTaskConfig(repoPath('tasks', 'translation-quality.yaml'));
-const load = (split: 'train' | 'dev') => loadTaskData(config, { split, sample: data.sample, dataDir: data.dataDir }) as TranslationQualityExample[];
+const load = (split: 'train' | 'dev') =>
+  loadTaskData(config, { split, sample: data.sample, dataDir: data.dataDir }) as TranslationQualityExample[];
 
 const PER_PAIR = QUICK ? { train: 120, dev: 40 } : { train: 150, dev: 100 };
 const train = firstPerPair(load('train'), PER_PAIR.train);
 const dev = firstPerPair(load('dev'), PER_PAIR.dev);
 const pairs = [...new Set(dev.map((e) => e.pair ?? ''))].sort();
 const count = (list: TranslationQualityExample[], p: string) => list.filter((e) => e.pair === p).length;
-console.log(markdownTable(['pair', 'train', 'dev'], pairs.map((p) => [p, count(train, p), count(dev, p)])));
+console.log(
+  markdownTable(
+    ['pair', 'train', 'dev'],
+    pairs.map((p) => [p, count(train, p), count(dev, p)]),
+  ),
+);
 const ex = dev[0]!;
 console.log(`\nexample (${ex.pair}, z_mean ${ex.score?.toFixed(3)}):\n  source:      ${ex.source}\n  translation: ${ex.translation}`);
 
@@ -61,7 +89,13 @@ console.log(`\nexample (${ex.pair}, z_mean ${ex.score?.toFixed(3)}):\n  source: 
 // %%
 const encoder = await loadEncoder({ model: ENCODER, dtype: ENCODER_DTYPE, pooling: 'mean', maxLength: 128 }, { device: DEVICE });
 const task = createTask(config);
-const model = await MultiTaskModel.create({ encoder, tasks: [task], sharedLayers: { depth: 1, width: 256, dropout: 0.1 }, seed: 42, log: false });
+const model = await MultiTaskModel.create({
+  encoder,
+  tasks: [task],
+  sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
+  seed: 42,
+  log: false,
+});
 const encoded = await model.ensureFeatures({ [task.name]: [...train, ...dev] });
 console.log(`features for ${encoded} distinct texts (encoded now, or read from the persistent embedding cache) · ${elapsed()}`);
 const history = await model.fit(
@@ -99,7 +133,12 @@ const OPENKIWI_TEST = OPENKIWI_TEST_PEARSON;
 heading('Pearson r / Spearman ρ / Kendall τ on dev');
 const KINDS = ['pearson', 'spearman', 'kendall'] as const;
 const SYSTEMS = Object.keys(systems);
-const header = ['pair', 'dev n', ...SYSTEMS.flatMap((s) => KINDS.map((k) => `${s} ${k === 'pearson' ? 'r' : k === 'spearman' ? 'ρ' : 'τ'}`)), 'OpenKiwi r (test, ref.)'];
+const header = [
+  'pair',
+  'dev n',
+  ...SYSTEMS.flatMap((s) => KINDS.map((k) => `${s} ${k === 'pearson' ? 'r' : k === 'spearman' ? 'ρ' : 'τ'}`)),
+  'OpenKiwi r (test, ref.)',
+];
 const rows = pairs.map((p) => [
   p,
   count(dev, p),
@@ -108,7 +147,12 @@ const rows = pairs.map((p) => [
 ]);
 if (pairs.length > 1) {
   const kiwi = pairs.map((p) => OPENKIWI_TEST[p]).filter((v): v is number => v !== undefined);
-  rows.push(['mean over pairs', dev.length, ...SYSTEMS.flatMap((s) => KINDS.map((k) => fmt(systems[s]![k]))), kiwi.length ? (kiwi.reduce((a, b) => a + b, 0) / kiwi.length).toFixed(3) : '–']);
+  rows.push([
+    'mean over pairs',
+    dev.length,
+    ...SYSTEMS.flatMap((s) => KINDS.map((k) => fmt(systems[s]![k]))),
+    kiwi.length ? (kiwi.reduce((a, b) => a + b, 0) / kiwi.length).toFixed(3) : '–',
+  ]);
   rows.push(['pooled', dev.length, ...SYSTEMS.flatMap((s) => KINDS.map((k) => fmt(systems[s]![`${k}_pooled`]))), '–']);
 }
 console.log(markdownTable(header, rows));
@@ -121,10 +165,12 @@ console.log('\nOpenKiwi: published baseline of the WMT20 QE task, test split, an
 // model's predictions against the gold scores.
 
 // %%
-const bars = pairs.flatMap((p) => [
-  ...SYSTEMS.map((s) => ({ task: p, metric: 'pearson', system: s, value: systems[s]![`pearson@${p}`] ?? NaN })),
-  ...(OPENKIWI_TEST[p] === undefined ? [] : [{ task: p, metric: 'pearson', system: 'OpenKiwi (test, ref.)', value: OPENKIWI_TEST[p]! }]),
-]).filter((r) => Number.isFinite(r.value));
+const bars = pairs
+  .flatMap((p) => [
+    ...SYSTEMS.map((s) => ({ task: p, metric: 'pearson', system: s, value: systems[s]![`pearson@${p}`] ?? NaN })),
+    ...(OPENKIWI_TEST[p] === undefined ? [] : [{ task: p, metric: 'pearson', system: 'OpenKiwi (test, ref.)', value: OPENKIWI_TEST[p]! }]),
+  ])
+  .filter((r) => Number.isFinite(r.value));
 const barsFile = `${OUTPUT}/03-pearson-per-pair`;
 await renderVegaLite(metricBarsSpec(bars, 'Pearson r with z_mean per language pair (dev; OpenKiwi: test, reference)'), barsFile);
 console.log(`plot: ${rel(barsFile)}.svg / .png`);
@@ -157,7 +203,12 @@ const fresh = [
   { source: 'The weather will improve tomorrow.', translation: 'Morgen das Wetter.' },
 ];
 const scores = await model.predict<number>(task.name, fresh);
-console.log(markdownTable(['source', 'translation', 'predicted'], fresh.map((f, i) => [f.source, f.translation, scores[i]!.toFixed(3)])));
+console.log(
+  markdownTable(
+    ['source', 'translation', 'predicted'],
+    fresh.map((f, i) => [f.source, f.translation, scores[i]!.toFixed(3)]),
+  ),
+);
 
 // %%
 model.dispose();

@@ -17,9 +17,22 @@
 
 // %%
 import {
-  baselinePredictions, createTask, fmt, formatTaskTable, greedyOracle, loadEncoder, loadTaskConfig,
-  loadTaskData, markdownTable, metricBarsSpec, MultiTaskModel, renderVegaLite, scoreRouge,
-  SummarizationTask, type SummarizationExample, type SummarizationPrediction
+  baselinePredictions,
+  createTask,
+  fmt,
+  formatTaskTable,
+  greedyOracle,
+  loadEncoder,
+  loadTaskConfig,
+  loadTaskData,
+  markdownTable,
+  metricBarsSpec,
+  MultiTaskModel,
+  renderVegaLite,
+  scoreRouge,
+  SummarizationTask,
+  type SummarizationExample,
+  type SummarizationPrediction,
 } from 'mtl-nlp';
 import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
 
@@ -37,7 +50,8 @@ console.log(`data: ${data.describe} · encoder: ${ENCODER}`);
 
 // %%
 const config = loadTaskConfig(repoPath('tasks', 'summarization.yaml'));
-const load = (split: 'train' | 'dev') => loadTaskData(config, { split, sample: data.sample, dataDir: data.dataDir }) as SummarizationExample[];
+const load = (split: 'train' | 'dev') =>
+  loadTaskData(config, { split, sample: data.sample, dataDir: data.dataDir }) as SummarizationExample[];
 
 /** At most `n` documents, evenly spaced through the list. */
 function evenly<T>(list: T[], n: number): T[] {
@@ -60,7 +74,13 @@ console.log(`categories: train ${categories(train)} · dev ${categories(dev)}`);
 // %%
 const encoder = await loadEncoder({ model: ENCODER, dtype: ENCODER_DTYPE, pooling: 'mean', maxLength: 128 }, { device: DEVICE });
 const task = createTask(config);
-const model = await MultiTaskModel.create({ encoder, tasks: [task], sharedLayers: { depth: 1, width: 256, dropout: 0.1 }, seed: 42, log: false });
+const model = await MultiTaskModel.create({
+  encoder,
+  tasks: [task],
+  sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
+  seed: 42,
+  log: false,
+});
 await model.ensureFeatures({ [task.name]: [...train, ...dev] });
 console.log(`sentence vectors ready · ${elapsed()}`);
 const history = await model.fit(
@@ -92,7 +112,11 @@ const lead3 = (await baselinePredictions('lead3', baselineContext)) as Summariza
 const textrank = (await baselinePredictions('textrank', baselineContext)) as SummarizationPrediction[];
 const oracle: SummarizationPrediction[] = dev.map((doc) => {
   const { indices } = greedyOracle(doc.sentences, SummarizationTask.reference(doc), { maxSentences: 3 });
-  return { summary: indices.map((i) => doc.sentences[i]).join('\n'), sentences: indices.map((i) => ({ text: doc.sentences[i]!, index: i, score: 1 })), scores: [] };
+  return {
+    summary: indices.map((i) => doc.sentences[i]).join('\n'),
+    sentences: indices.map((i) => ({ text: doc.sentences[i]!, index: i, score: 1 })),
+    scores: [],
+  };
 });
 const systems: Record<string, Record<string, number>> = {
   model: task.metrics(dev, predictions),
@@ -104,13 +128,22 @@ heading(`ROUGE F ×100 on dev (n=${dev.length})`);
 console.log(formatTaskTable('summarization', systems));
 console.log('');
 for (const [name, m] of Object.entries(systems)) {
-  console.log(`${name.padEnd(21)} ROUGE-1 ${fmt(m.rouge1)}  ROUGE-2 ${fmt(m.rouge2)}  ROUGE-L ${fmt(m.rougeL)}  ROUGE-Lsum ${fmt(m.rougeLsum)}`);
+  console.log(
+    `${name.padEnd(21)} ROUGE-1 ${fmt(m.rouge1)}  ROUGE-2 ${fmt(m.rouge2)}  ROUGE-L ${fmt(m.rougeL)}  ROUGE-Lsum ${fmt(m.rougeLsum)}`,
+  );
 }
-console.log('\nFor scale, on CNN/DailyMail: LEAD-3 40.42/17.62/36.67 and BertSumExt 43.25/20.24/39.63 (R1/R2/RLsum); BBC summaries are longer and copied from the article, so scores run higher.');
+console.log(
+  '\nFor scale, on CNN/DailyMail: LEAD-3 40.42/17.62/36.67 and BertSumExt 43.25/20.24/39.63 (R1/R2/RLsum); BBC summaries are longer and copied from the article, so scores run higher.',
+);
 
 // %%
 const bars = Object.entries(systems).flatMap(([system, m]) =>
-  (['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const).map((metric) => ({ task: 'summarization', metric, system, value: m[metric] ?? NaN })),
+  (['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const).map((metric) => ({
+    task: 'summarization',
+    metric,
+    system,
+    value: m[metric] ?? NaN,
+  })),
 );
 const barsFile = `${OUTPUT}/04-rouge`;
 await renderVegaLite(metricBarsSpec(bars, 'ROUGE F ×100 on dev'), barsFile);
@@ -155,7 +188,9 @@ const line = (name: string, s: string) => {
   const r = one(s);
   return `${name.padEnd(8)} R-1 ${(100 * r.rouge1.fmeasure).toFixed(2)}  R-2 ${(100 * r.rouge2.fmeasure).toFixed(2)}  R-Lsum ${(100 * r.rougeLsum.fmeasure).toFixed(2)}`;
 };
-console.log(`\nthis article:\n${line('model', pred.summary)}\n${line('LEAD-3', lead3[at]!.summary)}\n${line('TextRank', textrank[at]!.summary)}`);
+console.log(
+  `\nthis article:\n${line('model', pred.summary)}\n${line('LEAD-3', lead3[at]!.summary)}\n${line('TextRank', textrank[at]!.summary)}`,
+);
 
 // %%
 model.dispose();

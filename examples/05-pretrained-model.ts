@@ -20,9 +20,20 @@
 // %%
 import { env } from '@huggingface/transformers';
 import {
-  cosineSimilarity, createTask, evaluateBaseline, fmt, formatTrainReport, loadEncoder,
-  loadTaskConfig, loadTaskData, markdownTable, MultiTaskModel, trainFromConfig, type Encoder,
-  type SentimentPrediction, type TranslationQualityExample
+  cosineSimilarity,
+  createTask,
+  evaluateBaseline,
+  fmt,
+  formatTrainReport,
+  loadEncoder,
+  loadTaskConfig,
+  loadTaskData,
+  markdownTable,
+  MultiTaskModel,
+  trainFromConfig,
+  type Encoder,
+  type SentimentPrediction,
+  type TranslationQualityExample,
 } from 'mtl-nlp';
 import { chooseExampleData, DEVICE, elapsed, firstPerPair, heading, OPENKIWI_TEST_PEARSON, QUICK, repoPath } from './common.js';
 
@@ -97,7 +108,12 @@ const probe = ['A gripping, beautifully acted film.', 'A wonderful, moving movie
 const enc = await english.encode(probe);
 const d = enc.dims[1];
 const row = (i: number) => enc.data.subarray(i * d, (i + 1) * d);
-console.log(markdownTable(['', ...probe.map((_, j) => `#${j}`)], probe.map((s, i) => [`#${i} ${s}`, ...probe.map((_, j) => cosineSimilarity(row(i), row(j)).toFixed(3))])));
+console.log(
+  markdownTable(
+    ['', ...probe.map((_, j) => `#${j}`)],
+    probe.map((s, i) => [`#${i} ${s}`, ...probe.map((_, j) => cosineSimilarity(row(i), row(j)).toFixed(3))]),
+  ),
+);
 
 // %% [markdown]
 // ## Sentiment and summarization on the English encoder
@@ -117,7 +133,10 @@ const englishRun = await trainFromConfig({
 });
 console.log(formatTrainReport(englishRun.report));
 const reviews = ['a warm , funny and beautifully acted film .', 'the plot is a mess and the jokes fall flat .'];
-const sentiment = await englishRun.model.predict<SentimentPrediction>('sentiment', reviews.map((text) => ({ text })));
+const sentiment = await englishRun.model.predict<SentimentPrediction>(
+  'sentiment',
+  reviews.map((text) => ({ text })),
+);
 reviews.forEach((t, i) => console.log(`"${t}" → ${sentiment[i]!.label} (${sentiment[i]!.score.toFixed(2)})`));
 englishRun.model.dispose();
 await english.dispose();
@@ -136,15 +155,31 @@ if (typeof multilingual === 'string') {
   process.exit(0);
 }
 const tqConfig = loadTaskConfig(repoPath('tasks', 'translation-quality.yaml'));
-const loadTq = (split: 'train' | 'dev') => loadTaskData(tqConfig, { split, sample: data.sample, dataDir: data.dataDir }) as TranslationQualityExample[];
+const loadTq = (split: 'train' | 'dev') =>
+  loadTaskData(tqConfig, { split, sample: data.sample, dataDir: data.dataDir }) as TranslationQualityExample[];
 const train = firstPerPair(loadTq('train'), QUICK ? 120 : 300);
 const dev = firstPerPair(loadTq('dev'), QUICK ? 40 : 150);
 const task = createTask(tqConfig);
-const model = await MultiTaskModel.create({ encoder: multilingual, tasks: [task], sharedLayers: { depth: 1, width: 256, dropout: 0.1 }, seed: 42, log: false });
+const model = await MultiTaskModel.create({
+  encoder: multilingual,
+  tasks: [task],
+  sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
+  seed: 42,
+  log: false,
+});
 await model.ensureFeatures({ [task.name]: [...train, ...dev] });
 await model.fit(
   { [task.name]: { train, dev } },
-  { steps: QUICK ? 60 : 500, batchSize: 32, optimizer: { type: 'adamw', lr: 1e-3, weightDecay: 0.01 }, schedule: { warmup: 0.05, decay: 'linear' }, clipNorm: 1, seed: 42, log: false, logFile: false },
+  {
+    steps: QUICK ? 60 : 500,
+    batchSize: 32,
+    optimizer: { type: 'adamw', lr: 1e-3, weightDecay: 0.01 },
+    schedule: { warmup: 0.05, decay: 'linear' },
+    clipNorm: 1,
+    seed: 42,
+    log: false,
+    logFile: false,
+  },
 );
 const predictions = await model.predict<number>(task.name, dev);
 const ours = task.metrics(dev, predictions);
@@ -154,7 +189,13 @@ heading(`Translation quality, Pearson r on dev (${MULTILINGUAL})`);
 console.log(
   markdownTable(
     ['pair', 'dev n', 'model', 'model-scores', 'OpenKiwi (test, ref.)'],
-    pairs.map((p) => [p, dev.filter((e) => e.pair === p).length, fmt(ours[`pearson@${p}`]), fmt(modelScores[`pearson@${p}`]), OPENKIWI_TEST_PEARSON[p]?.toFixed(3) ?? '–']),
+    pairs.map((p) => [
+      p,
+      dev.filter((e) => e.pair === p).length,
+      fmt(ours[`pearson@${p}`]),
+      fmt(modelScores[`pearson@${p}`]),
+      OPENKIWI_TEST_PEARSON[p]?.toFixed(3) ?? '–',
+    ]),
   ),
 );
 model.dispose();

@@ -20,9 +20,28 @@
 
 // %%
 import {
-  Dense, dropout, gelu, loadBbc, loadEncoder, loadTaskConfig, loadTaskData, markdownTable, MultiTaskModel, createTask,
-  taskTypes, tf, type CallOptions, type EncoderInput, type FeatureLookup, type ForwardContext, type MetricDirection,
-  type ParamStore, type SummarizationExample, type Task, type TaskBatch, type TaskSpec
+  Dense,
+  dropout,
+  gelu,
+  loadBbc,
+  loadEncoder,
+  loadTaskConfig,
+  loadTaskData,
+  markdownTable,
+  MultiTaskModel,
+  createTask,
+  taskTypes,
+  tf,
+  type CallOptions,
+  type EncoderInput,
+  type FeatureLookup,
+  type ForwardContext,
+  type MetricDirection,
+  type ParamStore,
+  type SummarizationExample,
+  type Task,
+  type TaskBatch,
+  type TaskSpec,
 } from 'mtl-nlp';
 import { join } from 'node:path';
 import { chooseExampleData, DEVICE, elapsed, ENCODER, ENCODER_DTYPE, heading, OUTPUT, QUICK, rel, repoPath } from './common.js';
@@ -77,7 +96,8 @@ class HeadlineTopicTask implements Task<Headline, TopicPrediction, TopicBatch> {
   }
   decodeOptions({ top = 1, ...rest }: CallOptions): { top: number } {
     if (Object.keys(rest).length) throw new Error(`task "${this.name}": unknown options ${Object.keys(rest).join(', ')} (known: top)`);
-    if (!Number.isInteger(top) || (top as number) < 1) throw new RangeError(`task "${this.name}": top must be a positive integer, got ${String(top)}`);
+    if (!Number.isInteger(top) || (top as number) < 1)
+      throw new RangeError(`task "${this.name}": top must be a positive integer, got ${String(top)}`);
     return { top: top as number };
   }
   prepare(train: readonly Headline[]): void {
@@ -114,7 +134,9 @@ class HeadlineTopicTask implements Task<Headline, TopicPrediction, TopicBatch> {
     const k = this.topics!.length;
     const probs = tf.tidy(() => tf.softmax(logits)).dataSync() as Float32Array;
     return Array.from({ length: batch.size }, (_, i) => {
-      const ranked = this.topics!.map((topic, c) => ({ topic, probability: probs[i * k + c]! })).sort((a, b) => b.probability - a.probability);
+      const ranked = this.topics!.map((topic, c) => ({ topic, probability: probs[i * k + c]! })).sort(
+        (a, b) => b.probability - a.probability,
+      );
       return { topic: ranked[0]!.topic, top: ranked.slice(0, top) };
     });
   }
@@ -134,14 +156,24 @@ class HeadlineTopicTask implements Task<Headline, TopicPrediction, TopicBatch> {
 // The articles are stored by category, so we take evenly spaced ones to cover every category.
 
 // %%
-const bbc = loadBbc(data.sample ? repoPath('fixtures', 'data', 'summarization') : join(data.dataDir!, 'summarization', 'bbc-news-summary')).rows;
+const bbc = loadBbc(
+  data.sample ? repoPath('fixtures', 'data', 'summarization') : join(data.dataDir!, 'summarization', 'bbc-news-summary'),
+).rows;
 /** At most `n` items, evenly spaced through the list. */
-const evenly = <T>(list: T[], n: number): T[] => (list.length <= n ? list : Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)]!));
+const evenly = <T>(list: T[], n: number): T[] =>
+  list.length <= n ? list : Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)]!);
 const headlines = bbc.map((a) => ({ title: a.title, topic: a.category }));
-const topicTrain = evenly(headlines.filter((_, i) => i % 4 !== 0), QUICK ? 60 : 1200);
-const topicDev = evenly(headlines.filter((_, i) => i % 4 === 0), QUICK ? 20 : 300);
+const topicTrain = evenly(
+  headlines.filter((_, i) => i % 4 !== 0),
+  QUICK ? 60 : 1200,
+);
+const topicDev = evenly(
+  headlines.filter((_, i) => i % 4 === 0),
+  QUICK ? 20 : 300,
+);
 const summConfig = loadTaskConfig(repoPath('tasks', 'summarization.yaml'));
-const docs = (split: 'train' | 'dev') => evenly(loadTaskData(summConfig, { split, sample: data.sample, dataDir: data.dataDir }) as SummarizationExample[], QUICK ? 24 : 150);
+const docs = (split: 'train' | 'dev') =>
+  evenly(loadTaskData(summConfig, { split, sample: data.sample, dataDir: data.dataDir }) as SummarizationExample[], QUICK ? 24 : 150);
 const [summTrain, summDev] = [docs('train'), docs('dev')];
 console.log(`headlines: train ${topicTrain.length} · dev ${topicDev.length}; articles: train ${summTrain.length} · dev ${summDev.length}`);
 
@@ -153,14 +185,22 @@ console.log(`headlines: train ${topicTrain.length} · dev ${topicDev.length}; ar
 
 // %%
 const encoder = await loadEncoder({ model: ENCODER, dtype: ENCODER_DTYPE, pooling: 'mean', maxLength: 128 }, { device: DEVICE });
-const model = await MultiTaskModel.create({ encoder, tasks: [new HeadlineTopicTask(), createTask(summConfig)], sharedLayers: { depth: 1, width: 256, dropout: 0.1 }, seed: 42, log: false });
+const model = await MultiTaskModel.create({
+  encoder,
+  tasks: [new HeadlineTopicTask(), createTask(summConfig)],
+  sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
+  seed: 42,
+  log: false,
+});
 const history = await model.fit(
   { topic: { train: topicTrain, dev: topicDev }, summarization: { train: summTrain, dev: summDev } },
   { steps: QUICK ? 40 : 300, batchSize: 16, seed: 42, log: false, logFile: false },
 );
 const scores = await model.evaluate({ topic: topicDev, summarization: summDev });
 console.log(`${history.completedSteps} steps · ${elapsed()}`);
-console.log(`topic accuracy (dev): ${scores.topic!.accuracy!.toFixed(3)} · summarization ROUGE-2 (dev): ${scores.summarization!.rouge2!.toFixed(2)}`);
+console.log(
+  `topic accuracy (dev): ${scores.topic!.accuracy!.toFixed(3)} · summarization ROUGE-2 (dev): ${scores.summarization!.rouge2!.toFixed(2)}`,
+);
 
 // %% [markdown]
 // ## Save, register, reload, predict
@@ -172,13 +212,21 @@ console.log(`topic accuracy (dev): ${scores.topic!.accuracy!.toFixed(3)} · summ
 // %%
 const dir = join(OUTPUT, '08-custom-task-model');
 await model.save(dir);
-taskTypes.register({ type: 'headline-topic', create: (spec) => new HeadlineTopicTask({ name: spec.name, topics: spec.config.topics as string[] }) });
+taskTypes.register({
+  type: 'headline-topic',
+  create: (spec) => new HeadlineTopicTask({ name: spec.name, topics: spec.config.topics as string[] }),
+});
 const loaded = await MultiTaskModel.fromPretrained(dir);
 console.log(`saved to ${rel(dir)} and reloaded: tasks ${loaded.taskNames.join(', ')}`);
 const titles = ['Shares slide as oil prices climb', 'Film star wins best actor award', 'New phone has a faster chip'];
 const predictions = await loaded.predict<TopicPrediction>('topic', titles, { top: 2 });
 heading('Topics of new headlines');
-console.log(markdownTable(['headline', 'topic', 'top 2'], titles.map((t, i) => [t, predictions[i]!.topic, predictions[i]!.top.map((x) => `${x.topic} ${x.probability.toFixed(2)}`).join(' · ')])));
+console.log(
+  markdownTable(
+    ['headline', 'topic', 'top 2'],
+    titles.map((t, i) => [t, predictions[i]!.topic, predictions[i]!.top.map((x) => `${x.topic} ${x.probability.toFixed(2)}`).join(' · ')]),
+  ),
+);
 const same = JSON.stringify(await model.predict('topic', titles, { top: 2 })) === JSON.stringify(predictions);
 console.log(`the reloaded model predicts as the trained one: ${same}`);
 const [summary] = await loaded.predict('summarization', [summDev[0]!.sentences], { selection: { sentences: 2 } });

@@ -11,14 +11,34 @@ export * from './config/index.js';
 export * from './baselines/index.js';
 export { encodeCommand, parseLines, type EncodeCommandOptions } from './experiment/encode-file.js';
 export {
-  createSampler, registerSampler, SAMPLERS, samplers, TaskBatcher, type SamplerPlugin, type SamplingConfig,
-  type TaskSampler
+  createSampler,
+  registerSampler,
+  SAMPLERS,
+  samplers,
+  TaskBatcher,
+  type SamplerPlugin,
+  type SamplingConfig,
+  type TaskSampler,
 } from './sampling/index.js';
 export { trainFromConfig, chooseData, type TrainRunOptions, type TrainReport, type TrainRun } from './experiment/train.js';
 export { evaluate, type EvalOptions, type EvalResult } from './experiment/evaluate.js';
 export { evaluateBaseline, baselinePredictions, BASELINES } from './experiment/baselines.js';
 export { loadEncoder, resolveModelId } from './experiment/encoder.js';
-export { encodeDistributed, startWorker, queueStatus, type EncodeDistributedOptions, type StartWorkerOptions, type RunningWorker, type DistributedProgress, type EncodeSettings, type QueueStatus } from './distributed/index.js';
+export {
+  encodeDistributed,
+  evaluateDistributed,
+  queueFeatureFiller,
+  startWorker,
+  queueStatus,
+  type EncodeDistributedOptions,
+  type EvaluateDistributedOptions,
+  type QueueFeaturesResult,
+  type StartWorkerOptions,
+  type RunningWorker,
+  type DistributedProgress,
+  type EncodeSettings,
+  type QueueStatus,
+} from './distributed/index.js';
 export { renderVegaLite, learningCurvesSpec, lambdaSpec, metricBarsSpec, heatmapSpec } from './report/plots.js';
 export { UserError } from './errors.js';
 export { Rng } from './utils/random.js';

@@ -26,29 +26,31 @@ import { packageRoot } from '../../src/utils/paths.js';
 import { loadTexts } from '../texts.js';
 
 async function bundle(): Promise<void> {
-await build({
-  entryPoints: [join(packageRoot(), 'benchmarks', 'device', 'gpu-run.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  outfile: join(packageRoot(), '.device', 'gpu', 'run.mjs'),
-  external: ['onnxruntime-node', 'sharp'],
-  minify: true,
-  // neither the SQLite cache nor image decoding runs there: stubs instead of the native modules
-  plugins: [
-    {
-      name: 'stub-native',
-      setup(b) {
-        b.onResolve({ filter: /^(better-sqlite3|sharp)$/ }, (a) => ({ path: a.path, namespace: 'stub' }));
-        b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: "export default function stub() { throw new Error('not carried to the device run'); }", loader: 'js' }));
+  await build({
+    entryPoints: [join(packageRoot(), 'benchmarks', 'device', 'gpu-run.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: join(packageRoot(), '.device', 'gpu', 'run.mjs'),
+    external: ['onnxruntime-node', 'sharp'],
+    minify: true,
+    // neither the SQLite cache nor image decoding runs there: stubs instead of the native modules
+    plugins: [
+      {
+        name: 'stub-native',
+        setup(b) {
+          b.onResolve({ filter: /^(better-sqlite3|sharp)$/ }, (a) => ({ path: a.path, namespace: 'stub' }));
+          b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+            contents: "export default function stub() { throw new Error('not carried to the device run'); }",
+            loader: 'js',
+          }));
+        },
       },
-    },
-  ],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  logLevel: 'warning',
-});
-
+    ],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
 }
 
 const root = packageRoot();
@@ -71,7 +73,10 @@ for (const t of texts) for (const id of full.tokenize(t)) used.add(id);
 await full.dispose();
 const keep = [...used].sort((a, b) => a - b); // old ids in order; specials 0-4 keep their ids
 const newId = new Map(keep.map((old, i) => [old, i]));
-const tok = JSON.parse(readFileSync(join(src, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> }; added_tokens: { id: number }[] };
+const tok = JSON.parse(readFileSync(join(src, 'tokenizer.json'), 'utf8')) as {
+  model: { vocab: Record<string, number> };
+  added_tokens: { id: number }[];
+};
 const vocab: Record<string, number> = {};
 for (const [piece, id] of Object.entries(tok.model.vocab)) if (newId.has(id)) vocab[piece] = newId.get(id)!;
 tok.model.vocab = vocab;
@@ -126,7 +131,13 @@ await bundle();
 sh('sh', ['-c', `xz -9e -T2 -c ${JSON.stringify(process.execPath)} > node.xz`]);
 const nm = join(root, 'node_modules');
 const stage = join(out, 'node_modules');
-for (const p of ['onnxruntime-node/package.json', 'onnxruntime-node/dist', 'onnxruntime-node/bin/napi-v6/linux/x64', 'onnxruntime-common/package.json', 'onnxruntime-common/dist']) {
+for (const p of [
+  'onnxruntime-node/package.json',
+  'onnxruntime-node/dist',
+  'onnxruntime-node/bin/napi-v6/linux/x64',
+  'onnxruntime-common/package.json',
+  'onnxruntime-common/dist',
+]) {
   cpSync(join(nm, p), join(stage, p), { recursive: true });
 }
 sh('tar', ['cJf', 'ort.tar.xz', 'node_modules']);

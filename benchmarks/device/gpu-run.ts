@@ -47,7 +47,8 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 function unpackReferenceMini(): string {
   const dst = join('/tmp', 'reference-mini');
   mkdirSync(join(dst, 'onnx'), { recursive: true });
-  for (const f of readdirSync(join(here, 'reference-mini'))) if (f.endsWith('.json')) copyFileSync(join(here, 'reference-mini', f), join(dst, f));
+  for (const f of readdirSync(join(here, 'reference-mini')))
+    if (f.endsWith('.json')) copyFileSync(join(here, 'reference-mini', f), join(dst, f));
   const model = decodeModel(readFileSync(join(here, 'reference-mini', 'onnx', 'model.fp16-transit.onnx')));
   for (const t of model.graph!.initializer!) {
     if (t.docString !== 'mtl-gpu:fp16-in-transit') continue;
@@ -65,7 +66,14 @@ async function main(): Promise<void> {
   models['minilm-l6'] = (await generateFixture({ variant: 'minilm-l6', outDir: join('/tmp', 'minilm-l6') })).dir;
   const cpu = cpuFeatures();
   const threads = availableParallelism();
-  const result: Record<string, unknown> = { date: new Date().toISOString(), cpu, threads, texts: texts.length, node: process.version, models: {} };
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    cpu,
+    threads,
+    texts: texts.length,
+    node: process.version,
+    models: {},
+  };
   say(`CPU: ${cpu.summary}; ${texts.length} texts`);
   for (const [name, dir] of Object.entries(models)) {
     const cpuEnc = await Encoder.load(dir, { device: 'cpu', threads, logger: quiet });
@@ -87,9 +95,11 @@ async function main(): Promise<void> {
             d.provider = enc.info.device;
           }
           const r = await rate(enc, texts);
-          (d.textsPerSecond ??= {} as Record<number, number>);
+          d.textsPerSecond ??= {} as Record<number, number>;
           (d.textsPerSecond as Record<number, number>)[B] = r;
-          say(`${name}: ${device} batch ${B}: ${r.toFixed(0)} texts/s (${(r / cpuRate).toFixed(2)}x cpu)${B === 32 ? `, max |Δ| vs cpu ${(d.maxAbsDiffVsCpu as number).toExponential(2)}` : ''}`);
+          say(
+            `${name}: ${device} batch ${B}: ${r.toFixed(0)} texts/s (${(r / cpuRate).toFixed(2)}x cpu)${B === 32 ? `, max |Δ| vs cpu ${(d.maxAbsDiffVsCpu as number).toExponential(2)}` : ''}`,
+          );
           await enc.dispose();
         }
       } catch (err) {
@@ -104,15 +114,25 @@ async function main(): Promise<void> {
   // threads against `workers` sessions sharing them out, same texts, interleaved, vectors compared.
   const dir = models['minilm-l6']!;
   const splits = [...new Set([1, 4, threads].filter((w) => w <= threads))];
-  const encs = await Promise.all(splits.map((w) => Encoder.load(dir, { device: 'cpu', threads, ...(w > 1 ? { workers: w } : {}), logger: quiet })));
+  const encs = await Promise.all(
+    splits.map((w) => Encoder.load(dir, { device: 'cpu', threads, ...(w > 1 ? { workers: w } : {}), logger: quiet })),
+  );
   const base = await encs[0]!.encode(texts);
   const rates = splits.map(() => 0);
   for (let r = 0; r < 3; r++) for (const [i, enc] of encs.entries()) rates[i] = Math.max(rates[i]!, await rate(enc, texts, 1));
   const workers: Record<string, unknown>[] = [];
   for (const [i, w] of splits.entries()) {
     const diff = i === 0 ? 0 : maxAbsDiff((await encs[i]!.encode(texts)).data, base.data);
-    workers.push({ workers: w, threadsEach: Math.max(1, Math.floor(threads / w)), textsPerSecond: rates[i], overOneSession: rates[i]! / rates[0]!, maxAbsDiff: diff });
-    say(`minilm-l6 cpu: ${w === 1 ? `one session on ${threads} threads` : `${w} workers × ${Math.max(1, Math.floor(threads / w))} threads`}: ${rates[i]!.toFixed(0)} texts/s (${(rates[i]! / rates[0]!).toFixed(2)}x), max |Δ| ${diff.toExponential(1)}`);
+    workers.push({
+      workers: w,
+      threadsEach: Math.max(1, Math.floor(threads / w)),
+      textsPerSecond: rates[i],
+      overOneSession: rates[i]! / rates[0]!,
+      maxAbsDiff: diff,
+    });
+    say(
+      `minilm-l6 cpu: ${w === 1 ? `one session on ${threads} threads` : `${w} workers × ${Math.max(1, Math.floor(threads / w))} threads`}: ${rates[i]!.toFixed(0)} texts/s (${(rates[i]! / rates[0]!).toFixed(2)}x), max |Δ| ${diff.toExponential(1)}`,
+    );
   }
   for (const enc of encs) await enc.dispose();
   result.cpuWorkers = workers;

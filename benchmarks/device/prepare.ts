@@ -34,7 +34,10 @@ for (const f of ['model_fp16.onnx', 'model_q4.onnx']) rmSync(join(small.dir, 'on
 const vocab = (JSON.parse(readFileSync(join(small.dir, 'config.json'), 'utf8')) as { vocab_size: number }).vocab_size;
 // specials (< 5 in the WordPiece layout) keep their ids; other ids fold into [5, vocab)
 const fold = (id: number) => (id < 5 ? id : 5 + (id % (vocab - 5)));
-const batches = planBatches(ids.map((r) => r.length), { batchTokens: 1024, maxBatchSize: 32 }).map((b) => b.map((i) => ids[i]!.map(fold)));
+const batches = planBatches(
+  ids.map((r) => r.length),
+  { batchTokens: 1024, maxBatchSize: 32 },
+).map((b) => b.map((i) => ids[i]!.map(fold)));
 const tokens = ids.reduce((s, r) => s + r.length, 0);
 writeFileAtomicSync(join(out, 'batches.json'), JSON.stringify({ texts: texts.length, tokens, vocab, batches }));
 console.log(`wrote ${out}: ${texts.length} texts, ${tokens} tokens, ${batches.length} batches, vocab ${vocab}`);

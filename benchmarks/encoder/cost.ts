@@ -16,8 +16,16 @@ export function encoderFlops(config: Record<string, number>, L: number): number 
  * (32 in the given order): the sum over batches of rows × cost(padded length). cost = L counts padded
  * tokens, cost = encoderFlops(config, ·) counts FLOPs.
  */
-export function padded(lengths: readonly number[], batchTokens: number, maxBatchSize: number, cost: (L: number) => number): { ours: number; peer: number } {
-  const ours = planBatches(lengths, { batchTokens, maxBatchSize }).reduce((a, b) => a + b.length * cost(Math.max(...b.map((i) => lengths[i]!))), 0);
+export function padded(
+  lengths: readonly number[],
+  batchTokens: number,
+  maxBatchSize: number,
+  cost: (L: number) => number,
+): { ours: number; peer: number } {
+  const ours = planBatches(lengths, { batchTokens, maxBatchSize }).reduce(
+    (a, b) => a + b.length * cost(Math.max(...b.map((i) => lengths[i]!))),
+    0,
+  );
   let peer = 0;
   for (let s = 0; s < lengths.length; s += 32) {
     const b = lengths.slice(s, s + 32);

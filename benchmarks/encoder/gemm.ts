@@ -19,7 +19,13 @@ const WEIGHT_GEMM_OPS = new Set(['DynamicQuantizeMatMul', 'MatMulIntegerToFloat'
  * the weight GEMMs (fp32: MatMul/FusedMatMul nodes whose B is a weight, i.e. not the two attention
  * products; q8: the integer GEMM kernels and their activation quantization) and everything else.
  */
-export async function profileBatch(file: string, ids: number[][], padId: number, runs: number, threads: number): Promise<{ wall: number; gemm: number; other: number }> {
+export async function profileBatch(
+  file: string,
+  ids: number[][],
+  padId: number,
+  runs: number,
+  threads: number,
+): Promise<{ wall: number; gemm: number; other: number }> {
   const profDir = mkdtempSync(join(tmpdir(), 'enc-prof-'));
   try {
     const session = await ort.InferenceSession.create(file, {
@@ -34,11 +40,16 @@ export async function profileBatch(file: string, ids: number[][], padId: number,
     const L = Math.max(...ids.map((r) => r.length));
     const inputIds = new BigInt64Array(B * L).fill(BigInt(padId));
     const mask = new BigInt64Array(B * L);
-    ids.forEach((r, i) => r.forEach((t, j) => {
-      inputIds[i * L + j] = BigInt(t);
-      mask[i * L + j] = 1n;
-    }));
-    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', inputIds, [B, L]), attention_mask: new ort.Tensor('int64', mask, [B, L]) };
+    ids.forEach((r, i) =>
+      r.forEach((t, j) => {
+        inputIds[i * L + j] = BigInt(t);
+        mask[i * L + j] = 1n;
+      }),
+    );
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', inputIds, [B, L]),
+      attention_mask: new ort.Tensor('int64', mask, [B, L]),
+    };
     if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(B * L), [B, L]);
     const walls: number[] = [];
     for (let i = 0; i < runs; i++) walls.push((await time(() => session.run(feeds))).s);
@@ -46,7 +57,12 @@ export async function profileBatch(file: string, ids: number[][], padId: number,
     await session.release();
     const profile = readdirSync(profDir).find((f) => f.endsWith('.json'));
     if (!profile) throw new Error('ONNX Runtime wrote no profile');
-    const events = JSON.parse(readFileSync(join(profDir, profile), 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+    const events = JSON.parse(readFileSync(join(profDir, profile), 'utf8')) as {
+      cat: string;
+      name: string;
+      dur: number;
+      args?: { op_name?: string };
+    }[];
     // Per node: the median duration over the runs; GEMM = the weight GEMM kernels, other = the rest of
     // the median run's wall time (other kernels and the framework between them).
     const byNode = new Map<string, { op: string; durs: number[] }>();
@@ -74,7 +90,10 @@ export async function profileBatch(file: string, ids: number[][], padId: number,
 export function weightGemmModel(M: number, K: number, N: number, dtype: 'fp32' | 'q8'): Uint8Array {
   const rng = new Rng(`gemm-${K}x${N}`);
   const w = Float32Array.from({ length: K * N }, () => (rng.next() - 0.5) * 0.1);
-  const info = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  const info = (name: string, dims: number[]) => ({
+    name,
+    type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+  });
   const model = onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 17 }],
@@ -94,13 +113,25 @@ export function weightGemmModel(M: number, K: number, N: number, dtype: 'fp32' |
  * The encoder's weight GEMMs per layer (Q, K, V, O: H→H; FFN in: H→I; FFN out: I→H) at M rows, fp32 vs
  * q8, interleaved, best of `reps`. Returns seconds per layer for each dtype and the rate of each.
  */
-export async function weightGemmCeiling(M: number, H: number, I: number, reps: number, threads: number): Promise<{ fp32: number; q8: number; ratio: number; perShape: { shape: string; fp32Gflops: number; q8Gops: number; ratio: number }[] }> {
+export async function weightGemmCeiling(
+  M: number,
+  H: number,
+  I: number,
+  reps: number,
+  threads: number,
+): Promise<{ fp32: number; q8: number; ratio: number; perShape: { shape: string; fp32Gflops: number; q8Gops: number; ratio: number }[] }> {
   const shapes: { K: number; N: number; count: number }[] = [
     { K: H, N: H, count: 4 },
     { K: H, N: I, count: 1 },
     { K: I, N: H, count: 1 },
   ];
-  const opts = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' as const, intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' as const };
+  const opts = {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all' as const,
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential' as const,
+  };
   let fp32 = 0;
   let q8 = 0;
   const perShape: { shape: string; fp32Gflops: number; q8Gops: number; ratio: number }[] = [];
@@ -108,14 +139,32 @@ export async function weightGemmCeiling(M: number, H: number, I: number, reps: n
     const a = await ort.InferenceSession.create(weightGemmModel(M, K, N, 'fp32'), opts);
     const b = await ort.InferenceSession.create(weightGemmModel(M, K, N, 'q8'), opts);
     const rng = new Rng(`x-${K}`);
-    const x = new ort.Tensor('float32', Float32Array.from({ length: M * K }, () => rng.normal()), [M, K]);
+    const x = new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: M * K }, () => rng.normal()),
+      [M, K],
+    );
     await a.run({ x });
     await b.run({ x });
     let ta = Infinity;
     let tb = Infinity;
     for (let r = 0; r < reps * 3; r++) {
-      ta = Math.min(ta, (await time(async () => { for (let i = 0; i < 4; i++) await a.run({ x }); })).s / 4);
-      tb = Math.min(tb, (await time(async () => { for (let i = 0; i < 4; i++) await b.run({ x }); })).s / 4);
+      ta = Math.min(
+        ta,
+        (
+          await time(async () => {
+            for (let i = 0; i < 4; i++) await a.run({ x });
+          })
+        ).s / 4,
+      );
+      tb = Math.min(
+        tb,
+        (
+          await time(async () => {
+            for (let i = 0; i < 4; i++) await b.run({ x });
+          })
+        ).s / 4,
+      );
     }
     await a.release();
     await b.release();
@@ -148,7 +197,13 @@ export async function gemmSweep(Ms: readonly number[], H: number, I: number, rep
     { K: H, N: I, count: 1 },
     { K: I, N: H, count: 1 },
   ];
-  const sessionOpts = (intra: number) => ({ executionProviders: ['cpu'], graphOptimizationLevel: 'all' as const, intraOpNumThreads: intra, interOpNumThreads: 1, executionMode: 'sequential' as const });
+  const sessionOpts = (intra: number) => ({
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all' as const,
+    intraOpNumThreads: intra,
+    interOpNumThreads: 1,
+    executionMode: 'sequential' as const,
+  });
   // intra-op threads per run (onnxruntime-node runs session.run synchronously on the JS thread, so
   // concurrent runs of single-threaded sessions would only queue up: one run at a time)
   const settings: Record<string, number> = { [`${threads} threads`]: threads };
@@ -159,7 +214,11 @@ export async function gemmSweep(Ms: readonly number[], H: number, I: number, rep
     let cpuSingle = 0;
     for (const { K, N, count } of shapes) {
       const rng = new Rng(`x-${K}`);
-      const x = new ort.Tensor('float32', Float32Array.from({ length: M * K }, () => rng.normal()), [M, K]);
+      const x = new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: M * K }, () => rng.normal()),
+        [M, K],
+      );
       // repeat small Ms so each timed pass does ≥ ~0.5 GFLOP (timer and call overhead stay below 1%)
       const inner = Math.max(1, Math.ceil(5e8 / (2 * M * K * N)));
       for (const [name, intra] of Object.entries(settings)) {
@@ -180,7 +239,11 @@ export async function gemmSweep(Ms: readonly number[], H: number, I: number, rep
       }
     }
     const flop = shapes.reduce((a, { K, N, count }) => a + count * 2 * M * K * N, 0);
-    out.push({ M, settings: Object.fromEntries(Object.entries(time_).map(([k, t]) => [k, flop / t / 1e9])), perCoreSecond: flop / cpuSingle / 1e9 });
+    out.push({
+      M,
+      settings: Object.fromEntries(Object.entries(time_).map(([k, t]) => [k, flop / t / 1e9])),
+      perCoreSecond: flop / cpuSingle / 1e9,
+    });
   }
   return out;
 }

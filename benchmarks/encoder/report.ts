@@ -42,16 +42,50 @@ export function encoderResult(m: Measured) {
     date: new Date().toISOString(),
     quick,
     core,
-    machine: { cpu, fmaPeak: peak, cpus: cpu.model, cores: threads, node: process.version, onnxruntimeNode: '1.30.0', loadavgAtEnd: loadavg()[0] },
+    machine: {
+      cpu,
+      fmaPeak: peak,
+      cpus: cpu.model,
+      cores: threads,
+      node: process.version,
+      onnxruntimeNode: '1.30.0',
+      loadavgAtEnd: loadavg()[0],
+    },
     model: { dir, variant: 'minilm-l6', hidden: config.hidden_size, layers: config.num_hidden_layers },
-    mixes: Object.fromEntries(MIXES.map((mix) => {
-      const pm = perMix[mix];
-      return [mix, { texts: pm.texts, meanTokens: pm.meanTokens, paddedTokens: pm.padded, paddedFlops: pm.flops, paddingRatio: pm.padded.peer / pm.padded.ours, perTokenSpeedRatio: pm.c / pm.a / (pm.padded.peer / pm.padded.ours), textsPerSecond: { a_encode_fp32: pm.texts / pm.a, a_workers: aw ? pm.texts / pm.aw : null, c_transformersjs: pm.texts / pm.c }, a_over_c: pm.c / pm.a, a_workers_over_c: aw ? pm.c / pm.aw : null, a_over_c_cpu_time: pm.cpuC / pm.cpuA, bound: { gflops: boundGflops, a_over_c: boundOf(mix) }, rounds: pm.rounds }];
-    })),
+    mixes: Object.fromEntries(
+      MIXES.map((mix) => {
+        const pm = perMix[mix];
+        return [
+          mix,
+          {
+            texts: pm.texts,
+            meanTokens: pm.meanTokens,
+            paddedTokens: pm.padded,
+            paddedFlops: pm.flops,
+            paddingRatio: pm.padded.peer / pm.padded.ours,
+            perTokenSpeedRatio: pm.c / pm.a / (pm.padded.peer / pm.padded.ours),
+            textsPerSecond: { a_encode_fp32: pm.texts / pm.a, a_workers: aw ? pm.texts / pm.aw : null, c_transformersjs: pm.texts / pm.c },
+            a_over_c: pm.c / pm.a,
+            a_workers_over_c: aw ? pm.c / pm.aw : null,
+            a_over_c_cpu_time: pm.cpuC / pm.cpuA,
+            bound: { gflops: boundGflops, a_over_c: boundOf(mix) },
+            rounds: pm.rounds,
+          },
+        ];
+      }),
+    ),
     texts: texts.length,
     tokens,
     meanTokens: tokens / texts.length,
-    textsPerSecond: { a_encode_fp32: tps(sA), b_encode_q8: tps(sB), c_transformersjs: tps(sC), d_cached_lru: tps(sD), d_cached_sqlite: tps(sD2), encode_fp16: tps(others.fp16.s), encode_q4: tps(others.q4.s) },
+    textsPerSecond: {
+      a_encode_fp32: tps(sA),
+      b_encode_q8: tps(sB),
+      c_transformersjs: tps(sC),
+      d_cached_lru: tps(sD),
+      d_cached_sqlite: tps(sD2),
+      encode_fp16: tps(others.fp16.s),
+      encode_q4: tps(others.q4.s),
+    },
     q8Breakdown,
     ceiling: {
       gemmSweep: sweep,
@@ -100,7 +134,9 @@ export function encoderMarkdown(m: Measured, result: EncoderResult): string {
     const pm = perMix[mix];
     const pad = pm.padded.peer / pm.padded.ours;
     const wk = aw ? `${(pm.texts / pm.aw).toFixed(1)} = ${(pm.c / pm.aw).toFixed(2)}x` : '-';
-    rows.push(`| ${mix}: ${pm.texts} texts, ${pm.meanTokens.toFixed(1)} tokens mean | ${(pm.texts / pm.a).toFixed(1)} | ${wk} | ${(pm.texts / pm.c).toFixed(1)} | ${(pm.c / pm.a).toFixed(2)}x | ${ok(Math.max(pm.c / pm.a, aw ? pm.c / pm.aw : 0), 2)} | ${pm.padded.ours} / ${pm.padded.peer} = ${pad.toFixed(2)}x | ${(pm.c / pm.a / pad).toFixed(2)} | ${result.mixes[mix]!.bound.a_over_c.toFixed(2)}x | ${cpuCol} |`);
+    rows.push(
+      `| ${mix}: ${pm.texts} texts, ${pm.meanTokens.toFixed(1)} tokens mean | ${(pm.texts / pm.a).toFixed(1)} | ${wk} | ${(pm.texts / pm.c).toFixed(1)} | ${(pm.c / pm.a).toFixed(2)}x | ${ok(Math.max(pm.c / pm.a, aw ? pm.c / pm.aw : 0), 2)} | ${pm.padded.ours} / ${pm.padded.peer} = ${pad.toFixed(2)}x | ${(pm.c / pm.a / pad).toFixed(2)} | ${result.mixes[mix]!.bound.a_over_c.toFixed(2)}x | ${cpuCol} |`,
+    );
   }
   return [
     `CPU: ${cpu.summary}. int8 dot product (VNNI/AMX): ${cpu.int8Dot ? 'yes' : 'no'}. Load average at the end: ${loadavg()[0]!.toFixed(1)}.`,
@@ -112,15 +148,25 @@ export function encoderMarkdown(m: Measured, result: EncoderResult): string {
     `| measure | value | target | met | CPU |`,
     `|---|---|---|---|---|`,
     `| (b) encode q8, mixed | ${tps(sB).toFixed(1)} texts/s (${r.b_over_a.toFixed(2)}x (a)) | ≥ 1.8x | ${ok(r.b_over_a, 1.8)} | ${cpuCol} |`,
-    ...(core ? [] : [
-      `| (d) cached encode (LRU) | ${tps(sD).toFixed(0)} texts/s (${r.d_over_a.toFixed(0)}x (a)) | ≥ 50x | ${ok(r.d_over_a, 50)} | ${cpuCol} |`,
-      `| (d') cached encode, fresh encoder (SQLite) | ${tps(sD2).toFixed(0)} texts/s | | | ${cpuCol} |`,
-      `| encode fp16 | ${tps(others.fp16.s).toFixed(1)} texts/s (${others.fp16.ratio.toFixed(2)}x fp32) | | | ${cpuCol} |`,
-      `| encode q4 | ${tps(others.q4.s).toFixed(1)} texts/s (${others.q4.ratio.toFixed(2)}x fp32) | | | ${cpuCol} |`,
-    ]),
-    ...sweep.map((p) => `| weight GEMMs fp32 (${H}/${I}), M = ${p.M}: ${Object.entries(p.settings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} GFLOP/s${p.M === ceilingAt.M ? ` (best: ${ceilingAt.setting}, the ceiling)` : ''} | | | | ${cpuCol} |`),
-    `| theoretical FMA peak (${cpu.cores} × ${peak.mhz?.toFixed(0)} MHz ${peak.clock} × ${peak.flopsPerCycle} FLOP/cycle) | ${peak.gflops.toFixed(1)} GFLOP/s; GEMM ceiling = ${(100 * bestGflops / peak.gflops).toFixed(0)}% of it | | | ${cpuCol} |`,
-    ...[32, 128].map((L) => `| encoder fp32 @ L=${L} | ${encoderAt[L]!.toFixed(1)} GFLOP/s = ${(100 * encoderAt[L]! / bestGflops).toFixed(0)}% of the GEMM ceiling, ${(100 * encoderAt[L]! / peak.gflops).toFixed(0)}% of the FMA peak | | | ${cpuCol} |`),
+    ...(core
+      ? []
+      : [
+          `| (d) cached encode (LRU) | ${tps(sD).toFixed(0)} texts/s (${r.d_over_a.toFixed(0)}x (a)) | ≥ 50x | ${ok(r.d_over_a, 50)} | ${cpuCol} |`,
+          `| (d') cached encode, fresh encoder (SQLite) | ${tps(sD2).toFixed(0)} texts/s | | | ${cpuCol} |`,
+          `| encode fp16 | ${tps(others.fp16.s).toFixed(1)} texts/s (${others.fp16.ratio.toFixed(2)}x fp32) | | | ${cpuCol} |`,
+          `| encode q4 | ${tps(others.q4.s).toFixed(1)} texts/s (${others.q4.ratio.toFixed(2)}x fp32) | | | ${cpuCol} |`,
+        ]),
+    ...sweep.map(
+      (p) =>
+        `| weight GEMMs fp32 (${H}/${I}), M = ${p.M}: ${Object.entries(p.settings)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ')} GFLOP/s${p.M === ceilingAt.M ? ` (best: ${ceilingAt.setting}, the ceiling)` : ''} | | | | ${cpuCol} |`,
+    ),
+    `| theoretical FMA peak (${cpu.cores} × ${peak.mhz?.toFixed(0)} MHz ${peak.clock} × ${peak.flopsPerCycle} FLOP/cycle) | ${peak.gflops.toFixed(1)} GFLOP/s; GEMM ceiling = ${((100 * bestGflops) / peak.gflops).toFixed(0)}% of it | | | ${cpuCol} |`,
+    ...[32, 128].map(
+      (L) =>
+        `| encoder fp32 @ L=${L} | ${encoderAt[L]!.toFixed(1)} GFLOP/s = ${((100 * encoderAt[L]!) / bestGflops).toFixed(0)}% of the GEMM ceiling, ${((100 * encoderAt[L]!) / peak.gflops).toFixed(0)}% of the FMA peak | | | ${cpuCol} |`,
+    ),
     `| per CPU-second: GEMM ceiling (1 thread) / encoder @ L=32 / @ L=128 | ${perCoreCeiling.toFixed(1)} / ${encoderPerCoreSecond[32]!.toFixed(1)} / ${encoderPerCoreSecond[128]!.toFixed(1)} GFLOP per core-second (per-core FMA peak ${(peak.gflops / cpu.cores).toFixed(1)}) | | | ${cpuCol} |`,
   ].join('\n');
 }
@@ -138,7 +184,14 @@ export async function plotEncoderRatios(result: EncoderResult, threads: number, 
     { group: mix, system: `bound (all FLOPs at ${x.bound.gflops.toFixed(0)} GFLOP/s)`, value: x.bound.a_over_c },
   ]);
   try {
-    await renderVegaLite(ratioBarsSpec(bars, { title: `Encoder over the transformers.js pipeline, same model and ${threads} threads (${result.machine.cpus})`, yTitle: '× transformers.js, texts/s', target: { value: 2, label: 'target 2x' } }), stem);
+    await renderVegaLite(
+      ratioBarsSpec(bars, {
+        title: `Encoder over the transformers.js pipeline, same model and ${threads} threads (${result.machine.cpus})`,
+        yTitle: '× transformers.js, texts/s',
+        target: { value: 2, label: 'target 2x' },
+      }),
+      stem,
+    );
     return `\n![speed over the peer per mix](${basename(stem)}.png)\n`;
   } catch (err) {
     console.error(`[bench] no plot: ${(err as Error).message}`);

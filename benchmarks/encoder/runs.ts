@@ -30,7 +30,18 @@ export interface BenchSetup {
   warm: string[];
 }
 
-export type MixResult = { texts: number; meanTokens: number; padded: { ours: number; peer: number; real: number }; flops: { ours: number; peer: number }; a: number; aw: number; c: number; cpuA: number; cpuC: number; rounds: { a: number; aw: number | null; c: number }[] };
+export type MixResult = {
+  texts: number;
+  meanTokens: number;
+  padded: { ours: number; peer: number; real: number };
+  flops: { ours: number; peer: number };
+  a: number;
+  aw: number;
+  c: number;
+  cpuA: number;
+  cpuC: number;
+  rounds: { a: number; aw: number | null; c: number }[];
+};
 
 export interface MixRuns {
   /** (a), kept open: the later steps compare against it and tokenize with it (dispose at the end). */
@@ -69,10 +80,26 @@ export async function measureMixes(s: BenchSetup): Promise<MixRuns> {
   const aw = threads > 1 ? await Encoder.load(dir, { dtype: 'fp32', device: 'cpu', threads, workers: threads, logger: quiet }) : null;
   await aw?.encode(warm);
   // padded tokens: what ORT computes for each side (the CPU defaults: ≤ 1,024 tokens, ≤ 32 rows per batch)
-  const perMix = Object.fromEntries(MIXES.map((m) => {
-    const lengths = mixes[m].map((t) => a.tokenize(t).length);
-    return [m, { texts: mixes[m].length, meanTokens: tokensOf(mixes[m]) / mixes[m].length, padded: { ...padded(lengths, 1024, 32, (L) => L), real: lengths.reduce((x, y) => x + y, 0) }, flops: padded(lengths, 1024, 32, (L) => encoderFlops(s.config, L)), a: Infinity, aw: Infinity, c: Infinity, cpuA: Infinity, cpuC: Infinity, rounds: [] }];
-  })) as unknown as Record<Mix, MixResult>;
+  const perMix = Object.fromEntries(
+    MIXES.map((m) => {
+      const lengths = mixes[m].map((t) => a.tokenize(t).length);
+      return [
+        m,
+        {
+          texts: mixes[m].length,
+          meanTokens: tokensOf(mixes[m]) / mixes[m].length,
+          padded: { ...padded(lengths, 1024, 32, (L) => L), real: lengths.reduce((x, y) => x + y, 0) },
+          flops: padded(lengths, 1024, 32, (L) => encoderFlops(s.config, L)),
+          a: Infinity,
+          aw: Infinity,
+          c: Infinity,
+          cpuA: Infinity,
+          cpuC: Infinity,
+          rounds: [],
+        },
+      ];
+    }),
+  ) as unknown as Record<Mix, MixResult>;
   let sB = Infinity;
   for (let r = 0; r < reps; r++) {
     const line: string[] = [];
@@ -88,7 +115,9 @@ export async function measureMixes(s: BenchSetup): Promise<MixRuns> {
       pm.cpuA = Math.min(pm.cpuA, ma.cpu);
       pm.cpuC = Math.min(pm.cpuC, mc.cpu);
       pm.rounds.push({ a: ts.length / ma.wall, aw: maw ? ts.length / maw.wall : null, c: ts.length / mc.wall });
-      line.push(`${m}: (a) ${(ts.length / ma.wall).toFixed(1)} (a') ${maw ? (ts.length / maw.wall).toFixed(1) : '-'} (c) ${(ts.length / mc.wall).toFixed(1)} = ${(mc.wall / ma.wall).toFixed(2)}x`);
+      line.push(
+        `${m}: (a) ${(ts.length / ma.wall).toFixed(1)} (a') ${maw ? (ts.length / maw.wall).toFixed(1) : '-'} (c) ${(ts.length / mc.wall).toFixed(1)} = ${(mc.wall / ma.wall).toFixed(2)}x`,
+      );
     }
     const mb = await measure(() => b.encode(texts));
     sB = Math.min(sB, mb.wall);
@@ -141,7 +170,13 @@ export async function measureQ8Breakdown(s: BenchSetup, a: Encoder): Promise<Rec
   const prof8 = await profileBatch(join(dir, 'onnx', 'model_quantized.onnx'), typical, padId, reps * 4, threads);
   const target = 1.8;
   const required = prof32.gemm / (prof32.wall / target - prof8.other);
-  const gemm = await weightGemmCeiling(typical.length * typical[typical.length - 1]!.length, config.hidden_size ?? 384, config.intermediate_size ?? 1536, reps, threads);
+  const gemm = await weightGemmCeiling(
+    typical.length * typical[typical.length - 1]!.length,
+    config.hidden_size ?? 384,
+    config.intermediate_size ?? 1536,
+    reps,
+    threads,
+  );
   const q8Breakdown = {
     batch: { rows: typical.length, paddedLength: typical[typical.length - 1]!.length },
     fp32Seconds: prof32,
@@ -199,20 +234,35 @@ export async function measureCeiling(s: BenchSetup): Promise<Ceiling> {
       encoderPerCoreSecond[L] = Math.max(encoderPerCoreSecond[L] ?? 0, flop / m.cpu / 1e9);
     }
     const c = await gemmSweep(Ms, H, I, 2, threads);
-    sweep = sweep.length === 0 ? c : sweep.map((p, i) => ({
-      M: p.M,
-      settings: Object.fromEntries(Object.entries(p.settings).map(([k, v]) => [k, Math.max(v, c[i]!.settings[k]!)])),
-      perCoreSecond: Math.max(p.perCoreSecond, c[i]!.perCoreSecond),
-    }));
-    console.error(`[bench] ceiling round ${r + 1}: ${c.map((p) => `M=${p.M} ${Object.values(p.settings).map((v) => v.toFixed(0)).join('/')}`).join(', ')} GFLOP/s`);
+    sweep =
+      sweep.length === 0
+        ? c
+        : sweep.map((p, i) => ({
+            M: p.M,
+            settings: Object.fromEntries(Object.entries(p.settings).map(([k, v]) => [k, Math.max(v, c[i]!.settings[k]!)])),
+            perCoreSecond: Math.max(p.perCoreSecond, c[i]!.perCoreSecond),
+          }));
+    console.error(
+      `[bench] ceiling round ${r + 1}: ${c
+        .map(
+          (p) =>
+            `M=${p.M} ${Object.values(p.settings)
+              .map((v) => v.toFixed(0))
+              .join('/')}`,
+        )
+        .join(', ')} GFLOP/s`,
+    );
   }
   for (const e of Object.values(fixedEncoders)) await e.dispose();
   let ceilingAt = { M: 0, setting: '', gflops: 0 };
-  for (const p of sweep) for (const [k, v] of Object.entries(p.settings)) if (v > ceilingAt.gflops) ceilingAt = { M: p.M, setting: k, gflops: v };
+  for (const p of sweep)
+    for (const [k, v] of Object.entries(p.settings)) if (v > ceilingAt.gflops) ceilingAt = { M: p.M, setting: k, gflops: v };
   const bestGflops = ceilingAt.gflops;
   const perCoreCeiling = Math.max(...sweep.map((p) => p.perCoreSecond));
   const boundGflops = Math.max(bestGflops, perCoreCeiling * threads);
-  console.error(`[bench] ceiling ${bestGflops.toFixed(1)} GFLOP/s (M = ${ceilingAt.M}, ${ceilingAt.setting}); encoder @32 ${encoderAt[32]!.toFixed(1)}, @128 ${encoderAt[128]!.toFixed(1)} GFLOP/s`);
+  console.error(
+    `[bench] ceiling ${bestGflops.toFixed(1)} GFLOP/s (M = ${ceilingAt.M}, ${ceilingAt.setting}); encoder @32 ${encoderAt[32]!.toFixed(1)}, @128 ${encoderAt[128]!.toFixed(1)} GFLOP/s`,
+  );
   return { H, I, sweep, ceilingAt, bestGflops, perCoreCeiling, boundGflops, encoderAt, encoderPerCoreSecond };
 }
 

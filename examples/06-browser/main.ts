@@ -30,7 +30,10 @@ const status = (s: string) => ($('status').textContent = s);
 let encoder: Promise<Encoder> | undefined;
 
 async function run(): Promise<void> {
-  const texts = $<HTMLTextAreaElement>('texts').value.split('\n').map((l) => l.trim()).filter(Boolean);
+  const texts = $<HTMLTextAreaElement>('texts')
+    .value.split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   status(`loading ${model}…`);
   encoder ??= Encoder.load(model, { device, pooling: 'mean', normalize: true });
   const enc = await encoder;

@@ -96,7 +96,11 @@ async function load(): Promise<MultiTaskModel> {
   $('status').textContent =
     `encoder ${model.encoderIdentity.id ?? model.encoderIdentity.model.split('/').pop()} on onnxruntime-web/${state.device} · ` +
     `heads on TensorFlow.js/${state.backend} · tasks: ${model.taskNames.join(', ')} · loaded in ${state.loadMs} ms`;
-  for (const [panel, type] of [['sentiment-panel', 'sentiment'], ['translation-panel', 'translation-quality'], ['summary-panel', 'summarization']] as const) {
+  for (const [panel, type] of [
+    ['sentiment-panel', 'sentiment'],
+    ['translation-panel', 'translation-quality'],
+    ['summary-panel', 'summarization'],
+  ] as const) {
     if (!taskOf(model, type)) $(panel).hidden = true;
   }
   return model;
@@ -127,7 +131,13 @@ function showTranslation(pairs: { source: string; translation: string }[], score
     item.appendChild(el('div', 'text', `${pair.source} → ${pair.translation}`));
     // the model predicts the z-score of the DA rating; the 0–100 DA scale when the model records it
     const z = scores[i]!;
-    item.appendChild(el('div', 'score', `quality: z-score ${z.toFixed(3)} (0 = an average translation)${scale ? ` · DA ≈ ${toDa(z, scale).toFixed(0)} / 100` : ''}`));
+    item.appendChild(
+      el(
+        'div',
+        'score',
+        `quality: z-score ${z.toFixed(3)} (0 = an average translation)${scale ? ` · DA ≈ ${toDa(z, scale).toFixed(0)} / 100` : ''}`,
+      ),
+    );
   });
 }
 
@@ -160,7 +170,8 @@ async function runAll(model: MultiTaskModel): Promise<void> {
   if (qualityTask) {
     const sources = lines('source-input');
     const translations = lines('translation-input');
-    if (sources.length !== translations.length) throw new Error(`${sources.length} source lines but ${translations.length} translation lines`);
+    if (sources.length !== translations.length)
+      throw new Error(`${sources.length} source lines but ${translations.length} translation lines`);
     const pairs = sources.map((source, i) => ({ source, translation: translations[i]! }));
     const t0 = performance.now();
     const scores = await model.scoreTranslation(pairs, { task: qualityTask });
@@ -193,10 +204,12 @@ function fail(err: unknown): void {
 }
 
 const ready = load();
-ready.then(async (model) => {
-  $('run').addEventListener('click', () => {
-    runAll(model).catch(fail);
-  });
-  document.body.dataset.ready = '1';
-  if (params.get('autorun') !== '0') await runAll(model);
-}).catch(fail);
+ready
+  .then(async (model) => {
+    $('run').addEventListener('click', () => {
+      runAll(model).catch(fail);
+    });
+    document.body.dataset.ready = '1';
+    if (params.get('autorun') !== '0') await runAll(model);
+  })
+  .catch(fail);

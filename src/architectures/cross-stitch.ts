@@ -24,7 +24,10 @@ class CrossStitch implements Architecture {
   private readonly alphaNames: string[] = [];
   private readonly selfWeight: number;
 
-  constructor(private readonly ctx: ArchitectureContext, config: Extract<ArchitectureConfig, { type: 'cross-stitch' }>) {
+  constructor(
+    private readonly ctx: ArchitectureContext,
+    config: Extract<ArchitectureConfig, { type: 'cross-stitch' }>,
+  ) {
     if (ctx.shared.depth < 1) throw new UserError('cross-stitch needs sharedLayers.depth ≥ 1 (one tower layer per mixing step)');
     const T = ctx.tasks.length;
     this.selfWeight = config.selfWeight ?? 0.9;

@@ -10,7 +10,14 @@ import { mmoe, mmoeOptions } from './mmoe.js';
 import type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory } from './types.js';
 import { Registry, type Plugin } from '../utils/registry.js';
 
-export type { Architecture, ArchitectureConfig, ArchitectureContext, ArchitectureFactory, ArchitectureType, TaskRelations } from './types.js';
+export type {
+  Architecture,
+  ArchitectureConfig,
+  ArchitectureContext,
+  ArchitectureFactory,
+  ArchitectureType,
+  TaskRelations,
+} from './types.js';
 export { crossStitchOptions, hardOptions, mmoeOptions };
 
 export interface ArchitecturePlugin extends Plugin {

@@ -30,12 +30,19 @@ class MMoE implements Architecture {
   private pending: { task: string; mean: tf.Tensor }[] = [];
   private usage: Record<string, number[][]> = {};
 
-  constructor(private readonly ctx: ArchitectureContext, config: Extract<ArchitectureConfig, { type: 'mmoe' }>) {
+  constructor(
+    private readonly ctx: ArchitectureContext,
+    config: Extract<ArchitectureConfig, { type: 'mmoe' }>,
+  ) {
     if (ctx.shared.depth < 1) throw new UserError('mmoe needs sharedLayers.depth ≥ 1 (experts are stacks of shared layers)');
     this.numExperts = config.experts ?? 4;
     this.window = config.window ?? 50;
-    if (!Number.isInteger(this.numExperts) || this.numExperts < 1) throw new UserError(`mmoe: experts must be a positive integer, got ${this.numExperts}`);
-    this.experts = Array.from({ length: this.numExperts }, (_, e) => new Stack(ctx.store, `arch.experts.${e}`, ctx.inputDim, ctx.shared, { group: 'shared' }));
+    if (!Number.isInteger(this.numExperts) || this.numExperts < 1)
+      throw new UserError(`mmoe: experts must be a positive integer, got ${this.numExperts}`);
+    this.experts = Array.from(
+      { length: this.numExperts },
+      (_, e) => new Stack(ctx.store, `arch.experts.${e}`, ctx.inputDim, ctx.shared, { group: 'shared' }),
+    );
     this.outputDim = this.experts[0]!.outDim;
     for (const t of ctx.tasks) {
       this.gates.set(t, new Dense(ctx.store, `arch.gates.${t}`, ctx.inputDim, this.numExperts, { group: 'task', task: t }));

@@ -4,7 +4,8 @@
  * task's representation [N, outputDim]; a batch only passes through what its task needs.
  */
 import type * as tf from '../utils/tf.js';
-import type { ForwardContext, ParamStore, SharedLayersConfig } from '../nn/layers.js';
+import type { ForwardContext, SharedLayersConfig } from '../nn/layers.js';
+import type { ParamStore } from '../nn/params.js';
 
 export type ArchitectureConfig =
   | { type: 'hard' }

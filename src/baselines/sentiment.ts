@@ -64,7 +64,11 @@ export interface SentimentBaseline {
 
 const TOKEN = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 
-/** Lexicon tokenizer (see module notes). */
+/**
+ * Lexicon tokenizer (see module notes).
+ * @example
+ * tokenizeForLexicon("Isn't it GREAT?") // ["isn't", 'not', 'it', 'great']
+ */
 export function tokenizeForLexicon(text: string): string[] {
   const out: string[] = [];
   for (const m of text.toLowerCase().matchAll(TOKEN)) {
@@ -77,7 +81,11 @@ export function tokenizeForLexicon(text: string): string[] {
 
 let analyzer: SentimentAnalyzer | null = null;
 
-/** natural AFINN score of a text: Σ valence / #tokens (0 for a text without tokens). */
+/**
+ * natural AFINN score of a text: Σ valence / #tokens (0 for a text without tokens).
+ * @example
+ * lexiconScore('a great and wonderful film') // 1.4 (AFINN great +3, wonderful +4, over 5 tokens)
+ */
 export function lexiconScore(text: string): number {
   analyzer ??= new SentimentAnalyzer('English', NaturalPorterStemmer, 'afinn');
   const tokens = tokenizeForLexicon(text);
@@ -86,7 +94,11 @@ export function lexiconScore(text: string): number {
   return Number.isFinite(s) ? s : 0;
 }
 
-/** Label roles from names (neg/neu/pos prefixes) or from order. */
+/**
+ * Label roles from names (neg/neu/pos prefixes) or from order.
+ * @example
+ * inferPolarity(['negative', 'positive']) // { negative: 'negative', positive: 'positive' }
+ */
 export function inferPolarity(labels: readonly string[]): SentimentPolarity {
   if (labels.length !== 2 && labels.length !== 3) {
     throw new UserError(`lexicon baseline needs 2 or 3 labels, got ${labels.length}: ${labels.join(', ')}`);
@@ -167,7 +179,14 @@ function lexicon(train: readonly LabeledText[], labels: readonly string[], optio
       const gold = train.map((ex) => (ex.label === pol.positive ? 1 : 0));
       const atZero = Array.from({ length: 2 }, () => new Array<number>(2).fill(0));
       scores.forEach((sc, i) => bump(atZero, gold[i] as number, sc > 0 ? 1 : 0, 1));
-      const full = sweep(gold, scores, scores.map(() => 1), scores.map(() => 0), 2, -Infinity);
+      const full = sweep(
+        gold,
+        scores,
+        scores.map(() => 1),
+        scores.map(() => 0),
+        2,
+        -Infinity,
+      );
       threshold = full.score > macroF1FromConfusion(atZero) ? full.boundary : 0;
     }
     return {
@@ -184,7 +203,17 @@ function lexicon(train: readonly LabeledText[], labels: readonly string[], optio
     const gold = train.map((ex) => (ex.label === pol.negative ? 0 : ex.label === neutral ? 1 : 2));
     const keys = scores.map(Math.abs);
     const from = scores.map((s) => (s > 0 ? 2 : s < 0 ? 0 : 1));
-    epsilon = train.length === 0 ? 0 : sweep(gold, keys, from, scores.map(() => 1), 3, 0).boundary;
+    epsilon =
+      train.length === 0
+        ? 0
+        : sweep(
+            gold,
+            keys,
+            from,
+            scores.map(() => 1),
+            3,
+            0,
+          ).boundary;
   }
   if (!(epsilon >= 0)) throw new RangeError(`epsilon must be >= 0, got ${epsilon}`);
   const eps = epsilon;
@@ -215,7 +244,8 @@ export function fitSentimentBaseline(
   if (labels.length === 0) throw new RangeError('fitSentimentBaseline: no labels');
   const known = new Set(labels);
   for (const [i, ex] of train.entries()) {
-    if (!known.has(ex.label)) throw new UserError(`fitSentimentBaseline: train[${i}].label '${ex.label}' is not one of ${labels.join(', ')}`);
+    if (!known.has(ex.label))
+      throw new UserError(`fitSentimentBaseline: train[${i}].label '${ex.label}' is not one of ${labels.join(', ')}`);
   }
   if (name === 'majority') {
     if (train.length === 0) throw new UserError('fitSentimentBaseline: majority needs training examples (pass --train FILE)');

@@ -32,16 +32,37 @@ function build(sentences: readonly string[], indices: number[], scores?: number[
   return scores === undefined ? { indices, summary } : { indices, summary, scores };
 }
 
-/** The first `k` sentences (fewer if the document is shorter). */
+/**
+ * The first `k` sentences (fewer if the document is shorter).
+ * @example
+ * lead(['One.', 'Two.', 'Three.', 'Four.'], 2) // { indices: [0, 1], summary: 'One.\nTwo.' }
+ */
 export function lead(sentences: readonly string[], k: number): ExtractiveSummary {
   if (!Number.isInteger(k) || k < 0) throw new RangeError(`lead: k must be a non-negative integer, got ${k}`);
-  return build(sentences, Array.from({ length: Math.min(k, sentences.length) }, (_, i) => i));
+  return build(
+    sentences,
+    Array.from({ length: Math.min(k, sentences.length) }, (_, i) => i),
+  );
 }
 
+/**
+ * The first sentence: `lead(sentences, 1)`.
+ * @example
+ * lead1(['One.', 'Two.']) // { indices: [0], summary: 'One.' }
+ */
 export const lead1 = (sentences: readonly string[]): ExtractiveSummary => lead(sentences, 1);
+/**
+ * The first three sentences: `lead(sentences, 3)`.
+ * @example
+ * lead3(['One.', 'Two.', 'Three.', 'Four.']) // { indices: [0, 1, 2], summary: 'One.\nTwo.\nThree.' }
+ */
 export const lead3 = (sentences: readonly string[]): ExtractiveSummary => lead(sentences, 3);
 
-/** Cosine similarity; 0 if either vector is all zeros. */
+/**
+ * Cosine similarity; 0 if either vector is all zeros.
+ * @example
+ * cosineSimilarity(new Float32Array([1, 0]), new Float32Array([1, 1])) // 0.7071
+ */
 export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) throw new RangeError(`cosine: dimension mismatch (${a.length} vs ${b.length})`);
   let dot = 0;
@@ -72,6 +93,8 @@ export interface PageRankResult {
 /**
  * Weighted PageRank on a dense non-negative weight matrix (`weights[j][i]` = weight of edge j → i;
  * for the symmetric similarity graph the direction does not matter). See the module notes.
+ * @example
+ * pagerank([[0, 1, 1], [1, 0, 0], [1, 0, 0]]) // { scores: [0.4865, 0.2568, 0.2568], iterations: 76, converged: true }
  */
 export function pagerank(weights: readonly (readonly number[])[], options: PageRankOptions = {}): PageRankResult {
   const n = weights.length;
@@ -116,7 +139,12 @@ export interface TextRankOptions extends PageRankOptions {
   readonly k?: number;
 }
 
-/** TextRank over sentence vectors (one `Float32Array` per sentence, from the encoder). */
+/**
+ * TextRank over sentence vectors (one `Float32Array` per sentence, from the encoder).
+ * @example
+ * const vectors = [new Float32Array([1, 0]), new Float32Array([0.9, 0.1]), new Float32Array([0, 1])];
+ * textrank(['a b', 'a c', 'd e'], vectors, { k: 1 }) // { indices: [1], summary: 'a c', scores: [0.4222, 0.4865, 0.0914] }
+ */
 export function textrank(sentences: readonly string[], vectors: readonly Float32Array[], options: TextRankOptions = {}): ExtractiveSummary {
   const n = sentences.length;
   if (vectors.length !== n) throw new RangeError(`textrank: ${vectors.length} vectors for ${n} sentences`);
@@ -139,7 +167,14 @@ export function textrank(sentences: readonly string[], vectors: readonly Float32
   return build(sentences, indices, scores);
 }
 
-/** Dispatch by name; `vectors` is required for `textrank`. */
+/**
+ * Dispatch by name; `vectors` is required for `textrank`.
+ * @example
+ * summarizeBaseline('lead3', ['One.', 'Two.', 'Three.', 'Four.']) // { indices: [0, 1, 2], summary: 'One.\nTwo.\nThree.' }
+ * const { dims: [n, d], data } = await encoder.encode(sentences); // one row per sentence
+ * const vectors = Array.from({ length: n }, (_, i) => data.subarray(i * d, (i + 1) * d));
+ * summarizeBaseline('textrank', sentences, vectors, { k: 2 }) // the 2 most central sentences, in document order
+ */
 export function summarizeBaseline(
   name: SummarizationBaselineName,
   sentences: readonly string[],

@@ -57,7 +57,12 @@ function length(text: string, unit: 'chars' | 'tokens'): number {
   return n;
 }
 
-/** −|ln(max(len(translation),1) / max(len(source),1))|. */
+/**
+ * −|ln(max(len(translation),1) / max(len(source),1))|.
+ * @example
+ * lengthRatioFeature('a b c', 'x y', 'tokens') // -0.4055 (−|ln(2/3)|)
+ * lengthRatioFeature('Hello world', 'Hallo Welt!') // -0 (11 characters each)
+ */
 export function lengthRatioFeature(source: string, translation: string, unit: 'chars' | 'tokens' = 'chars'): number {
   const ls = Math.max(length(source, unit), 1);
   const lt = Math.max(length(translation, unit), 1);
@@ -67,6 +72,16 @@ export function lengthRatioFeature(source: string, translation: string, unit: 'c
 /**
  * Builds a translation-quality baseline. `train` is only read by `length-ratio` with
  * `fit: 'linear'`.
+ * @example
+ * const rows = [
+ *   { source: 'a b c d', translation: 'w x y z', modelScore: 0.1, score: 0.5 },
+ *   { source: 'a b c d', translation: 'x y', modelScore: -0.2, score: -0.4 },
+ *   { source: 'a b', translation: 'x y z w v', modelScore: 0, score: -1 },
+ * ];
+ * fitTranslationQualityBaseline('model-scores').predict(rows) // [0.1, -0.2, 0]
+ * const fit = fitTranslationQualityBaseline('length-ratio', rows, { unit: 'tokens', fit: 'linear' });
+ * fit.fitted // { unit: 'tokens', fit: 'linear', intercept: 0.535, slope: 1.5565 }
+ * fit.predict([{ source: 'a b c', translation: 'x y z' }]) // [0.535]
  */
 export function fitTranslationQualityBaseline(
   name: TranslationQualityBaselineName,
@@ -80,7 +95,9 @@ export function fitTranslationQualityBaseline(
       predict: (rows) =>
         rows.map((r, i) => {
           if (typeof r.modelScore !== 'number' || !Number.isFinite(r.modelScore)) {
-            throw new UserError(`model-scores baseline: row ${i} has no finite modelScore (the data must carry the MT system's own scores, as MLQE-PE's model_scores column does)`);
+            throw new UserError(
+              `model-scores baseline: row ${i} has no finite modelScore (the data must carry the MT system's own scores, as MLQE-PE's model_scores column does)`,
+            );
           }
           return r.modelScore;
         }),

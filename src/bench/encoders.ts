@@ -68,7 +68,13 @@ export async function runEncoderSuite(opts: EncoderSuiteOptions): Promise<{ json
     const started = Date.now();
     const encoder = await loadEncoder({ ...cfg.encoder, model: e.model, ...(e.dtype ? { dtype: e.dtype } : {}) });
     try {
-      const common = { ...base, config: configFile, dataDir: data.sample ? undefined : data.dir, sample: data.sample, encoderInstance: encoder };
+      const common = {
+        ...base,
+        config: configFile,
+        dataDir: data.sample ? undefined : data.dir,
+        sample: data.sample,
+        encoderInstance: encoder,
+      };
       const jointRun = await trainFromConfig({ ...common, baselines: false });
       jointRun.model.dispose();
       const encodeSeconds = (Date.now() - started) / 1000 - jointRun.report.trainMs / 1000;
@@ -82,7 +88,14 @@ export async function runEncoderSuite(opts: EncoderSuiteOptions): Promise<{ json
         if (wantBaselines) baselines = { ...baselines, [task]: run.report.tasks[task]!.baselines };
         log(`${e.label}: single ${task} ${run.report.steps} steps`);
       }
-      rows.push({ encoder: e, info: { ...encoder.info }, joint: jointRun.report, singles, deltaM: deltaMAgainst(jointRun.report, singles), encodeSeconds });
+      rows.push({
+        encoder: e,
+        info: { ...encoder.info },
+        joint: jointRun.report,
+        singles,
+        deltaM: deltaMAgainst(jointRun.report, singles),
+        encodeSeconds,
+      });
     } finally {
       await encoder.dispose();
     }
@@ -110,20 +123,37 @@ export async function runEncoderSuite(opts: EncoderSuiteOptions): Promise<{ json
   await writeFileAtomic(`${stem}.json`, json + '\n');
 
   const bars: { task: string; system: string; value: number; metric: string }[] = [];
-  for (const [task, metric] of [['sentiment', 'accuracy'], ['translation-quality', 'pearson'], ['summarization', 'rouge2']] as const) {
-    for (const r of rows) bars.push({ task, metric, system: `${r.encoder.label} joint`, value: r.joint.tasks[task]?.metrics[metric] ?? NaN });
-    for (const [b, m] of Object.entries(baselines[task] ?? {})) bars.push({ task, metric, system: `baseline ${b}`, value: m[metric] ?? NaN });
+  for (const [task, metric] of [
+    ['sentiment', 'accuracy'],
+    ['translation-quality', 'pearson'],
+    ['summarization', 'rouge2'],
+  ] as const) {
+    for (const r of rows)
+      bars.push({ task, metric, system: `${r.encoder.label} joint`, value: r.joint.tasks[task]?.metrics[metric] ?? NaN });
+    for (const [b, m] of Object.entries(baselines[task] ?? {}))
+      bars.push({ task, metric, system: `baseline ${b}`, value: m[metric] ?? NaN });
   }
   await renderVegaLite(metricBarsSpec(bars.filter((b) => Number.isFinite(b.value))), `${stem}-bars`);
 
   const header = ['encoder', 'run', ...COLUMNS.map((c) => c[2]), 'Δm %'];
   const table: (string | number)[][] = [];
   for (const r of rows) {
-    table.push([r.encoder.label, 'joint', ...COLUMNS.map(([t, m]) => fmt(r.joint.tasks[t]?.metrics[m], m.startsWith('rouge') ? 2 : 3)), r.deltaM === null ? '–' : r.deltaM.toFixed(2)]);
-    table.push([r.encoder.label, 'single task', ...COLUMNS.map(([t, m]) => fmt(r.singles[t]?.tasks[t]?.metrics[m], m.startsWith('rouge') ? 2 : 3)), '']);
+    table.push([
+      r.encoder.label,
+      'joint',
+      ...COLUMNS.map(([t, m]) => fmt(r.joint.tasks[t]?.metrics[m], m.startsWith('rouge') ? 2 : 3)),
+      r.deltaM === null ? '–' : r.deltaM.toFixed(2),
+    ]);
+    table.push([
+      r.encoder.label,
+      'single task',
+      ...COLUMNS.map(([t, m]) => fmt(r.singles[t]?.tasks[t]?.metrics[m], m.startsWith('rouge') ? 2 : 3)),
+      '',
+    ]);
   }
   for (const [task, bs] of Object.entries(baselines)) {
-    for (const [b, m] of Object.entries(bs)) table.push([`baseline ${b}`, '', ...COLUMNS.map(([t, k]) => (t === task ? fmt(m[k], k.startsWith('rouge') ? 2 : 3) : '')), '']);
+    for (const [b, m] of Object.entries(bs))
+      table.push([`baseline ${b}`, '', ...COLUMNS.map(([t, k]) => (t === task ? fmt(m[k], k.startsWith('rouge') ? 2 : 3) : '')), '']);
   }
   const markdown = [
     `# Encoder suite ${date}${opts.quick ? ' (quick)' : ''}`,
@@ -132,7 +162,10 @@ export async function runEncoderSuite(opts: EncoderSuiteOptions): Promise<{ json
     '',
     markdownTable(header, table),
     '',
-    ...rows.map((r) => `- ${r.encoder.label}: \`${r.encoder.model}\` (${String(r.info.dtype)}, dim ${String(r.info.dim)}, maxLength ${String(r.info.maxLength)}); encoding + setup ${r.encodeSeconds.toFixed(0)} s`),
+    ...rows.map(
+      (r) =>
+        `- ${r.encoder.label}: \`${r.encoder.model}\` (${String(r.info.dtype)}, dim ${String(r.info.dim)}, maxLength ${String(r.info.maxLength)}); encoding + setup ${r.encodeSeconds.toFixed(0)} s`,
+    ),
     '',
     `![primary dev metrics](${stem.slice(outDir.length + 1)}-bars.png)`,
   ].join('\n');

@@ -53,7 +53,10 @@ export interface QualityRunResult {
 const TASKS = ['sentiment', 'translation-quality', 'summarization'];
 
 export function qualityRuns(): QualityRunSpec[] {
-  const lam = (s: number, q: number, m: number): WeightingConfig => ({ type: 'static', lambdas: { sentiment: s, 'translation-quality': q, summarization: m } });
+  const lam = (s: number, q: number, m: number): WeightingConfig => ({
+    type: 'static',
+    lambdas: { sentiment: s, 'translation-quality': q, summarization: m },
+  });
   // λ, weightings and architectures see a batch of every task each step (sampling 'all', as in
   // LibMTL): with one task per step, Adam's per-parameter scaling cancels a constant λ on that
   // task's own head, and GradNorm / PCGrad need all task gradients of a step.
@@ -207,11 +210,19 @@ export async function runQualitySuite(opts: QualityOptions = {}): Promise<{ json
   const cs = results.find((r) => r.spec.name === 'cross-stitch');
   const matrix = cs ? firstMatrix(cs.report.relations) : null;
   if (cs && matrix) {
-    await renderVegaLite(heatmapSpec(matrix, cs.report.relations.tasks, undefined, 'Cross-stitch task relations (last layer)'), `${stem}-relations`);
+    await renderVegaLite(
+      heatmapSpec(matrix, cs.report.relations.tasks, undefined, 'Cross-stitch task relations (last layer)'),
+      `${stem}-relations`,
+    );
     plots.push(`${stem}-relations.png`);
   }
 
-  const markdown = qualityMarkdown(summary, results, baselines, plots.map((p) => p.slice(outDir.length + 1)));
+  const markdown = qualityMarkdown(
+    summary,
+    results,
+    baselines,
+    plots.map((p) => p.slice(outDir.length + 1)),
+  );
   await writeFileAtomic(`${stem}.md`, markdown + '\n');
   return { json, markdown, results };
 }

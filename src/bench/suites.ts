@@ -24,14 +24,36 @@ export async function writeSpeedReport(out: string, quick: boolean): Promise<voi
   const encoderJson = read(`encoder-${day}.json`);
   const encoderMd = read(`encoder-${day}.md`);
   const trainingJson = read(`training-${day}${suffix}.json`);
-  const json = { suite: 'speed', date: day, quick, encoder: encoderJson ? JSON.parse(encoderJson) : null, training: trainingJson ? JSON.parse(trainingJson) : null };
+  const json = {
+    suite: 'speed',
+    date: day,
+    quick,
+    encoder: encoderJson ? JSON.parse(encoderJson) : null,
+    training: trainingJson ? JSON.parse(trainingJson) : null,
+  };
   await writeFileAtomic(join(out, `speed-${day}${suffix}.json`), JSON.stringify(json, null, 2) + '\n');
-  const rows = (json.training?.rows ?? []) as { backend: string; workload: string; batchSize: string; stepsPerSec: number; examplesPerSec: number }[];
+  const rows = (json.training?.rows ?? []) as {
+    backend: string;
+    workload: string;
+    batchSize: string;
+    stepsPerSec: number;
+    examplesPerSec: number;
+  }[];
   const training = markdownTable(
     ['backend', 'workload', 'batch', 'steps/s', 'examples/s'],
     rows.map((r) => [r.backend, r.workload, r.batchSize, r.stepsPerSec.toFixed(2), r.examplesPerSec.toFixed(0)]),
   );
-  const md = [`# Speed suite ${day}${quick ? ' (quick)' : ''}`, '', '## Encoder', '', encoderMd ?? '(no encoder result)', '', '## Training', '', training].join('\n');
+  const md = [
+    `# Speed suite ${day}${quick ? ' (quick)' : ''}`,
+    '',
+    '## Encoder',
+    '',
+    encoderMd ?? '(no encoder result)',
+    '',
+    '## Training',
+    '',
+    training,
+  ].join('\n');
   await writeFileAtomic(join(out, `speed-${day}${suffix}.md`), md + '\n');
 }
 
@@ -40,16 +62,47 @@ export async function writeSpeedReport(out: string, quick: boolean): Promise<voi
  * same step budget per variant, several seeds (the commands of the results tables in docs/benchmarks.md).
  */
 export const ABLATIONS: readonly { script: string; args: readonly string[]; quick: readonly string[] }[] = [
-  { script: 'task-features', args: ['--task', 'sentiment', '--steps', '1000', '--batch', '32', '--seeds', '3'], quick: ['--task', 'sentiment', '--steps', '100', '--seeds', '1'] },
-  { script: 'task-features', args: ['--task', 'summarization', '--steps', '600', '--batch', '16', '--seeds', '2'], quick: ['--task', 'summarization', '--steps', '60', '--seeds', '1'] },
-  { script: 'translation-quality', args: ['--train-per-pair', '2000', '--steps', '1000', '--batch', '32', '--seeds', '3'], quick: ['--quick'] },
+  {
+    script: 'task-features',
+    args: ['--task', 'sentiment', '--steps', '1000', '--batch', '32', '--seeds', '3'],
+    quick: ['--task', 'sentiment', '--steps', '100', '--seeds', '1'],
+  },
+  {
+    script: 'task-features',
+    args: ['--task', 'summarization', '--steps', '600', '--batch', '16', '--seeds', '2'],
+    quick: ['--task', 'summarization', '--steps', '60', '--seeds', '1'],
+  },
+  {
+    script: 'translation-quality',
+    args: ['--train-per-pair', '2000', '--steps', '1000', '--batch', '32', '--seeds', '3'],
+    quick: ['--quick'],
+  },
   // the encoder layer (Encoder's `layer` option): TQ's default at layers 3–6 of 6, summarization's at layer 4
   {
     script: 'translation-quality',
-    args: ['--train-per-pair', '2000', '--steps', '1000', '--batch', '32', '--seeds', '3', '--only', 'cross + score + ratio', '--layer', '3,4,5,6', '--tag', 'layers'],
+    args: [
+      '--train-per-pair',
+      '2000',
+      '--steps',
+      '1000',
+      '--batch',
+      '32',
+      '--seeds',
+      '3',
+      '--only',
+      'cross + score + ratio',
+      '--layer',
+      '3,4,5,6',
+      '--tag',
+      'layers',
+    ],
     quick: ['--quick', '--only', 'cross + score + ratio', '--layer', '4,6', '--tag', 'layers'],
   },
-  { script: 'task-features', args: ['--task', 'summarization', '--layer', '4', '--steps', '600', '--batch', '16', '--seeds', '2', '--variants', '6'], quick: ['--task', 'summarization', '--layer', '4', '--steps', '60', '--seeds', '1', '--variants', '6'] },
+  {
+    script: 'task-features',
+    args: ['--task', 'summarization', '--layer', '4', '--steps', '600', '--batch', '16', '--seeds', '2', '--variants', '6'],
+    quick: ['--task', 'summarization', '--layer', '4', '--steps', '60', '--seeds', '1', '--variants', '6'],
+  },
   // the joint model: every task on the last layer, a layer per task, every task on layer 4
   { script: 'joint-layers', args: ['--seeds', '3'], quick: ['--seeds', '1', '--steps', '60'] },
 ];

@@ -10,7 +10,7 @@ import type { GlobalOptions } from './global-options.js';
 
 /** The bytes of an input file, or a one-line UserError naming the path. */
 export function readInputFile(path: string): Buffer {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(path).isDirectory();
   } catch (err) {
@@ -46,8 +46,13 @@ export function refuseBinary(bytes: Uint8Array, where: string): void {
     else if (ch === '\uFFFD') invalid++;
   }
   if (nul + invalid <= chars * 0.3) return;
-  const reason = nul >= invalid ? `${Math.round((100 * nul) / chars)} % of its characters are NUL bytes (the first at byte ${bytes.indexOf(0)})` : `${Math.round((100 * invalid) / chars)} % of it is not valid UTF-8`;
-  throw new UserError(`${where}: not a text file: ${reason}; give UTF-8 text, one input per line (UTF-16 text: convert it first, e.g. iconv -f UTF-16 -t UTF-8)`);
+  const reason =
+    nul >= invalid
+      ? `${Math.round((100 * nul) / chars)} % of its characters are NUL bytes (the first at byte ${bytes.indexOf(0)})`
+      : `${Math.round((100 * invalid) / chars)} % of it is not valid UTF-8`;
+  throw new UserError(
+    `${where}: not a text file: ${reason}; give UTF-8 text, one input per line (UTF-16 text: convert it first, e.g. iconv -f UTF-16 -t UTF-8)`,
+  );
 }
 
 /**

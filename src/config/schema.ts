@@ -41,7 +41,8 @@ function unionOf(key: string, entries: [string, z.ZodObject][]): z.ZodType<Plugi
   const members = entries.map(([name, options]) => options.extend({ [key]: z.literal(name) }).strict());
   const names = entries.map(([name]) => name);
   return z.discriminatedUnion(key, members as unknown as [z.ZodObject, ...z.ZodObject[]], {
-    error: (issue) => (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator' ? expectedOneOf(names) : undefined),
+    error: (issue) =>
+      issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator' ? expectedOneOf(names) : undefined,
   }) as unknown as z.ZodType<PluginConfig>;
 }
 
@@ -50,17 +51,26 @@ export type PluginConfig = { type: string } & Record<string, unknown>;
 
 /** `training.weighting`: one member per registered weighting (read now). */
 export function weightingConfigSchema(): z.ZodType<PluginConfig> {
-  return unionOf('type', weightings.values().map((p) => [p.type, p.options]));
+  return unionOf(
+    'type',
+    weightings.values().map((p) => [p.type, p.options]),
+  );
 }
 
 /** `training.sampling`: one member per registered sampler (read now). */
 export function samplingConfigSchema(): z.ZodType<PluginConfig> {
-  return unionOf('type', samplers.values().map((p) => [p.type, p.options]));
+  return unionOf(
+    'type',
+    samplers.values().map((p) => [p.type, p.options]),
+  );
 }
 
 /** `architecture`: one member per registered architecture (read now). */
 export function architectureConfigSchema(): z.ZodType<PluginConfig> {
-  return unionOf('type', architectures.values().map((p) => [p.type, p.options]));
+  return unionOf(
+    'type',
+    architectures.values().map((p) => [p.type, p.options]),
+  );
 }
 
 const SplitsSchema = z.object({ train: DataSourceSchema, dev: DataSourceSchema }).strict();
@@ -92,7 +102,9 @@ export const TaskConfigCommonSchema = z
 /** `{}` for an options object without keys (zod types it as Record<string, never>). */
 type Fields<T> = string extends keyof T ? {} : T; // eslint-disable-line @typescript-eslint/no-empty-object-type
 type TaskConfigOf<K extends TaskName> = z.output<typeof TaskConfigCommonSchema> & { name: K } & Fields<z.output<YamlTasks[K]['options']>>;
-type TaskConfigInputOf<K extends TaskName> = z.input<typeof TaskConfigCommonSchema> & { name: K } & Fields<z.input<YamlTasks[K]['options']>>;
+type TaskConfigInputOf<K extends TaskName> = z.input<typeof TaskConfigCommonSchema> & { name: K } & Fields<
+    z.input<YamlTasks[K]['options']>
+  >;
 /** A parsed task YAML: the common fields, `name` (the task type) and that task's own options. */
 export type TaskConfig = { [K in TaskName]: TaskConfigOf<K> }[TaskName];
 
@@ -105,8 +117,14 @@ export function taskConfigSchema(): z.ZodType<TaskConfig, { [K in TaskName]: Tas
   const names = tasks.map(([name]) => name);
   return z.discriminatedUnion(
     'name',
-    tasks.map(([name, t]) => TaskConfigCommonSchema.extend({ name: z.literal(name), ...t.options.shape }).strict()) as unknown as [z.ZodObject, ...z.ZodObject[]],
-    { error: (issue) => (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator' ? expectedOneOf(names) : undefined) },
+    tasks.map(([name, t]) => TaskConfigCommonSchema.extend({ name: z.literal(name), ...t.options.shape }).strict()) as unknown as [
+      z.ZodObject,
+      ...z.ZodObject[],
+    ],
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator' ? expectedOneOf(names) : undefined,
+    },
   ) as unknown as z.ZodType<TaskConfig, { [K in TaskName]: TaskConfigInputOf<K> }[TaskName]>;
 }
 
@@ -173,7 +191,10 @@ export function trainingConfigSchema() {
         .min(1),
       // `architecture: {}` or one without `type` is hard sharing, as before the registry
       architecture: z
-        .preprocess((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('type' in v) ? { type: 'hard', ...v } : v), architectureConfigSchema())
+        .preprocess(
+          (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('type' in v) ? { type: 'hard', ...v } : v),
+          architectureConfigSchema(),
+        )
         .default({ type: 'hard' }),
       sharedLayers: z
         .object({

@@ -15,6 +15,7 @@ import type { AnyTask } from '../tasks/types.js';
 import type { TaskYaml } from '../tasks/yaml.js';
 import { datasetsDir, packageRoot } from '../utils/paths.js';
 import { EXPECTED_LOSS, type TaskConfig } from './schema.js';
+import { UserError } from '../errors.js';
 
 export { idFraction, inDevSplit } from '../data/split.js';
 export { EXPECTED_LOSS };
@@ -24,7 +25,7 @@ function declaration(config: TaskConfig): TaskYaml {
   const name = String(config.name);
   const tasks = yamlTasks();
   const entry = tasks.find(([type]) => type === name)?.[1];
-  if (!entry) throw new Error(`unknown task "${name}" (known: ${tasks.map(([type]) => type).join(', ')})`);
+  if (!entry) throw new UserError(`unknown task "${name}" (known: ${tasks.map(([type]) => type).join(', ')})`);
   return entry;
 }
 
@@ -36,10 +37,11 @@ function declaration(config: TaskConfig): TaskYaml {
  */
 export function createTask(config: TaskConfig): AnyTask {
   const entry = declaration(config);
-  if (config.loss !== entry.loss) throw new Error(`task "${config.name}": loss must be "${entry.loss}", got "${config.loss}"`);
+  if (config.loss !== entry.loss) throw new UserError(`task "${config.name}": loss must be "${entry.loss}", got "${config.loss}"`);
   const task = entry.create({ ...config, head: config.head ?? { hidden: 128, dropout: 0.1 } });
   for (const m of config.metrics) {
-    if (!(m in task.metricDirections)) throw new Error(`task "${config.name}": unknown metric "${m}" (known: ${Object.keys(task.metricDirections).join(', ')})`);
+    if (!(m in task.metricDirections))
+      throw new UserError(`task "${config.name}": unknown metric "${m}" (known: ${Object.keys(task.metricDirections).join(', ')})`);
   }
   return task;
 }
@@ -78,7 +80,8 @@ export interface TaskData<E = TaskExample> {
  * contrast, takes N evenly spaced examples).
  */
 export function loadTaskDataResult(config: TaskConfig, opts: LoadTaskDataOptions): TaskData {
-  if (opts.split !== 'train' && opts.split !== 'dev') throw new Error(`loadTaskData: split must be "train" or "dev", got "${String(opts.split)}"`);
+  if (opts.split !== 'train' && opts.split !== 'dev')
+    throw new UserError(`loadTaskData: split must be "train" or "dev", got "${String(opts.split)}"`);
   const source = (opts.sample ? config.sample : config.data)[opts.split];
   const root = opts.sample ? packageRoot() : (opts.dataDir ?? datasetsDir());
   const path = isAbsolute(source.path) ? source.path : resolve(root, source.path);

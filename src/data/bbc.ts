@@ -73,6 +73,12 @@ export function alignSummarySentences(summary: string, article: string): string[
  * with `Summaries/<category>/NNN.txt`. Files are UTF-8 except a few latin-1 ones (sport/199 has a
  * 0xA3 `£`), decoded as windows-1252. Malformed: a summary without its article (or the reverse),
  * an empty title, no blank line after the title, an empty body or summary.
+ * @example
+ * const { rows } = loadBbc('fixtures/data/summarization'); // holds News Articles/ and Summaries/
+ * rows.length // 36
+ * const { id, category, title, sentences, summarySentences } = rows[0];
+ * [id, category, title] // ['business/001', 'business', 'Harwick Foods profits slide 35.5%']
+ * [sentences.length, summarySentences.length] // [10, 5]
  */
 export function loadBbc(root: string, options: BbcOptions = {}): LoadResult<BbcExample> {
   const articlesDir = join(root, 'News Articles');
@@ -82,12 +88,15 @@ export function loadBbc(root: string, options: BbcOptions = {}): LoadResult<BbcE
     .filter((c) => isDirectory(join(summariesDir, c)))
     .sort();
   const categories = options.categories ?? present;
-  for (const c of categories) if (!present.includes(c)) throw new DataError(summariesDir, undefined, `no category folder "${c}" (found: ${present.join(', ')})`);
+  for (const c of categories)
+    if (!present.includes(c)) throw new DataError(summariesDir, undefined, `no category folder "${c}" (found: ${present.join(', ')})`);
   const problems = new ProblemCollector(resolveMode(options), true);
   const rows: BbcExample[] = [];
   for (const category of categories) {
     const summaries = readdirSync(join(summariesDir, category)).filter((f) => f.endsWith('.txt'));
-    const articles = isDirectory(join(articlesDir, category)) ? readdirSync(join(articlesDir, category)).filter((f) => f.endsWith('.txt')) : [];
+    const articles = isDirectory(join(articlesDir, category))
+      ? readdirSync(join(articlesDir, category)).filter((f) => f.endsWith('.txt'))
+      : [];
     const articleSet = new Set(articles);
     const summarySet = new Set(summaries);
     for (const f of articles) if (!summarySet.has(f)) problems.report(join(articlesDir, category, f), 1, 'article has no summary');

@@ -38,7 +38,12 @@ export function loadGeneric(file: string, options: GenericOptions): LoadResult<G
   const fields = Object.entries(options.columns ?? {});
   if (fields.length === 0) throw new DataError(file, undefined, 'columns mapping is empty');
   const problems = new ProblemCollector(resolveMode(options));
-  const labelMap = options.labels === undefined ? undefined : Array.isArray(options.labels) ? Object.fromEntries((options.labels as string[]).map((l) => [l, l])) : (options.labels as Record<string, string>);
+  const labelMap =
+    options.labels === undefined
+      ? undefined
+      : Array.isArray(options.labels)
+        ? Object.fromEntries((options.labels as string[]).map((l) => [l, l]))
+        : (options.labels as Record<string, string>);
   const numeric = new Set(options.numeric ?? []);
   const rows: GenericRow[] = [];
 
@@ -80,7 +85,10 @@ export function loadGeneric(file: string, options: GenericOptions): LoadResult<G
       convert((col) => (obj as Record<string, unknown>)[col], i + 1);
     });
   } else {
-    const table = parseTable(text, file, { delimiter: format === 'csv' ? ',' : '\t', quoted: format === 'csv' || options.quotedTsv === true });
+    const table = parseTable(text, file, {
+      delimiter: format === 'csv' ? ',' : '\t',
+      quoted: format === 'csv' || options.quotedTsv === true,
+    });
     const idx = columnIndex(table.header, file, [...new Set(fields.map(([, c]) => c))]);
     for (const r of table.records) {
       if (r.error) problems.report(file, r.line, r.error);

@@ -21,8 +21,14 @@ import type { XlmtExample } from './xlmt.js';
 export { DataError, ProblemCollector, resolveMode, type LoadMode, type LoadOptions, type LoadResult, type Problem } from './errors.js';
 export { SST2_LABELS, loadSst2, sst2Path, type Sst2Example, type Sst2Label } from './sst2.js';
 export {
-  XLMT_LABELS, XLMT_LANGUAGES, loadXlmt, unescapeTweet, xlmtRoot, type XlmtExample, type XlmtLabel,
-  type XlmtOptions
+  XLMT_LABELS,
+  XLMT_LANGUAGES,
+  loadXlmt,
+  unescapeTweet,
+  xlmtRoot,
+  type XlmtExample,
+  type XlmtLabel,
+  type XlmtOptions,
 } from './xlmt.js';
 export { MLQE_PAIRS, loadMlqe, mlqePath, type MlqeExample, type MlqeOptions } from './mlqe.js';
 export { BBC_CATEGORIES, alignSummarySentences, bbcRoot, loadBbc, type BbcExample, type BbcOptions } from './bbc.js';
@@ -65,10 +71,15 @@ export function loadDataset(spec: DatasetSpec): LoadResult<DatasetRow> {
     case 'sst2':
       return loadSst2(spec.path, { mode });
     case 'xlmt':
-      return loadXlmt(spec.path, { mode, ...(spec.subsets ? { languages: spec.subsets } : {}), ...(spec.split ? { split: spec.split } : {}) });
+      return loadXlmt(spec.path, {
+        mode,
+        ...(spec.subsets ? { languages: spec.subsets } : {}),
+        ...(spec.split ? { split: spec.split } : {}),
+      });
     case 'mlqe': {
       const target = spec.target ?? 'z_mean';
-      if (target !== 'z_mean' && target !== 'mean') throw new DataError(spec.path, undefined, `mlqe target must be "z_mean" or "mean", got "${target}"`);
+      if (target !== 'z_mean' && target !== 'mean')
+        throw new DataError(spec.path, undefined, `mlqe target must be "z_mean" or "mean", got "${target}"`);
       return loadMlqe(spec.path, { mode, target, ...(spec.subsets ? { pairs: spec.subsets } : {}) });
     }
     case 'bbc':
@@ -78,7 +89,12 @@ export function loadDataset(spec: DatasetSpec): LoadResult<DatasetRow> {
     case 'csv':
     case 'tsv':
     case 'jsonl': {
-      if (!spec.columns) throw new DataError(spec.path, undefined, `format "${spec.format}" needs a columns mapping, e.g. { text: 'review', label: 'stars' }`);
+      if (!spec.columns)
+        throw new DataError(
+          spec.path,
+          undefined,
+          `format "${spec.format}" needs a columns mapping, e.g. { text: 'review', label: 'stars' }`,
+        );
       return loadGeneric(spec.path, {
         mode,
         format: spec.format,
@@ -88,6 +104,10 @@ export function loadDataset(spec: DatasetSpec): LoadResult<DatasetRow> {
       });
     }
     default:
-      throw new DataError(spec.path, undefined, `unknown dataset format "${String((spec as { format: unknown }).format)}"; known: sst2, xlmt, mlqe, bbc, scitldr, csv, tsv, jsonl`);
+      throw new DataError(
+        spec.path,
+        undefined,
+        `unknown dataset format "${String((spec as { format: unknown }).format)}"; known: sst2, xlmt, mlqe, bbc, scitldr, csv, tsv, jsonl`,
+      );
   }
 }

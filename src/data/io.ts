@@ -69,11 +69,15 @@ export function readText(file: string): DecodedText {
     bytes = readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(file, undefined, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`, { cause: err });
+    throw new DataError(file, undefined, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`, {
+      cause: err,
+    });
   }
   const decoded = decodeText(bytes);
   if (decoded.encoding !== 'utf-8') {
-    (dataWarning ?? ((m: string) => notice(m, 'warn')))(`${file}:${firstInvalidUtf8Line(bytes) ?? 1}: not valid UTF-8 (first line affected); decoded as windows-1252`);
+    (dataWarning ?? ((m: string) => notice(m, 'warn')))(
+      `${file}:${firstInvalidUtf8Line(bytes) ?? 1}: not valid UTF-8 (first line affected); decoded as windows-1252`,
+    );
   }
   return decoded;
 }

@@ -38,10 +38,16 @@ export function mlqePath(split: 'train' | 'dev', pair?: string, root = datasetsD
  * MLQE-PE sentence-level DA TSVs. Quoting is DISABLED: the text holds bare `"` characters
  * (e.g. a source that starts with `"Renaissance Humanism …"`), which a CSV parser would treat as
  * field quoting and merge lines. `path` is one `<pair>.tsv` or a split folder (`train/`, `dev/`).
+ * @example
+ * const { rows } = loadMlqe('fixtures/data/translation-quality/train'); // every <pair>.tsv of the folder
+ * rows.length // 240
+ * rows[0] // { source: 'Rosenau, a town on the edge of …', translation: 'Rosenau, eine Stadt am Rand de…',
+ *         //   score: 1.2941, modelScore: -0.0687, pair: 'en-de', id: '0', da: 95.3333 }
  */
 export function loadMlqe(path: string, options: MlqeOptions = {}): LoadResult<MlqeExample> {
   const target = options.target ?? 'z_mean';
-  if (target !== 'z_mean' && target !== 'mean') throw new DataError(path, undefined, `target must be "z_mean" or "mean", got "${String(target)}"`);
+  if (target !== 'z_mean' && target !== 'mean')
+    throw new DataError(path, undefined, `target must be "z_mean" or "mean", got "${String(target)}"`);
   let files: string[];
   if (isDirectory(path)) {
     const present = readdirSync(path)
@@ -49,7 +55,8 @@ export function loadMlqe(path: string, options: MlqeOptions = {}): LoadResult<Ml
       .map((f) => f.slice(0, -4))
       .sort();
     const pairs = options.pairs ?? present;
-    for (const p of pairs) if (!present.includes(p)) throw new DataError(path, undefined, `no pair file "${p}.tsv" (found: ${present.join(', ')})`);
+    for (const p of pairs)
+      if (!present.includes(p)) throw new DataError(path, undefined, `no pair file "${p}.tsv" (found: ${present.join(', ')})`);
     files = pairs.map((p) => join(path, `${p}.tsv`));
   } else {
     files = [path];

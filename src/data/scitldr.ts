@@ -27,6 +27,11 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
  * SciTLDR-A JSON lines. Malformed: invalid JSON, `source`/`target` not non-empty string lists,
  * `source_labels` not 0/1 with one entry per source sentence, missing `paper_id`/`title`.
  * (The files have no final newline.)
+ * @example
+ * const { rows } = loadSciTldr(scitldrPath('dev'));
+ * rows.length // 619
+ * const { id, source, sourceLabels, targets } = rows[0];
+ * [id, source.length, sourceLabels, targets.length] // ['rJlnfaNYvB', 6, [0, 0, 0, 1, 0, 0], 3]
  */
 export function loadSciTldr(file: string, options: LoadOptions = {}): LoadResult<SciTldrExample> {
   const problems = new ProblemCollector(resolveMode(options));
@@ -42,8 +47,10 @@ export function loadSciTldr(file: string, options: LoadOptions = {}): LoadResult
     } catch (err) {
       return problems.report(file, line, `invalid JSON: ${(err as Error).message}`);
     }
-    if (!isStringArray(d.source) || d.source.length === 0) return problems.report(file, line, '"source" must be a non-empty list of strings');
-    if (!isStringArray(d.target) || d.target.length === 0) return problems.report(file, line, '"target" must be a non-empty list of strings');
+    if (!isStringArray(d.source) || d.source.length === 0)
+      return problems.report(file, line, '"source" must be a non-empty list of strings');
+    if (!isStringArray(d.target) || d.target.length === 0)
+      return problems.report(file, line, '"target" must be a non-empty list of strings');
     const labels = d.source_labels;
     if (!Array.isArray(labels) || labels.length !== d.source.length || !labels.every((x) => x === 0 || x === 1)) {
       return problems.report(file, line, `"source_labels" must be 0/1, one per source sentence (${d.source.length})`);

@@ -27,10 +27,96 @@ const QMARK = '\uE001';
 const BANG = '\uE002';
 const ELLIPSIS = '\uE003';
 
-const TITLES = ['Mr', 'Mrs', 'Ms', 'Messrs', 'Dr', 'Prof', 'St', 'Mt', 'Jr', 'Sr', 'Gen', 'Col', 'Lt', 'Capt', 'Sgt', 'Cpl', 'Maj', 'Gov', 'Sen', 'Rep', 'Rev', 'Hon', 'Fr', 'Supt', 'Insp', 'Det', 'Cllr', 'vs', 'Vs', 'cf', 'viz', 'approx', 'Approx', 'Fig', 'fig', 'Eq', 'eq', 'Ref', 'ref', 'Vol', 'vol', 'pp', 'ca'];
-const BEFORE_NUMBER = ['No', 'no', 'Nos', 'Art', 'art', 'Sec', 'sec', 'Ch', 'ch', 'p', 'Jan', 'Feb', 'Mar', 'Apr', 'Jun', 'Jul', 'Aug', 'Sep', 'Sept', 'Oct', 'Nov', 'Dec'];
+const TITLES = [
+  'Mr',
+  'Mrs',
+  'Ms',
+  'Messrs',
+  'Dr',
+  'Prof',
+  'St',
+  'Mt',
+  'Jr',
+  'Sr',
+  'Gen',
+  'Col',
+  'Lt',
+  'Capt',
+  'Sgt',
+  'Cpl',
+  'Maj',
+  'Gov',
+  'Sen',
+  'Rep',
+  'Rev',
+  'Hon',
+  'Fr',
+  'Supt',
+  'Insp',
+  'Det',
+  'Cllr',
+  'vs',
+  'Vs',
+  'cf',
+  'viz',
+  'approx',
+  'Approx',
+  'Fig',
+  'fig',
+  'Eq',
+  'eq',
+  'Ref',
+  'ref',
+  'Vol',
+  'vol',
+  'pp',
+  'ca',
+];
+const BEFORE_NUMBER = [
+  'No',
+  'no',
+  'Nos',
+  'Art',
+  'art',
+  'Sec',
+  'sec',
+  'Ch',
+  'ch',
+  'p',
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Sept',
+  'Oct',
+  'Nov',
+  'Dec',
+];
 /** Abbreviations that may end a sentence: protected only when the sentence visibly goes on. */
-const CONDITIONAL = ['etc', 'Inc', 'Ltd', 'Co', 'Corp', 'Bros', 'Plc', 'plc', 'al', 'Ave', 'Rd', 'Jan', 'Feb', 'Aug', 'Sept', 'Oct', 'Nov', 'Dec'];
+const CONDITIONAL = [
+  'etc',
+  'Inc',
+  'Ltd',
+  'Co',
+  'Corp',
+  'Bros',
+  'Plc',
+  'plc',
+  'al',
+  'Ave',
+  'Rd',
+  'Jan',
+  'Feb',
+  'Aug',
+  'Sept',
+  'Oct',
+  'Nov',
+  'Dec',
+];
 const NEVER_FINAL = new Set(['e.g.', 'i.e.', 'E.g.', 'I.e.', 'cf.', 'viz.']);
 /** Words that typically open a sentence: after `U.S.`/`A.D.` they mean the dot did end one. */
 const OPENERS = new Set(
@@ -66,7 +152,9 @@ function protectDots(text: string): string {
     const last = abbr.slice(-1);
     const plain = abbr.replaceAll(DOT, '.');
     const endsSentence =
-      last === '.' && !NEVER_FINAL.has(plain) && (after.trim() === '' || (next !== null && OPENERS.has(next[1] as string)) || /^["'”’)\]]?\s*$/.test(after));
+      last === '.' &&
+      !NEVER_FINAL.has(plain) &&
+      (after.trim() === '' || (next !== null && OPENERS.has(next[1] as string)) || /^["'”’)\]]?\s*$/.test(after));
     const inner = abbr.slice(0, -1).replaceAll('.', DOT);
     return pre + inner + (endsSentence ? '.' : DOT);
   });

@@ -35,7 +35,12 @@ export function isGenericFormat(format: DataSource['format']): format is 'csv' |
 /** Rows of a generic (csv/tsv/jsonl) source through its `columns` mapping; `numeric` names a field parsed as a number. */
 export function genericSourceRows(path: string, source: DataSource, numeric?: string): LoadResult<GenericRow> {
   if (!source.columns) throw new DataError(path, undefined, `format "${source.format}" needs a columns mapping`);
-  return loadGeneric(path, { mode: source.mode, format: source.format as 'csv' | 'tsv' | 'jsonl', columns: source.columns, ...(numeric ? { numeric: [numeric] } : {}) });
+  return loadGeneric(path, {
+    mode: source.mode,
+    format: source.format as 'csv' | 'tsv' | 'jsonl',
+    columns: source.columns,
+    ...(numeric ? { numeric: [numeric] } : {}),
+  });
 }
 
 /** A field the task needs from a generic row (a DataError naming the row when the mapping lacks it). */

@@ -20,6 +20,11 @@ export function sst2Path(split: 'train' | 'dev', root = datasetsDir()): string {
  * SST-2 in the harvardnlp `LABEL SENTENCE` format: label `0`/`1`, a single space, the
  * (lowercased, tokenised) sentence. Malformed: no space after the label, a label outside
  * {0, 1}, an empty sentence, an empty line.
+ * @example
+ * const { rows, skipped } = loadSst2('fixtures/data/sentiment/train.txt'); // the sample shipped in the package
+ * rows.length // 320
+ * rows[0] // { text: 'not bad for a place this busy : the soup is full of flavour .', label: 'positive' }
+ * skipped // 0 (strict mode throws a DataError naming file:line instead)
  */
 export function loadSst2(file: string, options: LoadOptions = {}): LoadResult<Sst2Example> {
   const problems = new ProblemCollector(resolveMode(options));

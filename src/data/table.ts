@@ -43,7 +43,8 @@ function parseUnquoted(text: string, file: string, delimiter: string): Table {
     const raw = lines[i] as string;
     if (raw.trim() === '') continue;
     const fields = raw.split(delimiter);
-    if (fields.length !== header.length) records.push({ fields, line: i + 1, error: `expected ${header.length} fields, found ${fields.length}` });
+    if (fields.length !== header.length)
+      records.push({ fields, line: i + 1, error: `expected ${header.length} fields, found ${fields.length}` });
     else records.push({ fields, line: i + 1 });
   }
   return { header, records };
@@ -96,7 +97,8 @@ function parseQuoted(text: string, file: string, delimiter: string): Table {
     // raw may begin with the blank lines skipped before the record
     const start = r.info.bytes - Buffer.byteLength(r.raw.replace(/^(\r?\n)+/, ''), 'utf8');
     const line = lineAt(start);
-    if (r.record.length !== header.length) out.push({ fields: r.record, line, error: `expected ${header.length} fields, found ${r.record.length}` });
+    if (r.record.length !== header.length)
+      out.push({ fields: r.record, line, error: `expected ${header.length} fields, found ${r.record.length}` });
     else out.push({ fields: r.record, line });
   }
   out.sort((a, b) => a.line - b.line);

@@ -42,12 +42,19 @@ export function loadLabelledTexts(path: string, source: DataSource, split: 'trai
   const mode = source.mode;
   if (source.format === 'sst2') return loadSst2(path, { mode });
   if (source.format === 'xlmt') {
-    const r = loadXlmt(path, { mode, split: split === 'dev' ? 'valid' : 'train', ...(source.languages ? { languages: source.languages } : {}) });
+    const r = loadXlmt(path, {
+      mode,
+      split: split === 'dev' ? 'valid' : 'train',
+      ...(source.languages ? { languages: source.languages } : {}),
+    });
     return { ...r, rows: r.rows.map((x) => ({ text: x.text, label: x.label })) };
   }
   if (isGenericFormat(source.format)) {
     const r = genericSourceRows(path, source);
-    return { ...r, rows: r.rows.map((x, i) => ({ text: String(requireField(x, 'text', path, i)), label: String(requireField(x, 'label', path, i)) })) };
+    return {
+      ...r,
+      rows: r.rows.map((x, i) => ({ text: String(requireField(x, 'text', path, i)), label: String(requireField(x, 'label', path, i)) })),
+    };
   }
   throw new DataError(path, undefined, `task "sentiment" cannot read format "${source.format}" (sst2, xlmt, csv, tsv, jsonl)`);
 }
@@ -56,7 +63,8 @@ export function loadLabelledTexts(path: string, source: DataSource, split: 'trai
 export function loadScoredPairs(path: string, source: DataSource): LoadResult<ScoredPair> {
   if (source.format === 'mlqe') {
     const target = source.target ?? 'z_mean';
-    if (target !== 'z_mean' && target !== 'mean') throw new DataError(path, undefined, `mlqe target must be "z_mean" or "mean", got "${target}"`);
+    if (target !== 'z_mean' && target !== 'mean')
+      throw new DataError(path, undefined, `mlqe target must be "z_mean" or "mean", got "${target}"`);
     const r = loadMlqe(path, { mode: source.mode, target, ...(source.pairs ? { pairs: source.pairs } : {}) });
     return {
       ...r,
@@ -111,7 +119,10 @@ export function loadSummarizedDocuments(path: string, source: DataSource): LoadR
     res = {
       ...r,
       rows: r.rows.map((x, i) => {
-        const e: SummarizedDocument = { sentences: splitSentences(String(requireField(x, 'text', path, i))), summary: String(requireField(x, 'summary', path, i)) };
+        const e: SummarizedDocument = {
+          sentences: splitSentences(String(requireField(x, 'text', path, i))),
+          summary: String(requireField(x, 'summary', path, i)),
+        };
         if (x.id !== undefined) e.id = String(x.id);
         return e;
       }),

@@ -47,10 +47,16 @@ export function unescapeTweet(text: string): string {
  * XLM-T / UMSAB tweet sentiment CSVs (header `text,label,source`, RFC 4180 quoting).
  * `path` may be a CSV file, a language folder (reads `split`), or the root folder holding the
  * language folders (reads `split` of each of `languages`).
+ * @example
+ * const { rows } = loadXlmt(xlmtRoot(), { languages: ['english'], split: 'train' });
+ * rows.length // 1839
+ * rows[0] // { text: 'okay i’m sorry but TAYLOR SWIFT LOOKS NOTHING LIKE JACKIE O …', label: 'negative',
+ *         //   language: 'english', source: 'sem_eval_2017' }
  */
 export function loadXlmt(path: string, options: XlmtOptions = {}): LoadResult<XlmtExample> {
   const split = options.split ?? 'train';
-  if (split !== 'train' && split !== 'valid') throw new DataError(path, undefined, `split must be "train" or "valid", got "${String(split)}"`);
+  if (split !== 'train' && split !== 'valid')
+    throw new DataError(path, undefined, `split must be "train" or "valid", got "${String(split)}"`);
   let files: { file: string; language: string }[];
   if (!isDirectory(path)) {
     files = [{ file: path, language: basename(dirname(path)) }];

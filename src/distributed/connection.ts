@@ -25,7 +25,8 @@ export function parseQueueUrl(url: string): QueueTarget {
   } catch {
     throw new UserError(`--queue ${maskLoose(url)}: not a URL (expected redis://host:6379 or rediss://user:pass@host:6380)`);
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new UserError(`--queue ${maskUrl(u)}: the scheme must be redis:// or rediss:// (TLS)`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new UserError(`--queue ${maskUrl(u)}: the scheme must be redis:// or rediss:// (TLS)`);
   const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new UserError(`--queue ${maskUrl(u)}: the path must be a database number, e.g. /0`);
   const password = u.password ? decodeURIComponent(u.password) : undefined;
@@ -86,8 +87,12 @@ export async function probeRedis(target: QueueTarget, timeoutMs = 5000): Promise
     if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(raw)) {
       throw new UserError(`${target.masked}: Redis refused the credentials (${msg}); check the user and password in --queue`);
     }
-    const tls = target.options.tls ? ' (rediss:// speaks TLS: is the server listening with TLS on that port, and is its certificate trusted? NODE_EXTRA_CA_CERTS adds a private CA)' : '';
-    throw new UserError(`${target.masked}: cannot reach Redis (${msg}); start redis-server there or fix the host and port in --queue${tls}`);
+    const tls = target.options.tls
+      ? ' (rediss:// speaks TLS: is the server listening with TLS on that port, and is its certificate trusted? NODE_EXTRA_CA_CERTS adds a private CA)'
+      : '';
+    throw new UserError(
+      `${target.masked}: cannot reach Redis (${msg}); start redis-server there or fix the host and port in --queue${tls}`,
+    );
   } finally {
     client.disconnect();
   }

@@ -8,7 +8,17 @@
 import { Queue, type Job } from 'bullmq';
 import { UserError } from '../errors.js';
 import { bullConnection, parseQueueUrl, plainClient, probeRedis, scrub, type QueueTarget } from './connection.js';
-import { PredictResultSchema, QUEUE_NAME, sha256, shardJobId, ShardResultSchema, unpackResult, type EncodeSettings, type PredictSettings, type ShardJob } from './protocol.js';
+import {
+  PredictResultSchema,
+  QUEUE_NAME,
+  sha256,
+  shardJobId,
+  ShardResultSchema,
+  unpackResult,
+  type EncodeSettings,
+  type PredictSettings,
+  type ShardJob,
+} from './protocol.js';
 
 export interface DistributedProgress {
   /** Shards finished (re-attached ones included) and all shards. */
@@ -50,12 +60,12 @@ export interface RunShardsResult {
 }
 
 /** A shard whose result does not fit the run (a bug or a foreign job under our id): not waited out like Redis. */
-class ShardMismatchError extends Error {}
+export class ShardMismatchError extends Error {}
 
 type RowsSink = (start: number, data: Float32Array, rows: number, dim: number) => void | Promise<void>;
 
 /** What differs between the kinds of shard: the payload and how a result is read. */
-interface JobSpec<R> {
+export interface JobSpec<R> {
   kind: ShardJob['kind'];
   /** Items (texts, inputs) in all. */
   count: number;
@@ -76,7 +86,14 @@ interface ShardState {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason ?? new Error('aborted')); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason ?? new Error('aborted'));
+      },
+      { once: true },
+    );
   });
 
 /** In chunks, so a large run does not open thousands of requests at once. */
@@ -87,7 +104,12 @@ async function mapChunked<T, R>(items: readonly T[], fn: (t: T) => Promise<R>, c
 }
 
 /** Runs the encode shards through the queue, calling `sink` with each shard's rows in input order. */
-export async function runShards(texts: readonly string[], options: RunShardsOptions, sink: RowsSink, beforeRelease?: () => Promise<void>): Promise<RunShardsResult> {
+export async function runShards(
+  texts: readonly string[],
+  options: RunShardsOptions,
+  sink: RowsSink,
+  beforeRelease?: () => Promise<void>,
+): Promise<RunShardsResult> {
   const settings = options.settings ?? {};
   let dim = 0;
   const res = await runJobs<Float32Array>(options, beforeRelease, {
@@ -112,15 +134,27 @@ export interface RunPredictOptions extends Omit<RunShardsOptions, 'settings'> {
 }
 
 /** Runs `mtl predict`'s parsed inputs through the queue: each shard's predictions in input order. */
-export async function runPredictShards(inputs: readonly Record<string, unknown>[], options: RunPredictOptions, sink: (start: number, predictions: unknown[]) => void | Promise<void>): Promise<RunShardsResult> {
+export async function runPredictShards(
+  inputs: readonly Record<string, unknown>[],
+  options: RunPredictOptions,
+  sink: (start: number, predictions: unknown[]) => void | Promise<void>,
+): Promise<RunShardsResult> {
   const res = await runJobs<unknown[]>(options, undefined, {
     kind: 'predict',
     count: inputs.length,
     idKey: { model: options.model, settings: options.settings, inputHash: sha256(JSON.stringify(inputs)) },
-    payload: (start, end) => ({ v: 1, kind: 'predict', model: options.model, settings: options.settings, start, inputs: inputs.slice(start, end) }),
+    payload: (start, end) => ({
+      v: 1,
+      kind: 'predict',
+      model: options.model,
+      settings: options.settings,
+      start,
+      inputs: inputs.slice(start, end),
+    }),
     parse(rv, k, rows) {
       const r = PredictResultSchema.parse(rv);
-      if (r.predictions.length !== rows) throw new ShardMismatchError(`shard ${k} returned ${r.predictions.length} predictions for ${rows} inputs`);
+      if (r.predictions.length !== rows)
+        throw new ShardMismatchError(`shard ${k} returned ${r.predictions.length} predictions for ${rows} inputs`);
       return r.predictions;
     },
     sink: (start, preds) => sink(start, preds),
@@ -128,7 +162,11 @@ export async function runPredictShards(inputs: readonly Record<string, unknown>[
   return { ...res, dim: 0 };
 }
 
-async function runJobs<R>(options: Omit<RunShardsOptions, 'settings'>, beforeRelease: (() => Promise<void>) | undefined, spec: JobSpec<R>): Promise<Omit<RunShardsResult, 'dim'>> {
+export async function runJobs<R>(
+  options: Omit<RunShardsOptions, 'settings'>,
+  beforeRelease: (() => Promise<void>) | undefined,
+  spec: JobSpec<R>,
+): Promise<Omit<RunShardsResult, 'dim'>> {
   const target = parseQueueUrl(options.queue);
   await probeRedis(target);
   const shardSize = options.shardSize ?? 256;
@@ -137,7 +175,11 @@ async function runJobs<R>(options: Omit<RunShardsOptions, 'settings'>, beforeRel
   const log = options.log ?? (() => undefined);
   const shards: ShardState[] = [];
   for (let s = 0, k = 0; s < spec.count; s += shardSize, k++) {
-    shards.push({ id: shardJobId(spec.kind, spec.idKey.inputHash, k, shardSize, spec.idKey.model, spec.idKey.settings), start: s, end: Math.min(spec.count, s + shardSize) });
+    shards.push({
+      id: shardJobId(spec.kind, spec.idKey.inputHash, k, shardSize, spec.idKey.model, spec.idKey.settings),
+      start: s,
+      end: Math.min(spec.count, s + shardSize),
+    });
   }
   if (!shards.length) {
     await beforeRelease?.();
@@ -162,9 +204,18 @@ async function follow<R>(
   log: (m: string) => void,
   beforeRelease?: () => Promise<void>,
 ): Promise<Omit<RunShardsResult, 'dim'>> {
-  const jobOpts = (id: string) => ({ jobId: id, attempts: options.attempts ?? 3, backoff: { type: 'fixed' as const, delay: 500 }, removeOnComplete: false, removeOnFail: false });
+  const jobOpts = (id: string) => ({
+    jobId: id,
+    attempts: options.attempts ?? 3,
+    backoff: { type: 'fixed' as const, delay: 500 },
+    removeOnComplete: false,
+    removeOnFail: false,
+  });
   const enqueue = async (list: ShardState[]) => {
-    for (let i = 0; i < list.length; i += 500) await queue.addBulk(list.slice(i, i + 500).map((s) => ({ name: spec.kind, data: spec.payload(s.start, s.end), opts: jobOpts(s.id) })));
+    for (let i = 0; i < list.length; i += 500)
+      await queue.addBulk(
+        list.slice(i, i + 500).map((s) => ({ name: spec.kind, data: spec.payload(s.start, s.end), opts: jobOpts(s.id) })),
+      );
   };
 
   // attach: finished shards are taken as they are, failed ones from an earlier run are tried again
@@ -179,7 +230,8 @@ async function follow<R>(
     else if (states[k] === 'failed') await job.retry('failed');
   }
   await enqueue(missing);
-  if (reused || missing.length < shards.length) log(`[queue] re-attached to ${shards.length - missing.length} of ${shards.length} shards (${reused} already done)`);
+  if (reused || missing.length < shards.length)
+    log(`[queue] re-attached to ${shards.length - missing.length} of ${shards.length} shards (${reused} already done)`);
 
   const results = new Map<number, R>();
   const failed = new Map<number, string>();
@@ -188,7 +240,13 @@ async function follow<R>(
   let doneTexts = 0;
   let redisDown = false;
   const report = () =>
-    options.onProgress?.({ doneShards: shards.length - pending.size - failed.size, totalShards: shards.length, doneTexts, totalTexts: spec.count, reused });
+    options.onProgress?.({
+      doneShards: shards.length - pending.size - failed.size,
+      totalShards: shards.length,
+      doneTexts,
+      totalTexts: spec.count,
+      reused,
+    });
 
   // Each tick reads only the shards that finished since the last one (BullMQ's completed and failed
   // sets, scored by finish time), so a tick costs what finished, not what is pending; every few
@@ -242,7 +300,8 @@ async function follow<R>(
         if (lost.length) await enqueue(lost);
       } catch (err) {
         if (err instanceof ShardMismatchError) throw err;
-        if (!redisDown) log(`[queue] ${target.masked}: ${scrub(target, err instanceof Error ? err.message : String(err))}; waiting for Redis`);
+        if (!redisDown)
+          log(`[queue] ${target.masked}: ${scrub(target, err instanceof Error ? err.message : String(err))}; waiting for Redis`);
         redisDown = true;
       }
       while (results.has(next)) {
@@ -259,18 +318,25 @@ async function follow<R>(
   }
   if (failed.size) {
     const lineOf = options.lineOf ?? ((i: number) => i + 1);
-    const lines = [...failed].sort((a, b) => a[0] - b[0]).map(([k, why]) => `${source}:${lineOf(shards[k]!.start)}-${lineOf(shards[k]!.end - 1)}: shard ${k} failed: ${why}`);
-    throw new UserError(`${failed.size} of ${shards.length} shards failed (the others are done and kept in the queue; run the same command again to retry only these):\n  ${lines.join('\n  ')}`);
+    const lines = [...failed]
+      .sort((a, b) => a[0] - b[0])
+      .map(([k, why]) => `${source}:${lineOf(shards[k]!.start)}-${lineOf(shards[k]!.end - 1)}: shard ${k} failed: ${why}`);
+    throw new UserError(
+      `${failed.size} of ${shards.length} shards failed (the others are done and kept in the queue; run the same command again to retry only these):\n  ${lines.join('\n  ')}`,
+    );
   }
   await beforeRelease?.();
   if (!options.keepJobs) await mapChunked(shards, (s) => queue.remove(s.id).catch(() => 0));
   return { rows: spec.count, shards: shards.length, reused, computed: shards.length - reused };
 }
 
-export interface EncodeDistributedOptions extends Omit<RunShardsOptions, 'source'> {}
+export type EncodeDistributedOptions = Omit<RunShardsOptions, 'source'>;
 
 /** Encodes texts on the workers behind `queue`: the rows in input order, as `Encoder.encode` gives them. */
-export async function encodeDistributed(texts: readonly string[], options: EncodeDistributedOptions): Promise<{ dims: [number, number]; data: Float32Array }> {
+export async function encodeDistributed(
+  texts: readonly string[],
+  options: EncodeDistributedOptions,
+): Promise<{ dims: [number, number]; data: Float32Array }> {
   let data = new Float32Array(0);
   const res = await runShards(texts, options, (start, rows, n, dim) => {
     if (data.length === 0) data = new Float32Array(texts.length * dim);

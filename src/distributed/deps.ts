@@ -12,7 +12,10 @@ export async function loadQueueModule<T>(load: () => Promise<T>): Promise<T> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e?.code === 'ERR_MODULE_NOT_FOUND' && /['"](bullmq|ioredis)['"]/.test(e.message)) {
-      throw new UserError(`the Redis queue (mtl worker, --queue) needs bullmq and ioredis, optional dependencies of mtl-nlp that are not installed: ${QUEUE_INSTALL}`, { cause: err });
+      throw new UserError(
+        `the Redis queue (mtl worker, --queue) needs bullmq and ioredis, optional dependencies of mtl-nlp that are not installed: ${QUEUE_INSTALL}`,
+        { cause: err },
+      );
     }
     throw err;
   }

@@ -34,13 +34,25 @@ export async function encodeFileDistributed(opts: EncodeFileDistributedOptions):
   // strict here: a shard's texts travel through Redis as JSON, and a replaced byte would make the
   // rows differ from the file without anyone seeing it
   const bad = firstInvalidUtf8Line(bytes);
-  if (bad !== null) throw new UserError(`${label}:${bad}: invalid UTF-8; re-save the file as UTF-8 (or run without --queue, which replaces the bytes with U+FFFD and warns)`);
+  if (bad !== null)
+    throw new UserError(
+      `${label}:${bad}: invalid UTF-8; re-save the file as UTF-8 (or run without --queue, which replaces the bytes with U+FFFD and warns)`,
+    );
   const texts = parseLines(new TextDecoder('utf-8').decode(bytes));
   const writer = new OrderedVectorWriter(opts.output, texts.length);
   try {
     return await runShards(
       texts,
-      { queue: opts.queue, model: opts.model, ...(opts.settings ? { settings: opts.settings } : {}), ...(opts.shardSize ? { shardSize: opts.shardSize } : {}), source: label, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.log ? { log: opts.log } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+      {
+        queue: opts.queue,
+        model: opts.model,
+        ...(opts.settings ? { settings: opts.settings } : {}),
+        ...(opts.shardSize ? { shardSize: opts.shardSize } : {}),
+        source: label,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
       (start, data, rows, dim) => writer.write(start, data, rows, dim),
       () => writer.finish(),
     );

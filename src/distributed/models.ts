@@ -5,11 +5,22 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { SentenceEncoder } from '../encoder/types.js';
 import type { EncodeSettings, PredictSettings } from './protocol.js';
 
 export interface ShardModel {
   encode(texts: readonly string[]): Promise<{ data: Float32Array; dims: [number, number] }>;
+  /** Feature-store keys encoded as `mtl train` encodes them (absent for `echo:`). */
+  features?(keys: readonly string[], tokens: boolean): Promise<FeatureRows>;
   dispose(): Promise<void>;
+}
+
+/** A features shard's rows: one vector a key, or (with `lengths`) the token states of each key one after another. */
+export interface FeatureRows {
+  data: Float32Array;
+  rows: number;
+  dim: number;
+  lengths?: number[];
 }
 
 /** The models every worker allows unless told otherwise (the bundled encoder). */
@@ -43,6 +54,33 @@ function echoModel(dim: number): ShardModel {
   };
 }
 
+/**
+ * The keys through a FeatureStore, the trainer's own code path (pairs through encodePairs, layer
+ * keys through atLayer, token states through encodeTokens): the vectors `mtl train` would compute.
+ */
+async function storeRows(enc: SentenceEncoder, keys: readonly string[], tokens: boolean): Promise<FeatureRows> {
+  const { FeatureStore } = await import('../training/features.js');
+  const dim = enc.info.dim;
+  const store = new FeatureStore(dim);
+  if (!tokens) {
+    await store.ensure(keys, enc);
+    const data = new Float32Array(keys.length * dim);
+    keys.forEach((k, i) => data.set(store.get(k)!, i * dim));
+    return { data, rows: keys.length, dim };
+  }
+  await store.ensureTokens(keys, enc);
+  const states = keys.map((k) => store.tokenLookup(k));
+  const lengths = states.map((s) => s.length);
+  const rows = lengths.reduce((a, b) => a + b, 0);
+  const data = new Float32Array(rows * dim);
+  let at = 0;
+  for (const s of states) {
+    data.set(s.states.subarray(0, s.length * dim), at * dim);
+    at += s.length;
+  }
+  return { data, rows, dim, lengths };
+}
+
 export class WarmModels {
   private readonly loaded = new Map<string, Promise<ShardModel | ShardPredictor>>();
   private readonly allowed: readonly string[];
@@ -60,7 +98,9 @@ export class WarmModels {
 
   private check(model: string): void {
     if (!this.isAllowed(model)) {
-      throw new ModelNotAllowedError(`model '${model}' is not on this worker's allow list (${this.allowed.join(', ')}); start the worker with --models ${[...this.allowed, model].join(',')} to allow it`);
+      throw new ModelNotAllowedError(
+        `model '${model}' is not on this worker's allow list (${this.allowed.join(', ')}); start the worker with --models ${[...this.allowed, model].join(',')} to allow it`,
+      );
     }
   }
 
@@ -98,10 +138,14 @@ export class WarmModels {
       this.log(`[worker] loaded ${model} in ${Date.now() - t0} ms (tasks: ${mtl.taskNames.join(', ')})`);
       return {
         async predict(settings, inputs) {
-          if (!mtl.taskNames.includes(settings.task)) throw new ModelNotAllowedError(`${model} has no task '${settings.task}' (tasks: ${mtl.taskNames.join(', ')})`);
+          if (!mtl.taskNames.includes(settings.task))
+            throw new ModelNotAllowedError(`${model} has no task '${settings.task}' (tasks: ${mtl.taskNames.join(', ')})`);
           if (settings.task === 'summarization' && settings.sentences !== undefined) {
             const out: unknown[] = [];
-            for (const x of inputs) out.push(await mtl.summarize((x as { sentences: string[] }).sentences, { sentences: settings.sentences, task: settings.task }));
+            for (const x of inputs)
+              out.push(
+                await mtl.summarize((x as { sentences: string[] }).sentences, { sentences: settings.sentences, task: settings.task }),
+              );
             return out;
           }
           return (await mtl.predict(settings.task, inputs as never)) as unknown[];
@@ -129,7 +173,7 @@ export class WarmModels {
       logger: this.log,
     });
     this.log(`[worker] loaded ${model} in ${Date.now() - t0} ms (${enc.info.device}, ${enc.info.dtype}, ${enc.info.pooling})`);
-    return { encode: (texts) => enc.encode(texts), dispose: () => enc.dispose() };
+    return { encode: (texts) => enc.encode(texts), features: (keys, tokens) => storeRows(enc, keys, tokens), dispose: () => enc.dispose() };
   }
 
   async disposeAll(): Promise<void> {

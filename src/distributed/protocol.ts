@@ -57,21 +57,50 @@ const PredictJobSchema = z
   })
   .strict();
 
-export const ShardJobSchema = z.discriminatedUnion('kind', [EncodeJobSchema, PredictJobSchema]);
+const FeaturesJobSchema = z
+  .object({
+    v: z.literal(1),
+    kind: z.literal('features'),
+    /** The encoder of a training config (`mtl train --queue`), named as the coordinator names it. */
+    model: z.string().min(1).max(1000),
+    settings: EncodeSettingsSchema,
+    start: z.number().int().nonnegative(),
+    /** Feature-store keys (training/features.ts): texts, text pairs and texts read at an encoder layer. */
+    keys: z.array(z.string()).min(1),
+    /** Token states [length, dim] of each key instead of one vector (heads that pool tokens themselves). */
+    tokens: z.boolean(),
+  })
+  .strict();
+
+export const ShardJobSchema = z.discriminatedUnion('kind', [EncodeJobSchema, PredictJobSchema, FeaturesJobSchema]);
 export type ShardJob = z.infer<typeof ShardJobSchema>;
 export type EncodeJob = z.infer<typeof EncodeJobSchema>;
 export type PredictJob = z.infer<typeof PredictJobSchema>;
+export type FeaturesJob = z.infer<typeof FeaturesJobSchema>;
 
 export const PredictResultSchema = z.object({ predictions: z.array(z.unknown()) }).strict();
 
-export const ShardResultSchema = z.object({ rows: z.number().int().nonnegative(), dim: z.number().int().positive(), data: z.string() }).strict();
+export const ShardResultSchema = z
+  .object({ rows: z.number().int().nonnegative(), dim: z.number().int().positive(), data: z.string() })
+  .strict();
 export type ShardResult = z.infer<typeof ShardResultSchema>;
 
+/** A features shard's result: one vector a key, or with `lengths` each key's token states (rows = the sum of the lengths). */
+export const FeaturesResultSchema = ShardResultSchema.extend({ lengths: z.array(z.number().int().positive()).optional() }).strict();
+export type FeaturesResult = z.infer<typeof FeaturesResultSchema>;
+
 /** The job id of one shard: the same kind, input, shard, model and settings always give the same id. */
-export function shardJobId(kind: ShardJob['kind'], inputHash: string, shard: number, shardSize: number, model: string, settings: Record<string, unknown>): string {
+export function shardJobId(
+  kind: ShardJob['kind'],
+  inputHash: string,
+  shard: number,
+  shardSize: number,
+  model: string,
+  settings: Record<string, unknown>,
+): string {
   const key = JSON.stringify({ kind, inputHash, shard, shardSize, model, settings: Object.fromEntries(Object.entries(settings).sort()) });
   // BullMQ forbids ':' in custom ids and all-digit ids
-  return `${kind === 'encode' ? 'enc' : 'pre'}-${sha256(key).slice(0, 40)}`;
+  return `${({ encode: 'enc', predict: 'pre', features: 'fea' } as const)[kind]}-${sha256(key).slice(0, 40)}`;
 }
 
 /** Float32 rows → a result object (the bytes little-endian, base64). */

@@ -8,7 +8,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { bullConnection, parseQueueUrl, probeRedis, scrub } from './connection.js';
 import { DEFAULT_ALLOWED_MODELS, ModelNotAllowedError, WarmModels } from './models.js';
-import { describeZodError, packResult, QUEUE_NAME, ShardJobSchema, type ShardResult } from './protocol.js';
+import { describeZodError, packResult, QUEUE_NAME, ShardJobSchema, type FeaturesResult, type ShardResult } from './protocol.js';
 
 /** Test hooks that cause the failures the tests check (a slow shard, a shard that kills its worker). */
 export interface WorkerFaults {
@@ -51,16 +51,22 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   let processed = 0;
   const lockDuration = options.lockDurationMs ?? 30_000;
 
-  const processor = async (job: Job): Promise<ShardResult | { predictions: unknown[] }> => {
+  const processor = async (job: Job): Promise<ShardResult | FeaturesResult | { predictions: unknown[] }> => {
     const parsed = ShardJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed job payload: ${describeZodError(parsed.error)}`);
     const shard = parsed.data;
-    const items = shard.kind === 'encode' ? shard.texts : shard.inputs;
+    const items = shard.kind === 'encode' ? shard.texts : shard.kind === 'features' ? shard.keys : shard.inputs;
     const range = `lines ${shard.start + 1}-${shard.start + items.length}`;
     log(`[worker ${process.pid}] shard ${job.id} (${range}) start`);
     try {
-      let result: ShardResult | { predictions: unknown[] };
-      if (shard.kind === 'encode') {
+      let result: ShardResult | FeaturesResult | { predictions: unknown[] };
+      if (shard.kind === 'features') {
+        const model = await models.get(shard.model, shard.settings);
+        if (!model.features) throw new UnrecoverableError(`model '${shard.model}' cannot compute training features`);
+        await faultsBefore(shard.keys);
+        const out = await model.features(shard.keys, shard.tokens);
+        result = { ...packResult(out.data, out.rows, out.dim), ...(out.lengths ? { lengths: out.lengths } : {}) };
+      } else if (shard.kind === 'encode') {
         const model = await models.get(shard.model, shard.settings);
         await faultsBefore(shard.texts);
         const out = await model.encode(shard.texts);
@@ -96,7 +102,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   worker.on('failed', (job, err) => log(`[worker ${process.pid}] shard ${job?.id ?? '?'} failed: ${scrub(target, err.message)}`));
   worker.on('error', (err) => log(`[worker ${process.pid}] ${target.masked}: ${scrub(target, err.message)}`));
   await worker.waitUntilReady();
-  log(`[worker ${process.pid}] waiting for shards on ${target.masked} (models: ${(options.models?.length ? options.models : DEFAULT_ALLOWED_MODELS).join(', ')})`);
+  log(
+    `[worker ${process.pid}] waiting for shards on ${target.masked} (models: ${(options.models?.length ? options.models : DEFAULT_ALLOWED_MODELS).join(', ')})`,
+  );
 
   return {
     get processed() {

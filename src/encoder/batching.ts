@@ -79,7 +79,7 @@ export async function runBatches<R>(indices: readonly number[], opts: RunBatches
   const first = opts.firstWindow ?? 256;
   const later = opts.window ?? 2048;
   const windows: number[][] = [];
-  for (let s = 0; s < indices.length; ) {
+  for (let s = 0; s < indices.length;) {
     const size = windows.length === 0 ? first : later;
     windows.push(indices.slice(s, s + size));
     s += size;
@@ -87,7 +87,11 @@ export async function runBatches<R>(indices: readonly number[], opts: RunBatches
   let w = 0;
   let batches: BatchItem[][] = [];
   let nextItems: BatchItem[] = [];
-  const plan = (items: BatchItem[]) => planBatches(items.map((it) => it.ids.length), opts).map((b) => b.map((k) => items[k]!));
+  const plan = (items: BatchItem[]) =>
+    planBatches(
+      items.map((it) => it.ids.length),
+      opts,
+    ).map((b) => b.map((k) => items[k]!));
   const tokenizeMore = (count: number) => {
     const win = windows[w + 1];
     if (!win) return;
@@ -122,7 +126,10 @@ export async function runBatches<R>(indices: readonly number[], opts: RunBatches
     const items = nextBatch();
     if (!items) return false;
     const key = launched++;
-    running.set(key, start(items).then((done) => ({ key, done })));
+    running.set(
+      key,
+      start(items).then((done) => ({ key, done })),
+    );
     return true;
   };
   while (running.size < depth && launch());

@@ -25,7 +25,10 @@ export function resolveBundled(model: string): string {
   if (!model.startsWith(BUNDLED_PREFIX)) return model;
   const name = model.slice(BUNDLED_PREFIX.length);
   const known = bundledEncoders();
-  if (!known.includes(name)) throw new UserError(`unknown bundled encoder '${model}' (known: ${known.map((k) => BUNDLED_PREFIX + k).join(', ') || 'none'}; the folder models/${name}/ is missing from this install)`);
+  if (!known.includes(name))
+    throw new UserError(
+      `unknown bundled encoder '${model}' (known: ${known.map((k) => BUNDLED_PREFIX + k).join(', ') || 'none'}; the folder models/${name}/ is missing from this install)`,
+    );
   return join(packageRoot(), 'models', name);
 }
 

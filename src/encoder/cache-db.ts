@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { UserError } from '../errors.js';
 
 export const CACHE_FILE = 'embeddings.sqlite';
 const SCHEMA_NAME = 'mtl-nlp-embedding-cache';
@@ -81,7 +82,9 @@ function initOrValidate(db: Db): void {
     meta.set('version', SCHEMA_VERSION);
   }
   if (meta.get('schema') !== SCHEMA_NAME || meta.get('version') !== SCHEMA_VERSION) {
-    throw new BadCacheFile(`schema ${meta.get('schema') ?? '(none)'} v${meta.get('version') ?? '?'}, expected ${SCHEMA_NAME} v${SCHEMA_VERSION}`);
+    throw new BadCacheFile(
+      `schema ${meta.get('schema') ?? '(none)'} v${meta.get('version') ?? '?'}, expected ${SCHEMA_NAME} v${SCHEMA_VERSION}`,
+    );
   }
   const cols = (db.prepare('PRAGMA table_info(embeddings)').all() as { name: string }[]).map((c) => c.name).join(',');
   if (cols !== 'key,text_len,dim,vec') throw new BadCacheFile(`embeddings table has columns ${cols || '(none)'}`);
@@ -117,7 +120,7 @@ export function openCacheDb(dir: string, warn: (msg: string) => void): Db {
     let db: Db | undefined;
     try {
       const Sqlite = loadSqlite();
-      if (!Sqlite) throw new Error('the persistent embedding cache needs better-sqlite3 (npm install better-sqlite3)');
+      if (!Sqlite) throw new UserError('the persistent embedding cache needs better-sqlite3 (npm install better-sqlite3)');
       db = new Sqlite(path, { timeout: 10000 });
       initOrValidate(db);
       return db;

@@ -12,8 +12,17 @@ import type { Logger } from './backend/fallback.js';
 import { runBatches, type BatchItem } from './batching.js';
 import { buildFeeds } from './feeds.js';
 import {
-  batchSizes, cacheConfigKey, checkOptions, chooseMaxLength, describeEncoder, openSession, readGraph, resolveModelFiles, settleAutoDtype,
-  type EncoderLoadOptions, type Platform,
+  batchSizes,
+  cacheConfigKey,
+  checkOptions,
+  chooseMaxLength,
+  describeEncoder,
+  openSession,
+  readGraph,
+  resolveModelFiles,
+  settleAutoDtype,
+  type EncoderLoadOptions,
+  type Platform,
 } from './load.js';
 import type { EmbeddingCache } from './lru.js';
 import { checkPairs, checkTexts, dedupe, textKeys } from './inputs.js';
@@ -21,6 +30,7 @@ import { poolBatch, stackTokenStates } from './pooling.js';
 import { LayerSiblings } from './siblings.js';
 import { pairKey } from './pairs.js';
 import { TruncatingTokenizer } from './tokenize.js';
+import { UserError } from '../errors.js';
 
 export interface EncoderStats {
   /** ORT session runs since load (the load-time probe, if any, is not counted). */
@@ -98,7 +108,14 @@ export class EncoderCore implements SentenceEncoder {
     try {
       const graph = readGraph(session, model, checked.pooling);
       const info = describeEncoder(files, opened, graph, checked, maxLength);
-      const enc = new this({ info, session, tok, pooledOutput: graph.pooledOutput, tokenOutput: graph.tokenOutput, ...batchSizes(provider, options) });
+      const enc = new this({
+        info,
+        session,
+        tok,
+        pooledOutput: graph.pooledOutput,
+        tokenOutput: graph.tokenOutput,
+        ...batchSizes(provider, options),
+      });
       enc.siblings = new LayerSiblings<EncoderCore>(enc, (k) => EncoderCore.create.call(this, platform, model, { ...options, layer: k }));
       info.dim = await enc.probeDim();
       if (options.cache) enc.cache = platform.openCache(options.cache, cacheConfigKey(files, info), info.dim, log);
@@ -132,7 +149,7 @@ export class EncoderCore implements SentenceEncoder {
       this.stats.tokenized++;
       return { index, ids };
     } catch (err) {
-      throw new Error(`failed to tokenize texts[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new UserError(`failed to tokenize texts[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
 
@@ -196,7 +213,7 @@ export class EncoderCore implements SentenceEncoder {
       this.stats.tokenized++;
       return typeStart < ids.length ? { index, ids, typeStart } : { index, ids };
     } catch (err) {
-      throw new Error(`failed to tokenize pairs[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new UserError(`failed to tokenize pairs[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
 
@@ -208,7 +225,11 @@ export class EncoderCore implements SentenceEncoder {
   }
 
   /** Cache, dedupe (by `texts[i]`, the cache key), tokenize with `tokenize`, run and pool. */
-  private async encodeKeyed(texts: readonly string[], tokenize: (index: number) => BatchItem, options: EncodeOptions): Promise<EncodeResult> {
+  private async encodeKeyed(
+    texts: readonly string[],
+    tokenize: (index: number) => BatchItem,
+    options: EncodeOptions,
+  ): Promise<EncodeResult> {
     throwIfAborted(options.signal);
     const started = Date.now();
     const n = texts.length;
@@ -226,25 +247,38 @@ export class EncoderCore implements SentenceEncoder {
     const report = () => {
       const elapsedMs = Date.now() - started;
       const fresh = done - hits.size;
-      options.onProgress?.({ phase: 'encode', done, total: n, cached: hits.size, elapsedMs, etaMs: fresh > 0 ? (elapsedMs / fresh) * (n - done) : 0 });
+      options.onProgress?.({
+        phase: 'encode',
+        done,
+        total: n,
+        cached: hits.size,
+        elapsedMs,
+        etaMs: fresh > 0 ? (elapsedMs / fresh) * (n - done) : 0,
+      });
     };
     report();
 
     const cache = this.cache;
-    await this.pipeline(texts, todo, this.pooledOutput, (items, { output, seq, mask }) => {
-      throwIfAborted(options.signal);
-      const rows = items.length;
-      const pooled = poolBatch(output, this.pooledOutput, this.info.pooling, this.info.normalize, mask, rows, seq, d);
-      const entries: { text: string; vector: Float32Array }[] = [];
-      for (let r = 0; r < rows; r++) {
-        const v = pooled.subarray(r * d, r * d + d);
-        data.set(v, items[r]!.index * d);
-        if (cache) entries.push({ text: texts[items[r]!.index]!, vector: v });
-      }
-      cache?.store(entries);
-      done += rows;
-      report();
-    }, tokenize);
+    await this.pipeline(
+      texts,
+      todo,
+      this.pooledOutput,
+      (items, { output, seq, mask }) => {
+        throwIfAborted(options.signal);
+        const rows = items.length;
+        const pooled = poolBatch(output, this.pooledOutput, this.info.pooling, this.info.normalize, mask, rows, seq, d);
+        const entries: { text: string; vector: Float32Array }[] = [];
+        for (let r = 0; r < rows; r++) {
+          const v = pooled.subarray(r * d, r * d + d);
+          data.set(v, items[r]!.index * d);
+          if (cache) entries.push({ text: texts[items[r]!.index]!, vector: v });
+        }
+        cache?.store(entries);
+        done += rows;
+        report();
+      },
+      tokenize,
+    );
     for (const [i, f] of dupes) data.copyWithin(i * d, f * d, f * d + d);
     if (dupes.length) {
       done += dupes.length;
@@ -275,18 +309,24 @@ export class EncoderCore implements SentenceEncoder {
 
   private async tokenStates(texts: readonly string[], tokenize: (index: number) => BatchItem): Promise<TokenEncodeResult> {
     if (this.tokenOutput === undefined) {
-      throw new Error(`model ${this.info.model} has no token-level output (outputs: ${this.session.outputNames.join(', ')})`);
+      throw new UserError(`model ${this.info.model} has no token-level output (outputs: ${this.session.outputNames.join(', ')})`);
     }
     const n = texts.length;
     const per: { states: Float32Array; len: number }[] = new Array(n);
     let d = 0;
-    await this.pipeline(texts, Array.from({ length: n }, (_, i) => i), this.tokenOutput, (items, { output, seq }) => {
-      d = output.dims[2] ?? 0;
-      for (let r = 0; r < items.length; r++) {
-        const len = items[r]!.ids.length;
-        per[items[r]!.index] = { states: output.data.slice(r * seq * d, (r * seq + len) * d), len };
-      }
-    }, tokenize);
+    await this.pipeline(
+      texts,
+      Array.from({ length: n }, (_, i) => i),
+      this.tokenOutput,
+      (items, { output, seq }) => {
+        d = output.dims[2] ?? 0;
+        for (let r = 0; r < items.length; r++) {
+          const len = items[r]!.ids.length;
+          per[items[r]!.index] = { states: output.data.slice(r * seq * d, (r * seq + len) * d), len };
+        }
+      },
+      tokenize,
+    );
     if (n === 0) {
       const dim = this.tokenOutput === this.pooledOutput ? this.info.dim : 0;
       return { dims: [0, 0, dim], data: new Float32Array(0), attentionMask: new Uint8Array(0), lengths: [] };
@@ -314,7 +354,7 @@ export class EncoderCore implements SentenceEncoder {
    */
   async atLayer(layer: number): Promise<SentenceEncoder> {
     if (this.disposed) throw new Error('encoder has been disposed');
-    if (!this.siblings) throw new Error(`the encoder ${this.info.model} cannot open other layers`);
+    if (!this.siblings) throw new UserError(`the encoder ${this.info.model} cannot open other layers`);
     return this.siblings.at(layer);
   }
 

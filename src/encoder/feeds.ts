@@ -9,7 +9,11 @@ export const SUPPORTED_INPUTS: ReadonlySet<string> = new Set(['input_ids', 'atte
  * The feeds of `items` for a graph with inputs `inputNames`: rows padded with `padId` to the longest
  * item; `mask` (1 = real token) is returned for pooling.
  */
-export function buildFeeds(items: readonly BatchItem[], padId: number, inputNames: readonly string[]): { feeds: Record<string, InputTensor>; seq: number; mask: Uint8Array } {
+export function buildFeeds(
+  items: readonly BatchItem[],
+  padId: number,
+  inputNames: readonly string[],
+): { feeds: Record<string, InputTensor>; seq: number; mask: Uint8Array } {
   const rows = items.length;
   const seq = paddedLength(items);
   const n = rows * seq;

@@ -11,11 +11,20 @@ import type { EncoderLoadOptions, Platform } from './load.js';
 import { MemoryEmbeddingCache } from './lru.js';
 import { missingModelMessage, onnxFileFor } from './model-files.js';
 import type { HFTokenizerLike } from './tokenize.js';
+import { UserError } from '../errors.js';
 
 export {
-  type Device, type Dtype, type EncodeOptions, type EncodeProgress, type EncodeResult,
-  type EncoderCacheOptions, type EncoderInfo, type EncoderOptions, type Pooling,
-  type SentenceEncoder, type TokenEncodeResult
+  type Device,
+  type Dtype,
+  type EncodeOptions,
+  type EncodeProgress,
+  type EncodeResult,
+  type EncoderCacheOptions,
+  type EncoderInfo,
+  type EncoderOptions,
+  type Pooling,
+  type SentenceEncoder,
+  type TokenEncodeResult,
 } from './types.js';
 export { PAIR_KEY_PREFIX, pairKey, isPairKey, parsePairKey } from './pairs.js';
 export type { EncoderStats } from './core.js';
@@ -45,7 +54,7 @@ async function fetchBytes(url: string, offline: boolean): Promise<Uint8Array | n
   if (offline) return null;
   const res = await e.fetch(url);
   if (res.status === 404) return null;
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  if (!res.ok) throw new UserError(`GET ${url}: HTTP ${res.status}`);
   const bytes = new Uint8Array(await res.arrayBuffer());
   await cache?.put(url, new Response(bytes.slice().buffer)).catch(() => undefined);
   return bytes;
@@ -68,10 +77,13 @@ async function withModelUrl<T>(model: string, run: (id: string) => Promise<T>): 
   if (!/^https?:\/\//.test(model)) return run(model);
   const url = new URL(model.replace(/\/+$/, ''));
   const parts = url.pathname.split('/').filter(Boolean);
-  if (parts.length === 0) throw new Error(`${model}: a model URL needs a folder path (e.g. https://host/models/my-encoder)`);
+  if (parts.length === 0) throw new UserError(`${model}: a model URL needs a folder path (e.g. https://host/models/my-encoder)`);
   const take = parts.length >= 2 ? 2 : 1;
   const id = parts.slice(-take).join('/');
-  const host = `${url.origin}/${parts.slice(0, -take).map((p) => `${p}/`).join('')}`;
+  const host = `${url.origin}/${parts
+    .slice(0, -take)
+    .map((p) => `${p}/`)
+    .join('')}`;
   const e = env as unknown as { remoteHost: string; remotePathTemplate: string; allowRemoteModels: boolean };
   const saved = { remoteHost: e.remoteHost, remotePathTemplate: e.remotePathTemplate, allowRemoteModels: e.allowRemoteModels };
   Object.assign(e, { remoteHost: host, remotePathTemplate: '{model}/', allowRemoteModels: true });
@@ -87,10 +99,16 @@ const webPlatform: Platform = {
   async resolve(model, { dtype, offline }) {
     const file = onnxFileFor(dtype);
     const bytes = await fetchBytes(fileUrl(model, file), offline);
-    if (!bytes) throw new Error(offline ? `${file} of ${model} is not in the browser cache and offline is set` : missingModelMessage(file, model, dtype, [], model));
+    if (!bytes)
+      throw new UserError(
+        offline ? `${file} of ${model} is not in the browser cache and offline is set` : missingModelMessage(file, model, dtype, [], model),
+      );
     const opts = { local_files_only: offline };
     const { tokenizer, config } = await withModelUrl(model, async (id) => ({
-      tokenizer: (await AutoTokenizer.from_pretrained(id, opts)) as unknown as HFTokenizerLike & { _tokenizerJSON?: unknown; _tokenizerConfig?: unknown },
+      tokenizer: (await AutoTokenizer.from_pretrained(id, opts)) as unknown as HFTokenizerLike & {
+        _tokenizerJSON?: unknown;
+        _tokenizerConfig?: unknown;
+      },
       config: (await AutoConfig.from_pretrained(id, opts)) as unknown as Record<string, unknown>,
     }));
     const tokJson = JSON.stringify([tokenizer._tokenizerJSON ?? null, tokenizer._tokenizerConfig ?? null]);

@@ -14,9 +14,17 @@ import { resolveModel } from './resolve-node.js';
 import { cpuFeatures } from '../utils/cpu.js';
 
 export {
-  type Device, type Dtype, type EncodeOptions, type EncodeProgress, type EncodeResult,
-  type EncoderCacheOptions, type EncoderInfo, type EncoderOptions, type Pooling,
-  type SentenceEncoder, type TokenEncodeResult
+  type Device,
+  type Dtype,
+  type EncodeOptions,
+  type EncodeProgress,
+  type EncodeResult,
+  type EncoderCacheOptions,
+  type EncoderInfo,
+  type EncoderOptions,
+  type Pooling,
+  type SentenceEncoder,
+  type TokenEncodeResult,
 } from './types.js';
 export { PAIR_KEY_PREFIX, pairKey, isPairKey, parsePairKey } from './pairs.js';
 export type { EncoderStats } from './core.js';
@@ -41,7 +49,9 @@ const nodePlatform: Platform = {
   },
   openCache(opts, configKey, dim, warn) {
     if (!loadSqlite()) {
-      warn(`embedding cache: better-sqlite3 is not installed, so vectors are kept in memory only (npm install better-sqlite3 for the persistent cache in ${opts.dir})`);
+      warn(
+        `embedding cache: better-sqlite3 is not installed, so vectors are kept in memory only (npm install better-sqlite3 for the persistent cache in ${opts.dir})`,
+      );
       return new MemoryEmbeddingCache(configKey, dim, opts.memoryEntries ?? 10_000);
     }
     return new SqliteEmbeddingCache({ dir: opts.dir, configKey, dim, memoryEntries: opts.memoryEntries, warn });
@@ -73,4 +83,3 @@ export class Encoder extends EncoderCore {
     return Encoder.create(nodePlatform, ref.model, options);
   }
 }
-

@@ -6,7 +6,9 @@ export function checkTexts(texts: readonly string[]): void {
   for (let i = 0; i < texts.length; i++) {
     const t: unknown = texts[i];
     if (typeof t !== 'string') {
-      throw new TypeError(`texts[${i}] is not a string (got ${t === null ? 'null' : Array.isArray(t) ? 'array' : typeof t}); every text must be a string`);
+      throw new TypeError(
+        `texts[${i}] is not a string (got ${t === null ? 'null' : Array.isArray(t) ? 'array' : typeof t}); every text must be a string`,
+      );
     }
   }
 }
@@ -15,7 +17,8 @@ export function checkTexts(texts: readonly string[]): void {
 export function checkPairs(pairs: readonly (readonly [string, string])[]): void {
   if (!Array.isArray(pairs)) throw new TypeError('pairs must be an array of [a, b] string pairs');
   pairs.forEach((p, i) => {
-    if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string') throw new TypeError(`pairs[${i}] is not a [string, string] pair`);
+    if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string')
+      throw new TypeError(`pairs[${i}] is not a [string, string] pair`);
   });
 }
 

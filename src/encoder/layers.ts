@@ -10,6 +10,7 @@
  * of the graph (quantization of that tensor for the next layer's int8 GEMMs does not count).
  */
 import { decodeModel, encodeModel, onnx, type INodeProto, type ModelProto } from '../onnx/proto.js';
+import { UserError } from '../errors.js';
 
 /** The hidden layers of a graph, by scope. */
 export interface LayerScopes {
@@ -51,13 +52,16 @@ export function layerScopes(model: ModelProto, file: string): LayerScopes {
     nodes.set(k, list);
   });
   if (count === 0) {
-    throw new Error(
+    throw new UserError(
       `${file}: no transformer layers found by node name (expected scopes such as /encoder/layer.0/… or /layers.0/…, as torch.onnx.export and Optimum write them); ` +
         'the layer option needs them: export the model with Optimum, or leave layer unset',
     );
   }
   for (let k = 1; k <= count; k++) {
-    if (!nodes.has(k)) throw new Error(`${file}: layer scopes are not contiguous (no node of layer ${k - 1} of 0…${count - 1}); leave layer unset for this model`);
+    if (!nodes.has(k))
+      throw new UserError(
+        `${file}: layer scopes are not contiguous (no node of layer ${k - 1} of 0…${count - 1}); leave layer unset for this model`,
+      );
   }
   return { count, nodes };
 }
@@ -65,7 +69,7 @@ export function layerScopes(model: ModelProto, file: string): LayerScopes {
 /** `layer` as 0 … count: negative values count from the end (-1 = the last layer), as Python's hidden_states[-1]. */
 export function resolveLayer(layer: number, count: number, file: string): number {
   if (!Number.isInteger(layer) || layer > count || layer < -(count + 1)) {
-    throw new RangeError(
+    throw new UserError(
       `layer ${String(layer)} is out of range for ${file}: it has ${count} transformer layers, so layer is an integer from 0 (the embeddings) to ${count} (the last), or -1 … -${count + 1} from the end`,
     );
   }
@@ -87,12 +91,15 @@ function inputsOf(node: INodeProto, into: Set<string>): void {
 export function cutAtLayer(bytes: Uint8Array, layer: number, file: string): LayerCut {
   const model = decodeModel(bytes);
   const graph = model.graph;
-  if (!graph) throw new Error(`${file}: the ONNX model has no graph`);
+  if (!graph) throw new UserError(`${file}: the ONNX model has no graph`);
   const scopes = layerScopes(model, file);
   const k = resolveLayer(layer, scopes.count, file);
   const nodes = graph.node ?? [];
   const scope = new Set(scopes.nodes.get(k) ?? []);
-  if (scope.size === 0) throw new Error(`${file}: no nodes named in the embeddings scope (/embeddings/…), so layer 0 cannot be read; use a layer from 1 to ${scopes.count}`);
+  if (scope.size === 0)
+    throw new UserError(
+      `${file}: no nodes named in the embeddings scope (/embeddings/…), so layer 0 cannot be read; use a layer from 1 to ${scopes.count}`,
+    );
 
   const graphOutputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
   const readOutside = new Set<string>(graphOutputs);
@@ -106,11 +113,12 @@ export function cutAtLayer(bytes: Uint8Array, layer: number, file: string): Laye
     if (NOT_HIDDEN.has(n.opType ?? '')) continue;
     for (const o of n.output ?? []) if (o && readOutside.has(o)) tensor = o;
   }
-  if (tensor === undefined) throw new Error(`${file}: the scope of layer ${k} hands no tensor to the rest of the graph; leave layer unset for this model`);
+  if (tensor === undefined)
+    throw new UserError(`${file}: the scope of layer ${k} hands no tensor to the rest of the graph; leave layer unset for this model`);
   if (k === scopes.count) return { bytes: null, layers: scopes.count, layer: k, tensor };
 
   if ((graph.initializer ?? []).some((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)) {
-    throw new Error(
+    throw new UserError(
       `${file}: the model keeps its weights in external data files, which the layer option cannot cut in memory; ` +
         'use a single-file export (model.onnx without .onnx_data), or leave layer unset',
     );
@@ -148,7 +156,18 @@ export function cutAtLayer(bytes: Uint8Array, layer: number, file: string): Laye
       output: [
         {
           name: OUTPUT,
-          type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'batch_size' }, { dimParam: 'sequence_length' }, ...(original?.type?.tensorType?.shape?.dim?.slice(2) ?? [])] } } },
+          type: {
+            tensorType: {
+              elemType,
+              shape: {
+                dim: [
+                  { dimParam: 'batch_size' },
+                  { dimParam: 'sequence_length' },
+                  ...(original?.type?.tensorType?.shape?.dim?.slice(2) ?? []),
+                ],
+              },
+            },
+          },
         },
       ],
     },

@@ -13,6 +13,7 @@ import type { EmbeddingCache } from './lru.js';
 import { SUPPORTED_INPUTS } from './feeds.js';
 import { defaultMaxLength, positionLimit, usableModelMaxLength } from './model-files.js';
 import type { HFTokenizerLike } from './tokenize.js';
+import { UserError } from '../errors.js';
 
 /** A resolved model, platform-neutral. */
 export interface ModelBundle {
@@ -65,12 +66,19 @@ export function checkOptions(platform: Platform, options: EncoderLoadOptions): C
   const requested = options.dtype ?? 'fp32';
   const int8 = requested === 'auto' ? (options.int8Features ?? platform.int8Features?.() ?? []) : [];
   const pooling = options.pooling ?? 'auto';
-  if (!DEVICES.includes(device)) throw new TypeError(`unknown device '${String(device)}' (expected ${DEVICES.join(', ')})`);
-  if (!POOLINGS.includes(pooling)) throw new TypeError(`unknown pooling '${String(pooling)}' (expected ${POOLINGS.join(', ')})`);
-  for (const [k, v] of [['maxLength', options.maxLength], ['threads', options.threads], ['workers', options.workers], ['batchTokens', options.batchTokens], ['maxBatchSize', options.maxBatchSize]] as const) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${k} must be a positive integer, got ${String(v)}`);
+  if (!DEVICES.includes(device)) throw new UserError(`unknown device '${String(device)}' (expected ${DEVICES.join(', ')})`);
+  if (!POOLINGS.includes(pooling)) throw new UserError(`unknown pooling '${String(pooling)}' (expected ${POOLINGS.join(', ')})`);
+  for (const [k, v] of [
+    ['maxLength', options.maxLength],
+    ['threads', options.threads],
+    ['workers', options.workers],
+    ['batchTokens', options.batchTokens],
+    ['maxBatchSize', options.maxBatchSize],
+  ] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UserError(`${k} must be a positive integer, got ${String(v)}`);
   }
-  if (options.layer !== undefined && !Number.isInteger(options.layer)) throw new RangeError(`layer must be an integer (0 = embeddings, negative counts from the end), got ${String(options.layer)}`);
+  if (options.layer !== undefined && !Number.isInteger(options.layer))
+    throw new UserError(`layer must be an integer (0 = embeddings, negative counts from the end), got ${String(options.layer)}`);
   return { device, requested, int8, pooling, normalize: options.normalize ?? false, offline: options.offline ?? false };
 }
 
@@ -93,13 +101,17 @@ export interface ResolvedFiles {
 }
 
 /** The model of `bundle` cut after `layer` (see layers.ts); the bundle unchanged when that is the last layer. */
-async function cutBundle(platform: Platform, bundle: ModelBundle, layer: number): Promise<{ bundle: ModelBundle; index: number; of: number }> {
+async function cutBundle(
+  platform: Platform,
+  bundle: ModelBundle,
+  layer: number,
+): Promise<{ bundle: ModelBundle; index: number; of: number }> {
   const src = bundle.source;
   const file = typeof src === 'string' ? src : `${bundle.model} (${bundle.files.find((f) => f.endsWith('.onnx')) ?? 'model.onnx'})`;
   let bytes: Uint8Array;
   if (typeof src !== 'string') bytes = src;
   else if (platform.readModel) bytes = await platform.readModel(src);
-  else throw new Error(`the layer option cannot read ${file} on this platform`);
+  else throw new UserError(`the layer option cannot read ${file} on this platform; leave layer unset`);
   const { cutAtLayer } = await import('./layers.js');
   const cut = cutAtLayer(bytes, layer, file);
   return { bundle: cut.bytes ? { ...bundle, source: cut.bytes } : bundle, index: cut.layer, of: cut.layers };
@@ -109,7 +121,12 @@ async function cutBundle(platform: Platform, bundle: ModelBundle, layer: number)
  * Step 2: the model files. `dtype: 'auto'` with device 'cpu' decides now (q8 on a CPU with int8 dot
  * products, fp32 when the model has no q8 file); device 'auto' starts with fp32 (see {@link settleAutoDtype}).
  */
-export async function resolveModelFiles(platform: Platform, model: string, o: CheckedOptions, layerOption: number | undefined): Promise<ResolvedFiles> {
+export async function resolveModelFiles(
+  platform: Platform,
+  model: string,
+  o: CheckedOptions,
+  layerOption: number | undefined,
+): Promise<ResolvedFiles> {
   let dtype: Dtype = o.requested === 'auto' ? (o.device === 'cpu' && autoDtypeWanted('unknown', o.int8) ? 'q8' : 'fp32') : o.requested;
   let dtypeChoice: string | undefined;
   let bundle: ModelBundle;
@@ -156,14 +173,23 @@ export interface OpenedSession {
 }
 
 /** Step 4: the session, on the first device that works (see fallback.ts), with its threads and workers. */
-export async function openSession(platform: Platform, source: ModelSource, o: CheckedOptions, options: EncoderLoadOptions, log: Logger): Promise<OpenedSession> {
+export async function openSession(
+  platform: Platform,
+  source: ModelSource,
+  o: CheckedOptions,
+  options: EncoderLoadOptions,
+  log: Logger,
+): Promise<OpenedSession> {
   const backend = options.backend ?? platform.backend;
   const workers = options.workers ?? 1;
   if (workers > 1 && backend.platform !== 'node') {
-    throw new RangeError(`workers: ${workers} needs Node's worker threads; in the browser, onnxruntime-web's ort.env.wasm.proxy runs inference off the main thread (use workers: 1)`);
+    throw new UserError(
+      `workers: ${workers} needs Node's worker threads; in the browser, onnxruntime-web's ort.env.wasm.proxy runs inference off the main thread (use workers: 1)`,
+    );
   }
   const threads = options.threads ?? backend.defaultThreads();
-  if (workers > threads) log(`[encoder] ${workers} workers on ${threads} threads: each worker gets 1 thread, so ${workers} threads compete for ${threads}`);
+  if (workers > threads)
+    log(`[encoder] ${workers} workers on ${threads} threads: each worker gets 1 thread, so ${workers} threads compete for ${threads}`);
   const { session, provider } = await createSessionWithFallback(backend, source, o.device, { threads, workers }, log);
   if (workers > 1 && provider !== 'cpu') log(`[encoder] workers: ${workers} applies to the CPU provider; ${provider} runs one session`);
   return { session, provider, backend, threads, workers };
@@ -174,7 +200,14 @@ export async function openSession(platform: Platform, source: ModelSource, o: Ch
  * with int8 dot products reopens the q8 file, if the model has a usable one (replacing `opened.session`).
  * Returns the files in use, with the reason for the dtype.
  */
-export async function settleAutoDtype(platform: Platform, model: string, files: ResolvedFiles, opened: OpenedSession, o: CheckedOptions, layerOption: number | undefined): Promise<ResolvedFiles> {
+export async function settleAutoDtype(
+  platform: Platform,
+  model: string,
+  files: ResolvedFiles,
+  opened: OpenedSession,
+  o: CheckedOptions,
+  layerOption: number | undefined,
+): Promise<ResolvedFiles> {
   if (o.requested !== 'auto') return files;
   let { bundle, dtype, dtypeChoice } = files;
   const { provider } = opened;
@@ -209,9 +242,14 @@ export interface GraphOutputs {
 export function readGraph(session: BackendSession, model: string, pooling: Pooling): GraphOutputs {
   const unsupported = session.inputNames.filter((n) => !SUPPORTED_INPUTS.has(n));
   if (unsupported.length) {
-    throw new Error(`model ${model} declares inputs ${unsupported.join(', ')} that a text encoder cannot feed (supported: ${[...SUPPORTED_INPUTS].join(', ')})`);
+    throw new UserError(
+      `model ${model} declares inputs ${unsupported.join(', ')} that a text encoder cannot feed (supported: ${[...SUPPORTED_INPUTS].join(', ')})`,
+    );
   }
-  if (!session.inputNames.includes('input_ids')) throw new Error(`model ${model} has no input_ids input (inputs: ${session.inputNames.join(', ')})`);
+  if (!session.inputNames.includes('input_ids'))
+    throw new UserError(
+      `model ${model} has no input_ids input (inputs: ${session.inputNames.join(', ')}); give a text encoder exported with input_ids (e.g. optimum-cli export onnx --task feature-extraction)`,
+    );
 
   const outs = session.outputNames;
   const rank = (name: string) => session.outputInfo?.find((o) => o.name === name)?.shape?.length;
@@ -221,13 +259,19 @@ export function readGraph(session: BackendSession, model: string, pooling: Pooli
     (outs.length === 1 && !outs.includes('sentence_embedding') ? outs[0] : undefined);
   const mode: EncoderInfo['pooling'] = pooling === 'auto' ? (outs.includes('sentence_embedding') ? 'sentence_embedding' : 'mean') : pooling;
   if (mode !== 'sentence_embedding' && tokenOutput === undefined) {
-    throw new Error(`model ${model} has no token-level output for ${mode} pooling (outputs: ${outs.join(', ')}); use pooling 'auto'`);
+    throw new UserError(`model ${model} has no token-level output for ${mode} pooling (outputs: ${outs.join(', ')}); use pooling 'auto'`);
   }
   return { pooledOutput: mode === 'sentence_embedding' ? 'sentence_embedding' : tokenOutput!, tokenOutput, mode };
 }
 
 /** The encoder's description (`info`), its width (`dim`) still 0: the probe after construction fills it in. */
-export function describeEncoder(files: ResolvedFiles, opened: OpenedSession, graph: GraphOutputs, o: CheckedOptions, maxLength: number): EncoderInfo {
+export function describeEncoder(
+  files: ResolvedFiles,
+  opened: OpenedSession,
+  graph: GraphOutputs,
+  o: CheckedOptions,
+  maxLength: number,
+): EncoderInfo {
   const { bundle, dtype, dtypeChoice, layer } = files;
   const { session, provider } = opened;
   return {
@@ -259,7 +303,13 @@ export function batchSizes(provider: Provider, options: EncoderOptions): { batch
 export function cacheConfigKey(files: ResolvedFiles, info: Pick<EncoderInfo, 'pooling' | 'normalize' | 'maxLength' | 'dim'>): string {
   const { bundle, dtype, layer } = files;
   return [
-    `model=${bundle.sha256}`, `tok=${bundle.tokenizerSha256}`, `dtype=${dtype}`, `pool=${info.pooling}`, `norm=${info.normalize}`, `max=${info.maxLength}`, `dim=${info.dim}`,
+    `model=${bundle.sha256}`,
+    `tok=${bundle.tokenizerSha256}`,
+    `dtype=${dtype}`,
+    `pool=${info.pooling}`,
+    `norm=${info.normalize}`,
+    `max=${info.maxLength}`,
+    `dim=${info.dim}`,
     ...(layer && layer.index !== layer.of ? [`layer=${layer.index}`] : []) /* the last layer's vectors are the whole model's */,
     'v1',
   ].join('|');

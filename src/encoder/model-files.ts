@@ -1,5 +1,6 @@
 /** Platform-independent facts about HF-layout model folders. */
 import type { Dtype } from './types.js';
+import { UserError } from '../errors.js';
 
 export const DTYPE_SUFFIX: Record<Dtype, string> = {
   fp32: '',
@@ -10,7 +11,7 @@ export const DTYPE_SUFFIX: Record<Dtype, string> = {
 
 /** `onnx/model{suffix}.onnx` for a dtype. */
 export function onnxFileFor(dtype: Dtype, baseName = 'model'): string {
-  if (!(dtype in DTYPE_SUFFIX)) throw new TypeError(`unknown dtype '${String(dtype)}' (expected fp32, fp16, q8 or q4)`);
+  if (!(dtype in DTYPE_SUFFIX)) throw new UserError(`unknown dtype '${String(dtype)}' (expected fp32, fp16, q8 or q4)`);
   return `onnx/${baseName}${DTYPE_SUFFIX[dtype]}.onnx`;
 }
 
@@ -26,22 +27,37 @@ export function dtypeOfFile(file: string): Dtype | undefined {
  * of them: `dtype` in the library, `--dtype` on the command line, or `auto` to take what the model
  * has) and, for a folder the user made (not one shipped in the package), how to create the file.
  */
-export function missingModelMessage(file: string, where: string, dtype: Dtype, available: string[], modelId?: string, shipped = false): string {
+export function missingModelMessage(
+  file: string,
+  where: string,
+  dtype: Dtype,
+  available: string[],
+  modelId?: string,
+  shipped = false,
+): string {
   const alt = available
     .map((f) => ({ f, d: dtypeOfFile(f) }))
     .filter((x) => x.d !== undefined && x.d !== dtype)
     .map((x) => `dtype '${x.d}' (${x.f})`);
   const id = modelId ?? '<model id>';
   const first = alt.length ? alt[0]!.split(' (')[0]!.replace(/^dtype '(.*)'$/, '$1') : '';
-  const useInstead = alt.length ? `Available: ${alt.join(', ')}: run with --dtype ${first} (or --dtype auto; library: dtype '${first}' or 'auto')` : '';
+  const useInstead = alt.length
+    ? `Available: ${alt.join(', ')}: run with --dtype ${first} (or --dtype auto; library: dtype '${first}' or 'auto')`
+    : '';
   if (shipped) return `${file} not found in ${where} (dtype '${dtype}'). ${useInstead || 'The package ships no other file for it'}.`;
   return (
     `${file} not found in ${where} (dtype '${dtype}'). ` +
     (alt.length ? `${useInstead}, or create it: ` : 'Create it: ') +
     `optimum-cli export onnx --model ${id} --task feature-extraction <dir> (then move model.onnx into <dir>/onnx/)` +
-    (dtype === 'q8' ? `, and quantize it to onnx/model_quantized.onnx (e.g. onnxruntime.quantization.quantize_dynamic, weight type QInt8)` : '') +
-    (dtype === 'fp16' ? `, and convert it to onnx/model_fp16.onnx (onnxconverter_common.float16.convert_float_to_float16, keep_io_types=True)` : '') +
-    (dtype === 'q4' ? `, and quantize it to onnx/model_q4.onnx (onnxruntime.quantization.matmul_nbits_quantizer.MatMulNBitsQuantizer, block_size=32, is_symmetric=True)` : '') +
+    (dtype === 'q8'
+      ? `, and quantize it to onnx/model_quantized.onnx (e.g. onnxruntime.quantization.quantize_dynamic, weight type QInt8)`
+      : '') +
+    (dtype === 'fp16'
+      ? `, and convert it to onnx/model_fp16.onnx (onnxconverter_common.float16.convert_float_to_float16, keep_io_types=True)`
+      : '') +
+    (dtype === 'q4'
+      ? `, and quantize it to onnx/model_q4.onnx (onnxruntime.quantization.matmul_nbits_quantizer.MatMulNBitsQuantizer, block_size=32, is_symmetric=True)`
+      : '') +
     '.'
   );
 }

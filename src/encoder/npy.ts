@@ -1,3 +1,4 @@
+import { UserError } from '../errors.js';
 /** NumPy .npy (format version 1.0) for a float32 matrix. */
 
 /** The .npy (v1.0) header of a float32 [rows, cols] C-order matrix: the bytes before the data. */
@@ -36,14 +37,16 @@ export function encodeNpy(data: Float32Array, rows: number, cols: number): Uint8
 /** Parses a .npy written by {@link encodeNpy} (or NumPy, '<f4' C-order 2-D). */
 export function decodeNpy(bytes: Uint8Array): { dims: [number, number]; data: Float32Array } {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-  if (!magic.every((b, i) => bytes[i] === b)) throw new Error('not a .npy file');
+  if (!magic.every((b, i) => bytes[i] === b))
+    throw new UserError('not a .npy file (bad magic bytes); give a file written by numpy.save or mtl encode --output x.npy');
   const major = bytes[6]!;
   const hlen = major === 1 ? bytes[8]! | (bytes[9]! << 8) : new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
   const start = major === 1 ? 10 : 12;
   const header = new TextDecoder('latin1').decode(bytes.subarray(start, start + hlen));
-  if (!/'descr':\s*'<f4'/.test(header) || !/'fortran_order':\s*False/.test(header)) throw new Error(`unsupported npy header ${header}`);
+  if (!/'descr':\s*'<f4'/.test(header) || !/'fortran_order':\s*False/.test(header))
+    throw new UserError(`unsupported npy header ${header}: only little-endian float32 (<f4), C order is read; save with arr.astype("<f4")`);
   const m = /'shape':\s*\((\d+),\s*(\d+)\)/.exec(header);
-  if (!m) throw new Error(`unsupported npy shape in ${header}`);
+  if (!m) throw new UserError(`unsupported npy shape in ${header}: a 2-D matrix [rows, dim] is expected`);
   const rows = Number(m[1]);
   const cols = Number(m[2]);
   const data = new Float32Array(rows * cols);

@@ -4,7 +4,14 @@
  * Masked mean over the sequence. `hidden` is [rows, seq, d] row-major, `mask` is [rows, seq] (1 = real token).
  * Writes rows into `out` starting at row offset 0 (out must hold rows × d).
  */
-export function meanPool(hidden: Float32Array, mask: BigInt64Array | Uint8Array, rows: number, seq: number, d: number, out: Float32Array): void {
+export function meanPool(
+  hidden: Float32Array,
+  mask: BigInt64Array | Uint8Array,
+  rows: number,
+  seq: number,
+  d: number,
+  out: Float32Array,
+): void {
   const acc = new Float64Array(d);
   for (let r = 0; r < rows; r++) {
     acc.fill(0);
@@ -28,7 +35,14 @@ export function clsPool(hidden: Float32Array, rows: number, seq: number, d: numb
 }
 
 /** Masked max over the sequence. */
-export function maxPool(hidden: Float32Array, mask: BigInt64Array | Uint8Array, rows: number, seq: number, d: number, out: Float32Array): void {
+export function maxPool(
+  hidden: Float32Array,
+  mask: BigInt64Array | Uint8Array,
+  rows: number,
+  seq: number,
+  d: number,
+  out: Float32Array,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = r * d;
     out.fill(-Infinity, o, o + d);
@@ -93,7 +107,10 @@ export function poolBatch(
 }
 
 /** Per-text token states ([len, d] each) stacked into [n, maxLen, d], zero at padding, with the attention mask. */
-export function stackTokenStates(per: readonly { states: Float32Array; len: number }[], d: number): { dims: [number, number, number]; data: Float32Array; attentionMask: Uint8Array; lengths: number[] } {
+export function stackTokenStates(
+  per: readonly { states: Float32Array; len: number }[],
+  d: number,
+): { dims: [number, number, number]; data: Float32Array; attentionMask: Uint8Array; lengths: number[] } {
   const n = per.length;
   const lengths = per.map((p) => p.len);
   const maxLen = Math.max(...lengths);

@@ -11,6 +11,7 @@ import type { Dtype } from './types.js';
 import { packageRoot } from '../utils/paths.js';
 import { missingModelMessage, onnxFileFor } from './model-files.js';
 import type { HFTokenizerLike } from './tokenize.js';
+import { UserError } from '../errors.js';
 
 export interface ResolvedModel {
   /** What the caller passed (hub id or folder). */
@@ -105,8 +106,9 @@ async function loadFolder(model: string, dir: string, dtype: Dtype): Promise<Res
   const missing = missingFiles(dir, dtype);
   if (missing.length) {
     const onnx = onnxFileFor(dtype);
-    if (missing.includes(onnx)) throw new Error(missingModelMessage(onnx, dir, dtype, listOnnx(dir), looksLikePath(model) ? undefined : model, isShipped(dir)));
-    throw new Error(
+    if (missing.includes(onnx))
+      throw new UserError(missingModelMessage(onnx, dir, dtype, listOnnx(dir), looksLikePath(model) ? undefined : model, isShipped(dir)));
+    throw new UserError(
       `${missing.join(', ')} not found in ${dir}: the folder needs a fast-tokenizer file (tokenizer.json + tokenizer_config.json); ` +
         `save them with transformers' AutoTokenizer.from_pretrained(<id>).save_pretrained(<dir>)`,
     );
@@ -133,7 +135,10 @@ async function loadFolder(model: string, dir: string, dtype: Dtype): Promise<Res
   let sha256 = await sha256File(modelPath);
   if (existsSync(join(dir, dataFile))) {
     files.push(dataFile);
-    sha256 = createHash('sha256').update(sha256).update(await sha256File(join(dir, dataFile))).digest('hex');
+    sha256 = createHash('sha256')
+      .update(sha256)
+      .update(await sha256File(join(dir, dataFile)))
+      .digest('hex');
   }
   const th = createHash('sha256');
   for (const f of TOKENIZER_FILES) th.update(readFileSync(join(dir, f)));
@@ -150,10 +155,11 @@ function hubCandidates(id: string): string[] {
 }
 
 export async function resolveModel(model: string, opts: ResolveOptions): Promise<ResolvedModel> {
-  if (typeof model !== 'string' || model.trim() === '') throw new TypeError('model must be a hub id or a folder path');
+  if (typeof model !== 'string' || model.trim() === '') throw new UserError('model must be a hub id or a folder path');
   if (looksLikePath(model)) {
     const dir = resolvePath(model);
-    if (!isDir(dir)) throw new Error(`model folder ${dir} does not exist (expected an HF-layout folder with tokenizer.json and onnx/model.onnx)`);
+    if (!isDir(dir))
+      throw new UserError(`model folder ${dir} does not exist (expected an HF-layout folder with tokenizer.json and onnx/model.onnx)`);
     return loadFolder(model, dir, opts.dtype);
   }
   // Hub id: already downloaded?
@@ -165,8 +171,8 @@ export async function resolveModel(model: string, opts: ResolveOptions): Promise
   if (opts.offline || !env.allowRemoteModels) {
     const cand = hubCandidates(model).find(isDir);
     const missing = cand ? missingFiles(cand, opts.dtype) : [...TOKENIZER_FILES, onnx];
-    throw new Error(
-      `${missing.join(', ')} of ${model} not found locally (looked in ${where}) and ${opts.offline ? "offline is set" : 'env.allowRemoteModels is false'}: ` +
+    throw new UserError(
+      `${missing.join(', ')} of ${model} not found locally (looked in ${where}) and ${opts.offline ? 'offline is set' : 'env.allowRemoteModels is false'}: ` +
         `run once with network access to download it, or pass a local HF-layout folder instead of the hub id` +
         (cand && missing.includes(onnx) ? `; ${missingModelMessage(onnx, cand, opts.dtype, listOnnx(cand), model)}` : ''),
     );
@@ -183,10 +189,14 @@ export async function resolveModel(model: string, opts: ResolveOptions): Promise
     await m.dispose();
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`could not fetch ${model} (${onnx} and tokenizer files) from the Hugging Face hub: ${msg}. Offline? Pass a local folder or run with network access once.`);
+    throw new UserError(
+      `could not fetch ${model} (${onnx} and tokenizer files) from the Hugging Face hub: ${msg}. Offline? Pass a local folder or run with network access once.`,
+    );
   }
   for (const dir of hubCandidates(model)) {
     if (isDir(dir) && missingFiles(dir, opts.dtype).length === 0) return loadFolder(model, dir, opts.dtype);
   }
-  throw new Error(`downloaded ${model} but did not find ${onnx} + tokenizer files in ${where} (is transformers.js' env.useFSCache off?)`);
+  throw new UserError(
+    `downloaded ${model} but did not find ${onnx} + tokenizer files in ${where} (is transformers.js' env.useFSCache off?)`,
+  );
 }

@@ -10,7 +10,10 @@ export class LayerSiblings<E extends LayeredEncoder> {
   private readonly opened = new Map<number, Promise<E>>();
 
   /** `owner`: the encoder the siblings belong to; `reopen`: opens the model again at a layer. */
-  constructor(private readonly owner: E, private readonly reopen: (layer: number) => Promise<E>) {}
+  constructor(
+    private readonly owner: E,
+    private readonly reopen: (layer: number) => Promise<E>,
+  ) {}
 
   /**
    * The encoder at `layer`: opened on first use (a failed open is forgotten, so the next call tries

@@ -1,3 +1,4 @@
+import { UserError } from '../errors.js';
 /**
  * Tokenization with truncation that keeps the special tokens, as HF's Python tokenizers do.
  *
@@ -65,7 +66,13 @@ function findSub(full: readonly number[], sub: readonly number[], from: number):
  * token types switch to 1 when the tokenizer is callable and returns token types.
  */
 export function probePairLayout(tok: HFTokenizerLike): PairLayout {
-  for (const [a, b] of [['a', 'b'], ['hello', 'world'], ['x', 'y'], ['1', '2'], ['the', 'a']] as const) {
+  for (const [a, b] of [
+    ['a', 'b'],
+    ['hello', 'world'],
+    ['x', 'y'],
+    ['1', '2'],
+    ['the', 'a'],
+  ] as const) {
     const ca = tok.encode(a, { add_special_tokens: false });
     const cb = tok.encode(b, { add_special_tokens: false });
     if (ca.length === 0 || cb.length === 0) continue;
@@ -82,7 +89,12 @@ export function probePairLayout(tok: HFTokenizerLike): PairLayout {
       typeOffset: 0,
     };
     if (typeof tok === 'function') {
-      const r = (tok as unknown as HFTokenizerCall)(a, { text_pair: b, add_special_tokens: true, return_tensor: false, return_token_type_ids: true });
+      const r = (tok as unknown as HFTokenizerCall)(a, {
+        text_pair: b,
+        add_special_tokens: true,
+        return_tensor: false,
+        return_token_type_ids: true,
+      });
       const types = r.token_type_ids;
       if (Array.isArray(types) && types.length === full.length) {
         const first = types.indexOf(1);
@@ -94,7 +106,9 @@ export function probePairLayout(tok: HFTokenizerLike): PairLayout {
     }
     return layout;
   }
-  throw new Error('cannot determine where the tokenizer puts its special tokens around a text pair');
+  throw new UserError(
+    'cannot determine where the tokenizer puts its special tokens around a text pair (its tokenizer.json post-processor has no pair template); use the siamese input mode or a model with a BERT/RoBERTa-style fast tokenizer',
+  );
 }
 
 /**
@@ -134,7 +148,9 @@ export function probeSpecialLayout(tok: HFTokenizerLike): SpecialLayout {
       if (match) return { prefix: full.slice(0, k), suffix: full.slice(k + content.length) };
     }
   }
-  throw new Error('cannot determine where the tokenizer puts its special tokens (post-processor output does not contain the content ids)');
+  throw new UserError(
+    'cannot determine where the tokenizer puts its special tokens (post-processor output does not contain the content ids); use a model with a BERT/RoBERTa-style fast tokenizer (tokenizer.json)',
+  );
 }
 
 const toWellFormed: (s: string) => string =
@@ -180,7 +196,9 @@ export class TruncatingTokenizer {
     this.maxLength = opts.maxLength;
     this.keep = opts.maxLength - this.layout.prefix.length - this.layout.suffix.length;
     if (this.keep < 1) {
-      throw new Error(`maxLength ${opts.maxLength} leaves no room for text after ${this.layout.prefix.length + this.layout.suffix.length} special tokens`);
+      throw new UserError(
+        `maxLength ${opts.maxLength} leaves no room for text after ${this.layout.prefix.length + this.layout.suffix.length} special tokens; raise maxLength`,
+      );
     }
     this.padId = typeof tokenizer.pad_token_id === 'number' ? tokenizer.pad_token_id : 0;
     this.charsPerToken = opts.charsPerToken ?? 20;
@@ -193,7 +211,7 @@ export class TruncatingTokenizer {
 
   /** Content ids of `text` (no specials), at most `keep` of them; pre-cuts very long strings. */
   contentIds(text: string, keep: number = this.keep): number[] {
-    let src = toWellFormed(text);
+    const src = toWellFormed(text);
     let limit = keep * this.charsPerToken + 64;
     let ids: number[];
     for (;;) {
@@ -225,7 +243,7 @@ export class TruncatingTokenizer {
   encodePair(a: string, b: string): PairIds {
     const L = this.pairLayout;
     const keep = this.maxLength - L.prefix.length - L.middle.length - L.suffix.length;
-    if (keep < 2) throw new Error(`maxLength ${this.maxLength} leaves no room for a text pair`);
+    if (keep < 2) throw new UserError(`maxLength ${this.maxLength} leaves no room for a text pair; raise maxLength`);
     let ia = this.contentIds(a, keep);
     let ib = this.contentIds(b, keep);
     const [na, nb] = truncatePairLengths(ia.length, ib.length, keep);

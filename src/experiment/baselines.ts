@@ -37,11 +37,15 @@ export async function baselinePredictions(name: string, ctx: BaselineContext): P
   if (taskName === 'sentiment') {
     const labels = (ctx.task.toSpec().config as { labels?: string[] }).labels ?? [];
     const train = ctx.train as SentimentExample[];
-    const model = fitSentimentBaseline(name as 'majority' | 'lexicon', train.map((e) => ({ text: e.text, label: String(e.label) })), labels);
-    const dev = ctx.dev as SentimentExample[];
-    return model.predict(dev.map((e) => e.text)).map(
-      (label): SentimentPrediction => ({ label, score: 1, probabilities: { [label]: 1 }, index: labels.indexOf(label) }),
+    const model = fitSentimentBaseline(
+      name as 'majority' | 'lexicon',
+      train.map((e) => ({ text: e.text, label: String(e.label) })),
+      labels,
     );
+    const dev = ctx.dev as SentimentExample[];
+    return model
+      .predict(dev.map((e) => e.text))
+      .map((label): SentimentPrediction => ({ label, score: 1, probabilities: { [label]: 1 }, index: labels.indexOf(label) }));
   }
   if (taskName === 'translation-quality') {
     const model = fitTranslationQualityBaseline(name as 'model-scores' | 'length-ratio', ctx.train as TranslationQualityExample[]);

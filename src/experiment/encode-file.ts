@@ -46,7 +46,8 @@ export function parseLines(content: string): string[] {
 /** `mtl encode --model M --input texts.txt --output vectors.{jsonl,npy}`: writes the output atomically. */
 export async function encodeCommand(opts: EncodeCommandOptions): Promise<{ count: number; dim: number }> {
   const ext = extname(opts.output).toLowerCase();
-  if (ext !== '.jsonl' && ext !== '.npy') throw new UserError(`output ${opts.output}: must end in .jsonl or .npy (name the output file for the format you want)`);
+  if (ext !== '.jsonl' && ext !== '.npy')
+    throw new UserError(`output ${opts.output}: must end in .jsonl or .npy (name the output file for the format you want)`);
   const texts = parseLines(await readFile(opts.input, 'utf8'));
   const log = opts.quiet ? () => undefined : (m: string) => console.error(opts.verbose ? m : shortProviderLine(m));
   const enc = await Encoder.load(opts.model, {
@@ -85,7 +86,10 @@ export async function encodeCommand(opts: EncodeCommandOptions): Promise<{ count
       for (let i = 0; i < n; i++) lines.push(JSON.stringify(Array.from(out.data.subarray(i * d, i * d + d))));
       await writeFileAtomic(opts.output, lines.length ? lines.join('\n') + '\n' : '');
     }
-    if (!opts.quiet) console.error(`[encoder] wrote ${n}×${d} ${ext.slice(1)} to ${opts.output} (${enc.info.device}, ${enc.info.dtype}, ${enc.info.pooling})`);
+    if (!opts.quiet)
+      console.error(
+        `[encoder] wrote ${n}×${d} ${ext.slice(1)} to ${opts.output} (${enc.info.device}, ${enc.info.dtype}, ${enc.info.pooling})`,
+      );
     return { count: n, dim: d };
   } finally {
     await enc.dispose();

@@ -38,6 +38,11 @@ export interface EvalOptions {
   columns?: Record<string, string>;
   /** Warnings for the user (e.g. a corrupt embedding cache that was rebuilt). */
   warn?: (message: string) => void;
+  /**
+   * With `model`: the predictions come from here (evaluateDistributed: the workers), in the order of
+   * `examples`; the model's weights are then read here without its encoder, for the task's evaluator.
+   */
+  predict?: (task: string, examples: readonly unknown[], model: string) => Promise<unknown[]>;
 }
 
 /** The fields each task reads from a generic csv/tsv/jsonl file (each task's `yaml.fields` in the task registry, read now). */
@@ -50,14 +55,20 @@ export function parseColumns(spec: string, task?: string): Record<string, string
   const out: Record<string, string> = {};
   for (const part of spec.split(',')) {
     const m = /^\s*([^=\s]+)\s*=\s*(.*?)\s*$/.exec(part);
-    if (!m || m[2] === '') throw new UserError(`--columns ${JSON.stringify(spec)}: expected field=column pairs separated by commas, e.g. text=review,label=stars`);
+    if (!m || m[2] === '')
+      throw new UserError(
+        `--columns ${JSON.stringify(spec)}: expected field=column pairs separated by commas, e.g. text=review,label=stars`,
+      );
     if (Object.prototype.hasOwnProperty.call(out, m[1]!)) throw new UserError(`--columns: field "${m[1]}" given twice`);
     out[m[1]!] = m[2]!;
   }
   const fields = task ? genericFields()[task] : undefined;
   if (fields) {
     const unknown = Object.keys(out).filter((f) => !fields.includes(f) && f !== 'id' && f !== 'pair');
-    if (unknown.length) throw new UserError(`--columns: task '${task}' has no field ${unknown.map((f) => `"${f}"`).join(', ')} (it reads ${fields.join(', ')})`);
+    if (unknown.length)
+      throw new UserError(
+        `--columns: task '${task}' has no field ${unknown.map((f) => `"${f}"`).join(', ')} (it reads ${fields.join(', ')})`,
+      );
   }
   return out;
 }
@@ -95,7 +106,13 @@ export function guessFormat(task: string, path: string, columns = false): DataSo
   throw new UserError(`cannot guess the format of ${path}; pass --format`);
 }
 
-function withSplit(config: TaskConfig, split: 'train' | 'dev', path: string, format: DataSource['format'], columns?: Record<string, string>): TaskConfig {
+function withSplit(
+  config: TaskConfig,
+  split: 'train' | 'dev',
+  path: string,
+  format: DataSource['format'],
+  columns?: Record<string, string>,
+): TaskConfig {
   const source: DataSource = { ...config.data[split], format, path: resolve(path), mode: 'strict' };
   if (format === 'csv' || format === 'tsv' || format === 'jsonl') {
     // the task's own field names unless mapped: a file with "text"/"label" columns needs no --columns
@@ -111,15 +128,19 @@ function withSplit(config: TaskConfig, split: 'train' | 'dev', path: string, for
 }
 
 /** Load an eval file; a missing column gets the --columns hint, and no rows at all is an error naming the file. */
-function loadEvalData(config: TaskConfig, split: 'train' | 'dev', opts: EvalOptions): ReturnType<typeof loadTaskDataResult> {
+function loadEvalData(config: TaskConfig, split: 'train' | 'dev'): ReturnType<typeof loadTaskDataResult> {
   const source = config.data[split];
   let data: ReturnType<typeof loadTaskDataResult>;
   try {
     data = loadTaskDataResult(config, { split, dataDir: '/' });
   } catch (err) {
     if (err instanceof DataError && source.columns && /^missing (column )?"/.test(err.reason)) {
-      const fields = Object.entries(source.columns).map(([f, c]) => `${f}=${c}`).join(',');
-      throw new DataError(err.file, err.line, `${err.reason}; map the task's fields to your columns with --columns (now ${fields})`, { cause: err });
+      const fields = Object.entries(source.columns)
+        .map(([f, c]) => `${f}=${c}`)
+        .join(',');
+      throw new DataError(err.file, err.line, `${err.reason}; map the task's fields to your columns with --columns (now ${fields})`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -145,19 +166,35 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   if (!existsSync(opts.data)) throw new UserError(`--data ${opts.data}: not found`);
   let config = loadTaskConfig(configFile);
   const format = opts.format ?? guessFormat(opts.task, opts.data, opts.columns !== undefined);
-  if (!opts.format) opts.warn?.(`--data ${opts.data}: read as format '${format}' (guessed from the path${opts.columns ? ' and --columns' : ''}; --format chooses)`);
+  if (!opts.format)
+    opts.warn?.(
+      `--data ${opts.data}: read as format '${format}' (guessed from the path${opts.columns ? ' and --columns' : ''}; --format chooses)`,
+    );
   if (opts.columns && format !== 'csv' && format !== 'tsv' && format !== 'jsonl') {
-    throw new UserError(`--columns: ${opts.data} is read as ${format} (given by --format), which has fixed columns; pass --format csv, tsv or jsonl to map your own`);
+    throw new UserError(
+      `--columns: ${opts.data} is read as ${format} (given by --format), which has fixed columns; pass --format csv, tsv or jsonl to map your own`,
+    );
   }
   config = withSplit(config, 'dev', opts.data, format, opts.columns);
-  const dev = loadEvalData(config, 'dev', opts);
+  const dev = loadEvalData(config, 'dev');
 
   let encoder: SentenceEncoder | undefined;
   let preds: unknown[];
   let system: string;
   let task;
   try {
-    if (opts.model) {
+    if (opts.model && opts.predict) {
+      // nothing is encoded here: the weights alone give the task (labels, its metrics)
+      const model = await MultiTaskModel.fromPretrained(opts.model, { encoder: null, log: false });
+      try {
+        task = model.task(opts.task);
+      } finally {
+        model.dispose();
+      }
+      preds = await opts.predict(opts.task, dev.examples, opts.model);
+      if (preds.length !== dev.examples.length) throw new Error(`${preds.length} predictions for ${dev.examples.length} examples`);
+      system = opts.model;
+    } else if (opts.model) {
       const manifest = readModelManifest(opts.model);
       encoder = await loadEncoderFor(manifest.encoder, opts.encoder, opts.warn, opts.model);
       const model = await MultiTaskModel.load(opts.model, { encoder, log: false });
@@ -174,14 +211,28 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
           const sameKind = extname(opts.train).toLowerCase() === extname(opts.data).toLowerCase();
           const trainFormat = opts.format && sameKind ? opts.format : guessFormat(opts.task, opts.train, opts.columns !== undefined);
           const trainCfg = withSplit(config, 'train', opts.train, trainFormat, opts.columns);
-          train = loadEvalData(trainCfg, 'train', opts).examples;
+          train = loadEvalData(trainCfg, 'train').examples;
         } else {
           const d = chooseData({});
-          train = loadTaskDataResult(loadTaskConfig(configFile), { split: 'train', sample: d.sample, dataDir: d.sample ? undefined : d.dir }).examples;
+          train = loadTaskDataResult(loadTaskConfig(configFile), {
+            split: 'train',
+            sample: d.sample,
+            dataDir: d.sample ? undefined : d.dir,
+          }).examples;
         }
       }
-      if (opts.baseline === 'textrank') encoder = await loadEncoder({ model: opts.encoder ?? 'fixture:xlm-roberta', pooling: 'mean' }, opts.warn ? { warn: opts.warn } : {});
-      preds = await baselinePredictions(opts.baseline!, { task, train, dev: dev.examples, encoder, sentences: config.name === 'summarization' ? config.inference?.sentences : undefined });
+      if (opts.baseline === 'textrank')
+        encoder = await loadEncoder(
+          { model: opts.encoder ?? 'fixture:xlm-roberta', pooling: 'mean' },
+          opts.warn ? { warn: opts.warn } : {},
+        );
+      preds = await baselinePredictions(opts.baseline!, {
+        task,
+        train,
+        dev: dev.examples,
+        encoder,
+        sentences: config.name === 'summarization' ? config.inference?.sentences : undefined,
+      });
       system = opts.baseline!;
     }
   } finally {

@@ -11,7 +11,7 @@ export const HEADLINE_METRICS: Record<string, string[]> = {
 export function fmt(v: number | undefined, digits = 3): string {
   if (v === undefined || Number.isNaN(v)) return '–';
   const s = Math.abs(v) >= 10 ? v.toFixed(2) : v.toFixed(digits);
-  return /^-0\.0*$/.test(s) ? s.slice(1) : s; // no "-0.000" 
+  return /^-0\.0*$/.test(s) ? s.slice(1) : s; // no "-0.000"
 }
 
 export function markdownTable(header: string[], rows: (string | number)[][]): string {

@@ -74,7 +74,8 @@ export function shellJoin(argv: readonly string[]): string {
 
 /** The `mtl train … --resume` command that continues the run in `out`. */
 export function resumeCommand(out: string, s: RunFolderState): string {
-  if (!s.command) return `mtl train --config <the same config> --out ${shellJoin([out])} --resume (with the same options as the interrupted run)`;
+  if (!s.command)
+    return `mtl train --config <the same config> --out ${shellJoin([out])} --resume (with the same options as the interrupted run)`;
   const argv = s.command.filter((a) => a !== '--resume' && a !== '--overwrite');
   return shellJoin(['mtl', ...argv, '--resume']);
 }
@@ -101,9 +102,12 @@ export function prepareRunFolder(out: string, opts: { resume?: boolean; overwrit
     );
   }
   if (s.state === 'unfinished' && !opts.resume) {
-    throw new UserError(`${out} holds an unfinished training run (${progressText(s)}); pass --resume to continue it or --overwrite to start over`);
+    throw new UserError(
+      `${out} holds an unfinished training run (${progressText(s)}); pass --resume to continue it or --overwrite to start over`,
+    );
   }
-  if (opts.resume && s.state === 'empty') throw new UserError(`${out}: nothing to resume (no ${CHECKPOINTS_DIR}/ folder); run without --resume`);
+  if (opts.resume && s.state === 'empty')
+    throw new UserError(`${out}: nothing to resume (no ${CHECKPOINTS_DIR}/ folder); run without --resume`);
   return s;
 }
 
@@ -114,7 +118,9 @@ export function prepareRunFolder(out: string, opts: { resume?: boolean; overwrit
 export function unfinishedModelError(dir: string): UserError | null {
   const s = inspectRunFolder(dir);
   if (s.state !== 'unfinished') return null;
-  return new UserError(`${dir}: unfinished training run (${progressText(s)}), no saved model yet; finish it with: ${resumeCommand(dir, s)}`);
+  return new UserError(
+    `${dir}: unfinished training run (${progressText(s)}), no saved model yet; finish it with: ${resumeCommand(dir, s)}`,
+  );
 }
 
 /** The manifest of a saved model for `predict`/`eval`, with user errors for a missing folder or an unfinished run. */
@@ -122,6 +128,7 @@ export function readModelManifest(dir: string): ReturnType<typeof MultiTaskModel
   if (!existsSync(dir)) throw new UserError(`--model ${dir}: folder not found`);
   const unfinished = unfinishedModelError(dir);
   if (unfinished) throw unfinished;
-  if (!existsSync(join(dir, MANIFEST_FILE))) throw new UserError(`--model ${dir}: no ${MANIFEST_FILE} (not a saved model folder; \`mtl train --out DIR\` writes one)`);
+  if (!existsSync(join(dir, MANIFEST_FILE)))
+    throw new UserError(`--model ${dir}: no ${MANIFEST_FILE} (not a saved model folder; \`mtl train --out DIR\` writes one)`);
   return MultiTaskModel.readManifest(dir);
 }

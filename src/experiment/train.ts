@@ -11,6 +11,7 @@ import type { SentenceEncoder } from '../encoder/types.js';
 import { UserError } from '../errors.js';
 import { createTask, loadTaskDataResult } from '../config/tasks.js';
 import type { AnyTask } from '../tasks/types.js';
+import { layerKey, storeEncoder } from '../training/features.js';
 import { MultiTaskModel } from '../training/model.js';
 import type { FitOptions, ProgressEvent, TrainingHistory } from '../training/trainer.js';
 import type { ArchitectureConfig } from '../architectures/types.js';
@@ -60,6 +61,12 @@ export interface TrainRunOptions {
   /** Called once before training with the number of steps (for progress bars). */
   onStart?: (info: { totalSteps: number; tasks: string[] }) => void;
   onEncodeProgress?: (done: number, total: number) => void;
+  /**
+   * Fills the model's feature store before training (`mtl train --queue`: the workers encode, see
+   * fillFeaturesFromQueue); texts it leaves without features are encoded here as usual, and the
+   * textrank baseline then reads its sentence vectors from the store too.
+   */
+  fillFeatures?: (model: MultiTaskModel, examples: Record<string, unknown[]>, encoder: { id: string; layer?: number }) => Promise<void>;
   /** Warnings for the user (e.g. a corrupt embedding cache that was rebuilt). */
   warn?: (message: string) => void;
 }
@@ -145,12 +152,20 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   let taskConfigs = cfg.taskConfigs;
   if (opts.tasks) {
     const unknown = opts.tasks.filter((t) => !taskConfigs.some((c) => c.name === t));
-    if (unknown.length) throw new UserError(`${opts.config}: no task named ${unknown.join(', ')} (has ${taskConfigs.map((t) => t.name).join(', ')})`);
+    if (unknown.length)
+      throw new UserError(`${opts.config}: no task named ${unknown.join(', ')} (has ${taskConfigs.map((t) => t.name).join(', ')})`);
     taskConfigs = taskConfigs.filter((t) => opts.tasks!.includes(t.name));
   }
   const staticWeighting = (opts.weighting ?? cfg.training.weighting).type === 'static';
-  if (staticWeighting && !opts.weighting && taskConfigs.length > 0 && Object.values(staticLambdas(cfg, taskConfigs)).every((l) => l === 0)) {
-    throw new UserError(`${opts.config}: every selected task (${taskConfigs.map((t) => t.name).join(', ')}) has lambda 0, so static weighting would train nothing`);
+  if (
+    staticWeighting &&
+    !opts.weighting &&
+    taskConfigs.length > 0 &&
+    Object.values(staticLambdas(cfg, taskConfigs)).every((l) => l === 0)
+  ) {
+    throw new UserError(
+      `${opts.config}: every selected task (${taskConfigs.map((t) => t.name).join(', ')}) has lambda 0, so static weighting would train nothing`,
+    );
   }
   const data = chooseData(opts);
 
@@ -160,7 +175,8 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   const dev: Record<string, unknown[]> = {};
   const skipped: Record<string, number> = {};
   for (const tc of taskConfigs) {
-    const load = (split: 'train' | 'dev') => loadTaskDataResult(tc, { split, sample: data.sample, dataDir: data.sample ? undefined : data.dir });
+    const load = (split: 'train' | 'dev') =>
+      loadTaskDataResult(tc, { split, sample: data.sample, dataDir: data.sample ? undefined : data.dir });
     const tr = load('train');
     const dv = load('dev');
     const cap = (l: number | Record<string, number> | undefined) => (typeof l === 'number' ? l : l?.[tc.name]);
@@ -171,15 +187,31 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   }
 
   const encoderId = opts.encoderInstance ? opts.encoderInstance.info.model : (opts.encoder ?? cfg.encoder.model);
-  const encoder = opts.encoderInstance ?? (await loadEncoder({ ...cfg.encoder, model: encoderId, ...(opts.dtype ? { dtype: opts.dtype } : {}) }, opts.warn ? { warn: opts.warn } : {}));
+  const encoder =
+    opts.encoderInstance ??
+    (await loadEncoder(
+      { ...cfg.encoder, model: encoderId, ...(opts.dtype ? { dtype: opts.dtype } : {}) },
+      opts.warn ? { warn: opts.warn } : {},
+    ));
   const seed = opts.seed ?? cfg.training.seed;
   const architecture = opts.architecture ?? (cfg.architecture as ArchitectureConfig);
   const taskLayers = Object.fromEntries(taskConfigs.filter((t) => t.layer !== undefined).map((t) => [t.name, t.layer!]));
   const finetune = opts.finetune === undefined ? cfg.encoder.finetune : { ...(cfg.encoder.finetune ?? {}), layers: opts.finetune };
-  const model = await MultiTaskModel.create({ encoder, tasks, architecture, sharedLayers: cfg.sharedLayers, seed, taskLayers, log: false, ...(finetune ? { finetune } : {}) });
+  const model = await MultiTaskModel.create({
+    encoder,
+    tasks,
+    architecture,
+    sharedLayers: cfg.sharedLayers,
+    seed,
+    taskLayers,
+    log: false,
+    ...(finetune ? { finetune } : {}),
+  });
   if (model.finetune && encoder.info.dtype !== 'fp32') {
     model.dispose();
-    throw new UserError(`${opts.config}: fine-tuning (finetune.layers = ${model.finetune.config.layers}) saves the encoder from fp32 weights, but ${encoderId} is ${encoder.info.dtype}; use an fp32 export (encoder.dtype: fp32 or --dtype fp32; mtl:mini ships q8 only)`);
+    throw new UserError(
+      `${opts.config}: fine-tuning (finetune.layers = ${model.finetune.config.layers}) saves the encoder from fp32 weights, but ${encoderId} is ${encoder.info.dtype}; use an fp32 export (encoder.dtype: fp32 or --dtype fp32; mtl:mini ships q8 only)`,
+    );
   }
   // a hub id / fixture:<variant> / mtl:<name> is saved as the encoder's id (a local folder as a path relative to the model)
   if (!opts.encoderInstance && !existsSync(encoderId)) model.encoderId = encoderId;
@@ -188,6 +220,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   const all: Record<string, unknown[]> = {};
   // (a fine-tuned encoder's vectors change every step: only the dev texts, and those again at each evaluation)
   for (const t of tasks) all[t.name] = [...(model.finetune ? [] : (train[t.name] ?? [])), ...(dev[t.name] ?? [])];
+  await opts.fillFeatures?.(model, all, { id: encoderId, ...(cfg.encoder.layer !== undefined ? { layer: cfg.encoder.layer } : {}) });
   await model.ensureFeatures(all, opts.onEncodeProgress ? { onProgress: (p) => opts.onEncodeProgress!(p.done, p.total) } : undefined);
 
   const weighting = opts.weighting ?? weightingFrom(cfg, taskConfigs);
@@ -221,6 +254,8 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
 
   const metrics = await model.evaluate(dev);
   const reports: Record<string, TaskReport> = {};
+  const baselineEncoder = (enc: SentenceEncoder, layer: number | undefined): SentenceEncoder =>
+    opts.fillFeatures ? storeEncoder(model.features, enc, layer === undefined ? undefined : (t) => layerKey(layer, t)) : enc;
   for (const tk of tasks) {
     const tc = taskConfigs.find((c) => c.name === tk.name)!;
     const baselines: Record<string, Record<string, number>> = {};
@@ -230,8 +265,8 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
           task: tk,
           train: train[tk.name]!,
           dev: dev[tk.name]!,
-          // "the same encoder": the layer this task reads
-          encoder: tc.layer !== undefined && encoder.atLayer ? await encoder.atLayer(tc.layer) : encoder,
+          // "the same encoder": the layer this task reads (its vectors from the store when they were filled there)
+          encoder: baselineEncoder(tc.layer !== undefined && encoder.atLayer ? await encoder.atLayer(tc.layer) : encoder, tc.layer),
           sentences: tc.name === 'summarization' ? tc.inference?.sentences : undefined,
         });
       }

@@ -1,3 +1,4 @@
+import { UserError } from '../errors.js';
 /**
  * AdamW on Float32Array parameters, for the trainable top's weights (they live outside tfjs, so the
  * tfjs AdamW of src/nn/optimizer.ts, the same rule on tf.Variables, does not apply; the options carry
@@ -39,8 +40,15 @@ export class Float32AdamW {
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 1e-2;
-    for (const [k, x] of Object.entries({ lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay })) {
-      if (!Number.isFinite(x) || x < 0 || (k.startsWith('beta') && x >= 1)) throw new RangeError(`AdamW: ${k} = ${x} is out of range (lr, eps, weightDecay ≥ 0; betas in [0, 1))`);
+    for (const [k, x] of Object.entries({
+      lr: this.lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+    })) {
+      if (!Number.isFinite(x) || x < 0 || (k.startsWith('beta') && x >= 1))
+        throw new UserError(`AdamW: ${k} = ${x} is out of range (lr, eps, weightDecay ≥ 0; betas in [0, 1))`);
     }
   }
 
@@ -86,7 +94,7 @@ export class Float32AdamW {
   }
 
   load(state: Float32AdamWState): void {
-    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`AdamW.load: step ${state.step} is not a count`);
+    if (!Number.isInteger(state.step) || state.step < 0) throw new UserError(`AdamW.load: step ${state.step} is not a count`);
     this.t = state.step;
     this.m.clear();
     this.v.clear();

@@ -173,7 +173,10 @@ export class Autodiff {
   /** Reshape to `shape`; the gradient is reshaped back by `back` (ONNX Reshape: 0 copies a dim, −1 infers). */
   reshape(x: string, shape: number[], back: number[], scope: string): string {
     const y = this.fwd.op('Reshape', [x, this.fwd.constInt64(shape)], {}, { name: `${scope}/Reshape` });
-    this.record([y], ([g]) => g && this.addGrad(x, this.bwd.op('Reshape', [g, this.bwd.constInt64(back)], {}, { name: `/grad${scope}/Reshape` })));
+    this.record(
+      [y],
+      ([g]) => g && this.addGrad(x, this.bwd.op('Reshape', [g, this.bwd.constInt64(back)], {}, { name: `/grad${scope}/Reshape` })),
+    );
     return y;
   }
 
@@ -194,14 +197,22 @@ export class Autodiff {
 
   /** LayerNorm over the last axis (size `n`), with γ and β parameters. */
   layerNorm(x: string, gamma: string, beta: string, eps: number, n: number, scope: string): string {
-    const [y, mean, invStd] = this.fwd.node('LayerNormalization', [x, gamma, beta], { axis: -1, epsilon: { float: eps } }, { name: `${scope}/LayerNormalization`, numOutputs: 3 }) as [string, string, string];
+    const [y, mean, invStd] = this.fwd.node(
+      'LayerNormalization',
+      [x, gamma, beta],
+      { axis: -1, epsilon: { float: eps } },
+      { name: `${scope}/LayerNormalization`, numOutputs: 3 },
+    ) as [string, string, string];
     this.record([y], ([g]) => {
       if (!g) return;
       const B = this.bwd;
       const at = (op: string, ins: string[], attrs = {}) => B.op(op, ins, attrs, { name: `/grad${scope}/${op}` });
       const xhat = at('Mul', [at('Sub', [this.save(x), this.save(mean)]), this.save(invStd)]);
       const g2 = at('Reshape', [g, B.constInt64([-1, n])]);
-      this.addGrad(gamma, at('ReduceSum', [at('Mul', [g2, at('Reshape', [xhat, B.constInt64([-1, n])])]), B.constInt64([0])], { keepdims: 0 }));
+      this.addGrad(
+        gamma,
+        at('ReduceSum', [at('Mul', [g2, at('Reshape', [xhat, B.constInt64([-1, n])])]), B.constInt64([0])], { keepdims: 0 }),
+      );
       this.addGrad(beta, at('ReduceSum', [g2, B.constInt64([0])], { keepdims: 0 }));
       const dxhat = at('Mul', [g, this.save(gamma)]);
       const m1 = at('ReduceMean', [dxhat], { axes: [-1], keepdims: 1 });
@@ -216,7 +227,12 @@ export class Autodiff {
   gelu(x: string, scope: string): string {
     const f = this.fwd;
     const erf = f.op('Erf', [f.op('Div', [x, f.constFloat(Math.SQRT2)], {}, { name: `${scope}/Div` })], {}, { name: `${scope}/Erf` });
-    const half = f.op('Mul', [f.op('Add', [erf, f.constFloat(1)], {}, { name: `${scope}/Add` }), f.constFloat(0.5)], {}, { name: `${scope}/Mul` });
+    const half = f.op(
+      'Mul',
+      [f.op('Add', [erf, f.constFloat(1)], {}, { name: `${scope}/Add` }), f.constFloat(0.5)],
+      {},
+      { name: `${scope}/Mul` },
+    );
     const y = f.op('Mul', [x, half], {}, { name: `${scope}/Mul` });
     this.record([y], ([g]) => {
       if (!g) return;
@@ -254,6 +270,11 @@ export class Autodiff {
     emit(this.input0, GRAD_INPUT);
     for (const p of this.params) emit(p, gradName(p));
     const reads = [...this.saved].filter((s) => this.fwdInputs.has(s));
-    return { forward: encodeModel(this.fwd.build({ producerName: 'mtl-nlp' })), backward: encodeModel(this.bwd.build({ producerName: 'mtl-nlp' })), tape: this.tape, reads };
+    return {
+      forward: encodeModel(this.fwd.build({ producerName: 'mtl-nlp' })),
+      backward: encodeModel(this.bwd.build({ producerName: 'mtl-nlp' })),
+      tape: this.tape,
+      reads,
+    };
   }
 }

@@ -18,6 +18,7 @@ import type { INodeProto, ModelProto } from '../onnx/proto.js';
 import { Graph, dequantize, transpose2d } from './graph.js';
 import { layerScopes } from '../encoder/layers.js';
 import { LINEARS, type LayerShape, type LinearName } from './layer.js';
+import { UserError } from '../errors.js';
 
 /** Where a parameter lives in the source graph (for export). */
 export interface ParamSource {
@@ -50,7 +51,11 @@ interface Linear {
 }
 
 /** A linear node's weight, activation and (pre-bias) output; undefined when it has no constant weight. */
-function readLinear(g: Graph, n: INodeProto, layer: number): Omit<Linear, 'output' | 'bias' | 'biasSource'> & { raw: string } | undefined {
+function readLinear(
+  g: Graph,
+  n: INodeProto,
+  layer: number,
+): (Omit<Linear, 'output' | 'bias' | 'biasSource'> & { raw: string }) | undefined {
   const [a = '', b = ''] = n.input ?? [];
   const op = n.opType;
   if (op === 'MatMul' || op === 'Gemm') {
@@ -82,7 +87,15 @@ function readLinear(g: Graph, n: INodeProto, layer: number): Omit<Linear, 'outpu
     const weight = transposed ? transpose2d(data, r, c) : data;
     const [inF, outF] = transposed ? [c, r] : [r, c];
     if (op === 'Gemm' && Number(g.attr(n, 'transA')?.i ?? 0) === 1) g.fail(layer, `${n.name}: Gemm with transA`);
-    return { node: n, activation: a, raw: n.output?.[0] ?? '', weight, inF, outF, weightSource: { initializer: name, transposed, quantized } };
+    return {
+      node: n,
+      activation: a,
+      raw: n.output?.[0] ?? '',
+      weight,
+      inF,
+      outF,
+      weightSource: { initializer: name, transposed, quantized },
+    };
   }
   if (op === 'MatMulInteger') {
     const q = g.constant(b);
@@ -94,7 +107,8 @@ function readLinear(g: Graph, n: INodeProto, layer: number): Omit<Linear, 'outpu
     const mul = cast?.opType === 'Cast' ? (g.consumers.get(cast.output?.[0] ?? '') ?? [])[0] : undefined;
     const scales = mul ? g.producer.get((mul.input ?? []).find((i) => i !== cast?.output?.[0]) ?? '') : undefined;
     const wScale = scales?.opType === 'Mul' ? (scales.input ?? []).map((i) => g.floats(i)).find((v) => v !== undefined) : undefined;
-    if (!mul || !wScale) g.fail(layer, `${n.name}: the weight scale of this MatMulInteger is not found (expected Cast → Mul by x_scale · w_scale)`);
+    if (!mul || !wScale)
+      g.fail(layer, `${n.name}: the weight scale of this MatMulInteger is not found (expected Cast → Mul by x_scale · w_scale)`);
     const zp = n.input?.[3] ? (g.constant(n.input[3])?.values ?? [0]) : [0];
     const [r, c] = (q.t.dims ?? []).map(Number) as [number, number];
     return {
@@ -125,7 +139,13 @@ function withBias(g: Graph, l: NonNullable<ReturnType<typeof readLinear>>, layer
 const PASS_THROUGH = new Set(['Reshape', 'Transpose', 'Identity', 'Cast', 'Squeeze', 'Unsqueeze']);
 
 /** Walks back from `t` through shape ops and constant scalings to a linear output; collects the scale. */
-function traceBack(g: Graph, t: string, outputs: Map<string, Linear>, scale = { value: 1 }, reshapes: INodeProto[] = []): Linear | INodeProto | undefined {
+function traceBack(
+  g: Graph,
+  t: string,
+  outputs: Map<string, Linear>,
+  scale = { value: 1 },
+  reshapes: INodeProto[] = [],
+): Linear | INodeProto | undefined {
   for (let guard = 0; guard < 64; guard++) {
     const hit = outputs.get(t);
     if (hit) return hit;
@@ -146,7 +166,8 @@ function traceBack(g: Graph, t: string, outputs: Map<string, Linear>, scale = { 
         t = ins[ci === 0 ? 1 : 0] as string;
       } else if (p.opType === 'Add') {
         // the attention mask: follow the scores side (the one computed in this layer's scope)
-        t = ins.find((i) => g.producer.get(i)?.opType !== 'Mul' || (g.producer.get(i)?.name ?? '').includes('layer')) ?? (ins[vi] as string);
+        t =
+          ins.find((i) => g.producer.get(i)?.opType !== 'Mul' || (g.producer.get(i)?.name ?? '').includes('layer')) ?? (ins[vi] as string);
       } else return p;
     } else return p;
   }
@@ -154,7 +175,11 @@ function traceBack(g: Graph, t: string, outputs: Map<string, Linear>, scale = { 
 }
 
 /** A LayerNorm applied to `t`: its γ, β, ε and output. */
-function layerNormAt(g: Graph, t: string, layer: number): { gamma: Float32Array; beta: Float32Array; eps: number; output: string; sources: [string, string] } {
+function layerNormAt(
+  g: Graph,
+  t: string,
+  layer: number,
+): { gamma: Float32Array; beta: Float32Array; eps: number; output: string; sources: [string, string] } {
   const cons = g.consumers.get(t) ?? [];
   const ln = cons.find((c) => c.opType === 'LayerNormalization');
   if (ln) {
@@ -177,7 +202,17 @@ function layerNormAt(g: Graph, t: string, layer: number): { gamma: Float32Array;
   const bName = (add?.input ?? []).find((i) => g.init.has(i)) ?? '';
   const gamma = g.floats(gName);
   const beta = g.floats(bName);
-  if (!mean || !sub || !div || sqrt?.opType !== 'Sqrt' || eps === undefined || mul?.opType !== 'Mul' || add?.opType !== 'Add' || !gamma || !beta) {
+  if (
+    !mean ||
+    !sub ||
+    !div ||
+    sqrt?.opType !== 'Sqrt' ||
+    eps === undefined ||
+    mul?.opType !== 'Mul' ||
+    add?.opType !== 'Add' ||
+    !gamma ||
+    !beta
+  ) {
     g.fail(layer, `no LayerNorm (LayerNormalization, or ReduceMean/Sub/Pow/Sqrt/Div/Mul/Add) after the residual Add ${t}`);
   }
   return { gamma, beta, eps, output: add.output?.[0] ?? '', sources: [gName, bName] };
@@ -207,17 +242,27 @@ function headsFrom(g: Graph, reshapes: INodeProto[], hidden: number): number | u
 }
 
 /** Extracts layers `from` … count−1 (0-based) of the model. */
-export function extractLayers(model: ModelProto, file: string, from: number, opts: { heads?: number } = {}): { layers: ExtractedLayer[]; count: number } {
+export function extractLayers(
+  model: ModelProto,
+  file: string,
+  from: number,
+  opts: { heads?: number } = {},
+): { layers: ExtractedLayer[]; count: number } {
   const g: Graph = new Graph(model, file);
   const scopes = layerScopes(model, file);
   const nodes = model.graph?.node ?? [];
   if (!Number.isInteger(from) || from < 0 || from >= scopes.count) {
-    throw new RangeError(`${file}: fromLayer ${from} is out of range: the model has ${scopes.count} layers, so fromLayer is 0 … ${scopes.count - 1} (layers fromLayer+1 … ${scopes.count} become trainable)`);
+    throw new UserError(
+      `${file}: fromLayer ${from} is out of range: the model has ${scopes.count} layers, so fromLayer is 0 … ${scopes.count - 1} (layers fromLayer+1 … ${scopes.count} become trainable)`,
+    );
   }
   const layers: ExtractedLayer[] = [];
   for (let i = from; i < scopes.count; i++) {
     const scopeNodes = (scopes.nodes.get(i + 1) ?? []).map((k) => nodes[k] as INodeProto);
-    const linears = scopeNodes.map((n) => readLinear(g, n, i)).filter((l) => l !== undefined).map((l) => withBias(g, l, i));
+    const linears = scopeNodes
+      .map((n) => readLinear(g, n, i))
+      .filter((l) => l !== undefined)
+      .map((l) => withBias(g, l, i));
     if (linears.length !== 6) g.fail(i, `expected 6 linear layers (Q, K, V, O, FFN in, FFN out), found ${linears.length}`);
     if (scopeNodes.some((n) => n.opType === 'Tanh')) g.fail(i, 'its GELU is the tanh approximation; only the exact erf GELU is rebuilt');
     if (!scopeNodes.some((n) => n.opType === 'Erf')) g.fail(i, 'no Erf node (the exact GELU) in its scope');
@@ -233,7 +278,8 @@ export function extractLayers(model: ModelProto, file: string, from: number, opt
     const ctx = (g.consumers.get(softmax.output?.[0] ?? '') ?? []).find((c) => c.opType === 'MatMul');
     const scale = { value: 1 };
     const scores = traceBack(g, softmax.input?.[0] ?? '', outputs, scale);
-    if (!ctx || !scores || !('opType' in scores) || scores.opType !== 'MatMul') g.fail(i, 'the attention (scores MatMul → Softmax → context MatMul) is not found');
+    if (!ctx || !scores || !('opType' in scores) || scores.opType !== 'MatMul')
+      g.fail(i, 'the attention (scores MatMul → Softmax → context MatMul) is not found');
     const qReshapes: INodeProto[] = [];
     const q = traceBack(g, scores.input?.[0] ?? '', outputs, scale, qReshapes);
     const k = traceBack(g, scores.input?.[1] ?? '', outputs, scale);
@@ -241,9 +287,17 @@ export function extractLayers(model: ModelProto, file: string, from: number, opt
     const found = [q, k, v].map((x) => qkv.find((l) => l === x));
     if (found.some((x) => x === undefined)) g.fail(i, 'Q, K and V cannot be told apart by where they flow');
     const rest = linears.filter((l) => !qkv.includes(l));
-    const byName = new Map<LinearName, Linear>([['q', found[0]!], ['k', found[1]!], ['v', found[2]!], ['o', rest[0]!], ['fc1', rest[1]!], ['fc2', rest[2]!]]);
+    const byName = new Map<LinearName, Linear>([
+      ['q', found[0]!],
+      ['k', found[1]!],
+      ['v', found[2]!],
+      ['o', rest[0]!],
+      ['fc1', rest[1]!],
+      ['fc2', rest[2]!],
+    ]);
     const o = byName.get('o')!;
-    if (traceBack(g, o.activation, new Map([[ctx.output?.[0] ?? '', o]])) !== o) g.fail(i, 'the attention output linear does not read the attention context');
+    if (traceBack(g, o.activation, new Map([[ctx.output?.[0] ?? '', o]])) !== o)
+      g.fail(i, 'the attention output linear does not read the attention context');
     const hidden = o.outF;
     const heads = opts.heads ?? headsFrom(g, qReshapes, hidden);
     if (!heads || hidden % heads !== 0) g.fail(i, 'the number of attention heads is not readable from the Q reshape; pass { heads }');
@@ -260,7 +314,10 @@ export function extractLayers(model: ModelProto, file: string, from: number, opt
       params.set(`layer.${i}.${name}.weight`, { dims: [l.inF, l.outF], data: l.weight, source: l.weightSource });
       params.set(`layer.${i}.${name}.bias`, { dims: [l.outF], data: l.bias, source: l.biasSource });
     }
-    for (const [name, ln] of [['ln1', ln1], ['ln2', ln2]] as const) {
+    for (const [name, ln] of [
+      ['ln1', ln1],
+      ['ln2', ln2],
+    ] as const) {
       params.set(`layer.${i}.${name}.weight`, { dims: [hidden], data: ln.gamma, source: plain(ln.sources[0]) });
       params.set(`layer.${i}.${name}.bias`, { dims: [hidden], data: ln.beta, source: plain(ln.sources[1]) });
     }

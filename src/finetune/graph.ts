@@ -4,12 +4,16 @@
  * the layer and the reason.
  */
 import { tensorData, type IAttributeProto, type INodeProto, type ITensorProto, type ModelProto } from '../onnx/proto.js';
+import { UserError } from '../errors.js';
 
 export class Graph {
   readonly producer = new Map<string, INodeProto>();
   readonly consumers = new Map<string, INodeProto[]>();
   readonly init = new Map<string, ITensorProto>();
-  constructor(readonly model: ModelProto, readonly file: string) {
+  constructor(
+    readonly model: ModelProto,
+    readonly file: string,
+  ) {
     for (const t of model.graph?.initializer ?? []) this.init.set(t.name ?? '', t);
     for (const n of model.graph?.node ?? []) {
       for (const o of n.output ?? []) this.producer.set(o, n);
@@ -42,7 +46,7 @@ export class Graph {
     return (n.attribute ?? []).find((a) => a.name === name);
   }
   fail(layer: number, reason: string): never {
-    throw new Error(
+    throw new UserError(
       `${this.file}: layer ${layer} cannot be made trainable: ${reason}. ` +
         'The trainable top rebuilds post-LN BERT layers (BERT, DistilBERT, XLM-R exports); train this model frozen, or fine-tune fewer layers',
     );
@@ -56,7 +60,13 @@ export function transpose2d(data: Float32Array, rows: number, cols: number): Flo
   return out;
 }
 
-export function dequantize(q: Int8Array | Uint8Array, scale: Float32Array, zero: ArrayLike<number>, rows: number, cols: number): Float32Array {
+export function dequantize(
+  q: Int8Array | Uint8Array,
+  scale: Float32Array,
+  zero: ArrayLike<number>,
+  rows: number,
+  cols: number,
+): Float32Array {
   const out = new Float32Array(q.length);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {

@@ -60,8 +60,10 @@ export function emitLayer(ad: Autodiff, x: string, mask: string, s: LayerShape, 
   const p = (n: string) => ad.param(`layer.${s.index}.${n}`, layerParams(s).find((q) => q.name === `layer.${s.index}.${n}`)!.dims);
   const scope = `/layers.${s.index}`;
   const masks = dropout ? dropoutMasks(s.index, s).map((m) => ad.constant(m.name, m.dims)) : null;
-  const lin = (name: LinearName, input: string, inF: number, outF: number) => ad.linear(input, p(`${name}.weight`), p(`${name}.bias`), inF, outF, `${scope}/${name}`);
-  const heads = (t: string, name: string) => ad.transpose(ad.reshape(t, [0, 0, s.heads, d], [0, 0, H], `${scope}/${name}`), [0, 2, 1, 3], `${scope}/${name}`);
+  const lin = (name: LinearName, input: string, inF: number, outF: number) =>
+    ad.linear(input, p(`${name}.weight`), p(`${name}.bias`), inF, outF, `${scope}/${name}`);
+  const heads = (t: string, name: string) =>
+    ad.transpose(ad.reshape(t, [0, 0, s.heads, d], [0, 0, H], `${scope}/${name}`), [0, 2, 1, 3], `${scope}/${name}`);
 
   const q = heads(lin('q', x, H, H), 'q_heads');
   const k = heads(lin('k', x, H, H), 'k_heads');

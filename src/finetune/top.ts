@@ -23,6 +23,7 @@ import { Float32AdamW } from './adamw.js';
 import { extractLayers, type ExtractedLayer, type ParamSource } from './extract.js';
 import { transpose2d } from './graph.js';
 import { dropoutMasks, emitLayer, type LayerShape } from './layer.js';
+import { UserError } from '../errors.js';
 
 type Ort = typeof OrtTypes;
 type Session = OrtTypes.InferenceSession;
@@ -83,14 +84,21 @@ export class TrainableTop {
     const params = new Map<string, ExtractedLayer['params'] extends Map<string, infer V> ? V : never>();
     for (const l of layers) for (const [k, v] of l.params) params.set(k, { ...v, data: v.data.slice() });
     const dropout = options.dropout ?? 0.1;
-    if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`TrainableTop: dropout ${dropout} is out of range [0, 1)`);
+    if (!(dropout >= 0 && dropout < 1)) throw new UserError(`TrainableTop: dropout ${dropout} is out of range [0, 1)`);
     const ort = options.ort ?? ((await import('onnxruntime-node')) as unknown as Ort);
-    return new TrainableTop(ort, proto, file, layers.map((l) => l.shape), params, {
-      fromLayer: options.fromLayer,
-      dropout,
-      seed: options.seed ?? 0,
-      ...(options.threads === undefined ? {} : { threads: options.threads }),
-    });
+    return new TrainableTop(
+      ort,
+      proto,
+      file,
+      layers.map((l) => l.shape),
+      params,
+      {
+        fromLayer: options.fromLayer,
+        dropout,
+        seed: options.seed ?? 0,
+        ...(options.threads === undefined ? {} : { threads: options.threads }),
+      },
+    );
   }
 
   get hidden(): number {
@@ -116,9 +124,14 @@ export class TrainableTop {
           graphOptimizationLevel: 'all',
           ...(this.options.threads ? { intraOpNumThreads: this.options.threads, interOpNumThreads: 1 } : {}),
           // as the encoder: MTL_ORT_NO_SPIN=1 stops idle ORT threads spinning (helps on a shared machine)
-          ...(typeof process !== 'undefined' && process.env?.MTL_ORT_NO_SPIN === '1' ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+          ...(typeof process !== 'undefined' && process.env?.MTL_ORT_NO_SPIN === '1'
+            ? { extra: { session: { intra_op: { allow_spinning: '0' } } } }
+            : {}),
         };
-        const [forward, backward] = await Promise.all([this.ort.InferenceSession.create(built.forward, opts), this.ort.InferenceSession.create(built.backward, opts)]);
+        const [forward, backward] = await Promise.all([
+          this.ort.InferenceSession.create(built.forward, opts),
+          this.ort.InferenceSession.create(built.backward, opts),
+        ]);
         return { forward, backward, reads: built.reads, dropout };
       })();
       this.programs.set(dropout, p);
@@ -136,16 +149,25 @@ export class TrainableTop {
    * Runs the trainable layers on `hidden` [B, T, H] (row-major) with the 0/1 attention mask [B, T].
    * Returns the output [B, T, H] and the tape that {@link backward} needs.
    */
-  async forward(hidden: Float32Array, dims: readonly [number, number, number], attentionMask: ArrayLike<number | bigint>, options: { train?: boolean } = {}): Promise<{ output: Float32Array; tape: Tape }> {
+  async forward(
+    hidden: Float32Array,
+    dims: readonly [number, number, number],
+    attentionMask: ArrayLike<number | bigint>,
+    options: { train?: boolean } = {},
+  ): Promise<{ output: Float32Array; tape: Tape }> {
     const [B, T, H] = dims;
     if (H !== this.hidden) throw new Error(`TrainableTop.forward: hidden size ${H}, the layers need ${this.hidden}`);
     if (hidden.length !== B * T * H) throw new Error(`TrainableTop.forward: ${hidden.length} values for dims [${dims.join(', ')}]`);
-    if (attentionMask.length !== B * T) throw new Error(`TrainableTop.forward: attention mask has ${attentionMask.length} values, expected ${B}×${T}`);
+    if (attentionMask.length !== B * T)
+      throw new Error(`TrainableTop.forward: attention mask has ${attentionMask.length} values, expected ${B}×${T}`);
     const train = options.train ?? false;
     const prog = await this.program(train && this.options.dropout > 0);
     const mask = new Float32Array(B * T);
     for (let i = 0; i < B * T; i++) mask[i] = Number(attentionMask[i]) ? 0 : MASK_MIN;
-    const inputs: Record<string, OrtTypes.Tensor> = { hidden: new this.ort.Tensor('float32', hidden, [B, T, H]), mask: new this.ort.Tensor('float32', mask, [B, 1, 1, T]) };
+    const inputs: Record<string, OrtTypes.Tensor> = {
+      hidden: new this.ort.Tensor('float32', hidden, [B, T, H]),
+      mask: new this.ort.Tensor('float32', mask, [B, 1, 1, T]),
+    };
     if (prog.dropout) Object.assign(inputs, this.dropoutFeeds(B, T));
     const results = await prog.forward.run({ ...inputs, ...this.weightFeeds() });
     const names = prog.forward.outputNames;
@@ -186,7 +208,8 @@ export class TrainableTop {
    */
   async backward(tape: Tape, gradOutput: Float32Array): Promise<{ gradInput: Float32Array; gradWeights: Map<string, Float32Array> }> {
     const [B, T, H] = tape.dims;
-    if (gradOutput.length !== B * T * H) throw new Error(`TrainableTop.backward: gradOutput has ${gradOutput.length} values, the output ${B}×${T}×${H}`);
+    if (gradOutput.length !== B * T * H)
+      throw new Error(`TrainableTop.backward: gradOutput has ${gradOutput.length} values, the output ${B}×${T}×${H}`);
     const prog = await this.program(tape.train && this.options.dropout > 0);
     const feeds: Record<string, OrtTypes.Tensor> = { ...tape.feeds, [GRAD_OUTPUT]: new this.ort.Tensor('float32', gradOutput, [B, T, H]) };
     const weights = this.weightFeeds();
@@ -233,11 +256,14 @@ export class TrainableTop {
 
   /** Replaces the weights (a checkpoint from {@link weights}); every name and size must match. */
   load(weights: ReadonlyMap<string, Float32Array>): void {
-    for (const k of weights.keys()) if (!this.params.has(k)) throw new Error(`TrainableTop.load: unknown weight ${k}; this top has ${[...this.params.keys()].slice(0, 3).join(', ')}, …`);
+    for (const k of weights.keys())
+      if (!this.params.has(k))
+        throw new UserError(`TrainableTop.load: unknown weight ${k}; this top has ${[...this.params.keys()].slice(0, 3).join(', ')}, …`);
     for (const [k, p] of this.params) {
       const w = weights.get(k);
-      if (!w) throw new Error(`TrainableTop.load: the checkpoint lacks ${k}`);
-      if (w.length !== p.data.length) throw new Error(`TrainableTop.load: ${k} has ${w.length} values, expected [${p.dims.join(', ')}] = ${p.data.length}`);
+      if (!w) throw new UserError(`TrainableTop.load: the checkpoint lacks ${k}`);
+      if (w.length !== p.data.length)
+        throw new UserError(`TrainableTop.load: ${k} has ${w.length} values, expected [${p.dims.join(', ')}] = ${p.data.length}`);
     }
     for (const [k, p] of this.params) p.data.set(weights.get(k) as Float32Array);
   }
@@ -247,7 +273,10 @@ export class TrainableTop {
     const model = decodeModel(encodeModel(this.source));
     const byName = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
     for (const [name, p] of this.params) {
-      if (p.source.quantized) throw new Error(`${this.file}: exportOnnx cannot write ${name} back into int8 weights (${p.source.initializer}); export from an fp32 model`);
+      if (p.source.quantized)
+        throw new UserError(
+          `${this.file}: exportOnnx cannot write ${name} back into int8 weights (${p.source.initializer}); export from an fp32 model`,
+        );
       const t = byName.get(p.source.initializer);
       if (!t) throw new Error(`${this.file}: exportOnnx: initializer ${p.source.initializer} of ${name} is gone`);
       const data = p.source.transposed ? transpose2d(p.data, p.dims[0] as number, p.dims[1] as number) : p.data;

@@ -61,13 +61,24 @@ export interface EncoderGraphSpec {
 
 /** Validate a spec; throws with a readable message. */
 export function checkSpec(spec: EncoderGraphSpec): void {
-  const ints: (keyof EncoderGraphSpec)[] = ['vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'maxPositionEmbeddings'];
+  const ints: (keyof EncoderGraphSpec)[] = [
+    'vocabSize',
+    'hiddenSize',
+    'numLayers',
+    'numHeads',
+    'intermediateSize',
+    'maxPositionEmbeddings',
+  ];
   for (const k of ints) {
     const v = spec[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new UserError(`encoder spec: ${k} must be a positive integer, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+      throw new UserError(`encoder spec: ${k} must be a positive integer, got ${String(v)}`);
   }
-  if (spec.hiddenSize % spec.numHeads !== 0) throw new UserError(`encoder spec: hiddenSize ${spec.hiddenSize} not divisible by numHeads ${spec.numHeads}`);
+  if (spec.hiddenSize % spec.numHeads !== 0)
+    throw new UserError(`encoder spec: hiddenSize ${spec.hiddenSize} not divisible by numHeads ${spec.numHeads}`);
   if (spec.tokenTypeInput && spec.typeVocabSize < 1) throw new UserError('encoder spec: token_type_ids input needs typeVocabSize >= 1');
-  if (spec.padTokenId < 0 || spec.padTokenId >= spec.vocabSize) throw new UserError(`encoder spec: padTokenId ${spec.padTokenId} out of range [0, ${spec.vocabSize})`);
-  if (spec.positions.kind === 'roberta' && spec.positions.paddingIdx + 2 > spec.maxPositionEmbeddings) throw new UserError('encoder spec: maxPositionEmbeddings too small for roberta positions');
+  if (spec.padTokenId < 0 || spec.padTokenId >= spec.vocabSize)
+    throw new UserError(`encoder spec: padTokenId ${spec.padTokenId} out of range [0, ${spec.vocabSize})`);
+  if (spec.positions.kind === 'roberta' && spec.positions.paddingIdx + 2 > spec.maxPositionEmbeddings)
+    throw new UserError('encoder spec: maxPositionEmbeddings too small for roberta positions');
 }

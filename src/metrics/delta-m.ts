@@ -90,6 +90,12 @@ export type Baselines = Record<string, Record<string, number>>;
 /**
  * Δm in percent over the (task, metric) pairs present in `baselines` and in `metrics` (the others
  * are left out); 0 when none is shared. Directions default to 'higher'.
+ * @example
+ * deltaMOverBaselines(
+ *   { sentiment: { accuracy: 0.85, macro_f1: 0.84 }, quality: { pearson: 0.42 } }, // the multitask model
+ *   { sentiment: { accuracy: 0.8 }, quality: { pearson: 0.4, mae: 0.6 } },      // single-task baselines
+ *   { quality: { mae: 'lower' } },
+ * ) // 5.625: the mean of +6.25 % (accuracy) and +5 % (pearson); macro_f1 and mae are not in both
  */
 export function deltaMOverBaselines(
   metrics: Record<string, Record<string, number>>,

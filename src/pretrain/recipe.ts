@@ -47,9 +47,13 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   const corpus = buildCorpus(options);
   const corpusPath = join(work, 'corpus.jsonl.gz');
   await writeCorpus(corpus, corpusPath);
-  say(options.log, `[${secs()}] corpus: ${corpus.documents.length} documents, ${corpus.pairs.length} translation pairs (${corpus.duplicates} repeats and ${corpus.devOverlap} dev sentences dropped) → ${corpusPath}`);
+  say(
+    options.log,
+    `[${secs()}] corpus: ${corpus.documents.length} documents, ${corpus.pairs.length} translation pairs (${corpus.duplicates} repeats and ${corpus.devOverlap} dev sentences dropped) → ${corpusPath}`,
+  );
   const sentences = corpusSentences(corpus);
-  if (sentences.length === 0) throw new UserError('pretrain: the corpus is empty (no datasets folder, no npm text packages, no --text files)');
+  if (sentences.length === 0)
+    throw new UserError('pretrain: the corpus is empty (no datasets folder, no npm text packages, no --text files)');
   const vocab = trainVocabulary(sentences, { vocabSize: options.vocabSize, maxLength: options.maxLength });
   const tokenizerDir = join(work, 'tokenizer');
   for (const [name, contents] of Object.entries(vocab.files)) await writeFileAtomic(join(tokenizerDir, name), contents);
@@ -57,11 +61,22 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   const data = pretokenize(corpus, new WordPieceEncoder(vocab.vocab), { maxLength: options.maxLength });
   const binaryPath = join(work, 'corpus.bin');
   await writeFileAtomic(binaryPath, encodeBinary(data));
-  const sections = Object.fromEntries(Object.entries(data.sections).map(([k, v]) => [k, { sequences: v.length, tokens: v.reduce((a, s) => a + s.ids.length, 0) }]));
-  const counts = { sources: corpus.counts, tokensPerSource: data.tokensPerSource, duplicates: corpus.duplicates, devOverlap: corpus.devOverlap, sections };
+  const sections = Object.fromEntries(
+    Object.entries(data.sections).map(([k, v]) => [k, { sequences: v.length, tokens: v.reduce((a, s) => a + s.ids.length, 0) }]),
+  );
+  const counts = {
+    sources: corpus.counts,
+    tokensPerSource: data.tokensPerSource,
+    duplicates: corpus.duplicates,
+    devOverlap: corpus.devOverlap,
+    sections,
+  };
   await writeFileAtomic(join(work, 'corpus-counts.json'), JSON.stringify(counts, null, 2) + '\n');
   const total = Object.values(data.tokensPerSource).reduce((a, b) => a + b, 0);
-  say(options.log, `[${secs()}] pre-tokenized: ${total.toLocaleString('en-US')} tokens, mlm ${sections.mlm?.sequences} sequences, val ${sections.val?.sequences} → ${binaryPath}`);
+  say(
+    options.log,
+    `[${secs()}] pre-tokenized: ${total.toLocaleString('en-US')} tokens, mlm ${sections.mlm?.sequences} sequences, val ${sections.val?.sequences} → ${binaryPath}`,
+  );
   return { corpusPath, binaryPath, tokenizerDir, counts, sections };
 }
 
@@ -71,7 +86,10 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
  */
 export function trainerCommand(args: readonly string[]): { args: string[]; env: NodeJS.ProcessEnv } {
   const dir = join(packageRoot(), 'pretrain');
-  return { args: ['-m', 'mtlpretrain', ...args], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: [dir, process.env.PYTHONPATH].filter(Boolean).join(delimiter) } };
+  return {
+    args: ['-m', 'mtlpretrain', ...args],
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: [dir, process.env.PYTHONPATH].filter(Boolean).join(delimiter) },
+  };
 }
 
 /**
@@ -105,7 +123,10 @@ export async function train(options: TrainOptions): Promise<{ trainedDir: string
   const data = join(work, 'corpus.bin');
   if (!existsSync(data)) throw new UserError(`${data}: missing; run the prepare stage first (mtl pretrain --stage prepare)`);
   const py = findTorchPython();
-  if (!py) throw new UserError('pretrain: no Python with PyTorch found (tried $MTL_PYTHON, python3, /usr/bin/python3); install it (Debian: apt-get install python3-torch) or set MTL_PYTHON');
+  if (!py)
+    throw new UserError(
+      'pretrain: no Python with PyTorch found (tried $MTL_PYTHON, python3, /usr/bin/python3); install it (Debian: apt-get install python3-torch) or set MTL_PYTHON',
+    );
   const trainedDir = join(work, 'trained');
   const args = ['train', '--data', data, '--out', trainedDir, '--preset', options.preset];
   if (options.budgetSeconds !== undefined) args.push('--budget-seconds', String(options.budgetSeconds));
@@ -126,7 +147,13 @@ export async function train(options: TrainOptions): Promise<{ trainedDir: string
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolveRun() : reject(new Error(`pretrain: trainer exited with code ${code}; its last output:\n${tail.trim().split('\n').slice(-8).join('\n')}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolveRun()
+        : reject(
+            new Error(`pretrain: trainer exited with code ${code}; its last output:\n${tail.trim().split('\n').slice(-8).join('\n')}`),
+          ),
+    );
   });
   const summaryPath = join(trainedDir, 'training-summary.json');
   const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown>) : {};
@@ -143,9 +170,17 @@ export interface ParityResult {
  * same held-back sequences (padded batch, token types); returns the largest absolute difference of
  * `last_hidden_state` over attended positions.
  */
-export async function checkParity(options: { workDir: string; trainedDir: string; modelDir: string; count?: number }): Promise<ParityResult> {
+export async function checkParity(options: {
+  workDir: string;
+  trainedDir: string;
+  modelDir: string;
+  count?: number;
+}): Promise<ParityResult> {
   const py = findTorchPython();
-  if (!py) throw new UserError('pretrain: no Python with PyTorch found for the parity check (tried $MTL_PYTHON, python3, /usr/bin/python3); install it (Debian: apt-get install python3-torch) or set MTL_PYTHON');
+  if (!py)
+    throw new UserError(
+      'pretrain: no Python with PyTorch found for the parity check (tried $MTL_PYTHON, python3, /usr/bin/python3); install it (Debian: apt-get install python3-torch) or set MTL_PYTHON',
+    );
   const data = readBinary(join(resolve(options.workDir), 'corpus.bin'));
   const count = options.count ?? 16;
   const seqs = data.sections.val.slice(0, count);
@@ -159,7 +194,8 @@ export async function checkParity(options: { workDir: string; trainedDir: string
   await writeFileAtomic(join(tmp, 'in.json'), JSON.stringify({ input_ids, attention_mask, token_type_ids }));
   const cmd = trainerCommand(['forward', '--model', options.trainedDir, '--input', join(tmp, 'in.json'), '--out', join(tmp, 'out.json')]);
   const r = spawnSync(py.python, cmd.args, { encoding: 'utf8', env: cmd.env, maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`pretrain parity: trainer forward failed:\n${(r.stderr || r.stdout).trim().split('\n').slice(-6).join('\n')}`);
+  if (r.status !== 0)
+    throw new Error(`pretrain parity: trainer forward failed:\n${(r.stderr || r.stdout).trim().split('\n').slice(-6).join('\n')}`);
   const ref = (JSON.parse(readFileSync(join(tmp, 'out.json'), 'utf8')) as { last_hidden_state: number[][][] }).last_hidden_state;
 
   const ort = await import('onnxruntime-node');
@@ -197,7 +233,8 @@ export interface ExportStageOptions {
 export async function exportStage(options: ExportStageOptions): Promise<ExportResult & { parity: ParityResult | null }> {
   const work = resolve(options.workDir);
   const trainedDir = resolve(options.trainedDir ?? join(work, 'trained'));
-  const readJson = (p: string): Record<string, unknown> => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>) : {});
+  const readJson = (p: string): Record<string, unknown> =>
+    existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>) : {};
   const counts = readJson(join(work, 'corpus-counts.json'));
   const summary = readJson(join(trainedDir, 'training-summary.json'));
   const card = { name: options.name, corpus: counts, training: summary, command: options.command };
@@ -210,6 +247,13 @@ export async function exportStage(options: ExportStageOptions): Promise<ExportRe
           return { onnx_vs_pytorch_max_abs_diff: p.maxAbsDiff, parity_sequences: p.sequences };
         }
       : undefined;
-  const result = await exportEncoder({ trainedDir, tokenizerDir: join(work, 'tokenizer'), outDir: options.outDir, card, fp32: options.fp32 ?? true, ...(check ? { check } : {}) });
+  const result = await exportEncoder({
+    trainedDir,
+    tokenizerDir: join(work, 'tokenizer'),
+    outDir: options.outDir,
+    card,
+    fp32: options.fp32 ?? true,
+    ...(check ? { check } : {}),
+  });
   return { ...result, parity };
 }

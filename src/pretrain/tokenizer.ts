@@ -25,7 +25,12 @@ export interface VocabOptions {
 
 /** Learns a WordPiece vocabulary (accents kept) on the sentences; files ready to write. */
 export function trainVocabulary(sentences: readonly string[], options: VocabOptions): WordPieceResult {
-  const result = trainWordPiece({ vocabSize: options.vocabSize, corpus: sentences, modelMaxLength: options.maxLength, stripAccents: false });
+  const result = trainWordPiece({
+    vocabSize: options.vocabSize,
+    corpus: sentences,
+    modelMaxLength: options.maxLength,
+    stripAccents: false,
+  });
   WORDPIECE_SPECIALS.forEach((t, i) => {
     if (result.vocab[i] !== t) throw new Error(`vocabulary: expected ${t} at id ${i}`);
   });

@@ -16,21 +16,31 @@ type Importer = (name: string) => Promise<unknown>;
 const importOptional: Importer = (name) => import(/* @vite-ignore */ name);
 
 /** Loads vega, vega-lite and resvg, or explains which to install. */
-export async function loadPlotting(importer: Importer = importOptional): Promise<{ vega: typeof import('vega'); vl: typeof import('vega-lite'); Resvg: typeof import('@resvg/resvg-js').Resvg }> {
+export async function loadPlotting(
+  importer: Importer = importOptional,
+): Promise<{ vega: typeof import('vega'); vl: typeof import('vega-lite'); Resvg: typeof import('@resvg/resvg-js').Resvg }> {
   const missing: string[] = [];
   const load = async <T>(name: keyof typeof PLOT_PACKAGES): Promise<T | null> => {
     try {
       return (await importer(name)) as T;
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(String((err as Error).message))) {
+      if (
+        code === 'ERR_MODULE_NOT_FOUND' ||
+        code === 'MODULE_NOT_FOUND' ||
+        /Cannot find (module|package)/.test(String((err as Error).message))
+      ) {
         missing.push(name);
         return null;
       }
       throw err;
     }
   };
-  const [vega, vl, resvg] = await Promise.all([load<typeof import('vega')>('vega'), load<typeof import('vega-lite')>('vega-lite'), load<typeof import('@resvg/resvg-js')>('@resvg/resvg-js')]);
+  const [vega, vl, resvg] = await Promise.all([
+    load<typeof import('vega')>('vega'),
+    load<typeof import('vega-lite')>('vega-lite'),
+    load<typeof import('@resvg/resvg-js')>('@resvg/resvg-js'),
+  ]);
   if (!vega || !vl || !resvg) {
     const line = missing.map((m) => `${m}@${PLOT_PACKAGES[m as keyof typeof PLOT_PACKAGES]}`).join(' ');
     throw new UserError(`plots need ${missing.join(', ')} (optional dependencies of mtl-nlp, not installed here): npm install ${line}`);
@@ -47,16 +57,20 @@ export interface RenderedPlot {
   png: Uint8Array;
 }
 
-/** Render a Vega-Lite spec to SVG and PNG; with `outBase`, write `<outBase>.svg` and `.png`. */
+/**
+ * Render a Vega-Lite spec to SVG and PNG; with `outBase`, write `<outBase>.svg` and `.png`.
+ * @example
+ * const { svg, png } = await renderVegaLite(learningCurvesSpec(rows), 'runs/loss'); // writes runs/loss.svg and .png
+ * svg.slice(0, 4) // '<svg'
+ * png.length // 39547 (bytes of a 2x PNG)
+ */
 export async function renderVegaLite(spec: Spec, outBase?: string): Promise<RenderedPlot> {
   const { vega, vl, Resvg } = await loadPlotting();
   const compiled = vl.compile(spec as never).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
-  const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } })
-    .render()
-    .asPng();
+  const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
   if (outBase) {
     await writeFileAtomic(`${outBase}.svg`, svg);
     await writeFileAtomic(`${outBase}.png`, png);
@@ -64,7 +78,13 @@ export async function renderVegaLite(spec: Spec, outBase?: string): Promise<Rend
   return { svg, png };
 }
 
-/** Training loss (or any metric) per task over steps, one line per task. */
+/**
+ * Training loss (or any metric) per task over steps, one line per task.
+ * @example
+ * learningCurvesSpec([{ step: 1, task: 'sentiment', value: 0.7 }, { step: 2, task: 'sentiment', value: 0.5 }])
+ * // { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'Training loss', width: 520, height: 260,
+ * //   data: { values: [{ step: 1, task: 'sentiment', value: 0.7 }, …] }, mark: { type: 'line', interpolate: 'monotone' }, … }
+ */
 export function learningCurvesSpec(rows: { step: number; task: string; value: number }[], title = 'Training loss', yTitle = 'loss'): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -81,7 +101,12 @@ export function learningCurvesSpec(rows: { step: number; task: string; value: nu
   };
 }
 
-/** λᵢ over training steps, one line per task. */
+/**
+ * λᵢ over training steps, one line per task.
+ * @example
+ * lambdaSpec([{ step: 1, task: 'sentiment', lambda: 1 }])
+ * // { title: 'Loss weights λ over training', data: { values: [{ step: 1, task: 'sentiment', value: 1 }] }, mark: { type: 'line', … }, … }
+ */
 export function lambdaSpec(rows: { step: number; task: string; lambda: number }[], title = 'Loss weights λ over training'): Spec {
   return learningCurvesSpec(
     rows.map((r) => ({ step: r.step, task: r.task, value: r.lambda })),
@@ -90,8 +115,17 @@ export function lambdaSpec(rows: { step: number; task: string; lambda: number }[
   );
 }
 
-/** Per-task metric of each system (models and baselines) as grouped bars. */
-export function metricBarsSpec(rows: { task: string; system: string; value: number; metric: string }[], title = 'Dev metrics against baselines'): Spec {
+/**
+ * Per-task metric of each system (models and baselines) as grouped bars.
+ * @example
+ * metricBarsSpec([{ task: 'sentiment', system: 'mtl', value: 0.81, metric: 'accuracy' }])
+ * // { title: 'Dev metrics against baselines', data: { values: [{ …, label: 'sentiment · accuracy' }] },
+ * //   facet: { column: { field: 'label', … } }, … } (one panel per task and metric)
+ */
+export function metricBarsSpec(
+  rows: { task: string; system: string; value: number; metric: string }[],
+  title = 'Dev metrics against baselines',
+): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -129,7 +163,12 @@ export function ratioBarsSpec(
       y: { field: 'value', type: 'quantitative', title: options.yTitle },
     },
     layer: [
-      { mark: 'bar', encoding: { color: { field: 'system', type: 'nominal', title: null, sort: null, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } } } },
+      {
+        mark: 'bar',
+        encoding: {
+          color: { field: 'system', type: 'nominal', title: null, sort: null, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } },
+        },
+      },
       { mark: { type: 'text', dy: -6, fontSize: 10 }, encoding: { text: { field: 'value', type: 'quantitative', format: '.2f' } } },
     ],
   };
@@ -139,14 +178,23 @@ export function ratioBarsSpec(
       data: { values: [options.target] },
       layer: [
         { mark: { type: 'rule', strokeDash: [6, 4], color: '#333333' }, encoding: { y: { field: 'value', type: 'quantitative' } } },
-        { mark: { type: 'text', align: 'right', dy: -6, color: '#333333', x: 'width' }, encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } } },
+        {
+          mark: { type: 'text', align: 'right', dy: -6, color: '#333333', x: 'width' },
+          encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } },
+        },
       ],
     });
   }
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: options.title, width: WIDTH, height: HEIGHT, layer };
 }
 
-/** A labelled matrix (e.g. the cross-stitch task-relation matrix) as an annotated heatmap. */
+/**
+ * A labelled matrix (e.g. the cross-stitch task-relation matrix) as an annotated heatmap.
+ * @example
+ * heatmapSpec([[1, 0.2], [0.2, 1]], ['a', 'b'])
+ * // { title: 'Task relations', width: 120, height: 120,
+ * //   data: { values: [{ row: 'a', col: 'a', value: 1 }, { row: 'a', col: 'b', value: 0.2 }, …] }, … }
+ */
 export function heatmapSpec(matrix: number[][], rowLabels: string[], colLabels: string[] = rowLabels, title = 'Task relations'): Spec {
   const values = matrix.flatMap((row, i) => row.map((v, j) => ({ row: rowLabels[i], col: colLabels[j], value: v })));
   return {

@@ -19,5 +19,9 @@ export const allSampler: SamplerPlugin<{ type: 'all' }> = {
   options: z.object({}).strict(),
   validate: () => ({ type: 'all' }),
   create: (_config, ctx) => new AllSampler(ctx),
-  probabilities: (_config, taskSizes) => toRecord(Object.keys(taskSizes), Object.keys(taskSizes).map(() => 1)),
+  probabilities: (_config, taskSizes) =>
+    toRecord(
+      Object.keys(taskSizes),
+      Object.keys(taskSizes).map(() => 1),
+    ),
 };

@@ -64,7 +64,14 @@ export class TaskBatcher {
   }
 
   getState(): TaskBatcherState {
-    return { size: this.size, batchSize: this.batchSize, order: [...this.order], pos: this.pos, pass: this.passCount, rng: this.rng.getState() };
+    return {
+      size: this.size,
+      batchSize: this.batchSize,
+      order: [...this.order],
+      pos: this.pos,
+      pass: this.passCount,
+      rng: this.rng.getState(),
+    };
   }
 
   setState(s: unknown): void {

@@ -3,7 +3,8 @@ import { SamplingConfigError, type SamplerContext, type TaskSampler } from './ty
 
 /** Validated task names (fixed order) and sizes. */
 export function checkTasks(taskSizes: Record<string, number>): { names: string[]; sizes: number[] } {
-  if (!taskSizes || typeof taskSizes !== 'object') throw new SamplingConfigError('taskSizes must be an object of task name → number of examples');
+  if (!taskSizes || typeof taskSizes !== 'object')
+    throw new SamplingConfigError('taskSizes must be an object of task name → number of examples');
   const names = Object.keys(taskSizes);
   if (names.length === 0) throw new SamplingConfigError('No tasks: taskSizes is empty');
   const sizes = names.map((name) => {
@@ -90,7 +91,8 @@ export class WeightedSampler implements TaskSampler {
   ) {
     const { names, sizes } = checkContext(ctx);
     const total = weights.reduce((a, b) => a + b, 0);
-    if (!(total > 0) || !Number.isFinite(total)) throw new SamplingConfigError(`${name}: task weights must sum to a positive finite number`);
+    if (!(total > 0) || !Number.isFinite(total))
+      throw new SamplingConfigError(`${name}: task weights must sum to a positive finite number`);
     this.tasks = names;
     this.probs = weights.map((w) => w / total);
     this.totalSize = sizes.reduce((a, b) => a + b, 0);

@@ -28,7 +28,13 @@ export type { SamplingConfig, SamplingType, TaskSampler, SamplerContext, Sampler
 type AnyPlugin = SamplerPlugin<any>;
 
 /** The sampler registry (`register(plugin)`); the training config schema reads it at every parse. */
-export const samplers = new Registry<AnyPlugin>('sampling type', [allSampler, proportionalSampler, temperatureSampler, roundRobinSampler, uniformSampler]);
+export const samplers = new Registry<AnyPlugin>('sampling type', [
+  allSampler,
+  proportionalSampler,
+  temperatureSampler,
+  roundRobinSampler,
+  uniformSampler,
+]);
 
 /** Live view `type → plug-in` of {@link samplers}. */
 export const SAMPLERS = samplers.asRecord();

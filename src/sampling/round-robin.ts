@@ -22,6 +22,9 @@ export const roundRobinSampler: SamplerPlugin<{ type: 'round-robin' }> = {
   create: (_config, ctx) => new RoundRobinSampler(ctx),
   probabilities: (_config, taskSizes) => {
     const { names } = checkTasks(taskSizes);
-    return toRecord(names, names.map(() => 1 / names.length));
+    return toRecord(
+      names,
+      names.map(() => 1 / names.length),
+    );
   },
 };

@@ -20,7 +20,8 @@ export const temperatureSampler: SamplerPlugin<TemperatureConfig> = {
   options: z.object({ T: z.number().positive() }).strict(),
   validate: (config) => {
     const T = config.T;
-    if (T === undefined) throw new SamplingConfigError('Sampling type "temperature" needs a temperature T > 0, e.g. { type: "temperature", T: 2 }');
+    if (T === undefined)
+      throw new SamplingConfigError('Sampling type "temperature" needs a temperature T > 0, e.g. { type: "temperature", T: 2 }');
     if (typeof T !== 'number' || Number.isNaN(T) || T <= 0) {
       throw new SamplingConfigError(`Sampling temperature T must be a number > 0 (Infinity allowed for uniform), got ${String(T)}`);
     }

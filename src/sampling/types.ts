@@ -13,11 +13,7 @@ import { UserError } from '../errors.js';
  * - `uniform`: one task per step, P(task i) = 1 / (number of tasks).
  */
 export type SamplingConfig =
-  | { type: 'all' }
-  | { type: 'proportional' }
-  | { type: 'temperature'; T: number }
-  | { type: 'round-robin' }
-  | { type: 'uniform' };
+  { type: 'all' } | { type: 'proportional' } | { type: 'temperature'; T: number } | { type: 'round-robin' } | { type: 'uniform' };
 
 export type SamplingType = SamplingConfig['type'];
 

@@ -8,7 +8,12 @@ export const uniformSampler: SamplerPlugin<{ type: 'uniform' }> = {
   description: 'one task per step, every task equally likely',
   options: z.object({}).strict(),
   validate: () => ({ type: 'uniform' }),
-  create: (_config, ctx) => new WeightedSampler('uniform', checkTasks(ctx.taskSizes).sizes.map(() => 1), ctx),
+  create: (_config, ctx) =>
+    new WeightedSampler(
+      'uniform',
+      checkTasks(ctx.taskSizes).sizes.map(() => 1),
+      ctx,
+    ),
   probabilities: (_config, taskSizes) => {
     const { names, sizes } = checkTasks(taskSizes);
     return toRecord(names, normalise(sizes.map(() => 1)));

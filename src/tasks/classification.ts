@@ -5,9 +5,19 @@
 import { z } from 'zod';
 import * as tf from '../utils/tf.js';
 import { LabelSchema, parseTaskOptions } from './options.js';
-import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../nn/layers.js';
+import { Dense, gelu, dropout, type ForwardContext } from '../nn/layers.js';
+import { type ParamStore } from '../nn/params.js';
 import { accuracy, macroF1 } from '../metrics/classification.js';
-import { textExample, type EncoderInput, type FeatureLookup, type MetricDirection, type Task, type TaskBatch, type TaskSpec } from './types.js';
+import {
+  textExample,
+  type EncoderInput,
+  type FeatureLookup,
+  type MetricDirection,
+  type Task,
+  type TaskBatch,
+  type TaskSpec,
+} from './types.js';
+import { UserError } from '../errors.js';
 
 export type Label = string | number;
 
@@ -65,10 +75,14 @@ export class ClassificationTask implements Task<ClassificationExample, Classific
   }
 
   private setLabels(labels: Label[]): void {
-    if (labels.length < 2) throw new Error(`task "${this.name}": a classification task needs at least 2 labels, got ${labels.length}`);
+    if (labels.length < 2)
+      throw new UserError(
+        `task "${this.name}": a classification task needs at least 2 labels, got ${labels.length}; list at least two labels in the task's labels`,
+      );
     this.labels = [...labels];
     this.index = new Map(labels.map((l, i) => [String(l), i]));
-    if (this.index.size !== labels.length) throw new Error(`task "${this.name}": duplicate labels in label map`);
+    if (this.index.size !== labels.length)
+      throw new UserError(`task "${this.name}": duplicate labels in label map ${JSON.stringify(labels)}; list each label once`);
   }
 
   get numClasses(): number {
@@ -100,7 +114,10 @@ export class ClassificationTask implements Task<ClassificationExample, Classific
 
   labelIndex(label: Label): number {
     const i = this.index.get(String(label));
-    if (i === undefined) throw new Error(`task "${this.name}": unknown label ${JSON.stringify(label)} (labels: ${JSON.stringify(this.labels)})`);
+    if (i === undefined)
+      throw new UserError(
+        `task "${this.name}": unknown label ${JSON.stringify(label)} (labels: ${JSON.stringify(this.labels)}); fix the example's label or add it to the task's labels`,
+      );
     return i;
   }
 

@@ -5,6 +5,7 @@
  * naming the task, the option, what was expected and what was given.
  */
 import { z } from 'zod';
+import { UserError } from '../errors.js';
 
 /** Label of a classification task: a string or a number. */
 export const LabelSchema = z.union([z.string(), z.number()]);
@@ -35,5 +36,5 @@ export function parseTaskOptions<S extends z.ZodType>(schema: S, config: unknown
   const r = schema.safeParse(config ?? {}, { reportInput: true });
   if (r.success) return r.data;
   const who = name ?? String((config as { name?: unknown } | undefined)?.name ?? 'task');
-  throw new Error(`task "${who}": ${r.error.issues.map(describe).join('; ')}`);
+  throw new UserError(`task "${who}": ${r.error.issues.map(describe).join('; ')}`);
 }

@@ -20,6 +20,7 @@
  * Ties between candidates go to the earlier sentence.
  */
 import { rougeNFromTokens, tokenizeForRouge } from '../metrics/rouge.js';
+import { UserError } from '../errors.js';
 
 export interface OracleOptions {
   /** Most sentences to select (BertSumExt: 3). Default 3. */
@@ -43,14 +44,19 @@ export interface OracleResult {
 
 function references(reference: string | readonly string[]): string[] {
   const refs = typeof reference === 'string' ? [reference] : [...reference];
-  if (refs.length === 0) throw new RangeError('greedyOracle: at least one reference is required');
+  if (refs.length === 0) throw new UserError('greedyOracle: at least one reference is required');
   return refs;
 }
 
 /** Greedy ROUGE-1 F + ROUGE-2 F oracle selection (see the module comment). */
-export function greedyOracle(sentences: readonly string[], reference: string | readonly string[], options: OracleOptions = {}): OracleResult {
+export function greedyOracle(
+  sentences: readonly string[],
+  reference: string | readonly string[],
+  options: OracleOptions = {},
+): OracleResult {
   const maxSentences = options.maxSentences ?? 3;
-  if (!Number.isInteger(maxSentences) || maxSentences < 1) throw new RangeError(`greedyOracle: maxSentences must be a positive integer, got ${maxSentences}`);
+  if (!Number.isInteger(maxSentences) || maxSentences < 1)
+    throw new UserError(`greedyOracle: maxSentences must be a positive integer, got ${maxSentences}`);
   const useStemmer = options.useStemmer ?? true;
   const n = Math.min(sentences.length, options.limit ?? sentences.length);
   const refTokens = references(reference).map((r) => tokenizeForRouge(r, useStemmer));

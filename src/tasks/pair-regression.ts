@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import * as tf from '../utils/tf.js';
 import { parseTaskOptions } from './options.js';
-import { Dense, gelu, dropout, type ForwardContext, type ParamStore } from '../nn/layers.js';
+import { Dense, gelu, dropout, type ForwardContext } from '../nn/layers.js';
+import { type ParamStore } from '../nn/params.js';
 import { pearson, spearman } from '../metrics/correlation.js';
 import type { EncoderInput, FeatureLookup, MetricDirection, Task, TaskBatch, TaskSpec } from './types.js';
 

@@ -37,7 +37,11 @@ export const TASKS = {
   classification: { options: ClassificationOptions, create: (spec) => ClassificationTask.fromSpec(spec) },
   'pair-regression': { options: PairRegressionOptions, create: (spec) => PairRegressionTask.fromSpec(spec) },
   sentiment: { options: SentimentOptions, create: (spec) => SentimentTask.fromSpec(spec), yaml: sentimentYaml },
-  'translation-quality': { options: TranslationQualityOptions, create: (spec) => TranslationQualityTask.fromSpec(spec), yaml: translationQualityYaml },
+  'translation-quality': {
+    options: TranslationQualityOptions,
+    create: (spec) => TranslationQualityTask.fromSpec(spec),
+    yaml: translationQualityYaml,
+  },
   summarization: { options: SummarizationOptions, create: (spec) => SummarizationTask.fromSpec(spec), yaml: summarizationYaml },
 } satisfies Record<string, TaskEntry>;
 
@@ -76,13 +80,17 @@ export function registerTaskType(plugin: TaskPlugin): void;
 export function registerTaskType(type: string, factory: TaskFactory): void;
 export function registerTaskType(a: string | TaskPlugin, factory?: TaskFactory): void {
   if (typeof a === 'string') {
-    if (typeof factory !== 'function') throw new UserError(`registerTaskType("${a}", factory): the factory must be a function (spec) => task`);
+    if (typeof factory !== 'function')
+      throw new UserError(`registerTaskType("${a}", factory): the factory must be a function (spec) => task`);
     taskTypes.register({ type: a, create: factory });
   } else taskTypes.register(a);
 }
 
 export function taskFromSpec(spec: TaskSpec): AnyTask {
   const plugin = taskTypes.get(spec.type);
-  if (!plugin) throw new Error(`unknown task type "${spec.type}" for task "${spec.name}" (known: ${taskTypes.types().join(', ')}); register it with registerTaskType()`);
+  if (!plugin)
+    throw new UserError(
+      `unknown task type "${spec.type}" for task "${spec.name}" (known: ${taskTypes.types().join(', ')}); register it with registerTaskType()`,
+    );
   return plugin.create(spec);
 }

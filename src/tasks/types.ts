@@ -18,11 +18,13 @@
  *              the document vector (masked mean), relative positions, and a masked per-sentence loss.
  */
 import type * as tf from '../utils/tf.js';
-import type { ForwardContext, ParamStore } from '../nn/layers.js';
+import type { ForwardContext } from '../nn/layers.js';
+import type { ParamStore } from '../nn/params.js';
 import { pairKey } from '../encoder/pairs.js';
 
 export type InputKind = 'single' | 'pair' | 'set';
 import type { MetricDirection } from '../metrics/delta-m.js';
+import { UserError } from '../errors.js';
 export type { MetricDirection };
 
 /**
@@ -128,5 +130,5 @@ export function inputKey(input: EncoderInput): string {
 export function textExample<E extends { text: string }>(input: unknown, task: string): E {
   if (typeof input === 'string') return { text: input } as E;
   if (input && typeof input === 'object' && typeof (input as { text?: unknown }).text === 'string') return input as E;
-  throw new Error(`task "${task}": an input is a text or { text }, got ${JSON.stringify(input)?.slice(0, 80)}`);
+  throw new UserError(`task "${task}": an input is a text or { text }, got ${JSON.stringify(input)?.slice(0, 80)}`);
 }

@@ -12,6 +12,7 @@
  */
 import { notice } from '../utils/env.js';
 import * as tf from '../utils/tf.js';
+import { UserError } from '../errors.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -86,10 +87,7 @@ async function tryWasm(): Promise<boolean> {
  * Select and initialise a backend. Returns the backend actually in use. Logs the choice once per
  * process (pass `log: false` to silence).
  */
-export async function initBackend(
-  preference: BackendPreference = 'auto',
-  options: { log?: boolean } = {},
-): Promise<BackendName> {
+export async function initBackend(preference: BackendPreference = 'auto', options: { log?: boolean } = {}): Promise<BackendName> {
   const current = tf.getBackend() as string | undefined;
   const want = preference;
   if (want !== 'auto' && current === want) return want;
@@ -99,25 +97,32 @@ export async function initBackend(
   if (want === 'webgl' || want === 'webgpu') {
     // registered by the page: import '@tensorflow/tfjs-backend-webgl' (or -webgpu) before loading a model
     ok = tf.findBackendFactory(want) != null && (await tf.setBackend(want).catch(() => false));
-    if (!ok) throw new Error(`backend "${want}" requested but it is not available here (not registered, or no ${want === 'webgl' ? 'WebGL' : 'WebGPU'} context)`);
+    if (!ok)
+      throw new UserError(
+        `backend "${want}" requested but it is not available here (not registered, or no ${want === 'webgl' ? 'WebGL' : 'WebGPU'} context)`,
+      );
   }
   if (!ok && (want === 'tensorflow' || want === 'auto')) {
     ok = (await tryTfjsNode()) && (await tf.setBackend('tensorflow'));
-    if (!ok && want === 'tensorflow') throw new Error('backend "tensorflow" requested but @tensorflow/tfjs-node is not installed or failed to load');
+    if (!ok && want === 'tensorflow')
+      throw new UserError('backend "tensorflow" requested but @tensorflow/tfjs-node is not installed or failed to load');
   }
   if (!ok && (want === 'wasm' || want === 'auto')) {
     ok = await tryWasm();
-    if (!ok && want === 'wasm') throw new Error('backend "wasm" requested but @tensorflow/tfjs-backend-wasm failed to initialise');
+    if (!ok && want === 'wasm') throw new UserError('backend "wasm" requested but @tensorflow/tfjs-backend-wasm failed to initialise');
   }
   if (!ok) {
     ok = await tf.setBackend('cpu');
-    if (!ok) throw new Error('no TensorFlow.js backend could be initialised (tried tensorflow, wasm, cpu)');
+    if (!ok) throw new UserError('no TensorFlow.js backend could be initialised (tried tensorflow, wasm, cpu)');
   }
   await tf.ready();
   const name = tf.getBackend() as BackendName;
   if (options.log !== false && logged !== name) {
     logged = name;
-    const simd = name === 'wasm' ? ` (simd: ${String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))}, threads: ${String(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))})` : '';
+    const simd =
+      name === 'wasm'
+        ? ` (simd: ${String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))}, threads: ${String(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))})`
+        : '';
     notice(`[mtl-nlp] training backend: ${name}${simd}`);
   }
   return name;

@@ -11,6 +11,7 @@ import { encodeSafetensors, type NamedArray } from './safetensors.js';
 import { FINETUNE_FILE, finetuneStateBytes, readFinetuneState } from './finetune-step.js';
 import { checkpointName, checkpointPath, pruneCheckpoints, readPointer, setPointer, writeCheckpointFolder } from './checkpoint.js';
 import type { EarlyStoppingConfig, EvalRecord, ProgressEvent, StepEnd, TrainableModel, TrainerCallback, TrainingRun } from './types.js';
+import { UserError } from '../errors.js';
 
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const TRAINER_FILE = 'trainer.json';
@@ -20,13 +21,14 @@ type Snapshot = Map<string, { shape: number[]; data: Float32Array }>;
 function monitorDirection(metric: string, model: TrainableModel): 'higher' | 'lower' {
   if (metric === 'delta_m') return 'higher';
   const dot = metric.indexOf('.');
-  if (dot < 0) throw new Error(`earlyStopping.metric "${metric}" must be "task.metric" or "delta_m"`);
+  if (dot < 0) throw new UserError(`earlyStopping.metric "${metric}" must be "task.metric" or "delta_m"`);
   const task = metric.slice(0, dot);
   const name = metric.slice(dot + 1);
   const dirs = model.metricDirections()[task];
-  if (!dirs) throw new Error(`earlyStopping.metric "${metric}": unknown task "${task}"`);
+  if (!dirs) throw new UserError(`earlyStopping.metric "${metric}": unknown task "${task}"`);
   const d = dirs[name];
-  if (!d) throw new Error(`earlyStopping.metric "${metric}": task "${task}" has no metric "${name}" (has: ${Object.keys(dirs).join(', ')})`);
+  if (!d)
+    throw new UserError(`earlyStopping.metric "${metric}": task "${task}" has no metric "${name}" (has: ${Object.keys(dirs).join(', ')})`);
   return d;
 }
 
@@ -221,7 +223,8 @@ export class Checkpoints implements TrainerCallback {
 
   async onStepEnd(run: TrainingRun, end: StepEnd): Promise<void> {
     const { every } = this.options;
-    const due = (every > 0 && run.step % every === 0) || run.step === run.totalSteps || run.stopRequested || run.aborted() || end.eval !== undefined;
+    const due =
+      (every > 0 && run.step % every === 0) || run.step === run.totalSteps || run.stopRequested || run.aborted() || end.eval !== undefined;
     if (due) await this.write(run, end.eval?.improved === true);
   }
 

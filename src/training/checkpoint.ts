@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../utils/fs.js';
+import { UserError } from '../errors.js';
 
 export type PointerName = 'latest' | 'best';
 
@@ -67,9 +68,12 @@ export function readPointer(root: string, pointer: PointerName = 'latest'): Poin
   try {
     p = JSON.parse(readFileSync(file, 'utf8')) as Pointer;
   } catch (err) {
-    throw new Error(`${file}: unreadable checkpoint pointer (${(err as Error).message})`);
+    throw new UserError(`${file}: unreadable checkpoint pointer (${(err as Error).message}); delete it, or train without resume`);
   }
-  if (!p || typeof p.checkpoint !== 'string' || !/^ckpt-[0-9a-f-]+$/.test(p.checkpoint)) throw new Error(`${file}: malformed checkpoint pointer`);
+  if (!p || typeof p.checkpoint !== 'string' || !/^ckpt-[0-9a-f-]+$/.test(p.checkpoint))
+    throw new UserError(
+      `${file}: malformed checkpoint pointer (expected { "checkpoint": "ckpt-…" }); delete it to resume from the newest checkpoint folder, or train without resume`,
+    );
   return p;
 }
 

@@ -8,7 +8,15 @@ import { clsPool, l2NormalizeRows, maxPool, meanPool } from '../encoder/pooling.
 export type TopPooling = 'mean' | 'cls' | 'max';
 
 /** Pooled vectors [rows, d] of token states [rows, seq, d] with the 0/1 mask [rows, seq]. */
-export function poolStates(states: Float32Array, mask: Uint8Array, rows: number, seq: number, d: number, mode: TopPooling, normalize: boolean): Float32Array {
+export function poolStates(
+  states: Float32Array,
+  mask: Uint8Array,
+  rows: number,
+  seq: number,
+  d: number,
+  mode: TopPooling,
+  normalize: boolean,
+): Float32Array {
   const out = new Float32Array(rows * d);
   if (mode === 'mean') meanPool(states, mask, rows, seq, d, out);
   else if (mode === 'cls') clsPool(states, rows, seq, d, out);
@@ -21,7 +29,16 @@ export function poolStates(states: Float32Array, mask: Uint8Array, rows: number,
  * d loss / d states [rows, seq, d] from d loss / d pooled [rows, d]. `states` are the token states the
  * pooled vectors came from (max pooling and normalisation need them).
  */
-export function poolBackward(grad: Float32Array, states: Float32Array, mask: Uint8Array, rows: number, seq: number, d: number, mode: TopPooling, normalize: boolean): Float32Array {
+export function poolBackward(
+  grad: Float32Array,
+  states: Float32Array,
+  mask: Uint8Array,
+  rows: number,
+  seq: number,
+  d: number,
+  mode: TopPooling,
+  normalize: boolean,
+): Float32Array {
   let g = grad;
   if (normalize) {
     // y = x / max(‖x‖, ε): dx = (g − y (y·g)) / ‖x‖

@@ -38,7 +38,12 @@ export class FinetuneStep {
     readonly trainable: TrainableParams,
   ) {}
 
-  static async prepare(ft: EncoderFinetune | null, tasks: (name: string) => AnyTask, examples: ReadonlyMap<string, readonly unknown[]>, base: TrainableParams): Promise<FinetuneStep> {
+  static async prepare(
+    ft: EncoderFinetune | null,
+    tasks: (name: string) => AnyTask,
+    examples: ReadonlyMap<string, readonly unknown[]>,
+    base: TrainableParams,
+  ): Promise<FinetuneStep> {
     const parts = new Map<string, Part>();
     if (!ft) return new FinetuneStep(null, parts, base);
     try {
@@ -113,7 +118,10 @@ async function part(ft: EncoderFinetune, task: AnyTask, examples: readonly unkno
   const d = ft.dim;
   const at = (k: string): number => {
     const i = pos.get(k);
-    if (i === undefined) throw new Error(`task "${task.name}": makeBatch read ${JSON.stringify(k.slice(0, 60))}, which its encoderInputs did not name; fine-tuning needs encoderInputs to list every text the batch reads`);
+    if (i === undefined)
+      throw new Error(
+        `task "${task.name}": makeBatch read ${JSON.stringify(k.slice(0, 60))}, which its encoderInputs did not name; fine-tuning needs encoderInputs to list every text the batch reads`,
+      );
     return i;
   };
   const { vectors, pass } = await ft.pooled(keys, true);
@@ -146,7 +154,10 @@ export function finetuneStateBytes(ft: EncoderFinetune): Uint8Array {
 /** Reads {@link finetuneStateBytes}' file from a checkpoint folder. */
 export function readFinetuneState(folder: string): ReturnType<EncoderFinetune['state']> {
   const file = join(folder, FINETUNE_FILE);
-  if (!existsSync(file)) throw new UserError(`resume: ${file} is missing; the checkpoint was written without a fine-tuned encoder (train with the same finetune settings, or start afresh)`);
+  if (!existsSync(file))
+    throw new UserError(
+      `resume: ${file} is missing; the checkpoint was written without a fine-tuned encoder (train with the same finetune settings, or start afresh)`,
+    );
   const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)), file);
   const counters = JSON.parse(metadata.finetune ?? 'null') as { draws: number; steps: number; adamSteps: number[] } | null;
   if (!counters) throw new UserError(`${file}: no fine-tuning counters in its metadata (not a fine-tuning checkpoint)`);

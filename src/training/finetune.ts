@@ -82,14 +82,25 @@ export class EncoderFinetune {
     const config = checkFinetuneOptions(options);
     const where = `finetune.layers = ${config.layers}`;
     if (typeof encoder.atLayer !== 'function' || typeof encoder.encodeTokens !== 'function') {
-      throw new UserError(`${where}: the encoder ${encoder.info.model} cannot be split into a frozen bottom and a trainable top (it has no atLayer/encodeTokens); use an Encoder`);
+      throw new UserError(
+        `${where}: the encoder ${encoder.info.model} cannot be split into a frozen bottom and a trainable top (it has no atLayer/encodeTokens); use an Encoder`,
+      );
     }
     const { info } = encoder;
-    if (info.layer && info.layer.index !== info.layer.of) throw new UserError(`${where}: the encoder is read at layer ${info.layer.index} of ${info.layer.of}; fine-tuning needs the whole encoder (drop encoder.layer)`);
-    if (info.pooling === 'sentence_embedding') throw new UserError(`${where}: the encoder pools inside its graph (sentence_embedding output); set encoder.pooling to mean or cls to fine-tune it`);
+    if (info.layer && info.layer.index !== info.layer.of)
+      throw new UserError(
+        `${where}: the encoder is read at layer ${info.layer.index} of ${info.layer.of}; fine-tuning needs the whole encoder (drop encoder.layer)`,
+      );
+    if (info.pooling === 'sentence_embedding')
+      throw new UserError(
+        `${where}: the encoder pools inside its graph (sentence_embedding output); set encoder.pooling to mean or cls to fine-tune it`,
+      );
     const rel = info.files.find((f) => f.endsWith('.onnx'));
     const file = rel === undefined ? '' : join(info.model, rel);
-    if (!existsSync(file)) throw new UserError(`${where}: the encoder's ONNX file is not on disk (${file || info.model}); fine-tuning needs a local model folder`);
+    if (!existsSync(file))
+      throw new UserError(
+        `${where}: the encoder's ONNX file is not on disk (${file || info.model}); fine-tuning needs a local model folder`,
+      );
     // the layer count: the embeddings' cut knows it (the cut at `fromLayer` is opened next in any case)
     const of = (await encoder.atLayer(0)).info.layer?.of ?? 0;
     if (config.layers > of) throw new UserError(`${where}: the encoder ${info.model} has ${of} layers; fine-tune at most ${of}`);
@@ -122,7 +133,8 @@ export class EncoderFinetune {
       };
       if (singles.length) put(singles, await (this.bottom.encodeTokens as NonNullable<SentenceEncoder['encodeTokens']>)(singles));
       if (pairs.length) {
-        if (!this.bottom.encodePairTokens) throw new Error(`the encoder ${this.bottom.info.model} cannot give token states of text pairs (no encodePairTokens)`);
+        if (!this.bottom.encodePairTokens)
+          throw new Error(`the encoder ${this.bottom.info.model} cannot give token states of text pairs (no encodePairTokens)`);
         put(pairs, await this.bottom.encodePairTokens(pairs.map(parsePairKey)));
       }
       this.stats.computed += missing.length;
@@ -208,7 +220,8 @@ export class EncoderFinetune {
   }
 
   load(state: { weights: ReadonlyMap<string, Float32Array>; optimizers: Float32AdamWState[]; draws: number; steps: number }): void {
-    if (state.optimizers.length !== this.optimizers.length) throw new Error(`finetune checkpoint has ${state.optimizers.length} layer optimizers, this top ${this.optimizers.length}`);
+    if (state.optimizers.length !== this.optimizers.length)
+      throw new Error(`finetune checkpoint has ${state.optimizers.length} layer optimizers, this top ${this.optimizers.length}`);
     this.top.load(state.weights);
     state.optimizers.forEach((s, i) => this.optimizers[i]?.load(s));
     this.top.draws = state.draws;
@@ -243,12 +256,15 @@ export class EncoderFinetune {
     try {
       fp32 = this.top.exportOnnx();
     } catch (err) {
-      throw new UserError(`cannot save the fine-tuned encoder: ${(err as Error).message}. Fine-tune an fp32 encoder (encoder.dtype: fp32) to save it`);
+      throw new UserError(
+        `cannot save the fine-tuned encoder: ${(err as Error).message}. Fine-tune an fp32 encoder (encoder.dtype: fp32) to save it`,
+      );
     }
     await mkdir(join(dir, 'onnx'), { recursive: true });
     const src = this.source.info.model;
     for (const f of await readdir(src)) {
-      if (/\.(json|txt|model)$/.test(f) && (await stat(join(src, f))).isFile()) await writeFileAtomic(join(dir, f), await readFile(join(src, f)));
+      if (/\.(json|txt|model)$/.test(f) && (await stat(join(src, f))).isFile())
+        await writeFileAtomic(join(dir, f), await readFile(join(src, f)));
     }
     await writeFileAtomic(join(dir, 'onnx', 'model.onnx'), fp32);
     const { quantizeDynamicBytes } = await import('../generators/quantize.js');
@@ -263,8 +279,12 @@ export class EncoderFinetune {
 
 /** Options with defaults, checked (a bad value names the field). */
 export function checkFinetuneOptions(o: FinetuneOptions): Required<FinetuneOptions> {
-  const c = { ...FINETUNE_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as Required<FinetuneOptions>;
-  const bad = (field: string, why: string) => new UserError(`finetune.${field} = ${String((c as unknown as Record<string, unknown>)[field])}: ${why}`);
+  const c = {
+    ...FINETUNE_DEFAULTS,
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+  } as Required<FinetuneOptions>;
+  const bad = (field: string, why: string) =>
+    new UserError(`finetune.${field} = ${String((c as unknown as Record<string, unknown>)[field])}: ${why}`);
   if (!Number.isInteger(c.layers) || c.layers < 0) throw bad('layers', 'must be an integer ≥ 0 (the top layers to train; 0 = frozen)');
   if (!(c.lr > 0)) throw bad('lr', 'must be > 0');
   if (!(c.warmup >= 0 && c.warmup <= 1)) throw bad('warmup', 'must be a fraction of the steps in [0, 1]');
@@ -274,4 +294,3 @@ export function checkFinetuneOptions(o: FinetuneOptions): Required<FinetuneOptio
   if (!(c.cacheMB >= 0)) throw bad('cacheMB', 'must be ≥ 0');
   return c;
 }
-

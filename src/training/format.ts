@@ -57,4 +57,3 @@ export interface Manifest {
   backend: string;
   weights: { file: string; sha256: string; bytes: number; params: Record<string, number[]> };
 }
-

@@ -6,6 +6,7 @@
  * could move on, so old models keep predicting the same.
  */
 import { MANIFEST_VERSION } from './format.js';
+import { UserError } from '../errors.js';
 
 type Json = Record<string, unknown>;
 
@@ -44,7 +45,9 @@ export function v1ToV2(manifest: Json): Json {
 }
 
 /** The migrations, in version order. */
-export const MANIFEST_MIGRATIONS: readonly ManifestMigration[] = [{ from: 1, describe: 'task configs spell out the input options of version 1', migrate: v1ToV2 }];
+export const MANIFEST_MIGRATIONS: readonly ManifestMigration[] = [
+  { from: 1, describe: 'task configs spell out the input options of version 1', migrate: v1ToV2 },
+];
 
 /**
  * A parsed manifest.json of any supported version as a manifest of the current version (`source`
@@ -56,7 +59,10 @@ export function migrateManifest(raw: unknown, source: string): unknown {
   const first = m.formatVersion;
   while (typeof m.formatVersion === 'number' && m.formatVersion < MANIFEST_VERSION) {
     const step = MANIFEST_MIGRATIONS.find((x) => x.from === m.formatVersion);
-    if (!step) throw new Error(`${source}: format version ${String(first)} cannot be read: no migration from version ${m.formatVersion} (this package reads ${MANIFEST_VERSION})`);
+    if (!step)
+      throw new UserError(
+        `${source}: format version ${String(first)} cannot be read: no migration from version ${m.formatVersion} (this package reads ${MANIFEST_VERSION}); open it with the mtl-nlp version that wrote it, or retrain the model`,
+      );
     m = step.migrate(m);
     if (m.formatVersion !== step.from + 1) throw new Error(`migration from version ${step.from} wrote version ${String(m.formatVersion)}`);
   }

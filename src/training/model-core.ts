@@ -15,11 +15,23 @@ import { createArchitecture, type Architecture, type TaskRelations } from '../ar
 import { inputKey, type AnyTask, type CallOptions, type MetricDirection, type TaskBatch } from '../tasks/types.js';
 import { initBackend, type BackendName } from './backend.js';
 import { FeatureStore, layerKey } from './features.js';
-import { inferenceContext, ParamStore, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
+import { inferenceContext, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
+import { ParamStore } from '../nn/params.js';
 import type { NamedArray } from './safetensors.js';
 import type { EncoderIdentity, Manifest } from './format.js';
 import { checkManifest, decodeWeights, identityOf, isSentenceEncoder, type SyntheticEncoder } from './saved-model.js';
-import { callDecodeOptions, checkCreateOptions, checkFinetuneTasks, createOptionsOf, sharedLayersOf, type CreateOptions, type KnownTaskIO, type LoadOptions, type PredictOptions } from './model-options.js';
+import {
+  callDecodeOptions,
+  checkCreateOptions,
+  checkFinetuneTasks,
+  createOptionsOf,
+  sharedLayersOf,
+  type CreateOptions,
+  type KnownTaskIO,
+  type LoadOptions,
+  type PredictOptions,
+} from './model-options.js';
+import { UserError } from '../errors.js';
 
 export type { CreateOptions, KnownTaskIO, LoadOptions, PredictOptions, SyntheticEncoder };
 
@@ -59,7 +71,8 @@ export class MultiTaskModelCore {
     this.encoderIdentity = identityOf(opts.encoder);
     this.encoder = isSentenceEncoder(opts.encoder) ? opts.encoder : null;
     this.features = opts.features ?? new FeatureStore(this.encoderIdentity.dim);
-    if (this.features.dim !== this.encoderIdentity.dim) throw new Error(`feature store dim ${this.features.dim} ≠ encoder dim ${this.encoderIdentity.dim}`);
+    if (this.features.dim !== this.encoderIdentity.dim)
+      throw new UserError(`feature store dim ${this.features.dim} ≠ encoder dim ${this.encoderIdentity.dim}`);
     this.sharedLayers = sharedLayersOf(opts);
     this.seed = opts.seed ?? 0;
     this.backend = backend;
@@ -99,7 +112,7 @@ export class MultiTaskModelCore {
 
   task(name: string): AnyTask {
     const t = this.tasks.get(name);
-    if (!t) throw new Error(`unknown task "${name}" (tasks: ${this.taskNames.join(', ')})`);
+    if (!t) throw new UserError(`unknown task "${name}" (tasks: ${this.taskNames.join(', ')})`);
     return t;
   }
 
@@ -115,7 +128,7 @@ export class MultiTaskModelCore {
       if (this.builtHeads.has(t.name)) continue;
       if (!t.isPrepared()) {
         const data = train[t.name];
-        if (!data) throw new Error(`task "${t.name}" has no training data to infer its labels from`);
+        if (!data) throw new UserError(`task "${t.name}" has no training data to infer its labels from`);
         t.prepare(data);
       }
       this.buildHead(t);
@@ -132,6 +145,16 @@ export class MultiTaskModelCore {
       checkFinetuneTasks(this, examples);
       this.finetune.refresh(this.features);
     }
+    const { texts, tokenTexts } = this.featureKeys(examples);
+    const n = await this.features.ensure(texts, this.encoder, options);
+    return tokenTexts.length ? n + (await this.features.ensureTokens(tokenTexts, this.encoder)) : n;
+  }
+
+  /**
+   * The feature-store keys these examples read (with repeats): `texts` need a vector each,
+   * `tokenTexts` token states (heads that pool tokens themselves). What ensureFeatures encodes.
+   */
+  featureKeys(examples: Record<string, readonly unknown[]>): { texts: string[]; tokenTexts: string[] } {
     const texts: string[] = [];
     const tokenTexts: string[] = [];
     for (const [name, list] of Object.entries(examples)) {
@@ -140,8 +163,7 @@ export class MultiTaskModelCore {
       for (const e of list) for (const x of t.encoderInputs(e)) texts.push(key(inputKey(x)));
       if (t.tokenTexts) for (const e of list) for (const s of t.tokenTexts(e)) tokenTexts.push(key(s));
     }
-    const n = await this.features.ensure(texts, this.encoder, options);
-    return tokenTexts.length ? n + (await this.features.ensureTokens(tokenTexts, this.encoder)) : n;
+    return { texts, tokenTexts };
   }
 
   /** A task's feature-store key of a text: the text itself, or its key at the task's encoder layer. */
@@ -154,7 +176,12 @@ export class MultiTaskModelCore {
     const layer = this.taskLayers.get(task);
     if (layer === undefined) return this.task(task).makeBatch(examples, this.features.lookup, this.dim, this.features.tokenLookup);
     const { lookup, tokenLookup } = this.features;
-    return this.task(task).makeBatch(examples, (t) => lookup(layerKey(layer, t)), this.dim, (t) => tokenLookup(layerKey(layer, t)));
+    return this.task(task).makeBatch(
+      examples,
+      (t) => lookup(layerKey(layer, t)),
+      this.dim,
+      (t) => tokenLookup(layerKey(layer, t)),
+    );
   }
 
   /** Outputs of one task's head for a batch (inside a tidy / gradient tape); `rows` replaces `batch.rows`. */
@@ -173,7 +200,12 @@ export class MultiTaskModelCore {
    * Predictions (and loss when the batch has targets) for examples, in batches, no dropout;
    * `decodeOptions` (from the task's {@link Task.decodeOptions}) reach its forward pass and decoding.
    */
-  predictBatch(task: string, examples: readonly unknown[], batchSize = 256, decodeOptions?: unknown): { predictions: unknown[]; lossSum: number; counted: number } {
+  predictBatch(
+    task: string,
+    examples: readonly unknown[],
+    batchSize = 256,
+    decodeOptions?: unknown,
+  ): { predictions: unknown[]; lossSum: number; counted: number } {
     const t = this.task(task);
     const predictions: unknown[] = [];
     let lossSum = 0;
@@ -215,11 +247,19 @@ export class MultiTaskModelCore {
    * //    sentences: [{ text: 'First sentence.', index: 0, score: 0.91 }, { …index: 1, score: 0.64 }, { …index: 2, score: 0.42 }],
    * //    scores: [0.91, 0.64, 0.42, 0.08] }]: the selected sentences in document order, a probability per sentence
    */
-  async predict<N extends keyof KnownTaskIO>(task: N, inputs: readonly KnownTaskIO[N]['input'][], options?: PredictOptions & KnownTaskIO[N]['options']): Promise<KnownTaskIO[N]['output'][]>;
-  async predict<P = unknown, N extends string = string>(task: N extends keyof KnownTaskIO ? never : N, inputs: readonly unknown[], options?: PredictOptions & CallOptions): Promise<P[]>;
+  async predict<N extends keyof KnownTaskIO>(
+    task: N,
+    inputs: readonly KnownTaskIO[N]['input'][],
+    options?: PredictOptions & KnownTaskIO[N]['options'],
+  ): Promise<KnownTaskIO[N]['output'][]>;
+  async predict<P = unknown, N extends string = string>(
+    task: N extends keyof KnownTaskIO ? never : N,
+    inputs: readonly unknown[],
+    options?: PredictOptions & CallOptions,
+  ): Promise<P[]>;
   async predict(task: string, inputs: readonly unknown[], options: PredictOptions & CallOptions = {}): Promise<unknown[]> {
     const t = this.task(task);
-    if (!this.builtHeads.has(task)) throw new Error(`task "${task}" has no head yet (train the model or give the task its labels)`);
+    if (!this.builtHeads.has(task)) throw new UserError(`task "${task}" has no head yet (train the model or give the task its labels)`);
     const decodeOptions = callDecodeOptions(t, options);
     const examples = t.toExample ? inputs.map((x) => t.toExample!(x)) : [...inputs];
     const batchSize = options.batchSize ?? 256;
@@ -231,7 +271,13 @@ export class MultiTaskModelCore {
       throwIfAborted(options.signal);
       out.push(...this.predictBatch(task, examples.slice(i, i + batchSize), batchSize, decodeOptions).predictions);
       const elapsedMs = Date.now() - started;
-      options.onProgress?.({ phase: 'predict', done: out.length, total: examples.length, elapsedMs, etaMs: (elapsedMs / out.length) * (examples.length - out.length) });
+      options.onProgress?.({
+        phase: 'predict',
+        done: out.length,
+        total: examples.length,
+        elapsedMs,
+        etaMs: (elapsedMs / out.length) * (examples.length - out.length),
+      });
     }
     return out;
   }
@@ -255,8 +301,15 @@ export class MultiTaskModelCore {
    * await model.scoreTranslation([{ source: 'The museum opens at nine.', translation: 'Das Museum öffnet um neun Uhr.' }])
    * // [0.41]
    */
-  async scoreTranslation(pairs: readonly { source: string; translation: string; modelScore?: number }[], options: { task?: string } = {}): Promise<number[]> {
-    const examples = pairs.map((p) => ({ source: p.source, translation: p.translation, ...(p.modelScore !== undefined ? { modelScore: p.modelScore } : {}) }));
+  async scoreTranslation(
+    pairs: readonly { source: string; translation: string; modelScore?: number }[],
+    options: { task?: string } = {},
+  ): Promise<number[]> {
+    const examples = pairs.map((p) => ({
+      source: p.source,
+      translation: p.translation,
+      ...(p.modelScore !== undefined ? { modelScore: p.modelScore } : {}),
+    }));
     return this.predict<number, string>(options.task ?? 'translation-quality', examples);
   }
 
@@ -270,7 +323,10 @@ export class MultiTaskModelCore {
    * // summary: the 2 chosen sentences in document order, joined by "\n"; sentences: [{ index, text, score }, …];
    * // scores: one per scored sentence
    */
-  async summarize(document: string | readonly string[], options: SelectionOptions & { task?: string } = {}): Promise<SummarizationPrediction> {
+  async summarize(
+    document: string | readonly string[],
+    options: SelectionOptions & { task?: string } = {},
+  ): Promise<SummarizationPrediction> {
     const { task: name = 'summarization', ...selection } = options;
     const [prediction] = await this.predict<SummarizationPrediction, string>(name, [document], { selection });
     return prediction as SummarizationPrediction;

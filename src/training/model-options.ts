@@ -81,13 +81,14 @@ export const COMMON_OPTIONS: readonly string[] = ['batchSize', 'signal', 'onProg
 /** The task names of create options, checked (at least one, distinct, [A-Za-z0-9_-]+), and their `taskLayers`. */
 export function checkCreateOptions(opts: CreateOptions): string[] {
   const names = opts.tasks.map((t: AnyTask) => t.name);
-  if (names.length === 0) throw new Error('MultiTaskModel needs at least one task');
+  if (names.length === 0) throw new UserError('MultiTaskModel needs at least one task');
   const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new Error(`duplicate task name "${dup}"`);
-  for (const n of names) if (!/^[A-Za-z0-9_-]+$/.test(n)) throw new Error(`task name "${n}" must match [A-Za-z0-9_-]+`);
+  if (dup) throw new UserError(`duplicate task name "${dup}"`);
+  for (const n of names) if (!/^[A-Za-z0-9_-]+$/.test(n)) throw new UserError(`task name "${n}" must match [A-Za-z0-9_-]+`);
   for (const [task, layer] of Object.entries(opts.taskLayers ?? {})) {
-    if (!names.includes(task)) throw new Error(`taskLayers.${task}: no task named "${task}" (tasks: ${names.join(', ')})`);
-    if (!Number.isInteger(layer)) throw new Error(`taskLayers.${task}: the layer must be an integer (0 = embeddings, negative from the end), got ${String(layer)}`);
+    if (!names.includes(task)) throw new UserError(`taskLayers.${task}: no task named "${task}" (tasks: ${names.join(', ')})`);
+    if (!Number.isInteger(layer))
+      throw new UserError(`taskLayers.${task}: the layer must be an integer (0 = embeddings, negative from the end), got ${String(layer)}`);
   }
   return names;
 }
@@ -95,9 +96,9 @@ export function checkCreateOptions(opts: CreateOptions): string[] {
 /** The shared layers of create options over the defaults, checked. */
 export function sharedLayersOf(opts: CreateOptions): SharedLayersConfig {
   const s = { ...defaultSharedLayers, ...(opts.sharedLayers ?? {}) };
-  if (!Number.isInteger(s.depth) || s.depth < 0) throw new Error(`sharedLayers.depth must be an integer ≥ 0, got ${s.depth}`);
-  if (!Number.isInteger(s.width) || s.width < 1) throw new Error(`sharedLayers.width must be a positive integer, got ${s.width}`);
-  if (!(s.dropout >= 0 && s.dropout < 1)) throw new Error(`sharedLayers.dropout must be in [0, 1), got ${s.dropout}`);
+  if (!Number.isInteger(s.depth) || s.depth < 0) throw new UserError(`sharedLayers.depth must be an integer ≥ 0, got ${s.depth}`);
+  if (!Number.isInteger(s.width) || s.width < 1) throw new UserError(`sharedLayers.width must be a positive integer, got ${s.width}`);
+  if (!(s.dropout >= 0 && s.dropout < 1)) throw new UserError(`sharedLayers.dropout must be in [0, 1), got ${s.dropout}`);
   return s;
 }
 
@@ -132,17 +133,28 @@ export function callDecodeOptions(t: AnyTask, options: CallOptions): unknown {
   const call = Object.fromEntries(Object.entries(options).filter(([k, v]) => !COMMON_OPTIONS.includes(k) && v !== undefined));
   const keys = Object.keys(call);
   if (t.decodeOptions) return keys.length ? t.decodeOptions(call) : undefined;
-  if (keys.length) throw new Error(`task "${t.name}" (type ${t.type}) takes no prediction option ${keys.join(', ')} (known: ${COMMON_OPTIONS.join(', ')})`);
+  if (keys.length)
+    throw new UserError(
+      `task "${t.name}" (type ${t.type}) takes no prediction option ${keys.join(', ')} (known: ${COMMON_OPTIONS.join(', ')})`,
+    );
   return undefined;
 }
 
 /** Refuses tasks that read what a fine-tuned encoder cannot give: token states or other layers from the frozen store. */
-export function checkFinetuneTasks(model: { task(name: string): AnyTask; readonly taskLayers?: ReadonlyMap<string, number> }, train: Record<string, readonly unknown[]>): void {
+export function checkFinetuneTasks(
+  model: { task(name: string): AnyTask; readonly taskLayers?: ReadonlyMap<string, number> },
+  train: Record<string, readonly unknown[]>,
+): void {
   for (const [name, list] of Object.entries(train)) {
     const t = model.task(name);
     if (t.tokenTexts && list.some((e) => (t.tokenTexts as (e: unknown) => string[])(e).length > 0)) {
-      throw new UserError(`task "${name}": its head reads token states from the frozen feature store (e.g. sentiment pooling: attention), which fine-tuning does not update; use the task's mean pooling, or finetune.layers: 0`);
+      throw new UserError(
+        `task "${name}": its head reads token states from the frozen feature store (e.g. sentiment pooling: attention), which fine-tuning does not update; use the task's mean pooling, or finetune.layers: 0`,
+      );
     }
-    if (model.taskLayers?.has(name)) throw new UserError(`task "${name}" reads encoder layer ${model.taskLayers.get(name)}; with finetune the tasks read the fine-tuned top, so drop the task's layer or use finetune.layers: 0`);
+    if (model.taskLayers?.has(name))
+      throw new UserError(
+        `task "${name}" reads encoder layer ${model.taskLayers.get(name)}; with finetune the tasks read the fine-tuned top, so drop the task's layer or use finetune.layers: 0`,
+      );
   }
 }

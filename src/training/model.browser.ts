@@ -109,7 +109,11 @@ export class MultiTaskModel extends MultiTaskModelCore {
       encoder = await Encoder.load(absolute, load);
     }
     try {
-      return await MultiTaskModelCore.fromSaved((o) => MultiTaskModel.create(o), manifest, tensors, { ...rest, ...(encoder ? { encoder } : {}), source: weightsUrl });
+      return await MultiTaskModelCore.fromSaved((o) => MultiTaskModel.create(o), manifest, tensors, {
+        ...rest,
+        ...(encoder ? { encoder } : {}),
+        source: weightsUrl,
+      });
     } catch (err) {
       if (encoder && encoder !== given) await (encoder as Encoder).dispose?.();
       throw err;

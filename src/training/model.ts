@@ -49,7 +49,8 @@ export class MultiTaskModel extends MultiTaskModelCore {
     const model = new MultiTaskModel(opts, await MultiTaskModelCore.backendFor(opts));
     if (opts.finetune && opts.finetune.layers !== 0) {
       const { EncoderFinetune } = await import('./finetune.js');
-      if (!model.encoder) throw new UserError(`finetune.layers = ${opts.finetune.layers}: fine-tuning needs an Encoder, not features alone ({ dim })`);
+      if (!model.encoder)
+        throw new UserError(`finetune.layers = ${opts.finetune.layers}: fine-tuning needs an Encoder, not features alone ({ dim })`);
       try {
         model.finetune = await EncoderFinetune.create(model.encoder, opts.finetune, model.seed);
       } catch (err) {
@@ -74,13 +75,16 @@ export class MultiTaskModel extends MultiTaskModelCore {
    * //   evals: [{ step: 10, metrics: { sentiment: { accuracy: 0.85, macro_f1: 0.8465, loss: 0.4514 } }, … }],
    * //   best: { step: 10, metric: 'sentiment.accuracy', value: 0.85 }, stopReason: 'completed', … }
    */
-  async fit(data: Record<string, { train: readonly unknown[]; dev?: readonly unknown[] }>, options: FitOptions = {}): Promise<TrainingHistory> {
+  async fit(
+    data: Record<string, { train: readonly unknown[]; dev?: readonly unknown[] }>,
+    options: FitOptions = {},
+  ): Promise<TrainingHistory> {
     return train(this, data, options);
   }
 
   /** Weights (safetensors bytes) and manifest, as written by save() and checkpoints. */
   serialize(): { manifest: Manifest; weights: Uint8Array } {
-    if (!this.headsReady()) throw new Error('cannot save: some task heads are not built yet (train first or give tasks their labels)');
+    if (!this.headsReady()) throw new UserError('cannot save: some task heads are not built yet (train first or give tasks their labels)');
     const tensors = new Map<string, NamedArray>();
     const params: Record<string, number[]> = {};
     for (const e of this.store.list()) {
@@ -128,7 +132,14 @@ export class MultiTaskModel extends MultiTaskModelCore {
     if (this.finetune) {
       // a fine-tuned encoder is saved inside the model folder, a plain frozen encoder from then on
       const { sha256: digest } = await this.finetune.exportTo(join(dir, FINETUNED_ENCODER_DIR));
-      manifest.encoder = { ...enc, model: resolve(dir, FINETUNED_ENCODER_DIR), path: FINETUNED_ENCODER_DIR, sha256: digest, dtype: 'fp32', layer: null };
+      manifest.encoder = {
+        ...enc,
+        model: resolve(dir, FINETUNED_ENCODER_DIR),
+        path: FINETUNED_ENCODER_DIR,
+        sha256: digest,
+        dtype: 'fp32',
+        layer: null,
+      };
       delete manifest.encoder.id;
       manifest.training = { ...(manifest.training ?? {}), finetune: this.finetune.config };
     }
@@ -138,12 +149,17 @@ export class MultiTaskModel extends MultiTaskModelCore {
 
   static readManifest(dir: string): Manifest {
     const file = join(dir, MANIFEST_FILE);
-    if (!existsSync(file)) throw new Error(`${file}: missing (not a saved model folder)`);
+    if (!existsSync(file))
+      throw new UserError(
+        `${file}: missing, so this is not a saved model folder; give the folder that model.save(dir) or mtl train --out wrote`,
+      );
     let m: unknown;
     try {
       m = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+      throw new UserError(
+        `${file}: not valid JSON (${(err as Error).message}); the manifest is corrupted: copy the model folder again or retrain it`,
+      );
     }
     return MultiTaskModelCore.checkManifest(m, file);
   }
@@ -151,7 +167,10 @@ export class MultiTaskModel extends MultiTaskModelCore {
   /** Read and verify the weights file of a saved folder against its manifest. */
   static readWeights(dir: string, manifest: Manifest): Map<string, NamedArray> {
     const file = join(dir, manifest.weights.file);
-    if (!existsSync(file)) throw new Error(`${file}: missing weights file`);
+    if (!existsSync(file))
+      throw new UserError(
+        `${file}: missing weights file named by the manifest; copy the whole model folder (manifest.json and its weights)`,
+      );
     const bytes = new Uint8Array(readFileSync(file));
     return MultiTaskModelCore.decodeWeights(bytes, manifest, file, sha256(bytes));
   }
@@ -167,7 +186,8 @@ export class MultiTaskModel extends MultiTaskModelCore {
    * await MultiTaskModel.fromPretrained('runs/moved', { encoder: '../models/mini' }); // the encoder moved
    */
   static async fromPretrained(dir: string, options: PretrainedOptions = {}): Promise<MultiTaskModel> {
-    if (/^https?:\/\//.test(dir)) throw new UserError(`${dir}: loading a saved model from a URL is what the browser entry does; in Node, give the folder`);
+    if (/^https?:\/\//.test(dir))
+      throw new UserError(`${dir}: loading a saved model from a URL is what the browser entry does; in Node, give the folder`);
     const manifest = MultiTaskModel.readManifest(dir);
     const tensors = MultiTaskModel.readWeights(dir, manifest);
     const { encoder: given, warn, ...rest } = options;
@@ -186,7 +206,11 @@ export class MultiTaskModel extends MultiTaskModelCore {
         );
       }
     }
-    return MultiTaskModelCore.fromSaved((o) => MultiTaskModel.create(o), manifest, tensors, { ...rest, ...(encoder ? { encoder } : {}), source: join(dir, manifest.weights.file) });
+    return MultiTaskModelCore.fromSaved((o) => MultiTaskModel.create(o), manifest, tensors, {
+      ...rest,
+      ...(encoder ? { encoder } : {}),
+      source: join(dir, manifest.weights.file),
+    });
   }
 
   /**

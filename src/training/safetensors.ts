@@ -60,14 +60,18 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, NamedArray>, meta
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors file'): { tensors: Map<string, NamedArray>; metadata: Record<string, string> } {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  file = 'safetensors file',
+): { tensors: Map<string, NamedArray>; metadata: Record<string, string> } {
   const fail = (why: string): never => {
     throw new DataError(file, undefined, `not a valid safetensors file (${why})`);
   };
   if (bytes.length < 8) fail(`${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const big = view.getBigUint64(0, true);
-  if (big > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) fail(`header length ${big} exceeds the file size ${bytes.length} (truncated or corrupt)`);
+  if (big > BigInt(Math.min(MAX_HEADER, bytes.length - 8)))
+    fail(`header length ${big} exceeds the file size ${bytes.length} (truncated or corrupt)`);
   const n = Number(big);
   let header: Record<string, unknown>;
   try {
@@ -83,18 +87,21 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors file'):
   const ranges: [number, number, string][] = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !Object.values(raw).every((v) => typeof v === 'string')) fail('__metadata__ is not an object of strings');
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !Object.values(raw).every((v) => typeof v === 'string'))
+        fail('__metadata__ is not an object of strings');
       metadata = raw as Record<string, string>;
       continue;
     }
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(`tensor "${name}" is not an object`);
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (info.dtype !== 'F32' && info.dtype !== 'F16') fail(`tensor "${name}" has dtype ${String(info.dtype)}, only F32 and F16 are supported`);
+    if (info.dtype !== 'F32' && info.dtype !== 'F16')
+      fail(`tensor "${name}" has dtype ${String(info.dtype)}, only F32 and F16 are supported`);
     const width = info.dtype === 'F16' ? 2 : 4;
     const shape = info.shape;
     if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) fail(`tensor "${name}" has a bad shape`);
     const off = info.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((x) => Number.isInteger(x) && x >= 0)) fail(`tensor "${name}" has bad data_offsets`);
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((x) => Number.isInteger(x) && x >= 0))
+      fail(`tensor "${name}" has bad data_offsets`);
     const [b, e] = off as [number, number];
     const count = (shape as number[]).reduce((a, c) => a * c, 1);
     if (e < b || e > dataLen) fail(`tensor "${name}" data_offsets [${b}, ${e}] outside the ${dataLen} data bytes (truncated?)`);

@@ -29,7 +29,10 @@ export interface EncoderSpec {
  * const encoder = await loadEncoder({ model: 'mtl:mini' });
  * encoder.info.dim  // 256; texts encoded once are read from .cache/embeddings afterwards
  */
-export async function loadEncoder(spec: EncoderSpec, options: EncoderLoadOptions & { warn?: (message: string) => void } = {}): Promise<Encoder> {
+export async function loadEncoder(
+  spec: EncoderSpec,
+  options: EncoderLoadOptions & { warn?: (message: string) => void } = {},
+): Promise<Encoder> {
   const { warn, ...load } = options;
   return Encoder.load(spec.model, {
     dtype: spec.dtype,
@@ -55,7 +58,12 @@ export async function loadEncoder(spec: EncoderSpec, options: EncoderLoadOptions
  * `<cache>/fixtures/<variant>-<key>` is rebuilt from its variant. The model's load then checks the
  * encoder's sha256 against the one it was trained with.
  */
-export async function loadEncoderFor(identity: EncoderIdentity, override?: string, warn?: (message: string) => void, modelDir?: string): Promise<Encoder> {
+export async function loadEncoderFor(
+  identity: EncoderIdentity,
+  override?: string,
+  warn?: (message: string) => void,
+  modelDir?: string,
+): Promise<Encoder> {
   let model = override;
   if (model === undefined) {
     const candidates: string[] = [];

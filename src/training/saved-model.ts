@@ -7,6 +7,7 @@ import type { EncoderInfo, SentenceEncoder } from '../encoder/types.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type EncoderIdentity, type Manifest } from './format.js';
 import { migrateManifest } from './manifest-migrations.js';
 import { decodeSafetensors, type NamedArray } from './safetensors.js';
+import { UserError } from '../errors.js';
 
 /** Synthetic features: only a dimension (tests, benchmarks, precomputed vectors). */
 export interface SyntheticEncoder {
@@ -28,7 +29,16 @@ export function identityOf(e: SentenceEncoder | SyntheticEncoder): EncoderIdenti
   if (isSentenceEncoder(e)) {
     const i: EncoderInfo = e.info;
     const layer = innerLayer(i);
-    return { model: i.model, sha256: i.sha256, dtype: i.dtype, pooling: i.pooling, dim: i.dim, normalize: i.normalize, maxLength: i.maxLength, ...(layer !== null ? { layer } : {}) };
+    return {
+      model: i.model,
+      sha256: i.sha256,
+      dtype: i.dtype,
+      pooling: i.pooling,
+      dim: i.dim,
+      normalize: i.normalize,
+      maxLength: i.maxLength,
+      ...(layer !== null ? { layer } : {}),
+    };
   }
   return { model: e.id ?? 'synthetic', sha256: null, dtype: null, pooling: null, dim: e.dim, normalize: null };
 }
@@ -36,9 +46,14 @@ export function identityOf(e: SentenceEncoder | SyntheticEncoder): EncoderIdenti
 /** Check a parsed manifest.json (`source` names it in errors); an older version is migrated first. */
 export function checkManifest(m: unknown, source: string): Manifest {
   const x = migrateManifest(m, source) as Manifest | null;
-  if (!x || x.format !== MANIFEST_FORMAT) throw new Error(`${source}: not a ${MANIFEST_FORMAT} manifest`);
-  if (x.formatVersion !== MANIFEST_VERSION) throw new Error(`${source}: format version ${String(x.formatVersion)} not supported (expected ${MANIFEST_VERSION})`);
-  if (!x.weights || typeof x.weights.sha256 !== 'string' || !Array.isArray(x.tasks)) throw new Error(`${source}: incomplete manifest`);
+  if (!x || x.format !== MANIFEST_FORMAT)
+    throw new UserError(`${source}: not a ${MANIFEST_FORMAT} manifest (format field); give the folder of a model saved by this package`);
+  if (x.formatVersion !== MANIFEST_VERSION)
+    throw new UserError(`${source}: format version ${String(x.formatVersion)} not supported (expected ${MANIFEST_VERSION})`);
+  if (!x.weights || typeof x.weights.sha256 !== 'string' || !Array.isArray(x.tasks))
+    throw new UserError(
+      `${source}: incomplete manifest (weights or tasks missing); the file is damaged: copy the model folder again or retrain it`,
+    );
   return x;
 }
 
@@ -48,15 +63,21 @@ export function checkManifest(m: unknown, source: string): Manifest {
  */
 export function decodeWeights(bytes: Uint8Array, manifest: Manifest, source: string, digest: string): Map<string, NamedArray> {
   if (bytes.length !== manifest.weights.bytes) {
-    throw new Error(`${source}: ${bytes.length} bytes, manifest expects ${manifest.weights.bytes} (truncated or replaced)`);
+    throw new UserError(`${source}: ${bytes.length} bytes, manifest expects ${manifest.weights.bytes} (truncated or replaced)`);
   }
   const { tensors } = decodeSafetensors(bytes, source);
-  if (digest !== manifest.weights.sha256) throw new Error(`${source}: sha256 ${digest} does not match the manifest (${manifest.weights.sha256}); the file was modified or corrupted`);
+  if (digest !== manifest.weights.sha256)
+    throw new UserError(
+      `${source}: sha256 ${digest} does not match the manifest (${manifest.weights.sha256}); the file was modified or corrupted`,
+    );
   for (const [name, shape] of Object.entries(manifest.weights.params)) {
     const t = tensors.get(name);
-    if (!t) throw new Error(`${source}: parameter "${name}" listed in the manifest is missing`);
+    if (!t)
+      throw new UserError(
+        `${source}: parameter "${name}" listed in the manifest is missing; the weights do not belong to this manifest: copy the model folder again`,
+      );
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new Error(`${source}: parameter "${name}" has shape [${t.shape.join(', ')}], manifest says [${shape.join(', ')}]`);
+      throw new UserError(`${source}: parameter "${name}" has shape [${t.shape.join(', ')}], manifest says [${shape.join(', ')}]`);
     }
   }
   return tensors;
@@ -67,17 +88,17 @@ export function checkEncoder(manifest: Manifest, encoder: SentenceEncoder, sourc
   const enc = manifest.encoder;
   const info = encoder.info;
   if (enc.sha256 !== null && info.sha256 !== enc.sha256) {
-    throw new Error(
+    throw new UserError(
       `encoder mismatch: the model in ${source} was trained on features of ${enc.model} (sha256 ${enc.sha256}), ` +
         `but the given encoder is ${info.model} (sha256 ${info.sha256})`,
     );
   }
-  if (info.dim !== enc.dim) throw new Error(`encoder mismatch: model expects dim ${enc.dim}, the given encoder has dim ${info.dim}`);
+  if (info.dim !== enc.dim) throw new UserError(`encoder mismatch: model expects dim ${enc.dim}, the given encoder has dim ${info.dim}`);
   const trained = enc.layer ?? null;
   const given = innerLayer(info);
   if (trained !== given) {
     const say = (l: number | null) => (l === null ? 'the last layer' : `layer ${l}`);
-    throw new Error(
+    throw new UserError(
       `encoder mismatch: the model in ${source} was trained on features of ${say(trained)} of ${enc.model}, but the given encoder reads ${say(given)}; ` +
         `load the encoder with ${trained === null ? 'no layer option' : `{ layer: ${trained} }`}`,
     );

@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../utils/tf.js';
 import { UserError } from '../errors.js';
-import { seededContext, type ParamEntry } from '../nn/layers.js';
+import { seededContext } from '../nn/layers.js';
+import { type ParamEntry } from '../nn/params.js';
 import { AdamW, clipByGlobalNorm, learningRate, type OptimizerConfig } from '../nn/optimizer.js';
 import { createSampler, TaskBatcher, type SamplingConfig, type TaskSampler } from '../sampling/index.js';
 import { Rng } from '../utils/random.js';
@@ -24,9 +25,31 @@ import { checkpointPath } from './checkpoint.js';
 import { decodeSafetensors } from './safetensors.js';
 import { FinetuneStep, readFinetuneState } from './finetune-step.js';
 import { checkFinetuneTasks } from './model-options.js';
-import type { EvalRecord, FitOptions, StepRecord, TrainableModel, TrainerCallback, TrainerState, TrainingHistory, TrainingRun } from './types.js';
+import type {
+  EvalRecord,
+  FitOptions,
+  StepRecord,
+  TrainableModel,
+  TrainerCallback,
+  TrainerState,
+  TrainingHistory,
+  TrainingRun,
+} from './types.js';
 
-export type { CheckpointConfig, EarlyStoppingConfig, EvalRecord, FitOptions, ProgressEvent, StepEnd, StepRecord, TrainableModel, TrainerCallback, TrainerState, TrainingHistory, TrainingRun } from './types.js';
+export type {
+  CheckpointConfig,
+  EarlyStoppingConfig,
+  EvalRecord,
+  FitOptions,
+  ProgressEvent,
+  StepEnd,
+  StepRecord,
+  TrainableModel,
+  TrainerCallback,
+  TrainerState,
+  TrainingHistory,
+  TrainingRun,
+} from './types.js';
 
 type Data = Record<string, { train: readonly unknown[]; dev?: readonly unknown[] }>;
 
@@ -55,10 +78,13 @@ function builtInCallbacks(run: Run, options: FitOptions): TrainerCallback[] {
   const ckpt = options.checkpoints;
   const early = options.earlyStopping;
   const hasDev = Object.keys(run.devSets).length > 0;
-  if (early && !hasDev) throw new Error('earlyStopping needs dev data for at least one task');
-  if (early?.metric === 'delta_m' && !early.baselines) throw new Error('earlyStopping on delta_m needs baselines (single-task metrics per task)');
+  if (early && !hasDev) throw new UserError('earlyStopping needs dev data for at least one task');
+  if (early?.metric === 'delta_m' && !early.baselines)
+    throw new UserError('earlyStopping on delta_m needs baselines (single-task metrics per task)');
   const firstDev = Object.keys(run.devSets)[0];
-  const metric = early?.metric ?? (firstDev === undefined ? null : early?.baselines ? 'delta_m' : `${firstDev}.${run.model.task(firstDev).primaryMetric}`);
+  const metric =
+    early?.metric ??
+    (firstDev === undefined ? null : early?.baselines ? 'delta_m' : `${firstDev}.${run.model.task(firstDev).primaryMetric}`);
   const out: TrainerCallback[] = [new EarlyStopping(metric, run.model, early, ckpt?.dir)];
   const logFile = options.logFile === false ? null : (options.logFile ?? (ckpt ? join(ckpt.dir, 'metrics.jsonl') : null));
   if (logFile) out.push(new MetricsLog(logFile, options.runInfo));
@@ -128,7 +154,8 @@ class Run implements TrainingRun {
     model.backend = await initBackend(options.backend ?? model.backend ?? 'auto', { log: options.log ?? true });
     const tasks = model.taskNames.filter((t) => (data[t]?.train.length ?? 0) > 0);
     for (const name of Object.keys(data)) model.task(name); // unknown names throw
-    if (tasks.length === 0) throw new Error('fit: no task has training data');
+    if (tasks.length === 0)
+      throw new UserError('fit: no task has training data; give at least one task training examples (train: { task: [...] })');
     const trainSets = Object.fromEntries(tasks.map((t) => [t, (data[t] as { train: readonly unknown[] }).train]));
     const devSets: Record<string, readonly unknown[]> = {};
     for (const t of model.taskNames) if (data[t]?.dev?.length) devSets[t] = data[t]?.dev as readonly unknown[];
@@ -147,11 +174,14 @@ class Run implements TrainingRun {
     const batchers = new Map(tasks.map((t) => [t, new TaskBatcher(taskSizes[t] as number, batchSize, new Rng(`${seed}:batch:${t}`))]));
     const stepsPerEpoch = sampler.stepsPerEpoch();
     const totalSteps = options.steps ?? Math.max(1, Math.round((options.epochs ?? 1) * stepsPerEpoch));
-    if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new Error(`fit: steps must be a positive integer, got ${totalSteps}`);
+    if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new UserError(`fit: steps must be a positive integer, got ${totalSteps}`);
     const lossKinds = Object.fromEntries(model.taskNames.map((t) => [t, model.task(t).lossKind]));
     const weighting = createWeighting(weightingConfig, { tasks, lossKinds, rng: new Rng(`${seed}:weighting`) });
     if (weighting.mode === 'grad' && sampling.type !== 'all' && tasks.length > 1 && options.log !== false) {
-      notice(`[mtl-nlp] ${weighting.type} compares task gradients within a step; with sampling "${sampling.type}" each step has one task, so it reduces to plain training (use sampling { type: 'all' })`, 'warn');
+      notice(
+        `[mtl-nlp] ${weighting.type} compares task gradients within a step; with sampling "${sampling.type}" each step has one task, so it reduces to plain training (use sampling { type: 'all' })`,
+        'warn',
+      );
     }
     const optimizerConfig: OptimizerConfig = options.optimizer ?? { type: 'adamw', lr: 1e-3, weightDecay: 0.01 };
     const optimizer = new AdamW(optimizerConfig);
@@ -160,12 +190,45 @@ class Run implements TrainingRun {
     const trainable: TrainableParams = {
       variables: params.map((p) => p.variable),
       nameOf: (v) => nameOf.get(v.name) ?? v.name,
-      shared: new Set(model.store.list().filter((p) => p.group === 'shared').map((p) => p.name)),
+      shared: new Set(
+        model.store
+          .list()
+          .filter((p) => p.group === 'shared')
+          .map((p) => p.name),
+      ),
       lastShared: model.architecture.lastSharedParams(),
     };
     const finetune = model.finetune ? { ...model.finetune.config, cacheMB: undefined } : null; // the cache's size changes no result
-    const fingerprint = { seed, batchSize, sampling, weighting: weightingConfig, optimizer: optimizer.config(), totalSteps, tasks, taskSizes, finetune };
-    const run = new Run(model, trainSets, devSets, seed, sampler, batchers, new Rng(`${seed}:dropout`), weighting, optimizer, params, trainable, totalSteps, stepsPerEpoch, fingerprint, options.signal, options.clipNorm, options.evalEvery ?? (Object.keys(devSets).length > 0 ? stepsPerEpoch : 0));
+    const fingerprint = {
+      seed,
+      batchSize,
+      sampling,
+      weighting: weightingConfig,
+      optimizer: optimizer.config(),
+      totalSteps,
+      tasks,
+      taskSizes,
+      finetune,
+    };
+    const run = new Run(
+      model,
+      trainSets,
+      devSets,
+      seed,
+      sampler,
+      batchers,
+      new Rng(`${seed}:dropout`),
+      weighting,
+      optimizer,
+      params,
+      trainable,
+      totalSteps,
+      stepsPerEpoch,
+      fingerprint,
+      options.signal,
+      options.clipNorm,
+      options.evalEvery ?? (Object.keys(devSets).length > 0 ? stepsPerEpoch : 0),
+    );
     return run;
   }
 
@@ -173,14 +236,17 @@ class Run implements TrainingRun {
   resume(options: FitOptions, callbacks: TrainerCallback[]): string | null {
     this.callbacks = callbacks;
     const ckpt = options.checkpoints;
-    if (options.resume === true && !ckpt) throw new Error('resume: true needs checkpoints.dir');
+    if (options.resume === true && !ckpt)
+      throw new UserError('resume: true needs checkpoints.dir (the folder the checkpoints were written to)');
     const root = options.resume === true ? ckpt?.dir : typeof options.resume === 'string' ? options.resume : undefined;
     const folder = root ? checkpointPath(root, 'latest') : null;
     if (!folder) return null;
     const state = JSON.parse(readFileSync(join(folder, TRAINER_FILE), 'utf8')) as TrainerState;
     for (const key of ['seed', 'batchSize', 'totalSteps'] as const) {
       if (JSON.stringify(state.fingerprint[key]) !== JSON.stringify(this.fingerprint[key])) {
-        throw new UserError(`resume: checkpoint ${folder} was written with ${key} = ${JSON.stringify(state.fingerprint[key])}, this run has ${JSON.stringify(this.fingerprint[key])}`);
+        throw new UserError(
+          `resume: checkpoint ${folder} was written with ${key} = ${JSON.stringify(state.fingerprint[key])}, this run has ${JSON.stringify(this.fingerprint[key])}`,
+        );
       }
     }
     for (const key of ['sampling', 'weighting', 'tasks', 'finetune'] as const) {
@@ -191,7 +257,10 @@ class Run implements TrainingRun {
     this.model.restoreWeights(folder);
     if (this.model.finetune) this.model.finetune.load(readFinetuneState(folder));
     const opt = decodeSafetensors(new Uint8Array(readFileSync(join(folder, OPTIMIZER_FILE))), join(folder, OPTIMIZER_FILE));
-    this.optimizer.setState(this.params, { tensors: opt.tensors as Map<string, { shape: number[]; data: Float32Array }>, steps: state.optimizerSteps });
+    this.optimizer.setState(this.params, {
+      tensors: opt.tensors as Map<string, { shape: number[]; data: Float32Array }>,
+      steps: state.optimizerSteps,
+    });
     this.dropoutRng.setState(state.dropoutRng);
     this.sampler.setState(state.sampler);
     for (const [t, b] of this.batchers) b.setState(state.batchers[t]);
@@ -228,7 +297,9 @@ class Run implements TrainingRun {
     const epoch = Math.floor(step / this.stepsPerEpoch);
     const active = this.sampler.nextStep().filter((t) => this.batchers.has(t));
     const seedBase = this.dropoutRng.nextUint32();
-    const examples = new Map(active.map((t) => [t, (this.batchers.get(t) as TaskBatcher).next().map((i) => (this.trainSets[t] as readonly unknown[])[i])]));
+    const examples = new Map(
+      active.map((t) => [t, (this.batchers.get(t) as TaskBatcher).next().map((i) => (this.trainSets[t] as readonly unknown[])[i])]),
+    );
     const ft = await FinetuneStep.prepare(model.finetune ?? null, (t) => model.task(t), examples, this.trainable);
     const losses = new Map<string, LossFn>(
       active.map((t) => {
@@ -251,7 +322,16 @@ class Run implements TrainingRun {
     this.weighting.afterStep(lossValues, info);
     this.step++;
     if (this.step % this.stepsPerEpoch === 0) this.weighting.onEpochEnd(epoch);
-    const rec: StepRecord = { step: this.step, epoch, tasks: active, losses: lossValues, lambdas, lr, gradNorm: clipped.norm, elapsedMs: this.elapsedMs() };
+    const rec: StepRecord = {
+      step: this.step,
+      epoch,
+      tasks: active,
+      losses: lossValues,
+      lambdas,
+      lr,
+      gradNorm: clipped.norm,
+      elapsedMs: this.elapsedMs(),
+    };
     const diag = this.weighting.diagnostics();
     if (Object.keys(diag).length) rec.diagnostics = diag;
     this.history.steps.push(rec);
@@ -259,13 +339,19 @@ class Run implements TrainingRun {
   }
 
   evalDue(): boolean {
-    return Object.keys(this.devSets).length > 0 && this.evalEvery > 0 && (this.step % this.evalEvery === 0 || this.step === this.totalSteps);
+    return (
+      Object.keys(this.devSets).length > 0 && this.evalEvery > 0 && (this.step % this.evalEvery === 0 || this.step === this.totalSteps)
+    );
   }
 
   /** Dev metrics per task (the early-stopping callback adds Δm and the monitored value). */
   async evaluate(options: FitOptions): Promise<EvalRecord> {
     if (this.model.finetune) await this.model.ensureFeatures(this.devSets); // the top moved: fresh vectors
-    const rec: EvalRecord = { step: this.step, epoch: Math.floor(this.step / this.stepsPerEpoch), metrics: this.model.evaluateCached(this.devSets, options.evalBatchSize ?? 256) };
+    const rec: EvalRecord = {
+      step: this.step,
+      epoch: Math.floor(this.step / this.stepsPerEpoch),
+      metrics: this.model.evaluateCached(this.devSets, options.evalBatchSize ?? 256),
+    };
     this.history.evals.push(rec);
     return rec;
   }

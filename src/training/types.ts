@@ -3,7 +3,8 @@
  * TrainingHistory), the state a checkpoint holds, and the model interface the trainer needs.
  */
 import type * as tf from '../utils/tf.js';
-import type { ForwardContext, ParamStore } from '../nn/layers.js';
+import type { ForwardContext } from '../nn/layers.js';
+import type { ParamStore } from '../nn/params.js';
 import type { OptimizerConfig, ScheduleConfig } from '../nn/optimizer.js';
 import type { SamplingConfig } from '../sampling/index.js';
 import type { Architecture } from '../architectures/index.js';

@@ -26,7 +26,9 @@ export class Registry<T extends Plugin> {
   /** Add a plug-in, or replace the one of the same type. */
   register(plugin: T): void {
     if (!plugin || typeof plugin.type !== 'string' || plugin.type.trim() === '') {
-      throw new Error(`register a ${this.what}: the plug-in needs a non-empty string "type", got ${JSON.stringify((plugin as Partial<Plugin> | undefined)?.type)}`);
+      throw new Error(
+        `register a ${this.what}: the plug-in needs a non-empty string "type", got ${JSON.stringify((plugin as Partial<Plugin> | undefined)?.type)}`,
+      );
     }
     this.plugins.set(plugin.type, plugin);
   }
@@ -47,7 +49,8 @@ export class Registry<T extends Plugin> {
   /** The plug-in of `type`, or a UserError naming the known ones (`context` prefixes the message). */
   require(type: string, context?: string): T {
     const p = this.plugins.get(type);
-    if (!p) throw new UserError(`${context ? `${context}: ` : ''}unknown ${this.what} "${String(type)}" (known: ${this.types().join(', ')})`);
+    if (!p)
+      throw new UserError(`${context ? `${context}: ` : ''}unknown ${this.what} "${String(type)}" (known: ${this.types().join(', ')})`);
     return p;
   }
 
@@ -70,7 +73,10 @@ export class Registry<T extends Plugin> {
       get: (_t, k) => (typeof k === 'string' ? plugins.get(k) : undefined),
       has: (_t, k) => typeof k === 'string' && plugins.has(k),
       ownKeys: () => [...plugins.keys()],
-      getOwnPropertyDescriptor: (_t, k) => (typeof k === 'string' && plugins.has(k) ? { value: plugins.get(k), enumerable: true, configurable: true, writable: false } : undefined),
+      getOwnPropertyDescriptor: (_t, k) =>
+        typeof k === 'string' && plugins.has(k)
+          ? { value: plugins.get(k), enumerable: true, configurable: true, writable: false }
+          : undefined,
       deleteProperty: (_t, k) => (typeof k === 'string' ? (plugins.delete(k), true) : false),
       set: () => false,
     });

@@ -1,6 +1,16 @@
 import * as tf from '../utils/tf.js';
-import type { ParamEntry } from '../nn/layers.js';
-import type { BackwardResult, GradInfo, Grads, LossFn, StepInfo, TrainableParams, Weighting, WeightingConfig, WeightingType } from './types.js';
+import type { ParamEntry } from '../nn/params.js';
+import type {
+  BackwardResult,
+  GradInfo,
+  Grads,
+  LossFn,
+  StepInfo,
+  TrainableParams,
+  Weighting,
+  WeightingConfig,
+  WeightingType,
+} from './types.js';
 
 /** Σ λᵢ Lᵢ over the given losses, dropping λ = 0 terms. */
 export function weightedSum(losses: Map<string, tf.Scalar>, lambdas: Record<string, number>): tf.Scalar {
@@ -125,7 +135,10 @@ export abstract class GradWeighting extends BaseWeighting {
         res.value.dispose();
         perTask.set(task, res.grads);
       }
-      return { grads: this.combineGrads(perTask, values, { ...info, shared: params.shared, lastShared: params.lastShared }), losses: values };
+      return {
+        grads: this.combineGrads(perTask, values, { ...info, shared: params.shared, lastShared: params.lastShared }),
+        losses: values,
+      };
     } finally {
       for (const g of perTask.values()) tf.dispose([...g.values()]);
     }

@@ -23,7 +23,12 @@ interface DwaState {
   history: Record<string, number>[];
 }
 
-export function dwaLambdas(tasks: readonly string[], prev: Record<string, number>, prev2: Record<string, number>, T: number): Record<string, number> {
+export function dwaLambdas(
+  tasks: readonly string[],
+  prev: Record<string, number>,
+  prev2: Record<string, number>,
+  T: number,
+): Record<string, number> {
   const w = tasks.map((t) => {
     const a = prev[t];
     const b = prev2[t];
@@ -40,7 +45,10 @@ class DwaWeighting extends BaseWeighting {
   private sums: Record<string, number> = {};
   private counts: Record<string, number> = {};
   private history: Record<string, number>[] = [];
-  constructor(tasks: string[], private readonly T: number) {
+  constructor(
+    tasks: string[],
+    private readonly T: number,
+  ) {
     super(tasks);
     if (!(T > 0)) throw new UserError(`dwa: temperature T must be > 0, got ${T}`);
   }
@@ -60,10 +68,16 @@ class DwaWeighting extends BaseWeighting {
     if (this.history.length > 2) this.history.shift();
     this.sums = {};
     this.counts = {};
-    if (this.history.length === 2) this.current = dwaLambdas(this.tasks, this.history[1] as Record<string, number>, this.history[0] as Record<string, number>, this.T);
+    if (this.history.length === 2)
+      this.current = dwaLambdas(this.tasks, this.history[1] as Record<string, number>, this.history[0] as Record<string, number>, this.T);
   }
   override getState(): DwaState {
-    return { lambdas: { ...this.current }, sums: { ...this.sums }, counts: { ...this.counts }, history: this.history.map((h) => ({ ...h })) };
+    return {
+      lambdas: { ...this.current },
+      sums: { ...this.sums },
+      counts: { ...this.counts },
+      history: this.history.map((h) => ({ ...h })),
+    };
   }
   override setState(s: unknown): void {
     const st = s as DwaState | null;
@@ -78,4 +92,5 @@ class DwaWeighting extends BaseWeighting {
   }
 }
 
-export const dwa: WeightingFactory = (config, init) => new DwaWeighting(init.tasks, (config as Extract<WeightingConfig, { type: 'dwa' }>).T ?? 2);
+export const dwa: WeightingFactory = (config, init) =>
+  new DwaWeighting(init.tasks, (config as Extract<WeightingConfig, { type: 'dwa' }>).T ?? 2);

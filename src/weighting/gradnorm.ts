@@ -40,7 +40,11 @@ class GradNormWeighting extends GradWeighting {
   private t = 0;
   private norms: Record<string, number> = {};
 
-  constructor(tasks: string[], private readonly alpha: number, private readonly lr: number) {
+  constructor(
+    tasks: string[],
+    private readonly alpha: number,
+    private readonly lr: number,
+  ) {
     super(tasks);
     if (!(alpha >= 0)) throw new UserError(`gradnorm: alpha must be ≥ 0, got ${alpha}`);
     for (const t of tasks) {
@@ -106,7 +110,14 @@ class GradNormWeighting extends GradWeighting {
   }
 
   override getState(): GradNormState {
-    return { w: { ...this.current }, initialLoss: { ...this.initialLoss }, m: { ...this.m }, v: { ...this.v }, t: this.t, norms: { ...this.norms } };
+    return {
+      w: { ...this.current },
+      initialLoss: { ...this.initialLoss },
+      m: { ...this.m },
+      v: { ...this.v },
+      t: this.t,
+      norms: { ...this.norms },
+    };
   }
   override setState(s: unknown): void {
     const st = s as GradNormState | null;

@@ -14,7 +14,19 @@ import { uncertainty, uncertaintyOptions } from './uncertainty.js';
 import type { Weighting, WeightingConfig, WeightingFactory, WeightingInit } from './types.js';
 import { Registry, type Plugin } from '../utils/registry.js';
 
-export type { BackwardResult, Grads, GradInfo, LossFn, StepInfo, TrainableParams, Weighting, WeightingConfig, WeightingFactory, WeightingInit, WeightingType } from './types.js';
+export type {
+  BackwardResult,
+  Grads,
+  GradInfo,
+  LossFn,
+  StepInfo,
+  TrainableParams,
+  Weighting,
+  WeightingConfig,
+  WeightingFactory,
+  WeightingInit,
+  WeightingType,
+} from './types.js';
 export { dwaLambdas } from './dwa.js';
 export { pcgradCoefficients, pcgradProject, gramMatrix } from './pcgrad.js';
 export { dwaOptions, equalOptions, gradnormOptions, pcgradOptions, rlwOptions, staticOptions, uncertaintyOptions };

@@ -63,7 +63,10 @@ export function pcgradProject(vectors: readonly ArrayLike<number>[], rng: Rng): 
 class PcGradWeighting extends GradWeighting {
   readonly type = 'pcgrad' as const;
   private diag: Record<string, unknown> = {};
-  constructor(tasks: string[], private readonly rng: Rng) {
+  constructor(
+    tasks: string[],
+    private readonly rng: Rng,
+  ) {
     super(tasks);
   }
 

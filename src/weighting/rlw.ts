@@ -13,7 +13,10 @@ export const rlwOptions = z.object({}).strict();
 
 class RlwWeighting extends BaseWeighting {
   readonly type = 'rlw' as const;
-  constructor(tasks: string[], private readonly rng: Rng) {
+  constructor(
+    tasks: string[],
+    private readonly rng: Rng,
+  ) {
     super(tasks);
     this.current = Object.fromEntries(tasks.map((t) => [t, 1 / tasks.length]));
   }

@@ -14,7 +14,10 @@ export const staticOptions = z
 
 class StaticWeighting extends BaseWeighting {
   readonly type = 'static' as const;
-  constructor(tasks: string[], private readonly given: Record<string, number>) {
+  constructor(
+    tasks: string[],
+    private readonly given: Record<string, number>,
+  ) {
     super(tasks);
     for (const [t, l] of Object.entries(given)) {
       if (!tasks.includes(t)) throw new UserError(`static weighting: λ given for unknown task "${t}" (tasks: ${tasks.join(', ')})`);

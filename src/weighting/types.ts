@@ -10,7 +10,7 @@
  * - Gradient-level weightings (gradnorm, pcgrad) take one gradient per task and merge them.
  */
 import type * as tf from '../utils/tf.js';
-import type { ParamEntry, ParamStore } from '../nn/layers.js';
+import type { ParamEntry, ParamStore } from '../nn/params.js';
 import type { Rng } from '../utils/random.js';
 
 export type WeightingConfig =

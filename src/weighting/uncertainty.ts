@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import * as tf from '../utils/tf.js';
-import { ParamStore, type ParamEntry } from '../nn/layers.js';
+import { ParamStore, type ParamEntry } from '../nn/params.js';
 import { BaseWeighting } from './common.js';
 import type { StepInfo, WeightingConfig, WeightingFactory } from './types.js';
 

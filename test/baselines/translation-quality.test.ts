@@ -4,9 +4,12 @@ import { fitTranslationQualityBaseline, lengthRatioFeature } from '../../src/bas
 describe('model-scores baseline', () => {
   it('returns the model_scores column unchanged', () => {
     const b = fitTranslationQualityBaseline('model-scores');
-    expect(b.predict([{ source: 'a', translation: 'b', modelScore: -0.42 }, { source: 'c', translation: 'd', modelScore: -1.5 }])).toEqual([
-      -0.42, -1.5,
-    ]);
+    expect(
+      b.predict([
+        { source: 'a', translation: 'b', modelScore: -0.42 },
+        { source: 'c', translation: 'd', modelScore: -1.5 },
+      ]),
+    ).toEqual([-0.42, -1.5]);
     expect(() => b.predict([{ source: 'a', translation: 'b' }])).toThrow(/modelScore/);
   });
 });
@@ -45,10 +48,14 @@ describe('length-ratio baseline', () => {
     // 8 vs 1 chars → f = −3 ln2 → 1 − 3 = −2
     expect(b.predict([{ source: 'abcdefgh', translation: 'a' }])[0]).toBeCloseTo(-2, 12);
     // constant feature → slope 0, intercept = mean score
-    const flat = fitTranslationQualityBaseline('length-ratio', [
-      { source: 'ab', translation: 'cd', score: 1 },
-      { source: 'ef', translation: 'gh', score: 3 },
-    ], { fit: 'linear' });
+    const flat = fitTranslationQualityBaseline(
+      'length-ratio',
+      [
+        { source: 'ab', translation: 'cd', score: 1 },
+        { source: 'ef', translation: 'gh', score: 3 },
+      ],
+      { fit: 'linear' },
+    );
     expect(flat.fitted).toMatchObject({ slope: 0, intercept: 2 });
     expect(() => fitTranslationQualityBaseline('length-ratio', [], { fit: 'linear' })).toThrow(/training rows/);
     expect(() => fitTranslationQualityBaseline('length-ratio', [{ source: 'a', translation: 'b' }], { fit: 'linear' })).toThrow(

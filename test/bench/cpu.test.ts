@@ -27,7 +27,19 @@ flags\t\t: sse sse2 avx
 describe('CPU features beside benchmark numbers', () => {
   it('reads model, clock and the int8 features from /proc/cpuinfo', () => {
     const z = parseCpuinfo(ZEN4, 2);
-    expect(z).toMatchObject({ model: 'AMD EPYC', vendor: 'AuthenticAMD', family: 25, cores: 2, mhz: 2596, avx2: true, avx512f: true, avx512_vnni: true, avx_vnni: false, amx_int8: false, int8Dot: true });
+    expect(z).toMatchObject({
+      model: 'AMD EPYC',
+      vendor: 'AuthenticAMD',
+      family: 25,
+      cores: 2,
+      mhz: 2596,
+      avx2: true,
+      avx512f: true,
+      avx512_vnni: true,
+      avx_vnni: false,
+      amx_int8: false,
+      int8Dot: true,
+    });
     expect(z.summary).toBe('AMD EPYC, 2 cores, 2596 MHz, avx2 avx512f avx512_vnni');
     const s = parseCpuinfo(SPR, 56);
     expect(s).toMatchObject({ avx_vnni: true, amx_int8: true, amx_bf16: true, int8Dot: true });

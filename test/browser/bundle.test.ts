@@ -9,7 +9,18 @@ import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/utils/paths.js';
 
-const NODE_ONLY = ['env-paths', 'onnxruntime-node', 'better-sqlite3', '@tensorflow/tfjs-node', 'cli-progress', 'commander', '@resvg/resvg-js', 'vega', 'onnx-proto', 'csv-parse'];
+const NODE_ONLY = [
+  'env-paths',
+  'onnxruntime-node',
+  'better-sqlite3',
+  '@tensorflow/tfjs-node',
+  'cli-progress',
+  'commander',
+  '@resvg/resvg-js',
+  'vega',
+  'onnx-proto',
+  'csv-parse',
+];
 /** The files allowed to import node: modules in the browser bundle (emptied there). */
 const NODE_IMPORTERS = /^src\/(data\/(bbc|generic|io|mlqe|scitldr|split|sst2|xlmt)\.ts|utils\/paths\.ts|training\/safetensors\.ts)$/;
 
@@ -35,8 +46,17 @@ describe('the browser entry bundles for browsers', () => {
   it('reaches no Node-only package', () => {
     const inputs = Object.keys(meta.inputs).filter((f) => !f.startsWith('(disabled):'));
     expect(inputs.some((f) => f.includes('src/training/model.browser.ts'))).toBe(true);
-    for (const pkg of NODE_ONLY) expect(inputs.filter((f) => f.includes(`node_modules/${pkg}/`)), pkg).toEqual([]);
-    expect(inputs.filter((f) => /^src\/(cli|experiment|bench|pretrain|generators)\//.test(f) || f === 'src/training/model.ts' || f === 'src/encoder/index.ts')).toEqual([]);
+    for (const pkg of NODE_ONLY)
+      expect(
+        inputs.filter((f) => f.includes(`node_modules/${pkg}/`)),
+        pkg,
+      ).toEqual([]);
+    expect(
+      inputs.filter(
+        (f) =>
+          /^src\/(cli|experiment|bench|pretrain|generators)\//.test(f) || f === 'src/training/model.ts' || f === 'src/encoder/index.ts',
+      ),
+    ).toEqual([]);
   });
 
   it('imports node: modules only from the Node data loaders, emptied by the browser field', () => {

@@ -26,9 +26,16 @@ import type { TranslationQualityExample } from '../../src/tasks/translation-qual
 import { MultiTaskModel } from '../../src/training/model.js';
 import { datasetsDir, packageRoot } from '../../src/utils/paths.js';
 
-const CANDIDATES = [process.env.MTL_CHROMIUM, '/usr/bin/chromium-headless-shell', '/usr/lib/chromium/headless_shell', '/usr/bin/chromium', '/usr/bin/google-chrome'];
+const CANDIDATES = [
+  process.env.MTL_CHROMIUM,
+  '/usr/bin/chromium-headless-shell',
+  '/usr/lib/chromium/headless_shell',
+  '/usr/bin/chromium',
+  '/usr/bin/google-chrome',
+];
 const executable = CANDIDATES.find((p): p is string => !!p && existsSync(p));
-if (!executable) console.warn('[browser] no Chromium found (set MTL_CHROMIUM or apt-get install chromium-headless-shell): the demo-page test is skipped');
+if (!executable)
+  console.warn('[browser] no Chromium found (set MTL_CHROMIUM or apt-get install chromium-headless-shell): the demo-page test is skipped');
 
 const REFERENCE = resolve(packageRoot(), '..', 'shared', 'models', 'reference-mini');
 const TOL = 1e-4;
@@ -55,13 +62,20 @@ declare global {
 
 /** Real examples: the dev splits of ../shared/datasets when present, else the samples' dev splits. */
 function examples(): { texts: string[]; pairs: { source: string; translation: string }[]; article: string; origin: string } {
-  const real = existsSync(join(datasetsDir(), 'sentiment')) && existsSync(join(datasetsDir(), 'translation-quality')) && existsSync(join(datasetsDir(), 'summarization'));
+  const real =
+    existsSync(join(datasetsDir(), 'sentiment')) &&
+    existsSync(join(datasetsDir(), 'translation-quality')) &&
+    existsSync(join(datasetsDir(), 'summarization'));
   const opts = { split: 'dev' as const, sample: !real };
   const sent = loadTaskData(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')), opts) as unknown as { text: string }[];
-  const tq = loadTaskData(loadTaskConfig(join(packageRoot(), 'tasks/translation-quality.yaml')), opts) as unknown as TranslationQualityExample[];
+  const tq = loadTaskData(
+    loadTaskConfig(join(packageRoot(), 'tasks/translation-quality.yaml')),
+    opts,
+  ) as unknown as TranslationQualityExample[];
   const sum = loadTaskData(loadTaskConfig(join(packageRoot(), 'tasks/summarization.yaml')), opts) as unknown as SummarizationExample[];
   // spread over the split, not a prefix
-  const pick = <T,>(xs: T[], n: number) => Array.from({ length: Math.min(n, xs.length) }, (_, i) => xs[Math.floor((i * xs.length) / Math.min(n, xs.length))]!);
+  const pick = <T>(xs: T[], n: number) =>
+    Array.from({ length: Math.min(n, xs.length) }, (_, i) => xs[Math.floor((i * xs.length) / Math.min(n, xs.length))]!);
   const article = sum.find((d) => d.sentences.length >= 6 && d.sentences.length <= 14) ?? sum[0]!;
   return {
     texts: pick(sent, 8).map((e) => e.text),
@@ -90,10 +104,24 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
     const chosen = process.env.MTL_BROWSER_ENCODER;
     const encoderDir = chosen ?? (existsSync(join(REFERENCE, 'onnx', 'model.onnx')) ? REFERENCE : await ensureFixture('bert'));
     encoderName = chosen ?? (encoderDir === REFERENCE ? 'reference-mini' : 'fixture:bert');
-    const encoder = await Encoder.load(encoderDir, { device: 'cpu', ...(chosen ? {} : { dtype: 'fp32' as const }), logger: () => undefined });
-    const configs = ['sentiment', 'translation-quality', 'summarization'].map((n) => loadTaskConfig(join(packageRoot(), `tasks/${n}.yaml`)));
-    const model = await MultiTaskModel.create({ encoder, tasks: configs.map((c) => createTask(c)), sharedLayers: { depth: 1, width: 64 }, seed: 7, log: false });
-    const data = Object.fromEntries(configs.map((c) => [c.name, { train: loadTaskData(c, { split: 'train', sample: true }).slice(0, 96) }]));
+    const encoder = await Encoder.load(encoderDir, {
+      device: 'cpu',
+      ...(chosen ? {} : { dtype: 'fp32' as const }),
+      logger: () => undefined,
+    });
+    const configs = ['sentiment', 'translation-quality', 'summarization'].map((n) =>
+      loadTaskConfig(join(packageRoot(), `tasks/${n}.yaml`)),
+    );
+    const model = await MultiTaskModel.create({
+      encoder,
+      tasks: configs.map((c) => createTask(c)),
+      sharedLayers: { depth: 1, width: 64 },
+      seed: 7,
+      log: false,
+    });
+    const data = Object.fromEntries(
+      configs.map((c) => [c.name, { train: loadTaskData(c, { split: 'train', sample: true }).slice(0, 96) }]),
+    );
     await model.fit(data, { epochs: 2, batchSize: 16, seed: 7, log: false, logFile: false });
     await model.save(modelDir);
     model.dispose();
@@ -119,7 +147,11 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
     // the page loads the model and runs the three tasks once; an uncaught error ends the wait at once
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const s = await page.evaluate(() => ({ ready: document.body.dataset.ready, runs: document.body.dataset.runs, error: window.mtlDemo?.error }));
+      const s = await page.evaluate(() => ({
+        ready: document.body.dataset.ready,
+        runs: document.body.dataset.runs,
+        error: window.mtlDemo?.error,
+      }));
       if (s.error || errors.length) throw new Error(`the page failed: ${s.error ?? errors.join('\n')}\n${logs.join('\n')}`);
       if (s.runs === '1' || (s.ready && query.includes('autorun=0'))) return page;
       if (Date.now() > deadline) throw new Error(`the page did not finish its first run in 120 s\n${logs.join('\n')}`);
@@ -128,7 +160,10 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
   }
 
   /** Fill the page with the examples, run, and compare with the Node build (fromPretrained on the same folder). */
-  async function runAndCompare(page: Page, ex: ReturnType<typeof examples>): Promise<{ web: DemoState; diffs: Record<string, number>; line: string }> {
+  async function runAndCompare(
+    page: Page,
+    ex: ReturnType<typeof examples>,
+  ): Promise<{ web: DemoState; diffs: Record<string, number>; line: string }> {
     await page.fill('#sentiment-input', ex.texts.join('\n'));
     await page.fill('#source-input', ex.pairs.map((p) => p.source).join('\n'));
     await page.fill('#translation-input', ex.pairs.map((p) => p.translation).join('\n'));
@@ -152,7 +187,9 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
         summary: maxDiff(web.results.summary!.prediction.scores, summary.scores),
       };
       expect(web.results.sentiment!.predictions.map((p) => p.label)).toEqual(sentiment.map((p) => p.label));
-      expect(web.results.summary!.prediction.sentences.map((s: SummarizationPrediction['sentences'][number]) => s.index)).toEqual(summary.sentences.map((s) => s.index));
+      expect(web.results.summary!.prediction.sentences.map((s: SummarizationPrediction['sentences'][number]) => s.index)).toEqual(
+        summary.sentences.map((s) => s.index),
+      );
       // the page split the article as Node does
       expect(web.results.summary!.sentences).toEqual(splitSentences(ex.article));
       const r = web.results;
@@ -160,7 +197,9 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
         `[browser] demo page on ${encoderName}, ${ex.origin}: encoder ${web.device}, tfjs ${web.backend}; load ${web.loadMs} ms; ` +
         `sentiment ${r.sentiment!.texts.length} texts ${r.sentiment!.ms} ms, translation ${r.translation!.pairs.length} pairs ${r.translation!.ms} ms, ` +
         `summary ${r.summary!.sentences.length} sentences ${r.summary!.ms} ms; max abs diff vs Node: ` +
-        Object.entries(diffs).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ');
+        Object.entries(diffs)
+          .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+          .join(', ');
       console.log(line);
       return { web, diffs, line };
     } finally {
@@ -197,15 +236,21 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
     }
   }, 240_000);
 
-  it('the encoder on WebGPU (Chromium\'s software adapter, --enable-unsafe-webgpu): the same predictions within 1e-4', async () => {
+  it("the encoder on WebGPU (Chromium's software adapter, --enable-unsafe-webgpu): the same predictions within 1e-4", async () => {
     const gpuBrowser = await chromium.launch({ executablePath: executable, args: ['--no-sandbox', '--enable-unsafe-webgpu'] });
     try {
       // the software adapter is slow (seconds per text): a few examples, no run of the page's own
       const page = await openDemo('?autorun=0', gpuBrowser);
       const ex = examples();
-      const few = { ...ex, texts: ex.texts.slice(0, 3), pairs: ex.pairs.slice(0, 2), article: splitSentences(ex.article).slice(0, 6).join(' ') };
+      const few = {
+        ...ex,
+        texts: ex.texts.slice(0, 3),
+        pairs: ex.pairs.slice(0, 2),
+        article: splitSentences(ex.article).slice(0, 6).join(' '),
+      };
       const { web, diffs } = await runAndCompare(page, few);
-      if (web.device !== 'webgpu') return void console.warn('[browser] no WebGPU adapter even with --enable-unsafe-webgpu: the webgpu check ran on wasm');
+      if (web.device !== 'webgpu')
+        return void console.warn('[browser] no WebGPU adapter even with --enable-unsafe-webgpu: the webgpu check ran on wasm');
       for (const d of Object.values(diffs)) expect(d).toBeLessThanOrEqual(TOL);
     } finally {
       await gpuBrowser.close();
@@ -213,7 +258,13 @@ describe.runIf(!!executable)('the demo page in headless Chromium: the whole mode
   }, 300_000);
 
   it('serves only its folders: no path outside them, no unknown route', async () => {
-    for (const path of ['/model/../../etc/passwd', '/model/%2e%2e/%2e%2e/etc/passwd', '/encoder/..%2fmodel/manifest.json', '/nothing', '/ort/']) {
+    for (const path of [
+      '/model/../../etc/passwd',
+      '/model/%2e%2e/%2e%2e/etc/passwd',
+      '/encoder/..%2fmodel/manifest.json',
+      '/nothing',
+      '/ort/',
+    ]) {
       const res = await fetch(new URL(path, server.url));
       expect(res.status, path).toBe(404);
     }

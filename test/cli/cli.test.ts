@@ -35,9 +35,13 @@ describe('mtl basics', () => {
 });
 
 describe('mtl score', () => {
-  it('rouge reproduces rouge-score\'s documented example', () => {
+  it("rouge reproduces rouge-score's documented example", () => {
     const f = join(tmp, 'rouge.jsonl');
-    writeFileSync(f, JSON.stringify({ prediction: 'The quick brown dog jumps on the log.', reference: 'The quick brown fox jumps over the lazy dog' }) + '\n');
+    writeFileSync(
+      f,
+      JSON.stringify({ prediction: 'The quick brown dog jumps on the log.', reference: 'The quick brown fox jumps over the lazy dog' }) +
+        '\n',
+    );
     const r = mtl(['score', 'rouge', '--input', f, '--json']);
     expect(r.code).toBe(0);
     const m = JSON.parse(r.stdout) as Record<string, number>;
@@ -69,7 +73,23 @@ describe('mtl score', () => {
 describe('mtl train --seed', () => {
   it('overrides training.seed (the manifest records it); a seed that is not an integer is refused', () => {
     const out = join(tmp, 'seeded');
-    const r = mtl(['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', 'fixture:bert', '--tasks', 'sentiment', '--steps', '2', '--seed', '7', '--out', out]);
+    const r = mtl([
+      '--quiet',
+      'train',
+      '--config',
+      'tasks/multitask.yaml',
+      '--sample',
+      '--encoder',
+      'fixture:bert',
+      '--tasks',
+      'sentiment',
+      '--steps',
+      '2',
+      '--seed',
+      '7',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { seed: number }).seed).toBe(7);
     const bad = mtl(['train', '--config', 'tasks/multitask.yaml', '--seed', 'x']);
@@ -81,14 +101,28 @@ describe('mtl train --seed', () => {
 describe('mtl fixtures, encode, train, predict, eval (on the samples)', () => {
   const model = join(tmp, 'model');
   beforeAll(() => {
-    const r = mtl(['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', 'fixture:xlm-roberta', '--steps', '40', '--out', model, '--json']);
+    const r = mtl([
+      '--quiet',
+      'train',
+      '--config',
+      'tasks/multitask.yaml',
+      '--sample',
+      '--encoder',
+      'fixture:xlm-roberta',
+      '--steps',
+      '40',
+      '--out',
+      model,
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
   }, 300_000);
 
   it('fixtures writes a Hugging Face folder', () => {
     const r = mtl(['fixtures', '--out', join(tmp, 'fx'), '--variant', 'distilbert']);
     expect(r.code, r.stderr).toBe(0);
-    for (const f of ['config.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx']) expect(existsSync(join(tmp, 'fx', 'distilbert', f)), f).toBe(true);
+    for (const f of ['config.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx'])
+      expect(existsSync(join(tmp, 'fx', 'distilbert', f)), f).toBe(true);
   });
 
   it('encode writes an .npy matrix with one row per line', () => {
@@ -106,7 +140,10 @@ describe('mtl fixtures, encode, train, predict, eval (on the samples)', () => {
     expect(existsSync(join(model, 'manifest.json'))).toBe(true);
     const s = mtl(['predict', '--model', model, '--task', 'sentiment', '--json', 'a fine film .', 'a dull film .']);
     expect(s.code, s.stderr).toBe(0);
-    const lines = s.stdout.trim().split('\n').map((l) => JSON.parse(l) as { prediction: { label: string; probabilities: Record<string, number> } });
+    const lines = s.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { prediction: { label: string; probabilities: Record<string, number> } });
     expect(lines).toHaveLength(2);
     for (const l of lines) {
       expect(['negative', 'positive']).toContain(l.prediction.label);
@@ -133,14 +170,33 @@ describe('mtl fixtures, encode, train, predict, eval (on the samples)', () => {
     const rm = JSON.parse(m.stdout) as { n: number; metrics: Record<string, number>; confusion: { matrix: number[][] } };
     expect(rm.n).toBe(80);
     expect(rm.confusion.matrix.flat().reduce((a, b) => a + b, 0)).toBe(80);
-    const b = mtl(['eval', '--baseline', 'majority', '--task', 'sentiment', '--data', data, '--train', 'fixtures/data/sentiment/train.txt', '--json']);
+    const b = mtl([
+      'eval',
+      '--baseline',
+      'majority',
+      '--task',
+      'sentiment',
+      '--data',
+      data,
+      '--train',
+      'fixtures/data/sentiment/train.txt',
+      '--json',
+    ]);
     expect(b.code, b.stderr).toBe(0);
     // the sample dev set is balanced 40/40: majority accuracy is exactly 0.5
     expect((JSON.parse(b.stdout) as { metrics: Record<string, number> }).metrics.accuracy).toBe(0.5);
     const t = mtl(['eval', '--baseline', 'lead3', '--task', 'summarization', '--data', 'fixtures/data/summarization']);
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/\| lead3 \| \d+\.\d+ \|/);
-    const q = mtl(['eval', '--baseline', 'model-scores', '--task', 'translation-quality', '--data', 'fixtures/data/translation-quality/dev']);
+    const q = mtl([
+      'eval',
+      '--baseline',
+      'model-scores',
+      '--task',
+      'translation-quality',
+      '--data',
+      'fixtures/data/translation-quality/dev',
+    ]);
     expect(q.code, q.stderr).toBe(0);
     expect(q.stdout).toContain('en-zh');
     const wrong = mtl(['eval', '--baseline', 'lead3', '--task', 'sentiment', '--data', data]);

@@ -10,11 +10,14 @@ describe('mtl demo (the README main job)', () => {
     const r = mtl(['demo', '--out', out], { timeout: 290_000 });
     expect(r.code, r.stderr).toBe(0);
     for (const task of ['sentiment', 'translation-quality', 'summarization']) expect(r.stdout).toContain(`### ${task}`);
-    for (const baseline of ['majority', 'lexicon', 'model-scores', 'length-ratio', 'lead3', 'textrank']) expect(r.stdout).toContain(`| ${baseline} |`);
+    for (const baseline of ['majority', 'lexicon', 'model-scores', 'length-ratio', 'lead3', 'textrank'])
+      expect(r.stdout).toContain(`| ${baseline} |`);
     expect(r.stdout).toMatch(/sentiment\s+".*" → (positive|negative) \(\d\.\d\d\)/);
     expect(r.stdout).toMatch(/summary\s+\[\d\]/);
     // the numbers say what they rest on: the dev rows per task, and that the samples are a smoke run
-    expect(r.stdout).toMatch(/These numbers rest on the small samples in fixtures\/data \(sentiment \d+ dev \/ \d+ train rows, translation-quality \d+ dev/);
+    expect(r.stdout).toMatch(
+      /These numbers rest on the small samples in fixtures\/data \(sentiment \d+ dev \/ \d+ train rows, translation-quality \d+ dev/,
+    );
     expect(r.stdout).toMatch(/a smoke run/);
     expect(r.stdout).toMatch(/quality .* → -?\d\.\d{3} \(predicted z-score of the DA rating/);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);

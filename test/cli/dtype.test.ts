@@ -55,10 +55,41 @@ describe('dtype auto', () => {
     const enc = join(tmp, 'fp32-enc');
     cpSync(await ensureFixture('bert'), enc, { recursive: true });
     rmSync(join(enc, 'onnx', 'model_quantized.onnx'));
-    const ok = mtl(['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', enc, '--tasks', 'sentiment', '--steps', '4', '--out', join(tmp, 'm1'), '--json']);
+    const ok = mtl([
+      '--quiet',
+      'train',
+      '--config',
+      'tasks/multitask.yaml',
+      '--sample',
+      '--encoder',
+      enc,
+      '--tasks',
+      'sentiment',
+      '--steps',
+      '4',
+      '--out',
+      join(tmp, 'm1'),
+      '--json',
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).encoder.dtype).toBe('fp32');
-    const bad = mtl(['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', enc, '--dtype', 'q8', '--tasks', 'sentiment', '--steps', '4', '--out', join(tmp, 'm2')]);
+    const bad = mtl([
+      '--quiet',
+      'train',
+      '--config',
+      'tasks/multitask.yaml',
+      '--sample',
+      '--encoder',
+      enc,
+      '--dtype',
+      'q8',
+      '--tasks',
+      'sentiment',
+      '--steps',
+      '4',
+      '--out',
+      join(tmp, 'm2'),
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/model_quantized\.onnx not found .*run with --dtype fp32/);
   });

@@ -11,7 +11,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'mtl-errors-'));
 
 describe('error output', () => {
   it('keeps every line of a multi-line message (reason and remedy)', () => {
-    const out = formatError(new UserError("execution provider 'cuda' is not available here:\n  cuda: library missing\nuse device 'auto' to fall back"), false);
+    const out = formatError(
+      new UserError("execution provider 'cuda' is not available here:\n  cuda: library missing\nuse device 'auto' to fall back"),
+      false,
+    );
     expect(out).toBe("mtl: execution provider 'cuda' is not available here:\n  cuda: library missing\nuse device 'auto' to fall back\n");
     const bug = formatError(new Error('boom:\n  detail'), false);
     expect(bug).toContain('  detail\n(run with --verbose for the stack trace)');

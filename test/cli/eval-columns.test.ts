@@ -28,7 +28,21 @@ describe('parseColumns', () => {
 
 describe('mtl eval on generic files', () => {
   beforeAll(() => {
-    const r = mtl(['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', 'fixture:bert', '--tasks', 'sentiment', '--steps', '10', '--out', model]);
+    const r = mtl([
+      '--quiet',
+      'train',
+      '--config',
+      'tasks/multitask.yaml',
+      '--sample',
+      '--encoder',
+      'fixture:bert',
+      '--tasks',
+      'sentiment',
+      '--steps',
+      '10',
+      '--out',
+      model,
+    ]);
     expect(r.code, r.stderr).toBe(0);
   }, 300_000);
 
@@ -47,7 +61,20 @@ describe('mtl eval on generic files', () => {
       [tsv, 'tsv'],
       [jsonl, 'jsonl'],
     ] as const) {
-      const r = mtl(['eval', '--model', model, '--task', 'sentiment', '--data', file, '--format', format, '--columns', 'text=review,label=stars', '--json']);
+      const r = mtl([
+        'eval',
+        '--model',
+        model,
+        '--task',
+        'sentiment',
+        '--data',
+        file,
+        '--format',
+        format,
+        '--columns',
+        'text=review,label=stars',
+        '--json',
+      ]);
       expect(r.code, `${format}: ${r.stderr}`).toBe(0);
       const out = JSON.parse(r.stdout) as { n: number; metrics: Record<string, number> };
       expect(out.n).toBe(dev.length);
@@ -67,12 +94,41 @@ describe('mtl eval on generic files', () => {
   it('translation-quality csv and summarization jsonl baselines', () => {
     const qe = join(tmp, 'qe.csv');
     writeFileSync(qe, 'src,mt,z\nHello world.,Hallo Welt.,0.5\nGood morning.,Guten Morgen.,0.9\nThank you.,Danke sehr sehr.,-0.2\n');
-    const q = mtl(['eval', '--baseline', 'length-ratio', '--task', 'translation-quality', '--data', qe, '--train', qe, '--columns', 'source=src,translation=mt,score=z', '--json']);
+    const q = mtl([
+      'eval',
+      '--baseline',
+      'length-ratio',
+      '--task',
+      'translation-quality',
+      '--data',
+      qe,
+      '--train',
+      qe,
+      '--columns',
+      'source=src,translation=mt,score=z',
+      '--json',
+    ]);
     expect(q.code, q.stderr).toBe(0);
     expect((JSON.parse(q.stdout) as { n: number }).n).toBe(3);
     const docs = join(tmp, 'docs.jsonl');
-    writeFileSync(docs, JSON.stringify({ article: 'The firm grew fast. Its profits rose. Shares fell.', highlights: 'The firm grew fast.' }) + '\n');
-    const s = mtl(['eval', '--baseline', 'lead1', '--task', 'summarization', '--data', docs, '--format', 'jsonl', '--columns', 'text=article,summary=highlights', '--json']);
+    writeFileSync(
+      docs,
+      JSON.stringify({ article: 'The firm grew fast. Its profits rose. Shares fell.', highlights: 'The firm grew fast.' }) + '\n',
+    );
+    const s = mtl([
+      'eval',
+      '--baseline',
+      'lead1',
+      '--task',
+      'summarization',
+      '--data',
+      docs,
+      '--format',
+      'jsonl',
+      '--columns',
+      'text=article,summary=highlights',
+      '--json',
+    ]);
     expect(s.code, s.stderr).toBe(0);
     expect((JSON.parse(s.stdout) as { metrics: Record<string, number> }).metrics.rouge1).toBeCloseTo(100, 6);
   });

@@ -23,7 +23,10 @@ describe('train options and configs', () => {
 
   it('a missing task file is reported with the config line that names it', () => {
     const cfg = join(tmp, 'missing-task.yaml');
-    writeFileSync(cfg, `encoder: { model: 'fixture:bert' }\ntasks:\n  - { config: ${join(tasks, 'sentiment.yaml')}, lambda: 1 }\n  - { config: nope.yaml, lambda: 1 }\n`);
+    writeFileSync(
+      cfg,
+      `encoder: { model: 'fixture:bert' }\ntasks:\n  - { config: ${join(tasks, 'sentiment.yaml')}, lambda: 1 }\n  - { config: nope.yaml, lambda: 1 }\n`,
+    );
     const r = mtl(['train', '--config', cfg, '--sample']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`missing-task\\.yaml:4: tasks\\.1\\.config: task config nope\\.yaml not found`));
@@ -31,7 +34,10 @@ describe('train options and configs', () => {
 
   it('a config without a training section gets the documented defaults', () => {
     const cfg = join(tmp, 'no-training.yaml');
-    writeFileSync(cfg, `encoder: { model: 'fixture:bert' }\ntasks:\n  - { config: ${join(tasks, 'sentiment.yaml')}, lambda: 0 }\n  - { config: ${join(tasks, 'summarization.yaml')} }\n`);
+    writeFileSync(
+      cfg,
+      `encoder: { model: 'fixture:bert' }\ntasks:\n  - { config: ${join(tasks, 'sentiment.yaml')}, lambda: 0 }\n  - { config: ${join(tasks, 'summarization.yaml')} }\n`,
+    );
     const c = loadTrainingConfig(cfg);
     expect(c.training.weighting).toEqual({ type: 'static' });
     expect(c.training.batchSize).toBe(32);
@@ -40,7 +46,10 @@ describe('train options and configs', () => {
 
   it('all-zero λ with static weighting is refused', () => {
     const cfg = join(tmp, 'zero.yaml');
-    writeFileSync(cfg, `encoder: { model: 'fixture:bert' }\ntasks:\n  - { config: ${join(tasks, 'sentiment.yaml')}, lambda: 0 }\n  - { config: ${join(tasks, 'translation-quality.yaml')}, lambda: 0 }\ntraining: { weighting: { type: static } }\n`);
+    writeFileSync(
+      cfg,
+      `encoder: { model: 'fixture:bert' }\ntasks:\n  - { config: ${join(tasks, 'sentiment.yaml')}, lambda: 0 }\n  - { config: ${join(tasks, 'translation-quality.yaml')}, lambda: 0 }\ntraining: { weighting: { type: static } }\n`,
+    );
     const r = mtl(['train', '--config', cfg, '--sample', '--steps', '2']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/zero\.yaml:3: tasks: every lambda is 0/);
@@ -50,12 +59,26 @@ describe('train options and configs', () => {
 describe('train --resume with other options', () => {
   it('names the option that differs and what to pass', () => {
     const out = join(tmp, 'resume-mismatch');
-    const args = ['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', 'fixture:bert', '--tasks', 'sentiment', '--out', out];
+    const args = [
+      '--quiet',
+      'train',
+      '--config',
+      'tasks/multitask.yaml',
+      '--sample',
+      '--encoder',
+      'fixture:bert',
+      '--tasks',
+      'sentiment',
+      '--out',
+      out,
+    ];
     expect(mtl([...args, '--steps', '6']).code).toBe(0);
     rmSync(join(out, 'manifest.json')); // as if killed after its last checkpoint
     const r = mtl([...args, '--steps', '9', '--resume']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/resume: checkpoint .* was written with totalSteps = 6, this run has 9; resume with the same options as the interrupted run, or pass --overwrite to start over/);
+    expect(r.stderr).toMatch(
+      /resume: checkpoint .* was written with totalSteps = 6, this run has 9; resume with the same options as the interrupted run, or pass --overwrite to start over/,
+    );
     expect(r.stderr).not.toContain('--verbose');
   });
 });
@@ -107,7 +130,8 @@ describe('encode', () => {
   });
 
   it('shortProviderLine keeps the providers, drops the reasons', () => {
-    const long = '[encoder] execution provider: cpu (cuda unavailable: CUDA execution provider not installed (lib.so missing; opt in with: x); webgpu unavailable: WebGPU needs a Vulkan loader (libvulkan.so.1), none found)';
+    const long =
+      '[encoder] execution provider: cpu (cuda unavailable: CUDA execution provider not installed (lib.so missing; opt in with: x); webgpu unavailable: WebGPU needs a Vulkan loader (libvulkan.so.1), none found)';
     expect(shortProviderLine(long)).toBe('[encoder] execution provider: cpu (cuda, webgpu unavailable; --verbose for the reasons)');
     expect(shortProviderLine('[encoder] execution provider: cuda')).toBe('[encoder] execution provider: cuda');
   });
@@ -122,7 +146,12 @@ describe('progress without a TTY', () => {
     for (let i = 1; i <= 3; i++) p.update(i, { loss: 0.5 });
     p.stop();
     expect(out).not.toContain('\r');
-    expect(out.trim().split('\n').every((l) => /^train \d\/3 eta /.test(l))).toBe(true);
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .every((l) => /^train \d\/3 eta /.test(l)),
+    ).toBe(true);
   });
 });
 
@@ -132,7 +161,8 @@ describe('help text', () => {
     const twice: string[] = [];
     const walk = (cmd: import('commander').Command, path: string) => {
       for (const o of cmd.options) {
-        if (o.defaultValue !== undefined && !o.negate && /\bdefault\b/i.test(o.description)) twice.push(`${path} ${o.flags}: ${o.description}`);
+        if (o.defaultValue !== undefined && !o.negate && /\bdefault\b/i.test(o.description))
+          twice.push(`${path} ${o.flags}: ${o.description}`);
       }
       for (const c of cmd.commands) walk(c, `${path} ${c.name()}`);
     };

@@ -11,7 +11,24 @@ import { mtl } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-port-'));
 const train = (encoder: string, out: string, env?: Record<string, string>) =>
-  mtl(['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--tasks', 'sentiment', '--encoder', encoder, '--steps', '5', '--out', out], { env });
+  mtl(
+    [
+      '--quiet',
+      'train',
+      '--config',
+      'tasks/multitask.yaml',
+      '--sample',
+      '--tasks',
+      'sentiment',
+      '--encoder',
+      encoder,
+      '--steps',
+      '5',
+      '--out',
+      out,
+    ],
+    { env },
+  );
 
 describe('saved model → encoder', () => {
   it('a model moved together with its encoder folder still predicts; moved alone it says to pass --encoder, which works', () => {
@@ -21,7 +38,9 @@ describe('saved model → encoder', () => {
     expect(fx.code, fx.stderr).toBe(0);
     const t = train(join(proj, 'enc', 'bert'), join(proj, 'model'));
     expect(t.code, t.stderr).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(proj, 'model', 'manifest.json'), 'utf8')) as { encoder: { path?: string; sha256: string } };
+    const manifest = JSON.parse(readFileSync(join(proj, 'model', 'manifest.json'), 'utf8')) as {
+      encoder: { path?: string; sha256: string };
+    };
     expect(manifest.encoder.path).toBe('../enc/bert');
     expect(manifest.encoder.sha256).toMatch(/^[0-9a-f]{64}$/);
 
@@ -62,7 +81,11 @@ describe('embedding cache warnings reach the user', () => {
     expect(t.code, t.stderr).toBe(0);
     const first = mtl(['predict', '--model', out, '--task', 'sentiment', 'a fine film', 'a dull film'], { env });
     expect(first.code, first.stderr).toBe(0);
-    const file = join(cache, 'embeddings', readdirSync(join(cache, 'embeddings')).find((f) => f.endsWith('.sqlite'))!);
+    const file = join(
+      cache,
+      'embeddings',
+      readdirSync(join(cache, 'embeddings')).find((f) => f.endsWith('.sqlite'))!,
+    );
     const db = new Database(file);
     // flip one byte in every stored vector
     const rows = db.prepare('SELECT rowid, vec FROM embeddings').all() as { rowid: number; vec: Buffer }[];

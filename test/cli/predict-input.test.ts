@@ -22,12 +22,24 @@ describe('predict input parsing (unit)', () => {
       { text: 'b', line: 4 },
     ]);
     expect(() => parseInputs('translation-quality', lines, 'f.tsv')).toThrow(/^f\.tsv:1: expected "source<TAB>translation"/);
-    expect(parseInputs('translation-quality', [{ text: 'a\tb\t-0.5', line: 1 }], 'f')).toEqual([{ source: 'a', translation: 'b', modelScore: -0.5 }]);
-    expect(() => parseInputs('translation-quality', [{ text: 'a\tb\tx', line: 3 }], 'f.tsv')).toThrow(/^f\.tsv:3: model_score "x" is not a number/);
+    expect(parseInputs('translation-quality', [{ text: 'a\tb\t-0.5', line: 1 }], 'f')).toEqual([
+      { source: 'a', translation: 'b', modelScore: -0.5 },
+    ]);
+    expect(() => parseInputs('translation-quality', [{ text: 'a\tb\tx', line: 3 }], 'f.tsv')).toThrow(
+      /^f\.tsv:3: model_score "x" is not a number/,
+    );
   });
 
   it('summarization: broken or wrong-shaped JSON is an error with file:line, plain text is a document', () => {
-    const bad = ['{"sentences": ["A."', '{"sentences": "A."}', '{"sentences": [1, 2]}', '{"title": "x"}', '["A."]', '{"text": ""}', '{"sentences": []}'];
+    const bad = [
+      '{"sentences": ["A."',
+      '{"sentences": "A."}',
+      '{"sentences": [1, 2]}',
+      '{"title": "x"}',
+      '["A."]',
+      '{"text": ""}',
+      '{"sentences": []}',
+    ];
     for (const b of bad) expect(() => parseInputs('summarization', [{ text: b, line: 7 }], 'd.jsonl'), b).toThrow(/^d\.jsonl:7: /);
     expect(parseInputs('summarization', [{ text: '{"sentences": ["A.", "B."]}', line: 1 }], 'd')).toEqual([{ sentences: ['A.', 'B.'] }]);
     expect(parseInputs('summarization', [{ text: 'One. Two.', line: 1 }], 'd')).toEqual([{ sentences: ['One.', 'Two.'] }]);
@@ -35,7 +47,11 @@ describe('predict input parsing (unit)', () => {
 
   it('invalid UTF-8 is reported once with the first line affected', () => {
     const warnings: string[] = [];
-    const lines = inputLines(Buffer.concat([Buffer.from('ok\n\nfine\nbad '), Buffer.from([0xff, 0x0a]), Buffer.from([0xc3, 0x28])]), 'in.txt', (m) => warnings.push(m));
+    const lines = inputLines(
+      Buffer.concat([Buffer.from('ok\n\nfine\nbad '), Buffer.from([0xff, 0x0a]), Buffer.from([0xc3, 0x28])]),
+      'in.txt',
+      (m) => warnings.push(m),
+    );
     expect(lines.map((l) => l.line)).toEqual([1, 3, 4, 5]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^in\.txt:4: invalid UTF-8/);
@@ -45,8 +61,13 @@ describe('predict input parsing (unit)', () => {
 describe('binary input', () => {
   it('mostly NUL bytes or invalid UTF-8 is refused naming the input; a stray NUL or invalid byte is not', () => {
     // a PNG's signature and IHDR chunk, then zeroed image data
-    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]), Buffer.alloc(64)]);
-    expect(() => inputLines(png, 'img.png')).toThrow(/^img\.png: not a text file: \d+ % of its characters are NUL bytes \(the first at byte 8\); give UTF-8 text/);
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]),
+      Buffer.alloc(64),
+    ]);
+    expect(() => inputLines(png, 'img.png')).toThrow(
+      /^img\.png: not a text file: \d+ % of its characters are NUL bytes \(the first at byte 8\); give UTF-8 text/,
+    );
     const noise = Buffer.from(Array.from({ length: 2000 }, (_, i) => 0x80 + ((i * 7) % 0x7f)));
     expect(() => inputLines(noise, 'noise.dat')).toThrow(/^noise\.dat: not a text file: \d+ % of it is not valid UTF-8/);
     const utf16 = Buffer.from('\ufeffa good film\n', 'utf16le');
@@ -69,7 +90,19 @@ describe('binary input', () => {
 
 describe('mtl predict (CLI)', () => {
   beforeAll(() => {
-    const r = mtl(['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', 'fixture:bert', '--steps', '10', '--out', model]);
+    const r = mtl([
+      '--quiet',
+      'train',
+      '--config',
+      'tasks/multitask.yaml',
+      '--sample',
+      '--encoder',
+      'fixture:bert',
+      '--steps',
+      '10',
+      '--out',
+      model,
+    ]);
     expect(r.code, r.stderr).toBe(0);
   }, 300_000);
 
@@ -89,9 +122,15 @@ describe('mtl predict (CLI)', () => {
     const da = mtl(['predict', '--model', model, '--task', 'translation-quality', '--scale', 'da'], { input: pairs });
     expect(da.code, da.stderr).toBe(0);
     // the manifest's line, fitted on the sample training rows' (z_mean, mean): checked against the TSV itself
-    const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as { tasks: { name: string; config: { daScale?: DaScale } }[] };
+    const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as {
+      tasks: { name: string; config: { daScale?: DaScale } }[];
+    };
     const scale = manifest.tasks.find((t) => t.name === 'translation-quality')!.config.daScale!;
-    const rows = readFileSync('fixtures/data/translation-quality/train/en-de.tsv', 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+    const rows = readFileSync('fixtures/data/translation-quality/train/en-de.tsv', 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t'));
     const xs = rows.map((r) => Number(r[6]));
     const ys = rows.map((r) => Number(r[4]));
     const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -100,11 +139,19 @@ describe('mtl predict (CLI)', () => {
     expect(scale.n).toBe(rows.length);
     expect(scale.slope).toBeCloseTo(slope, 9);
     expect(scale.intercept).toBeCloseTo(my - slope * mx, 9);
-    const zs = z.stdout.trim().split('\n').map((l) => Number(l.split('\t')[0]));
-    const das = da.stdout.trim().split('\n').map((l) => Number(l.split('\t')[0]));
+    const zs = z.stdout
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split('\t')[0]));
+    const das = da.stdout
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split('\t')[0]));
     zs.forEach((v, i) => expect(das[i]).toBeCloseTo(Math.min(100, Math.max(0, scale.intercept + scale.slope * v)), 1));
     for (const v of das) expect(v >= 0 && v <= 100).toBe(true);
-    expect(mtl(['predict', '--model', model, '--task', 'sentiment', '--scale', 'da', 'good']).stderr).toMatch(/--scale applies to --task translation-quality/);
+    expect(mtl(['predict', '--model', model, '--task', 'sentiment', '--scale', 'da', 'good']).stderr).toMatch(
+      /--scale applies to --task translation-quality/,
+    );
   });
 
   it('summarization refuses a broken JSONL line instead of summarising it', () => {
@@ -146,7 +193,7 @@ describe('mtl predict (CLI)', () => {
     writeFileSync(f, Buffer.concat([Buffer.from('a fine film\nevil \u001b[2J\u0000 film '), Buffer.from([0xff]), Buffer.from('\n')]));
     const r = mtl(['predict', '--model', model, '--task', 'sentiment', '--input', f]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).not.toMatch(/[\u0000\u001b]/);
+    expect(r.stdout).not.toMatch(/[\u0000\u001b]/); // eslint-disable-line no-control-regex -- no NUL or ESC reaches the terminal
     const rows = r.stdout.trim().split('\n');
     expect(rows).toHaveLength(2);
     expect(rows[1]!.split('\t')).toHaveLength(3);

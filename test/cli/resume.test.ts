@@ -11,7 +11,20 @@ import { mtl, mtlSpawn } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-resume-'));
 const STEPS = '300';
-const trainArgs = (out: string) => ['--quiet', 'train', '--config', 'tasks/multitask.yaml', '--sample', '--encoder', 'fixture:bert', '--steps', STEPS, '--out', out, '--json'];
+const trainArgs = (out: string) => [
+  '--quiet',
+  'train',
+  '--config',
+  'tasks/multitask.yaml',
+  '--sample',
+  '--encoder',
+  'fixture:bert',
+  '--steps',
+  STEPS,
+  '--out',
+  out,
+  '--json',
+];
 
 /** Start training and SIGKILL it right after its first checkpoint is logged. */
 async function trainAndKill(out: string): Promise<void> {
@@ -84,7 +97,8 @@ describe('mtl train --resume after kill -9', () => {
     const rb = JSON.parse(resumed.stdout) as typeof ra;
     expect(rb.steps).toBe(300);
     for (const [task, rep] of Object.entries(ra.tasks)) {
-      for (const [m, v] of Object.entries(rep.metrics)) expect(Math.abs(rb.tasks[task]!.metrics[m]! - v), `${task}.${m}`).toBeLessThanOrEqual(1e-6);
+      for (const [m, v] of Object.entries(rep.metrics))
+        expect(Math.abs(rb.tasks[task]!.metrics[m]! - v), `${task}.${m}`).toBeLessThanOrEqual(1e-6);
     }
 
     // both runs are marked in metrics.jsonl
@@ -104,7 +118,9 @@ describe('mtl train --resume after kill -9', () => {
     expect(done.stderr).toMatch(/already holds a trained model; pass --overwrite/);
     const over = mtl([...trainArgs(out), '--overwrite']);
     expect(over.code, over.stderr).toBe(0);
-    const runsAfter = readFileSync(join(out, 'checkpoints', 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.startsWith('{"type":"run"'));
+    const runsAfter = readFileSync(join(out, 'checkpoints', 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{"type":"run"'));
     expect(runsAfter).toHaveLength(1);
   }, 300_000);
 });

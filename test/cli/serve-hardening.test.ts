@@ -68,8 +68,17 @@ describe('mtl serve, hardened', () => {
   let server: Awaited<ReturnType<typeof startCli>>;
 
   beforeAll(async () => {
-    const model = await MultiTaskModel.create({ encoder: { dim: 8 }, tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))], log: false });
-    model.prepareTasks({ sentiment: [{ text: 'good', label: 'positive' }, { text: 'bad', label: 'negative' }] });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: 8 },
+      tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))],
+      log: false,
+    });
+    model.prepareTasks({
+      sentiment: [
+        { text: 'good', label: 'positive' },
+        { text: 'bad', label: 'negative' },
+      ],
+    });
     await model.save(modelDir);
     model.dispose();
     // what `mtl train --out` leaves beside the model
@@ -125,7 +134,14 @@ describe('mtl serve, hardened', () => {
       expect(r).not.toContain('mtl-nlp/multitask-model');
       if (host) expect(r).toMatch(/Host/);
     }
-    for (const host of ['localhost', `localhost:${server.port}`, '127.0.0.1', `127.0.0.1:${server.port}`, `[::1]:${server.port}`, 'LOCALHOST']) {
+    for (const host of [
+      'localhost',
+      `localhost:${server.port}`,
+      '127.0.0.1',
+      `127.0.0.1:${server.port}`,
+      `[::1]:${server.port}`,
+      'LOCALHOST',
+    ]) {
       expect(statusOf(await raw(server.port, '/model/manifest.json', `Host: ${host}\r\n`)), host).toBe(200);
     }
   }, 30_000);
@@ -133,7 +149,12 @@ describe('mtl serve, hardened', () => {
   it('serves only the manifest and its weights file from the model folder', async () => {
     expect((await fetch(new URL('model/manifest.json', server.url))).status).toBe(200);
     expect((await fetch(new URL('model/model.safetensors', server.url))).status).toBe(200);
-    for (const p of ['model/checkpoints/step-10/manifest.json', 'model/checkpoints/step-10/optimizer.safetensors', 'model/report.json', 'model/checkpoints/']) {
+    for (const p of [
+      'model/checkpoints/step-10/manifest.json',
+      'model/checkpoints/step-10/optimizer.safetensors',
+      'model/report.json',
+      'model/checkpoints/',
+    ]) {
       expect((await fetch(new URL(p, server.url))).status, p).toBe(404);
     }
   }, 30_000);
@@ -158,8 +179,17 @@ describe('mtl serve, hardened', () => {
 
   it('does not hold a copy of the file per concurrent request', async () => {
     const dir = join(tmp, 'big');
-    await MultiTaskModel.create({ encoder: { dim: 8 }, tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))], log: false }).then(async (m) => {
-      m.prepareTasks({ sentiment: [{ text: 'good', label: 'positive' }, { text: 'bad', label: 'negative' }] });
+    await MultiTaskModel.create({
+      encoder: { dim: 8 },
+      tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))],
+      log: false,
+    }).then(async (m) => {
+      m.prepareTasks({
+        sentiment: [
+          { text: 'good', label: 'positive' },
+          { text: 'bad', label: 'negative' },
+        ],
+      });
       await m.save(dir);
       m.dispose();
     });
@@ -175,18 +205,22 @@ describe('mtl serve, hardened', () => {
       // clients that ask and do not read: a server that buffers whole files holds n copies now
       let answered = 0;
       await Promise.all(
-        Array.from({ length: n }, () => new Promise<void>((resolve, reject) => {
-          const s = connect(port, '127.0.0.1', () => {
-            s.write('GET /model/model.safetensors HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-          });
-          s.once('data', () => {
-            answered++;
-            s.pause();
-            resolve();
-          });
-          s.once('error', reject);
-          sockets.push(s);
-        })),
+        Array.from(
+          { length: n },
+          () =>
+            new Promise<void>((resolve, reject) => {
+              const s = connect(port, '127.0.0.1', () => {
+                s.write('GET /model/model.safetensors HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+              });
+              s.once('data', () => {
+                answered++;
+                s.pause();
+                resolve();
+              });
+              s.once('error', reject);
+              sockets.push(s);
+            }),
+        ),
       );
       await new Promise((r) => setTimeout(r, 500));
       collect();
@@ -196,7 +230,9 @@ describe('mtl serve, hardened', () => {
       // n × size = 400 MiB when each request reads the file; streamed: a few chunks per socket (both
       // ends are in this process: about 40 MiB measured)
       expect(grown).toBeLessThan((n * size) / 4);
-      console.log(`serve: ${n} concurrent downloads of ${size / 2 ** 20} MiB: external + arrayBuffers grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
+      console.log(
+        `serve: ${n} concurrent downloads of ${size / 2 ** 20} MiB: external + arrayBuffers grew ${(grown / 2 ** 20).toFixed(1)} MiB`,
+      );
     } finally {
       for (const s of sockets) s.destroy();
       await running.close();
@@ -224,8 +260,17 @@ describe('mtl serve, its options', () => {
   });
 
   it('--host 0.0.0.0 says that the page is reachable from the network', async () => {
-    const model = await MultiTaskModel.create({ encoder: { dim: 8 }, tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))], log: false });
-    model.prepareTasks({ sentiment: [{ text: 'good', label: 'positive' }, { text: 'bad', label: 'negative' }] });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: 8 },
+      tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))],
+      log: false,
+    });
+    model.prepareTasks({
+      sentiment: [
+        { text: 'good', label: 'positive' },
+        { text: 'bad', label: 'negative' },
+      ],
+    });
     await model.save(join(tmp, 'm'));
     model.dispose();
     const s = await startCli(['--model', join(tmp, 'm'), '--port', '0', '--host', '0.0.0.0']);

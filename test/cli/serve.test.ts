@@ -18,8 +18,17 @@ describe('mtl serve', () => {
   const modelDir = join(tmp, 'model');
 
   beforeAll(async () => {
-    const model = await MultiTaskModel.create({ encoder: { dim: 8 }, tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))], log: false });
-    model.prepareTasks({ sentiment: [{ text: 'good', label: 'positive' }, { text: 'bad', label: 'negative' }] });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: 8 },
+      tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))],
+      log: false,
+    });
+    model.prepareTasks({
+      sentiment: [
+        { text: 'good', label: 'positive' },
+        { text: 'bad', label: 'negative' },
+      ],
+    });
     await model.save(modelDir);
     model.dispose();
   });
@@ -42,8 +51,15 @@ describe('mtl serve', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<script type="module" src="main.js">');
       expect((await fetch(new URL('main.js', url))).headers.get('content-type')).toMatch(/^text\/javascript/);
-      expect(await (await fetch(new URL('config.json', url))).json()).toEqual({ model: '/model/', encoder: null, ort: '/ort/', tfjs: '/tfjs/' });
-      expect(((await (await fetch(new URL('model/manifest.json', url))).json()) as { format: string }).format).toBe('mtl-nlp/multitask-model');
+      expect(await (await fetch(new URL('config.json', url))).json()).toEqual({
+        model: '/model/',
+        encoder: null,
+        ort: '/ort/',
+        tfjs: '/tfjs/',
+      });
+      expect(((await (await fetch(new URL('model/manifest.json', url))).json()) as { format: string }).format).toBe(
+        'mtl-nlp/multitask-model',
+      );
       expect((await fetch(new URL('model/model.safetensors', url))).status).toBe(200);
       expect((await fetch(new URL('encoder/config.json', url))).status).toBe(404);
       expect((await fetch(new URL('ort/ort-wasm-simd-threaded.jsep.wasm', url), { method: 'HEAD' })).status).toBe(200);
@@ -58,6 +74,8 @@ describe('mtl serve', () => {
   it('a folder that is not a saved model is a one-line error', () => {
     const r = mtl(['serve', '--model', join(tmp, 'nothing'), '--port', '0']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^mtl: .*manifest\.json: missing \(not a saved model folder\)\n/);
+    expect(r.stderr).toMatch(
+      /^mtl: .*manifest\.json: missing, so this is not a saved model folder; give the folder that model\.save\(dir\) or mtl train --out wrote\n$/,
+    );
   });
 });

@@ -50,7 +50,7 @@ describe('declarative configs', () => {
   it('an unknown key and invalid YAML are reported with their line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtl-config-'));
     const file = join(dir, 'multi.yaml');
-    writeFileSync(file, "encoder: { model: x }\ntasks:\n  - { config: a.yaml }\nbogus: 1\n");
+    writeFileSync(file, 'encoder: { model: x }\ntasks:\n  - { config: a.yaml }\nbogus: 1\n');
     expect(() => loadTrainingConfig(file)).toThrowError(/multi\.yaml:4: .*bogus/);
     writeFileSync(file, 'encoder: [unclosed\n');
     expect(() => loadTrainingConfig(file)).toThrowError(/multi\.yaml:\d+: invalid YAML/);
@@ -63,7 +63,9 @@ describe('shipped configs by name', () => {
     expect(load('sentiment')).toEqual(load(join(packageRoot(), 'tasks', 'sentiment.yaml')));
     expect(loadTrainingConfig('multitask').file).toBe(join(packageRoot(), 'tasks', 'multitask.yaml'));
     expect(shippedConfigs()).toEqual(expect.arrayContaining(['multitask', 'sentiment', 'summarization', 'translation-quality']));
-    expect(() => load('sentimental')).toThrow(/^sentimental: no such config file, and not the name of a config shipped in the package \(.*sentiment.*\)/);
+    expect(() => load('sentimental')).toThrow(
+      /^sentimental: no such config file, and not the name of a config shipped in the package \(.*sentiment.*\)/,
+    );
     // a path that does not exist is a path, not a name
     expect(() => load('nope/sentiment.yaml')).toThrow(/nope\/sentiment\.yaml: cannot read config \(ENOENT\)/);
   });

@@ -8,12 +8,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ARCHITECTURES, architectures, createArchitecture, registerArchitecture, type ArchitectureConfig } from '../../src/architectures/index.js';
+import {
+  ARCHITECTURES,
+  architectures,
+  createArchitecture,
+  registerArchitecture,
+  type ArchitectureConfig,
+} from '../../src/architectures/index.js';
 import { loadTaskConfig, loadTrainingConfig } from '../../src/config/load.js';
 import { EXPECTED_LOSS, TASK_NAMES, TaskConfigSchema } from '../../src/config/schema.js';
 import { createTask } from '../../src/config/tasks.js';
-import { ParamStore } from '../../src/nn/layers.js';
-import { createSampler, registerSampler, SAMPLERS, samplers, samplingProbabilities, type SamplingConfig } from '../../src/sampling/index.js';
+import { ParamStore } from '../../src/nn/params.js';
+import {
+  createSampler,
+  registerSampler,
+  SAMPLERS,
+  samplers,
+  samplingProbabilities,
+  type SamplingConfig,
+} from '../../src/sampling/index.js';
 import { TASKS, YAML_TASKS } from '../../src/tasks/registry.js';
 import { initBackend } from '../../src/training/backend.js';
 import { Rng } from '../../src/utils/random.js';
@@ -68,7 +81,11 @@ const ARCHITECTURE_OPTIONS: Record<string, Record<string, unknown>> = {
 const flow = (o: Record<string, unknown>) => JSON.stringify(o); // JSON is YAML flow syntax
 
 const TASK_LIST = ['sentiment', 'translation-quality', 'summarization'];
-const init = () => ({ tasks: TASK_LIST, lossKinds: { sentiment: 'classification', 'translation-quality': 'regression', summarization: 'binary' } as const, rng: new Rng(1) });
+const init = () => ({
+  tasks: TASK_LIST,
+  lossKinds: { sentiment: 'classification', 'translation-quality': 'regression', summarization: 'binary' } as const,
+  rng: new Rng(1),
+});
 
 beforeAll(async () => {
   await initBackend('wasm', { log: false });
@@ -77,7 +94,11 @@ beforeAll(async () => {
 describe('task registry', () => {
   it('TASK_NAMES, the `name` choices and the expected losses come from the registry', () => {
     expect(TASK_NAMES).toEqual(Object.keys(YAML_TASKS));
-    expect(TASK_NAMES).toEqual(Object.entries(TASKS).filter(([, e]) => 'yaml' in e).map(([k]) => k));
+    expect(TASK_NAMES).toEqual(
+      Object.entries(TASKS)
+        .filter(([, e]) => 'yaml' in e)
+        .map(([k]) => k),
+    );
     expect(TASK_NAMES).toEqual(['sentiment', 'translation-quality', 'summarization']);
     expect(EXPECTED_LOSS).toEqual({ sentiment: 'cross-entropy', 'translation-quality': 'mse', summarization: 'binary-cross-entropy' });
     const r = TaskConfigSchema.safeParse({ name: 'nope' });
@@ -89,7 +110,18 @@ describe('task registry', () => {
     const file = join(dir, 'summ.yaml');
     const base = loadTaskConfig(join(tasksDir, 'summarization.yaml'));
     expect(base.name === 'summarization' && base.inference).toEqual({ sentences: 3, trigramBlocking: false });
-    writeFileSync(file, [`name: translation-quality`, 'data: { train: { format: mlqe, path: a }, dev: { format: mlqe, path: b } }', 'sample: { train: { format: mlqe, path: a }, dev: { format: mlqe, path: b } }', 'loss: mse', 'metrics: [pearson]', 'primaryMetric: pearson', 'inference: { sentences: 2 }'].join('\n'));
+    writeFileSync(
+      file,
+      [
+        `name: translation-quality`,
+        'data: { train: { format: mlqe, path: a }, dev: { format: mlqe, path: b } }',
+        'sample: { train: { format: mlqe, path: a }, dev: { format: mlqe, path: b } }',
+        'loss: mse',
+        'metrics: [pearson]',
+        'primaryMetric: pearson',
+        'inference: { sentences: 2 }',
+      ].join('\n'),
+    );
     expect(() => loadTaskConfig(file)).toThrowError(/summ\.yaml:7: inference: Unrecognized key/);
     const s = createTask(loadTaskConfig(join(tasksDir, 'sentiment-tweets.yaml'))) as unknown as { labels: string[] | undefined };
     expect(s.labels).toEqual(['negative', 'neutral', 'positive']);
@@ -98,8 +130,10 @@ describe('task registry', () => {
 
 describe('plug-in options from YAML', () => {
   it('the tables above cover every option of every registered plug-in', () => {
-    const keys = (r: Record<string, { options: z.ZodObject }>) => Object.fromEntries(Object.entries(r).map(([k, p]) => [k, Object.keys(p.options.shape).sort()]));
-    const tableKeys = (t: Record<string, Record<string, unknown>>) => Object.fromEntries(Object.entries(t).map(([k, o]) => [k, Object.keys(o).sort()]));
+    const keys = (r: Record<string, { options: z.ZodObject }>) =>
+      Object.fromEntries(Object.entries(r).map(([k, p]) => [k, Object.keys(p.options.shape).sort()]));
+    const tableKeys = (t: Record<string, Record<string, unknown>>) =>
+      Object.fromEntries(Object.entries(t).map(([k, o]) => [k, Object.keys(o).sort()]));
     expect(tableKeys(WEIGHTING_OPTIONS)).toEqual(keys(WEIGHTINGS));
     expect(tableKeys(SAMPLING_OPTIONS)).toEqual(keys(SAMPLERS));
     expect(tableKeys(ARCHITECTURE_OPTIONS)).toEqual(keys(ARCHITECTURES));
@@ -114,9 +148,15 @@ describe('plug-in options from YAML', () => {
   });
 
   it('gradnorm and dwa defaults are unchanged when their options are left out', () => {
-    const gn = createWeighting(loadTrainingConfig(trainingYaml([], ['weighting: { type: gradnorm }'])).training.weighting as WeightingConfig, init());
+    const gn = createWeighting(
+      loadTrainingConfig(trainingYaml([], ['weighting: { type: gradnorm }'])).training.weighting as WeightingConfig,
+      init(),
+    );
     expect(gn.config()).toEqual({ type: 'gradnorm', alpha: 1.5, lr: 0.025 });
-    const dwa = createWeighting(loadTrainingConfig(trainingYaml([], ['weighting: { type: dwa }'])).training.weighting as WeightingConfig, init());
+    const dwa = createWeighting(
+      loadTrainingConfig(trainingYaml([], ['weighting: { type: dwa }'])).training.weighting as WeightingConfig,
+      init(),
+    );
     expect(dwa.config()).toEqual({ type: 'dwa', T: 2 });
     expect(loadTrainingConfig(trainingYaml([])).training.weighting).toEqual({ type: 'static' });
   });
@@ -134,15 +174,23 @@ describe('plug-in options from YAML', () => {
     }
   });
 
-  it.each(Object.entries(ARCHITECTURE_OPTIONS))('architecture %s: every option parsed and visible in the created architecture', (type, options) => {
-    const cfg = loadTrainingConfig(trainingYaml([`architecture: ${flow({ type, ...options })}`]));
-    expect(cfg.architecture).toEqual({ type, ...options });
-    const store = new ParamStore(1);
-    const arch = createArchitecture(cfg.architecture as ArchitectureConfig, { tasks: TASK_LIST, inputDim: 8, shared: { depth: 1, width: 8, dropout: 0 }, store });
-    expect(arch.config()).toMatchObject({ type, ...options });
-    arch.dispose();
-    store.dispose();
-  });
+  it.each(Object.entries(ARCHITECTURE_OPTIONS))(
+    'architecture %s: every option parsed and visible in the created architecture',
+    (type, options) => {
+      const cfg = loadTrainingConfig(trainingYaml([`architecture: ${flow({ type, ...options })}`]));
+      expect(cfg.architecture).toEqual({ type, ...options });
+      const store = new ParamStore(1);
+      const arch = createArchitecture(cfg.architecture as ArchitectureConfig, {
+        tasks: TASK_LIST,
+        inputDim: 8,
+        shared: { depth: 1, width: 8, dropout: 0 },
+        store,
+      });
+      expect(arch.config()).toMatchObject({ type, ...options });
+      arch.dispose();
+      store.dispose();
+    },
+  );
 
   it('architecture defaults to hard sharing (also when `type` is left out)', () => {
     expect(loadTrainingConfig(trainingYaml([])).architecture).toEqual({ type: 'hard' });
@@ -168,13 +216,15 @@ describe('plug-in options from YAML', () => {
     }
   });
 
-  it('static λ from YAML: merged over the tasks\' own lambda; an unknown task is named', () => {
+  it("static λ from YAML: merged over the tasks' own lambda; an unknown task is named", () => {
     expect(() => loadTrainingConfig(trainingYaml([], ['weighting: { type: static, lambdas: { sentimnt: 1 } }']))).toThrowError(
       /:\d+: training\.weighting\.lambdas\.sentimnt: no task named 'sentimnt'/,
     );
-    expect(() => loadTrainingConfig(trainingYaml([], ['weighting: { type: static, lambdas: { sentiment: 0, translation-quality: 0, summarization: 0 } }']))).toThrowError(
-      /every lambda is 0/,
-    );
+    expect(() =>
+      loadTrainingConfig(
+        trainingYaml([], ['weighting: { type: static, lambdas: { sentiment: 0, translation-quality: 0, summarization: 0 } }']),
+      ),
+    ).toThrowError(/every lambda is 0/);
   });
 });
 
@@ -189,7 +239,10 @@ describe('a plug-in registered at run time is configurable from YAML', () => {
       create: (config, init) => {
         const gain = (config as unknown as { gain: number }).gain;
         const w = createWeighting({ type: 'equal' }, init);
-        return Object.assign(Object.create(w) as typeof w, { config: () => ({ type: 'toy', gain }) as unknown as WeightingConfig, lambdas: () => Object.fromEntries(init.tasks.map((t) => [t, gain])) });
+        return Object.assign(Object.create(w) as typeof w, {
+          config: () => ({ type: 'toy', gain }) as unknown as WeightingConfig,
+          lambdas: () => Object.fromEntries(init.tasks.map((t) => [t, gain])),
+        });
       },
     });
     cleanup.push(() => weightings.unregister('toy'));
@@ -199,8 +252,12 @@ describe('a plug-in registered at run time is configurable from YAML', () => {
     const w = createWeighting(cfg.training.weighting as WeightingConfig, init());
     expect(w.config()).toEqual({ type: 'toy', gain: 4 });
     expect(w.lambdas()).toEqual({ sentiment: 4, 'translation-quality': 4, summarization: 4 });
-    expect(() => loadTrainingConfig(trainingYaml([], ['weighting: { type: toy, gain: -1 }']))).toThrowError(/training\.weighting\.gain: Too small/);
-    expect(() => loadTrainingConfig(trainingYaml([], ['weighting: { type: toy, loss: 1 }']))).toThrowError(/training\.weighting\.loss: Unrecognized key/);
+    expect(() => loadTrainingConfig(trainingYaml([], ['weighting: { type: toy, gain: -1 }']))).toThrowError(
+      /training\.weighting\.gain: Too small/,
+    );
+    expect(() => loadTrainingConfig(trainingYaml([], ['weighting: { type: toy, loss: 1 }']))).toThrowError(
+      /training\.weighting\.loss: Unrecognized key/,
+    );
   });
 
   it('a toy sampler with its options schema', () => {
@@ -221,9 +278,15 @@ describe('a plug-in registered at run time is configurable from YAML', () => {
     cleanup.push(() => samplers.unregister('first-only'));
     const cfg = loadTrainingConfig(trainingYaml([], ['sampling: { type: first-only, k: 2 }']));
     expect(cfg.training.sampling).toEqual({ type: 'first-only', k: 2 });
-    const s = createSampler(cfg.training.sampling as unknown as SamplingConfig, { taskSizes: { a: 1, b: 1, c: 1 }, batchSize: 1, rng: new Rng(1) });
+    const s = createSampler(cfg.training.sampling as unknown as SamplingConfig, {
+      taskSizes: { a: 1, b: 1, c: 1 },
+      batchSize: 1,
+      rng: new Rng(1),
+    });
     expect(s.nextStep()).toEqual(['a', 'b']);
-    expect(() => loadTrainingConfig(trainingYaml([], ['sampling: { type: first-only, k: 1.5 }']))).toThrowError(/training\.sampling\.k: Invalid input: expected int/);
+    expect(() => loadTrainingConfig(trainingYaml([], ['sampling: { type: first-only, k: 1.5 }']))).toThrowError(
+      /training\.sampling\.k: Invalid input: expected int/,
+    );
   });
 
   it('a toy architecture with its options schema', () => {
@@ -232,13 +295,20 @@ describe('a plug-in registered at run time is configurable from YAML', () => {
       create: (config, ctx) => {
         const factor = (config as unknown as { factor: number }).factor;
         const inner = createArchitecture({ type: 'hard' }, { ...ctx, shared: { ...ctx.shared, width: ctx.shared.width * factor } });
-        return Object.assign(Object.create(inner) as typeof inner, { config: () => ({ type: 'wide-hard', factor }) as unknown as ArchitectureConfig });
+        return Object.assign(Object.create(inner) as typeof inner, {
+          config: () => ({ type: 'wide-hard', factor }) as unknown as ArchitectureConfig,
+        });
       },
     });
     cleanup.push(() => architectures.unregister('wide-hard'));
     const cfg = loadTrainingConfig(trainingYaml(['architecture: { type: wide-hard, factor: 2 }']));
     const store = new ParamStore(1);
-    const arch = createArchitecture(cfg.architecture as ArchitectureConfig, { tasks: TASK_LIST, inputDim: 8, shared: { depth: 1, width: 8, dropout: 0 }, store });
+    const arch = createArchitecture(cfg.architecture as ArchitectureConfig, {
+      tasks: TASK_LIST,
+      inputDim: 8,
+      shared: { depth: 1, width: 8, dropout: 0 },
+      store,
+    });
     expect(arch.config()).toEqual({ type: 'wide-hard', factor: 2 });
     expect(arch.outputDim).toBe(16);
     store.dispose();
@@ -247,11 +317,19 @@ describe('a plug-in registered at run time is configurable from YAML', () => {
 
 describe('trainFromConfig passes the parsed options through', () => {
   it('mmoe.window, gradnorm.lr and the sampling T reach the model and the trainer', async () => {
-    const file = trainingYaml(['architecture: { type: mmoe, experts: 2, window: 7 }', 'sharedLayers: { depth: 1, width: 16, dropout: 0 }'], [
-      'weighting: { type: gradnorm, alpha: 0.5, lr: 0.01 }',
-      'sampling: { type: temperature, T: 3 }',
-    ]);
-    const run = await trainFromConfig({ config: file, sample: true, tasks: ['sentiment', 'translation-quality'], limit: { train: 8, dev: 4 }, baselines: false, steps: 2, batchSize: 4 });
+    const file = trainingYaml(
+      ['architecture: { type: mmoe, experts: 2, window: 7 }', 'sharedLayers: { depth: 1, width: 16, dropout: 0 }'],
+      ['weighting: { type: gradnorm, alpha: 0.5, lr: 0.01 }', 'sampling: { type: temperature, T: 3 }'],
+    );
+    const run = await trainFromConfig({
+      config: file,
+      sample: true,
+      tasks: ['sentiment', 'translation-quality'],
+      limit: { train: 8, dev: 4 },
+      baselines: false,
+      steps: 2,
+      batchSize: 4,
+    });
     try {
       expect(run.model.architecture.config()).toEqual({ type: 'mmoe', experts: 2, window: 7 });
       expect(run.report.architecture).toEqual({ type: 'mmoe', experts: 2, window: 7 });

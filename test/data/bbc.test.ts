@@ -25,7 +25,11 @@ describe('BBC News Summary (real files)', () => {
     // article: title line, blank line, paragraphs separated by blank lines
     const [title, blank, ...rest] = raw('News Articles', 'business/001').toString('utf8').split('\n');
     expect(blank).toBe('');
-    const paragraphs = rest.join('\n').split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+    const paragraphs = rest
+      .join('\n')
+      .split(/\n\s*\n/)
+      .map((p) => p.trim())
+      .filter(Boolean);
     expect(r.title).toBe(title!.trim());
     expect(r.article.startsWith(`${paragraphs[0]}\n\n${paragraphs[1]!.slice(0, 8)}`)).toBe(true);
     // this article's first paragraph is one sentence

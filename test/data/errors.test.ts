@@ -85,7 +85,10 @@ describe('XLM-T malformed records', () => {
 describe('MLQE-PE malformed rows', () => {
   const header = 'index\toriginal\ttranslation\tscores\tmean\tz_scores\tz_mean\tmodel_scores\n';
   const row = (id: string, z: string, extra = '') => `${id}\t"Quoted" source\tÜbersetzung "x\t[1, 2]\t1.5\t[0.1]\t${z}\t-0.5${extra}\n`;
-  const p = file('mlqe/dev/xx-yy.tsv', header + row('0', '0.25') + row('1', 'abc') + row('2', '') + row('3', '0.5', '\textra') + row('4', '-1e-3'));
+  const p = file(
+    'mlqe/dev/xx-yy.tsv',
+    header + row('0', '0.25') + row('1', 'abc') + row('2', '') + row('3', '0.5', '\textra') + row('4', '-1e-3'),
+  );
   it('strict: non-numeric score', () => {
     expect(strictError(() => loadMlqe(p)).message).toBe(`${p}:3: z_mean "abc" is not a number`);
   });
@@ -107,10 +110,24 @@ describe('MLQE-PE malformed rows', () => {
 });
 
 describe('SciTLDR malformed lines', () => {
-  const good = JSON.stringify({ source: ['a.', 'b.'], source_labels: [0, 1], rouge_scores: [0.1, 0.2], paper_id: 'p1', target: ['t'], title: 'T' });
+  const good = JSON.stringify({
+    source: ['a.', 'b.'],
+    source_labels: [0, 1],
+    rouge_scores: [0.1, 0.2],
+    paper_id: 'p1',
+    target: ['t'],
+    title: 'T',
+  });
   const p = file(
     'scitldr.jsonl',
-    [good, '{"source": ["a."], oops', JSON.stringify({ source: ['a.'], source_labels: [0, 1], paper_id: 'p2', target: ['t'], title: 'T' }), '[1,2]', JSON.stringify({ source: ['a.'], source_labels: [1], paper_id: 'p3', target: [], title: 'T' }), good].join('\n'),
+    [
+      good,
+      '{"source": ["a."], oops',
+      JSON.stringify({ source: ['a.'], source_labels: [0, 1], paper_id: 'p2', target: ['t'], title: 'T' }),
+      '[1,2]',
+      JSON.stringify({ source: ['a.'], source_labels: [1], paper_id: 'p3', target: [], title: 'T' }),
+      good,
+    ].join('\n'),
   );
   it('strict: bad JSON line', () => {
     const e = strictError(() => loadSciTldr(p));
@@ -120,7 +137,14 @@ describe('SciTLDR malformed lines', () => {
   it('lenient', () => {
     const r = loadSciTldr(p, { mode: 'lenient' });
     expect(r.rows).toHaveLength(2);
-    expect(r.rows[0]).toEqual({ id: 'p1', title: 'T', source: ['a.', 'b.'], sourceLabels: [0, 1], targets: ['t'], rougeScores: [0.1, 0.2] });
+    expect(r.rows[0]).toEqual({
+      id: 'p1',
+      title: 'T',
+      source: ['a.', 'b.'],
+      sourceLabels: [0, 1],
+      targets: ['t'],
+      rougeScores: [0.1, 0.2],
+    });
     expect(r.problems.map((x) => x.line)).toEqual([2, 3, 4, 5]);
     expect(r.problems[1]?.reason).toMatch(/source_labels/);
     expect(r.problems[3]?.reason).toMatch(/"target"/);
@@ -154,7 +178,11 @@ describe('BBC malformed pairs', () => {
 describe('generic CSV / TSV / JSONL', () => {
   it('maps columns, validates labels and numbers, detects the format', () => {
     const csv = file('reviews.csv', 'id,review,stars\n1,"Great, really",5\n2,Awful,1\n3,Meh,3\n4,Odd,x\n');
-    const r = loadGeneric(csv, { columns: { text: 'review', label: 'stars' }, labels: { '1': 'negative', '5': 'positive' }, mode: 'lenient' });
+    const r = loadGeneric(csv, {
+      columns: { text: 'review', label: 'stars' },
+      labels: { '1': 'negative', '5': 'positive' },
+      mode: 'lenient',
+    });
     expect(r.rows).toEqual([
       { text: 'Great, really', label: 'positive' },
       { text: 'Awful', label: 'negative' },

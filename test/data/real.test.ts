@@ -104,15 +104,34 @@ describe('MLQE-PE (real files)', () => {
 
   it('first rows as the raw TSV has them; z_mean by default, mean on request; ru-en uses segid', () => {
     // TSV columns: index/segid original translation scores mean z_scores z_mean model_scores
-    const tsv = (file: string) => rawLines(file).slice(1).map((l) => l.split('\t'));
+    const tsv = (file: string) =>
+      rawLines(file)
+        .slice(1)
+        .map((l) => l.split('\t'));
     const ende = loadMlqe(mlqePath('train', 'en-de', root));
     const e0 = tsv(mlqePath('train', 'en-de', root))[0]!;
-    expect(ende.rows[0]).toEqual({ source: e0[1], translation: e0[2], score: Number(e0[6]), modelScore: Number(e0[7]), pair: 'en-de', id: e0[0], da: Number(e0[4]) });
+    expect(ende.rows[0]).toEqual({
+      source: e0[1],
+      translation: e0[2],
+      score: Number(e0[6]),
+      modelScore: Number(e0[7]),
+      pair: 'en-de',
+      id: e0[0],
+      da: Number(e0[4]),
+    });
     const ruenFile = mlqePath('dev', 'ru-en', root);
     expect(rawLines(ruenFile)[0]!.startsWith('segid\t')).toBe(true);
     const r0 = tsv(ruenFile)[0]!;
     const ruen = loadDataset({ format: 'mlqe', path: ruenFile, target: 'mean' });
-    expect(ruen.rows[0]).toEqual({ source: r0[1], translation: r0[2], score: Number(r0[4]), modelScore: Number(r0[7]), pair: 'ru-en', id: r0[0], da: Number(r0[4]) });
+    expect(ruen.rows[0]).toEqual({
+      source: r0[1],
+      translation: r0[2],
+      score: Number(r0[4]),
+      modelScore: Number(r0[7]),
+      pair: 'ru-en',
+      id: r0[0],
+      da: Number(r0[4]),
+    });
     expect(Number(r0[4])).not.toBe(Number(r0[6]));
     expect(loadMlqe(ruenFile).rows[0]?.score).toBe(Number(r0[6]));
   });
@@ -120,7 +139,9 @@ describe('MLQE-PE (real files)', () => {
   it('keeps quote characters (a CSV parser with quoting would corrupt these rows)', () => {
     const ende = loadMlqe(mlqePath('train', 'en-de', root));
     const row18 = ende.rows.find((r) => r.id === '18');
-    const raw18 = rawLines(mlqePath('train', 'en-de', root)).find((l) => l.startsWith('18\t'))!.split('\t');
+    const raw18 = rawLines(mlqePath('train', 'en-de', root))
+      .find((l) => l.startsWith('18\t'))!
+      .split('\t');
     expect(raw18[1]).toMatch(/^".*"$/);
     expect(row18?.source).toBe(raw18[1]);
     expect(row18?.translation).toBe(raw18[2]);
@@ -137,7 +158,10 @@ describe('SciTLDR (real files)', () => {
   it('has 1,992 train / 619 dev records; the first ones as the raw JSON lines have them', () => {
     const train = loadSciTldr(scitldrPath('train', root));
     expect(train.rows).toHaveLength(1992);
-    const jsonl = (file: string) => rawLines(file).filter((l) => l.trim()).map((l) => JSON.parse(l) as { paper_id: string; title: string; source: string[]; source_labels: number[]; target: string[] });
+    const jsonl = (file: string) =>
+      rawLines(file)
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as { paper_id: string; title: string; source: string[]; source_labels: number[]; target: string[] });
     const raw0 = jsonl(scitldrPath('train', root))[0]!;
     const t0 = train.rows[0];
     expect(t0?.id).toBe(raw0.paper_id);

@@ -18,7 +18,16 @@ describe('invalid UTF-8 in data files', () => {
 
   it('a latin-1 CSV is decoded as windows-1252 and reported once with file:line', () => {
     const f = join(tmp, 'l1.csv');
-    writeFileSync(f, Buffer.concat([Buffer.from('text,label\nok,positive\nCaf'), Buffer.from([0xe9]), Buffer.from(' 5 '), Buffer.from([0xa3]), Buffer.from(',negative\n')]));
+    writeFileSync(
+      f,
+      Buffer.concat([
+        Buffer.from('text,label\nok,positive\nCaf'),
+        Buffer.from([0xe9]),
+        Buffer.from(' 5 '),
+        Buffer.from([0xa3]),
+        Buffer.from(',negative\n'),
+      ]),
+    );
     const warnings: string[] = [];
     setDataWarningHandler((m) => warnings.push(m));
     const r = loadGeneric(f, { columns: { text: 'text', label: 'label' } });

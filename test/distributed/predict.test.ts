@@ -42,8 +42,21 @@ describe.skipIf(!REDIS)('mtl predict --queue', () => {
     dir = mkdtempSync(join(tmpdir(), 'mtl-dist-predict-'));
     redis = await startRedis();
     model = join(dir, 'model');
-    await trainFromConfig({ config: join(packageRoot(), 'tasks/multitask.yaml'), sample: true, encoder: 'fixture:bert', tasks: ['sentiment'], steps: 4, limit: { train: 40, dev: 10 }, baselines: false, out: model });
-    worker = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'src/cli/bin.ts'), 'worker', '--queue', redis.url, '--models', model], { cwd: packageRoot(), stdio: ['ignore', 'ignore', 'pipe'] });
+    await trainFromConfig({
+      config: join(packageRoot(), 'tasks/multitask.yaml'),
+      sample: true,
+      encoder: 'fixture:bert',
+      tasks: ['sentiment'],
+      steps: 4,
+      limit: { train: 40, dev: 10 },
+      baselines: false,
+      out: model,
+    });
+    worker = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(packageRoot(), 'src/cli/bin.ts'), 'worker', '--queue', redis.url, '--models', model],
+      { cwd: packageRoot(), stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     await new Promise<void>((resolve, reject) => {
       let log = '';
       worker.stderr!.on('data', (d: Buffer) => {
@@ -61,7 +74,9 @@ describe.skipIf(!REDIS)('mtl predict --queue', () => {
   });
 
   it('prints the lines of plain mtl predict on the same shards, in input order', async () => {
-    const texts = Array.from({ length: 13 }, (_, i) => (i % 3 ? `a fine and ${'good '.repeat(i % 5)}film ${i}` : `dull, ${'bad '.repeat(i % 4)}and long ${i}`));
+    const texts = Array.from({ length: 13 }, (_, i) =>
+      i % 3 ? `a fine and ${'good '.repeat(i % 5)}film ${i}` : `dull, ${'bad '.repeat(i % 4)}and long ${i}`,
+    );
     const input = join(dir, 'in.txt');
     writeFileSync(input, texts.join('\n') + '\n\n');
     // plain mtl predict's scores depend on the batch a text is in (0.6130 against 0.6152 for one
@@ -74,7 +89,20 @@ describe.skipIf(!REDIS)('mtl predict --queue', () => {
       expect(plain.code, plain.stderr).toBe(0);
       want.push(...plain.stdout.trimEnd().split('\n'));
     }
-    const queued = await cli(['--quiet', 'predict', '--model', model, '--task', 'sentiment', '--input', input, '--queue', redis.url, '--shard-size', '5']);
+    const queued = await cli([
+      '--quiet',
+      'predict',
+      '--model',
+      model,
+      '--task',
+      'sentiment',
+      '--input',
+      input,
+      '--queue',
+      redis.url,
+      '--shard-size',
+      '5',
+    ]);
     expect(queued.code, queued.stderr).toBe(0);
     expect(want).toHaveLength(13);
     expect(queued.stdout.trimEnd().split('\n')).toEqual(want);
@@ -89,7 +117,18 @@ describe.skipIf(!REDIS)('mtl predict --queue', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     const tq = join(dir, 'tq.tsv');
     writeFileSync(tq, 'a source\ta translation\n');
-    const noTask = await cli(['--quiet', 'predict', '--model', model, '--task', 'translation-quality', '--input', tq, '--queue', redis.url]);
+    const noTask = await cli([
+      '--quiet',
+      'predict',
+      '--model',
+      model,
+      '--task',
+      'translation-quality',
+      '--input',
+      tq,
+      '--queue',
+      redis.url,
+    ]);
     expect(noTask.code).toBe(1);
     expect(noTask.stderr).toMatch(/tq\.tsv:1-1: shard 0 failed: .*has no task 'translation-quality' \(tasks: sentiment\)/);
     expect(noTask.stdout).toBe('');

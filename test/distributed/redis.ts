@@ -35,21 +35,54 @@ export interface RedisHandle {
   dispose(): Promise<void>;
 }
 
-export async function startRedis(options: { aof?: boolean; password?: string } = {}): Promise<RedisHandle> {
+/** The server's TLS files (PEM paths): with them it listens with TLS only, and the URL is rediss://. */
+export interface RedisTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+export async function startRedis(options: { aof?: boolean; password?: string; tls?: RedisTls } = {}): Promise<RedisHandle> {
   const bin = redisServerPath();
   if (!bin) throw new Error('redis-server is not installed');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mtl-redis-'));
   let proc: ChildProcess | undefined;
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no',
-    '--appendonly', options.aof ? 'yes' : 'no', '--appendfsync', 'always',
+    ...(options.tls
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          options.tls.cert,
+          '--tls-key-file',
+          options.tls.key,
+          '--tls-ca-cert-file',
+          options.tls.ca,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : ['--port', String(port)]),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--appendonly',
+    options.aof ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
     ...(options.password ? ['--requirepass', options.password] : []),
   ];
   const handle: RedisHandle = {
     port,
     dir,
-    url: options.password ? `redis://:${options.password}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://${options.password ? `:${options.password}@` : ''}127.0.0.1:${port}`,
     async start() {
       proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let log = '';

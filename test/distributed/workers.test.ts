@@ -44,7 +44,11 @@ function spawnMtl(args: string[], env: Record<string, string> = {}): WorkerProc 
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       log.push(line);
-      for (const w of [...waiters]) if (w.re.test(line)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(line); }
+      for (const w of [...waiters])
+        if (w.re.test(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
     }
   };
   proc.stdout!.on('data', onData);
@@ -59,17 +63,29 @@ function spawnMtl(args: string[], env: Record<string, string> = {}): WorkerProc 
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} in:\n${log.join('\n')}`)), timeoutMs);
-        waiters.push({ re, resolve: (l) => { clearTimeout(t); resolve(l); } });
+        waiters.push({
+          re,
+          resolve: (l) => {
+            clearTimeout(t);
+            resolve(l);
+          },
+        });
       });
     },
   };
 }
 
 function spawnWorker(url: string, faults: object = { delayMs: 500 }, extra: string[] = []): WorkerProc {
-  return spawnMtl(['worker', '--queue', url, '--models', MODEL, '--lock-ms', String(LOCK_MS), ...extra], { MTL_TEST_WORKER_FAULTS: JSON.stringify(faults) });
+  return spawnMtl(['worker', '--queue', url, '--models', MODEL, '--lock-ms', String(LOCK_MS), ...extra], {
+    MTL_TEST_WORKER_FAULTS: JSON.stringify(faults),
+  });
 }
 
-const readRows = (p: string) => readFileSync(p, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as number[]);
+const readRows = (p: string) =>
+  readFileSync(p, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as number[]);
 
 function expectSameRows(got: number[][], want: number[][]): void {
   expect(got.length).toBe(want.length);
@@ -82,7 +98,8 @@ function expectSameRows(got: number[][], want: number[][]): void {
 }
 
 /** Shard ids finished per worker log ("done" lines). */
-const doneIds = (ws: WorkerProc[]) => ws.flatMap((w) => w.log.map((l) => /shard (\S+) \(lines [^)]*\) done/.exec(l)?.[1]).filter((x): x is string => !!x));
+const doneIds = (ws: WorkerProc[]) =>
+  ws.flatMap((w) => w.log.map((l) => /shard (\S+) \(lines [^)]*\) done/.exec(l)?.[1]).filter((x): x is string => !!x));
 
 describe.skipIf(!REDIS)('encoding on BullMQ workers over a real Redis', () => {
   let redis: RedisHandle;
@@ -172,7 +189,14 @@ describe.skipIf(!REDIS)('encoding on BullMQ workers over a real Redis', () => {
     const out = join(dir, 'c.jsonl');
     const before = doneIds(workers).length;
     const seen: string[] = [];
-    const run = encodeFileDistributed({ queue: redis.url, model: MODEL, input: inputs.c!.path, output: out, shardSize: 10, log: (m) => seen.push(m) });
+    const run = encodeFileDistributed({
+      queue: redis.url,
+      model: MODEL,
+      input: inputs.c!.path,
+      output: out,
+      shardSize: 10,
+      log: (m) => seen.push(m),
+    });
     await new Promise<void>((resolve) => {
       const check = () => (doneIds(workers).length - before >= 2 ? resolve() : setTimeout(check, 20));
       check();
@@ -185,13 +209,22 @@ describe.skipIf(!REDIS)('encoding on BullMQ workers over a real Redis', () => {
     expect(res.rows).toBe(90);
     expectSameRows(readRows(out), inputs.c!.ref);
     // the outage happened mid-run: the workers or the coordinator saw the connection go
-    const outage = [...seen, ...workers.flatMap((w, i) => w.log.slice(logged[i]))].filter((l) => /ECONNREFUSED|Connection is closed|waiting for Redis/.test(l));
+    const outage = [...seen, ...workers.flatMap((w, i) => w.log.slice(logged[i]))].filter((l) =>
+      /ECONNREFUSED|Connection is closed|waiting for Redis/.test(l),
+    );
     expect(outage.length).toBeGreaterThan(0);
   });
 
   it('a model off the allow list fails its shards with that reason; the workers stay up', async () => {
     const out = join(dir, 'd.jsonl');
-    const err = await encodeFileDistributed({ queue: redis.url, model: 'fixture:distilbert', input: inputs.d!.path, output: out, shardSize: 20, inputLabel: 'd.txt' }).catch((e: Error) => e);
+    const err = await encodeFileDistributed({
+      queue: redis.url,
+      model: 'fixture:distilbert',
+      input: inputs.d!.path,
+      output: out,
+      shardSize: 20,
+      inputLabel: 'd.txt',
+    }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/2 of 2 shards failed/);
     expect((err as Error).message).toMatch(/d\.txt:1-20: shard 0 failed: model 'fixture:distilbert' is not on this worker's allow list/);
@@ -210,8 +243,14 @@ describe.skipIf(!REDIS)('encoding on BullMQ workers over a real Redis', () => {
     const locked = await startRedis({ password: 'right-password' });
     const cases: [string[], RegExp][] = [
       [['--input', bad, '--queue', redis.url], /bad\.txt:3: invalid UTF-8/],
-      [['--input', inputs.d!.path, '--queue', `redis://:hunter2secret@127.0.0.1:${locked.port}`], /redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: Redis refused the credentials/],
-      [['--input', inputs.d!.path, '--queue', `redis://127.0.0.1:${await freePort()}`], /cannot reach Redis \(.*ECONNREFUSED.*\); start redis-server/],
+      [
+        ['--input', inputs.d!.path, '--queue', `redis://:hunter2secret@127.0.0.1:${locked.port}`],
+        /redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: Redis refused the credentials/,
+      ],
+      [
+        ['--input', inputs.d!.path, '--queue', `redis://127.0.0.1:${await freePort()}`],
+        /cannot reach Redis \(.*ECONNREFUSED.*\); start redis-server/,
+      ],
     ];
     for (const [args, re] of cases) {
       let stderr = '';
@@ -244,7 +283,14 @@ describe.skipIf(!REDIS)('encoding on BullMQ workers over a real Redis', () => {
     expect(workers.every((w) => w.log.some((l) => /stopped after \d+ shards/.test(l)))).toBe(true);
     workers = pool;
     await Promise.all(pool.map((w) => w.waitFor(/waiting for shards/)));
-    const err = await encodeFileDistributed({ queue: redis.url, model: MODEL, input: path, output: join(dir, 'poison.jsonl'), shardSize: 10, inputLabel: 'poison.txt' }).catch((e: Error) => e);
+    const err = await encodeFileDistributed({
+      queue: redis.url,
+      model: MODEL,
+      input: path,
+      output: join(dir, 'poison.jsonl'),
+      shardSize: 10,
+      inputLabel: 'poison.txt',
+    }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/1 of 3 shards failed/);
     expect((err as Error).message).toMatch(/poison\.txt:11-20: shard 1 failed: .*stalled/);
@@ -265,7 +311,10 @@ describe.skipIf(!REDIS)('encoding on BullMQ workers over a real Redis', () => {
       }
       return stdout;
     };
-    const before = JSON.parse(await run(['queue', 'status', '--queue', redis.url, '--json'])) as { workers: number; counts: Record<string, number> };
+    const before = JSON.parse(await run(['queue', 'status', '--queue', redis.url, '--json'])) as {
+      workers: number;
+      counts: Record<string, number>;
+    };
     // the allow-list run left 2 failed shards, the poison run 1 failed and 2 finished
     expect(before.counts).toMatchObject({ failed: 3, completed: 2, active: 0 });
     expect(before.workers).toBe(1);

@@ -23,8 +23,7 @@ function importGraph(entry: string): { files: string[]; bare: Set<string> } {
       if (spec.startsWith('.')) {
         const ts = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
         stack.push(existsSync(ts) ? ts : resolve(dirname(file), spec)); // a vendored .js module stays .js
-      }
-      else bare.add(spec);
+      } else bare.add(spec);
     }
   }
   return { files: [...seen], bare };

@@ -92,7 +92,9 @@ describe('moved-aside cache files', () => {
     }
     writeFileSync(join(dir, CACHE_FILE), 'this is not a database, it is garbage text that fills a page '.repeat(100));
     new SqliteEmbeddingCache({ dir, configKey: 'k', dim, warn }).close();
-    const bad = readdirSync(dir).filter((n) => n.includes('.bad-') && !/-(wal|shm)$/.test(n)).sort();
+    const bad = readdirSync(dir)
+      .filter((n) => n.includes('.bad-') && !/-(wal|shm)$/.test(n))
+      .sort();
     expect(bad).toHaveLength(KEEP_BAD_FILES);
     expect(bad[0]).toContain('2020-01-04');
     expect(bad.at(-1)).not.toContain('2020-01');

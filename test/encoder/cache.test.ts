@@ -112,7 +112,10 @@ describe('bad cache files are moved aside and rebuilt', () => {
     truncateSync(join(dir, CACHE_FILE), Math.floor(size / 2) + 100);
     const d = new SqliteEmbeddingCache({ dir, configKey: 'k', dim, warn });
     // Nothing wrong is ever returned: either a miss or the exact vector.
-    const got = d.lookup(many.map((m) => m.text), many.map((_, i) => i));
+    const got = d.lookup(
+      many.map((m) => m.text),
+      many.map((_, i) => i),
+    );
     for (const vec of got.values()) expect(Array.from(vec)).toEqual(Array.from(v));
     d.close();
     expect(logs.join('\n')).toMatch(/unreadable or not ours/);

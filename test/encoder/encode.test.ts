@@ -90,7 +90,8 @@ describe('Encoder on the bert fixture', () => {
     const r = await enc.encode(withDupes, { onProgress: (p) => progress.push(p.done) });
     expect(enc.stats.tokenized - before).toBe(50);
     expect(progress[progress.length - 1]).toBe(60);
-    for (let i = 0; i < 10; i++) expect(maxAbsDiff(r.data.subarray((50 + i) * 32, (51 + i) * 32), r.data.subarray(i * 32, (i + 1) * 32))).toBe(0);
+    for (let i = 0; i < 10; i++)
+      expect(maxAbsDiff(r.data.subarray((50 + i) * 32, (51 + i) * 32), r.data.subarray(i * 32, (i + 1) * 32))).toBe(0);
     const rev = await enc.encode(texts.slice().reverse());
     expect(maxAbsDiff(rev.data.subarray(0, 32), r.data.subarray(49 * 32, 50 * 32))).toBeLessThan(1e-5);
   });
@@ -258,7 +259,11 @@ describe('loading', () => {
       writeFileSync(join(dir, 'onnx/model_fp16.onnx'), encodeModel(half));
       const session = await ort.InferenceSession.create(join(dir, 'onnx/model_fp16.onnx'));
       const ids = new ort.Tensor('int64', BigInt64Array.from([2n, 40n, 41n, 3n]), [1, 4]);
-      const raw = await session.run({ input_ids: ids, attention_mask: new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n, 1n]), [1, 4]), token_type_ids: new ort.Tensor('int64', new BigInt64Array(4), [1, 4]) });
+      const raw = await session.run({
+        input_ids: ids,
+        attention_mask: new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n, 1n]), [1, 4]),
+        token_type_ids: new ort.Tensor('int64', new BigInt64Array(4), [1, 4]),
+      });
       expect(raw.last_hidden_state!.type).toBe('float16');
       await session.release();
       const texts = sst2Dev(20);
@@ -283,7 +288,7 @@ describe('loading', () => {
     );
   });
 
-  it('a hub id already in transformers.js\' file cache (env.cacheDir) loads offline from there', async () => {
+  it("a hub id already in transformers.js' file cache (env.cacheDir) loads offline from there", async () => {
     const cacheRoot = mkdtempSync(join(tmpdir(), 'enc-hub-'));
     const saved = env.cacheDir;
     try {
@@ -332,7 +337,10 @@ describe('loading', () => {
     // no CUDA provider library is installed here (the project skips the download by default)
     expect(providerPrecheck('cuda')).toMatch(/CUDA execution provider not installed .*--onnxruntime-node-install=cuda12/);
     expect(providerPrecheck('cpu')).toBeNull();
-    if (process.platform === 'linux') expect(providerPrecheck('webgpu', { LD_LIBRARY_PATH: '' })).toBe(existsSync('/usr/lib/x86_64-linux-gnu/libvulkan.so.1') ? null : 'WebGPU needs a Vulkan loader (libvulkan.so.1), none found');
+    if (process.platform === 'linux')
+      expect(providerPrecheck('webgpu', { LD_LIBRARY_PATH: '' })).toBe(
+        existsSync('/usr/lib/x86_64-linux-gnu/libvulkan.so.1') ? null : 'WebGPU needs a Vulkan loader (libvulkan.so.1), none found',
+      );
     const dir = await ensureFixture('distilbert');
     await expect(nodeBackend.createSession(join(dir, 'onnx/model.onnx'), 'cuda', { threads: 1 })).rejects.toThrow(/not installed/);
   });
@@ -355,7 +363,8 @@ describe('WebGPU precheck (Linux)', () => {
       // only lavapipe / SwiftShader, found in the icd.d folder or named by VK_ICD_FILENAMES
       writeFileSync(join(icdDir, 'lvp_icd.x86_64.json'), '{}');
       expect(vulkanIcdFiles(base)).toContain(join(icdDir, 'lvp_icd.x86_64.json'));
-      if (!etcHasIcds) expect(providerPrecheck('webgpu', base, { auto: true })).toMatch(/^only software Vulkan drivers \(lvp_icd\.x86_64\.json\)/);
+      if (!etcHasIcds)
+        expect(providerPrecheck('webgpu', base, { auto: true })).toMatch(/^only software Vulkan drivers \(lvp_icd\.x86_64\.json\)/);
       const swiftshader = { ...base, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' };
       expect(vulkanIcdFiles(swiftshader)).toEqual(['/usr/lib/chromium/vk_swiftshader_icd.json']);
       expect(providerPrecheck('webgpu', swiftshader, { auto: true })).toMatch(/only software Vulkan drivers \(vk_swiftshader_icd\.json\)/);
@@ -363,10 +372,23 @@ describe('WebGPU precheck (Linux)', () => {
       // a hardware driver next to them: let ORT try
       writeFileSync(join(icdDir, 'nvidia_icd.json'), '{}');
       expect(providerPrecheck('webgpu', base, { auto: true })).toBeNull();
-      expect(providerPrecheck('webgpu', { ...base, VK_DRIVER_FILES: `/x/lvp_icd.json:/y/radeon_icd.x86_64.json` }, { auto: true })).toBeNull();
+      expect(
+        providerPrecheck('webgpu', { ...base, VK_DRIVER_FILES: `/x/lvp_icd.json:/y/radeon_icd.x86_64.json` }, { auto: true }),
+      ).toBeNull();
       // and without a loader nothing else matters (checkable where the system has none)
-      const systemLoader = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'].some((d) => existsSync(join(d, 'libvulkan.so.1')));
-      if (!systemLoader) expect(providerPrecheck('webgpu', { ...base, LD_LIBRARY_PATH: join(root, 'nothing') }, { auto: true })).toBe('WebGPU needs a Vulkan loader (libvulkan.so.1), none found');
+      const systemLoader = [
+        '/usr/lib/x86_64-linux-gnu',
+        '/usr/lib/aarch64-linux-gnu',
+        '/lib/x86_64-linux-gnu',
+        '/lib/aarch64-linux-gnu',
+        '/usr/lib64',
+        '/usr/lib',
+        '/usr/local/lib',
+      ].some((d) => existsSync(join(d, 'libvulkan.so.1')));
+      if (!systemLoader)
+        expect(providerPrecheck('webgpu', { ...base, LD_LIBRARY_PATH: join(root, 'nothing') }, { auto: true })).toBe(
+          'WebGPU needs a Vulkan loader (libvulkan.so.1), none found',
+        );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -400,7 +422,9 @@ describe('helpers', () => {
     expect(Array.from(bytes.subarray(0, 8))).toEqual([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
     const hlen = bytes[8]! | (bytes[9]! << 8);
     expect((10 + hlen) % 64).toBe(0);
-    expect(String.fromCharCode(...bytes.subarray(10, 10 + hlen))).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \(3, 4\), \} *\n$/);
+    expect(String.fromCharCode(...bytes.subarray(10, 10 + hlen))).toMatch(
+      /^\{'descr': '<f4', 'fortran_order': False, 'shape': \(3, 4\), \} *\n$/,
+    );
     expect(decodeNpy(bytes)).toEqual({ dims: [3, 4], data });
   });
 });
@@ -414,7 +438,10 @@ describe('encodeCommand', () => {
       const model = await ensureFixture('bert');
       const a = await encodeCommand({ model, input, output: join(tmp, 'v.jsonl'), device: 'cpu', quiet: true });
       expect(a).toEqual({ count: 3, dim: 32 });
-      const rows = readFileSync(join(tmp, 'v.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as number[]);
+      const rows = readFileSync(join(tmp, 'v.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as number[]);
       expect(rows).toHaveLength(3);
       expect(rows[0]).toHaveLength(32);
       const b = await encodeCommand({ model, input, output: join(tmp, 'v.npy'), device: 'cpu', quiet: true });

@@ -4,7 +4,13 @@ import type { Backend, BackendSession, Provider } from '../../src/encoder/backen
 import type { Device } from '../../src/encoder/types.js';
 import { ORT_ERRORS } from './helpers/ort-errors.js';
 
-const ORDER: Record<Device, Provider[]> = { auto: ['cuda', 'webgpu', 'cpu'], cuda: ['cuda'], webgpu: ['webgpu'], cpu: ['cpu'], wasm: ['wasm'] };
+const ORDER: Record<Device, Provider[]> = {
+  auto: ['cuda', 'webgpu', 'cpu'],
+  cuda: ['cuda'],
+  webgpu: ['webgpu'],
+  cpu: ['cpu'],
+  wasm: ['wasm'],
+};
 
 function fakeSession(): BackendSession {
   return { inputNames: ['input_ids'], outputNames: ['last_hidden_state'], run: async () => ({}), release: async () => undefined };
@@ -44,8 +50,12 @@ describe('provider fallback', () => {
     expect(logs[0]).not.toContain('\n');
   });
 
-  it('browser order: webgpu fails with onnxruntime-web\'s real Chromium text, wasm is used, one log line', async () => {
-    const backend = { ...fakeBackend({ webgpu: ORT_ERRORS.webgpuBrowser }), platform: 'web' as const, providerOrder: (d: Device): Provider[] => (d === 'auto' ? ['webgpu', 'wasm'] : ORDER[d]) };
+  it("browser order: webgpu fails with onnxruntime-web's real Chromium text, wasm is used, one log line", async () => {
+    const backend = {
+      ...fakeBackend({ webgpu: ORT_ERRORS.webgpuBrowser }),
+      platform: 'web' as const,
+      providerOrder: (d: Device): Provider[] => (d === 'auto' ? ['webgpu', 'wasm'] : ORDER[d]),
+    };
     const logs: string[] = [];
     const r = await createSessionWithFallback(backend, new Uint8Array(4), 'auto', { threads: 1 }, (m) => logs.push(m));
     expect(r.provider).toBe('wasm');
@@ -87,7 +97,9 @@ describe('provider fallback', () => {
 
   it('a model error is not a provider failure: it is thrown at once', async () => {
     const backend = fakeBackend({ cuda: ORT_ERRORS.missingModel, webgpu: ORT_ERRORS.missingModel, cpu: ORT_ERRORS.missingModel });
-    await expect(createSessionWithFallback(backend, '/tmp/nonexist.onnx', 'auto', { threads: 1 }, () => undefined)).rejects.toThrow(/File doesn't exist/);
+    await expect(createSessionWithFallback(backend, '/tmp/nonexist.onnx', 'auto', { threads: 1 }, () => undefined)).rejects.toThrow(
+      /File doesn't exist/,
+    );
     expect(backend.attempts).toEqual(['cuda']);
   });
 

@@ -38,10 +38,19 @@ async function fixtureWithLayers(variant: FixtureVariant, layers: number, dtype:
   const config = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8')) as Record<string, number>;
   const vocab = readFileSync(join(src, 'vocab.txt'), 'utf8').split('\n');
   const id = (t: string) => vocab.indexOf(t);
-  const ids = { padTokenId: id('[PAD]'), clsTokenId: id('[CLS]'), sepTokenId: id('[SEP]'), unkTokenId: id('[UNK]'), maskTokenId: id('[MASK]') };
+  const ids = {
+    padTokenId: id('[PAD]'),
+    clsTokenId: id('[CLS]'),
+    sepTokenId: id('[SEP]'),
+    unkTokenId: id('[UNK]'),
+    maskTokenId: id('[MASK]'),
+  };
   const spec = { ...variantSpec(variant).graph(config.vocab_size!, ids), numLayers: layers, seed: 1234 };
   const model = buildEncoderGraph(spec);
-  writeFileSync(join(dir, 'onnx', 'model.onnx'), encodeModel(dtype === 'q8' ? quantizeDynamicModel(model, { embeddings: true }).model : model));
+  writeFileSync(
+    join(dir, 'onnx', 'model.onnx'),
+    encodeModel(dtype === 'q8' ? quantizeDynamicModel(model, { embeddings: true }).model : model),
+  );
   return dir;
 }
 
@@ -81,7 +90,14 @@ describe('layer: an inner layer equals a model built with that many layers', () 
 
   it("dtype 'auto' on device 'auto' reloads the q8 file and cuts it at the same layer", async () => {
     const dir = await ensureFixture('bert');
-    const auto = await Encoder.load(dir, { device: 'auto', dtype: 'auto', int8Features: ['avx512_vnni'], layer: 1, threads: 1, logger: quiet });
+    const auto = await Encoder.load(dir, {
+      device: 'auto',
+      dtype: 'auto',
+      int8Features: ['avx512_vnni'],
+      layer: 1,
+      threads: 1,
+      logger: quiet,
+    });
     const q8 = await Encoder.load(dir, { device: 'cpu', dtype: 'q8', layer: 1, threads: 1, logger: quiet });
     expect(auto.info).toMatchObject({ device: 'cpu', dtype: 'q8', layer: { index: 1, of: 2 } });
     const a = await auto.encode(TEXTS);
@@ -116,7 +132,9 @@ describe('layer: an inner layer equals a model built with that many layers', () 
 describe('layer: errors name the file, the reason and the remedy', () => {
   it('out of range, or not an integer', async () => {
     const dir = await fixtureWithLayers('bert', 3);
-    await expect(Encoder.load(dir, { layer: 4, logger: quiet })).rejects.toThrow(/layer 4 is out of range for .*model\.onnx: it has 3 transformer layers, so layer is an integer from 0 \(the embeddings\) to 3/);
+    await expect(Encoder.load(dir, { layer: 4, logger: quiet })).rejects.toThrow(
+      /layer 4 is out of range for .*model\.onnx: it has 3 transformer layers, so layer is an integer from 0 \(the embeddings\) to 3/,
+    );
     await expect(Encoder.load(dir, { layer: -5, logger: quiet })).rejects.toThrow(/out of range/);
     await expect(Encoder.load(dir, { layer: 1.5, logger: quiet })).rejects.toThrow(/layer must be an integer/);
   });
@@ -124,13 +142,17 @@ describe('layer: errors name the file, the reason and the remedy', () => {
   it('a graph whose nodes are not named by layer', async () => {
     const m = decodeModel(readFileSync(join(await fixtureWithLayers('bert', 2), 'onnx', 'model.onnx')));
     m.graph!.node!.forEach((n, i) => (n.name = `node_${i}`));
-    expect(() => cutAtLayer(encodeModel(m), 1, 'my/model.onnx')).toThrow(/my\/model\.onnx: no transformer layers found by node name .*export the model with Optimum, or leave layer unset/);
+    expect(() => cutAtLayer(encodeModel(m), 1, 'my/model.onnx')).toThrow(
+      /my\/model\.onnx: no transformer layers found by node name .*export the model with Optimum, or leave layer unset/,
+    );
   });
 
   it('a model with external data', async () => {
     const m = decodeModel(readFileSync(join(await fixtureWithLayers('bert', 2), 'onnx', 'model.onnx')));
     m.graph!.initializer![0]!.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-    expect(() => cutAtLayer(encodeModel(m), 1, 'big/model.onnx')).toThrow(/big\/model\.onnx: the model keeps its weights in external data files.*single-file export/);
+    expect(() => cutAtLayer(encodeModel(m), 1, 'big/model.onnx')).toThrow(
+      /big\/model\.onnx: the model keeps its weights in external data files.*single-file export/,
+    );
     // the last layer needs no cut, so it works there
     expect(cutAtLayer(encodeModel(m), -1, 'big/model.onnx').bytes).toBeNull();
   });
@@ -167,7 +189,10 @@ describe('layer: caches and commands keep layers apart', () => {
     writeFileSync(input, TEXTS.join('\n') + '\n');
     const output = join(work, 'v.jsonl');
     await encodeCommand({ model: dir, input, output, layer: 2, quiet: true });
-    const rows = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as number[]);
+    const rows = readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as number[]);
     const ref = await Encoder.load(await fixtureWithLayers('bert', 2), { logger: quiet });
     const v = await ref.encode(TEXTS);
     await ref.dispose();
@@ -179,11 +204,14 @@ describe.skipIf(!existsSync(REFERENCE_MINI))('layer on reference-mini (a real ex
   it('layer 4 equals the whole graph run with layer 4’s tensor as an extra output', async () => {
     const dir = join(work, 'refmini-extra-output');
     mkdirSync(join(dir, 'onnx'), { recursive: true });
-    for (const f of ['config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(REFERENCE_MINI, f), join(dir, f));
+    for (const f of ['config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'])
+      copyFileSync(join(REFERENCE_MINI, f), join(dir, f));
     const m = decodeModel(readFileSync(join(REFERENCE_MINI, 'onnx', 'model.onnx')));
     // keep every node (nothing pruned); the old output is renamed, layer 4's tensor becomes last_hidden_state
     for (const n of m.graph!.node!) n.output = n.output!.map((o) => (o === 'last_hidden_state' ? 'old_last_hidden_state' : o));
-    m.graph!.node!.push(onnx.NodeProto.create({ opType: 'Identity', name: 'pick', input: ['/layers.3/ln2/Add_1_output_0'], output: ['last_hidden_state'] }));
+    m.graph!.node!.push(
+      onnx.NodeProto.create({ opType: 'Identity', name: 'pick', input: ['/layers.3/ln2/Add_1_output_0'], output: ['last_hidden_state'] }),
+    );
     writeFileSync(join(dir, 'onnx', 'model.onnx'), encodeModel(m));
     const ref = await tokenStates(dir);
     const cut = await tokenStates(REFERENCE_MINI, 4);

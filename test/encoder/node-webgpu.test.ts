@@ -13,7 +13,10 @@ import { ensureFixture } from '../../src/generators/index.js';
 import { packageRoot } from '../../src/utils/paths.js';
 
 const icd = [process.env.MTL_VK_ICD, '/usr/lib/chromium/vk_swiftshader_icd.json'].find((p): p is string => !!p && existsSync(p));
-if (!icd) console.warn('[webgpu] no SwiftShader Vulkan ICD (apt-get install chromium-headless-shell, or MTL_VK_ICD): onnxruntime-node WebGPU test skipped');
+if (!icd)
+  console.warn(
+    '[webgpu] no SwiftShader Vulkan ICD (apt-get install chromium-headless-shell, or MTL_VK_ICD): onnxruntime-node WebGPU test skipped',
+  );
 
 describe.runIf(!!icd)('onnxruntime-node WebGPU provider (SwiftShader)', () => {
   it("device 'webgpu' runs on SwiftShader and matches the CPU vectors; 'auto' skips a software-only Vulkan", async () => {
@@ -46,6 +49,8 @@ describe.runIf(!!icd)('onnxruntime-node WebGPU provider (SwiftShader)', () => {
     expect(out.webgpu.diff).toBeLessThan(1e-5);
     expect(out.auto.device).toBe('cpu');
     expect(out.auto.logs).toHaveLength(1);
-    expect(out.auto.logs[0]).toMatch(/execution provider: cpu \(cuda unavailable: .*; webgpu unavailable: only software Vulkan drivers \(vk_swiftshader_icd\.json\)/);
+    expect(out.auto.logs[0]).toMatch(
+      /execution provider: cpu \(cuda unavailable: .*; webgpu unavailable: only software Vulkan drivers \(vk_swiftshader_icd\.json\)/,
+    );
   }, 300_000);
 });

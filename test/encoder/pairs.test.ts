@@ -27,7 +27,9 @@ function mlqePairs(per: number): [string, string][] {
     : ['en-de', 'en-zh'].map((p) => join(packageRoot(), 'fixtures/data/translation-quality/dev', `${p}.tsv`));
   const out: [string, string][] = [];
   for (const f of files) {
-    const lines = readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    const lines = readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     const head = lines[0]!.split('\t');
     const io = head.indexOf('original');
     const it = head.indexOf('translation');
@@ -146,7 +148,10 @@ describe('Encoder.encodePairs (bert fixture)', () => {
 
   it('a pair vector is its own: not the texts, depends on order and token types; cached under the pair key', async () => {
     const [a, b] = mlqePairs(1)[0]!;
-    const p = await enc.encodePairs([[a, b], [b, a]]);
+    const p = await enc.encodePairs([
+      [a, b],
+      [b, a],
+    ]);
     expect(p.dims).toEqual([2, enc.info.dim]);
     const single = await enc.encode([a, b, `${a} ${b}`]);
     const row = (r: { data: Float32Array }, i: number) => Array.from(r.data.subarray(i * enc.info.dim, (i + 1) * enc.info.dim));

@@ -24,7 +24,15 @@ describe.each(VARIANTS)('parity with transformers.js: %s', (variant) => {
       const extractor = await pipeline('feature-extraction', dir, { dtype, device: 'cpu', session_options: { intraOpNumThreads: 1 } });
       try {
         for (const { pooling, normalize } of CASES) {
-          const enc = await Encoder.load(dir, { dtype, pooling, normalize, device: 'cpu', threads: 1, logger: quiet, batchTokens: 1 << 20 });
+          const enc = await Encoder.load(dir, {
+            dtype,
+            pooling,
+            normalize,
+            device: 'cpu',
+            threads: 1,
+            logger: quiet,
+            batchTokens: 1 << 20,
+          });
           try {
             // Real sentences within maxLength (transformers.js drops the final [SEP] when it truncates).
             const all = mixedSentences(330).filter((t) => (tokenizer.encode(t) as number[]).length <= enc.info.maxLength);

@@ -24,7 +24,10 @@ describe('truncation keeps the special tokens', () => {
     // Content = the first 14 content ids of the whole text.
     expect(ids.slice(1, 15)).toEqual(t.encode(long, { add_special_tokens: false }).slice(0, 14));
     // What transformers.js itself does (documenting why we do it ourselves): 16 ids, no final [SEP].
-    const hf = (t as unknown as (x: string, o: object) => { input_ids: { tolist(): bigint[][] } })(long, { truncation: true, max_length: 16 });
+    const hf = (t as unknown as (x: string, o: object) => { input_ids: { tolist(): bigint[][] } })(long, {
+      truncation: true,
+      max_length: 16,
+    });
     const hfIds = hf.input_ids.tolist()[0]!.map(Number);
     expect(hfIds).toHaveLength(16);
     expect(hfIds[15]).not.toBe(layout.suffix[0]);

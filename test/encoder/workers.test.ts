@@ -83,12 +83,15 @@ describe('Encoder with workers', () => {
 
   it('an aborted encode leaves the pool usable', async () => {
     const ctrl = new AbortController();
-    const run = pool.encode(texts.map((t) => t + ' (aborted)'), {
-      signal: ctrl.signal,
-      onProgress: (p) => {
-        if (p.done > 20) ctrl.abort(new Error('stop here'));
+    const run = pool.encode(
+      texts.map((t) => t + ' (aborted)'),
+      {
+        signal: ctrl.signal,
+        onProgress: (p) => {
+          if (p.done > 20) ctrl.abort(new Error('stop here'));
+        },
       },
-    });
+    );
     await expect(run).rejects.toThrow('stop here');
     const [a, b] = await Promise.all([one.encode(texts.slice(0, 40)), pool.encode(texts.slice(0, 40))]);
     expect(maxAbsDiff(a.data, b.data)).toBeLessThan(1e-6);
@@ -101,13 +104,19 @@ describe('Encoder with workers', () => {
       type W = { postMessage(m: unknown): void; once(e: 'exit', f: (code: number) => void): void };
       const slots = (session as unknown as { slots: { worker: W }[] }).slots;
       // a worker stops on its own (here: told to close its session and exit, as dispose does per worker)
-      const stop = (w: W) => new Promise<number>((r) => { w.once('exit', r); w.postMessage({ kind: 'release' }); });
+      const stop = (w: W) =>
+        new Promise<number>((r) => {
+          w.once('exit', r);
+          w.postMessage({ kind: 'release' });
+        });
       expect(await stop(slots[0]!.worker)).toBe(0);
       const r = await enc.encode(texts.slice(0, 30));
       const ref = await one.encode(texts.slice(0, 30));
       expect(maxAbsDiff(r.data, ref.data)).toBeLessThan(1e-6);
       await stop(slots[1]!.worker);
-      await expect(enc.encode(['one more text'])).rejects.toThrow(/all 2 inference workers have stopped \(inference worker 0 stopped \(exit code 0\); load the encoder again\)/);
+      await expect(enc.encode(['one more text'])).rejects.toThrow(
+        /all 2 inference workers have stopped \(inference worker 0 stopped \(exit code 0\); load the encoder again\)/,
+      );
     } finally {
       await enc.dispose();
     }
@@ -117,10 +126,12 @@ describe('Encoder with workers', () => {
     await expect(Encoder.load(dir, { workers: 0, logger: quiet })).rejects.toThrow('workers must be a positive integer, got 0');
     await expect(Encoder.load(dir, { workers: 1.5, logger: quiet })).rejects.toThrow('workers must be a positive integer, got 1.5');
     const web: Backend = { ...nodeBackend, platform: 'web' };
-    await expect(Encoder.load(dir, { workers: 2, backend: web, logger: quiet })).rejects.toThrow(/workers: 2 needs Node's worker threads; .*env\.wasm\.proxy/);
+    await expect(Encoder.load(dir, { workers: 2, backend: web, logger: quiet })).rejects.toThrow(
+      /workers: 2 needs Node's worker threads; .*env\.wasm\.proxy/,
+    );
   });
 
-  it('a model the workers cannot load fails the load with ONNX Runtime\'s reason, and stops every worker', async () => {
+  it("a model the workers cannot load fails the load with ONNX Runtime's reason, and stops every worker", async () => {
     const bytes = new TextEncoder().encode('this is not an ONNX model');
     await expect(
       WorkerPoolSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: 1, logSeverityLevel: 3 }, 2),
@@ -131,12 +142,18 @@ describe('Encoder with workers', () => {
     const enc = await Encoder.load(dir, { device: 'cpu', threads: 2, workers: 2, logger: quiet, maxBatchSize: 4 });
     let disposing: Promise<void> | null = null;
     const err = await enc
-      .encode(mixedSentences(400).map((t) => t + ' (disposed)'), {
-        onProgress: (p) => {
-          if (p.done >= 20 && !disposing) disposing = enc.dispose();
+      .encode(
+        mixedSentences(400).map((t) => t + ' (disposed)'),
+        {
+          onProgress: (p) => {
+            if (p.done >= 20 && !disposing) disposing = enc.dispose();
+          },
         },
-      })
-      .then(() => null, (e: unknown) => e);
+      )
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     await disposing;
     expect(disposing).not.toBeNull();
     expect(String(err)).toMatch(/disposed|released/);
@@ -155,7 +172,11 @@ describe('Encoder with workers', () => {
       const r = await enc.encode(['a first text', 'and a second one']);
       console.log('dims', r.dims.join('x'));`;
     const t0 = Date.now();
-    const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: packageRoot(), encoding: 'utf8', timeout: 60_000 });
+    const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: packageRoot(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(res.stderr).not.toMatch(/Error/);
     expect(res.stdout).toContain('dims 2x32');
     expect(res.status).toBe(0);
@@ -170,10 +191,25 @@ describe('mtl encode --workers', () => {
     try {
       const texts = mixedSentences(100);
       writeFileSync(join(tmp, 'in.txt'), texts.join('\n') + '\n');
-      const res = mtl(['encode', '--model', dir, '--input', join(tmp, 'in.txt'), '--output', join(tmp, 'v.jsonl'), '--device', 'cpu', '--workers', '2']);
+      const res = mtl([
+        'encode',
+        '--model',
+        dir,
+        '--input',
+        join(tmp, 'in.txt'),
+        '--output',
+        join(tmp, 'v.jsonl'),
+        '--device',
+        'cpu',
+        '--workers',
+        '2',
+      ]);
       expect(res.stderr).toContain('encoded 100 texts');
       expect(res.code).toBe(0);
-      const rows = readFileSync(join(tmp, 'v.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as number[]);
+      const rows = readFileSync(join(tmp, 'v.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as number[]);
       const ref = await Encoder.load(dir, { device: 'cpu', logger: quiet });
       const v = await ref.encode(texts);
       await ref.dispose();

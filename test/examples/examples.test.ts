@@ -36,11 +36,21 @@ async function runExample(file: string, how: 'arg' | 'env' = 'arg'): Promise<Run
   if (how === 'env') env.MTL_EXAMPLES_QUICK = '1';
   else delete env.MTL_EXAMPLES_QUICK;
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, env, timeout: 150_000, maxBuffer: 32 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, {
+      cwd: ROOT,
+      env,
+      timeout: 150_000,
+      maxBuffer: 32 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr, ms: Date.now() - started };
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(err), ms: Date.now() - started };
+    return {
+      code: typeof e.code === 'number' ? e.code : -1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? String(err),
+      ms: Date.now() - started,
+    };
   }
 }
 
@@ -62,7 +72,14 @@ const tableRow = (first: string) => new RegExp(`^\\| ${first.replace(/[.*+?^${}(
 
 describe('examples: percent format', () => {
   it('finds the six examples', () => {
-    expect(exampleFiles).toEqual(['01-quick-start.ts', '02-weighting-strategies.ts', '03-translation-quality.ts', '04-summarization.ts', '05-pretrained-model.ts', '08-custom-task.ts']);
+    expect(exampleFiles).toEqual([
+      '01-quick-start.ts',
+      '02-weighting-strategies.ts',
+      '03-translation-quality.ts',
+      '04-summarization.ts',
+      '05-pretrained-model.ts',
+      '08-custom-task.ts',
+    ]);
   });
 
   it('use the public API only: every module they import is `mtl-nlp`, node:, their own common.ts, or a runtime whose env they set', () => {
@@ -70,7 +87,17 @@ describe('examples: percent format', () => {
       const text = readFileSync(join(EXAMPLES, file), 'utf8');
       const specs = [...text.matchAll(/^(?:import|export)[^;]*?from '([^']+)'/gms)].map((m) => m[1]!);
       expect(specs.length, file).toBeGreaterThan(0);
-      const internal = specs.filter((x) => !(x === 'mtl-nlp' || x.startsWith('mtl-nlp/') || x.startsWith('node:') || x === './common.js' || x === '@huggingface/transformers' || x.startsWith('onnxruntime-web')));
+      const internal = specs.filter(
+        (x) =>
+          !(
+            x === 'mtl-nlp' ||
+            x.startsWith('mtl-nlp/') ||
+            x.startsWith('node:') ||
+            x === './common.js' ||
+            x === '@huggingface/transformers' ||
+            x.startsWith('onnxruntime-web')
+          ),
+      );
       expect(internal, file).toEqual([]);
     }
   });
@@ -95,7 +122,11 @@ describe('examples: percent format', () => {
     for (const c of cells) {
       expect(c.body.length, `cell at line ${c.line} is empty`).toBeGreaterThan(0);
       if (c.markdown) for (const l of c.body) expect(l, `markdown cell at line ${c.line}`).toMatch(/^\/\/( |$)/);
-      else expect(c.body.every((l) => l.startsWith('//')), `code cell at line ${c.line} holds only comments`).toBe(false);
+      else
+        expect(
+          c.body.every((l) => l.startsWith('//')),
+          `code cell at line ${c.line} holds only comments`,
+        ).toBe(false);
     }
   });
 });
@@ -106,14 +137,23 @@ describe('examples: quick mode runs', { timeout: 180_000 }, () => {
     expectSuccess(r);
     expect(r.stdout).toContain('(quick mode)');
     expect(r.stdout).toContain('## Training report');
-    for (const t of ['sentiment', 'translation-quality', 'summarization']) expect(r.stdout).toMatch(new RegExp(`^### ${t} \\(dev, n=\\d+`, 'm'));
+    for (const t of ['sentiment', 'translation-quality', 'summarization'])
+      expect(r.stdout).toMatch(new RegExp(`^### ${t} \\(dev, n=\\d+`, 'm'));
     for (const b of ['majority', 'lexicon', 'model-scores', 'length-ratio', 'lead3', 'textrank']) expect(r.stdout).toMatch(tableRow(b));
     expect(r.stdout).toMatch(/^\| a warm , funny and beautifully acted film \. \| (negative|positive) \| 0\.\d{3} \|$/m);
     expect(r.stdout).toMatch(/^\| The museum opens at nine in the morning\. \| Der Hund schläft im Garten\. \| -?\d+\.\d{3} \|$/m);
     expect(r.stdout).toContain('summary:\n');
     // the words say what the numbers show, whichever way they come out
-    expect(r.stdout).toMatch(/\(cosine similarities: the two film reviews are (NOT )?closer to each other \(-?\d\.\d{3}\) than to the budget sentence/);
-    for (const t of ['sentiment', 'translation-quality', 'summarization']) expect(r.stdout).toMatch(new RegExp(`^${t}: \\S+ -?\\d+\\.\\d{3} vs \\S+ -?\\d+\\.\\d{3} on \\d+ dev (rows|documents): the model (beats|does NOT beat) its strongest baseline here$`, 'm'));
+    expect(r.stdout).toMatch(
+      /\(cosine similarities: the two film reviews are (NOT )?closer to each other \(-?\d\.\d{3}\) than to the budget sentence/,
+    );
+    for (const t of ['sentiment', 'translation-quality', 'summarization'])
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `^${t}: \\S+ -?\\d+\\.\\d{3} vs \\S+ -?\\d+\\.\\d{3} on \\d+ dev (rows|documents): the model (beats|does NOT beat) its strongest baseline here$`,
+          'm',
+        ),
+      );
     expect(r.stdout).toMatch(/The faithful translation is ranked first\.|above the faithful translation/);
     expect(r.stdout).not.toContain('random weights');
     expectPlot('01-learning-curves');
@@ -124,7 +164,8 @@ describe('examples: quick mode runs', { timeout: 180_000 }, () => {
     const r = await runExample('02-weighting-strategies.ts');
     expectSuccess(r);
     expect(r.stdout).toMatch(/^\| strategy \| sent\. acc \|/m);
-    for (const s of ['static 1/0.5/1', 'static 0.5/1/1', 'static 1/1/0.5', 'equal', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad']) expect(r.stdout).toMatch(tableRow(s));
+    for (const s of ['static 1/0.5/1', 'static 0.5/1/1', 'static 1/1/0.5', 'equal', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad'])
+      expect(r.stdout).toMatch(tableRow(s));
     // static runs keep their λ; gradnorm moves them
     expect(r.stdout).toMatch(/^\| static 1\/0\.5\/1 \|.*\| 1\.00 \/ 0\.50 \/ 1\.00 \|$/m);
     expect(r.stdout).toMatch(/^λ range, gradnorm: /m);
@@ -149,12 +190,17 @@ describe('examples: quick mode runs', { timeout: 180_000 }, () => {
     const r = await runExample('04-summarization.ts');
     expectSuccess(r);
     for (const s of ['model', 'LEAD-3', 'TextRank', 'oracle (upper bound)']) {
-      expect(r.stdout).toMatch(new RegExp(`^${s.replace(/[()]/g, '\\$&')}\\s+ROUGE-1 \\d+\\.\\d\\d  ROUGE-2 \\d+\\.\\d\\d  ROUGE-L \\d+\\.\\d\\d  ROUGE-Lsum \\d+\\.\\d\\d$`, 'm'));
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `^${s.replace(/[()]/g, '\\$&')}\\s+ROUGE-1 \\d+\\.\\d\\d  ROUGE-2 \\d+\\.\\d\\d  ROUGE-L \\d+\\.\\d\\d  ROUGE-Lsum \\d+\\.\\d\\d$`,
+          'm',
+        ),
+      );
     }
     expect(r.stdout).toMatch(/^\| system \| rouge1 \| rouge2 \| rougeL \| rougeLsum \|$/m);
     expect(r.stdout).toMatch(/^\| # \| score \| model \| L \| T \| R \| sentence \|$/m);
     expect(r.stdout).toContain('reference summary:\n');
-    expect(r.stdout).toMatch(/^LEAD-3\s+R-1 \d+\.\d\d  R-2 \d+\.\d\d  R-Lsum \d+\.\d\d$/m);
+    expect(r.stdout).toMatch(/^LEAD-3\s+R-1 \d+\.\d\d {2}R-2 \d+\.\d\d {2}R-Lsum \d+\.\d\d$/m);
     expectPlot('04-rouge');
   });
 

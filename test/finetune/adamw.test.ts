@@ -9,7 +9,11 @@ import { TORCH_SKIP, hasTorch, maxAbsDiff, randomArray, runTorch } from './helpe
 
 describe('Float32AdamW (AdamW on Float32Arrays)', () => {
   it('first two steps by hand: decoupled decay, bias correction, eps added to the corrected sqrt(v)', () => {
-    const lr = 0.1, wd = 0.5, eps = 1e-8, b1 = 0.9, b2 = 0.999;
+    const lr = 0.1,
+      wd = 0.5,
+      eps = 1e-8,
+      b1 = 0.9,
+      b2 = 0.999;
     const opt = new Float32AdamW({ lr, weightDecay: wd, eps, beta1: b1, beta2: b2 });
     const p = new Float32Array([1, -2]);
     const params = new Map([['w', p]]);
@@ -20,7 +24,9 @@ describe('Float32AdamW (AdamW on Float32Arrays)', () => {
     // step 2, g = [0.25, 0]
     const m = [b1 * (1 - b1) * 0.5 + (1 - b1) * 0.25, b1 * (1 - b1) * -1];
     const v = [b2 * (1 - b2) * 0.25 + (1 - b2) * 0.0625, b2 * (1 - b2) * 1];
-    const expected = [0.85, -1.8].map((x, i) => x * (1 - lr * wd) - ((lr / (1 - b1 ** 2)) * m[i]!) / (Math.sqrt(v[i]!) / Math.sqrt(1 - b2 ** 2) + eps));
+    const expected = [0.85, -1.8].map(
+      (x, i) => x * (1 - lr * wd) - ((lr / (1 - b1 ** 2)) * m[i]!) / (Math.sqrt(v[i]!) / Math.sqrt(1 - b2 ** 2) + eps),
+    );
     opt.step(params, new Map([['w', new Float32Array([0.25, 0])]]));
     expect(p[0]).toBeCloseTo(expected[0]!, 6);
     expect(p[1]).toBeCloseTo(expected[1]!, 6);
@@ -56,7 +62,10 @@ describe('Float32AdamW (AdamW on Float32Arrays)', () => {
     const options = { lr: 1e-2, beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: 0.1 };
     const files: Record<string, Float32Array> = { 'param.f32': p0 };
     grads.forEach((g, i) => (files[`g${i}.f32`] = g));
-    const ref = runTorch({ mode: 'adamw', size: n, options: { ...options, betas: [options.beta1, options.beta2] }, grads: grads.map((_, i) => `g${i}.f32`) }, files);
+    const ref = runTorch(
+      { mode: 'adamw', size: n, options: { ...options, betas: [options.beta1, options.beta2] }, grads: grads.map((_, i) => `g${i}.f32`) },
+      files,
+    );
     try {
       const opt = new Float32AdamW(options);
       const p = p0.slice();

@@ -14,7 +14,9 @@ describe('trainable top: dropout masks', () => {
     const path = join(await ensureFixture('bert'), 'onnx', 'model.onnx');
     const top = await TrainableTop.fromOnnx(path, { fromLayer: 0, dropout: 0.3, seed: 8, threads: 1 });
     const plain = await TrainableTop.fromOnnx(path, { fromLayer: 0, dropout: 0, threads: 1 });
-    const B = 4, T = 16, H = 32;
+    const B = 4,
+      T = 16,
+      H = 32;
     const x = randomArray(B * T * H, new Rng(1));
     const mask = new Array<number>(B * T).fill(1);
     const a = await top.forward(x, [B, T, H], mask, { train: true });

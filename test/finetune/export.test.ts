@@ -24,7 +24,13 @@ async function transposedFixture(): Promise<Uint8Array> {
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = w[i * c + j]!;
   g.initializer = g.initializer!.filter((x) => x !== init);
   g.initializer.push(floatTensor('onnx::MatMul_999', [c, r], t) as never);
-  g.node!.splice(g.node!.indexOf(mm), 0, { name: '/encoder/layer/1/attention/self/query/Transpose', opType: 'Transpose', input: ['onnx::MatMul_999'], output: ['q_weight_t'], attribute: [{ name: 'perm', type: 7, ints: [1, 0] }] } as never);
+  g.node!.splice(g.node!.indexOf(mm), 0, {
+    name: '/encoder/layer/1/attention/self/query/Transpose',
+    opType: 'Transpose',
+    input: ['onnx::MatMul_999'],
+    output: ['q_weight_t'],
+    attribute: [{ name: 'perm', type: 7, ints: [1, 0] }],
+  } as never);
   mm.input = [mm.input![0]!, 'q_weight_t'];
   return encodeModel(model);
 }

@@ -12,7 +12,18 @@ import { encodeModel } from '../../src/onnx/proto.js';
 import { TrainableTop, type Tape } from '../../src/finetune/index.js';
 import { Rng } from '../../src/utils/random.js';
 import { join } from 'node:path';
-import { REFERENCE_MINI, TORCH_SKIP, hasReference, hasTorch, hiddenStates, randomArray, randomBatch, readModel, runTorch, scaledError } from './helpers.js';
+import {
+  REFERENCE_MINI,
+  TORCH_SKIP,
+  hasReference,
+  hasTorch,
+  hiddenStates,
+  randomArray,
+  randomBatch,
+  readModel,
+  runTorch,
+  scaledError,
+} from './helpers.js';
 
 async function torchParity(bytes: Uint8Array, fromLayer: number, vocab: number, train: boolean): Promise<Record<string, number>> {
   const batch = randomBatch(2, 12, vocab, 3);
@@ -23,7 +34,11 @@ async function torchParity(bytes: Uint8Array, fromLayer: number, vocab: number, 
     const { output, tape } = await top.forward(atK, dims, batch.mask, { train });
     const gradOutput = randomArray(output.length, new Rng(9));
     const ours = await top.backward(tape, gradOutput);
-    const files: Record<string, Float32Array> = { 'hidden.f32': atK, 'mask.f32': Float32Array.from(batch.mask, (m) => (m ? 0 : -3.4028234663852886e38)), 'grad_output.f32': gradOutput };
+    const files: Record<string, Float32Array> = {
+      'hidden.f32': atK,
+      'mask.f32': Float32Array.from(batch.mask, (m) => (m ? 0 : -3.4028234663852886e38)),
+      'grad_output.f32': gradOutput,
+    };
     const weights: Record<string, { file: string; dims: number[] }> = {};
     for (const [name, w] of top.weights()) {
       files[`w.${name}.f32`] = w;
@@ -40,7 +55,10 @@ async function torchParity(bytes: Uint8Array, fromLayer: number, vocab: number, 
     });
     const ref = runTorch({ mode: 'layers', dims, layers, weights }, files);
     try {
-      const errors: Record<string, number> = { output: scaledError(output, ref.read('output.f32')), grad_input: scaledError(ours.gradInput, ref.read('grad_input.f32')) };
+      const errors: Record<string, number> = {
+        output: scaledError(output, ref.read('output.f32')),
+        grad_input: scaledError(ours.gradInput, ref.read('grad_input.f32')),
+      };
       for (const [name, g] of ours.gradWeights) errors[name] = scaledError(g, ref.read(`grad.${name}.f32`));
       return errors;
     } finally {
@@ -52,20 +70,28 @@ async function torchParity(bytes: Uint8Array, fromLayer: number, vocab: number, 
 }
 
 describe('trainable top: gradients equal PyTorch autograd', () => {
-  it.skipIf(!hasTorch() || !hasReference)('reference-mini, top 2 layers (eval: no dropout): output, input and every weight within 1e-4', async () => {
-    const errors = await torchParity(readModel(REFERENCE_MINI), 4, 32000, false);
-    console.info(`reference-mini vs torch: worst scaled error ${Math.max(...Object.values(errors)).toExponential(2)}`);
-    expect(Object.keys(errors)).toHaveLength(2 + 2 * 16);
-    for (const [name, e] of Object.entries(errors)) expect(e, name).toBeLessThanOrEqual(1e-4);
-  }, 120_000);
+  it.skipIf(!hasTorch() || !hasReference)(
+    'reference-mini, top 2 layers (eval: no dropout): output, input and every weight within 1e-4',
+    async () => {
+      const errors = await torchParity(readModel(REFERENCE_MINI), 4, 32000, false);
+      console.info(`reference-mini vs torch: worst scaled error ${Math.max(...Object.values(errors)).toExponential(2)}`);
+      expect(Object.keys(errors)).toHaveLength(2 + 2 * 16);
+      for (const [name, e] of Object.entries(errors)) expect(e, name).toBeLessThanOrEqual(1e-4);
+    },
+    120_000,
+  );
 
-  it.skipIf(!hasTorch())('bert fixture, top layer, training with dropout masks: within 1e-4', async () => {
-    const dir = await ensureFixture('bert');
-    const errors = await torchParity(readModel(join(dir, 'onnx', 'model.onnx')), 1, 2000, true);
-    console.info(`bert fixture (dropout) vs torch: worst scaled error ${Math.max(...Object.values(errors)).toExponential(2)}`);
-    expect(Object.keys(errors).length).toBeGreaterThan(16);
-    for (const [name, e] of Object.entries(errors)) expect(e, name).toBeLessThanOrEqual(1e-4);
-  }, 120_000);
+  it.skipIf(!hasTorch())(
+    'bert fixture, top layer, training with dropout masks: within 1e-4',
+    async () => {
+      const dir = await ensureFixture('bert');
+      const errors = await torchParity(readModel(join(dir, 'onnx', 'model.onnx')), 1, 2000, true);
+      console.info(`bert fixture (dropout) vs torch: worst scaled error ${Math.max(...Object.values(errors)).toExponential(2)}`);
+      expect(Object.keys(errors).length).toBeGreaterThan(16);
+      for (const [name, e] of Object.entries(errors)) expect(e, name).toBeLessThanOrEqual(1e-4);
+    },
+    120_000,
+  );
 
   it.runIf(!hasTorch())('is skipped without torch', () => {
     console.warn(TORCH_SKIP);
@@ -75,13 +101,26 @@ describe('trainable top: gradients equal PyTorch autograd', () => {
 describe('trainable top: gradients equal finite differences (no torch)', () => {
   it('a tiny random layer (H 8, 2 heads, FFN 16) with dropout: every weight and the input', async () => {
     const model = buildEncoderGraph({
-      vocabSize: 30, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 16, maxPositionEmbeddings: 16,
-      typeVocabSize: 2, tokenTypeInput: true, positions: { kind: 'absolute' }, padTokenId: 0, layerNormEps: 1e-12,
-      naming: 'bert', outputs: 'last_hidden_state', seed: 11,
+      vocabSize: 30,
+      hiddenSize: 8,
+      numLayers: 1,
+      numHeads: 2,
+      intermediateSize: 16,
+      maxPositionEmbeddings: 16,
+      typeVocabSize: 2,
+      tokenTypeInput: true,
+      positions: { kind: 'absolute' },
+      padTokenId: 0,
+      layerNormEps: 1e-12,
+      naming: 'bert',
+      outputs: 'last_hidden_state',
+      seed: 11,
     });
     const top = await TrainableTop.fromOnnx(encodeModel(model), { fromLayer: 0, dropout: 0.25, seed: 3, threads: 1 });
     const rng = new Rng(21);
-    const B = 2, T = 4, H = 8;
+    const B = 2,
+      T = 4,
+      H = 8;
     const x = randomArray(B * T * H, rng);
     const mask = [1, 1, 1, 0, 1, 1, 1, 1];
     const r = randomArray(B * T * H, rng);
@@ -103,11 +142,14 @@ describe('trainable top: gradients equal finite differences (no torch)', () => {
       for (let n = 0; n < 3; n++) {
         const i = rng.int(values.length);
         const v = values[i] as number;
-        values[i] = v + h; set();
+        values[i] = v + h;
+        set();
         const up = await loss();
-        values[i] = v - h; set();
+        values[i] = v - h;
+        set();
         const down = await loss();
-        values[i] = v; set();
+        values[i] = v;
+        set();
         const fd = (up - down) / (2 * h);
         const err = Math.abs(fd - (analytic[i] as number)) / Math.max(1, Math.abs(fd));
         largest = Math.max(largest, Math.abs(fd));

@@ -58,7 +58,11 @@ async function run(bytes: Uint8Array, batch: Batch): Promise<ort.InferenceSessio
  * The hidden states after layer `k` from the layer cut (src/encoder/layers.ts: what
  * `Encoder.load(model, { layer: k })` runs) and the whole graph's last hidden state.
  */
-export async function hiddenStates(modelBytes: Uint8Array, k: number, batch: Batch): Promise<{ atK: Float32Array; last: Float32Array; hidden: number }> {
+export async function hiddenStates(
+  modelBytes: Uint8Array,
+  k: number,
+  batch: Batch,
+): Promise<{ atK: Float32Array; last: Float32Array; hidden: number }> {
   const cut = cutAtLayer(modelBytes, k, 'model');
   if (!cut.bytes) throw new Error(`layer ${k} is the last: nothing above it to train`);
   const whole = await run(modelBytes, batch);
@@ -99,9 +103,13 @@ export function hasTorch(): boolean {
 export const TORCH_SKIP = 'PyTorch reference skipped: /usr/bin/python3 cannot import torch and numpy (apt-get install python3-torch)';
 
 /** Writes `files` (raw float32) and the manifest to a temp dir, runs test/finetune/torch_grad.py, returns a reader. */
-export function runTorch(manifest: object, files: Record<string, Float32Array>): { read: (name: string) => Float32Array; dispose: () => void } {
+export function runTorch(
+  manifest: object,
+  files: Record<string, Float32Array>,
+): { read: (name: string) => Float32Array; dispose: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'mtl-torch-'));
-  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  for (const [name, data] of Object.entries(files))
+    writeFileSync(join(dir, name), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   const script = join(packageRoot(), 'test', 'finetune', 'torch_grad.py');
   const r = spawnSync(PYTHON, [script, dir], { encoding: 'utf8' });

@@ -26,15 +26,19 @@ async function forwardError(bytes: Uint8Array, k: number, vocab: number): Promis
 }
 
 describe('trainable top: forward equals the ONNX graph', () => {
-  it.skipIf(!hasReference)('reference-mini (decomposed LayerNorm, onnx::MatMul_* weights): top 1 and top 2 layers within 1e-4', async () => {
-    const bytes = readModel(REFERENCE_MINI);
-    for (const k of [5, 4]) {
-      const r = await forwardError(bytes, k, 32000);
-      expect(r.layers).toBe(6 - k);
-      expect(r.scale).toBeGreaterThan(0.5);
-      expect(r.error, `from layer ${k}`).toBeLessThanOrEqual(1e-4);
-    }
-  }, 120_000);
+  it.skipIf(!hasReference)(
+    'reference-mini (decomposed LayerNorm, onnx::MatMul_* weights): top 1 and top 2 layers within 1e-4',
+    async () => {
+      const bytes = readModel(REFERENCE_MINI);
+      for (const k of [5, 4]) {
+        const r = await forwardError(bytes, k, 32000);
+        expect(r.layers).toBe(6 - k);
+        expect(r.scale).toBeGreaterThan(0.5);
+        expect(r.error, `from layer ${k}`).toBeLessThanOrEqual(1e-4);
+      }
+    },
+    120_000,
+  );
   it.runIf(!hasReference)('reference-mini is absent', () => console.warn(`skipped: ${REFERENCE_MINI} is absent`));
 
   for (const variant of ['bert', 'distilbert', 'xlm-roberta'] as const) {
@@ -49,7 +53,9 @@ describe('trainable top: forward equals the ONNX graph', () => {
   it('mtl:mini q8: starts from the dequantized int8 weights; the distance to the q8 graph is its activation quantization', async () => {
     const bytes = readModel(MTL_MINI_Q8);
     const r = await forwardError(bytes, 2, 1000);
-    console.info(`mtl:mini q8, top 2 layers from dequantized weights vs the q8 graph: max |diff| ${r.error.toExponential(2)} (output scale ${r.scale.toFixed(2)})`);
+    console.info(
+      `mtl:mini q8, top 2 layers from dequantized weights vs the q8 graph: max |diff| ${r.error.toExponential(2)} (output scale ${r.scale.toFixed(2)})`,
+    );
     expect(r.layers).toBe(2);
     expect(r.error).toBeGreaterThan(1e-6); // the q8 graph quantizes activations too: not bit-equal
     expect(r.error / r.scale).toBeLessThan(0.02);
@@ -63,7 +69,9 @@ describe('trainable top: refusals', () => {
     const model = decodeModel(readModel(join(await ensureFixture('bert'), 'onnx', 'model.onnx')));
     for (const n of model.graph!.node!) if (n.opType === 'Erf' && n.name!.includes('layer/1/')) n.opType = 'Tanh';
     const bytes = encodeModel(model);
-    await expect(TrainableTop.fromOnnx(bytes, { fromLayer: 0 })).rejects.toThrow(/\(model bytes\): layer 1 cannot be made trainable: its GELU is the tanh approximation.*train this model frozen/);
+    await expect(TrainableTop.fromOnnx(bytes, { fromLayer: 0 })).rejects.toThrow(
+      /\(model bytes\): layer 1 cannot be made trainable: its GELU is the tanh approximation.*train this model frozen/,
+    );
     // the layers below are still fine
     await expect(TrainableTop.fromOnnx(bytes, { fromLayer: 0 }).catch((e: Error) => e.message)).resolves.not.toMatch(/layer 0 cannot/);
   });
@@ -77,7 +85,9 @@ describe('trainable top: refusals', () => {
     const ln1 = nodes.find((n) => n.name === '/transformer/layer/1/sa_layer_norm/LayerNormalization')!;
     const input = nodes.find((n) => n.name === '/transformer/layer/1/attention/q_lin/MatMul')!.input![0]!;
     res2.input = res2.input!.map((i) => (i === ln1.output![0] ? input : i));
-    await expect(TrainableTop.fromOnnx(encodeModel(model), { fromLayer: 1 })).rejects.toThrow(/layer 1 cannot be made trainable: the FFN output is not added to .* \(a post-LN residual\)/);
+    await expect(TrainableTop.fromOnnx(encodeModel(model), { fromLayer: 1 })).rejects.toThrow(
+      /layer 1 cannot be made trainable: the FFN output is not added to .* \(a post-LN residual\)/,
+    );
     nodes.forEach((n, i) => (n.name = `node_${i}`));
     await expect(TrainableTop.fromOnnx(encodeModel(model), { fromLayer: 1 })).rejects.toThrow(/no transformer layers found by node name/);
     await expect(TrainableTop.fromOnnx(path, { fromLayer: 2 })).rejects.toThrow(/fromLayer 2 is out of range: the model has 2 layers/);

@@ -15,7 +15,9 @@ describe('trainable top on onnxruntime-web', () => {
   it('forward and backward (with dropout) equal onnxruntime-node within 1e-5', async () => {
     ortWeb.env.wasm.numThreads = 1;
     const path = join(await ensureFixture('xlm-roberta'), 'onnx', 'model.onnx');
-    const B = 2, T = 7, H = 32;
+    const B = 2,
+      T = 7,
+      H = 32;
     const rng = new Rng(4);
     const x = randomArray(B * T * H, rng);
     const g = randomArray(B * T * H, rng);

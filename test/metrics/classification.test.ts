@@ -114,6 +114,9 @@ describe('macroF1FromConfusion', () => {
     const gold = [0, 0, 1, 2, 2, 2, 1, 0, 2, 1];
     const pred = [0, 1, 1, 2, 0, 2, 1, 0, 1, 1];
     expect(macroF1FromConfusion(confusionMatrix(gold, pred, 4))).toBeCloseTo(macroF1(gold, pred, 4), 12);
-    expect(macroF1FromConfusion(confusionMatrix(gold, pred, 4), { classes: 'all' })).toBeCloseTo(macroF1(gold, pred, 4, { classes: 'all' }), 12);
+    expect(macroF1FromConfusion(confusionMatrix(gold, pred, 4), { classes: 'all' })).toBeCloseTo(
+      macroF1(gold, pred, 4, { classes: 'all' }),
+      12,
+    );
   });
 });

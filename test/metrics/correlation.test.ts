@@ -60,7 +60,7 @@ describe('kendallTauB', () => {
 
   it('equals the O(n²) definition on random tied data', () => {
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let trial = 0; trial < 20; trial++) {
       const n = 2 + Math.floor(rand() * 60);
       const x = Array.from({ length: n }, () => Math.floor(rand() * 6));

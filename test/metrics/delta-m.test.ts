@@ -11,10 +11,7 @@ describe('deltaM (LibMTL count_improvement × 100)', () => {
     // Δm = 100 · (−0.0207270408 + 1.5)/2 = 73.963647959…
     const expected = 100 * (((-3 / 96 - 1 / 98) / 2 + 1.5) / 2);
     expect(expected).toBeCloseTo(73.96364795918367, 10);
-    expect(deltaM({ A: [93, 99], B: [0.5] }, { A: [96, 98], B: [0.2] }, { A: [true, false], B: [true] })).toBeCloseTo(
-      expected,
-      12,
-    );
+    expect(deltaM({ A: [93, 99], B: [0.5] }, { A: [96, 98], B: [0.2] }, { A: [true, false], B: [true] })).toBeCloseTo(expected, 12);
     // Same table as nested arrays.
     expect(deltaM([[93, 99], [0.5]], [[96, 98], [0.2]], [[true, false], [true]])).toBeCloseTo(expected, 12);
   });

@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  corpusRouge,
-  rougeLsumFromTokens,
-  scoreRouge,
-  tokenizeForRouge,
-  type RougeScore,
-} from '../../src/metrics/rouge.js';
+import { corpusRouge, rougeLsumFromTokens, scoreRouge, tokenizeForRouge, type RougeScore } from '../../src/metrics/rouge.js';
 import { bootstrapRouge } from '../../src/metrics/rouge-bootstrap.js';
 import { lcsIndices } from '../../src/metrics/rouge-lcs.js';
 
@@ -21,7 +15,15 @@ function expectScore(got: RougeScore, p: number, r: number, f: number, digits = 
 describe('tokenizeForRouge (rouge_score/tokenize.py)', () => {
   it('lower-cases, splits on non-[a-z0-9], stems tokens longer than 3 chars', () => {
     expect(tokenizeForRouge('The quick brown fox jumps over the lazy dog')).toEqual([
-      'the', 'quick', 'brown', 'fox', 'jump', 'over', 'the', 'lazi', 'dog',
+      'the',
+      'quick',
+      'brown',
+      'fox',
+      'jump',
+      'over',
+      'the',
+      'lazi',
+      'dog',
     ]);
     // "U.S." -> "u s"; "don't" -> "don t"; "café" -> "caf"; 3-char tokens are never stemmed ("ran", "dog").
     expect(tokenizeForRouge("U.S. don't café ran dogs")).toEqual(['u', 's', 'don', 't', 'caf', 'ran', 'dog']);
@@ -31,7 +33,7 @@ describe('tokenizeForRouge (rouge_score/tokenize.py)', () => {
 });
 
 describe('scoreRouge against rouge-score', () => {
-  it("reproduces the README example (use_stemmer=True) bit for bit", () => {
+  it('reproduces the README example (use_stemmer=True) bit for bit', () => {
     // scorer.score('The quick brown fox jumps over the lazy dog', 'The quick brown dog jumps on the log.')
     const s = scoreRouge('The quick brown dog jumps on the log.', 'The quick brown fox jumps over the lazy dog');
     // ref tokens (9): the quick brown fox jump over the lazi dog; pred (8): the quick brown dog jump on the log
@@ -61,7 +63,11 @@ describe('scoreRouge against rouge-score', () => {
     // union LCS = {w1, w2, w3, w5} = 4 hits; R = 4/5, P = 4/10, F = 0.5333…
     const s = scoreRouge('w1 w2 w6 w7 w8\nw1 w3 w8 w9 w5', 'w1 w2 w3 w4 w5', { useStemmer: false });
     expectScore(s.rougeLsum, 0.4, 0.8, (2 * 0.4 * 0.8) / 1.2);
-    for (const [pred, ref] of [['', 'w1 w2 w3 w4 w5'], ['w1', ''], ['/', 'w1 w2 w3 w4 w5']] as const) {
+    for (const [pred, ref] of [
+      ['', 'w1 w2 w3 w4 w5'],
+      ['w1', ''],
+      ['/', 'w1 w2 w3 w4 w5'],
+    ] as const) {
       expect(scoreRouge(pred, ref).rougeLsum).toEqual({ precision: 0, recall: 0, fmeasure: 0 });
     }
     // testSummaryLevelLcs: the tokenizer may drop every token of a candidate sentence.
@@ -114,7 +120,7 @@ describe('scoreRouge against rouge-score', () => {
     const prediction = [
       PREDICTION[0],
       PREDICTION[1],
-      "xfs VkJE QhgKiLHE -HidivzoM.dO anhing jbLQiSGDTCsuhREebUaKM dv J",
+      'xfs VkJE QhgKiLHE -HidivzoM.dO anhing jbLQiSGDTCsuhREebUaKM dv J',
       "VjWH'BdyWjnfGU-OjTNaEMdFICyLWfQMing wEMfdOKijg AwkeKbO 'DxqNO",
       '',
     ].join('\n');

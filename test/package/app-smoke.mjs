@@ -25,5 +25,16 @@ const notices = [];
 const cached = await Encoder.load('mtl:mini', { cache: { dir: 'embedding-cache' }, logger: (m) => notices.push(m) });
 const cachedVectors = await cached.encode(['a warm , funny film .']);
 await cached.dispose();
-console.log(JSON.stringify({ exports: Object.keys(main).length, fixtureExports: Object.keys(fixtures).length, dims: vectors.dims, encoder: encoder.info.dtype, label: prediction.label, sameAfterFromPretrained: again.label === prediction.label && Math.abs(again.score - prediction.score) < 1e-6, cacheNotice: notices.some((m) => m.includes('better-sqlite3 is not installed')), cachedDims: cachedVectors.dims }));
+console.log(
+  JSON.stringify({
+    exports: Object.keys(main).length,
+    fixtureExports: Object.keys(fixtures).length,
+    dims: vectors.dims,
+    encoder: encoder.info.dtype,
+    label: prediction.label,
+    sameAfterFromPretrained: again.label === prediction.label && Math.abs(again.score - prediction.score) < 1e-6,
+    cacheNotice: notices.some((m) => m.includes('better-sqlite3 is not installed')),
+    cachedDims: cachedVectors.dims,
+  }),
+);
 await encoder.dispose();

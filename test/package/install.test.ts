@@ -28,12 +28,16 @@ function duMegabytes(dir: string): number {
 /** Packages (by name) whose files a fresh process resolves when it imports `specifier` in `app`. */
 function packagesLoadedBy(app: string, specifier: string): string[] {
   const log = join(app, `loaded-${specifier.replace(/\W+/g, '_')}.txt`);
-  const run = spawnSync(process.execPath, ['--import', './register-hook.mjs', '--input-type=module', '-e', `await import(${JSON.stringify(specifier)});`], {
-    cwd: app,
-    env: { ...process.env, MTL_LOADED_LOG: log },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', './register-hook.mjs', '--input-type=module', '-e', `await import(${JSON.stringify(specifier)});`],
+    {
+      cwd: app,
+      env: { ...process.env, MTL_LOADED_LOG: log },
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   expect(run.status, run.stderr).toBe(0);
   const names = new Set<string>();
   for (const url of readFileSync(log, 'utf8').split('\n')) {
@@ -62,7 +66,11 @@ describe('installed into an app', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   beforeAll(() => {
-    const packed = spawnSync(npm, ['pack', '--pack-destination', work, '--silent'], { cwd: packageRoot(), encoding: 'utf8', timeout: 300_000 });
+    const packed = spawnSync(npm, ['pack', '--pack-destination', work, '--silent'], {
+      cwd: packageRoot(),
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     expect(packed.status, packed.stderr).toBe(0);
     const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
     expect(tgz).toBeDefined();
@@ -70,15 +78,30 @@ describe('installed into an app', () => {
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }, null, 2));
     // the documented install line
     const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
-    const install = spawnSync(npm, ['install', join(work, tgz!), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, env, encoding: 'utf8', timeout: 600_000 });
+    const install = spawnSync(npm, ['install', join(work, tgz!), '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: app,
+      env,
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     expect(install.status, install.stderr + install.stdout).toBe(0);
-    for (const f of ['app-smoke.mjs', 'register-hook.mjs', 'resolve-hook.mjs']) copyFileSync(join(packageRoot(), 'test', 'package', f), join(app, f));
+    for (const f of ['app-smoke.mjs', 'register-hook.mjs', 'resolve-hook.mjs'])
+      copyFileSync(join(packageRoot(), 'test', 'package', f), join(app, f));
   }, 900_000);
 
   it('packs, installs offline-first without the CUDA download, runs, and stays under the size target', () => {
     const run = spawnSync(process.execPath, ['app-smoke.mjs'], { cwd: app, encoding: 'utf8', timeout: 300_000 });
     expect(run.status, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { exports: number; fixtureExports: number; dims: number[]; encoder: string; label: string; sameAfterFromPretrained: boolean; cacheNotice: boolean; cachedDims: number[] };
+    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
+      exports: number;
+      fixtureExports: number;
+      dims: number[];
+      encoder: string;
+      label: string;
+      sameAfterFromPretrained: boolean;
+      cacheNotice: boolean;
+      cachedDims: number[];
+    };
     expect(result.exports).toBeGreaterThan(50);
     expect(result.fixtureExports).toBeGreaterThan(3);
     expect(result.dims[0]).toBe(2);
@@ -93,7 +116,9 @@ describe('installed into an app', () => {
   }, 600_000);
 
   it('the packed package.json has no install-time script; the repository keeps its prepare (npm ci builds dist/)', () => {
-    const packed = JSON.parse(readFileSync(join(app, 'node_modules', 'mtl-nlp', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    const packed = JSON.parse(readFileSync(join(app, 'node_modules', 'mtl-nlp', 'package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    };
     for (const s of ['preinstall', 'install', 'postinstall', 'prepare']) expect(packed.scripts?.[s], s).toBeUndefined();
     const repo = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(repo.scripts.prepare).toBe('npm run build');
@@ -120,7 +145,18 @@ describe('installed into an app', () => {
 
   it('each subpath entry loads only what it needs (a fresh process per entry)', () => {
     const heavy = (spec: string) => packagesLoadedBy(app, spec).filter((p) => HEAVY.includes(p));
-    const loaded = Object.fromEntries(['mtl-nlp/metrics', 'mtl-nlp/data', 'mtl-nlp/encoder', 'mtl-nlp/training', 'mtl-nlp/tasks', 'mtl-nlp/config', 'mtl-nlp/fixtures', 'mtl-nlp'].map((s) => [s, heavy(s)]));
+    const loaded = Object.fromEntries(
+      [
+        'mtl-nlp/metrics',
+        'mtl-nlp/data',
+        'mtl-nlp/encoder',
+        'mtl-nlp/training',
+        'mtl-nlp/tasks',
+        'mtl-nlp/config',
+        'mtl-nlp/fixtures',
+        'mtl-nlp',
+      ].map((s) => [s, heavy(s)]),
+    );
     console.log(`heavy packages per entry: ${JSON.stringify(loaded)}`);
     // the ROUGE scorer and the other metrics: no runtime, no tfjs, no SQLite
     expect(loaded['mtl-nlp/metrics']).toEqual([]);

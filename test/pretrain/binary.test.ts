@@ -9,10 +9,17 @@ import { SPECIAL_IDS, trainVocabulary, WordPieceEncoder } from '../../src/pretra
 
 const CORPUS: PretrainCorpus = {
   documents: [
-    { source: 'a', sentences: ['the cat sat on the mat .', 'the dog sat on the log .', 'a very long sentence ' + 'with many words '.repeat(40)] },
+    {
+      source: 'a',
+      sentences: ['the cat sat on the mat .', 'the dog sat on the log .', 'a very long sentence ' + 'with many words '.repeat(40)],
+    },
     ...Array.from({ length: 300 }, (_, i) => ({ source: 'b', sentences: [`sentence number ${i} about cats and dogs .`] })),
   ],
-  pairs: Array.from({ length: 200 }, (_, i) => ({ source: 'p', src: `the house number ${i} is red .`, mt: `das haus nummer ${i} ist rot .` })),
+  pairs: Array.from({ length: 200 }, (_, i) => ({
+    source: 'p',
+    src: `the house number ${i} is red .`,
+    mt: `das haus nummer ${i} ist rot .`,
+  })),
   counts: {},
   duplicates: 0,
   devOverlap: 0,
@@ -63,6 +70,8 @@ describe('pre-tokenized corpus', () => {
   });
 
   it('is deterministic', () => {
-    expect(Buffer.from(encodeBinary(pretokenize(CORPUS, encoder, { maxLength: 32, valFraction: 0.05 })))).toEqual(Buffer.from(encodeBinary(data)));
+    expect(Buffer.from(encodeBinary(pretokenize(CORPUS, encoder, { maxLength: 32, valFraction: 0.05 })))).toEqual(
+      Buffer.from(encodeBinary(data)),
+    );
   });
 });

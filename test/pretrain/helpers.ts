@@ -12,7 +12,10 @@ export function hasDatasets(): boolean {
 export function mlqeDevTexts(perPair: number): string[] {
   const out: string[] = [];
   for (const pair of MLQE_PAIRS) {
-    const lines = readFileSync(join(datasetsDir(), 'translation-quality', 'mlqe-pe', 'dev', `${pair}.tsv`), 'utf8').split('\n').slice(1).filter(Boolean);
+    const lines = readFileSync(join(datasetsDir(), 'translation-quality', 'mlqe-pe', 'dev', `${pair}.tsv`), 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter(Boolean);
     const step = Math.max(1, Math.floor(lines.length / perPair));
     for (let i = 0; i < perPair && i * step < lines.length; i++) {
       const cols = (lines[i * step] as string).split('\t');

@@ -32,7 +32,27 @@ describe.skipIf(!torch || !hasDatasets())('mtl pretrain (tiny, CPU)', () => {
 
   beforeAll(() => {
     const r = mtl(
-      ['pretrain', '--work', work, '--out', out, '--preset', 'tiny', '--budget', '25', '--vocab-size', '3000', '--max-length', '64', '--max-per-source', '150', '--threads', '1', '--name', 'test/tiny-pretrained'],
+      [
+        'pretrain',
+        '--work',
+        work,
+        '--out',
+        out,
+        '--preset',
+        'tiny',
+        '--budget',
+        '25',
+        '--vocab-size',
+        '3000',
+        '--max-length',
+        '64',
+        '--max-per-source',
+        '150',
+        '--threads',
+        '1',
+        '--name',
+        'test/tiny-pretrained',
+      ],
       { timeout: 300_000 },
     );
     log = r.stdout + r.stderr;
@@ -41,8 +61,18 @@ describe.skipIf(!torch || !hasDatasets())('mtl pretrain (tiny, CPU)', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('writes the corpus with counts per source, the tokenizer, corpus.bin and the trainer outputs', () => {
-    for (const f of ['corpus.jsonl.gz', 'corpus-counts.json', 'corpus.bin', 'tokenizer/tokenizer.json', 'trained/config.json', 'trained/training-summary.json']) expect(existsSync(join(work, f)), f).toBe(true);
-    const counts = JSON.parse(readFileSync(join(work, 'corpus-counts.json'), 'utf8')) as { sources: Record<string, { pairs: number; sentences: number }> };
+    for (const f of [
+      'corpus.jsonl.gz',
+      'corpus-counts.json',
+      'corpus.bin',
+      'tokenizer/tokenizer.json',
+      'trained/config.json',
+      'trained/training-summary.json',
+    ])
+      expect(existsSync(join(work, f)), f).toBe(true);
+    const counts = JSON.parse(readFileSync(join(work, 'corpus-counts.json'), 'utf8')) as {
+      sources: Record<string, { pairs: number; sentences: number }>;
+    };
     expect(counts.sources['mlqe-pe/si-en']?.pairs).toBeGreaterThan(100);
     expect(counts.sources.sst2?.sentences).toBeGreaterThan(100);
     expect(log).toMatch(/MLM: [\d.]+ steps\/s/);
@@ -52,7 +82,17 @@ describe.skipIf(!torch || !hasDatasets())('mtl pretrain (tiny, CPU)', () => {
   });
 
   it('exports a Hugging Face ONNX folder with a model card; ONNX Runtime equals PyTorch within 1e-4', async () => {
-    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'README.md', 'onnx/model.onnx', 'onnx/model_quantized.onnx']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of [
+      'config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'special_tokens_map.json',
+      'vocab.txt',
+      'README.md',
+      'onnx/model.onnx',
+      'onnx/model_quantized.onnx',
+    ])
+      expect(existsSync(join(out, f)), f).toBe(true);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, number>;
     expect(config.max_position_embeddings).toBe(64);
     const card = readFileSync(join(out, 'README.md'), 'utf8');
@@ -105,7 +145,15 @@ describe.skipIf(!torch || !hasDatasets())('mtl pretrain (tiny, CPU)', () => {
       cwd: packageRoot(),
       encoding: 'utf8',
       timeout: 240_000,
-      env: { ...process.env, OUT: dev, PYTHON: torch!.python, PRETRAIN_WORK: work, PRETRAIN_PRESET: 'tiny', PRETRAIN_DEVICE: 'cpu', PRETRAIN_BUDGET: '8' },
+      env: {
+        ...process.env,
+        OUT: dev,
+        PYTHON: torch!.python,
+        PRETRAIN_WORK: work,
+        PRETRAIN_PRESET: 'tiny',
+        PRETRAIN_DEVICE: 'cpu',
+        PRETRAIN_BUDGET: '8',
+      },
     });
     expect(r.status, r.stderr + r.stdout).toBe(0);
     // the device tool brings back at most 8 files of 16 MiB each, 64 MiB in all
@@ -121,7 +169,9 @@ describe.skipIf(!torch || !hasDatasets())('mtl pretrain (tiny, CPU)', () => {
     const imp = spawnSync('bash', [join(packageRoot(), 'pretrain', 'device-import.sh'), dev, work2], { encoding: 'utf8' });
     expect(imp.status, imp.stderr).toBe(0);
     const enc = join(root, 'encoder-q8');
-    const ex = mtl(['pretrain', '--stage', 'export', '--work', work2, '--out', enc, '--name', 'test/device', '--no-fp32'], { timeout: 120_000 });
+    const ex = mtl(['pretrain', '--stage', 'export', '--work', work2, '--out', enc, '--name', 'test/device', '--no-fp32'], {
+      timeout: 120_000,
+    });
     expect(ex.code, ex.stderr).toBe(0);
     expect(existsSync(join(enc, 'onnx', 'model_quantized.onnx'))).toBe(true);
     expect(existsSync(join(enc, 'onnx', 'model.onnx'))).toBe(false);

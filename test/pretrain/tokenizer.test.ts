@@ -45,7 +45,12 @@ describe.skipIf(!hasDatasets())('pretraining tokenizer', () => {
     expect([...vocab].some((t) => t.includes('\u0dd2'))).toBe(true);
     const zh = encoder.encode('这是一个很好的翻译').map((id) => encoder.vocab[id]);
     expect(zh.every((t) => t !== undefined && [...t.replace(/^##/, '')].length === 1)).toBe(true);
-    expect(encoder.encode('Über').map((id) => encoder.vocab[id]).join(' ')).toMatch(/^ü/);
+    expect(
+      encoder
+        .encode('Über')
+        .map((id) => encoder.vocab[id])
+        .join(' '),
+    ).toMatch(/^ü/);
   });
 
   it('gives the ids transformers.js gives for the written tokenizer.json', async () => {

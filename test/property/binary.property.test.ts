@@ -12,6 +12,7 @@ import { CACHE_FILE } from '../../src/encoder/cache-db.js';
 import { SqliteEmbeddingCache } from '../../src/encoder/cache-sqlite.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/training/safetensors.js';
 import { okOrLocated } from './helpers.js';
+import { UserError } from '../../src/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-prop-bin-'));
 let n = 0;
@@ -28,7 +29,9 @@ const tensorMap = fc
     fc.tuple(
       ...specs.map((s) => {
         const count = s.shape.reduce((a, c) => a * c, 1);
-        return fc.array(fc.float({ noNaN: true }), { minLength: count, maxLength: count }).map((vals) => [s.name, { shape: s.shape, data: Float32Array.from(vals) }] as [string, NamedArray]);
+        return fc
+          .array(fc.float({ noNaN: true }), { minLength: count, maxLength: count })
+          .map((vals) => [s.name, { shape: s.shape, data: Float32Array.from(vals) }] as [string, NamedArray]);
       }),
     ),
   )
@@ -37,15 +40,23 @@ const tensorMap = fc
 describe('safetensors', () => {
   it('encode → decode round-trips any F32 tensors and metadata', () => {
     fc.assert(
-      fc.property(tensorMap, fc.dictionary(fc.string({ maxLength: 8 }).filter((k) => k !== '__proto__'), fc.string({ maxLength: 8 }), { maxKeys: 3 }), (tensors, metadata) => {
-        const out = decodeSafetensors(encodeSafetensors(tensors, metadata), 'x.safetensors');
-        expect(out.tensors.size).toBe(tensors.size);
-        for (const [name, t] of tensors) {
-          expect(out.tensors.get(name)!.shape).toEqual(t.shape);
-          expect(Array.from(out.tensors.get(name)!.data)).toEqual(Array.from(t.data));
-        }
-        expect(out.metadata).toEqual(metadata);
-      }),
+      fc.property(
+        tensorMap,
+        fc.dictionary(
+          fc.string({ maxLength: 8 }).filter((k) => k !== '__proto__'),
+          fc.string({ maxLength: 8 }),
+          { maxKeys: 3 },
+        ),
+        (tensors, metadata) => {
+          const out = decodeSafetensors(encodeSafetensors(tensors, metadata), 'x.safetensors');
+          expect(out.tensors.size).toBe(tensors.size);
+          for (const [name, t] of tensors) {
+            expect(out.tensors.get(name)!.shape).toEqual(t.shape);
+            expect(Array.from(out.tensors.get(name)!.data)).toEqual(Array.from(t.data));
+          }
+          expect(out.metadata).toEqual(metadata);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -64,9 +75,16 @@ describe('safetensors', () => {
       return b;
     });
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 80 }).map((u) => Buffer.from(u)), framed, damaged), (bytes) => {
-        okOrLocated(() => decodeSafetensors(new Uint8Array(bytes), 'w.safetensors'), 'w.safetensors');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 80 }).map((u) => Buffer.from(u)),
+          framed,
+          damaged,
+        ),
+        (bytes) => {
+          okOrLocated(() => decodeSafetensors(new Uint8Array(bytes), 'w.safetensors'), 'w.safetensors');
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -87,7 +105,10 @@ describe('embedding cache', () => {
           a.store(entries);
           a.close();
           const b = new SqliteEmbeddingCache({ dir, configKey: 'k', dim, warn });
-          const got = b.lookup(texts, texts.map((_, i) => i));
+          const got = b.lookup(
+            texts,
+            texts.map((_, i) => i),
+          );
           b.close();
           expect(got.size).toBe(texts.length);
           entries.forEach((e, i) => expect(Array.from(got.get(i)!)).toEqual(Array.from(e.vector)));
@@ -118,16 +139,29 @@ describe('embedding cache', () => {
 
 describe('CLI input parsing (predict)', () => {
   const tasks = ['sentiment', 'translation-quality', 'summarization'];
-  it('random bytes: inputs with the file\'s own line numbers, or a UserError at where:line', () => {
+  it("random bytes: inputs with the file's own line numbers, a UserError at where:line, or the file refused as not text", () => {
     fc.assert(
       fc.property(
         fc.oneof(
           fc.uint8Array({ maxLength: 200 }).map((u) => Buffer.from(u)),
-          fc.string({ unit: fc.constantFrom('{', '}', '[', ']', '"', 'sentences', 'text', ':', ',', '\t', '\n', '\r\n', ' ', 'a', '.'), maxLength: 80 }).map((s) => Buffer.from(s)),
+          fc
+            .string({
+              unit: fc.constantFrom('{', '}', '[', ']', '"', 'sentences', 'text', ':', ',', '\t', '\n', '\r\n', ' ', 'a', '.'),
+              maxLength: 80,
+            })
+            .map((s) => Buffer.from(s)),
         ),
         fc.constantFrom(...tasks),
         (bytes, task) => {
-          const entries = inputLines(bytes, 'in.txt');
+          let entries: ReturnType<typeof inputLines>;
+          try {
+            entries = inputLines(bytes, 'in.txt');
+          } catch (err) {
+            // mostly NUL bytes or invalid UTF-8: refused as a whole file, naming it
+            expect(err).toBeInstanceOf(UserError);
+            expect((err as Error).message).toMatch(/^in\.txt: not a text file: /);
+            return;
+          }
           const physical = bytes.toString('utf8').split(/\r?\n/);
           for (const e of entries) expect(physical[e.line - 1]).toBe(e.text);
           const parsed = okOrLocated(() => parseInputs(task, entries, 'in.txt'), 'in.txt:');
@@ -144,16 +178,20 @@ describe('CLI input parsing (predict)', () => {
       .map((s) => s.replace(/[\t\r\n]/g, ' '))
       .filter((s) => s.trim() !== '');
     fc.assert(
-      fc.property(fc.array(fc.record({ source: cell, translation: cell }), { minLength: 1, maxLength: 10 }), fc.array(fc.nat(3), { minLength: 10, maxLength: 10 }), (pairs, blanks) => {
-        const lines: string[] = [];
-        pairs.forEach((p, i) => {
-          for (let b = 0; b < blanks[i]!; b++) lines.push('');
-          lines.push(`${p.source}\t${p.translation}`);
-        });
-        const entries = inputLines(Buffer.from(lines.join('\n')), 'qe.tsv');
-        expect(parseInputs('translation-quality', entries, 'qe.tsv')).toEqual(pairs);
-        expect(entries.map((e) => lines[e.line - 1])).toEqual(pairs.map((p) => `${p.source}\t${p.translation}`));
-      }),
+      fc.property(
+        fc.array(fc.record({ source: cell, translation: cell }), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.nat(3), { minLength: 10, maxLength: 10 }),
+        (pairs, blanks) => {
+          const lines: string[] = [];
+          pairs.forEach((p, i) => {
+            for (let b = 0; b < blanks[i]!; b++) lines.push('');
+            lines.push(`${p.source}\t${p.translation}`);
+          });
+          const entries = inputLines(Buffer.from(lines.join('\n')), 'qe.tsv');
+          expect(parseInputs('translation-quality', entries, 'qe.tsv')).toEqual(pairs);
+          expect(entries.map((e) => lines[e.line - 1])).toEqual(pairs.map((p) => `${p.source}\t${p.translation}`));
+        },
+      ),
       { numRuns: 200 },
     );
   });

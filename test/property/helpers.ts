@@ -18,7 +18,10 @@ export function okOrLocated<T>(fn: () => T, where: string, maxLine = Number.MAX_
     if (!(err instanceof UserError)) throw new Error(`uncaught ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
     expect(err.message.startsWith(where), err.message).toBe(true);
     if (err instanceof DataError && err.line !== undefined) {
-      expect(Number.isInteger(err.line) && err.line >= 1 && err.line <= maxLine, `${err.message} (line ${err.line}, file has ${maxLine})`).toBe(true);
+      expect(
+        Number.isInteger(err.line) && err.line >= 1 && err.line <= maxLine,
+        `${err.message} (line ${err.line}, file has ${maxLine})`,
+      ).toBe(true);
     }
     return undefined;
   }

@@ -126,12 +126,19 @@ describe('docs/ (guide, develop, benchmarks) and the changelog', () => {
     expect(all.filter((b) => b.lang === 'yaml').length).toBeGreaterThan(0);
     for (const b of all) {
       if (b.lang === 'yaml') expect(() => parseYaml(b.body), b.file).not.toThrow();
-      if (b.lang === 'bash' || b.lang === 'sh') for (const m of b.body.matchAll(/npx tsx (\S+\.ts)/g)) expect(existsSync(join(root, m[1]!)), `${b.file}: ${m[1]}`).toBe(true);
+      if (b.lang === 'bash' || b.lang === 'sh')
+        for (const m of b.body.matchAll(/npx tsx (\S+\.ts)/g)) expect(existsSync(join(root, m[1]!)), `${b.file}: ${m[1]}`).toBe(true);
     }
   });
 
   it('every ts/js block under docs/ type-checks against the built package (as a user pastes it)', () => {
-    const code = docs.filter((f) => f.startsWith('docs/')).flatMap((f) => blocks(text(f)).filter((b) => /^(ts|js|typescript|javascript)$/.test(b.lang)).map((b) => ({ ...b, file: f })));
+    const code = docs
+      .filter((f) => f.startsWith('docs/'))
+      .flatMap((f) =>
+        blocks(text(f))
+          .filter((b) => /^(ts|js|typescript|javascript)$/.test(b.lang))
+          .map((b) => ({ ...b, file: f })),
+      );
     expect(code.length).toBeGreaterThan(2);
     // inside the package (git-ignored .cache/), so that `mtl-nlp` resolves to this checkout's dist/
     const dir = join(root, '.cache', 'readme', 'docs');
@@ -144,7 +151,11 @@ describe('docs/ (guide, develop, benchmarks) and the changelog', () => {
     });
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noEmit: true, allowJs: true, checkJs: true, rootDir: '.', declaration: false, sourceMap: false }, include: files }),
+      JSON.stringify({
+        extends: '../../../tsconfig.json',
+        compilerOptions: { noEmit: true, allowJs: true, checkJs: true, rootDir: '.', declaration: false, sourceMap: false },
+        include: files,
+      }),
     );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const r = spawnSync(process.execPath, [tsc, '-p', dir], { cwd: root, encoding: 'utf8', timeout: 170_000 });
@@ -153,9 +164,15 @@ describe('docs/ (guide, develop, benchmarks) and the changelog', () => {
 });
 
 describe('config comments (tasks/*.yaml, benchmarks/configs/*.yaml)', () => {
-  const yamls = ['tasks', 'benchmarks/configs'].flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.yaml')).map((f) => `${d}/${f}`));
+  const yamls = ['tasks', 'benchmarks/configs'].flatMap((d) =>
+    readdirSync(join(root, d))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => `${d}/${f}`),
+  );
   it.each(yamls)('%s: comments say what an option does, not what it scored, and cite no issue', (file) => {
-    const comments = text(file).split('\n').flatMap((l) => (l.includes('#') ? [l.slice(l.indexOf('#'))] : []));
+    const comments = text(file)
+      .split('\n')
+      .flatMap((l) => (l.includes('#') ? [l.slice(l.indexOf('#'))] : []));
     expect(comments.length, file).toBeGreaterThan(0);
     for (const c of comments) {
       expect(c, `${file}: ${c}`).not.toMatch(/±|\b\d?\.\d{2,}\b|\bissue\b|#\d|\bREADME\b/);

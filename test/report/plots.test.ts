@@ -23,7 +23,12 @@ describe('plots', () => {
   });
 
   it('renders λ lines, metric bars and an annotated heatmap', async () => {
-    const lam = await renderVegaLite(lambdaSpec([{ step: 1, task: 'a', lambda: 0.5 }, { step: 2, task: 'a', lambda: 0.7 }]));
+    const lam = await renderVegaLite(
+      lambdaSpec([
+        { step: 1, task: 'a', lambda: 0.5 },
+        { step: 2, task: 'a', lambda: 0.7 },
+      ]),
+    );
     expect(lam.svg).toContain('λ');
     const bars = await renderVegaLite(
       metricBarsSpec([
@@ -32,7 +37,15 @@ describe('plots', () => {
       ]),
     );
     expect(bars.svg).toContain('majority');
-    const heat = await renderVegaLite(heatmapSpec([[0.9, 0.1], [0.25, 0.75]], ['a', 'b']));
+    const heat = await renderVegaLite(
+      heatmapSpec(
+        [
+          [0.9, 0.1],
+          [0.25, 0.75],
+        ],
+        ['a', 'b'],
+      ),
+    );
     // the cell annotations are the matrix values
     for (const v of ['0.90', '0.10', '0.25', '0.75']) expect(heat.svg).toContain(v);
   });
@@ -68,7 +81,9 @@ describe('plotting packages are optional', () => {
       if (name === 'vega') return import('vega');
       throw Object.assign(new Error(`Cannot find package '${name}' imported from x`), { code: 'ERR_MODULE_NOT_FOUND' });
     };
-    await expect(loadPlotting(missing)).rejects.toThrow(/plots need vega-lite, @resvg\/resvg-js .*npm install vega-lite@6\.4\.0 @resvg\/resvg-js@2\.6\.2/);
+    await expect(loadPlotting(missing)).rejects.toThrow(
+      /plots need vega-lite, @resvg\/resvg-js .*npm install vega-lite@6\.4\.0 @resvg\/resvg-js@2\.6\.2/,
+    );
     await expect(loadPlotting(missing)).rejects.toHaveProperty('name', 'UserError');
     // other failures are not disguised as a missing package
     await expect(loadPlotting(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

@@ -120,7 +120,12 @@ describe('sampler behaviour', () => {
   it('stepsPerEpoch follows the documented epoch definition', () => {
     const sum = 6920 + 49000 + 2004 + 300;
     expect(createSampler({ type: 'all' }, ctx()).stepsPerEpoch()).toBe(Math.ceil(49000 / 32));
-    for (const config of [{ type: 'proportional' }, { type: 'uniform' }, { type: 'round-robin' }, { type: 'temperature', T: 3 }] as SamplingConfig[]) {
+    for (const config of [
+      { type: 'proportional' },
+      { type: 'uniform' },
+      { type: 'round-robin' },
+      { type: 'temperature', T: 3 },
+    ] as SamplingConfig[]) {
       expect(createSampler(config, ctx()).stepsPerEpoch()).toBe(Math.ceil(sum / 32));
     }
     expect(createSampler({ type: 'all' }, ctx(1, { a: 10, b: 33 }, 32)).stepsPerEpoch()).toBe(2);
@@ -153,7 +158,13 @@ describe('sampler behaviour', () => {
   });
 
   it('state save/restore continues the exact same sequence (through JSON)', () => {
-    const configs: SamplingConfig[] = [{ type: 'all' }, { type: 'proportional' }, { type: 'uniform' }, { type: 'round-robin' }, { type: 'temperature', T: 2 }];
+    const configs: SamplingConfig[] = [
+      { type: 'all' },
+      { type: 'proportional' },
+      { type: 'uniform' },
+      { type: 'round-robin' },
+      { type: 'temperature', T: 2 },
+    ];
     for (const config of configs) {
       const s = createSampler(config, ctx(9));
       for (let i = 0; i < 37; i++) s.nextStep();

@@ -30,7 +30,9 @@ function floorOf(file: string): number {
 
 /** The imports that run up a floor. */
 export function upwardImports(edges: readonly ImportEdge[]): string[] {
-  return edges.filter((e) => floorOf(e.from) < floorOf(e.to)).map((e) => `src/${e.from} (floor ${floorOf(e.from)}) imports src/${e.to} (floor ${floorOf(e.to)})`);
+  return edges
+    .filter((e) => floorOf(e.from) < floorOf(e.to))
+    .map((e) => `src/${e.from} (floor ${floorOf(e.from)}) imports src/${e.to} (floor ${floorOf(e.to)})`);
 }
 
 describe('the structure of src/', () => {
@@ -54,11 +56,14 @@ describe('the structure of src/', () => {
   it('would see an upward import or a cycle (the checks can fail)', () => {
     expect(upwardImports([{ from: 'tasks/sentiment.ts', to: 'training/trainer.ts' }])).toHaveLength(1);
     expect(upwardImports([{ from: 'training/trainer.ts', to: 'tasks/sentiment.ts' }])).toHaveLength(0);
-    const cyc = importCycles(['a.ts', 'b.ts', 'c.ts'], [
-      { from: 'a.ts', to: 'b.ts' },
-      { from: 'b.ts', to: 'c.ts' },
-      { from: 'c.ts', to: 'a.ts' },
-    ]);
+    const cyc = importCycles(
+      ['a.ts', 'b.ts', 'c.ts'],
+      [
+        { from: 'a.ts', to: 'b.ts' },
+        { from: 'b.ts', to: 'c.ts' },
+        { from: 'c.ts', to: 'a.ts' },
+      ],
+    );
     expect(cyc).toEqual([['a.ts', 'b.ts', 'c.ts']]);
     expect(importCycles(['a.ts', 'b.ts'], [{ from: 'a.ts', to: 'b.ts' }])).toEqual([]);
   });

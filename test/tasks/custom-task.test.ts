@@ -37,12 +37,24 @@ const headlines = [
   ['New phone chip promises longer battery life', 'tech'],
   ['Software update fixes a serious security flaw', 'tech'],
 ].map(([title, topic]) => ({ title: title!, topic: topic! }));
-const reviews = ['a warm , funny film .', 'dull and far too long .', 'one of the best of the year .', 'a mess .'].map((text, i) => ({ text, label: i % 2 ? 'negative' : 'positive' }));
+const reviews = ['a warm , funny film .', 'dull and far too long .', 'one of the best of the year .', 'a mess .'].map((text, i) => ({
+  text,
+  label: i % 2 ? 'negative' : 'positive',
+}));
 
 describe('a custom task (defined outside src/tasks)', () => {
   it('trains next to a built-in task, predicts with its own inputs and options, saves and reloads through the registry', async () => {
-    const model = await MultiTaskModel.create({ encoder, tasks: [new NewsTopicTask(), new SentimentTask({ hidden: 8 })], sharedLayers: { depth: 1, width: 16 }, seed: 3, log: false });
-    const history = await model.fit({ 'news-topic': { train: headlines }, sentiment: { train: reviews } }, { steps: 25, batchSize: 6, log: false, seed: 3 });
+    const model = await MultiTaskModel.create({
+      encoder,
+      tasks: [new NewsTopicTask(), new SentimentTask({ hidden: 8 })],
+      sharedLayers: { depth: 1, width: 16 },
+      seed: 3,
+      log: false,
+    });
+    const history = await model.fit(
+      { 'news-topic': { train: headlines }, sentiment: { train: reviews } },
+      { steps: 25, batchSize: 6, log: false, seed: 3 },
+    );
     expect(history.steps.length).toBe(25);
     const task = model.task('news-topic') as NewsTopicTask;
     expect(task.topics).toEqual(['business', 'sport', 'tech']);
@@ -51,16 +63,25 @@ describe('a custom task (defined outside src/tasks)', () => {
     const one = await model.predict<TopicPrediction>('news-topic', inputs);
     expect(one.map((p) => p.top.length)).toEqual([1, 1]);
     const three = await model.predict<TopicPrediction>('news-topic', inputs, { top: 3 });
-    expect(three.map((p) => p.top.map((t) => t.topic).sort())).toEqual([['business', 'sport', 'tech'], ['business', 'sport', 'tech']]);
+    expect(three.map((p) => p.top.map((t) => t.topic).sort())).toEqual([
+      ['business', 'sport', 'tech'],
+      ['business', 'sport', 'tech'],
+    ]);
     expect(three.map((p) => p.topic)).toEqual(one.map((p) => p.topic));
     for (const p of three) expect(p.top.reduce((a, t) => a + t.probability, 0)).toBeCloseTo(1, 5);
     // what the encoder read is what encoderInputs named
     expect(model.features.has('Bank shares fall as profits slide')).toBe(true);
     // options the task does not take, and inputs it cannot read, are errors naming the task
-    await expect(model.predict('news-topic', inputs, { top: 9 })).rejects.toThrow('task "news-topic": top must be an integer in [1, 3], got 9');
-    await expect(model.predict('news-topic', inputs, { selection: { sentences: 2 } })).rejects.toThrow(/task "news-topic": unknown prediction options selection/);
+    await expect(model.predict('news-topic', inputs, { top: 9 })).rejects.toThrow(
+      'task "news-topic": top must be an integer in [1, 3], got 9',
+    );
+    await expect(model.predict('news-topic', inputs, { selection: { sentences: 2 } })).rejects.toThrow(
+      /task "news-topic": unknown prediction options selection/,
+    );
     await expect(model.predict('news-topic', [42])).rejects.toThrow('task "news-topic": an input is a headline or { title }, got 42');
-    await expect(model.predict('sentiment', ['x'], { top: 2 } as never)).rejects.toThrow('task "sentiment" (type sentiment) takes no prediction option top (known: batchSize, signal, onProgress)');
+    await expect(model.predict('sentiment', ['x'], { top: 2 } as never)).rejects.toThrow(
+      'task "sentiment" (type sentiment) takes no prediction option top (known: batchSize, signal, onProgress)',
+    );
     const metrics = await model.evaluate({ 'news-topic': headlines });
     expect(metrics['news-topic']!.accuracy).toBeGreaterThanOrEqual(0);
     expect(metrics['news-topic']!.loss).toBeGreaterThan(0);
@@ -68,7 +89,9 @@ describe('a custom task (defined outside src/tasks)', () => {
     const out = join(dir, 'model');
     await model.save(out);
     // not registered: the saved model names the type it needs
-    await expect(MultiTaskModel.fromPretrained(out)).rejects.toThrow(/unknown task type "news-topic" for task "news-topic" \(known: .*\); register it with registerTaskType\(\)/);
+    await expect(MultiTaskModel.fromPretrained(out)).rejects.toThrow(
+      /unknown task type "news-topic" for task "news-topic" \(known: .*\); register it with registerTaskType\(\)/,
+    );
     taskTypes.register(newsTopicPlugin);
     expect(Object.keys(TASK_TYPES)).toContain(NEWS_TOPIC_TYPE);
     const loaded = await MultiTaskModel.fromPretrained(out);
@@ -85,7 +108,15 @@ describe('a custom task (defined outside src/tasks)', () => {
     const data = join(dir, 'headlines.jsonl');
     writeFileSync(data, headlines.map((h) => JSON.stringify({ headline: h.title, section: h.topic })).join('\n'));
     const source = { format: 'jsonl', path: data, columns: { title: 'headline', topic: 'section' } };
-    const yaml = { name: NEWS_TOPIC_TYPE, data: { train: source, dev: source }, sample: { train: source, dev: source }, loss: 'cross-entropy', metrics: ['accuracy'], primaryMetric: 'accuracy', topics: ['business', 'sport', 'tech'] };
+    const yaml = {
+      name: NEWS_TOPIC_TYPE,
+      data: { train: source, dev: source },
+      sample: { train: source, dev: source },
+      loss: 'cross-entropy',
+      metrics: ['accuracy'],
+      primaryMetric: 'accuracy',
+      topics: ['business', 'sport', 'tech'],
+    };
     taskTypes.unregister(NEWS_TOPIC_TYPE);
     const before = taskConfigSchema().safeParse(yaml);
     expect(before.success).toBe(false);

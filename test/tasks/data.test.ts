@@ -66,9 +66,13 @@ describe('loadTaskData on the samples (fixtures/data)', () => {
 
   it('limit keeps a prefix; an unknown label is a DataError; a bad split is an error', () => {
     const limited = { ...SST, sample: { ...SST.sample, train: { ...SST.sample.train, limit: 7 } } };
-    expect(loadTaskData(limited, { sample: true, split: 'train' })).toEqual(loadTaskData(SST, { sample: true, split: 'train' }).slice(0, 7));
+    expect(loadTaskData(limited, { sample: true, split: 'train' })).toEqual(
+      loadTaskData(SST, { sample: true, split: 'train' }).slice(0, 7),
+    );
     expect(() => loadTaskData({ ...SST, labels: ['negative', 'neutral'] }, { sample: true, split: 'dev' })).toThrow(DataError);
-    expect(() => loadTaskData({ ...SST, labels: ['negative', 'neutral'] }, { sample: true, split: 'dev' })).toThrow(/"positive" is not in the label map/);
+    expect(() => loadTaskData({ ...SST, labels: ['negative', 'neutral'] }, { sample: true, split: 'dev' })).toThrow(
+      /"positive" is not in the label map/,
+    );
     expect(() => loadTaskData(SST, { sample: true, split: 'test' as 'dev' })).toThrow(/split must be/);
   });
 

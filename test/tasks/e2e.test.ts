@@ -55,17 +55,29 @@ describe('three tasks trained jointly on the samples (fixture encoder)', () => {
   const tq = createTask(cfg('translation-quality')) as TranslationQualityTask;
   const summ = createTask(cfg('summarization')) as SummarizationTask;
   const sst = loadTaskData(cfg('sentiment') as TaskConfig & { name: 'sentiment' }, { sample: true, split: 'train' }).slice(0, 200);
-  const qe = loadTaskData(cfg('translation-quality') as TaskConfig & { name: 'translation-quality' }, { sample: true, split: 'train' }).slice(0, 200);
+  const qe = loadTaskData(cfg('translation-quality') as TaskConfig & { name: 'translation-quality' }, {
+    sample: true,
+    split: 'train',
+  }).slice(0, 200);
   const bbcCfg = cfg('summarization') as TaskConfig & { name: 'summarization' };
   // all 36 sample documents (train + dev parts of the hash split)
-  const docs = [...loadTaskData(bbcCfg, { sample: true, split: 'train' }), ...loadTaskData(bbcCfg, { sample: true, split: 'dev' })].slice(0, 40);
+  const docs = [...loadTaskData(bbcCfg, { sample: true, split: 'train' }), ...loadTaskData(bbcCfg, { sample: true, split: 'dev' })].slice(
+    0,
+    40,
+  );
   let before: Record<string, Record<string, number>>;
   let after: Record<string, Record<string, number>>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mtl-tasks-e2e-'));
     encoder = await Encoder.load(await ensureFixture('xlm-roberta'), { device: 'cpu', threads: 1, logger: quiet });
-    model = await MultiTaskModel.create({ encoder, tasks: [sentiment, tq, summ], sharedLayers: { depth: 1, width: 64, dropout: 0 }, seed: 7, log: false });
+    model = await MultiTaskModel.create({
+      encoder,
+      tasks: [sentiment, tq, summ],
+      sharedLayers: { depth: 1, width: 64, dropout: 0 },
+      seed: 7,
+      log: false,
+    });
     const data = { sentiment: sst, 'translation-quality': qe, summarization: docs };
     model.prepareTasks(data);
     before = await model.evaluate(data);
@@ -81,7 +93,10 @@ describe('three tasks trained jointly on the samples (fixture encoder)', () => {
     // for information only (not asserted): the unseen sample dev sets
     const dev = await model.evaluate({
       sentiment: loadTaskData(cfg('sentiment') as TaskConfig & { name: 'sentiment' }, { sample: true, split: 'dev' }),
-      'translation-quality': loadTaskData(cfg('translation-quality') as TaskConfig & { name: 'translation-quality' }, { sample: true, split: 'dev' }),
+      'translation-quality': loadTaskData(cfg('translation-quality') as TaskConfig & { name: 'translation-quality' }, {
+        sample: true,
+        split: 'dev',
+      }),
     });
     console.log('sample dev (unseen)', JSON.stringify(dev));
   });
@@ -98,7 +113,9 @@ describe('three tasks trained jointly on the samples (fixture encoder)', () => {
       const ls = history.steps.map((s) => s.losses[t]).filter((x): x is number => typeof x === 'number');
       const first = mean(ls.slice(0, 20));
       const last = mean(ls.slice(-20));
-      console.log(`${t}: loss first-20 ${first.toFixed(4)} last-20 ${last.toFixed(4)}; eval loss ${before[t]?.loss?.toFixed(4)} → ${after[t]?.loss?.toFixed(4)}`);
+      console.log(
+        `${t}: loss first-20 ${first.toFixed(4)} last-20 ${last.toFixed(4)}; eval loss ${before[t]?.loss?.toFixed(4)} → ${after[t]?.loss?.toFixed(4)}`,
+      );
       expect(last).toBeLessThan(first * 0.8);
       expect(after[t]?.loss as number).toBeLessThan((before[t]?.loss as number) * 0.8);
     }
@@ -113,7 +130,9 @@ describe('three tasks trained jointly on the samples (fixture encoder)', () => {
   });
 
   it('translation quality: Pearson > 0 on train', () => {
-    console.log(`TQ train pearson ${after['translation-quality']?.pearson} spearman ${after['translation-quality']?.spearman} kendall ${after['translation-quality']?.kendall}`);
+    console.log(
+      `TQ train pearson ${after['translation-quality']?.pearson} spearman ${after['translation-quality']?.spearman} kendall ${after['translation-quality']?.kendall}`,
+    );
     expect(after['translation-quality']?.pearson as number).toBeGreaterThan(0.3);
     expect(after['translation-quality']?.['pearson@en-de']).toBe(after['translation-quality']?.pearson);
   });
@@ -121,7 +140,10 @@ describe('three tasks trained jointly on the samples (fixture encoder)', () => {
   it('summarization beats a random pick and LEAD on train (ROUGE and oracle-label F1)', async () => {
     const preds = await model.predict<SummarizationPrediction>('summarization', docs);
     const labels = docs.map((d) => summ.labelsOf(d) as number[]);
-    const modelF1 = labelF1(preds.map((p) => p.sentences.map((s) => s.index)), labels);
+    const modelF1 = labelF1(
+      preds.map((p) => p.sentences.map((s) => s.index)),
+      labels,
+    );
     const rng = new Rng(3);
     const randomPick = docs.map((d) => {
       const n = Math.min(d.sentences.length, summ.maxSentences);
@@ -133,8 +155,15 @@ describe('three tasks trained jointly on the samples (fixture encoder)', () => {
     const lead3Sel = docs.map((d) => lead(d.sentences, 3).indices);
     const lead3F1 = labelF1(lead3Sel, labels);
     const rouge = (sel: number[][]) =>
-      corpusRouge(docs.map((d, i) => ({ prediction: (sel[i] as number[]).map((j) => d.sentences[j]).join('\n'), reference: d.summary as string })));
-    const r = { model: after.summarization as Record<string, number>, random: rouge(randomPick), lead1: rouge(docs.map((d) => lead(d.sentences, 1).indices)), lead3: rouge(lead3Sel) };
+      corpusRouge(
+        docs.map((d, i) => ({ prediction: (sel[i] as number[]).map((j) => d.sentences[j]).join('\n'), reference: d.summary as string })),
+      );
+    const r = {
+      model: after.summarization as Record<string, number>,
+      random: rouge(randomPick),
+      lead1: rouge(docs.map((d) => lead(d.sentences, 1).indices)),
+      lead3: rouge(lead3Sel),
+    };
     console.log(
       `summarization train: label-F1 model ${modelF1.toFixed(3)} random-3 ${randomF1.toFixed(3)} lead-3 ${lead3F1.toFixed(3)}; ` +
         `R1/R2/RLsum model ${r.model.rouge1?.toFixed(2)}/${r.model.rouge2?.toFixed(2)}/${r.model.rougeLsum?.toFixed(2)} ` +

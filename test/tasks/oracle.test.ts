@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
 import { greedyOracle, oracleLabels } from '../../src/tasks/oracle.js';
 import { positionFeatures, POSITION_FEATURES, selectSentences } from '../../src/tasks/summarization/index.js';
 
@@ -98,9 +99,9 @@ describe('sentence selection', () => {
 
   it('only scored sentences are candidates; bad options throw', () => {
     expect(idx({ sentences: 5 }, [0.1, 0.9])).toEqual([0, 1]);
-    expect(() => idx({ sentences: 0 })).toThrow(RangeError);
-    expect(() => idx({ ratio: 1.5 })).toThrow(RangeError);
-    expect(() => idx({ words: -1 })).toThrow(RangeError);
+    expect(() => idx({ sentences: 0 })).toThrow(UserError);
+    expect(() => idx({ ratio: 1.5 })).toThrow(UserError);
+    expect(() => idx({ words: -1 })).toThrow(UserError);
   });
 });
 
@@ -112,6 +113,11 @@ describe('position features', () => {
     expect(f0.slice(0, 4)).toEqual([0, 1, 1, 0]);
     expect(f9.slice(0, 4)).toEqual([0.9, 0.1, 0, 1]);
     // exactly one bucket is hot
-    for (const i of [0, 1, 2, 3, 4, 5, 9, 10, 39]) expect(positionFeatures(i, 40).slice(-6).reduce((a, b) => a + b, 0)).toBe(1);
+    for (const i of [0, 1, 2, 3, 4, 5, 9, 10, 39])
+      expect(
+        positionFeatures(i, 40)
+          .slice(-6)
+          .reduce((a, b) => a + b, 0),
+      ).toBe(1);
   });
 });

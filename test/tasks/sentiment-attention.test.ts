@@ -12,7 +12,8 @@ import { TaskConfigSchema } from '../../src/config/schema.js';
 import { createTask } from '../../src/config/tasks.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { ensureFixture } from '../../src/generators/index.js';
-import { AttentionPooling, ParamStore } from '../../src/nn/layers.js';
+import { AttentionPooling } from '../../src/nn/layers.js';
+import { ParamStore } from '../../src/nn/params.js';
 import { SentimentTask, type SentimentExample } from '../../src/tasks/index.js';
 import { initBackend } from '../../src/training/backend.js';
 import { FeatureStore } from '../../src/training/features.js';
@@ -44,7 +45,12 @@ function data(n: number, seed: number): { store: FeatureStore; train: SentimentE
         states[t * DIM + 1] = 4; // what marks the signal token, so attention can find it
       }
     }
-    store.set(text, Float32Array.from({ length: DIM }, () => rng.normal())).setTokens(text, states);
+    store
+      .set(
+        text,
+        Float32Array.from({ length: DIM }, () => rng.normal()),
+      )
+      .setTokens(text, states);
     all.push({ text, label: positive ? 'positive' : 'negative' });
   }
   return { store, train: all.slice(0, (n * 3) / 4), dev: all.slice((n * 3) / 4) };
@@ -117,7 +123,13 @@ describe('sentiment pooling: attention', () => {
 
   it('a spec saved before the option loads with mean pooling and predicts the same', async () => {
     const { store, train, dev } = data(64, 12);
-    const model = await MultiTaskModel.create({ encoder: { dim: DIM }, tasks: [new SentimentTask({ labels: ['negative', 'positive'] })], features: store, seed: 4, log: false });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: DIM },
+      tasks: [new SentimentTask({ labels: ['negative', 'positive'] })],
+      features: store,
+      seed: 4,
+      log: false,
+    });
     await model.fit({ sentiment: { train } }, { steps: 10, batchSize: 16, log: false, seed: 4 });
     const before = await model.predict('sentiment', dev);
     const out = join(dir, 'old');
@@ -137,7 +149,9 @@ describe('sentiment pooling: attention', () => {
 
   it('the YAML option reaches the task; a wrong value is refused', () => {
     const cfg = loadTaskConfig(join(packageRoot(), 'tasks', 'sentiment.yaml'));
-    const t = createTask(TaskConfigSchema.parse({ ...cfg, input: { features: [], pooling: 'attention', attentionDim: 16 } })) as SentimentTask;
+    const t = createTask(
+      TaskConfigSchema.parse({ ...cfg, input: { features: [], pooling: 'attention', attentionDim: 16 } }),
+    ) as SentimentTask;
     expect([t.pooling, t.attentionDim]).toEqual(['attention', 16]);
     expect(() => TaskConfigSchema.parse({ ...cfg, input: { pooling: 'max' } })).toThrow(/pooling/);
     expect(() => new SentimentTask({ pooling: 'cls' as never })).toThrow(/pooling must be one of mean, attention/);
@@ -149,7 +163,12 @@ describe('sentiment pooling: attention', () => {
     try {
       const texts = ['a good film', 'a bad film', 'great fun, really', 'boring and awful', 'i love it', 'i hate it'];
       const examples = texts.map((text, i) => ({ text, label: i % 2 === 0 ? 'positive' : 'negative' }));
-      const model = await MultiTaskModel.create({ encoder, tasks: [new SentimentTask({ labels: ['negative', 'positive'], pooling: 'attention' })], seed: 1, log: false });
+      const model = await MultiTaskModel.create({
+        encoder,
+        tasks: [new SentimentTask({ labels: ['negative', 'positive'], pooling: 'attention' })],
+        seed: 1,
+        log: false,
+      });
       await model.fit({ sentiment: { train: examples } }, { steps: 3, batchSize: 4, log: false, seed: 1 });
       const states = model.features.tokenLookup('a good film');
       const direct = await encoder.encodeTokens(['a good film']);
@@ -161,8 +180,15 @@ describe('sentiment pooling: attention', () => {
       await encoder.dispose();
     }
     const vectorsOnly = new FeatureStore(DIM).set('no states', new Float32Array(DIM));
-    const bare = await MultiTaskModel.create({ encoder: { dim: DIM }, tasks: [new SentimentTask({ labels: ['negative', 'positive'], pooling: 'attention' })], features: vectorsOnly, log: false });
-    await expect(bare.predict('sentiment', ['no states'])).rejects.toThrow(/a head pools token states, but the model has no encoder .*use an Encoder, or the mean pooling option/);
+    const bare = await MultiTaskModel.create({
+      encoder: { dim: DIM },
+      tasks: [new SentimentTask({ labels: ['negative', 'positive'], pooling: 'attention' })],
+      features: vectorsOnly,
+      log: false,
+    });
+    await expect(bare.predict('sentiment', ['no states'])).rejects.toThrow(
+      /a head pools token states, but the model has no encoder .*use an Encoder, or the mean pooling option/,
+    );
     bare.dispose();
   });
 });

@@ -26,7 +26,10 @@ function data(n: number): { store: FeatureStore; train: SentimentExample[]; dev:
     const positive = i % 2 === 0;
     const words = positive ? POS : NEG;
     const text = `the film ${i} was ${words[i % 5]} and ${words[(i + 2) % 5]}`;
-    store.set(text, Float32Array.from({ length: DIM }, () => rng.normal()));
+    store.set(
+      text,
+      Float32Array.from({ length: DIM }, () => rng.normal()),
+    );
     all.push({ text, label: positive ? 'positive' : 'negative' });
   }
   return { store, train: all.slice(0, (n * 3) / 4), dev: all.slice((n * 3) / 4) };
@@ -70,7 +73,13 @@ describe('sentiment lexicon feature', () => {
 
   it('a spec saved before the option loads without features and predicts the same', async () => {
     const { store, train, dev } = data(64);
-    const model = await MultiTaskModel.create({ encoder: { dim: DIM }, tasks: [new SentimentTask({ labels: ['negative', 'positive'] })], features: store, seed: 4, log: false });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: DIM },
+      tasks: [new SentimentTask({ labels: ['negative', 'positive'] })],
+      features: store,
+      seed: 4,
+      log: false,
+    });
     await model.fit({ sentiment: { train } }, { steps: 10, batchSize: 16, log: false, seed: 4 });
     const before = await model.predict('sentiment', dev);
     const out = join(dir, 'old');

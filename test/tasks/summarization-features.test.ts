@@ -34,7 +34,10 @@ function docs(n: number): { store: FeatureStore; examples: SummarizationExample[
     for (let i = 0; i < 8; i++) {
       const central = (i + d) % 4 === 0;
       const s = `doc ${d} sentence ${i}`;
-      store.set(s, Float32Array.from({ length: DIM }, (_, j) => (central ? 2 * (topic[j] as number) : 0) + rng.normal()));
+      store.set(
+        s,
+        Float32Array.from({ length: DIM }, (_, j) => (central ? 2 * (topic[j] as number) : 0) + rng.normal()),
+      );
       sentences.push(s);
       labels.push(central ? 1 : 0);
     }
@@ -48,7 +51,10 @@ describe('document-context features', () => {
     const rng = new Rng(2);
     const v = Array.from({ length: 5 }, () => Float32Array.from({ length: DIM }, () => rng.normal()));
     const f = documentFeatures(v, ['textrank', 'centrality', 'redundancy']);
-    const tr = textrank(v.map((_, i) => `s${i}`), v).scores!;
+    const tr = textrank(
+      v.map((_, i) => `s${i}`),
+      v,
+    ).scores!;
     for (let i = 0; i < 5; i++) {
       expect(f[i]![0]).toBeCloseTo(5 * tr[i]! - 1, 10);
       const others = v.filter((_, j) => j !== i).map((w) => cosineSimilarity(v[i]!, w));
@@ -68,7 +74,10 @@ describe('document-context features', () => {
     const b = t.makeBatch(examples, store.lookup, DIM);
     const P = POSITION_FEATURES + 2;
     expect(b.positions).toHaveLength(2 * 8 * P);
-    const expected = documentFeatures(examples[1]!.sentences.map((s) => store.lookup(s)), ['centrality', 'redundancy']);
+    const expected = documentFeatures(
+      examples[1]!.sentences.map((s) => store.lookup(s)),
+      ['centrality', 'redundancy'],
+    );
     expect(b.positions[(8 + 3) * P + POSITION_FEATURES]).toBeCloseTo(expected[3]![0]!, 6);
     expect(b.positions[(8 + 3) * P + POSITION_FEATURES + 1]).toBeCloseTo(expected[3]![1]!, 6);
   });
@@ -88,7 +97,13 @@ describe('document-context features', () => {
     model.dispose();
     loaded.dispose();
 
-    const plain = await MultiTaskModel.create({ encoder: { dim: DIM }, tasks: [new SummarizationTask()], features: store, seed: 5, log: false });
+    const plain = await MultiTaskModel.create({
+      encoder: { dim: DIM },
+      tasks: [new SummarizationTask()],
+      features: store,
+      seed: 5,
+      log: false,
+    });
     await plain.fit({ summarization: { train: examples.slice(0, 18) } }, { steps: 5, batchSize: 4, log: false, seed: 5 });
     const plainBefore = await plain.predict('summarization', dev);
     const old = join(dir, 'old');

@@ -7,7 +7,8 @@ import { loadTaskConfig } from '../../src/config/load.js';
 import type { TaskConfig } from '../../src/config/schema.js';
 import { TaskConfigSchema } from '../../src/config/schema.js';
 import { createTask } from '../../src/config/tasks.js';
-import { inferenceContext, ParamStore, seededContext } from '../../src/nn/layers.js';
+import { inferenceContext, seededContext } from '../../src/nn/layers.js';
+import { ParamStore } from '../../src/nn/params.js';
 import { greedyOracle, selectionFeatures, similarityMatrix, SummarizationTask, type SummarizationExample } from '../../src/tasks/index.js';
 import { initBackend } from '../../src/training/backend.js';
 import { FeatureStore } from '../../src/training/features.js';
@@ -54,7 +55,9 @@ const GELU2 = 0.5 * 2 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (2 + 0.044715 * 
 
 function run(t: SummarizationTask, examples: SummarizationExample[], training = false) {
   const batch = t.makeBatch(examples, lookup, 3);
-  const out = tf.tidy(() => t.forward(tf.tensor2d(batch.rows, [batch.numRows, 3]), batch, training ? seededContext(1) : inferenceContext()));
+  const out = tf.tidy(() =>
+    t.forward(tf.tensor2d(batch.rows, [batch.numRows, 3]), batch, training ? seededContext(1) : inferenceContext()),
+  );
   return { batch, out };
 }
 
@@ -132,7 +135,10 @@ describe('greedy conditional inference', () => {
 
   it('forward, decode and loss leak no tensors (training and inference)', () => {
     const t = handHead('conditional');
-    const docs = [{ ...DOC, labels: [1, 0, 1] }, { sentences: [OTHER, DUP], labels: [0, 1] }];
+    const docs = [
+      { ...DOC, labels: [1, 0, 1] },
+      { sentences: [OTHER, DUP], labels: [0, 1] },
+    ];
     run(t, docs).out.dispose(); // warm-up
     const start = tf.memory().numTensors;
     for (const training of [false, true]) {
@@ -153,7 +159,10 @@ describe('the option in YAML and in saved models', () => {
     expect(t.selection).toBe('conditional');
     expect(TaskConfigSchema.parse({ ...cfg, input: { features: [] } }).input).toEqual({ features: [], selection: 'independent' });
     expect((createTask(TaskConfigSchema.parse({ ...cfg, input: {} })) as SummarizationTask).selection).toBe('independent');
-    const yaml = readFileSync(join(packageRoot(), 'tasks', 'summarization.yaml'), 'utf8').replace(/^input: .*$/m, 'input: { features: [textrank], selection: greedy }');
+    const yaml = readFileSync(join(packageRoot(), 'tasks', 'summarization.yaml'), 'utf8').replace(
+      /^input: .*$/m,
+      'input: { features: [textrank], selection: greedy }',
+    );
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, yaml);
     expect(() => loadTaskConfig(file)).toThrow(/input\.selection.*independent.*conditional/);
@@ -167,11 +176,20 @@ describe('the option in YAML and in saved models', () => {
     const topic = Float32Array.from({ length: DIM }, () => rng.normal());
     const examples: SummarizationExample[] = Array.from({ length: 20 }, (_, d) => {
       const sentences = Array.from({ length: 7 }, (_, i) => `doc ${d} sentence ${i}`);
-      sentences.forEach((s, i) => store.set(s, Float32Array.from({ length: DIM }, (_, j) => ((i + d) % 3 === 0 ? 2 * topic[j]! : 0) + rng.normal())));
+      sentences.forEach((s, i) =>
+        store.set(
+          s,
+          Float32Array.from({ length: DIM }, (_, j) => ((i + d) % 3 === 0 ? 2 * topic[j]! : 0) + rng.normal()),
+        ),
+      );
       return { sentences, labels: sentences.map((_, i) => ((i + d) % 3 === 0 ? 1 : 0)) };
     });
     // (the synthetic sentences share trigrams: no blocking)
-    const task = new SummarizationTask({ selection: 'conditional', features: ['redundancy'], inference: { sentences: 3, trigramBlocking: false } });
+    const task = new SummarizationTask({
+      selection: 'conditional',
+      features: ['redundancy'],
+      inference: { sentences: 3, trigramBlocking: false },
+    });
     expect(task.toSpec().config.selection).toBe('conditional');
     expect(SummarizationTask.fromSpec(task.toSpec()).selection).toBe('conditional');
     const { selection: _s, ...old } = task.toSpec().config;
@@ -179,7 +197,10 @@ describe('the option in YAML and in saved models', () => {
 
     const model = await MultiTaskModel.create({ encoder: { dim: DIM }, tasks: [task], features: store, seed: 5, log: false });
     const counts: Record<number, number> = {};
-    await model.fit({ summarization: { train: examples.slice(0, 16), dev: examples.slice(16) } }, { steps: 30, batchSize: 4, log: false, seed: 5, evalEvery: 10, onProgress: (e) => void (counts[e.step] = tf.memory().numTensors) });
+    await model.fit(
+      { summarization: { train: examples.slice(0, 16), dev: examples.slice(16) } },
+      { steps: 30, batchSize: 4, log: false, seed: 5, evalEvery: 10, onProgress: (e) => void (counts[e.step] = tf.memory().numTensors) },
+    );
     expect(counts[30]).toBe(counts[10]); // no leak across steps and evaluations
     const dev = examples.slice(16);
     const before = await model.predict('summarization', dev);
@@ -210,8 +231,12 @@ describe('the option in YAML and in saved models', () => {
     expect(viaPredict).toEqual([two]);
     expect(viaDefault![0]!.sentences.length).toBe(3);
     expect(t.inference).toEqual({ sentences: 3, trigramBlocking: false });
-    await expect(loaded.predict('summarization', [doc], { selection: { sentences: 0 } })).rejects.toThrow(/task "summarization": selection: sentences: Too small/);
-    await expect(loaded.predict('summarization', [doc], { selection: { sentence: 2 } as never })).rejects.toThrow(/Unrecognized key: "sentence"/);
+    await expect(loaded.predict('summarization', [doc], { selection: { sentences: 0 } })).rejects.toThrow(
+      /task "summarization": selection: sentences: Too small/,
+    );
+    await expect(loaded.predict('summarization', [doc], { selection: { sentence: 2 } as never })).rejects.toThrow(
+      /Unrecognized key: "sentence"/,
+    );
     await expect(loaded.summarize(doc, { task: 'nope' })).rejects.toThrow(/unknown task "nope"/);
     model.dispose();
     loaded.dispose();

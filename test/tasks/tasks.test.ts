@@ -13,14 +13,16 @@ import {
   type TranslationQualityExample,
 } from '../../src/tasks/index.js';
 import { initBackend } from '../../src/training/backend.js';
-import { inferenceContext, ParamStore } from '../../src/nn/layers.js';
+import { inferenceContext } from '../../src/nn/layers.js';
+import { ParamStore } from '../../src/nn/params.js';
 import { taskFromSpec, TASK_TYPES } from '../../src/tasks/registry.js';
 import { packageRoot } from '../../src/utils/paths.js';
 
 const config = (name: string): TaskConfig => loadTaskConfig(join(packageRoot(), 'tasks', `${name}.yaml`));
 const DIM = 4;
 /** Deterministic fake sentence vectors. */
-const features = (text: string): Float32Array => Float32Array.from({ length: DIM }, (_, k) => Math.sin(text.length * (k + 1) + text.charCodeAt(0)));
+const features = (text: string): Float32Array =>
+  Float32Array.from({ length: DIM }, (_, k) => Math.sin(text.length * (k + 1) + text.charCodeAt(0)));
 
 beforeAll(async () => {
   await initBackend('cpu', { log: false });
@@ -29,18 +31,28 @@ beforeAll(async () => {
 describe('sentiment', () => {
   it('a label outside the label map is an error, never a new class', () => {
     const t = new SentimentTask({ labels: ['negative', 'positive'] });
-    expect(() => t.prepare([{ text: 'a', label: 'positive' }, { text: 'b', label: 'neutral' }, { text: 'c', label: 'neutral' }])).toThrow(
-      /labels outside the label map \["negative","positive"\]: "neutral" ×2 \(first at example 1\)/,
-    );
+    expect(() =>
+      t.prepare([
+        { text: 'a', label: 'positive' },
+        { text: 'b', label: 'neutral' },
+        { text: 'c', label: 'neutral' },
+      ]),
+    ).toThrow(/labels outside the label map \["negative","positive"\]: "neutral" ×2 \(first at example 1\)/);
     expect(t.labels).toEqual(['negative', 'positive']);
     expect(() => t.makeBatch([{ text: 'b', label: 'neutral' }], features, DIM)).toThrow(/unknown label "neutral"/);
-    expect(() => t.metrics([{ text: 'b', label: 'neutral' }], [{ label: 'positive', score: 1, probabilities: {}, index: 1 }])).toThrow(/unknown label/);
+    expect(() => t.metrics([{ text: 'b', label: 'neutral' }], [{ label: 'positive', score: 1, probabilities: {}, index: 1 }])).toThrow(
+      /unknown label/,
+    );
   });
 
   it('infers a sorted label map when none is configured', () => {
     const t = new SentimentTask();
     expect(t.isPrepared()).toBe(false);
-    t.prepare([{ text: 'a', label: 'pos' }, { text: 'b', label: 'neg' }, { text: 'c', label: 'neu' }]);
+    t.prepare([
+      { text: 'a', label: 'pos' },
+      { text: 'b', label: 'neg' },
+      { text: 'c', label: 'neu' },
+    ]);
     expect(t.labels).toEqual(['neg', 'neu', 'pos']);
   });
 
@@ -62,7 +74,12 @@ describe('sentiment', () => {
       expect(p.score).toBe(Math.max(...Object.values(p.probabilities)));
     }
     const mk = (label: string) => ({ label, score: 1, probabilities: {}, index: t.labelIndex(label) });
-    const gold = [{ text: 'a', label: 'negative' }, { text: 'b', label: 'negative' }, { text: 'c', label: 'positive' }, { text: 'd', label: 'neutral' }];
+    const gold = [
+      { text: 'a', label: 'negative' },
+      { text: 'b', label: 'negative' },
+      { text: 'c', label: 'positive' },
+      { text: 'd', label: 'neutral' },
+    ];
     const p = [mk('negative'), mk('positive'), mk('positive'), mk('neutral')];
     const m = t.metrics(gold, p);
     expect(m.accuracy).toBe(0.75);
@@ -90,7 +107,12 @@ describe('sentiment', () => {
 });
 
 describe('translation quality', () => {
-  const ex = (pair: string | undefined, score: number): TranslationQualityExample => ({ source: `s${score}`, translation: `t${score}`, score, ...(pair ? { pair } : {}) });
+  const ex = (pair: string | undefined, score: number): TranslationQualityExample => ({
+    source: `s${score}`,
+    translation: `t${score}`,
+    score,
+    ...(pair ? { pair } : {}),
+  });
 
   it('rows are [sources…, translations…]; targets standardised; predictions in the original scale', () => {
     const t = new TranslationQualityTask({ hidden: 8 });
@@ -219,7 +241,12 @@ describe('summarization', () => {
   });
 
   it('round-trips through its spec, keeping the inference selection', () => {
-    const t = new SummarizationTask({ hidden: 16, maxSentences: 30, oracleSentences: 4, inference: { ratio: 0.3, trigramBlocking: false } });
+    const t = new SummarizationTask({
+      hidden: 16,
+      maxSentences: 30,
+      oracleSentences: 4,
+      inference: { ratio: 0.3, trigramBlocking: false },
+    });
     const back = taskFromSpec(JSON.parse(JSON.stringify(t.toSpec()))) as SummarizationTask;
     expect(back).toBeInstanceOf(SummarizationTask);
     expect(back.toSpec()).toEqual(t.toSpec());

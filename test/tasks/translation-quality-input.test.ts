@@ -60,7 +60,11 @@ describe('input modes', () => {
     expect(new TranslationQualityTask({ input: 'cross' }).encoderInputs(e)).toEqual([pair]);
     expect(new TranslationQualityTask({ input: 'cross+siamese' }).encoderInputs(e)).toEqual(['a b', 'c', pair]);
     // the feature-store key of a pair is its pairKey, never one of its texts
-    expect(new TranslationQualityTask({ input: 'cross+siamese' }).encoderInputs(e).map(inputKey)).toEqual(['a b', 'c', pairKey('a b', 'c')]);
+    expect(new TranslationQualityTask({ input: 'cross+siamese' }).encoderInputs(e).map(inputKey)).toEqual([
+      'a b',
+      'c',
+      pairKey('a b', 'c'),
+    ]);
     expect(new TranslationQualityTask().input).toBe('siamese');
   });
 
@@ -78,7 +82,10 @@ describe('input modes', () => {
       const b = t.makeBatch(train.slice(0, 4), store.lookup, DIM);
       expect(b.numRows).toBe(blocks * 4);
       expect(b.side).toHaveLength(8);
-      if (input !== 'siamese') expect(Array.from(b.rows.subarray((blocks - 1) * 4 * DIM, ((blocks - 1) * 4 + 1) * DIM))).toEqual(Array.from(store.lookup(pairKey(train[0]!.source, train[0]!.translation))));
+      if (input !== 'siamese')
+        expect(Array.from(b.rows.subarray((blocks - 1) * 4 * DIM, ((blocks - 1) * 4 + 1) * DIM))).toEqual(
+          Array.from(store.lookup(pairKey(train[0]!.source, train[0]!.translation))),
+        );
     }
   });
 
@@ -98,7 +105,9 @@ describe('input modes', () => {
     expect(std(z)).toBeCloseTo(1, 8);
     // without the MT system's score: the training mean (0 standardised); training data must have it
     expect(t.sideFeatures({ source: 'a', translation: 'b' })[0]).toBe(0);
-    expect(() => new TranslationQualityTask({ features: ['model-score'] }).prepare([{ source: 'a', translation: 'b', score: 1 }])).toThrow(/training example 0: .*modelScore/);
+    expect(() => new TranslationQualityTask({ features: ['model-score'] }).prepare([{ source: 'a', translation: 'b', score: 1 }])).toThrow(
+      /training example 0: .*modelScore/,
+    );
   });
 
   it('config: input block parsed with defaults; rejected for other tasks and unknown values', () => {
@@ -130,7 +139,12 @@ describe('saved models', () => {
       await model.fit({ 'translation-quality': { train, dev } }, { steps: 200, batchSize: 16, log: false, seed: 1 });
       const before = await model.predict<number>('translation-quality', dev);
       // the model uses the MT system's score (the strongest term of the synthetic target)
-      expect(pearson(before, dev.map((e) => e.modelScore!))).toBeGreaterThan(0.5);
+      expect(
+        pearson(
+          before,
+          dev.map((e) => e.modelScore!),
+        ),
+      ).toBeGreaterThan(0.5);
       const out = join(dir, input.replace('+', '-'));
       await model.save(out);
       const spec = MultiTaskModel.readManifest(out).tasks[0]!;
@@ -145,7 +159,9 @@ describe('saved models', () => {
       // the scoring API passes the MT system's score through
       expect(await loaded.scoreTranslation(dev.slice(0, 3))).toEqual(before.slice(0, 3));
       const [unknown] = await loaded.scoreTranslation([{ source: dev[0]!.source, translation: dev[0]!.translation }]);
-      const [atMean] = await loaded.scoreTranslation([{ source: dev[0]!.source, translation: dev[0]!.translation, modelScore: task.featureStats!.mean[0]! }]);
+      const [atMean] = await loaded.scoreTranslation([
+        { source: dev[0]!.source, translation: dev[0]!.translation, modelScore: task.featureStats!.mean[0]! },
+      ]);
       expect(unknown).toBeCloseTo(atMean!, 5);
       model.dispose();
       loaded.dispose();
@@ -164,7 +180,14 @@ describe('saved models', () => {
     const file = join(out, 'manifest.json');
     const manifest = JSON.parse(readFileSync(file, 'utf8'));
     const c = manifest.tasks[0].config;
-    manifest.tasks[0].config = { hidden: c.hidden, dropout: c.dropout, targetMean: c.targetMean, targetStd: c.targetStd, pairs: c.pairs, primaryMetric: c.primaryMetric };
+    manifest.tasks[0].config = {
+      hidden: c.hidden,
+      dropout: c.dropout,
+      targetMean: c.targetMean,
+      targetStd: c.targetStd,
+      pairs: c.pairs,
+      primaryMetric: c.primaryMetric,
+    };
     manifest.formatVersion = 1; // as version 1 wrote it: loads through the v1 → v2 migration
     writeFileSync(file, JSON.stringify(manifest, null, 2));
     const loaded = await MultiTaskModel.load(out, { features: store, log: false });

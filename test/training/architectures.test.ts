@@ -11,10 +11,29 @@ beforeAll(async () => {
 const s = synthetic({ n: 160 });
 const data = { cls: s.cls, reg: s.reg };
 
-async function trained(architecture: { type: 'hard' } | { type: 'cross-stitch' } | { type: 'mmoe'; experts: number }, sampling: 'all' | 'round-robin') {
-  const model = await MultiTaskModel.create({ encoder: { dim: 16 }, tasks: makeTasks(), architecture, sharedLayers: { depth: 2, width: 16, dropout: 0.1 }, seed: 4, features: s.features, log: false });
+async function trained(
+  architecture: { type: 'hard' } | { type: 'cross-stitch' } | { type: 'mmoe'; experts: number },
+  sampling: 'all' | 'round-robin',
+) {
+  const model = await MultiTaskModel.create({
+    encoder: { dim: 16 },
+    tasks: makeTasks(),
+    architecture,
+    sharedLayers: { depth: 2, width: 16, dropout: 0.1 },
+    seed: 4,
+    features: s.features,
+    log: false,
+  });
   const before = model.taskRelations();
-  const h = await model.fit(data, { steps: 80, batchSize: 16, sampling: { type: sampling }, evalEvery: 80, optimizer: { type: 'adamw', lr: 5e-3 }, log: false, logFile: false });
+  const h = await model.fit(data, {
+    steps: 80,
+    batchSize: 16,
+    sampling: { type: sampling },
+    evalEvery: 80,
+    optimizer: { type: 'adamw', lr: 5e-3 },
+    log: false,
+    logFile: false,
+  });
   return { model, before, h };
 }
 
@@ -68,8 +87,26 @@ describe('architectures', () => {
   });
 
   it('cross-stitch and MMoE need at least one shared layer', async () => {
-    await expect(MultiTaskModel.create({ encoder: { dim: 8 }, tasks: makeTasks(), architecture: { type: 'cross-stitch' }, sharedLayers: { depth: 0 }, log: false })).rejects.toThrow(/cross-stitch needs sharedLayers.depth ≥ 1/);
-    await expect(MultiTaskModel.create({ encoder: { dim: 8 }, tasks: makeTasks(), architecture: { type: 'mmoe', experts: 2 }, sharedLayers: { depth: 0 }, log: false })).rejects.toThrow(/mmoe needs sharedLayers.depth ≥ 1/);
-    await expect(MultiTaskModel.create({ encoder: { dim: 8 }, tasks: makeTasks(), architecture: { type: 'nope' } as never, log: false })).rejects.toThrow(/unknown architecture "nope"/);
+    await expect(
+      MultiTaskModel.create({
+        encoder: { dim: 8 },
+        tasks: makeTasks(),
+        architecture: { type: 'cross-stitch' },
+        sharedLayers: { depth: 0 },
+        log: false,
+      }),
+    ).rejects.toThrow(/cross-stitch needs sharedLayers.depth ≥ 1/);
+    await expect(
+      MultiTaskModel.create({
+        encoder: { dim: 8 },
+        tasks: makeTasks(),
+        architecture: { type: 'mmoe', experts: 2 },
+        sharedLayers: { depth: 0 },
+        log: false,
+      }),
+    ).rejects.toThrow(/mmoe needs sharedLayers.depth ≥ 1/);
+    await expect(
+      MultiTaskModel.create({ encoder: { dim: 8 }, tasks: makeTasks(), architecture: { type: 'nope' } as never, log: false }),
+    ).rejects.toThrow(/unknown architecture "nope"/);
   });
 });

@@ -25,11 +25,19 @@ describe('backend selection', () => {
     expect(await initBackend('auto')).toBe('wasm');
     expect(await initBackend('auto')).toBe('wasm');
     env.logger = saved;
-    expect(heard.filter((l) => l.includes('training backend'))).toEqual([expect.stringMatching(/training backend: wasm \(simd: (true|false), threads: false\)/)]);
+    expect(heard.filter((l) => l.includes('training backend'))).toEqual([
+      expect.stringMatching(/training backend: wasm \(simd: (true|false), threads: false\)/),
+    ]);
     expect(spy).not.toHaveBeenCalled();
     spy.mockRestore();
     const s = synthetic({ n: 16, dim: 8 });
-    const model = await MultiTaskModel.create({ encoder: { dim: 8 }, tasks: makeTasks(), sharedLayers: { depth: 1, width: 8, dropout: 0 }, features: s.features, log: false });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: 8 },
+      tasks: makeTasks(),
+      sharedLayers: { depth: 1, width: 8, dropout: 0 },
+      features: s.features,
+      log: false,
+    });
     const h = await model.fit({ cls: s.cls, reg: s.reg }, { steps: 2, batchSize: 4, log: false, logFile: false });
     expect(h.backend).toBe('wasm');
     const h2 = await model.fit({ cls: s.cls, reg: s.reg }, { steps: 2, batchSize: 4, backend: 'cpu', log: false, logFile: false });

@@ -18,7 +18,14 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const s = synthetic({ n: 64 });
 const data = { cls: s.cls, reg: s.reg };
 const newModel = () =>
-  MultiTaskModel.create({ encoder: { dim: 16 }, tasks: makeTasks(), sharedLayers: { depth: 1, width: 16, dropout: 0 }, seed: 3, features: s.features, log: false });
+  MultiTaskModel.create({
+    encoder: { dim: 16 },
+    tasks: makeTasks(),
+    sharedLayers: { depth: 1, width: 16, dropout: 0 },
+    seed: 3,
+    features: s.features,
+    log: false,
+  });
 const base: FitOptions = { steps: 12, batchSize: 16, evalEvery: 4, seed: 5, log: false, sampling: { type: 'round-robin' } };
 
 /** Counts the steps it has seen, saved in checkpoints under its stateKey. */
@@ -52,7 +59,13 @@ describe('trainer callbacks', () => {
     const m = await newModel();
     const cb = new StepCounter();
     const progress: { phase: string; done: number; total: number }[] = [];
-    const h = await m.fit(data, { ...base, steps: 8, callbacks: [cb], checkpoints: { dir: join(root, 'order'), every: 100 }, onProgress: (e) => void progress.push({ phase: e.phase, done: e.done, total: e.total }) });
+    const h = await m.fit(data, {
+      ...base,
+      steps: 8,
+      callbacks: [cb],
+      checkpoints: { dir: join(root, 'order'), every: 100 },
+      onProgress: (e) => void progress.push({ phase: e.phase, done: e.done, total: e.total }),
+    });
     expect(h.completedSteps).toBe(8);
     // fit's progress has the one shape of encode/predict: phase, done of total (steps)
     expect(progress.map((p) => `${p.phase}:${p.done}/${p.total}`)).toEqual(Array.from({ length: 8 }, (_, i) => `fit:${i + 1}/8`));

@@ -52,7 +52,12 @@ describe('checkpoints and resume', () => {
 
       const dir = join(root, `resume-${weighting.type}`);
       const a = await newModel('mmoe');
-      const hA = await a.fit(data, { ...base, weighting, checkpoints: { dir, every: 5 }, onProgress: (e) => (e.step === 13 ? 'stop' : undefined) });
+      const hA = await a.fit(data, {
+        ...base,
+        weighting,
+        checkpoints: { dir, every: 5 },
+        onProgress: (e) => (e.step === 13 ? 'stop' : undefined),
+      });
       expect(hA.stopReason).toBe('stopped');
       expect(hA.completedSteps).toBe(13);
       expect(readPointer(dir)?.step).toBe(13);
@@ -75,7 +80,11 @@ describe('checkpoints and resume', () => {
   it('keeps only latest and best, with atomic pointers and a JSONL log', async () => {
     const dir = join(root, 'keep');
     const m = await newModel();
-    const h = await m.fit(data, { ...base, checkpoints: { dir, keep: 'both', every: 4 }, earlyStopping: { metric: 'cls.accuracy', patience: 100 } });
+    const h = await m.fit(data, {
+      ...base,
+      checkpoints: { dir, keep: 'both', every: 4 },
+      earlyStopping: { metric: 'cls.accuracy', patience: 100 },
+    });
     const latest = readPointer(dir, 'latest');
     const best = readPointer(dir, 'best');
     expect(latest?.step).toBe(24);
@@ -83,7 +92,10 @@ describe('checkpoints and resume', () => {
     const folders = readdirSync(dir).filter((n) => n.startsWith('ckpt-'));
     expect(new Set(folders)).toEqual(new Set([latest!.checkpoint, best!.checkpoint]));
     expect(readdirSync(dir).some((n) => n.startsWith('.tmp'))).toBe(false);
-    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.type === 'step').length).toBe(24);
     expect(lines.filter((l) => l.type === 'eval').length).toBe(3);
     expect(lines.find((l) => l.type === 'step').lambdas).toEqual({ cls: 1, reg: 1 });
@@ -119,7 +131,14 @@ describe('save / load', () => {
   it('save → load gives identical predictions and relations; manifest has the identity', async () => {
     const enc = new FakeEncoder(16);
     const [cls, reg] = makeTasks();
-    const model = await MultiTaskModel.create({ encoder: enc, tasks: [cls, reg], architecture: { type: 'cross-stitch' }, sharedLayers: { depth: 1, width: 8, dropout: 0.1 }, seed: 3, log: false });
+    const model = await MultiTaskModel.create({
+      encoder: enc,
+      tasks: [cls, reg],
+      architecture: { type: 'cross-stitch' },
+      sharedLayers: { depth: 1, width: 8, dropout: 0.1 },
+      seed: 3,
+      log: false,
+    });
     const train = {
       cls: { train: s.cls.train.map((e) => ({ ...e, text: 'x ' + e.text })) },
       reg: { train: s.reg.train.map((e) => ({ ...e, a: 'x ' + e.a, b: 'x ' + e.b })).concat([{ a: 'x c0', b: 'x c1', score: 0.2 }]) },
@@ -140,13 +159,18 @@ describe('save / load', () => {
 
     const again = await MultiTaskModel.load(dir, { encoder: enc });
     const probe = [{ text: 'hello' }, { text: 'x c3' }];
-    const pairs = [{ a: 'x a1', b: 'x b2' }, { a: 'new', b: 'x a1' }];
+    const pairs = [
+      { a: 'x a1', b: 'x b2' },
+      { a: 'new', b: 'x a1' },
+    ];
     expect(await again.predict('cls', probe)).toEqual(await model.predict('cls', probe));
     expect(await again.predict('reg', pairs)).toEqual(await model.predict('reg', pairs));
     expect(again.taskRelations()).toEqual(model.taskRelations());
 
     // a mismatching encoder is refused, naming both hashes
-    await expect(MultiTaskModel.load(dir, { encoder: new FakeEncoder(16, 'b'.repeat(64)) })).rejects.toThrow(new RegExp(`${'a'.repeat(64)}.*${'b'.repeat(64)}`));
+    await expect(MultiTaskModel.load(dir, { encoder: new FakeEncoder(16, 'b'.repeat(64)) })).rejects.toThrow(
+      new RegExp(`${'a'.repeat(64)}.*${'b'.repeat(64)}`),
+    );
     model.dispose();
     again.dispose();
   });

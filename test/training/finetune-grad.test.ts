@@ -36,11 +36,23 @@ describe('fine-tuning: the chain rule end to end', () => {
       const examples = kind.startsWith('sentiment')
         ? texts.map((text, i) => ({ text, label: i % 3 ? 'positive' : 'negative' }))
         : texts.slice(0, 4).map((source, i) => ({ source, translation: texts[7 - i] as string, score: i - 1.5 }));
-      const m = await MultiTaskModel.create({ encoder: fp32, tasks: [task], sharedLayers: { depth: 1, width: 8, dropout: 0 }, seed: 2, log: false, finetune: { layers: 1, dropout: 0 } });
+      const m = await MultiTaskModel.create({
+        encoder: fp32,
+        tasks: [task],
+        sharedLayers: { depth: 1, width: 8, dropout: 0 },
+        seed: 2,
+        log: false,
+        finetune: { layers: 1, dropout: 0 },
+      });
       m.prepareTasks({ t: examples });
       const ft = m.finetune!;
       const batchOf = new Map([['t', examples as unknown[]]]);
-      const base: TrainableParams = { variables: m.store.list().map((p) => p.variable), nameOf: (v) => v.name, shared: new Set(), lastShared: [] };
+      const base: TrainableParams = {
+        variables: m.store.list().map((p) => p.variable),
+        nameOf: (v) => v.name,
+        shared: new Set(),
+        lastShared: [],
+      };
       const lossNow = async (): Promise<number> => {
         const step = await FinetuneStep.prepare(ft, (n) => m.task(n), batchOf, base);
         const v = tf.tidy(() => m.loss('t', step.batch('t')!, inferenceContext(), step.rows('t')).dataSync()[0] as number);
@@ -51,12 +63,16 @@ describe('fine-tuning: the chain rule end to end', () => {
       const spy = vi.spyOn(ft.top, 'backward');
       const step = await FinetuneStep.prepare(ft, (n) => m.task(n), batchOf, base);
       const weighting = createWeighting({ type: 'equal' }, { tasks: ['t'], lossKinds: { t: task.lossKind }, rng: new Rng(1) });
-      const { grads } = weighting.backward(new Map([['t', () => m.loss('t', step.batch('t')!, inferenceContext(), step.rows('t'))]]), step.trainable, { step: 0, epoch: 0, active: ['t'] });
+      const { grads } = weighting.backward(
+        new Map([['t', () => m.loss('t', step.batch('t')!, inferenceContext(), step.rows('t'))]]),
+        step.trainable,
+        { step: 0, epoch: 0, active: ['t'] },
+      );
       expect(grads.has('encoder-output.t')).toBe(true);
       expect(await step.backward(grads)).toBe(true);
       expect(grads.has('encoder-output.t')).toBe(false);
       tf.dispose([...grads.values()]);
-      const analytic = (await spy.mock.results[0]!.value as { gradWeights: Map<string, Float32Array> }).gradWeights;
+      const analytic = ((await spy.mock.results[0]!.value) as { gradWeights: Map<string, Float32Array> }).gradWeights;
       ft.top.clearGradients();
       spy.mockRestore();
 
@@ -78,7 +94,9 @@ describe('fine-tuning: the chain rule end to end', () => {
         };
         const numeric = ((await at(h)) - (await at(-h))) / (2 * h);
         expect(Math.abs(g[k]!), name).toBeGreaterThan(1e-4);
-        expect(Math.abs(numeric - g[k]!), `${name}[${k}]: numeric ${numeric}, analytic ${g[k]}`).toBeLessThan(0.03 * Math.abs(g[k]!) + 2e-4);
+        expect(Math.abs(numeric - g[k]!), `${name}[${k}]: numeric ${numeric}, analytic ${g[k]}`).toBeLessThan(
+          0.03 * Math.abs(g[k]!) + 2e-4,
+        );
         checked++;
       }
       expect(checked).toBe(3);

@@ -4,14 +4,17 @@ import { poolBackward, poolStates, type TopPooling } from '../../src/training/fi
 import { Rng } from '../../src/utils/random.js';
 
 describe('fine-tuning: pooling backward', () => {
-  const rows = 3, seq = 5, d = 4;
+  const rows = 3,
+    seq = 5,
+    d = 4;
   const rng = new Rng(3);
   const states = Float64Array.from({ length: rows * seq * d }, () => rng.normal());
   const mask = new Uint8Array(rows * seq);
   [5, 3, 1].forEach((len, r) => mask.fill(1, r * seq, r * seq + len));
   const upstream = Float32Array.from({ length: rows * d }, () => rng.normal());
   // loss = Σ upstream · pooled, so d loss / d pooled = upstream
-  const loss = (x: Float64Array, mode: TopPooling, normalize: boolean) => poolStates(Float32Array.from(x), mask, rows, seq, d, mode, normalize).reduce((s, v, i) => s + v * (upstream[i] as number), 0);
+  const loss = (x: Float64Array, mode: TopPooling, normalize: boolean) =>
+    poolStates(Float32Array.from(x), mask, rows, seq, d, mode, normalize).reduce((s, v, i) => s + v * (upstream[i] as number), 0);
 
   for (const mode of ['mean', 'cls', 'max'] as const) {
     for (const normalize of [false, true]) {

@@ -33,8 +33,19 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const tasks = () => [new SentimentTask({ name: 'sentiment', hidden: 16 }), new TranslationQualityTask({ name: 'tq', input: 'cross+siamese' })];
-const create = (encoder: Encoder, layers = 1) => MultiTaskModel.create({ encoder, tasks: tasks(), sharedLayers: { depth: 1, width: 16 }, seed: 5, log: false, finetune: { layers, lr: 1e-3, dropout: 0.1 } });
+const tasks = () => [
+  new SentimentTask({ name: 'sentiment', hidden: 16 }),
+  new TranslationQualityTask({ name: 'tq', input: 'cross+siamese' }),
+];
+const create = (encoder: Encoder, layers = 1) =>
+  MultiTaskModel.create({
+    encoder,
+    tasks: tasks(),
+    sharedLayers: { depth: 1, width: 16 },
+    seed: 5,
+    log: false,
+    finetune: { layers, lr: 1e-3, dropout: 0.1 },
+  });
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -66,8 +77,17 @@ describe('fine-tuning: checkpoints and resume', () => {
       expect(maxDiff(p.variable.dataSync(), q.variable.dataSync()), p.name).toBeLessThan(1e-6);
     }
     // another fine-tuning setting (or none) is refused, naming it
-    const other = await MultiTaskModel.create({ encoder: fp32, tasks: tasks(), sharedLayers: { depth: 1, width: 16 }, seed: 5, log: false, finetune: { layers: 2, lr: 1e-3, dropout: 0.1 } });
-    await expect(other.fit(data, { ...fit, checkpoints: { dir, every: 3 }, resume: true })).rejects.toThrow(/resume: checkpoint .* used a different finetune \(\{.*"layers":1\}\)/);
+    const other = await MultiTaskModel.create({
+      encoder: fp32,
+      tasks: tasks(),
+      sharedLayers: { depth: 1, width: 16 },
+      seed: 5,
+      log: false,
+      finetune: { layers: 2, lr: 1e-3, dropout: 0.1 },
+    });
+    await expect(other.fit(data, { ...fit, checkpoints: { dir, every: 3 }, resume: true })).rejects.toThrow(
+      /resume: checkpoint .* used a different finetune \(\{.*"layers":1\}\)/,
+    );
     other.dispose();
     // and the resumed top really did train on from the checkpoint, not from the source weights
     const fresh = (await create(fp32)).finetune!.top.weights();
@@ -82,7 +102,10 @@ describe('fine-tuning: early stopping', () => {
     const m = await create(fp32);
     const seen = new Map<number, Map<string, Float32Array>>();
     const h = await m.fit(data, {
-      steps: 6, batchSize: 8, log: false, evalEvery: 1,
+      steps: 6,
+      batchSize: 8,
+      log: false,
+      evalEvery: 1,
       earlyStopping: { metric: 'sentiment.loss', patience: 1, minDelta: 10 }, // only the first evaluation counts as an improvement
       callbacks: [{ onStepEnd: (run) => void seen.set(run.step, m.finetune!.top.weights()) }],
     });
@@ -110,8 +133,13 @@ describe('fine-tuning: saved models', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(manifest.encoder.path).toBe('encoder');
     expect(manifest.training.finetune.layers).toBe(1);
-    for (const f of ['onnx/model.onnx', 'onnx/model_quantized.onnx', 'tokenizer.json', 'config.json']) expect(existsSync(join(dir, 'encoder', f)), f).toBe(true);
-    expect(manifest.encoder.sha256).toBe(createHash('sha256').update(readFileSync(join(dir, 'encoder', 'onnx', 'model.onnx'))).digest('hex'));
+    for (const f of ['onnx/model.onnx', 'onnx/model_quantized.onnx', 'tokenizer.json', 'config.json'])
+      expect(existsSync(join(dir, 'encoder', f)), f).toBe(true);
+    expect(manifest.encoder.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'encoder', 'onnx', 'model.onnx')))
+        .digest('hex'),
+    );
     expect(manifest.encoder.sha256).not.toBe(fp32.info.sha256);
 
     const loaded = await MultiTaskModel.fromPretrained(dir);
@@ -141,13 +169,24 @@ describe('fine-tuning: refusals', () => {
     const cut = await Encoder.load('fixture:bert', { dtype: 'fp32', layer: 1 });
     await expect(create(cut, 1)).rejects.toThrow(/read at layer 1 of 2; fine-tuning needs the whole encoder \(drop encoder\.layer\)/);
     await cut.dispose();
-    await expect(MultiTaskModel.create({ encoder: { dim: 32 }, tasks: tasks(), log: false, finetune: { layers: 1 } })).rejects.toThrow(/fine-tuning needs an Encoder/);
-    await expect(MultiTaskModel.create({ encoder: fp32, tasks: tasks(), log: false, finetune: { layers: 1, lr: 0 } })).rejects.toThrow(/finetune\.lr = 0: must be > 0/);
+    await expect(MultiTaskModel.create({ encoder: { dim: 32 }, tasks: tasks(), log: false, finetune: { layers: 1 } })).rejects.toThrow(
+      /fine-tuning needs an Encoder/,
+    );
+    await expect(MultiTaskModel.create({ encoder: fp32, tasks: tasks(), log: false, finetune: { layers: 1, lr: 0 } })).rejects.toThrow(
+      /finetune\.lr = 0: must be > 0/,
+    );
   }, 60_000);
 
   it('a head that pools token states from the frozen store (sentiment pooling: attention), at fit', async () => {
-    const m = await MultiTaskModel.create({ encoder: fp32, tasks: [new SentimentTask({ name: 'sentiment', hidden: 16, pooling: 'attention' })], log: false, finetune: { layers: 1 } });
-    await expect(m.fit({ sentiment: { train: sentiment } }, { steps: 1, log: false })).rejects.toThrow(/task "sentiment": its head reads token states .* use the task's mean pooling, or finetune\.layers: 0/);
+    const m = await MultiTaskModel.create({
+      encoder: fp32,
+      tasks: [new SentimentTask({ name: 'sentiment', hidden: 16, pooling: 'attention' })],
+      log: false,
+      finetune: { layers: 1 },
+    });
+    await expect(m.fit({ sentiment: { train: sentiment } }, { steps: 1, log: false })).rejects.toThrow(
+      /task "sentiment": its head reads token states .* use the task's mean pooling, or finetune\.layers: 0/,
+    );
     m.dispose();
   }, 60_000);
 
@@ -155,7 +194,9 @@ describe('fine-tuning: refusals', () => {
     const q8 = await Encoder.load('fixture:bert', { dtype: 'q8' });
     const m = await create(q8);
     await m.fit(data, { steps: 1, batchSize: 8, log: false });
-    await expect(m.save(join(root, 'q8'))).rejects.toThrow(/cannot save the fine-tuned encoder: .*int8.* Fine-tune an fp32 encoder \(encoder\.dtype: fp32\)/);
+    await expect(m.save(join(root, 'q8'))).rejects.toThrow(
+      /cannot save the fine-tuned encoder: .*int8.* Fine-tune an fp32 encoder \(encoder\.dtype: fp32\)/,
+    );
     m.dispose();
     await q8.dispose();
   }, 60_000);

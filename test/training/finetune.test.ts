@@ -39,8 +39,20 @@ function weightsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>)
   return Math.max(...[...a].map(([k, v]) => maxDiff(v, b.get(k) as Float32Array)));
 }
 
-async function model(encoder: Encoder, layers: number, extra: { dropout?: number; lr?: number } = {}, tasks: AnyTask[] = [new SentimentTask({ name: 'sentiment', hidden: 16 })]): Promise<MultiTaskModel> {
-  return MultiTaskModel.create({ encoder, tasks, sharedLayers: { depth: 1, width: 16, dropout: extra.dropout ?? 0.1 }, seed: 3, log: false, finetune: { layers, ...extra } });
+async function model(
+  encoder: Encoder,
+  layers: number,
+  extra: { dropout?: number; lr?: number } = {},
+  tasks: AnyTask[] = [new SentimentTask({ name: 'sentiment', hidden: 16 })],
+): Promise<MultiTaskModel> {
+  return MultiTaskModel.create({
+    encoder,
+    tasks,
+    sharedLayers: { depth: 1, width: 16, dropout: extra.dropout ?? 0.1 },
+    seed: 3,
+    log: false,
+    finetune: { layers, ...extra },
+  });
 }
 
 describe('fine-tuning the top layers: eval mode equals the frozen encoder', () => {
@@ -102,7 +114,10 @@ describe('fine-tuning the top layers: training', () => {
   it('every weighting trains the top with two tasks (texts and cross-encoded pairs), with finite losses', async () => {
     for (const weighting of weightings) {
       const tensors = tf.memory().numTensors;
-      const m = await model(fp32, 1, { lr: 1e-3 }, [new SentimentTask({ name: 'sentiment', hidden: 16 }), new TranslationQualityTask({ name: 'tq', input: 'cross' })]);
+      const m = await model(fp32, 1, { lr: 1e-3 }, [
+        new SentimentTask({ name: 'sentiment', hidden: 16 }),
+        new TranslationQualityTask({ name: 'tq', input: 'cross' }),
+      ]);
       const before = m.finetune!.top.weights();
       const h = await m.fit({ sentiment: { train: sentiment }, tq: { train: pairs } }, { steps: 3, batchSize: 8, log: false, weighting });
       for (const s of h.steps) for (const v of Object.values(s.losses)) expect(Number.isFinite(v)).toBe(true);

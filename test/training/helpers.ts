@@ -44,7 +44,11 @@ export function synthetic(opts: { dim?: number; n?: number; seed?: number; noise
     regAll.push({ a: `${prefix}a${i}`, b: `${prefix}b${i}`, score });
   }
   const cut = Math.floor(n * 0.75);
-  return { features, cls: { train: clsAll.slice(0, cut), dev: clsAll.slice(cut) }, reg: { train: regAll.slice(0, cut), dev: regAll.slice(cut) } };
+  return {
+    features,
+    cls: { train: clsAll.slice(0, cut), dev: clsAll.slice(cut) },
+    reg: { train: regAll.slice(0, cut), dev: regAll.slice(cut) },
+  };
 }
 
 export function makeTasks(): [ClassificationTask, PairRegressionTask] {
@@ -85,7 +89,10 @@ export class FakeEncoder implements SentenceEncoder {
 }
 
 /** Copy of parameters whose name starts with prefix. */
-export function paramsWithPrefix(store: { list(): { name: string; variable: { dataSync(): ArrayLike<number> } }[] }, prefix: string): Map<string, Float32Array> {
+export function paramsWithPrefix(
+  store: { list(): { name: string; variable: { dataSync(): ArrayLike<number> } }[] },
+  prefix: string,
+): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const e of store.list()) if (e.name.startsWith(prefix)) out.set(e.name, Float32Array.from(e.variable.dataSync()));
   return out;

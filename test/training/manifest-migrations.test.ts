@@ -18,9 +18,28 @@ function v1Manifest() {
     formatVersion: 1,
     weights: { file: 'model.safetensors', sha256: 'x', bytes: 0, params: {} },
     tasks: [
-      { type: 'sentiment', name: 'sentiment', config: { labels: ['negative', 'positive'], hidden: 8, dropout: 0.1, primaryMetric: 'accuracy' } },
-      { type: 'translation-quality', name: 'tq', config: { hidden: 8, dropout: 0.1, targetMean: 0.5, targetStd: 2, pairs: ['en-de'], primaryMetric: 'pearson' } },
-      { type: 'summarization', name: 'summarization', config: { hidden: 8, dropout: 0.1, maxSentences: 40, oracleSentences: 3, inference: { sentences: 3, trigramBlocking: true }, primaryMetric: 'rouge2' } },
+      {
+        type: 'sentiment',
+        name: 'sentiment',
+        config: { labels: ['negative', 'positive'], hidden: 8, dropout: 0.1, primaryMetric: 'accuracy' },
+      },
+      {
+        type: 'translation-quality',
+        name: 'tq',
+        config: { hidden: 8, dropout: 0.1, targetMean: 0.5, targetStd: 2, pairs: ['en-de'], primaryMetric: 'pearson' },
+      },
+      {
+        type: 'summarization',
+        name: 'summarization',
+        config: {
+          hidden: 8,
+          dropout: 0.1,
+          maxSentences: 40,
+          oracleSentences: 3,
+          inference: { sentences: 3, trigramBlocking: true },
+          primaryMetric: 'rouge2',
+        },
+      },
       { type: 'test-custom', name: 'custom', config: { anything: 1 } },
     ],
   };
@@ -36,9 +55,20 @@ describe('manifest migrations', () => {
   it('v1 → v2 spells out the input options of version 1 with the values those models used, and keeps what was saved', () => {
     const m = v1ToV2(v1Manifest()) as ReturnType<typeof v1Manifest>;
     expect(m.formatVersion).toBe(2);
-    expect(m.tasks[0]!.config).toEqual({ labels: ['negative', 'positive'], hidden: 8, dropout: 0.1, primaryMetric: 'accuracy', features: [], pooling: 'mean' });
+    expect(m.tasks[0]!.config).toEqual({
+      labels: ['negative', 'positive'],
+      hidden: 8,
+      dropout: 0.1,
+      primaryMetric: 'accuracy',
+      features: [],
+      pooling: 'mean',
+    });
     expect(m.tasks[1]!.config).toMatchObject({ input: 'siamese', features: [], targetMean: 0.5 });
-    expect(m.tasks[2]!.config).toMatchObject({ features: [], selection: 'independent', inference: { sentences: 3, trigramBlocking: true } });
+    expect(m.tasks[2]!.config).toMatchObject({
+      features: [],
+      selection: 'independent',
+      inference: { sentences: 3, trigramBlocking: true },
+    });
     expect(m.tasks[3]!.config).toEqual({ anything: 1 }); // not a built-in task: untouched
     // a version-1 spec that already has the options keeps them
     const withOptions = v1Manifest();
@@ -60,8 +90,12 @@ describe('manifest migrations', () => {
   });
 
   it('a version without a migration, or newer than this package, is an error naming the file and the versions', () => {
-    expect(() => migrateManifest({ ...v1Manifest(), formatVersion: 0 }, 'm.json')).toThrow('m.json: format version 0 cannot be read: no migration from version 0 (this package reads 2)');
-    expect(() => MultiTaskModelCore.checkManifest({ ...v1Manifest(), formatVersion: 3 }, 'new/manifest.json')).toThrow('new/manifest.json: format version 3 not supported (expected 2)');
+    expect(() => migrateManifest({ ...v1Manifest(), formatVersion: 0 }, 'm.json')).toThrow(
+      'm.json: format version 0 cannot be read: no migration from version 0 (this package reads 2)',
+    );
+    expect(() => MultiTaskModelCore.checkManifest({ ...v1Manifest(), formatVersion: 3 }, 'new/manifest.json')).toThrow(
+      'new/manifest.json: format version 3 not supported (expected 2)',
+    );
     expect(() => MultiTaskModelCore.checkManifest({ format: 'other' }, 'x.json')).toThrow('x.json: not a mtl-nlp/multitask-model manifest');
   });
 });

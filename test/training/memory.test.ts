@@ -29,11 +29,28 @@ describe('no tensor leaks', () => {
   ];
   for (const [weighting, architecture] of cases) {
     it(`numTensors after step 10 equals step 200 (${weighting.type}, ${architecture.type}, evaluation every 50 steps)`, async () => {
-      const model = await MultiTaskModel.create({ encoder: { dim: 8 }, tasks: makeTasks(), architecture, sharedLayers: { depth: 1, width: 8, dropout: 0.1 }, seed: 1, features: s.features, log: false });
+      const model = await MultiTaskModel.create({
+        encoder: { dim: 8 },
+        tasks: makeTasks(),
+        architecture,
+        sharedLayers: { depth: 1, width: 8, dropout: 0.1 },
+        seed: 1,
+        features: s.features,
+        log: false,
+      });
       const counts: Record<number, number> = {};
       await model.fit(
         { cls: s.cls, reg: s.reg },
-        { steps: 200, batchSize: 8, weighting, evalEvery: 50, clipNorm: 1, log: false, logFile: false, onProgress: (e) => void (counts[e.step] = tf.memory().numTensors) },
+        {
+          steps: 200,
+          batchSize: 8,
+          weighting,
+          evalEvery: 50,
+          clipNorm: 1,
+          log: false,
+          logFile: false,
+          onProgress: (e) => void (counts[e.step] = tf.memory().numTensors),
+        },
       );
       expect(counts[200]).toBe(counts[10]);
       model.dispose();
@@ -41,7 +58,15 @@ describe('no tensor leaks', () => {
   }
   it('disposing the model frees every tensor it made', async () => {
     const start = tf.memory().numTensors;
-    const model = await MultiTaskModel.create({ encoder: { dim: 8 }, tasks: makeTasks(), architecture: { type: 'cross-stitch' }, sharedLayers: { depth: 1, width: 8, dropout: 0 }, seed: 1, features: s.features, log: false });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: 8 },
+      tasks: makeTasks(),
+      architecture: { type: 'cross-stitch' },
+      sharedLayers: { depth: 1, width: 8, dropout: 0 },
+      seed: 1,
+      features: s.features,
+      log: false,
+    });
     await model.fit({ cls: s.cls, reg: s.reg }, { steps: 5, batchSize: 8, weighting: { type: 'uncertainty' }, log: false, logFile: false });
     await model.predict('cls', [{ text: 'c1' }]);
     model.dispose();

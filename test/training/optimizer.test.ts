@@ -1,7 +1,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '../../src/utils/tf.js';
 import { initBackend } from '../../src/training/backend.js';
-import { Dense, gelu, ParamStore } from '../../src/nn/layers.js';
+import { Dense, gelu } from '../../src/nn/layers.js';
+import { ParamStore } from '../../src/nn/params.js';
 import { AdamW, clipByGlobalNorm, learningRate } from '../../src/nn/optimizer.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/training/safetensors.js';
 
@@ -20,7 +21,11 @@ describe('AdamW', () => {
     const g2 = [-0.1, 0.3, 0.5, 2.0];
     const gb = [1.0, -2.0];
     // reference in float64
-    const lr = 0.1, wd = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    const lr = 0.1,
+      wd = 0.01,
+      b1 = 0.9,
+      b2 = 0.999,
+      eps = 1e-8;
     const p = Array.from(w0);
     const m = [0, 0, 0, 0];
     const v = [0, 0, 0, 0];
@@ -135,8 +140,12 @@ describe('layers', () => {
       const b = ref.grads[v.name]!.dataSync();
       a.forEach((value, i) => expect(value).toBeCloseTo(b[i]!, 4));
     }
-    const gx = tf.grad((t: tf.Tensor) => tf.sum(tf.square(d.apply(t as tf.Tensor2D))))(x).dataSync();
-    const rx = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.add(tf.matMul(t as tf.Tensor2D, d.W), d.b))))(x).dataSync();
+    const gx = tf
+      .grad((t: tf.Tensor) => tf.sum(tf.square(d.apply(t as tf.Tensor2D))))(x)
+      .dataSync();
+    const rx = tf
+      .grad((t: tf.Tensor) => tf.sum(tf.square(tf.add(tf.matMul(t as tf.Tensor2D, d.W), d.b))))(x)
+      .dataSync();
     gx.forEach((value, i) => expect(value).toBeCloseTo(rx[i]!, 4));
     tf.dispose([x, ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
     store.dispose();

@@ -22,23 +22,38 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const sentiment = ['a warm , funny film .', 'dull and far too long .', 'one of the best of the year .', 'a mess .'].map((text, i) => ({ text, label: i % 2 ? 'negative' : 'positive' }));
+const sentiment = ['a warm , funny film .', 'dull and far too long .', 'one of the best of the year .', 'a mess .'].map((text, i) => ({
+  text,
+  label: i % 2 ? 'negative' : 'positive',
+}));
 const pairs = [
   { source: 'The museum opens at nine.', translation: 'Das Museum öffnet um neun.', score: 0.4 },
   { source: 'It rained all day.', translation: 'Es regnete den ganzen Tag.', score: 0.6 },
   { source: 'He left early.', translation: 'Er kam spät.', score: -1.2 },
 ];
-const docs = [{ sentences: ['Markets fell on Monday.', 'Oil prices rose sharply.', 'Analysts expect a rebound.', 'The weather was mild.'], summary: 'Markets fell on Monday.\nOil prices rose sharply.' }];
+const docs = [
+  {
+    sentences: ['Markets fell on Monday.', 'Oil prices rose sharply.', 'Analysts expect a rebound.', 'The weather was mild.'],
+    summary: 'Markets fell on Monday.\nOil prices rose sharply.',
+  },
+];
 
 async function trainedOn(encoder: Encoder | FakeEncoder, dir: string): Promise<MultiTaskModel> {
   const model = await MultiTaskModel.create({
     encoder,
-    tasks: [new SentimentTask({ name: 'sentiment' }), new TranslationQualityTask({ name: 'translation-quality' }), new SummarizationTask({ name: 'summarization', inference: { sentences: 2 } })],
+    tasks: [
+      new SentimentTask({ name: 'sentiment' }),
+      new TranslationQualityTask({ name: 'translation-quality' }),
+      new SummarizationTask({ name: 'summarization', inference: { sentences: 2 } }),
+    ],
     sharedLayers: { depth: 1, width: 16 },
     seed: 1,
     log: false,
   });
-  await model.fit({ sentiment: { train: sentiment }, 'translation-quality': { train: pairs }, summarization: { train: docs } }, { steps: 3, batchSize: 4, log: false });
+  await model.fit(
+    { sentiment: { train: sentiment }, 'translation-quality': { train: pairs }, summarization: { train: docs } },
+    { steps: 3, batchSize: 4, log: false },
+  );
   await model.save(dir);
   return model;
 }
@@ -58,7 +73,9 @@ describe('MultiTaskModel.fromPretrained', () => {
     const [q] = await loaded.predict('translation-quality', [{ source: 'It rained.', translation: 'Es regnete.' }]);
     expect(Number.isFinite(q)).toBe(true);
     const [fromString] = await loaded.predict('summarization', ['Markets fell on Monday. Oil prices rose sharply. The weather was mild.']);
-    const [fromSentences] = await loaded.predict('summarization', [['Markets fell on Monday.', 'Oil prices rose sharply.', 'The weather was mild.']]);
+    const [fromSentences] = await loaded.predict('summarization', [
+      ['Markets fell on Monday.', 'Oil prices rose sharply.', 'The weather was mild.'],
+    ]);
     expect(fromString!.scores).toEqual(fromSentences!.scores);
     expect(fromSentences!.sentences).toHaveLength(2);
     for (const m of [trained, loaded]) m.dispose();
@@ -124,7 +141,7 @@ describe('predict: types by task name, cancellation, progress', () => {
       // @ts-expect-error sentiment takes texts or { text }
       await model.predict('sentiment', [{ source: 'a', translation: 'b' }]);
       // @ts-expect-error a sentiment prediction has no `summary`
-      (await model.predict('sentiment', ['x']))[0]!.summary;
+      void (await model.predict('sentiment', ['x']))[0]!.summary;
     }
     const events: Progress[] = [];
     const texts = Array.from({ length: 10 }, (_, i) => `text number ${i}`);
@@ -139,7 +156,11 @@ describe('predict: types by task name, cancellation, progress', () => {
     await expect(model.evaluate({ sentiment }, { signal: ac.signal })).rejects.toThrow(/aborted/);
     // aborting while predicting: the next batch boundary stops it
     const mid = new AbortController();
-    const partial = model.predict('sentiment', texts, { batchSize: 2, onProgress: (p) => (p.phase === 'predict' && p.done >= 4 ? mid.abort() : undefined), signal: mid.signal });
+    const partial = model.predict('sentiment', texts, {
+      batchSize: 2,
+      onProgress: (p) => (p.phase === 'predict' && p.done >= 4 ? mid.abort() : undefined),
+      signal: mid.signal,
+    });
     await expect(partial).rejects.toThrow(/aborted/);
     model.dispose();
   });

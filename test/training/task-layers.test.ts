@@ -33,7 +33,10 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const sentiment = ['a warm , funny film .', 'dull and far too long .', 'one of the best of the year .', 'a mess .'].map((text, i) => ({ text, label: i % 2 ? 'negative' : 'positive' }));
+const sentiment = ['a warm , funny film .', 'dull and far too long .', 'one of the best of the year .', 'a mess .'].map((text, i) => ({
+  text,
+  label: i % 2 ? 'negative' : 'positive',
+}));
 const pairs = [
   { source: 'The museum opens at nine.', translation: 'Das Museum öffnet um neun.', score: 0.4 },
   { source: 'It rained all day.', translation: 'Es regnete den ganzen Tag.', score: 0.6 },
@@ -52,7 +55,10 @@ describe('taskLayers: a task reads its own layer of the shared encoder', () => {
   it('sentiment at layer 1 (vectors and token states), translation quality on the last layer (cross-encoded pairs)', async () => {
     const model = await MultiTaskModel.create({
       encoder: full,
-      tasks: [new SentimentTask({ name: 'sentiment', pooling: 'attention' }), new TranslationQualityTask({ name: 'translation-quality', input: 'cross' })],
+      tasks: [
+        new SentimentTask({ name: 'sentiment', pooling: 'attention' }),
+        new TranslationQualityTask({ name: 'translation-quality', input: 'cross' }),
+      ],
       taskLayers: { sentiment: 1 },
       sharedLayers: { depth: 1, width: 16 },
       seed: 1,
@@ -80,7 +86,14 @@ describe('taskLayers: a task reads its own layer of the shared encoder', () => {
 
   it('trains and predicts exactly as a model on an encoder loaded at that layer; saved, it reopens the layer', async () => {
     const make = (encoder: Encoder, taskLayers?: Record<string, number>) =>
-      MultiTaskModel.create({ encoder, tasks: [new SentimentTask({ name: 'sentiment' })], ...(taskLayers ? { taskLayers } : {}), sharedLayers: { depth: 1, width: 16 }, seed: 3, log: false });
+      MultiTaskModel.create({
+        encoder,
+        tasks: [new SentimentTask({ name: 'sentiment' })],
+        ...(taskLayers ? { taskLayers } : {}),
+        sharedLayers: { depth: 1, width: 16 },
+        seed: 3,
+        log: false,
+      });
     const routed = await make(full, { sentiment: 1 });
     const direct = await make(layer1);
     for (const m of [routed, direct]) await m.fit({ sentiment: { train: sentiment } }, { steps: 5, batchSize: 4, seed: 3, log: false });
@@ -96,7 +109,10 @@ describe('taskLayers: a task reads its own layer of the shared encoder', () => {
     plain.dispose();
     const dir = join(root, 'routed');
     await routed.save(dir);
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { taskLayers?: Record<string, number>; encoder: { layer?: number } };
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      taskLayers?: Record<string, number>;
+      encoder: { layer?: number };
+    };
     expect(manifest.taskLayers).toEqual({ sentiment: 1 });
     expect(manifest.encoder.layer).toBeUndefined();
     const loaded = await MultiTaskModel.fromPretrained(dir);
@@ -108,10 +124,16 @@ describe('taskLayers: a task reads its own layer of the shared encoder', () => {
 
   it('errors: an unknown task, a layer that is not an integer, an encoder that cannot open layers', async () => {
     const tasks = () => [new SentimentTask({ name: 'sentiment' })];
-    await expect(MultiTaskModel.create({ encoder: full, tasks: tasks(), taskLayers: { sentimnet: 1 }, log: false })).rejects.toThrow(/taskLayers\.sentimnet: no task named "sentimnet" \(tasks: sentiment\)/);
-    await expect(MultiTaskModel.create({ encoder: full, tasks: tasks(), taskLayers: { sentiment: 0.5 }, log: false })).rejects.toThrow(/taskLayers\.sentiment: the layer must be an integer/);
+    await expect(MultiTaskModel.create({ encoder: full, tasks: tasks(), taskLayers: { sentimnet: 1 }, log: false })).rejects.toThrow(
+      /taskLayers\.sentimnet: no task named "sentimnet" \(tasks: sentiment\)/,
+    );
+    await expect(MultiTaskModel.create({ encoder: full, tasks: tasks(), taskLayers: { sentiment: 0.5 }, log: false })).rejects.toThrow(
+      /taskLayers\.sentiment: the layer must be an integer/,
+    );
     const fake = await MultiTaskModel.create({ encoder: new FakeEncoder(16), tasks: tasks(), taskLayers: { sentiment: 1 }, log: false });
-    await expect(fake.ensureFeatures({ sentiment })).rejects.toThrow(/a task reads encoder layer 1, but the encoder .* cannot open other layers \(no atLayer\)/);
+    await expect(fake.ensureFeatures({ sentiment })).rejects.toThrow(
+      /a task reads encoder layer 1, but the encoder .* cannot open other layers \(no atLayer\)/,
+    );
     fake.dispose();
   });
 });
@@ -146,9 +168,30 @@ describe('the joint configs of docs/benchmarks.md (benchmarks/configs/joint-*.ya
       const c = loadTrainingConfig(join(dir, `joint-${name}.yaml`));
       return { encoder: c.encoder.layer, tasks: c.taskConfigs.map((t) => [t.name, t.layer]) };
     };
-    expect(layers('last')).toEqual({ encoder: undefined, tasks: [['sentiment', undefined], ['translation-quality', undefined], ['summarization', undefined]] });
-    expect(layers('task-layers')).toEqual({ encoder: undefined, tasks: [['sentiment', 4], ['translation-quality', 4], ['summarization', undefined]] });
-    expect(layers('layer4')).toEqual({ encoder: 4, tasks: [['sentiment', undefined], ['translation-quality', undefined], ['summarization', undefined]] });
+    expect(layers('last')).toEqual({
+      encoder: undefined,
+      tasks: [
+        ['sentiment', undefined],
+        ['translation-quality', undefined],
+        ['summarization', undefined],
+      ],
+    });
+    expect(layers('task-layers')).toEqual({
+      encoder: undefined,
+      tasks: [
+        ['sentiment', 4],
+        ['translation-quality', 4],
+        ['summarization', undefined],
+      ],
+    });
+    expect(layers('layer4')).toEqual({
+      encoder: 4,
+      tasks: [
+        ['sentiment', undefined],
+        ['translation-quality', undefined],
+        ['summarization', undefined],
+      ],
+    });
   });
 });
 
@@ -169,7 +212,14 @@ describe('the training config: tasks[].layer', () => {
       ].join('\n'),
     );
     expect(loadTrainingConfig(file).taskConfigs.map((t) => t.layer)).toEqual([1, undefined]);
-    const run = await trainFromConfig({ config: file, sample: true, limit: { train: 8, dev: 4 }, baselines: false, steps: 2, batchSize: 4 });
+    const run = await trainFromConfig({
+      config: file,
+      sample: true,
+      limit: { train: 8, dev: 4 },
+      baselines: false,
+      steps: 2,
+      batchSize: 4,
+    });
     expect(Object.fromEntries(run.model.taskLayers)).toEqual({ sentiment: 1 });
     run.model.dispose();
     await run.model.encoder?.dispose();
@@ -181,10 +231,24 @@ describe('the training config: tasks[].layer', () => {
     const tasksDir = join(packageRoot(), 'tasks');
     const file = join(root, 'train-workers.yaml');
     const body = (w: string) =>
-      [`encoder: { model: fixture:bert, workers: ${w} }`, 'tasks:', `  - { config: ${join(tasksDir, 'sentiment.yaml')} }`, 'sharedLayers: { depth: 1, width: 16, dropout: 0 }', 'training:', '  steps: 2'].join('\n');
+      [
+        `encoder: { model: fixture:bert, workers: ${w} }`,
+        'tasks:',
+        `  - { config: ${join(tasksDir, 'sentiment.yaml')} }`,
+        'sharedLayers: { depth: 1, width: 16, dropout: 0 }',
+        'training:',
+        '  steps: 2',
+      ].join('\n');
     writeFileSync(file, body('2'));
     expect(loadTrainingConfig(file).encoder.workers).toBe(2);
-    const run = await trainFromConfig({ config: file, sample: true, limit: { train: 8, dev: 4 }, baselines: false, steps: 2, batchSize: 4 });
+    const run = await trainFromConfig({
+      config: file,
+      sample: true,
+      limit: { train: 8, dev: 4 },
+      baselines: false,
+      steps: 2,
+      batchSize: 4,
+    });
     expect(run.model.encoder?.info.workers).toBe(2);
     expect(JSON.stringify(run.model.encoderIdentity)).not.toContain('workers');
     run.model.dispose();
@@ -197,7 +261,16 @@ describe('the training config: tasks[].layer', () => {
     const tasksDir = join(packageRoot(), 'tasks');
     const textrank = async (encoder: string, taskLayer: string) => {
       const file = join(root, `sum-${encoder.length}-${taskLayer.length}.yaml`);
-      writeFileSync(file, [`encoder: ${encoder}`, 'tasks:', `  - { config: ${join(tasksDir, 'summarization.yaml')}${taskLayer} }`, 'training:', '  steps: 1'].join('\n'));
+      writeFileSync(
+        file,
+        [
+          `encoder: ${encoder}`,
+          'tasks:',
+          `  - { config: ${join(tasksDir, 'summarization.yaml')}${taskLayer} }`,
+          'training:',
+          '  steps: 1',
+        ].join('\n'),
+      );
       const run = await trainFromConfig({ config: file, sample: true, limit: { train: 4, dev: 4 }, steps: 1, batchSize: 2 });
       run.model.dispose();
       await run.model.encoder?.dispose();

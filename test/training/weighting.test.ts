@@ -20,11 +20,21 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 describe('static / equal', () => {
   it('λ = 0 leaves that task head unchanged while the other head trains', async () => {
     const s = synthetic({ n: 64 });
-    const model = await MultiTaskModel.create({ encoder: { dim: 16 }, tasks: makeTasks(), sharedLayers: { depth: 1, width: 16, dropout: 0 }, seed: 2, features: s.features, log: false });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: 16 },
+      tasks: makeTasks(),
+      sharedLayers: { depth: 1, width: 16, dropout: 0 },
+      seed: 2,
+      features: s.features,
+      log: false,
+    });
     model.prepareTasks({ cls: s.cls.train, reg: s.reg.train });
     const before = paramsWithPrefix(model.store, 'heads.');
     expect(before.size).toBe(6);
-    const h = await model.fit({ cls: s.cls, reg: s.reg }, { steps: 15, batchSize: 16, weighting: { type: 'static', lambdas: { cls: 1, reg: 0 } }, log: false, logFile: false });
+    const h = await model.fit(
+      { cls: s.cls, reg: s.reg },
+      { steps: 15, batchSize: 16, weighting: { type: 'static', lambdas: { cls: 1, reg: 0 } }, log: false, logFile: false },
+    );
     const after = paramsWithPrefix(model.store, 'heads.');
     const only = (m: Map<string, Float32Array>, p: string) => new Map([...m].filter(([k]) => k.startsWith(p)));
     expect(maxAbsDiff(only(before, 'heads.reg.'), only(after, 'heads.reg.'))).toBe(0);
@@ -51,10 +61,24 @@ describe('uncertainty (Kendall et al. 2018)', () => {
     const noisyTrain = s.reg.train.map((e) => ({ ...e, score: (e.score as number) + rng.normal() }));
     const fixed = { hidden: 16, targetMean: 0, targetStd: 1 };
     const tasks = [new PairRegressionTask({ name: 'clean', ...fixed }), new PairRegressionTask({ name: 'noisy', ...fixed })];
-    const model = await MultiTaskModel.create({ encoder: { dim: 16 }, tasks, sharedLayers: { depth: 1, width: 16, dropout: 0 }, seed: 1, features: s.features, log: false });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: 16 },
+      tasks,
+      sharedLayers: { depth: 1, width: 16, dropout: 0 },
+      seed: 1,
+      features: s.features,
+      log: false,
+    });
     const h = await model.fit(
       { clean: { train: s.reg.train }, noisy: { train: noisyTrain } },
-      { steps: 150, batchSize: 32, weighting: { type: 'uncertainty' }, optimizer: { type: 'adamw', lr: 2e-2, weightDecay: 0 }, log: false, logFile: false },
+      {
+        steps: 150,
+        batchSize: 32,
+        weighting: { type: 'uncertainty' },
+        optimizer: { type: 'adamw', lr: 2e-2, weightDecay: 0 },
+        log: false,
+        logFile: false,
+      },
     );
     const logVar = (h.steps[h.steps.length - 1]!.diagnostics as { logVariance: Record<string, number> }).logVariance;
     expect(logVar.noisy!).toBeGreaterThan(logVar.clean! + 0.3);
@@ -71,7 +95,10 @@ describe('uncertainty (Kendall et al. 2018)', () => {
 
 describe('DWA (Liu et al. 2019)', () => {
   it('raises λ of the slower-falling loss, Σλ = K, λ = 1 for the first two epochs', () => {
-    const w = createWeighting({ type: 'dwa', T: 2 }, { tasks: ['fast', 'slow'], lossKinds: { fast: 'regression', slow: 'regression' }, rng: new Rng(1) });
+    const w = createWeighting(
+      { type: 'dwa', T: 2 },
+      { tasks: ['fast', 'slow'], lossKinds: { fast: 'regression', slow: 'regression' }, rng: new Rng(1) },
+    );
     const info = { step: 0, epoch: 0, active: ['fast', 'slow'] };
     const epochs = [
       { fast: 1.0, slow: 1.0 },
@@ -95,15 +122,28 @@ describe('DWA (Liu et al. 2019)', () => {
     const ws = 0.85 / 0.9;
     expect(l.fast).toBeCloseTo((2 * Math.exp(wf / 2)) / (Math.exp(wf / 2) + Math.exp(ws / 2)), 12);
     // state round trip
-    const w2 = createWeighting({ type: 'dwa' }, { tasks: ['fast', 'slow'], lossKinds: { fast: 'regression', slow: 'regression' }, rng: new Rng(1) });
+    const w2 = createWeighting(
+      { type: 'dwa' },
+      { tasks: ['fast', 'slow'], lossKinds: { fast: 'regression', slow: 'regression' }, rng: new Rng(1) },
+    );
     w2.setState(JSON.parse(JSON.stringify(w.getState())));
     expect(w2.lambdas()).toEqual(l);
   });
 
   it('updates λ per epoch during training', async () => {
     const s = synthetic({ n: 64 });
-    const model = await MultiTaskModel.create({ encoder: { dim: 16 }, tasks: makeTasks(), sharedLayers: { depth: 1, width: 16, dropout: 0 }, seed: 2, features: s.features, log: false });
-    const h = await model.fit({ cls: s.cls, reg: s.reg }, { epochs: 4, batchSize: 16, weighting: { type: 'dwa' }, optimizer: { type: 'adamw', lr: 1e-2 }, log: false, logFile: false });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: 16 },
+      tasks: makeTasks(),
+      sharedLayers: { depth: 1, width: 16, dropout: 0 },
+      seed: 2,
+      features: s.features,
+      log: false,
+    });
+    const h = await model.fit(
+      { cls: s.cls, reg: s.reg },
+      { epochs: 4, batchSize: 16, weighting: { type: 'dwa' }, optimizer: { type: 'adamw', lr: 1e-2 }, log: false, logFile: false },
+    );
     const per = h.stepsPerEpoch;
     expect(h.steps[2 * per - 1]!.lambdas).toEqual({ cls: 1, reg: 1 });
     expect(h.steps[2 * per]!.lambdas).not.toEqual({ cls: 1, reg: 1 });
@@ -115,10 +155,19 @@ describe('DWA (Liu et al. 2019)', () => {
 describe('RLW (Lin et al. 2021)', () => {
   it('draws λ = softmax(N(0, I)) each step, seeded', async () => {
     const tf = await import('../../src/utils/tf.js');
-    const init = () => ({ tasks: ['a', 'b', 'c'], lossKinds: { a: 'regression' as const, b: 'regression' as const, c: 'regression' as const }, rng: new Rng(9) });
+    const init = () => ({
+      tasks: ['a', 'b', 'c'],
+      lossKinds: { a: 'regression' as const, b: 'regression' as const, c: 'regression' as const },
+      rng: new Rng(9),
+    });
     const w1 = createWeighting({ type: 'rlw' }, init()) as BaseWeighting;
     const w2 = createWeighting({ type: 'rlw' }, init()) as BaseWeighting;
-    const losses = () => new Map([['a', tf.scalar(1)], ['b', tf.scalar(2)], ['c', tf.scalar(3)]]);
+    const losses = () =>
+      new Map([
+        ['a', tf.scalar(1)],
+        ['b', tf.scalar(2)],
+        ['c', tf.scalar(3)],
+      ]);
     const draws1: Record<string, number>[] = [];
     const draws2: Record<string, number>[] = [];
     for (let i = 0; i < 5; i++) {
@@ -171,8 +220,18 @@ describe('PCGrad (Yu et al. 2020)', () => {
 
   it('in training, logs non-negative projected dot products when task gradients conflict', async () => {
     const s = synthetic({ n: 64 });
-    const model = await MultiTaskModel.create({ encoder: { dim: 16 }, tasks: makeTasks(), sharedLayers: { depth: 1, width: 16, dropout: 0 }, seed: 2, features: s.features, log: false });
-    const h = await model.fit({ cls: s.cls, reg: s.reg }, { steps: 30, batchSize: 16, weighting: { type: 'pcgrad' }, optimizer: { type: 'adamw', lr: 1e-2 }, log: false, logFile: false });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: 16 },
+      tasks: makeTasks(),
+      sharedLayers: { depth: 1, width: 16, dropout: 0 },
+      seed: 2,
+      features: s.features,
+      log: false,
+    });
+    const h = await model.fit(
+      { cls: s.cls, reg: s.reg },
+      { steps: 30, batchSize: 16, weighting: { type: 'pcgrad' }, optimizer: { type: 'adamw', lr: 1e-2 }, log: false, logFile: false },
+    );
     const diags = h.steps.map((x) => (x.diagnostics as { pcgrad: { minDot: number; minProjectedDot: number } }).pcgrad);
     expect(diags.some((d) => d.minDot < 0)).toBe(true);
     for (const d of diags) expect(d.minProjectedDot).toBeGreaterThanOrEqual(-1e-6 * Math.max(1, Math.abs(d.minDot)));
@@ -186,8 +245,25 @@ describe('GradNorm (Chen et al. 2018)', () => {
     // scale the regression targets ×20 without standardisation → much larger gradients for "reg"
     const reg = new PairRegressionTask({ name: 'reg', hidden: 16, targetMean: 0, targetStd: 0.05 });
     const [cls] = makeTasks();
-    const model = await MultiTaskModel.create({ encoder: { dim: 16 }, tasks: [cls, reg], sharedLayers: { depth: 1, width: 16, dropout: 0 }, seed: 2, features: s.features, log: false });
-    const h = await model.fit({ cls: s.cls, reg: s.reg }, { steps: 80, batchSize: 16, weighting: { type: 'gradnorm', alpha: 0 }, optimizer: { type: 'adamw', lr: 2e-3 }, log: false, logFile: false });
+    const model = await MultiTaskModel.create({
+      encoder: { dim: 16 },
+      tasks: [cls, reg],
+      sharedLayers: { depth: 1, width: 16, dropout: 0 },
+      seed: 2,
+      features: s.features,
+      log: false,
+    });
+    const h = await model.fit(
+      { cls: s.cls, reg: s.reg },
+      {
+        steps: 80,
+        batchSize: 16,
+        weighting: { type: 'gradnorm', alpha: 0 },
+        optimizer: { type: 'adamw', lr: 2e-3 },
+        log: false,
+        logFile: false,
+      },
+    );
     const norms = (i: number) => (h.steps[i]!.diagnostics as { gradNorms: Record<string, number> }).gradNorms;
     const first = norms(0);
     const rawRatio = Math.abs(Math.log(first.reg! / first.cls!));

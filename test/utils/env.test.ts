@@ -7,7 +7,12 @@ import { Encoder } from '../../src/encoder/index.js';
 import { MultiTaskModel } from '../../src/training/model.js';
 import { PairRegressionTask } from '../../src/tasks/pair-regression.js';
 
-const saved = { cacheDir: env.cacheDir, logger: env.logger, MTL_CACHE_DIR: process.env.MTL_CACHE_DIR, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
+const saved = {
+  cacheDir: env.cacheDir,
+  logger: env.logger,
+  MTL_CACHE_DIR: process.env.MTL_CACHE_DIR,
+  XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
+};
 afterEach(() => {
   env.cacheDir = saved.cacheDir;
   env.logger = saved.logger;
@@ -35,7 +40,8 @@ describe('env.cacheDir', () => {
 describe('env.logger', () => {
   it('the library writes nothing to the console by itself; with a logger, notices reach it', async () => {
     const writes: string[] = [];
-    for (const m of ['log', 'info', 'warn', 'error'] as const) vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void writes.push(a.join(' ')));
+    for (const m of ['log', 'info', 'warn', 'error'] as const)
+      vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void writes.push(a.join(' ')));
     env.logger = null;
     const quiet = await Encoder.load('fixture:bert');
     await quiet.encode(['a text']);

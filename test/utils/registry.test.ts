@@ -25,7 +25,10 @@ describe('Registry', () => {
   });
 
   it('require names the kind, the unknown type and the known ones', () => {
-    const r = new Registry<Toy>('toy', [{ type: 'a', gain: 1 }, { type: 'b', gain: 2 }]);
+    const r = new Registry<Toy>('toy', [
+      { type: 'a', gain: 1 },
+      { type: 'b', gain: 2 },
+    ]);
     expect(() => r.require('zz')).toThrow('unknown toy "zz" (known: a, b)');
     expect(() => r.require('zz', 'config.yaml')).toThrow('config.yaml: unknown toy "zz" (known: a, b)');
     // no prototype keys leak through
@@ -43,7 +46,10 @@ describe('Registry', () => {
     const view = r.asRecord();
     r.register({ type: 'b', gain: 2 });
     expect(Object.keys(view)).toEqual(['a', 'b']);
-    expect(Object.entries(view).map(([k, p]) => [k, p.gain])).toEqual([['a', 1], ['b', 2]]);
+    expect(Object.entries(view).map(([k, p]) => [k, p.gain])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
     expect('b' in view).toBe(true);
     expect(view.b?.gain).toBe(2);
     delete (view as Record<string, Toy>).a;

@@ -50,7 +50,14 @@ export default async function bench(opts: Record<string, unknown>, _args: string
     process.stdout.write(markdown + '\n');
   }
   if (suite === 'quality' || suite === 'all') {
-    const { markdown } = await runQualitySuite({ quick, out, log, steps: opts.steps as number | undefined, sample: Boolean(opts.sample), encoder: opts.encoder as string | undefined });
+    const { markdown } = await runQualitySuite({
+      quick,
+      out,
+      log,
+      steps: opts.steps as number | undefined,
+      sample: Boolean(opts.sample),
+      encoder: opts.encoder as string | undefined,
+    });
     process.stdout.write(markdown + '\n');
   }
 }

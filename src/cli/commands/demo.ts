@@ -33,7 +33,9 @@ export default async function demo(opts: Record<string, unknown>, _args: string[
     if (!global.quiet) process.stdout.write(s + '\n');
   };
   const started = Date.now();
-  say(`mtl demo: training sentiment, translation-quality and summarization jointly (${opts.dataDir ? `real data in ${String(opts.dataDir)}` : 'samples in fixtures/data'}).`);
+  say(
+    `mtl demo: training sentiment, translation-quality and summarization jointly (${opts.dataDir ? `real data in ${String(opts.dataDir)}` : 'samples in fixtures/data'}).`,
+  );
   say('Encoder: mtl:mini, the pretrained default shipped in the package (models/mini; see docs/guide/encoders-and-gpu.md).');
   const run = await runTraining(
     {
@@ -70,7 +72,11 @@ export default async function demo(opts: Record<string, unknown>, _args: string[
   const [summary] = await model.predict<SummarizationPrediction>('summarization', [{ sentences: EXAMPLES.document }]);
   say('\n## Predictions (model reloaded from ' + out + ')\n');
   EXAMPLES.sentiment.forEach((t, i) => say(`sentiment     "${t}" → ${sentiment[i]!.label} (${sentiment[i]!.score.toFixed(2)})`));
-  EXAMPLES.translation.forEach((p, i) => say(`quality       "${p.translation}" → ${quality[i]!.toFixed(3)} (predicted z-score of the DA rating: 0 = an average translation, higher = better)`));
+  EXAMPLES.translation.forEach((p, i) =>
+    say(
+      `quality       "${p.translation}" → ${quality[i]!.toFixed(3)} (predicted z-score of the DA rating: 0 = an average translation, higher = better)`,
+    ),
+  );
   say(`summary       ${summary!.sentences.map((s) => `[${s.index}] ${s.text}`).join(' ')}`);
   say(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   model.dispose();

@@ -16,7 +16,8 @@ export default async function encode(opts: Record<string, unknown>, _args: strin
   const output = String(opts.output);
   if (!/\.(jsonl|npy)$/i.test(output)) throw new UserError(`--output ${output}: must end in .jsonl or .npy`);
   // as mtl train does with --out: an existing file is replaced only when asked
-  if (existsSync(output) && !opts.overwrite) throw new UserError(`${output} already exists; pass --overwrite to replace it, or choose another --output`);
+  if (existsSync(output) && !opts.overwrite)
+    throw new UserError(`${output} already exists; pass --overwrite to replace it, or choose another --output`);
   if (opts.queue !== undefined) return encodeOnQueue(opts, inputPath, global);
   const res = await encodeCommand({
     model: await resolveModelId(String(opts.model)),
@@ -42,7 +43,9 @@ async function encodeOnQueue(opts: Record<string, unknown>, inputPath: string, g
   const { normalizeModelRef } = await import('../../distributed/models.js');
   const output = String(opts.output);
   if (opts.workers !== undefined || opts.cache !== undefined || (opts.device !== undefined && opts.device !== 'auto')) {
-    throw new UserError('--queue: --workers, --cache and --device are the workers\' business; leave them out (start mtl worker with --concurrency instead)');
+    throw new UserError(
+      "--queue: --workers, --cache and --device are the workers' business; leave them out (start mtl worker with --concurrency instead)",
+    );
   }
   let last = 0;
   const res = await encodeFileDistributed({
@@ -67,5 +70,8 @@ async function encodeOnQueue(opts: Record<string, unknown>, inputPath: string, g
       process.stderr.write(`encoded ${p.doneTexts}/${p.totalTexts} (shards ${p.doneShards}/${p.totalShards})\n`);
     },
   });
-  if (!global.quiet) process.stderr.write(`encoded ${res.rows} texts, dim ${res.dim} -> ${output} (${res.shards} shards: ${res.computed} computed by workers, ${res.reused} already done)\n`);
+  if (!global.quiet)
+    process.stderr.write(
+      `encoded ${res.rows} texts, dim ${res.dim} -> ${output} (${res.shards} shards: ${res.computed} computed by workers, ${res.reused} already done)\n`,
+    );
 }

@@ -49,19 +49,25 @@ function fail(where: string, line: number, reason: string): never {
 
 /** Parse each input line for a task; errors name `where:line` with the file's own line number. */
 export function parseInputs(task: string, lines: readonly InputLine[], where: string): unknown[] {
-  if (!['sentiment', 'translation-quality', 'summarization'].includes(task)) throw new UserError(`unknown task '${task}' (sentiment, translation-quality, summarization)`);
+  if (!['sentiment', 'translation-quality', 'summarization'].includes(task))
+    throw new UserError(`unknown task '${task}' (sentiment, translation-quality, summarization)`);
   return lines.map(({ text: line, line: n }) => {
     if (task === 'sentiment') return { text: line };
     if (task === 'translation-quality') {
       const parts = line.split('\t');
       if (parts.length !== 2 && parts.length !== 3) {
-        fail(where, n, `expected "source<TAB>translation" or "source<TAB>translation<TAB>model_score", got ${parts.length} field${parts.length === 1 ? '' : 's'}`);
+        fail(
+          where,
+          n,
+          `expected "source<TAB>translation" or "source<TAB>translation<TAB>model_score", got ${parts.length} field${parts.length === 1 ? '' : 's'}`,
+        );
       }
       if (parts[0]!.trim() === '' || parts[1]!.trim() === '') fail(where, n, 'empty source or translation');
       if (parts.length === 3) {
         // the MT system's own score, for models trained with the model-score feature
         const modelScore = Number(parts[2]);
-        if (parts[2]!.trim() === '' || !Number.isFinite(modelScore)) fail(where, n, `model_score ${JSON.stringify(parts[2])} is not a number`);
+        if (parts[2]!.trim() === '' || !Number.isFinite(modelScore))
+          fail(where, n, `model_score ${JSON.stringify(parts[2])} is not a number`);
         return { source: parts[0], translation: parts[1], modelScore };
       }
       return { source: parts[0], translation: parts[1] };
@@ -74,10 +80,12 @@ export function parseInputs(task: string, lines: readonly InputLine[], where: st
       } catch (err) {
         fail(where, n, `not valid JSON (${(err as Error).message}); a JSONL document is {"sentences": [...]} or {"text": "..."}`);
       }
-      if (!o || typeof o !== 'object' || Array.isArray(o)) fail(where, n, 'a JSONL document must be an object {"sentences": [...]} or {"text": "..."}');
+      if (!o || typeof o !== 'object' || Array.isArray(o))
+        fail(where, n, 'a JSONL document must be an object {"sentences": [...]} or {"text": "..."}');
       const r = o as { sentences?: unknown; text?: unknown };
       if (r.sentences !== undefined) {
-        if (!Array.isArray(r.sentences) || !r.sentences.every((x) => typeof x === 'string')) fail(where, n, '"sentences" must be an array of strings');
+        if (!Array.isArray(r.sentences) || !r.sentences.every((x) => typeof x === 'string'))
+          fail(where, n, '"sentences" must be an array of strings');
         if (!r.sentences.some((x) => (x as string).trim() !== '')) fail(where, n, '"sentences" is empty');
         return { sentences: r.sentences };
       }
@@ -115,12 +123,16 @@ export default async function predict(opts: Record<string, unknown>, args: strin
     if (opts.input) bytes = readInputFile(where);
     else bytes = await readStdin();
     entries = inputLines(bytes, where, (m) => warnUser(global, m));
-    if (entries.length === 0) throw new UserError(`${where}: no input (${bytes.length === 0 ? 'empty' : 'only blank lines'}); give one input per line`);
+    if (entries.length === 0)
+      throw new UserError(`${where}: no input (${bytes.length === 0 ? 'empty' : 'only blank lines'}); give one input per line`);
   }
   const inputs = parseInputs(task, entries, where);
   const lines = entries.map((e) => e.text);
   const model = String(opts.model);
-  if (opts.queue !== undefined && scale === 'da') throw new UserError('--scale da: not available with --queue yet (the workers return z-scores); run without --queue, or use the default --scale z');
+  if (opts.queue !== undefined && scale === 'da')
+    throw new UserError(
+      '--scale da: not available with --queue yet (the workers return z-scores); run without --queue, or use the default --scale z',
+    );
   if (opts.queue !== undefined) return predictOnQueue(opts, task, inputs as Record<string, unknown>[], lines, entries, where, global);
   const manifest = readModelManifest(model);
   const encoder = await loadEncoderFor(manifest.encoder, opts.encoder as string | undefined, (m) => warnUser(global, m), model);
@@ -131,7 +143,9 @@ export default async function predict(opts: Record<string, unknown>, args: strin
     if (task === 'translation-quality') {
       daScale = (taskObject as { daScale?: DaScale | null }).daScale ?? null;
       if (scale === 'da' && !daScale) {
-        throw new UserError(`${model}: the model records no DA scale (trained before it was saved, or on data without raw DA ratings); use the default --scale z`);
+        throw new UserError(
+          `${model}: the model records no DA scale (trained before it was saved, or on data without raw DA ratings); use the default --scale z`,
+        );
       }
       if (!global.quiet && !opts.json) {
         process.stderr.write(
@@ -145,7 +159,8 @@ export default async function predict(opts: Record<string, unknown>, args: strin
     if (task === 'summarization' && opts.sentences !== undefined) {
       // the head selects with the requested length itself (a conditional head re-scores after each pick)
       preds = [];
-      for (const x of inputs) preds.push(await mtl.summarize((x as { sentences: string[] }).sentences, { sentences: opts.sentences as number, task }));
+      for (const x of inputs)
+        preds.push(await mtl.summarize((x as { sentences: string[] }).sentences, { sentences: opts.sentences as number, task }));
     } else preds = await mtl.predict(task, inputs);
     const out = formatPredictions(task, inputs, lines, preds, Boolean(opts.json), 0, { scale, daScale });
     process.stdout.write(out.join('\n') + '\n');
@@ -171,7 +186,12 @@ export function formatPredictions(
   const score = (p: number): number => (tq.scale === 'da' ? toDa(p, tq.daScale!) : p);
   return preds.map((p, j) => {
     const i = offset + j;
-    if (json) return JSON.stringify(task === 'translation-quality' ? { input: inputs[i], prediction: score(p as number), scale: tq.scale } : { input: inputs[i], prediction: p });
+    if (json)
+      return JSON.stringify(
+        task === 'translation-quality'
+          ? { input: inputs[i], prediction: score(p as number), scale: tq.scale }
+          : { input: inputs[i], prediction: p },
+      );
     if (task === 'sentiment') {
       const s = p as SentimentPrediction;
       return `${escapeControl(String(s.label))}\t${s.score.toFixed(4)}\t${escapeControl(lines[i]!)}`;
@@ -185,7 +205,15 @@ export function formatPredictions(
 }
 
 /** `mtl predict --queue URL`: the shards go to the workers (the model folder on their allow list); lines printed in input order. */
-async function predictOnQueue(opts: Record<string, unknown>, task: string, inputs: Record<string, unknown>[], lines: string[], entries: InputLine[], where: string, global: GlobalOptions): Promise<void> {
+async function predictOnQueue(
+  opts: Record<string, unknown>,
+  task: string,
+  inputs: Record<string, unknown>[],
+  lines: string[],
+  entries: InputLine[],
+  where: string,
+  global: GlobalOptions,
+): Promise<void> {
   const { loadQueueModule } = await import('../../distributed/deps.js');
   const { runPredictShards } = await loadQueueModule(() => import('../../distributed/coordinator.js'));
   const model = resolve(String(opts.model));
@@ -210,5 +238,8 @@ async function predictOnQueue(opts: Record<string, unknown>, task: string, input
       process.stdout.write(formatPredictions(task, inputs, lines, preds, Boolean(opts.json), start).join('\n') + '\n');
     },
   );
-  if (!global.quiet) process.stderr.write(`predicted ${res.rows} inputs (${res.shards} shards: ${res.computed} computed by workers, ${res.reused} already done)\n`);
+  if (!global.quiet)
+    process.stderr.write(
+      `predicted ${res.rows} inputs (${res.shards} shards: ${res.computed} computed by workers, ${res.reused} already done)\n`,
+    );
 }

@@ -6,8 +6,15 @@ const STAGES = ['prepare', 'train', 'export'] as const;
 type Stage = (typeof STAGES)[number];
 
 function stages(value: unknown): Stage[] {
-  const list = String(value ?? 'all') === 'all' ? [...STAGES] : String(value).split(',').map((s) => s.trim());
-  for (const s of list) if (!STAGES.includes(s as Stage)) throw new UserError(`--stage: unknown stage "${s}"; use prepare, train, export (comma-separated) or all`);
+  const list =
+    String(value ?? 'all') === 'all'
+      ? [...STAGES]
+      : String(value)
+          .split(',')
+          .map((s) => s.trim());
+  for (const s of list)
+    if (!STAGES.includes(s as Stage))
+      throw new UserError(`--stage: unknown stage "${s}"; use prepare, train, export (comma-separated) or all`);
   return list as Stage[];
 }
 
@@ -31,7 +38,14 @@ export default async function pretrain(opts: Record<string, unknown>, _args: str
   }
   if (todo.includes('train')) {
     const extra: string[] = [];
-    for (const [flag, key] of [['--layers', 'layers'], ['--hidden', 'hidden'], ['--heads', 'heads'], ['--intermediate', 'intermediate'], ['--batch-size', 'batchSize'], ['--contrastive-batch', 'contrastiveBatch']] as const) {
+    for (const [flag, key] of [
+      ['--layers', 'layers'],
+      ['--hidden', 'hidden'],
+      ['--heads', 'heads'],
+      ['--intermediate', 'intermediate'],
+      ['--batch-size', 'batchSize'],
+      ['--contrastive-batch', 'contrastiveBatch'],
+    ] as const) {
       if (opts[key] !== undefined) extra.push(flag, String(opts[key]));
     }
     await recipe.train({
@@ -55,6 +69,8 @@ export default async function pretrain(opts: Record<string, unknown>, _args: str
       fp32: opts.fp32 !== false,
       command: `mtl pretrain ${process.argv.slice(3).join(' ')}`.trim(),
     });
-    log?.(`encoder written to ${out}${res.parity ? ` (ONNX vs PyTorch max abs diff ${res.parity.maxAbsDiff.toExponential(2)} on ${res.parity.sequences} held-back sequences)` : ''}`);
+    log?.(
+      `encoder written to ${out}${res.parity ? ` (ONNX vs PyTorch max abs diff ${res.parity.maxAbsDiff.toExponential(2)} on ${res.parity.sequences} held-back sequences)` : ''}`,
+    );
   }
 }

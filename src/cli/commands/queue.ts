@@ -7,7 +7,11 @@ export default async function queue(opts: Record<string, unknown>, args: string[
   const url = String(opts.queue);
   if (args[0] === 'clean') {
     const n = await queueClean(url, { all: Boolean(opts.all) });
-    process.stdout.write(`removed ${n.removed} shards (${Object.entries(n.byState).map(([k, v]) => `${k} ${v}`).join(', ')})\n`);
+    process.stdout.write(
+      `removed ${n.removed} shards (${Object.entries(n.byState)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})\n`,
+    );
     return;
   }
   const s = await queueStatus(url);

@@ -22,7 +22,8 @@ function readJsonl(file: string, warn: (message: string) => void = () => undefin
     } catch (err) {
       throw new UserError(`${file}:${i + 1}: not valid JSON (${(err as Error).message})`);
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(`${file}:${i + 1}: expected a JSON object`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new UserError(`${file}:${i + 1}: expected a JSON object`);
     out.push({ line: i + 1, value: value as Json });
   });
   if (out.length === 0) throw new UserError(`${file}: no records`);
@@ -67,7 +68,6 @@ function scoreRougeRecords(file: string, recs: { line: number; value: Json }[]) 
   );
 }
 
-
 function rougeReport(pairs: { prediction: string; reference: string | string[] }[]) {
   const r = corpusRouge(pairs);
   const metrics = { n: r.n, rouge1: r.rouge1.f, rouge2: r.rouge2.f, rougeL: r.rougeL.f, rougeLsum: r.rougeLsum.f };
@@ -76,7 +76,13 @@ function rougeReport(pairs: { prediction: string; reference: string | string[] }
 }
 
 function correlationReport(pred: number[], gold: number[]) {
-  const metrics = { n: pred.length, pearson: pearson(pred, gold), spearman: spearman(pred, gold), kendall: kendallTauB(pred, gold), mse: mse(pred, gold) };
+  const metrics = {
+    n: pred.length,
+    pearson: pearson(pred, gold),
+    spearman: spearman(pred, gold),
+    kendall: kendallTauB(pred, gold),
+    mse: mse(pred, gold),
+  };
   const text = `n=${metrics.n}  Pearson ${metrics.pearson.toFixed(4)}  Spearman ${metrics.spearman.toFixed(4)}  Kendall tau-b ${metrics.kendall.toFixed(4)}  MSE ${metrics.mse.toFixed(4)}`;
   return { metrics, text };
 }

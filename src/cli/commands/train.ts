@@ -73,11 +73,36 @@ export async function runTraining(opts: TrainRunOptions, global: GlobalOptions, 
   return run;
 }
 
+/** `mtl train --queue URL`: the run's features are encoded by the workers (the encoder on their allow list). */
+async function queueFiller(opts: Record<string, unknown>, global: GlobalOptions): Promise<NonNullable<TrainRunOptions['fillFeatures']>> {
+  const { loadQueueModule } = await import('../../distributed/deps.js');
+  const { queueFeatureFiller } = await loadQueueModule(() => import('../../distributed/features.js'));
+  let last = 0;
+  return queueFeatureFiller({
+    queue: String(opts.queue),
+    ...(opts.shardSize !== undefined ? { shardSize: opts.shardSize as number } : {}),
+    log: global.quiet ? () => undefined : (m) => process.stderr.write(`${m}\n`),
+    onProgress: (p) => {
+      const now = Date.now();
+      if (global.quiet || (now - last < 1000 && p.doneShards !== p.totalShards)) return;
+      last = now;
+      process.stderr.write(`features ${p.doneTexts}/${p.totalTexts} (shards ${p.doneShards}/${p.totalShards})\n`);
+    },
+    onDone: (r) => {
+      if (!global.quiet)
+        process.stderr.write(
+          `the workers encoded ${r.vectors} texts and the token states of ${r.tokens} (${r.shards} shards, ${r.reused} already done)\n`,
+        );
+    },
+  });
+}
+
 export default async function train(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
   const out = resolve(String(opts.out));
   // refuse to reuse a folder holding a model or an interrupted run unless told how (before any slow loading)
   const folder = prepareRunFolder(String(opts.out), { resume: Boolean(opts.resume), overwrite: Boolean(opts.overwrite) });
-  if (opts.resume && folder.step === null) warnUser(global, `${String(opts.out)}: the interrupted run wrote no checkpoint yet; starting at step 0`);
+  if (opts.resume && folder.step === null)
+    warnUser(global, `${String(opts.out)}: the interrupted run wrote no checkpoint yet; starting at step 0`);
   let run: Awaited<ReturnType<typeof runTraining>>;
   try {
     run = await runTraining(
@@ -88,7 +113,13 @@ export default async function train(opts: Record<string, unknown>, _args: string
         out,
         encoder: opts.encoder as string | undefined,
         dtype: opts.dtype as TrainRunOptions['dtype'],
-        tasks: typeof opts.tasks === 'string' ? opts.tasks.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
+        tasks:
+          typeof opts.tasks === 'string'
+            ? opts.tasks
+                .split(',')
+                .map((t) => t.trim())
+                .filter(Boolean)
+            : undefined,
         epochs: opts.epochs as number | undefined,
         steps: opts.steps as number | undefined,
         ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
@@ -96,13 +127,16 @@ export default async function train(opts: Record<string, unknown>, _args: string
         checkpointsDir: resolve(out, CHECKPOINTS_DIR),
         resume: Boolean(opts.resume),
         runInfo: { argv: global.argv ?? [] },
+        ...(opts.queue !== undefined ? { fillFeatures: await queueFiller(opts, global) } : {}),
       },
       global,
       Boolean(opts.json),
     );
   } catch (err) {
     if (err instanceof UserError && err.message.startsWith('resume: ')) {
-      throw new UserError(`${err.message}; resume with the same options as the interrupted run, or pass --overwrite to start over`, { cause: err });
+      throw new UserError(`${err.message}; resume with the same options as the interrupted run, or pass --overwrite to start over`, {
+        cause: err,
+      });
     }
     throw err;
   }

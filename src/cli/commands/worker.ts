@@ -5,7 +5,13 @@ import type { GlobalOptions } from '../global-options.js';
 export default async function worker(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
   const { loadQueueModule } = await import('../../distributed/deps.js');
   const { startWorker } = await loadQueueModule(() => import('../../distributed/worker.js'));
-  const models = opts.models === undefined ? undefined : String(opts.models).split(',').map((m) => m.trim()).filter(Boolean);
+  const models =
+    opts.models === undefined
+      ? undefined
+      : String(opts.models)
+          .split(',')
+          .map((m) => m.trim())
+          .filter(Boolean);
   if (models && !models.length) throw new UserError('--models: name at least one model, e.g. --models mtl:mini');
   const faults = process.env.MTL_TEST_WORKER_FAULTS ? (JSON.parse(process.env.MTL_TEST_WORKER_FAULTS) as object) : undefined;
   const { shortProviderLine } = await import('../../encoder/backend/fallback.js');

@@ -77,9 +77,7 @@ export async function createSessionWithFallback(
     try {
       const session = await backend.createSession(model, provider, device === 'auto' && !isLast ? { ...config, auto: true } : config);
       if (order.length > 1 || failures.length > 0) {
-        const why = failures.length
-          ? ` (${failures.map((f) => `${f.provider} unavailable: ${shortReason(f.message)}`).join('; ')})`
-          : '';
+        const why = failures.length ? ` (${failures.map((f) => `${f.provider} unavailable: ${shortReason(f.message)}`).join('; ')})` : '';
         logger(`[encoder] execution provider: ${provider}${why}`);
       }
       return { session, provider, failures };

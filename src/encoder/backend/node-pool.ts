@@ -84,7 +84,10 @@ interface Slot {
 }
 
 type Ready = { kind: 'ready'; inputNames: string[]; outputNames: string[]; inputInfo?: ValueInfo[]; outputInfo?: ValueInfo[] };
-type FromWorker = Ready | { kind: 'failed'; message: string } | { kind: 'result'; id: number; outputs?: Record<string, { type: string; data: unknown; dims: number[] }>; error?: string };
+type FromWorker =
+  | Ready
+  | { kind: 'failed'; message: string }
+  | { kind: 'result'; id: number; outputs?: Record<string, { type: string; data: unknown; dims: number[] }>; error?: string };
 
 /** A BackendSession whose runs go to the least busy of several worker threads. */
 export class WorkerPoolSession implements BackendSession {
@@ -122,7 +125,8 @@ export class WorkerPoolSession implements BackendSession {
       slots.push(slot);
       readies.push(
         new Promise<Ready>((resolve, reject) => {
-          const onStartExit = (code: number) => reject(new Error(`inference worker ${index} stopped while loading the model (exit code ${code})`));
+          const onStartExit = (code: number) =>
+            reject(new Error(`inference worker ${index} stopped while loading the model (exit code ${code})`));
           worker.once('exit', onStartExit);
           worker.once('error', reject);
           worker.once('message', (msg: FromWorker) => {
@@ -174,7 +178,13 @@ export class WorkerPoolSession implements BackendSession {
       slot.pending.clear();
     };
     worker.on('error', (err) => fail(`inference worker ${slot.index} failed: ${err.message}`));
-    worker.on('exit', (code) => fail(this.released ? 'the encoder has been disposed' : `inference worker ${slot.index} stopped (exit code ${code}); load the encoder again`));
+    worker.on('exit', (code) =>
+      fail(
+        this.released
+          ? 'the encoder has been disposed'
+          : `inference worker ${slot.index} stopped (exit code ${code}); load the encoder again`,
+      ),
+    );
     // idle workers do not hold the process open (a busy one is ref'd by run()); after the listeners,
     // since adding a 'message' listener refs the worker's port again
     worker.unref();
@@ -184,7 +194,10 @@ export class WorkerPoolSession implements BackendSession {
     if (this.released) return Promise.reject(new Error('the encoder has been disposed'));
     let slot: Slot | undefined;
     for (const s of this.slots) if (!s.gone && (!slot || s.pending.size < slot.pending.size)) slot = s;
-    if (!slot) return Promise.reject(new Error(`all ${this.slots.length} inference workers have stopped (${this.slots[0]?.gone ?? ''}); load the encoder again`));
+    if (!slot)
+      return Promise.reject(
+        new Error(`all ${this.slots.length} inference workers have stopped (${this.slots[0]?.gone ?? ''}); load the encoder again`),
+      );
     const id = this.nextId++;
     const target = slot;
     return new Promise((resolve, reject) => {

@@ -8,6 +8,7 @@ import type { Device } from '../types.js';
 import { WorkerPoolSession } from './node-pool.js';
 import { OrtSession } from './session.js';
 import type { Backend, BackendSession, ModelSource, Provider, SessionConfig } from './types.js';
+import { UserError } from '../../errors.js';
 
 const ORDER: Record<Device, Provider[]> = {
   auto: ['cuda', 'webgpu', 'cpu'],
@@ -53,7 +54,11 @@ const SOFTWARE_ICD = /swiftshader|lvp_icd|lavapipe|llvmpipe/i;
  * software ones (SwiftShader, lavapipe): measured here, SwiftShader WebGPU encodes ~200x slower than
  * the CPU provider. An explicit `device: 'webgpu'` still uses them.
  */
-export function providerPrecheck(provider: Provider, env: NodeJS.ProcessEnv = process.env, options: { auto?: boolean } = {}): string | null {
+export function providerPrecheck(
+  provider: Provider,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { auto?: boolean } = {},
+): string | null {
   if (provider === 'cuda') {
     const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
     const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
@@ -88,7 +93,7 @@ export const nodeBackend: Backend = {
   providerOrder: (device) => ORDER[device],
   async createSession(model: ModelSource, provider: Provider, config: SessionConfig): Promise<BackendSession> {
     const missing = providerPrecheck(provider, process.env, { auto: config.auto });
-    if (missing) throw new Error(missing);
+    if (missing) throw new UserError(missing);
     // One session: one run at a time on all threads. onnxruntime-node (1.30) runs session.run
     // synchronously on the JS thread (inside a setImmediate), so concurrent runs of one session only
     // queue up; ORT's profile of a short-text batch is 96% kernels, 86% of it the weight GEMMs (docs/benchmarks.md,

@@ -4,6 +4,7 @@
  */
 import type { Device } from '../types.js';
 import { float16BitsToFloat32 } from '../../utils/float16.js';
+import { UserError } from '../../errors.js';
 
 export type Provider = Exclude<Device, 'auto'>;
 
@@ -70,5 +71,7 @@ export function toFloat32(type: string, data: unknown, name: string): Float32Arr
     return Float32Array.from(data as ArrayLike<number>);
   }
   if (data instanceof Float64Array) return Float32Array.from(data);
-  throw new Error(`output '${name}' has element type ${type}; expected float32 or float16`);
+  throw new UserError(
+    `output '${name}' has element type ${type}; expected float32 or float16; export the model with float outputs (e.g. optimum-cli export onnx)`,
+  );
 }

@@ -3,6 +3,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import type { Device } from '../types.js';
 import { OrtSession } from './session.js';
 import type { Backend, BackendSession, ModelSource, Provider, SessionConfig } from './types.js';
+import { UserError } from '../../errors.js';
 
 const ORDER: Record<Device, Provider[]> = {
   auto: ['webgpu', 'wasm'],
@@ -29,10 +30,10 @@ export const webBackend: Backend = {
   providerOrder: (device) => ORDER[device],
   async createSession(model: ModelSource, provider: Provider, config: SessionConfig): Promise<BackendSession> {
     if (provider !== 'webgpu' && provider !== 'wasm') {
-      throw new Error(`execution provider '${provider}' does not exist in onnxruntime-web (use 'webgpu' or 'wasm')`);
+      throw new UserError(`execution provider '${provider}' does not exist in onnxruntime-web (use 'webgpu' or 'wasm')`);
     }
     if (provider === 'webgpu' && !(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) {
-      throw new Error('WebGPU is not available in this browser (navigator.gpu is undefined)');
+      throw new UserError('WebGPU is not available in this browser (navigator.gpu is undefined)');
     }
     ort.env.wasm.numThreads = config.threads;
     const options: ort.InferenceSession.SessionOptions = {

@@ -72,4 +72,3 @@ export interface ConfusionReport {
   matrix: number[][];
   perClass: (ClassScores & { label: string })[];
 }
-

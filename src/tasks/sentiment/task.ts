@@ -23,15 +23,33 @@
 import * as tf from '../../utils/tf.js';
 import { lexiconScore } from '../../baselines/sentiment.js';
 import { accuracy, confusionMatrix, macroF1, perClassScores } from '../../metrics/classification.js';
-import { AttentionPooling, dropout, type ForwardContext, type ParamStore } from '../../nn/layers.js';
+import { AttentionPooling, dropout, type ForwardContext } from '../../nn/layers.js';
+import { type ParamStore } from '../../nn/params.js';
 import { ClassificationTask, type ClassificationBatch, type ClassificationConfig, type Label } from '../classification.js';
 import { parseTaskOptions } from '../options.js';
 import { discriminant, fitStandardiser, standardise, type FeatureStats } from '../side-features.js';
-import { textExample, type EncoderInput, type FeatureLookup, type MetricDirection, type Task, type TaskSpec, type TokenLookup } from '../types.js';
 import {
-  SENTIMENT_TYPE, SentimentOptions, type ConfusionReport, type SentimentBatch, type SentimentConfig, type SentimentExample,
-  type SentimentFeature, type SentimentMetric, type SentimentPooling, type SentimentPrediction
+  textExample,
+  type EncoderInput,
+  type FeatureLookup,
+  type MetricDirection,
+  type Task,
+  type TaskSpec,
+  type TokenLookup,
+} from '../types.js';
+import {
+  SENTIMENT_TYPE,
+  SentimentOptions,
+  type ConfusionReport,
+  type SentimentBatch,
+  type SentimentConfig,
+  type SentimentExample,
+  type SentimentFeature,
+  type SentimentMetric,
+  type SentimentPooling,
+  type SentimentPrediction,
 } from './config.js';
+import { UserError } from '../../errors.js';
 
 export class SentimentTask implements Task<SentimentExample, SentimentPrediction, SentimentBatch> {
   readonly type = SENTIMENT_TYPE;
@@ -98,11 +116,20 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   prepare(train: readonly SentimentExample[]): void {
     this.inner.prepare(train);
     this.checkLabels(train);
-    if (this.featureStats === null) this.featureStats = fitStandardiser(train.map((e) => this.rawFeatures(e)), this.features.length);
+    if (this.featureStats === null)
+      this.featureStats = fitStandardiser(
+        train.map((e) => this.rawFeatures(e)),
+        this.features.length,
+      );
     const k = this.features.length;
     const C = this.inner.numClasses;
     // the linear discriminant of the features starts the skip from the logits (see the file comment)
-    if (k && C > 0) this.skipInit = discriminant(train.map((e) => (e.label === undefined ? null : { c: this.labelIndex(e.label), x: this.sideFeatures(e) })), k, C);
+    if (k && C > 0)
+      this.skipInit = discriminant(
+        train.map((e) => (e.label === undefined ? null : { c: this.labelIndex(e.label), x: this.sideFeatures(e) })),
+        k,
+        C,
+      );
   }
 
   /** Throws when an example's label is not in the label map (no silent new class). */
@@ -120,7 +147,9 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
     });
     if (bad.size > 0) {
       const list = [...bad].map(([l, c]) => `${JSON.stringify(l)} ×${c}`).join(', ');
-      throw new Error(`task "${this.name}": labels outside the label map ${JSON.stringify(this.labels)}: ${list} (first at example ${first})`);
+      throw new UserError(
+        `task "${this.name}": labels outside the label map ${JSON.stringify(this.labels)}: ${list} (first at example ${first})`,
+      );
     }
   }
 
@@ -136,13 +165,21 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
     let pooledDim = 0;
     if (this.pooling === 'attention') {
       if (!encoderDim) throw new Error(`task "${this.name}": attention pooling needs the encoder's width (buildHead's encoderDim)`);
-      this.attention = new AttentionPooling(store, `${prefix}.attention`, encoderDim, this.attentionDim, { group: 'task', task: this.name });
+      this.attention = new AttentionPooling(store, `${prefix}.attention`, encoderDim, this.attentionDim, {
+        group: 'task',
+        task: this.name,
+      });
       pooledDim = encoderDim;
     }
     this.inner.buildHead(store, inputDim + pooledDim + this.features.length, prefix);
     // side features also reach the logits linearly (wide & deep), so one scalar is not drowned
     const k = this.features.length;
-    if (k) this.skip = store.add(`${prefix}.side.weight`, [k, this.inner.numClasses], this.skipInit ?? 'zeros', { group: 'task', task: this.name, decay: false });
+    if (k)
+      this.skip = store.add(`${prefix}.side.weight`, [k, this.inner.numClasses], this.skipInit ?? 'zeros', {
+        group: 'task',
+        task: this.name,
+        decay: false,
+      });
   }
 
   makeBatch(examples: readonly SentimentExample[], features: FeatureLookup, dim: number, tokens?: TokenLookup): SentimentBatch {
@@ -197,7 +234,7 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
   private ids(gold: readonly SentimentExample[], pred: readonly SentimentPrediction[]): { g: number[]; p: number[] } {
     if (gold.length !== pred.length) throw new Error(`task "${this.name}": ${gold.length} gold examples but ${pred.length} predictions`);
     const g = gold.map((e, i) => {
-      if (e.label === undefined) throw new Error(`task "${this.name}": example ${i} has no gold label`);
+      if (e.label === undefined) throw new UserError(`task "${this.name}": example ${i} has no gold label; evaluate on labelled examples`);
       return this.labelIndex(e.label);
     });
     const p = pred.map((x) => this.labelIndex(x.label));
@@ -227,7 +264,14 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
     return {
       type: this.type,
       name: this.name,
-      config: { ...inner, primaryMetric: this.primaryMetric, features: [...this.features], featureStats: this.featureStats, pooling: this.pooling, attentionDim: this.attentionDim },
+      config: {
+        ...inner,
+        primaryMetric: this.primaryMetric,
+        features: [...this.features],
+        featureStats: this.featureStats,
+        pooling: this.pooling,
+        attentionDim: this.attentionDim,
+      },
     };
   }
 

@@ -18,7 +18,9 @@ export const sentimentYaml = taskYaml({
      * Numeric side features: `lexicon` (the AFINN score of the text, standardised on train); pooling:
      * `mean` (the sentence vector) or `attention` (the head also pools the token states, learned).
      */
-    input: SentimentOptions.pick({ features: true, pooling: true }).extend({ attentionDim: z.number().int().positive().optional() }).optional(),
+    input: SentimentOptions.pick({ features: true, pooling: true })
+      .extend({ attentionDim: z.number().int().positive().optional() })
+      .optional(),
   }),
   fields: ['text', 'label'],
   create: (config) =>
@@ -35,7 +37,8 @@ export const sentimentYaml = taskYaml({
     if (config.labels) {
       const known = new Set(config.labels);
       const bad = res.rows.find((r) => !known.has(String(r.label)));
-      if (bad) throw new DataError(path, undefined, `label ${JSON.stringify(bad.label)} is not in the label map [${config.labels.join(', ')}]`);
+      if (bad)
+        throw new DataError(path, undefined, `label ${JSON.stringify(bad.label)} is not in the label map [${config.labels.join(', ')}]`);
     }
     return res;
   },

@@ -24,7 +24,11 @@ export function similarityMatrix(vectors: readonly Float32Array[]): number[][] {
  * Document-context features of each sentence from its encoder vectors, in the order of `names`;
  * `sim` is their {@link similarityMatrix} when the caller has it already.
  */
-export function documentFeatures(vectors: readonly Float32Array[], names: readonly SummarizationFeature[], sim: number[][] = similarityMatrix(vectors)): number[][] {
+export function documentFeatures(
+  vectors: readonly Float32Array[],
+  names: readonly SummarizationFeature[],
+  sim: number[][] = similarityMatrix(vectors),
+): number[][] {
   const n = vectors.length;
   const rank = names.includes('textrank') && n > 0 ? pagerank(sim.map((row) => row.map((s) => Math.max(0, s)))).scores : [];
   return vectors.map((_, i) => {

@@ -11,7 +11,8 @@
  *    the logits and the loss weights).
  */
 import * as tf from '../../utils/tf.js';
-import { dropout, gelu, type Dense, type ForwardContext, type ParamStore } from '../../nn/layers.js';
+import { dropout, gelu, type Dense, type ForwardContext } from '../../nn/layers.js';
+import { type ParamStore } from '../../nn/params.js';
 import type { SelectionOptions, SummarizationBatch, SummarizationPrediction } from './config.js';
 import { SELECTION_FEATURES, selectionFeatures } from './features.js';
 import { GreedySelection, selectSentences } from './selection.js';
@@ -28,9 +29,21 @@ export interface SentenceHead {
   /** Register the head's own parameters under `prefix`. */
   build(store: ParamStore, prefix: string, opts: { group: 'task'; task: string }, hidden: number): void;
   /** Batch parts the head needs beyond the rows (conditional: similarities, teacher-forced states). */
-  extras(orders: readonly number[][] | null, similarities: () => number[][][], counts: readonly number[], maxN: number): Pick<SummarizationBatch, 'similarities' | 'states'>;
+  extras(
+    orders: readonly number[][] | null,
+    similarities: () => number[][][],
+    counts: readonly number[],
+    maxN: number,
+  ): Pick<SummarizationBatch, 'similarities' | 'states'>;
   /** Outputs from the hidden pre-activation [b·maxN, hidden] and the side-feature logit [b·maxN, 1] (or null). */
-  forward(pre: tf.Tensor2D, side: tf.Tensor2D | null, batch: SummarizationBatch, ctx: ForwardContext, selection: SelectionOptions, scorer: Scorer): tf.Tensor;
+  forward(
+    pre: tf.Tensor2D,
+    side: tf.Tensor2D | null,
+    batch: SummarizationBatch,
+    ctx: ForwardContext,
+    selection: SelectionOptions,
+    scorer: Scorer,
+  ): tf.Tensor;
   /** Logits, loss weights and labels, broadcast alike, for the masked binary cross-entropy. */
   lossTerms(outputs: tf.Tensor, batch: SummarizationBatch): { logits: tf.Tensor; weights: tf.Tensor; labels: tf.Tensor };
   /** Logits of the first step (nothing selected), [b, maxN]. */
@@ -53,7 +66,14 @@ export class IndependentHead implements SentenceHead {
     return { similarities: null, states: null };
   }
 
-  forward(pre: tf.Tensor2D, side: tf.Tensor2D | null, batch: SummarizationBatch, ctx: ForwardContext, _selection: SelectionOptions, scorer: Scorer): tf.Tensor {
+  forward(
+    pre: tf.Tensor2D,
+    side: tf.Tensor2D | null,
+    batch: SummarizationBatch,
+    ctx: ForwardContext,
+    _selection: SelectionOptions,
+    scorer: Scorer,
+  ): tf.Tensor {
     const hid = dropout(gelu(pre), scorer.dropoutRate, ctx) as tf.Tensor2D;
     let y = scorer.out.apply(hid);
     if (side) y = tf.add(y, side);
@@ -86,12 +106,24 @@ export class ConditionalHead implements SentenceHead {
     this.stateSkip = store.add(`${prefix}.selected.skip`, [SELECTION_FEATURES, 1], 'zeros', { ...opts, decay: false });
   }
 
-  extras(orders: readonly number[][] | null, similarities: () => number[][][], counts: readonly number[], maxN: number): Pick<SummarizationBatch, 'similarities' | 'states'> {
+  extras(
+    orders: readonly number[][] | null,
+    similarities: () => number[][][],
+    counts: readonly number[],
+    maxN: number,
+  ): Pick<SummarizationBatch, 'similarities' | 'states'> {
     const sims = similarities();
     return { similarities: sims, states: orders ? teacherStates(orders, sims, counts, maxN) : null };
   }
 
-  forward(pre: tf.Tensor2D, side: tf.Tensor2D | null, batch: SummarizationBatch, ctx: ForwardContext, selection: SelectionOptions, scorer: Scorer): tf.Tensor {
+  forward(
+    pre: tf.Tensor2D,
+    side: tf.Tensor2D | null,
+    batch: SummarizationBatch,
+    ctx: ForwardContext,
+    selection: SelectionOptions,
+    scorer: Scorer,
+  ): tf.Tensor {
     const { size: b, maxN: N } = batch;
     const { hidden, out } = scorer;
     // logits [b, S, N] of S selection states (features [b × S × N × SELECTION_FEATURES])
@@ -141,7 +173,12 @@ export class ConditionalHead implements SentenceHead {
 }
 
 /** The oracle-prefix states of each document (teacher forcing; see {@link SummarizationBatch.states}). */
-function teacherStates(orders: readonly number[][], sims: readonly number[][][], counts: readonly number[], N: number): NonNullable<SummarizationBatch['states']> {
+function teacherStates(
+  orders: readonly number[][],
+  sims: readonly number[][][],
+  counts: readonly number[],
+  N: number,
+): NonNullable<SummarizationBatch['states']> {
   const F = SELECTION_FEATURES;
   const steps = 1 + Math.max(0, ...orders.map((o) => o.length));
   const features = new Float32Array(orders.length * steps * N * F);

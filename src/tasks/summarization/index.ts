@@ -52,12 +52,28 @@
  * Porter stemming; best over several references).
  */
 export {
-  SUMMARIZATION_FEATURES, SUMMARIZATION_SELECTIONS, SelectionOptionsSchema, SummarizationOptions,
-  type SelectedSentence, type SelectionOptions, type SummarizationBatch, type SummarizationConfig,
-  type SummarizationExample, type SummarizationFeature, type SummarizationMetric, type SummarizationPrediction,
-  type SummarizationSelection
+  SUMMARIZATION_FEATURES,
+  SUMMARIZATION_SELECTIONS,
+  SelectionOptionsSchema,
+  SummarizationOptions,
+  type SelectedSentence,
+  type SelectionOptions,
+  type SummarizationBatch,
+  type SummarizationConfig,
+  type SummarizationExample,
+  type SummarizationFeature,
+  type SummarizationMetric,
+  type SummarizationPrediction,
+  type SummarizationSelection,
 } from './config.js';
-export { POSITION_FEATURES, SELECTION_FEATURES, documentFeatures, positionFeatures, selectionFeatures, similarityMatrix } from './features.js';
+export {
+  POSITION_FEATURES,
+  SELECTION_FEATURES,
+  documentFeatures,
+  positionFeatures,
+  selectionFeatures,
+  similarityMatrix,
+} from './features.js';
 export { GreedySelection, reselect, selectSentences } from './selection.js';
 export { ConditionalHead, IndependentHead, type SentenceHead } from './heads.js';
 export { SUMMARIZATION_TYPE, SummarizationTask, summarizationTask } from './task.js';

@@ -4,6 +4,7 @@
  */
 import { tokenizeForRouge } from '../../metrics/rouge.js';
 import type { SelectedSentence, SelectionOptions, SummarizationPrediction } from './config.js';
+import { UserError } from '../../errors.js';
 
 function trigrams(text: string): Set<string> {
   const toks = tokenizeForRouge(text, false);
@@ -17,11 +18,13 @@ function wordCount(text: string): number {
   return t === '' ? 0 : t.split(/\s+/).length;
 }
 
-/** Throws a RangeError for a limit out of range. */
+/** Throws a UserError for a limit out of range. */
 export function checkSelection(o: SelectionOptions): void {
-  if (o.sentences !== undefined && (!Number.isInteger(o.sentences) || o.sentences < 1)) throw new RangeError(`sentences must be a positive integer, got ${o.sentences}`);
-  if (o.ratio !== undefined && !(o.ratio > 0 && o.ratio <= 1)) throw new RangeError(`ratio must be in (0, 1], got ${o.ratio}`);
-  if (o.words !== undefined && (!Number.isInteger(o.words) || o.words < 1)) throw new RangeError(`words must be a positive integer, got ${o.words}`);
+  if (o.sentences !== undefined && (!Number.isInteger(o.sentences) || o.sentences < 1))
+    throw new UserError(`sentences must be a positive integer, got ${o.sentences}`);
+  if (o.ratio !== undefined && !(o.ratio > 0 && o.ratio <= 1)) throw new UserError(`ratio must be in (0, 1], got ${o.ratio}`);
+  if (o.words !== undefined && (!Number.isInteger(o.words) || o.words < 1))
+    throw new UserError(`words must be a positive integer, got ${o.words}`);
 }
 
 /**
@@ -95,7 +98,11 @@ export class GreedySelection {
  * {@link GreedySelection}, scores fixed); returns them in document order. Only sentences with a
  * score (index < scores.length) are candidates.
  */
-export function selectSentences(sentences: readonly string[], scores: readonly number[], options: SelectionOptions = {}): SelectedSentence[] {
+export function selectSentences(
+  sentences: readonly string[],
+  scores: readonly number[],
+  options: SelectionOptions = {},
+): SelectedSentence[] {
   const g = new GreedySelection(sentences, scores.length, options);
   while (g.next(scores) !== null);
   return [...g.chosen].sort((a, b) => a - b).map((i) => ({ text: sentences[i] as string, index: i, score: scores[i] as number }));
@@ -105,7 +112,11 @@ export function selectSentences(sentences: readonly string[], scores: readonly n
  * The same prediction with its sentences chosen again from the scores under other selection
  * options (trigram blocking on unless turned off).
  */
-export function reselect(prediction: SummarizationPrediction, sentences: readonly string[], options: SelectionOptions): SummarizationPrediction {
+export function reselect(
+  prediction: SummarizationPrediction,
+  sentences: readonly string[],
+  options: SelectionOptions,
+): SummarizationPrediction {
   const picked = selectSentences(sentences, prediction.scores, { trigramBlocking: true, ...options });
   return { ...prediction, sentences: picked, summary: picked.map((x) => x.text).join('\n') };
 }

@@ -6,18 +6,27 @@
 import * as tf from '../../utils/tf.js';
 import { splitSentences } from '../../data/sentences.js';
 import { corpusRouge } from '../../metrics/rouge.js';
-import { Dense, type ForwardContext, type ParamStore } from '../../nn/layers.js';
+import { Dense, type ForwardContext } from '../../nn/layers.js';
+import { type ParamStore } from '../../nn/params.js';
 import { greedyOracle } from '../oracle.js';
 import { parseTaskOptions } from '../options.js';
 import type { CallOptions, EncoderInput, FeatureLookup, MetricDirection, Task, TaskSpec } from '../types.js';
 import {
-  SelectionOptionsSchema, SummarizationOptions, type SelectionOptions, type SummarizationBatch, type SummarizationConfig,
-  type SummarizationExample, type SummarizationFeature, type SummarizationMetric, type SummarizationPrediction,
-  type SummarizationSelection
+  SelectionOptionsSchema,
+  SummarizationOptions,
+  type SelectionOptions,
+  type SummarizationBatch,
+  type SummarizationConfig,
+  type SummarizationExample,
+  type SummarizationFeature,
+  type SummarizationMetric,
+  type SummarizationPrediction,
+  type SummarizationSelection,
 } from './config.js';
 import { documentFeatures, POSITION_FEATURES, positionFeatures, similarityMatrix } from './features.js';
 import { ConditionalHead, IndependentHead, probabilities, type SentenceHead } from './heads.js';
 import { checkSelection } from './selection.js';
+import { UserError } from '../../errors.js';
 
 export const SUMMARIZATION_TYPE = 'summarization';
 
@@ -25,7 +34,12 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   readonly type = SUMMARIZATION_TYPE;
   readonly inputKind = 'set' as const;
   readonly lossKind = 'binary' as const;
-  readonly metricDirections: Readonly<Record<string, MetricDirection>> = { rouge1: 'higher', rouge2: 'higher', rougeL: 'higher', rougeLsum: 'higher' };
+  readonly metricDirections: Readonly<Record<string, MetricDirection>> = {
+    rouge1: 'higher',
+    rouge2: 'higher',
+    rougeL: 'higher',
+    rougeLsum: 'higher',
+  };
   readonly name: string;
   readonly primaryMetric: SummarizationMetric;
   readonly hidden: number;
@@ -72,18 +86,27 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   toExample(input: unknown): SummarizationExample {
     if (typeof input === 'string') return { sentences: splitSentences(input) };
     if (Array.isArray(input)) return { sentences: input.map(String) };
-    if (input && typeof input === 'object' && Array.isArray((input as SummarizationExample).sentences)) return input as SummarizationExample;
-    throw new Error(`task "${this.name}": a document is a string, its sentences, or { sentences }, got ${JSON.stringify(input)?.slice(0, 80)}`);
+    if (input && typeof input === 'object' && Array.isArray((input as SummarizationExample).sentences))
+      return input as SummarizationExample;
+    throw new UserError(
+      `task "${this.name}": a document is a string, its sentences, or { sentences }, got ${JSON.stringify(input)?.slice(0, 80)}`,
+    );
   }
 
   /** A call's `selection` (sentences, ratio, words, trigramBlocking) over the task's `inference` defaults. */
   decodeOptions(call: CallOptions): SelectionOptions {
     const { selection, ...rest } = call;
     const unknown = Object.keys(rest);
-    if (unknown.length) throw new Error(`task "${this.name}": unknown prediction option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: selection)`);
+    if (unknown.length)
+      throw new UserError(
+        `task "${this.name}": unknown prediction option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: selection)`,
+      );
     if (selection === undefined) return this.inference;
     const r = SelectionOptionsSchema.safeParse(selection);
-    if (!r.success) throw new RangeError(`task "${this.name}": selection: ${r.error.issues.map((i) => `${i.path.join('.') || 'selection'}: ${i.message}`).join('; ')}`);
+    if (!r.success)
+      throw new UserError(
+        `task "${this.name}": selection: ${r.error.issues.map((i) => `${i.path.join('.') || 'selection'}: ${i.message}`).join('; ')}`,
+      );
     const merged = { ...this.inference, ...r.data };
     checkSelection(merged);
     return merged;
@@ -101,7 +124,10 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   private targetsOf(e: SummarizationExample): { labels: number[]; order: number[] } | null {
     const n = Math.min(e.sentences.length, this.maxSentences);
     if (e.labels) {
-      if (e.labels.length < n) throw new Error(`task "${this.name}": example${e.id ? ` ${e.id}` : ''} has ${e.labels.length} labels for ${e.sentences.length} sentences`);
+      if (e.labels.length < n)
+        throw new UserError(
+          `task "${this.name}": example${e.id ? ` ${e.id}` : ''} has ${e.labels.length} labels for ${e.sentences.length} sentences`,
+        );
       const labels = e.labels.slice(0, n).map((y) => (y > 0 ? 1 : 0));
       return { labels, order: labels.flatMap((y, i) => (y ? [i] : [])) };
     }
@@ -149,7 +175,13 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
       let context: number[][] | null = null;
       if (this.features.length) {
         // per example object (the vectors of its texts do not change while the task lives)
-        context = this.contextCache.get(e) ?? documentFeatures(e.sentences.slice(0, n).map((s) => features(s)), this.features, this.similarityOf(e, n, features));
+        context =
+          this.contextCache.get(e) ??
+          documentFeatures(
+            e.sentences.slice(0, n).map((s) => features(s)),
+            this.features,
+            this.similarityOf(e, n, features),
+          );
         this.contextCache.set(e, context);
       }
       for (let i = 0; i < n; i++) {
@@ -163,7 +195,12 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     });
     const documents = examples.map((e, d) => e.sentences.slice(0, counts[d]));
     const orders = hasTargets ? examples.map((e) => (this.targetsOf(e) as { order: number[] }).order) : null;
-    const extras = this.head.extras(orders, () => examples.map((e, d) => this.similarityOf(e, counts[d] as number, features)), counts, maxN);
+    const extras = this.head.extras(
+      orders,
+      () => examples.map((e, d) => this.similarityOf(e, counts[d] as number, features)),
+      counts,
+      maxN,
+    );
     return { rows, numRows: b * maxN, size: b, hasTargets, maxN, counts, mask, positions, targets, documents, ...extras };
   }
 
@@ -205,7 +242,12 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
     const side = this.skip // [b·N, 1]
       ? (tf.matMul(tf.slice(tf.reshape(pos, [b * N, P]), [0, POSITION_FEATURES], [b * N, k]) as tf.Tensor2D, this.skip) as tf.Tensor2D)
       : null;
-    return this.head.forward(pre, side, batch, ctx, this.selectionOf(batch), { out: this.l2, hidden: this.hidden, dropoutRate: this.dropoutRate, name: this.name });
+    return this.head.forward(pre, side, batch, ctx, this.selectionOf(batch), {
+      out: this.l2,
+      hidden: this.hidden,
+      dropoutRate: this.dropoutRate,
+      name: this.name,
+    });
   }
 
   /**
@@ -213,7 +255,7 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
    * the weighted sentences of every state, against the same labels).
    */
   loss(outputs: tf.Tensor, batch: SummarizationBatch): tf.Scalar {
-    if (!batch.targets) throw new Error(`task "${this.name}": batch has no labels (give examples a summary or labels)`);
+    if (!batch.targets) throw new UserError(`task "${this.name}": batch has no labels (give examples a summary or labels)`);
     const { logits, weights: m, labels: y } = this.head.lossTerms(outputs, batch);
     // max(x, 0) − x·y + log(1 + e^(−|x|)), numerically stable
     const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log(tf.add(1, tf.exp(tf.neg(tf.abs(logits))))));
@@ -233,14 +275,16 @@ export class SummarizationTask implements Task<SummarizationExample, Summarizati
   static reference(e: SummarizationExample): string | string[] {
     if (e.summary !== undefined) return e.summary;
     if (e.labels) return e.sentences.filter((_, i) => (e.labels as number[])[i]).join('\n');
-    throw new Error('summarization example has neither a summary nor labels');
+    throw new UserError('summarization example has neither a summary nor labels');
   }
 
   /** ROUGE-1/2/L/Lsum F × 100, mean over documents (best reference per type). */
   metrics(gold: readonly SummarizationExample[], pred: readonly SummarizationPrediction[]): Record<string, number> {
     if (gold.length !== pred.length) throw new Error(`task "${this.name}": ${gold.length} gold examples but ${pred.length} predictions`);
     if (gold.length === 0) return {};
-    const r = corpusRouge(gold.map((e, i) => ({ prediction: (pred[i] as SummarizationPrediction).summary, reference: SummarizationTask.reference(e) })));
+    const r = corpusRouge(
+      gold.map((e, i) => ({ prediction: (pred[i] as SummarizationPrediction).summary, reference: SummarizationTask.reference(e) })),
+    );
     return { rouge1: r.rouge1.f, rouge2: r.rouge2.f, rougeL: r.rougeL.f, rougeLsum: r.rougeLsum.f };
   }
 

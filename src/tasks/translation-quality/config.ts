@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { lengthRatioFeature } from '../../baselines/translation-quality.js';
 import { FeatureStatsSchema, distinctNames } from '../options.js';
 import type { TaskBatch } from '../types.js';
+import { UserError } from '../../errors.js';
 
 export const TRANSLATION_QUALITY_TYPE = 'translation-quality';
 
@@ -37,7 +38,9 @@ export const TRANSLATION_QUALITY_FEATURES: readonly TranslationQualityFeature[] 
 export function sideFeature(name: TranslationQualityFeature, e: TranslationQualityExample): number {
   if (name === 'length-ratio') return lengthRatioFeature(e.source, e.translation);
   if (typeof e.modelScore !== 'number' || !Number.isFinite(e.modelScore)) {
-    throw new Error(`the model uses the MT system's score (feature "model-score"), but the example has no finite modelScore`);
+    throw new UserError(
+      `the model uses the MT system's score (feature "model-score"), but the example has no finite modelScore; give every input its modelScore, or train the task without the model-score feature`,
+    );
   }
   return e.modelScore;
 }

@@ -1,6 +1,7 @@
 /** The metrics of translation quality: correlations per language pair and over all examples. */
 import { kendallTauB, mse, pearson, spearman } from '../../metrics/correlation.js';
 import type { TranslationQualityExample, TranslationQualityPrediction } from './config.js';
+import { UserError } from '../../errors.js';
 
 export const CORRELATIONS = { pearson, spearman, kendall: kendallTauB } as const;
 /** Group key of examples without a `pair`. */
@@ -13,11 +14,16 @@ function correlation(kind: keyof typeof CORRELATIONS, g: readonly number[], p: r
 }
 
 /** See {@link TranslationQualityTask.metrics}; `task` names the task in errors. */
-export function qualityMetrics(gold: readonly TranslationQualityExample[], pred: readonly TranslationQualityPrediction[], task: string): Record<string, number> {
+export function qualityMetrics(
+  gold: readonly TranslationQualityExample[],
+  pred: readonly TranslationQualityPrediction[],
+  task: string,
+): Record<string, number> {
   if (gold.length !== pred.length) throw new Error(`task "${task}": ${gold.length} gold examples but ${pred.length} predictions`);
   if (gold.length === 0) return {};
   const g = gold.map((e, i) => {
-    if (typeof e.score !== 'number') throw new Error(`task "${task}": example ${i} has no gold score`);
+    if (typeof e.score !== 'number')
+      throw new UserError(`task "${task}": example ${i} has no gold score; evaluate on examples that carry a score`);
     return e.score;
   });
   const p = [...pred];

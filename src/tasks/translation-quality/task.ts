@@ -22,16 +22,25 @@
 import { fitDaScale, type DaScale } from './da-scale.js';
 import * as tf from '../../utils/tf.js';
 import { pairKey } from '../../encoder/pairs.js';
-import { Dense, dropout, gelu, type ForwardContext, type ParamStore } from '../../nn/layers.js';
+import { Dense, dropout, gelu, type ForwardContext } from '../../nn/layers.js';
+import { type ParamStore } from '../../nn/params.js';
 import { parseTaskOptions } from '../options.js';
 import { fitStandardiser, meanStd, ridge, type FeatureStats } from '../side-features.js';
 import type { EncoderInput, FeatureLookup, MetricDirection, Task, TaskSpec } from '../types.js';
 import {
-  TRANSLATION_QUALITY_TYPE, TranslationQualityOptions, sideFeature, type TranslationQualityBatch, type TranslationQualityConfig,
-  type TranslationQualityExample, type TranslationQualityFeature, type TranslationQualityInput, type TranslationQualityMetric,
-  type TranslationQualityPrediction
+  TRANSLATION_QUALITY_TYPE,
+  TranslationQualityOptions,
+  sideFeature,
+  type TranslationQualityBatch,
+  type TranslationQualityConfig,
+  type TranslationQualityExample,
+  type TranslationQualityFeature,
+  type TranslationQualityInput,
+  type TranslationQualityMetric,
+  type TranslationQualityPrediction,
 } from './config.js';
 import { CORRELATIONS, qualityMetrics } from './metrics.js';
+import { UserError } from '../../errors.js';
 
 export class TranslationQualityTask implements Task<TranslationQualityExample, TranslationQualityPrediction, TranslationQualityBatch> {
   readonly type = TRANSLATION_QUALITY_TYPE;
@@ -72,8 +81,13 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     this.targetStd = o.targetStd ?? null;
     this.daScale = o.daScale ?? null;
     this.featureStats = o.featureStats ?? (this.features.length === 0 ? { mean: [], std: [] } : null);
-    if (this.featureStats && (this.featureStats.mean.length !== this.features.length || this.featureStats.std.length !== this.features.length)) {
-      throw new Error(`task "${this.name}": featureStats has ${this.featureStats.mean.length} means for ${this.features.length} features`);
+    if (
+      this.featureStats &&
+      (this.featureStats.mean.length !== this.features.length || this.featureStats.std.length !== this.features.length)
+    ) {
+      throw new UserError(
+        `task "${this.name}": featureStats has ${this.featureStats.mean.length} means for ${this.features.length} features`,
+      );
     }
   }
 
@@ -97,7 +111,9 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
   toExample(input: unknown): TranslationQualityExample {
     const x = input as Partial<TranslationQualityExample> | null;
     if (!x || typeof x !== 'object' || typeof x.source !== 'string' || typeof x.translation !== 'string') {
-      throw new Error(`task "${this.name}": an input is { source, translation } (strings; optional modelScore), got ${JSON.stringify(input)?.slice(0, 80)}`);
+      throw new UserError(
+        `task "${this.name}": an input is { source, translation } (strings; optional modelScore), got ${JSON.stringify(input)?.slice(0, 80)}`,
+      );
     }
     return x as TranslationQualityExample;
   }
@@ -106,7 +122,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
   prepare(train: readonly TranslationQualityExample[]): void {
     for (let i = 0; i < train.length; i++) {
       const s = (train[i] as TranslationQualityExample).score;
-      if (s !== undefined && !Number.isFinite(s)) throw new Error(`task "${this.name}": example ${i} has a non-finite score ${s}`);
+      if (s !== undefined && !Number.isFinite(s)) throw new UserError(`task "${this.name}": example ${i} has a non-finite score ${s}`);
     }
     this.daScale ??= fitDaScale(train);
     if (this.targetMean === null || this.targetStd === null) {
@@ -117,7 +133,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
         try {
           return this.features.map((f) => sideFeature(f, e));
         } catch (err) {
-          throw new Error(`task "${this.name}": training example ${i}: ${(err as Error).message}`);
+          throw new UserError(`task "${this.name}": training example ${i}: ${(err as Error).message}`);
         }
       });
       this.featureStats = fitStandardiser(raw, this.features.length);
@@ -147,7 +163,8 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
     // side features also reach the output linearly (wide & deep): one standardised scalar among
     // hundreds of encoder dimensions is otherwise learnt slowly by the MLP
     // (zero at start: the model begins as the MLP alone)
-    if (this.features.length) this.skip = store.add(`${prefix}.side.weight`, [this.features.length, 1], this.skipInit ?? 'zeros', { ...opts, decay: false });
+    if (this.features.length)
+      this.skip = store.add(`${prefix}.side.weight`, [this.features.length, 1], this.skipInit ?? 'zeros', { ...opts, decay: false });
   }
 
   /**
@@ -185,7 +202,7 @@ export class TranslationQualityTask implements Task<TranslationQualityExample, T
         try {
           side.set(this.sideFeatures(e), i * k);
         } catch (err) {
-          throw new Error(`task "${this.name}": example ${i}: ${(err as Error).message}`);
+          throw new UserError(`task "${this.name}": example ${i}: ${(err as Error).message}`);
         }
       }
       if (targets) targets[i] = ((e.score as number) - mean) / std;

@@ -21,11 +21,26 @@ import { packageRoot } from '../../../src/utils/paths.js';
 import { maxAbsDiff, mixedSentences, quiet } from '../helpers/data.js';
 import type { BrowserEncodeRequest, BrowserEncodeResult } from './entry.js';
 
-const CANDIDATES = [process.env.MTL_CHROMIUM, '/usr/bin/chromium-headless-shell', '/usr/lib/chromium/headless_shell', '/usr/bin/chromium', '/usr/bin/google-chrome'];
+const CANDIDATES = [
+  process.env.MTL_CHROMIUM,
+  '/usr/bin/chromium-headless-shell',
+  '/usr/lib/chromium/headless_shell',
+  '/usr/bin/chromium',
+  '/usr/bin/google-chrome',
+];
 const executable = CANDIDATES.find((p): p is string => !!p && existsSync(p));
-if (!executable) console.warn('[browser] no Chromium found (set MTL_CHROMIUM or apt-get install chromium-headless-shell): real-browser tests skipped');
+if (!executable)
+  console.warn('[browser] no Chromium found (set MTL_CHROMIUM or apt-get install chromium-headless-shell): real-browser tests skipped');
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.onnx': 'application/octet-stream', '.txt': 'text/plain', '.html': 'text/html' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.onnx': 'application/octet-stream',
+  '.txt': 'text/plain',
+  '.html': 'text/html',
+};
 
 describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', () => {
   let server: Server;
@@ -40,7 +55,10 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
     // an fp16 file with float16 outputs (an export of a half-precision model, no keep_io_types)
     const f16 = join(tmp, 'bert-f16-outputs');
     cpSync(models.get('bert')!, f16, { recursive: true });
-    writeFileSync(join(f16, 'onnx/model_fp16.onnx'), encodeModel(convertModelToFloat16(decodeModel(readFileSync(join(f16, 'onnx/model.onnx'))), { keepIoTypes: false })));
+    writeFileSync(
+      join(f16, 'onnx/model_fp16.onnx'),
+      encodeModel(convertModelToFloat16(decodeModel(readFileSync(join(f16, 'onnx/model.onnx'))), { keepIoTypes: false })),
+    );
     models.set('bert-f16-outputs', f16);
     const bundle = await build({
       entryPoints: [join(import.meta.dirname, 'entry.ts')],
@@ -109,17 +127,21 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
     }
   };
 
-  it.each(['bert', 'xlm-roberta'] as const)('%s fp32 on wasm: vectors equal the Node build within 1e-5', async (variant) => {
-    const texts = mixedSentences(60);
-    const web = await run({ model: variant, texts, device: 'wasm', dtype: 'fp32' }, page);
-    expect(web.device).toBe('wasm');
-    expect(web.files[0]).toBe('onnx/model.onnx');
-    const ref = await nodeVectors(variant, texts);
-    expect(web.dims).toEqual(ref.dims);
-    expect(maxAbsDiff(web.data, ref.data)).toBeLessThan(1e-5);
-  }, 120_000);
+  it.each(['bert', 'xlm-roberta'] as const)(
+    '%s fp32 on wasm: vectors equal the Node build within 1e-5',
+    async (variant) => {
+      const texts = mixedSentences(60);
+      const web = await run({ model: variant, texts, device: 'wasm', dtype: 'fp32' }, page);
+      expect(web.device).toBe('wasm');
+      expect(web.files[0]).toBe('onnx/model.onnx');
+      const ref = await nodeVectors(variant, texts);
+      expect(web.dims).toEqual(ref.dims);
+      expect(maxAbsDiff(web.data, ref.data)).toBeLessThan(1e-5);
+    },
+    120_000,
+  );
 
-  it('device auto with a WebGPU adapter (Chromium\'s software adapter) runs on webgpu, close to the Node build', async () => {
+  it("device auto with a WebGPU adapter (Chromium's software adapter) runs on webgpu, close to the Node build", async () => {
     const texts = mixedSentences(24);
     const web = await run({ model: 'bert', texts, device: 'auto', dtype: 'fp32' }, page);
     console.log(`[browser] flagged page: navigator.gpu=${web.webgpu.navigatorGpu} adapter=${web.webgpu.adapter}; ${web.logs.join(' | ')}`);
@@ -139,7 +161,9 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
       await plain.waitForFunction(() => typeof window.mtlEncode === 'function');
       const texts = mixedSentences(20);
       const web = await run({ model: 'xlm-roberta', texts, device: 'auto', dtype: 'fp32' }, plain);
-      console.log(`[browser] unflagged page: navigator.gpu=${web.webgpu.navigatorGpu} adapter=${web.webgpu.adapter}; ${web.logs.join(' | ')}`);
+      console.log(
+        `[browser] unflagged page: navigator.gpu=${web.webgpu.navigatorGpu} adapter=${web.webgpu.adapter}; ${web.logs.join(' | ')}`,
+      );
       expect(web.device).toBe('wasm');
       expect(web.logs.filter((l) => l.includes('execution provider'))).toHaveLength(1);
       expect(web.logs.join('\n')).toMatch(/execution provider: wasm \(webgpu unavailable: /);
@@ -180,8 +204,13 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
       await tab.waitForFunction(() => document.body.dataset.done || document.body.dataset.error, undefined, { timeout: 60_000 });
       const status = await tab.textContent('#status');
       expect(status).toMatch(/^4 sentences, 32 dimensions, wasm, \d+ ms$/);
-      const cells = await tab.$$eval('#result tr', (rows) => rows.slice(1).map((r) => Array.from(r.querySelectorAll('td'), (td) => Number(td.textContent))));
-      const texts = (await tab.inputValue('#texts')).split('\n').map((l) => l.trim()).filter(Boolean);
+      const cells = await tab.$$eval('#result tr', (rows) =>
+        rows.slice(1).map((r) => Array.from(r.querySelectorAll('td'), (td) => Number(td.textContent))),
+      );
+      const texts = (await tab.inputValue('#texts'))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       const node = await Encoder.load(models.get('bert')!, { device: 'cpu', pooling: 'mean', normalize: true, logger: quiet });
       const { data, dims } = await node.encode(texts);
       await node.dispose();
@@ -210,6 +239,8 @@ describe.runIf(!!executable)('Encoder in headless Chromium (onnxruntime-web)', (
   }, 120_000);
 
   it('a model the server does not have is a clear error naming the file', async () => {
-    await expect(run({ model: 'no-such-model', texts: ['x'], device: 'wasm', dtype: 'fp32' }, page)).rejects.toThrow(/onnx\/model\.onnx not found/);
+    await expect(run({ model: 'no-such-model', texts: ['x'], device: 'wasm', dtype: 'fp32' }, page)).rejects.toThrow(
+      /onnx\/model\.onnx not found/,
+    );
   }, 60_000);
 });

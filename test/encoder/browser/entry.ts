@@ -43,7 +43,14 @@ window.mtlEncode = async ({ model, texts, device, dtype }) => {
   const enc = await Encoder.load(model, { device, dtype, logger: (m) => logs.push(m) });
   try {
     const out = await enc.encode(texts);
-    return { dims: out.dims, data: Array.from(out.data), device: enc.info.device, files: enc.info.files, logs, webgpu: { navigatorGpu: !!gpu, adapter } };
+    return {
+      dims: out.dims,
+      data: Array.from(out.data),
+      device: enc.info.device,
+      files: enc.info.files,
+      logs,
+      webgpu: { navigatorGpu: !!gpu, adapter },
+    };
   } finally {
     await enc.dispose();
   }

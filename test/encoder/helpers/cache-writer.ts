@@ -10,7 +10,7 @@ const count = Number(countArg);
 const dim = 16;
 const vec = (text: string) => {
   const v = new Float32Array(dim);
-  for (let k = 0; k < dim; k++) v[k] = (text.length * 31 + k * 7 + text.charCodeAt(text.length - 1)) % 97 / 97;
+  for (let k = 0; k < dim; k++) v[k] = ((text.length * 31 + k * 7 + text.charCodeAt(text.length - 1)) % 97) / 97;
   return v;
 };
 const cache = new SqliteEmbeddingCache({ dir: dir!, configKey: 'two-process-test', dim, warn: (m) => process.stderr.write(m + '\n') });
@@ -22,7 +22,10 @@ for (let s = 0; s < texts.length; s += 10) {
 cache.close();
 // Fresh instance (empty LRU): every vector must come from SQLite.
 const reader = new SqliteEmbeddingCache({ dir: dir!, configKey: 'two-process-test', dim, warn: (m) => process.stderr.write(m + '\n') });
-const got = reader.lookup(texts, texts.map((_, i) => i));
+const got = reader.lookup(
+  texts,
+  texts.map((_, i) => i),
+);
 let mismatches = 0;
 for (const [i, v] of got) {
   const want = vec(texts[i]!);

@@ -5,7 +5,10 @@ import { datasetsDir } from '../../../src/utils/paths.js';
 /** SST-2 dev sentences (`LABEL SENTENCE` lines). */
 export function sst2Dev(limit = Infinity): string[] {
   const lines = readFileSync(join(datasetsDir(), 'sentiment/sst2/stsa.binary.dev'), 'utf8').split('\n');
-  return lines.filter((l) => l.trim()).map((l) => l.slice(l.indexOf(' ') + 1)).slice(0, limit);
+  return lines
+    .filter((l) => l.trim())
+    .map((l) => l.slice(l.indexOf(' ') + 1))
+    .slice(0, limit);
 }
 
 /** MLQE-PE dev en-de: originals and translations (TSV with header). */

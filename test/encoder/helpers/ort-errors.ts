@@ -13,6 +13,7 @@ export const ORT_ERRORS = {
     '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\n',
   wasm: 'no available backend found. ERR: [wasm] backend not found.',
   /** onnxruntime-web 1.31.0-dev in headless Chromium 156 without a WebGPU adapter (test/encoder/browser). */
-  webgpuBrowser: 'no available backend found. ERR: [webgpu] Error: Failed to get GPU adapter. You may need to enable flag "--enable-unsafe-webgpu" if you are using Chrome.',
+  webgpuBrowser:
+    'no available backend found. ERR: [webgpu] Error: Failed to get GPU adapter. You may need to enable flag "--enable-unsafe-webgpu" if you are using Chrome.',
   missingModel: "Load model from /tmp/nonexist.onnx failed:Load model /tmp/nonexist.onnx failed. File doesn't exist",
 } as const;

@@ -26,5 +26,9 @@ const auto = await timed('auto');
 const gpu = await timed('webgpu');
 let diff = 0;
 for (let i = 0; i < gpu.out.data.length; i++) diff = Math.max(diff, Math.abs(gpu.out.data[i]! - cpu.out.data[i]!));
-const result = { auto: { device: auto.used, logs: auto.logs }, webgpu: { device: gpu.used, dims: gpu.out.dims, diff, seconds: gpu.seconds }, cpuSeconds: cpu.seconds };
+const result = {
+  auto: { device: auto.used, logs: auto.logs },
+  webgpu: { device: gpu.used, dims: gpu.out.dims, diff, seconds: gpu.seconds },
+  cpuSeconds: cpu.seconds,
+};
 process.stdout.write(JSON.stringify(result) + '\n');
