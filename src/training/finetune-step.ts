@@ -93,7 +93,11 @@ export class FinetuneStep {
       }
     } finally {
       for (const p of this.parts.values()) p.variable.dispose();
-      for (const [name, g] of grads) if (name.startsWith(`${ENCODER_OUTPUT_GROUP}.`)) (g.dispose(), grads.delete(name));
+      for (const [name, g] of grads) {
+        if (!name.startsWith(`${ENCODER_OUTPUT_GROUP}.`)) continue;
+        g.dispose();
+        grads.delete(name);
+      }
     }
     return any;
   }
@@ -112,7 +116,9 @@ async function part(ft: EncoderFinetune, task: AnyTask, examples: readonly unkno
   for (const e of examples) {
     for (const x of task.encoderInputs(e)) {
       const k = inputKey(x);
-      if (!pos.has(k)) (pos.set(k, keys.length), keys.push(k));
+      if (pos.has(k)) continue;
+      pos.set(k, keys.length);
+      keys.push(k);
     }
   }
   const d = ft.dim;
