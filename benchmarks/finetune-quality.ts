@@ -9,7 +9,7 @@
  *       [--layers 0,1,2] [--seeds 3] [--steps 300] [--joint] [--dev N] [--cache-mb MB] [--out results]
  *
  * The full comparison is the defaults plus --joint; the table in docs/benchmarks.md ran
- * `--models ../shared/models/reference-mini --layers 0,1 --seeds 1 --steps 300`; `--cache-mb 0`
+ * `--models ../shared/models/reference-mini --layers 0,1 --seeds 3 --steps 300`; `--cache-mb 0`
  * recomputes the frozen bottom for every batch instead of caching its token states. Writes
  * results/finetune-quality-<date>.{json,md}.
  */
