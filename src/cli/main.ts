@@ -131,6 +131,9 @@ export function buildProgram(): Command {
     .option('--epochs <n>', 'override epochs', (v) => parsePositiveIntOption('--epochs', v))
     .option('--steps <n>', 'override total steps', (v) => parsePositiveIntOption('--steps', v))
     .option('--seed <n>', 'override training.seed (initialisation, sampling, dropout)', (v) => parseIntOption('--seed', v))
+    .option('--finetune <n>', "train the encoder's top n layers with the heads (0 = frozen; overrides encoder.finetune.layers)", (v) =>
+      parseIntOption('--finetune', v),
+    )
     .option('--json', 'print the report as JSON')
     .option('--queue <url>', 'encode the texts on the workers behind this Redis (their --models must list the encoder); see mtl worker')
     .option('--shard-size <n>', 'with --queue: texts per shard (default 256)', (v) => parsePositiveIntOption('--shard-size', v))

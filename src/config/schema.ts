@@ -144,6 +144,26 @@ export const EncoderConfigSchema = z
     layer: z.number().int().optional(),
     /** Node, CPU: encode the datasets' texts in this many worker threads at once (Encoder's `workers`); not part of the saved model. */
     workers: z.number().int().positive().optional(),
+    /** Train the encoder's top layers with the heads (MultiTaskModel's `finetune`); layers 0 = frozen. */
+    finetune: z
+      .object({
+        /** Top transformer layers trained with the heads (0: the encoder stays frozen). */
+        layers: z.number().int().min(0).default(0),
+        /** Peak learning rate of the top (its own AdamW, apart from the heads'). */
+        lr: z.number().positive().default(5e-5),
+        /** Fraction of the steps warming the top's learning rate up; then linear decay to 0. */
+        warmup: z.number().min(0).max(1).default(0.1),
+        /** Layer-wise decay: layer L − i learns at lr · layerDecay^i (1: the same rate). */
+        layerDecay: z.number().gt(0).max(1).default(1),
+        /** Dropout of the top in training (hidden and attention). */
+        dropout: z.number().min(0).lt(1).default(0.1),
+        /** Decoupled weight decay of the top's AdamW. */
+        weightDecay: z.number().min(0).default(0.01),
+        /** Memory budget (MiB) of the cached bottom token states; 0 recomputes them every batch. */
+        cacheMB: z.number().min(0).default(1024),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

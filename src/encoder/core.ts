@@ -296,6 +296,18 @@ export class EncoderCore implements SentenceEncoder {
    */
   async encodeTokens(texts: readonly string[]): Promise<TokenEncodeResult> {
     this.check(texts);
+    return this.tokenStates(texts, (i) => this.tokenizeOne(texts, i));
+  }
+
+  /** Token-level states of text pairs, each encoded as one sequence as {@link encodePairs} does (token types 0/1); not cached. */
+  async encodePairTokens(pairs: readonly (readonly [string, string])[]): Promise<TokenEncodeResult> {
+    checkPairs(pairs);
+    const keys = pairs.map(([a, b]) => pairKey(a, b));
+    this.check(keys);
+    return this.tokenStates(keys, (i) => this.tokenizePairItem(pairs, i));
+  }
+
+  private async tokenStates(texts: readonly string[], tokenize: (index: number) => BatchItem): Promise<TokenEncodeResult> {
     if (this.tokenOutput === undefined) {
       throw new UserError(`model ${this.info.model} has no token-level output (outputs: ${this.session.outputNames.join(', ')})`);
     }
@@ -313,6 +325,7 @@ export class EncoderCore implements SentenceEncoder {
           per[items[r]!.index] = { states: output.data.slice(r * seq * d, (r * seq + len) * d), len };
         }
       },
+      tokenize,
     );
     if (n === 0) {
       const dim = this.tokenOutput === this.pooledOutput ? this.info.dim : 0;

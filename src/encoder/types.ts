@@ -115,6 +115,8 @@ export interface SentenceEncoder {
   encodePairs?(pairs: readonly (readonly [string, string])[], options?: EncodeOptions): Promise<EncodeResult>;
   /** Token-level states of texts; optional for custom encoders (heads that pool tokens need it). */
   encodeTokens?(texts: readonly string[]): Promise<TokenEncodeResult>;
+  /** Token-level states of text pairs encoded as one sequence each (as `encodePairs`); optional. */
+  encodePairTokens?(pairs: readonly (readonly [string, string])[]): Promise<TokenEncodeResult>;
   /**
    * The same model read at another layer (the `layer` option: 0 = embeddings, negative from the end),
    * opened once and disposed with this encoder; optional for custom encoders (tasks that read an inner

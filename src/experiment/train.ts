@@ -55,6 +55,8 @@ export interface TrainRunOptions {
   /** Extra fields for the run header line of `<checkpointsDir>/metrics.jsonl` (e.g. the command line). */
   runInfo?: Record<string, unknown>;
   seed?: number;
+  /** Train this many top encoder layers with the heads (overrides encoder.finetune.layers; 0 = frozen). */
+  finetune?: number;
   onProgress?: (e: ProgressEvent) => void;
   /** Called once before training with the number of steps (for progress bars). */
   onStart?: (info: { totalSteps: number; tasks: string[] }) => void;
@@ -194,13 +196,31 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   const seed = opts.seed ?? cfg.training.seed;
   const architecture = opts.architecture ?? (cfg.architecture as ArchitectureConfig);
   const taskLayers = Object.fromEntries(taskConfigs.filter((t) => t.layer !== undefined).map((t) => [t.name, t.layer!]));
-  const model = await MultiTaskModel.create({ encoder, tasks, architecture, sharedLayers: cfg.sharedLayers, seed, taskLayers, log: false });
+  const finetune = opts.finetune === undefined ? cfg.encoder.finetune : { ...(cfg.encoder.finetune ?? {}), layers: opts.finetune };
+  const model = await MultiTaskModel.create({
+    encoder,
+    tasks,
+    architecture,
+    sharedLayers: cfg.sharedLayers,
+    seed,
+    taskLayers,
+    log: false,
+    ...(finetune ? { finetune } : {}),
+  });
+  if (model.finetune && encoder.info.dtype !== 'fp32') {
+    const { layers } = model.finetune.config;
+    model.dispose();
+    throw new UserError(
+      `${opts.config}: fine-tuning (finetune.layers = ${layers}) saves the encoder from fp32 weights, but ${encoderId} is ${encoder.info.dtype}; use an fp32 export (encoder.dtype: fp32 or --dtype fp32; mtl:mini ships q8 only)`,
+    );
+  }
   // a hub id / fixture:<variant> / mtl:<name> is saved as the encoder's id (a local folder as a path relative to the model)
   if (!opts.encoderInstance && !existsSync(encoderId)) model.encoderId = encoderId;
 
   // encode every text once up front (progress for the slow part), then train on cached vectors
   const all: Record<string, unknown[]> = {};
-  for (const t of tasks) all[t.name] = [...(train[t.name] ?? []), ...(dev[t.name] ?? [])];
+  // (a fine-tuned encoder's vectors change every step: only the dev texts, and those again at each evaluation)
+  for (const t of tasks) all[t.name] = [...(model.finetune ? [] : (train[t.name] ?? [])), ...(dev[t.name] ?? [])];
   await opts.fillFeatures?.(model, all, { id: encoderId, ...(cfg.encoder.layer !== undefined ? { layer: cfg.encoder.layer } : {}) });
   await model.ensureFeatures(all, opts.onEncodeProgress ? { onProgress: (p) => opts.onEncodeProgress!(p.done, p.total) } : undefined);
 

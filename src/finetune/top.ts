@@ -227,10 +227,21 @@ export class TrainableTop {
     return { gradInput: (res[GRAD_INPUT] as OrtTypes.Tensor).data as Float32Array, gradWeights };
   }
 
-  /** Applies the pending gradients with `optimizer` and clears them. */
-  step(optimizer: Float32AdamW): void {
+  /**
+   * Applies the pending gradients with `optimizer` and clears them; a function picks each weight's
+   * optimizer by name (e.g. one per layer, for layer-wise learning rates).
+   */
+  step(optimizer: Float32AdamW | ((weight: string) => Float32AdamW)): void {
     if (this.grads.size === 0) throw new Error('TrainableTop.step: no gradients; call backward first');
-    optimizer.step(new Map([...this.params].map(([k, p]) => [k, p.data])), this.grads);
+    const pick = typeof optimizer === 'function' ? optimizer : () => optimizer;
+    const groups = new Map<Float32AdamW, Map<string, Float32Array>>();
+    for (const [k, p] of this.params) {
+      const o = pick(k);
+      const g = groups.get(o) ?? new Map<string, Float32Array>();
+      g.set(k, p.data);
+      groups.set(o, g);
+    }
+    for (const [o, params] of groups) o.step(params, this.grads);
     this.grads.clear();
   }
 

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { deltaMOverBaselines } from '../metrics/delta-m.js';
 import { MANIFEST_FILE, WEIGHTS_FILE } from './format.js';
 import { encodeSafetensors, type NamedArray } from './safetensors.js';
+import { FINETUNE_FILE, finetuneStateBytes, readFinetuneState } from './finetune-step.js';
 import { checkpointName, checkpointPath, pruneCheckpoints, readPointer, setPointer, writeCheckpointFolder } from './checkpoint.js';
 import type { EarlyStoppingConfig, EvalRecord, ProgressEvent, StepEnd, TrainableModel, TrainerCallback, TrainingRun } from './types.js';
 import { UserError } from '../errors.js';
@@ -53,6 +54,8 @@ export class EarlyStopping implements TrainerCallback {
   private bestStep = -1;
   private bad = 0;
   private snapshot: Snapshot | null = null;
+  /** The fine-tuned top's weights at the best evaluation (with fine-tuning). */
+  private topSnapshot: Map<string, Float32Array> | null = null;
   private readonly direction: 'higher' | 'lower';
 
   constructor(
@@ -93,7 +96,10 @@ export class EarlyStopping implements TrainerCallback {
           this.bestStep = rec.step;
           this.bad = 0;
           run.history.best = { step: rec.step, metric: this.metric, value: v };
-          if (this.config && this.config.restoreBest !== false) this.snapshot = run.model.store.snapshot();
+          if (this.config && this.config.restoreBest !== false) {
+            this.snapshot = run.model.store.snapshot();
+            this.topSnapshot = run.model.finetune?.top.weights() ?? null;
+          }
         } else this.bad++;
       }
     }
@@ -102,10 +108,13 @@ export class EarlyStopping implements TrainerCallback {
 
   onTrainEnd(run: TrainingRun): void {
     if (run.history.stopReason !== 'early-stopping' || this.config?.restoreBest === false) return;
-    if (this.snapshot) run.model.store.restore(this.snapshot);
-    else if (this.checkpointDir) {
+    if (this.snapshot) {
+      run.model.store.restore(this.snapshot);
+      if (this.topSnapshot) run.model.finetune?.loadWeights(this.topSnapshot);
+    } else if (this.checkpointDir) {
       const bestDir = checkpointPath(this.checkpointDir, 'best');
       if (bestDir) run.model.restoreWeights(bestDir);
+      if (bestDir && run.model.finetune) run.model.finetune.loadWeights(readFinetuneState(bestDir).weights);
     }
   }
 }
@@ -231,6 +240,7 @@ export class Checkpoints implements TrainerCallback {
       [OPTIMIZER_FILE]: encodeSafetensors(opt.tensors as Map<string, NamedArray>),
       [TRAINER_FILE]: JSON.stringify(state),
       [MANIFEST_FILE]: JSON.stringify(manifest, null, 2) + '\n',
+      ...(run.model.finetune ? { [FINETUNE_FILE]: finetuneStateBytes(run.model.finetune) } : {}),
     });
     await setPointer(dir, 'latest', name, run.step);
     if (improved) await setPointer(dir, 'best', name, run.step);

@@ -85,6 +85,12 @@ export class FeatureStore {
     return this;
   }
 
+  /** Forgets every vector and token state (the encoder changed, e.g. a fine-tuning step). */
+  clear(): void {
+    this.map.clear();
+    this.tokens.clear();
+  }
+
   get(text: string): Float32Array | undefined {
     return this.map.get(text);
   }

@@ -2,6 +2,7 @@
 export { MultiTaskModel, MANIFEST_FILE, WEIGHTS_FILE } from './model.js';
 export { packageVersion } from '../utils/paths.js';
 export type { CreateOptions, LoadOptions as ModelLoadOptions, Manifest, EncoderIdentity, SyntheticEncoder } from './model.js';
+export type { EncoderFinetune, FinetuneOptions } from './finetune.js';
 export type {
   FitOptions,
   TrainingHistory,

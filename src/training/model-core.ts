@@ -23,6 +23,7 @@ import { checkManifest, decodeWeights, identityOf, isSentenceEncoder, type Synth
 import {
   callDecodeOptions,
   checkCreateOptions,
+  checkFinetuneTasks,
   createOptionsOf,
   sharedLayersOf,
   type CreateOptions,
@@ -33,6 +34,11 @@ import {
 import { UserError } from '../errors.js';
 
 export type { CreateOptions, KnownTaskIO, LoadOptions, PredictOptions, SyntheticEncoder };
+
+/** What the model core needs of a fine-tuned top: to drop feature vectors the last update made stale. */
+export interface FinetuneHandle {
+  refresh(store: FeatureStore): void;
+}
 
 export class MultiTaskModelCore {
   readonly tasks: ReadonlyMap<string, AnyTask>;
@@ -45,6 +51,8 @@ export class MultiTaskModelCore {
   readonly seed: number;
   /** Tasks that read another encoder layer (see {@link CreateOptions.taskLayers}). */
   readonly taskLayers: ReadonlyMap<string, number>;
+  /** The encoder's top layers trained with the heads (Node: training/finetune.ts); null: frozen. Its eval-mode encoder is {@link encoder}. */
+  finetune: FinetuneHandle | null = null;
   /** Encoder used for texts without cached features (null for synthetic features). */
   encoder: SentenceEncoder | null;
   /** How the encoder was named when it is not a local path (hub id, fixture:<variant>, mtl:<name>); saved in the manifest. */
@@ -133,6 +141,10 @@ export class MultiTaskModelCore {
 
   /** Encode (once, deduplicated) the texts of these examples that have no vector yet. */
   async ensureFeatures(examples: Record<string, readonly unknown[]>, options?: EncodeOptions): Promise<number> {
+    if (this.finetune) {
+      checkFinetuneTasks(this, examples);
+      this.finetune.refresh(this.features);
+    }
     const { texts, tokenTexts } = this.featureKeys(examples);
     const n = await this.features.ensure(texts, this.encoder, options);
     return tokenTexts.length ? n + (await this.features.ensureTokens(tokenTexts, this.encoder)) : n;
@@ -172,16 +184,16 @@ export class MultiTaskModelCore {
     );
   }
 
-  /** Outputs of one task's head for a batch (inside a tidy / gradient tape). */
-  forward(task: string, batch: TaskBatch, ctx: ForwardContext): tf.Tensor {
-    const x = tf.tensor2d(batch.rows, [batch.numRows, this.dim]);
+  /** Outputs of one task's head for a batch (inside a tidy / gradient tape); `rows` replaces `batch.rows`. */
+  forward(task: string, batch: TaskBatch, ctx: ForwardContext, rows?: tf.Tensor2D): tf.Tensor {
+    const x = rows ?? tf.tensor2d(batch.rows, [batch.numRows, this.dim]);
     const H = this.architecture.forward(task, x, ctx);
     return this.task(task).forward(H, batch, ctx);
   }
 
   /** Mean loss of one task's batch (inside a tidy / gradient tape). */
-  loss(task: string, batch: TaskBatch, ctx: ForwardContext): tf.Scalar {
-    return this.task(task).loss(this.forward(task, batch, ctx), batch);
+  loss(task: string, batch: TaskBatch, ctx: ForwardContext, rows?: tf.Tensor2D): tf.Scalar {
+    return this.task(task).loss(this.forward(task, batch, ctx, rows), batch);
   }
 
   /**

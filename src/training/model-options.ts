@@ -12,12 +12,13 @@ import type { SelectionOptions, SummarizationExample, SummarizationPrediction } 
 import type { TranslationQualityExample, TranslationQualityPrediction } from '../tasks/translation-quality/index.js';
 import { taskFromSpec } from '../tasks/registry.js';
 import type { AnyTask, CallOptions } from '../tasks/types.js';
+import { UserError } from '../errors.js';
 import type { Progress } from '../utils/progress.js';
 import type { BackendPreference } from './backend.js';
 import type { FeatureStore } from './features.js';
 import type { SyntheticEncoder } from './saved-model.js';
 import { checkEncoder } from './saved-model.js';
-import { UserError } from '../errors.js';
+import type { FinetuneOptions } from './finetune.js';
 
 export interface CreateOptions {
   encoder: SentenceEncoder | SyntheticEncoder;
@@ -37,6 +38,12 @@ export interface CreateOptions {
   backend?: BackendPreference;
   /** Log the backend choice (default true). */
   log?: boolean;
+  /**
+   * Train the encoder's top layers with the heads (Node): `{ layers: 2, lr: 5e-5, warmup: 0.1,
+   * layerDecay: 1, dropout: 0.1, weightDecay: 0.01 }`; `layers: 0` (the default) keeps it frozen.
+   * Needs an Encoder (fp32 to save the result).
+   */
+  finetune?: FinetuneOptions;
 }
 
 export interface LoadOptions {
@@ -131,4 +138,23 @@ export function callDecodeOptions(t: AnyTask, options: CallOptions): unknown {
       `task "${t.name}" (type ${t.type}) takes no prediction option ${keys.join(', ')} (known: ${COMMON_OPTIONS.join(', ')})`,
     );
   return undefined;
+}
+
+/** Refuses tasks that read what a fine-tuned encoder cannot give: token states or other layers from the frozen store. */
+export function checkFinetuneTasks(
+  model: { task(name: string): AnyTask; readonly taskLayers?: ReadonlyMap<string, number> },
+  train: Record<string, readonly unknown[]>,
+): void {
+  for (const [name, list] of Object.entries(train)) {
+    const t = model.task(name);
+    if (t.tokenTexts && list.some((e) => (t.tokenTexts as (e: unknown) => string[])(e).length > 0)) {
+      throw new UserError(
+        `task "${name}": its head reads token states from the frozen feature store (e.g. sentiment pooling: attention), which fine-tuning does not update; use the task's mean pooling, or finetune.layers: 0`,
+      );
+    }
+    if (model.taskLayers?.has(name))
+      throw new UserError(
+        `task "${name}" reads encoder layer ${model.taskLayers.get(name)}; with finetune the tasks read the fine-tuned top, so drop the task's layer or use finetune.layers: 0`,
+      );
+  }
 }

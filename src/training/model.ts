@@ -22,6 +22,7 @@ import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, WEIGHTS_FILE, type Ma
 import { MultiTaskModelCore, type CreateOptions, type LoadOptions } from './model-core.js';
 import { encodeSafetensors, sha256, type NamedArray } from './safetensors.js';
 import { train, type FitOptions, type TrainingHistory } from './trainer.js';
+import type { EncoderFinetune } from './finetune.js';
 
 export { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, WEIGHTS_FILE, type EncoderIdentity, type Manifest } from './format.js';
 export type { CreateOptions, KnownTaskIO, LoadOptions, PredictOptions, SyntheticEncoder } from './model-core.js';
@@ -37,9 +38,28 @@ export interface PretrainedOptions extends Omit<LoadOptions, 'encoder'> {
   warn?: (message: string) => void;
 }
 
+/** The folder of a saved model that holds its fine-tuned encoder (Hugging Face layout). */
+export const FINETUNED_ENCODER_DIR = 'encoder';
+
 export class MultiTaskModel extends MultiTaskModelCore {
+  /** The encoder's top layers trained with the heads ({@link CreateOptions.finetune}); null: frozen. */
+  declare finetune: EncoderFinetune | null;
+
   static override async create(opts: CreateOptions): Promise<MultiTaskModel> {
-    return new MultiTaskModel(opts, await MultiTaskModelCore.backendFor(opts));
+    const model = new MultiTaskModel(opts, await MultiTaskModelCore.backendFor(opts));
+    if (opts.finetune && opts.finetune.layers !== 0) {
+      const { EncoderFinetune } = await import('./finetune.js');
+      if (!model.encoder)
+        throw new UserError(`finetune.layers = ${opts.finetune.layers}: fine-tuning needs an Encoder, not features alone ({ dim })`);
+      try {
+        model.finetune = await EncoderFinetune.create(model.encoder, opts.finetune, model.seed);
+      } catch (err) {
+        model.dispose();
+        throw err;
+      }
+      model.encoder = model.finetune.asEncoder();
+    }
+    return model;
   }
 
   /**
@@ -109,6 +129,20 @@ export class MultiTaskModel extends MultiTaskModelCore {
     if (isAbsolute(enc.model) && existsSync(enc.model)) enc.path = relative(resolve(dir), enc.model) || '.';
     manifest.encoder = enc;
     await fsp.mkdir(dir, { recursive: true });
+    if (this.finetune) {
+      // a fine-tuned encoder is saved inside the model folder, a plain frozen encoder from then on
+      const { sha256: digest } = await this.finetune.exportTo(join(dir, FINETUNED_ENCODER_DIR));
+      manifest.encoder = {
+        ...enc,
+        model: resolve(dir, FINETUNED_ENCODER_DIR),
+        path: FINETUNED_ENCODER_DIR,
+        sha256: digest,
+        dtype: 'fp32',
+        layer: null,
+      };
+      delete manifest.encoder.id;
+      manifest.training = { ...(manifest.training ?? {}), finetune: this.finetune.config };
+    }
     await writeFileAtomic(join(dir, WEIGHTS_FILE), weights);
     await writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   }
@@ -189,6 +223,14 @@ export class MultiTaskModel extends MultiTaskModelCore {
    */
   static async load(dir: string, options: LoadOptions & { encoder?: SentenceEncoder | null } = {}): Promise<MultiTaskModel> {
     return MultiTaskModel.fromPretrained(dir, options);
+  }
+
+  /** Frees the weights and, with fine-tuning, the top's ONNX Runtime sessions (released in the background). */
+  override dispose(): void {
+    super.dispose();
+    const ft = this.finetune;
+    this.finetune = null;
+    if (ft) void ft.dispose().catch(() => {});
   }
 
   /** Replace this model's weights with a saved folder's (same architecture and tasks). */

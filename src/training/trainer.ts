@@ -23,6 +23,8 @@ import { initBackend } from './backend.js';
 import { Checkpoints, EarlyStopping, MetricsLog, OPTIMIZER_FILE, Progress, TRAINER_FILE } from './callbacks.js';
 import { checkpointPath } from './checkpoint.js';
 import { decodeSafetensors } from './safetensors.js';
+import { FinetuneStep, readFinetuneState } from './finetune-step.js';
+import { checkFinetuneTasks } from './model-options.js';
 import type {
   EvalRecord,
   FitOptions,
@@ -60,8 +62,8 @@ export async function train(model: TrainableModel, data: Data, options: FitOptio
   for (const cb of callbacks) await cb.onTrainBegin?.(run, resumedFrom);
   try {
     while (run.step < run.totalSteps && !run.stopRequested && !run.aborted()) {
-      const step = run.trainStep(options);
-      const evaluation = run.evalDue() ? run.evaluate(options) : undefined;
+      const step = await run.trainStep(options);
+      const evaluation = run.evalDue() ? await run.evaluate(options) : undefined;
       for (const cb of callbacks) await cb.onStepEnd?.(run, evaluation ? { step, eval: evaluation } : { step });
     }
   } finally {
@@ -158,7 +160,9 @@ class Run implements TrainingRun {
     const devSets: Record<string, readonly unknown[]> = {};
     for (const t of model.taskNames) if (data[t]?.dev?.length) devSets[t] = data[t]?.dev as readonly unknown[];
     model.prepareTasks(trainSets);
-    await model.ensureFeatures(trainSets);
+    // a fine-tuned encoder's training vectors change every step: they are computed per batch
+    if (model.finetune) checkFinetuneTasks(model, trainSets);
+    else await model.ensureFeatures(trainSets);
     await model.ensureFeatures(devSets);
 
     const seed = options.seed ?? model.seed;
@@ -194,6 +198,7 @@ class Run implements TrainingRun {
       ),
       lastShared: model.architecture.lastSharedParams(),
     };
+    const finetune = model.finetune ? { ...model.finetune.config, cacheMB: undefined } : null; // the cache's size changes no result
     const fingerprint = {
       seed,
       batchSize,
@@ -203,6 +208,7 @@ class Run implements TrainingRun {
       totalSteps,
       tasks,
       taskSizes,
+      finetune,
     };
     const run = new Run(
       model,
@@ -243,12 +249,13 @@ class Run implements TrainingRun {
         );
       }
     }
-    for (const key of ['sampling', 'weighting', 'tasks'] as const) {
-      if (JSON.stringify(state.fingerprint[key]) !== JSON.stringify(this.fingerprint[key])) {
+    for (const key of ['sampling', 'weighting', 'tasks', 'finetune'] as const) {
+      if (JSON.stringify(state.fingerprint[key] ?? null) !== JSON.stringify(this.fingerprint[key] ?? null)) {
         throw new UserError(`resume: checkpoint ${folder} used a different ${key} (${JSON.stringify(state.fingerprint[key])})`);
       }
     }
     this.model.restoreWeights(folder);
+    if (this.model.finetune) this.model.finetune.load(readFinetuneState(folder));
     const opt = decodeSafetensors(new Uint8Array(readFileSync(join(folder, OPTIMIZER_FILE))), join(folder, OPTIMIZER_FILE));
     this.optimizer.setState(this.params, {
       tensors: opt.tensors as Map<string, { shape: number[]; data: Float32Array }>,
@@ -284,30 +291,32 @@ class Run implements TrainingRun {
     };
   }
 
-  /** One optimisation step: batches → weighting.backward → clip → AdamW. */
-  trainStep(options: FitOptions): StepRecord {
+  /** One optimisation step: batches (through the fine-tuned top, if any) → weighting.backward → clip → AdamW. */
+  async trainStep(options: FitOptions): Promise<StepRecord> {
     const { model, step } = this;
     const epoch = Math.floor(step / this.stepsPerEpoch);
     const active = this.sampler.nextStep().filter((t) => this.batchers.has(t));
     const seedBase = this.dropoutRng.nextUint32();
+    const examples = new Map(
+      active.map((t) => [t, (this.batchers.get(t) as TaskBatcher).next().map((i) => (this.trainSets[t] as readonly unknown[])[i])]),
+    );
+    const ft = await FinetuneStep.prepare(model.finetune ?? null, (t) => model.task(t), examples, this.trainable);
     const losses = new Map<string, LossFn>(
       active.map((t) => {
-        const src = this.trainSets[t] as readonly unknown[];
-        const batch = model.makeBatch(
-          t,
-          (this.batchers.get(t) as TaskBatcher).next().map((i) => src[i]),
-        );
+        const batch = ft.batch(t) ?? model.makeBatch(t, examples.get(t) as unknown[]);
         const ctx = seededContext(mixSeed(seedBase, model.taskNames.indexOf(t)));
-        return [t, () => model.loss(t, batch, ctx)];
+        return [t, () => model.loss(t, batch, ctx, ft.rows(t))];
       }),
     );
     const info = { step, epoch, active };
-    const { grads, losses: lossValues } = this.weighting.backward(losses, this.trainable, info);
+    const { grads, losses: lossValues } = this.weighting.backward(losses, ft.trainable, info);
+    const topGrad = await ft.backward(grads);
     const lambdas = this.weighting.lambdas();
     const clipped = clipByGlobalNorm(grads, this.clipNorm);
     const lr = learningRate(this.optimizer.lr, step, this.totalSteps, options.schedule);
     if (Number.isFinite(clipped.norm)) this.optimizer.apply(this.params, clipped.grads, lr);
     else for (const cb of this.callbacks) void cb.onWarning?.(this, { step, message: 'non-finite gradient norm; update skipped' });
+    if (topGrad) ft.finish(Number.isFinite(clipped.norm), step, this.totalSteps);
     tf.dispose([...clipped.grads.values()]);
     model.architecture.afterStep();
     this.weighting.afterStep(lossValues, info);
@@ -336,7 +345,8 @@ class Run implements TrainingRun {
   }
 
   /** Dev metrics per task (the early-stopping callback adds Δm and the monitored value). */
-  evaluate(options: FitOptions): EvalRecord {
+  async evaluate(options: FitOptions): Promise<EvalRecord> {
+    if (this.model.finetune) await this.model.ensureFeatures(this.devSets); // the top moved: fresh vectors
     const rec: EvalRecord = {
       step: this.step,
       epoch: Math.floor(this.step / this.stepsPerEpoch),

@@ -13,6 +13,7 @@ import type { Baselines } from '../metrics/delta-m.js';
 import type { Progress } from '../utils/progress.js';
 import type { WeightingConfig } from '../weighting/index.js';
 import type { BackendName, BackendPreference } from './backend.js';
+import type { EncoderFinetune } from './finetune.js';
 
 export interface EarlyStoppingConfig {
   /** 'task.metric' (e.g. 'sentiment.accuracy', 'qe.loss') or 'delta_m'. */
@@ -147,7 +148,11 @@ export interface TrainableModel {
   prepareTasks(train: Record<string, readonly unknown[]>): void;
   ensureFeatures(examples: Record<string, readonly unknown[]>): Promise<number>;
   makeBatch(task: string, examples: readonly unknown[]): TaskBatch;
-  loss(task: string, batch: TaskBatch, ctx: ForwardContext): tf.Scalar;
+  /** Mean loss of a batch; `rows` replaces `batch.rows` as the input (the fine-tuned encoder's vectors). */
+  loss(task: string, batch: TaskBatch, ctx: ForwardContext, rows?: tf.Tensor2D): tf.Scalar;
+  /** The encoder's top layers trained with the heads (./finetune.ts); null: a frozen encoder. */
+  readonly finetune?: EncoderFinetune | null;
+  readonly taskLayers?: ReadonlyMap<string, number>;
   evaluateCached(data: Record<string, readonly unknown[]>, batchSize?: number): Record<string, Record<string, number>>;
   metricDirections(): Record<string, Record<string, MetricDirection>>;
   /** Checkpoint files of the model: the saved-model manifest and weights. */

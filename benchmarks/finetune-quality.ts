@@ -1,0 +1,200 @@
+/**
+ * Fine-tuning the encoder's top layers with the heads against the frozen encoder
+ * (docs/benchmarks.md, "Fine-tuning the top layers"): the same steps, seed and heads, the encoder's
+ * top N layers trained (N = 0: frozen). Sentiment on SST-2 (mean pooling, no side features) alone,
+ * and with `--joint` also translation quality on MLQE-PE en-de (siamese) alone and jointly with
+ * sentiment, reporting Δm of the joint model over the single-task ones.
+ *
+ *   npx tsx benchmarks/finetune-quality.ts [--models ../shared/models/reference-mini,mtl:mini]
+ *       [--layers 0,1,2] [--seeds 3] [--steps 300] [--joint] [--dev N] [--cache-mb MB] [--out results]
+ *
+ * The full comparison is the defaults plus --joint; the table in docs/benchmarks.md ran
+ * `--models ../shared/models/reference-mini --layers 0,1 --seeds 3 --steps 300`; `--cache-mb 0`
+ * recomputes the frozen bottom for every batch instead of caching its token states. Writes
+ * results/finetune-quality-<date>.{json,md}.
+ */
+import { join, resolve } from 'node:path';
+import { loadDataset } from '../src/data/index.js';
+import { Encoder } from '../src/encoder/index.js';
+import { deltaM } from '../src/metrics/delta-m.js';
+import { initBackend } from '../src/training/backend.js';
+import { MultiTaskModel } from '../src/training/model.js';
+import { SentimentTask } from '../src/tasks/sentiment/index.js';
+import { TranslationQualityTask } from '../src/tasks/translation-quality/index.js';
+import type { AnyTask } from '../src/tasks/types.js';
+import { writeFileAtomic } from '../src/utils/fs.js';
+import { packageRoot } from '../src/utils/paths.js';
+import { mean, sd } from './stats.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const datasets = join(packageRoot(), '..', 'shared', 'datasets');
+const models = (arg('models') ?? '../shared/models/reference-mini,mtl:mini').split(',');
+const layersList = (arg('layers') ?? '0,1,2').split(',').map(Number);
+const seeds = Number(arg('seeds') ?? 3);
+const steps = Number(arg('steps') ?? 300);
+const joint = process.argv.includes('--joint');
+const cacheMB = arg('cache-mb') === undefined ? undefined : Number(arg('cache-mb'));
+const devLimit = arg('dev') === undefined ? Infinity : Number(arg('dev'));
+const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
+const log = (l: string) => console.error(l);
+
+await initBackend('wasm', { log: false });
+const sst = (f: string) => loadDataset({ format: 'sst2', path: join(datasets, 'sentiment', 'sst2', f) }).rows;
+const mlqe = (split: string) =>
+  loadDataset({ format: 'mlqe', path: join(datasets, 'translation-quality', 'mlqe-pe', split, 'en-de.tsv') }).rows;
+const data = {
+  sentiment: { train: sst('stsa.binary.train'), dev: sst('stsa.binary.dev').slice(0, devLimit) },
+  'translation-quality': { train: mlqe('train'), dev: mlqe('dev').slice(0, devLimit) },
+};
+const PRIMARY: Record<string, string> = { sentiment: 'accuracy', 'translation-quality': 'pearson' };
+const makeTask = (name: string): AnyTask =>
+  name === 'sentiment' ? new SentimentTask({ name, pooling: 'mean' }) : new TranslationQualityTask({ name, input: 'siamese' });
+
+interface Run {
+  model: string;
+  layers: number;
+  seed: number;
+  tasks: string[];
+  metrics: Record<string, number>;
+  msPerStep: number;
+  /**
+   * ms/step in the first epoch (fine-tuning: every text's bottom states computed) and after it
+   * (all of them from the cache); null when the run ends within one epoch.
+   */
+  msPerStepFirstEpoch: number | null;
+  msPerStepLaterEpochs: number | null;
+  /** Frozen runs: encoding the training texts once, before the steps. */
+  encodeMs: number;
+  /** Tokens through the trained part per second of training (rows × mean tokens of the task's texts). */
+  tokensPerSecond: number | null;
+  cacheMB: number | null;
+}
+const runs: Run[] = [];
+const taskSets = joint ? [['sentiment'], ['translation-quality'], ['sentiment', 'translation-quality']] : [['sentiment']];
+for (const modelId of models) {
+  const encoder = await Encoder.load(modelId, { dtype: modelId.startsWith('mtl:') ? 'auto' : 'fp32', pooling: 'mean', maxLength: 128 });
+  for (const layers of layersList) {
+    for (let s = 0; s < seeds; s++) {
+      for (const tasks of taskSets) {
+        const seed = 42 + s;
+        const model = await MultiTaskModel.create({
+          encoder,
+          tasks: tasks.map(makeTask),
+          sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
+          seed,
+          log: false,
+          finetune: { layers, ...(cacheMB === undefined ? {} : { cacheMB }) },
+        });
+        const fitData = Object.fromEntries(tasks.map((t) => [t, data[t as keyof typeof data]]));
+        const encodeStart = Date.now();
+        // the frozen run encodes its training texts once, outside the timed steps (as `mtl train` does)
+        if (!model.finetune) await model.ensureFeatures(Object.fromEntries(tasks.map((t) => [t, data[t as keyof typeof data].train])));
+        const encodeMs = Date.now() - encodeStart;
+        let tokens = 0;
+        const count = (texts: readonly string[]) => texts.reduce((n, t) => n + encoder.tokenize(t).length, 0);
+        const started = Date.now();
+        const history = await model.fit(fitData, {
+          steps,
+          batchSize: 32,
+          seed,
+          log: false,
+          evalEvery: 0,
+          optimizer: { type: 'adamw', lr: 1e-3, weightDecay: 0.01 },
+          schedule: { warmup: 0.05, decay: 'linear' },
+        });
+        const trainMs = Date.now() - started;
+        const textsOf = (t: string): string[] =>
+          t === 'sentiment'
+            ? data.sentiment.train.slice(0, 500).map((e) => e.text)
+            : data['translation-quality'].train.slice(0, 250).flatMap((e) => [e.source, e.translation]);
+        const avgTokens = Object.fromEntries(tasks.map((t) => [t, count(textsOf(t)) / (t === 'sentiment' ? 500 : 250)])); // per example
+        for (const st of history.steps) for (const t of st.tasks) tokens += 32 * (avgTokens[t] as number);
+        const spe = history.stepsPerEpoch;
+        const at = (i: number) => (i === 0 ? 0 : history.steps[i - 1]!.elapsedMs);
+        const first = steps > spe ? (at(spe) - at(0)) / spe : null;
+        const later = steps > spe ? (at(steps) - at(spe)) / (steps - spe) : null;
+        const metrics = await model.evaluate(Object.fromEntries(tasks.map((t) => [t, data[t as keyof typeof data].dev])));
+        const flat: Record<string, number> = {};
+        for (const [t, m] of Object.entries(metrics)) for (const [k, v] of Object.entries(m)) flat[`${t}.${k}`] = v;
+        const run: Run = {
+          model: modelId,
+          layers,
+          seed,
+          tasks,
+          metrics: flat,
+          msPerStep: trainMs / steps,
+          msPerStepFirstEpoch: first,
+          msPerStepLaterEpochs: later,
+          encodeMs,
+          tokensPerSecond: (tokens / trainMs) * 1000,
+          cacheMB: model.finetune ? model.finetune.cacheSize.mb : null,
+        };
+        runs.push(run);
+        log(
+          `[${modelId} top ${layers}] seed ${seed} ${tasks.join('+')}: ${tasks.map((t) => `${t} ${PRIMARY[t]} ${flat[`${t}.${PRIMARY[t]}`]!.toFixed(4)}`).join(', ')}; ${run.msPerStep.toFixed(0)} ms/step, ${run.tokensPerSecond!.toFixed(0)} tokens/s`,
+        );
+        await model.finetune?.dispose();
+        model.dispose();
+      }
+    }
+  }
+  await encoder.dispose();
+}
+
+const groups = models.flatMap((m) => layersList.map((l) => ({ model: m, layers: l })));
+const summary = groups.map((g) => {
+  const rs = runs.filter((r) => r.model === g.model && r.layers === g.layers);
+  const single = (t: string) => rs.filter((r) => r.tasks.length === 1 && r.tasks[0] === t);
+  const out: Record<string, unknown> = {
+    ...g,
+    msPerStep: mean(rs.map((r) => r.msPerStep)),
+    tokensPerSecond: mean(rs.map((r) => r.tokensPerSecond ?? 0)),
+  };
+  for (const t of Object.keys(PRIMARY)) {
+    const xs = single(t).map((r) => r.metrics[`${t}.${PRIMARY[t]}`]!);
+    if (xs.length) out[`${t}.${PRIMARY[t]}`] = { mean: mean(xs), sd: sd(xs) };
+  }
+  if (joint) {
+    const dm = rs
+      .filter((r) => r.tasks.length === 2)
+      .map((r) => {
+        const tasks = r.tasks;
+        const base = tasks.map((t) => single(t).find((x) => x.seed === r.seed)!.metrics[`${t}.${PRIMARY[t]}`]!);
+        return deltaM([tasks.map((t) => r.metrics[`${t}.${PRIMARY[t]}`]!)], [base], [tasks.map(() => true)]);
+      });
+    out.deltaM = { mean: mean(dm), sd: sd(dm) };
+  }
+  return out;
+});
+
+const date = new Date().toISOString().slice(0, 10);
+const base = join(outDir, `finetune-quality-${date}`);
+const meta = {
+  command: `npx tsx benchmarks/finetune-quality.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  steps,
+  seeds,
+  batchSize: 32,
+  joint,
+  devLimit: Number.isFinite(devLimit) ? devLimit : null,
+};
+await writeFileAtomic(`${base}.json`, JSON.stringify({ meta, summary, runs }, null, 2) + '\n');
+const fmt = (v: unknown, d: number) =>
+  v && typeof v === 'object' ? `${(v as { mean: number }).mean.toFixed(d)} ± ${(v as { sd: number }).sd.toFixed(d)}` : '–';
+const md = [
+  `# Fine-tuning the top layers (${date})`,
+  '',
+  `\`${meta.command}\` — ${steps} steps, batch 32, seeds ${seeds}.`,
+  '',
+  '| model | top layers trained | SST-2 dev accuracy | MLQE en-de Pearson | Δm joint vs single | ms/step | tokens/s |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...summary.map(
+    (s) =>
+      `| ${s.model} | ${s.layers === 0 ? '0 (frozen)' : s.layers} | ${fmt(s['sentiment.accuracy'], 4)} | ${fmt(s['translation-quality.pearson'], 3)} | ${fmt(s.deltaM, 4)} | ${(s.msPerStep as number).toFixed(0)} | ${(s.tokensPerSecond as number).toFixed(0)} |`,
+  ),
+  '',
+];
+await writeFileAtomic(`${base}.md`, md.join('\n'));
+log(`wrote ${base}.{json,md}`);

@@ -1,0 +1,296 @@
+/**
+ * Joint fine-tuning of the encoder's top layers with the heads (MT-DNN style: every task's batches
+ * train the one shared encoder). The encoder is split at layer k = L − layers: the frozen bottom is
+ * the encoder's layer cut (`atLayer(k)`, token states, cached per text), the top a
+ * {@link TrainableTop} (src/finetune) trained with AdamW in TypeScript on its own schedule (warm-up,
+ * linear decay, optional layer-wise decay). The pooled vectors (pooled as the encoder pools them)
+ * replace the feature store's vectors as the heads' input; the trainer (./finetune-step.ts) hands
+ * them to TensorFlow.js as variables so every weighting returns their gradient.
+ *
+ * In eval mode (no dropout) {@link EncoderFinetune.asEncoder} is a SentenceEncoder whose vectors are
+ * the fine-tuned encoder's, so evaluation and prediction go through the feature store as before.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../utils/fs.js';
+import { join } from 'node:path';
+import { isPairKey, pairKey, parsePairKey } from '../encoder/pairs.js';
+import type { EncodeOptions, EncodeResult, SentenceEncoder, TokenEncodeResult } from '../encoder/types.js';
+import { UserError } from '../errors.js';
+import { Float32AdamW, TrainableTop, type Float32AdamWState, type Tape } from '../finetune/index.js';
+import { poolBackward, poolStates, type TopPooling } from './finetune-pool.js';
+
+export interface FinetuneOptions {
+  /** Top transformer layers trained with the heads (0: the encoder stays frozen). */
+  layers: number;
+  /** Peak learning rate of the top (default 5e-5). */
+  lr?: number;
+  /** Fraction of the steps spent warming the learning rate up linearly (default 0.1); then linear decay to 0. */
+  warmup?: number;
+  /** Layer-wise decay: layer L − i learns at lr · layerDecay^i (default 1: the same rate). */
+  layerDecay?: number;
+  /** Dropout of the top in training (hidden and attention; default 0.1). */
+  dropout?: number;
+  /** AdamW's decoupled weight decay of the top (default 0.01). */
+  weightDecay?: number;
+  /** Memory budget of the bottom's token-state cache in MiB (default 1024; 0: recompute every batch). */
+  cacheMB?: number;
+}
+
+export const FINETUNE_DEFAULTS = { lr: 5e-5, warmup: 0.1, layerDecay: 1, dropout: 0.1, weightDecay: 0.01, cacheMB: 1024 } as const;
+
+/** One forward pass of the top in training: what backward needs. */
+export interface TopPass {
+  tape: Tape;
+  states: Float32Array;
+  mask: Uint8Array;
+  dims: [number, number, number];
+}
+
+interface States {
+  data: Float32Array;
+  mask: Uint8Array;
+  dims: [number, number, number];
+}
+
+export class EncoderFinetune {
+  readonly config: Required<FinetuneOptions>;
+  private readonly cache = new Map<string, Float32Array>();
+  private cacheBytes = 0;
+  private readonly optimizers: Float32AdamW[];
+  /** Optimizer steps taken (the schedule's position). */
+  steps = 0;
+  /** Bottom forward passes run (cache misses) and served from the cache, for reports. */
+  readonly stats = { computed: 0, cached: 0 };
+
+  private constructor(
+    readonly source: SentenceEncoder,
+    readonly bottom: SentenceEncoder,
+    readonly top: TrainableTop,
+    readonly onnxFile: string,
+    readonly pooling: TopPooling,
+    config: Required<FinetuneOptions>,
+    readonly totalLayers: number,
+  ) {
+    this.config = config;
+    this.optimizers = top.layers.map(() => new Float32AdamW({ lr: config.lr, weightDecay: config.weightDecay }));
+  }
+
+  /** Checks the options against the encoder and opens the bottom cut and the trainable top. */
+  static async create(encoder: SentenceEncoder, options: FinetuneOptions, seed: number): Promise<EncoderFinetune> {
+    const config = checkFinetuneOptions(options);
+    const where = `finetune.layers = ${config.layers}`;
+    if (typeof encoder.atLayer !== 'function' || typeof encoder.encodeTokens !== 'function') {
+      throw new UserError(
+        `${where}: the encoder ${encoder.info.model} cannot be split into a frozen bottom and a trainable top (it has no atLayer/encodeTokens); use an Encoder`,
+      );
+    }
+    const { info } = encoder;
+    if (info.layer && info.layer.index !== info.layer.of)
+      throw new UserError(
+        `${where}: the encoder is read at layer ${info.layer.index} of ${info.layer.of}; fine-tuning needs the whole encoder (drop encoder.layer)`,
+      );
+    if (info.pooling === 'sentence_embedding')
+      throw new UserError(
+        `${where}: the encoder pools inside its graph (sentence_embedding output); set encoder.pooling to mean or cls to fine-tune it`,
+      );
+    const rel = info.files.find((f) => f.endsWith('.onnx'));
+    const file = rel === undefined ? '' : join(info.model, rel);
+    if (!existsSync(file))
+      throw new UserError(
+        `${where}: the encoder's ONNX file is not on disk (${file || info.model}); fine-tuning needs a local model folder`,
+      );
+    // the layer count: the embeddings' cut knows it (the cut at `fromLayer` is opened next in any case)
+    const of = (await encoder.atLayer(0)).info.layer?.of ?? 0;
+    if (config.layers > of) throw new UserError(`${where}: the encoder ${info.model} has ${of} layers; fine-tune at most ${of}`);
+    const fromLayer = of - config.layers;
+    const bottom = await encoder.atLayer(fromLayer);
+    let top: TrainableTop;
+    try {
+      top = await TrainableTop.fromOnnx(file, { fromLayer, dropout: config.dropout, seed });
+    } catch (err) {
+      throw new UserError(`${where}: ${(err as Error).message}`);
+    }
+    return new EncoderFinetune(encoder, bottom, top, file, info.pooling, config, of);
+  }
+
+  get dim(): number {
+    return this.top.hidden;
+  }
+
+  /** Token states at the cut for encoder inputs (texts and pairs), from the cache where it holds them. */
+  private async bottomStates(keys: readonly string[]): Promise<States> {
+    const d = this.dim;
+    const missing = [...new Set(keys.filter((k) => !this.cache.has(k)))];
+    const fresh = new Map<string, Float32Array>();
+    if (missing.length) {
+      const singles = missing.filter((k) => !isPairKey(k));
+      const pairs = missing.filter((k) => isPairKey(k));
+      const put = (ks: string[], r: TokenEncodeResult) => {
+        const [, L] = r.dims;
+        ks.forEach((k, i) => fresh.set(k, r.data.slice(i * L * d, (i * L + (r.lengths[i] as number)) * d)));
+      };
+      if (singles.length) put(singles, await (this.bottom.encodeTokens as NonNullable<SentenceEncoder['encodeTokens']>)(singles));
+      if (pairs.length) {
+        if (!this.bottom.encodePairTokens)
+          throw new Error(`the encoder ${this.bottom.info.model} cannot give token states of text pairs (no encodePairTokens)`);
+        put(pairs, await this.bottom.encodePairTokens(pairs.map(parsePairKey)));
+      }
+      this.stats.computed += missing.length;
+      for (const [k, v] of fresh) {
+        if ((this.cacheBytes + v.byteLength) / 2 ** 20 > this.config.cacheMB) break;
+        this.cache.set(k, v);
+        this.cacheBytes += v.byteLength;
+      }
+    }
+    this.stats.cached += keys.length - missing.length;
+    const per = keys.map((k) => (this.cache.get(k) ?? fresh.get(k)) as Float32Array);
+    const T = Math.max(1, ...per.map((s) => s.length / d));
+    const data = new Float32Array(keys.length * T * d);
+    const mask = new Uint8Array(keys.length * T);
+    per.forEach((s, i) => {
+      data.set(s, i * T * d);
+      mask.fill(1, i * T, i * T + s.length / d);
+    });
+    return { data, mask, dims: [keys.length, T, d] };
+  }
+
+  /** Changes of the top's weights (steps and loads): vectors computed at another version are stale. */
+  private version = 0;
+  private seen: { store: object; version: number } | null = null;
+  /** Clears `store` when the top changed since its vectors were computed (or it is another store). */
+  refresh(store: { clear(): void }): void {
+    if (this.seen?.store === store && this.seen.version === this.version) return;
+    if (this.seen?.store === store || this.version > 0) store.clear();
+    this.seen = { store, version: this.version };
+  }
+
+  /** Replaces the top's weights (e.g. the best ones, at the end of an early-stopped run). */
+  loadWeights(weights: ReadonlyMap<string, Float32Array>): void {
+    this.top.load(weights);
+    this.version += 1;
+  }
+
+  /** Cached bottom states: texts and their memory (MiB). */
+  get cacheSize(): { entries: number; mb: number } {
+    return { entries: this.cache.size, mb: this.cacheBytes / 2 ** 20 };
+  }
+
+  /**
+   * Pooled vectors [n, d] of feature-store keys (texts or pair keys) through bottom and top; in
+   * training (dropout on) also the pass that {@link backward} needs.
+   */
+  async pooled(keys: readonly string[], train: boolean): Promise<{ vectors: Float32Array; pass: TopPass }> {
+    const b = await this.bottomStates(keys);
+    const { output, tape } = await this.top.forward(b.data, b.dims, b.mask, { train });
+    const [n, T, d] = b.dims;
+    const vectors = poolStates(output, b.mask, n, T, d, this.pooling, this.source.info.normalize);
+    return { vectors, pass: { tape, states: output, mask: b.mask, dims: b.dims } };
+  }
+
+  /** Back-propagates d loss / d pooled [n, d] into the top's pending gradients. */
+  async backward(pass: TopPass, gradPooled: Float32Array): Promise<void> {
+    const [n, T, d] = pass.dims;
+    const g = poolBackward(gradPooled, pass.states, pass.mask, n, T, d, this.pooling, this.source.info.normalize);
+    await this.top.backward(pass.tape, g);
+  }
+
+  /** The top's learning rate at optimizer step `step` of `total` (warm-up, then linear decay to 0). */
+  learningRate(step: number, total: number): number {
+    const warm = Math.round(this.config.warmup * total);
+    if (step < warm) return (this.config.lr * (step + 1)) / warm;
+    return total > warm ? (this.config.lr * Math.max(0, total - step)) / (total - warm) : this.config.lr;
+  }
+
+  /** One AdamW update of the top with the pending gradients (layer L − i at lr · layerDecay^i). */
+  step(step: number, total: number): void {
+    const lr = this.learningRate(step, total);
+    const n = this.optimizers.length;
+    this.optimizers.forEach((o, i) => (o.lr = lr * this.config.layerDecay ** (n - 1 - i)));
+    const first = this.top.layers[0]?.index ?? 0;
+    this.top.step((name) => this.optimizers[Number(/^layer\.(\d+)\./.exec(name)?.[1] ?? first) - first] as Float32AdamW);
+    this.steps += 1;
+    this.version += 1;
+  }
+
+  /** Checkpoint state: the top's weights, each layer's AdamW state, the dropout draws. */
+  state(): { weights: Map<string, Float32Array>; optimizers: Float32AdamWState[]; draws: number; steps: number } {
+    return { weights: this.top.weights(), optimizers: this.optimizers.map((o) => o.state()), draws: this.top.draws, steps: this.steps };
+  }
+
+  load(state: { weights: ReadonlyMap<string, Float32Array>; optimizers: Float32AdamWState[]; draws: number; steps: number }): void {
+    if (state.optimizers.length !== this.optimizers.length)
+      throw new Error(`finetune checkpoint has ${state.optimizers.length} layer optimizers, this top ${this.optimizers.length}`);
+    this.top.load(state.weights);
+    state.optimizers.forEach((s, i) => this.optimizers[i]?.load(s));
+    this.top.draws = state.draws;
+    this.steps = state.steps;
+    this.version += 1;
+  }
+
+  /** The fine-tuned encoder in eval mode (no dropout) as a SentenceEncoder: bottom cut, then the current top. */
+  asEncoder(): SentenceEncoder {
+    const run = async (keys: readonly string[]): Promise<EncodeResult> => {
+      const d = this.dim;
+      const data = new Float32Array(keys.length * d);
+      for (let i = 0; i < keys.length; i += 64) data.set((await this.pooled(keys.slice(i, i + 64), false)).vectors, i * d);
+      return { dims: [keys.length, d], data };
+    };
+    const info = { ...this.source.info, model: `${this.source.info.model} (top ${this.config.layers} fine-tuned)` };
+    return {
+      info,
+      encode: (texts: readonly string[], _o?: EncodeOptions) => run(texts),
+      encodePairs: (pairs: readonly (readonly [string, string])[], _o?: EncodeOptions) => run(pairs.map(([a, b]) => pairKey(a, b))),
+      dispose: async () => {},
+    };
+  }
+
+  /**
+   * Writes the fine-tuned encoder as a Hugging Face model folder: onnx/model.onnx (fp32, the source
+   * graph with the new top weights), onnx/model_quantized.onnx (q8, the project's dynamic
+   * quantizer) and the source's tokenizer and config files. Returns the fp32 file's sha256.
+   */
+  async exportTo(dir: string): Promise<{ sha256: string; quantized: boolean }> {
+    let fp32: Uint8Array;
+    try {
+      fp32 = this.top.exportOnnx();
+    } catch (err) {
+      throw new UserError(
+        `cannot save the fine-tuned encoder: ${(err as Error).message}. Fine-tune an fp32 encoder (encoder.dtype: fp32) to save it`,
+      );
+    }
+    await mkdir(join(dir, 'onnx'), { recursive: true });
+    const src = this.source.info.model;
+    for (const f of await readdir(src)) {
+      if (/\.(json|txt|model)$/.test(f) && (await stat(join(src, f))).isFile())
+        await writeFileAtomic(join(dir, f), await readFile(join(src, f)));
+    }
+    await writeFileAtomic(join(dir, 'onnx', 'model.onnx'), fp32);
+    const { quantizeDynamicBytes } = await import('../generators/quantize.js');
+    await writeFileAtomic(join(dir, 'onnx', 'model_quantized.onnx'), quantizeDynamicBytes(fp32).bytes);
+    return { sha256: createHash('sha256').update(fp32).digest('hex'), quantized: true };
+  }
+
+  async dispose(): Promise<void> {
+    await this.top.dispose();
+  }
+}
+
+/** Options with defaults, checked (a bad value names the field). */
+export function checkFinetuneOptions(o: FinetuneOptions): Required<FinetuneOptions> {
+  const c = {
+    ...FINETUNE_DEFAULTS,
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+  } as Required<FinetuneOptions>;
+  const bad = (field: string, why: string) =>
+    new UserError(`finetune.${field} = ${String((c as unknown as Record<string, unknown>)[field])}: ${why}`);
+  if (!Number.isInteger(c.layers) || c.layers < 0) throw bad('layers', 'must be an integer ≥ 0 (the top layers to train; 0 = frozen)');
+  if (!(c.lr > 0)) throw bad('lr', 'must be > 0');
+  if (!(c.warmup >= 0 && c.warmup <= 1)) throw bad('warmup', 'must be a fraction of the steps in [0, 1]');
+  if (!(c.layerDecay > 0 && c.layerDecay <= 1)) throw bad('layerDecay', 'must be in (0, 1]');
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw bad('dropout', 'must be in [0, 1)');
+  if (!(c.weightDecay >= 0)) throw bad('weightDecay', 'must be ≥ 0');
+  if (!(c.cacheMB >= 0)) throw bad('cacheMB', 'must be ≥ 0');
+  return c;
+}

@@ -1,0 +1,203 @@
+/**
+ * A fine-tuned encoder across checkpoints and saved models (src/training/finetune*.ts): a resumed run
+ * ends where an uninterrupted one does; save() writes the encoder into the model folder and
+ * fromPretrained predicts with it as a plain frozen encoder, as the training-time model did; bad
+ * settings are refused with the reason.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Encoder } from '../../src/encoder/index.js';
+import { UserError } from '../../src/errors.js';
+import { initBackend } from '../../src/training/backend.js';
+import { MultiTaskModel } from '../../src/training/model.js';
+import { SentimentTask } from '../../src/tasks/sentiment/index.js';
+import { TranslationQualityTask } from '../../src/tasks/translation-quality/index.js';
+
+const words = ['good', 'bad', 'film', 'plot', 'warm', 'dull', 'long', 'best', 'mess', 'year', 'funny', 'slow'];
+const texts = Array.from({ length: 24 }, (_, i) => `${words[i % 12]} ${words[(i * 5 + 1) % 12]} ${words[(i * 7 + 3) % 12]} ${i}`);
+const sentiment = texts.map((text, i) => ({ text, label: i % 3 === 0 ? 'negative' : 'positive' }));
+const pairs = texts.slice(0, 12).map((source, i) => ({ source, translation: texts[(i + 5) % 24] as string, score: (i % 4) - 1.5 }));
+const data = { sentiment: { train: sentiment, dev: sentiment.slice(0, 6) }, tq: { train: pairs } };
+
+const root = mkdtempSync(join(tmpdir(), 'mtl-finetune-'));
+let fp32: Encoder;
+beforeAll(async () => {
+  await initBackend('wasm', { log: false });
+  fp32 = await Encoder.load('fixture:bert', { dtype: 'fp32' });
+});
+afterAll(async () => {
+  await fp32.dispose();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const tasks = () => [
+  new SentimentTask({ name: 'sentiment', hidden: 16 }),
+  new TranslationQualityTask({ name: 'tq', input: 'cross+siamese' }),
+];
+const create = (encoder: Encoder, layers = 1) =>
+  MultiTaskModel.create({
+    encoder,
+    tasks: tasks(),
+    sharedLayers: { depth: 1, width: 16 },
+    seed: 5,
+    log: false,
+    finetune: { layers, lr: 1e-3, dropout: 0.1 },
+  });
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+describe('fine-tuning: checkpoints and resume', () => {
+  it('N steps in one go equal N/2, a resume and N/2: the top, its AdamW state and dropout draws, and the heads, within 1e-6', async () => {
+    const fit = { steps: 6, batchSize: 8, log: false as const, evalEvery: 3, weighting: { type: 'pcgrad' as const } };
+    const a = await create(fp32);
+    await a.fit(data, fit);
+    const dir = join(root, 'ckpt');
+    const b1 = await create(fp32);
+    const h1 = await b1.fit(data, { ...fit, checkpoints: { dir, every: 3 }, onProgress: (e) => (e.step === 3 ? 'stop' : undefined) });
+    expect(h1.completedSteps).toBe(3);
+    b1.dispose();
+    const b = await create(fp32);
+    const h = await b.fit(data, { ...fit, checkpoints: { dir, every: 3 }, resume: true });
+    expect(h.resumedFrom).toBe(3);
+    const wa = a.finetune!.top.weights();
+    const wb = b.finetune!.top.weights();
+    for (const [k, v] of wa) expect(maxDiff(v, wb.get(k)!), k).toBeLessThan(1e-6);
+    expect(b.finetune!.top.draws).toBe(a.finetune!.top.draws);
+    expect(b.finetune!.steps).toBe(6);
+    for (const p of a.store.list()) {
+      const q = b.store.list().find((x) => x.name === p.name)!;
+      expect(maxDiff(p.variable.dataSync(), q.variable.dataSync()), p.name).toBeLessThan(1e-6);
+    }
+    // another fine-tuning setting (or none) is refused, naming it
+    const other = await MultiTaskModel.create({
+      encoder: fp32,
+      tasks: tasks(),
+      sharedLayers: { depth: 1, width: 16 },
+      seed: 5,
+      log: false,
+      finetune: { layers: 2, lr: 1e-3, dropout: 0.1 },
+    });
+    await expect(other.fit(data, { ...fit, checkpoints: { dir, every: 3 }, resume: true })).rejects.toThrow(
+      /resume: checkpoint .* used a different finetune \(\{.*"layers":1\}\)/,
+    );
+    other.dispose();
+    // and the resumed top really did train on from the checkpoint, not from the source weights
+    const fresh = (await create(fp32)).finetune!.top.weights();
+    expect(Math.max(...[...wb].map(([k, v]) => maxDiff(v, fresh.get(k)!)))).toBeGreaterThan(1e-4);
+    a.dispose();
+    b.dispose();
+  }, 60_000);
+});
+
+describe('fine-tuning: early stopping', () => {
+  it("restores the top's weights of the best evaluation with the heads', and evaluates with them", async () => {
+    const m = await create(fp32);
+    const seen = new Map<number, Map<string, Float32Array>>();
+    const h = await m.fit(data, {
+      steps: 6,
+      batchSize: 8,
+      log: false,
+      evalEvery: 1,
+      earlyStopping: { metric: 'sentiment.loss', patience: 1, minDelta: 10 }, // only the first evaluation counts as an improvement
+      callbacks: [{ onStepEnd: (run) => void seen.set(run.step, m.finetune!.top.weights()) }],
+    });
+    expect(h.stopReason).toBe('early-stopping');
+    expect(h.best?.step).toBe(1);
+    const now = m.finetune!.top.weights();
+    for (const [k, v] of seen.get(1)!) expect(maxDiff(v, now.get(k)!), k).toBe(0);
+    expect(Math.max(...[...seen.get(2)!].map(([k, v]) => maxDiff(v, now.get(k)!)))).toBeGreaterThan(0);
+    const again = await m.evaluate({ sentiment: data.sentiment.dev });
+    expect(Math.abs(again.sentiment!.loss! - h.evals[0]!.metrics.sentiment!.loss!)).toBeLessThan(1e-6);
+    m.dispose();
+  }, 60_000);
+});
+
+describe('fine-tuning: saved models', () => {
+  it('save() writes the encoder (fp32 + q8, tokenizer) into the model folder; fromPretrained predicts as the training-time model within 1e-4', async () => {
+    const m = await create(fp32);
+    await m.fit(data, { steps: 4, batchSize: 8, log: false });
+    const inputs = texts.slice(0, 8);
+    const tqInputs = pairs.slice(0, 5).map(({ source, translation }) => ({ source, translation }));
+    const before = await m.predict('sentiment', inputs);
+    const beforeTq = await m.predict<number>('tq', tqInputs);
+    const dir = join(root, 'saved');
+    await m.save(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.encoder.path).toBe('encoder');
+    expect(manifest.training.finetune.layers).toBe(1);
+    for (const f of ['onnx/model.onnx', 'onnx/model_quantized.onnx', 'tokenizer.json', 'config.json'])
+      expect(existsSync(join(dir, 'encoder', f)), f).toBe(true);
+    expect(manifest.encoder.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'encoder', 'onnx', 'model.onnx')))
+        .digest('hex'),
+    );
+    expect(manifest.encoder.sha256).not.toBe(fp32.info.sha256);
+
+    const loaded = await MultiTaskModel.fromPretrained(dir);
+    expect(loaded.finetune).toBeNull();
+    const after = await loaded.predict('sentiment', inputs);
+    for (let i = 0; i < inputs.length; i++) {
+      expect(after[i]!.label).toBe(before[i]!.label);
+      expect(Math.abs(after[i]!.score - before[i]!.score)).toBeLessThan(1e-4);
+    }
+    const afterTq = await loaded.predict<number>('tq', tqInputs);
+    expect(maxDiff(afterTq as number[], beforeTq as number[])).toBeLessThan(1e-4);
+    // the q8 file is a working encoder of the same model (quantisation error only)
+    const q8 = await Encoder.load(join(dir, 'encoder'), { dtype: 'q8' });
+    const f32 = await Encoder.load(join(dir, 'encoder'), { dtype: 'fp32' });
+    expect(maxDiff((await q8.encode(inputs)).data, (await f32.encode(inputs)).data)).toBeLessThan(0.1);
+    await Promise.all([q8.dispose(), f32.dispose(), loaded.encoder?.dispose()]);
+    m.dispose();
+    loaded.dispose();
+  }, 60_000);
+});
+
+describe('fine-tuning: refusals', () => {
+  it('more layers than the encoder has, a negative count, an encoder read at an inner layer, no encoder', async () => {
+    await expect(create(fp32, 3)).rejects.toThrow(/finetune\.layers = 3: the encoder .* has 2 layers; fine-tune at most 2/);
+    await expect(create(fp32, -1)).rejects.toThrow(/finetune\.layers = -1: must be an integer ≥ 0/);
+    await expect(create(fp32, 3)).rejects.toBeInstanceOf(UserError);
+    const cut = await Encoder.load('fixture:bert', { dtype: 'fp32', layer: 1 });
+    await expect(create(cut, 1)).rejects.toThrow(/read at layer 1 of 2; fine-tuning needs the whole encoder \(drop encoder\.layer\)/);
+    await cut.dispose();
+    await expect(MultiTaskModel.create({ encoder: { dim: 32 }, tasks: tasks(), log: false, finetune: { layers: 1 } })).rejects.toThrow(
+      /fine-tuning needs an Encoder/,
+    );
+    await expect(MultiTaskModel.create({ encoder: fp32, tasks: tasks(), log: false, finetune: { layers: 1, lr: 0 } })).rejects.toThrow(
+      /finetune\.lr = 0: must be > 0/,
+    );
+  }, 60_000);
+
+  it('a head that pools token states from the frozen store (sentiment pooling: attention), at fit', async () => {
+    const m = await MultiTaskModel.create({
+      encoder: fp32,
+      tasks: [new SentimentTask({ name: 'sentiment', hidden: 16, pooling: 'attention' })],
+      log: false,
+      finetune: { layers: 1 },
+    });
+    await expect(m.fit({ sentiment: { train: sentiment } }, { steps: 1, log: false })).rejects.toThrow(
+      /task "sentiment": its head reads token states .* use the task's mean pooling, or finetune\.layers: 0/,
+    );
+    m.dispose();
+  }, 60_000);
+
+  it('saving a fine-tuned q8 encoder says to fine-tune the fp32 one', async () => {
+    const q8 = await Encoder.load('fixture:bert', { dtype: 'q8' });
+    const m = await create(q8);
+    await m.fit(data, { steps: 1, batchSize: 8, log: false });
+    await expect(m.save(join(root, 'q8'))).rejects.toThrow(
+      /cannot save the fine-tuned encoder: .*int8.* Fine-tune an fp32 encoder \(encoder\.dtype: fp32\)/,
+    );
+    m.dispose();
+    await q8.dispose();
+  }, 60_000);
+});
