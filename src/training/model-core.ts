@@ -12,16 +12,15 @@ import * as tf from '../utils/tf.js';
 import { throwIfAborted } from '../utils/progress.js';
 import type { EncodeOptions, SentenceEncoder } from '../encoder/types.js';
 import { createArchitecture, type Architecture, type TaskRelations } from '../architectures/index.js';
-import { inputKey, type AnyTask, type CallOptions, type MetricDirection, type TaskBatch } from '../tasks/types.js';
+import { type AnyTask, type CallOptions, type MetricDirection, type TaskBatch } from '../tasks/types.js';
 import { initBackend, type BackendName } from './backend.js';
-import { FeatureStore, layerKey } from './features.js';
-import { inferenceContext, type ForwardContext, type SharedLayersConfig } from '../nn/layers.js';
+import { FeatureStore } from './features.js';
+import type { ForwardContext, SharedLayersConfig } from '../nn/layers.js';
 import { ParamStore } from '../nn/params.js';
 import type { NamedArray } from './safetensors.js';
 import type { EncoderIdentity, Manifest } from './format.js';
 import { checkManifest, decodeWeights, identityOf, isSentenceEncoder, type SyntheticEncoder } from './saved-model.js';
 import {
-  callDecodeOptions,
   checkCreateOptions,
   checkFinetuneTasks,
   createOptionsOf,
@@ -32,6 +31,8 @@ import {
   type PredictOptions,
 } from './model-options.js';
 import { UserError } from '../errors.js';
+import { evaluateCached, predictBatch, predictInputs } from './model-predict.js';
+import { featureKeys, makeTaskBatch } from './model-features.js';
 
 export type { CreateOptions, KnownTaskIO, LoadOptions, PredictOptions, SyntheticEncoder };
 
@@ -155,33 +156,12 @@ export class MultiTaskModelCore {
    * `tokenTexts` token states (heads that pool tokens themselves). What ensureFeatures encodes.
    */
   featureKeys(examples: Record<string, readonly unknown[]>): { texts: string[]; tokenTexts: string[] } {
-    const texts: string[] = [];
-    const tokenTexts: string[] = [];
-    for (const [name, list] of Object.entries(examples)) {
-      const t = this.task(name);
-      const key = this.keyOf(name);
-      for (const e of list) for (const x of t.encoderInputs(e)) texts.push(key(inputKey(x)));
-      if (t.tokenTexts) for (const e of list) for (const s of t.tokenTexts(e)) tokenTexts.push(key(s));
-    }
-    return { texts, tokenTexts };
+    return featureKeys(this, examples);
   }
 
-  /** A task's feature-store key of a text: the text itself, or its key at the task's encoder layer. */
-  private keyOf(task: string): (text: string) => string {
-    const layer = this.taskLayers.get(task);
-    return layer === undefined ? (t) => t : (t) => layerKey(layer, t);
-  }
-
+  /** One task's batch of examples, their vectors read from the feature store (at the task's layer). */
   makeBatch(task: string, examples: readonly unknown[]): TaskBatch {
-    const layer = this.taskLayers.get(task);
-    if (layer === undefined) return this.task(task).makeBatch(examples, this.features.lookup, this.dim, this.features.tokenLookup);
-    const { lookup, tokenLookup } = this.features;
-    return this.task(task).makeBatch(
-      examples,
-      (t) => lookup(layerKey(layer, t)),
-      this.dim,
-      (t) => tokenLookup(layerKey(layer, t)),
-    );
+    return makeTaskBatch(this, task, examples);
   }
 
   /** Outputs of one task's head for a batch (inside a tidy / gradient tape); `rows` replaces `batch.rows`. */
@@ -206,28 +186,7 @@ export class MultiTaskModelCore {
     batchSize = 256,
     decodeOptions?: unknown,
   ): { predictions: unknown[]; lossSum: number; counted: number } {
-    const t = this.task(task);
-    const predictions: unknown[] = [];
-    let lossSum = 0;
-    let counted = 0;
-    for (let i = 0; i < examples.length; i += batchSize) {
-      const part = examples.slice(i, i + batchSize);
-      const batch = this.makeBatch(task, part);
-      if (decodeOptions !== undefined) batch.decodeOptions = decodeOptions;
-      const out = tf.tidy(() => this.forward(task, batch, inferenceContext()));
-      try {
-        predictions.push(...t.decode(out, batch));
-        if (batch.hasTargets) {
-          const l = tf.tidy(() => t.loss(out, batch));
-          lossSum += (l.dataSync()[0] as number) * batch.size;
-          counted += batch.size;
-          l.dispose();
-        }
-      } finally {
-        out.dispose();
-      }
-    }
-    return { predictions, lossSum, counted };
+    return predictBatch(this, task, examples, batchSize, decodeOptions);
   }
 
   /**
@@ -258,28 +217,8 @@ export class MultiTaskModelCore {
     options?: PredictOptions & CallOptions,
   ): Promise<P[]>;
   async predict(task: string, inputs: readonly unknown[], options: PredictOptions & CallOptions = {}): Promise<unknown[]> {
-    const t = this.task(task);
     if (!this.builtHeads.has(task)) throw new UserError(`task "${task}" has no head yet (train the model or give the task its labels)`);
-    const decodeOptions = callDecodeOptions(t, options);
-    const examples = t.toExample ? inputs.map((x) => t.toExample!(x)) : [...inputs];
-    const batchSize = options.batchSize ?? 256;
-    const started = Date.now();
-    throwIfAborted(options.signal);
-    await this.ensureFeatures({ [task]: examples }, options);
-    const out: unknown[] = [];
-    for (let i = 0; i < examples.length; i += batchSize) {
-      throwIfAborted(options.signal);
-      out.push(...this.predictBatch(task, examples.slice(i, i + batchSize), batchSize, decodeOptions).predictions);
-      const elapsedMs = Date.now() - started;
-      options.onProgress?.({
-        phase: 'predict',
-        done: out.length,
-        total: examples.length,
-        elapsedMs,
-        etaMs: (elapsedMs / out.length) * (examples.length - out.length),
-      });
-    }
-    return out;
+    return predictInputs(this, task, inputs, options);
   }
 
   /**
@@ -345,16 +284,9 @@ export class MultiTaskModelCore {
     return this.evaluateCached(data, options.batchSize);
   }
 
+  /** Metrics (plus dev `loss`) per task, on examples whose features are already in the store. */
   evaluateCached(data: Record<string, readonly unknown[]>, batchSize = 256): Record<string, Record<string, number>> {
-    const out: Record<string, Record<string, number>> = {};
-    for (const [name, examples] of Object.entries(data)) {
-      if (!examples.length) continue;
-      const { predictions, lossSum, counted } = this.predictBatch(name, examples, batchSize);
-      const m = this.task(name).metrics(examples, predictions);
-      if (counted > 0) m.loss = lossSum / counted;
-      out[name] = m;
-    }
-    return out;
+    return evaluateCached(this, data, batchSize);
   }
 
   metricDirections(): Record<string, Record<string, MetricDirection>> {
