@@ -375,7 +375,7 @@ describe.runIf(!!executable)('the demo page on the bundled q8 encoder (mtl:mini)
         `[browser] q8, Node alone: translation scores, each pair in its own batch vs all ${real.pairs.length} in one: max |Δ| ${maxDiff(alone, together).toExponential(2)}`,
       );
       const worst = Math.max(...all.flatMap((d) => Object.values(d)));
-      console.log(`[browser] q8: max |page - Node| over both runs ${worst.toExponential(2)}`);
+      console.log(`[browser] q8: max |page - Node| over the three comparisons ${worst.toExponential(2)}`);
       for (const d of all) for (const v of Object.values(d)) expect(v).toBeLessThanOrEqual(Q8_TOL);
     } finally {
       await page.close();
