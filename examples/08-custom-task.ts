@@ -201,6 +201,14 @@ console.log(`${history.completedSteps} steps · ${elapsed()}`);
 console.log(
   `topic accuracy (dev): ${scores.topic!.accuracy!.toFixed(3)} · summarization ROUGE-2 (dev): ${scores.summarization!.rouge2!.toFixed(2)}`,
 );
+// next to the majority class of the training headlines, in words, as the numbers come out
+const counts = new Map<string, number>();
+for (const h of topicTrain) counts.set(h.topic, (counts.get(h.topic) ?? 0) + 1);
+const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+const majorityAcc = topicDev.filter((h) => h.topic === majority).length / topicDev.length;
+console.log(
+  `topic: accuracy ${scores.topic!.accuracy!.toFixed(3)} vs majority class (${majority}) ${majorityAcc.toFixed(3)} on ${topicDev.length} dev headlines: the model ${scores.topic!.accuracy! > majorityAcc ? 'beats' : 'does NOT beat'} it`,
+);
 
 // %% [markdown]
 // ## Save, register, reload, predict
@@ -227,6 +235,9 @@ console.log(
     titles.map((t, i) => [t, predictions[i]!.topic, predictions[i]!.top.map((x) => `${x.topic} ${x.probability.toFixed(2)}`).join(' · ')]),
   ),
 );
+const expected = ['business', 'entertainment', 'tech'];
+const agree = predictions.filter((p, i) => p.topic === expected[i]).length;
+console.log(`${agree} of ${titles.length} headlines get the topic a reader would give (${expected.join(', ')})`);
 const same = JSON.stringify(await model.predict('topic', titles, { top: 2 })) === JSON.stringify(predictions);
 console.log(`the reloaded model predicts as the trained one: ${same}`);
 const [summary] = await loaded.predict('summarization', [summDev[0]!.sentences], { selection: { sentences: 2 } });

@@ -169,6 +169,21 @@ describe('examples: quick mode runs', { timeout: 180_000 }, () => {
     // static runs keep their λ; gradnorm moves them
     expect(r.stdout).toMatch(/^\| static 1\/0\.5\/1 \|.*\| 1\.00 \/ 0\.50 \/ 1\.00 \|$/m);
     expect(r.stdout).toMatch(/^λ range, gradnorm: /m);
+    // the words say whether the spread between strategies exceeds one run's noise, as the numbers come out
+    for (const [task, metric] of [
+      ['sentiment', 'accuracy'],
+      ['translation-quality', 'pearson'],
+    ]) {
+      const m = new RegExp(
+        `^${task} ${metric}: strategies span (-?\\d\\.\\d{3})–(-?\\d\\.\\d{3}) \\(spread (\\d\\.\\d{3})\\); sampling noise of one run on \\d+ dev rows ±(\\d\\.\\d{3}): the spread is (larger than|within) that noise$`,
+        'm',
+      ).exec(r.stdout);
+      expect(m, `${task} noise line`).not.toBeNull();
+      const [lo, hi, spread, band] = m!.slice(1, 5).map(Number) as [number, number, number, number];
+      expect(spread).toBeCloseTo(hi - lo, 2);
+      if (Math.abs(spread - band) > 0.002) expect(m![5]).toBe(spread > band ? 'larger than' : 'within');
+    }
+    expect(r.stdout).not.toContain('random weights');
     expectPlot('02-dev-metrics');
     expectPlot('02-lambdas-gradnorm');
   });
@@ -182,6 +197,18 @@ describe('examples: quick mode runs', { timeout: 180_000 }, () => {
     expect(r.stdout).toMatch(/^\| en-zh \| \d+ \|( -?\d\.\d{3} \|){9} 0\.168 \|$/m);
     expect(r.stdout).toMatch(tableRow('mean over pairs'));
     expect(r.stdout).toContain('test split');
+    for (const b of ['model-scores', 'length-ratio'])
+      expect(r.stdout).toMatch(new RegExp(`^model vs ${b}: higher Pearson r on \\d+ of \\d+ pairs \\(.+\\)$`, 'm'));
+    // the ranking sentence agrees with the two printed scores
+    const [good, broken] = [...r.stdout.matchAll(/^\| The weather will improve tomorrow\. \| .+ \| (-?\d+\.\d{3}) \|$/gm)].map((m) =>
+      Number(m[1]),
+    );
+    expect(broken).toBeDefined();
+    expect(r.stdout).toContain(
+      good! > broken!
+        ? 'The complete translation scores higher than the broken one.'
+        : 'The model scores the broken translation as high as or higher',
+    );
     expectPlot('03-pearson-per-pair');
     expectPlot('03-predicted-vs-gold');
   });
@@ -201,6 +228,14 @@ describe('examples: quick mode runs', { timeout: 180_000 }, () => {
     expect(r.stdout).toMatch(/^\| # \| score \| model \| L \| T \| R \| sentence \|$/m);
     expect(r.stdout).toContain('reference summary:\n');
     expect(r.stdout).toMatch(/^LEAD-3\s+R-1 \d+\.\d\d {2}R-2 \d+\.\d\d {2}R-Lsum \d+\.\d\d$/m);
+    for (const b of ['LEAD-3', 'TextRank']) {
+      const m = new RegExp(
+        `^model vs ${b}: ROUGE-2 (\\d+\\.\\d\\d) vs (\\d+\\.\\d\\d) on \\d+ dev articles: the model (beats|does NOT beat) ${b} here$`,
+        'm',
+      ).exec(r.stdout);
+      expect(m, b).not.toBeNull();
+      if (Number(m![1]) !== Number(m![2])) expect(m![3]).toBe(Number(m![1]) > Number(m![2]) ? 'beats' : 'does NOT beat');
+    }
     expectPlot('04-rouge');
   });
 
@@ -210,6 +245,13 @@ describe('examples: quick mode runs', { timeout: 180_000 }, () => {
     expect(r.stdout).toContain('(quick mode)');
     expect(r.stdout).toMatch(/^topic accuracy \(dev\): [01]\.\d{3} · summarization ROUGE-2 \(dev\): \d+\.\d\d$/m);
     expect(r.stdout).toMatch(/reloaded: tasks topic, summarization$/m);
+    const maj =
+      /^topic: accuracy (\d\.\d{3}) vs majority class \([a-z]+\) (\d\.\d{3}) on \d+ dev headlines: the model (beats|does NOT beat) it$/m.exec(
+        r.stdout,
+      );
+    expect(maj).not.toBeNull();
+    if (maj![1] !== maj![2]) expect(maj![3]).toBe(Number(maj![1]) > Number(maj![2]) ? 'beats' : 'does NOT beat');
+    expect(r.stdout).toMatch(/^[0-3] of 3 headlines get the topic a reader would give \(business, entertainment, tech\)$/m);
     expect(r.stdout).toMatch(/^\| headline \| topic \| top 2 \|$/m);
     expect(r.stdout).toMatch(/^\| Shares slide as oil prices climb \| [a-z]+ \| [a-z]+ \d\.\d\d · [a-z]+ \d\.\d\d \|$/m);
     expect(r.stdout).toContain('the reloaded model predicts as the trained one: true');
