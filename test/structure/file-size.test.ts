@@ -14,8 +14,11 @@ export const MAX_LINES = 330;
 /** Generated code, never edited by hand. */
 const GENERATED = /^onnx\/onnx-proto\./;
 
-/** split pending: these files are being split elsewhere; empty this list once those splits are merged. */
-export const SPLIT_PENDING: readonly string[] = ['training/trainer.ts', 'training/model-core.ts', 'encoder/core.ts', 'cli/main.ts'];
+/**
+ * split pending: over the limit today and still to be split (the trainer's step loop, the model core's
+ * saved-model statics and shortcuts, the encoder core's encode paths); remove each as it is split.
+ */
+export const SPLIT_PENDING: readonly string[] = ['training/trainer.ts', 'training/model-core.ts', 'encoder/core.ts'];
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
