@@ -217,6 +217,7 @@ export class MultiTaskModelCore {
     options?: PredictOptions & CallOptions,
   ): Promise<P[]>;
   async predict(task: string, inputs: readonly unknown[], options: PredictOptions & CallOptions = {}): Promise<unknown[]> {
+    this.task(task); // an unknown task is named as such before "no head yet"
     if (!this.builtHeads.has(task)) throw new UserError(`task "${task}" has no head yet (train the model or give the task its labels)`);
     return predictInputs(this, task, inputs, options);
   }
