@@ -6,7 +6,7 @@
  * sentiment, reporting Δm of the joint model over the single-task ones.
  *
  *   npx tsx benchmarks/finetune-quality.ts [--models ../shared/models/reference-mini,mtl:mini]
- *       [--layers 0,1,2] [--seeds 3] [--steps 300] [--joint] [--dev N] [--cache-mb MB] [--out results]
+ *       [--layers 0,1,2] [--seeds 3] [--steps 300] [--joint] [--dev N] [--cache-mb MB] [--ft-lr LR] [--out results]
  *
  * The full comparison is the defaults plus --joint; the table in docs/benchmarks.md ran
  * `--models ../shared/models/reference-mini --layers 0,1 --seeds 3 --steps 300`; `--cache-mb 0`
@@ -37,6 +37,7 @@ const seeds = Number(arg('seeds') ?? 3);
 const steps = Number(arg('steps') ?? 300);
 const joint = process.argv.includes('--joint');
 const cacheMB = arg('cache-mb') === undefined ? undefined : Number(arg('cache-mb'));
+const ftLr = arg('ft-lr') === undefined ? undefined : Number(arg('ft-lr'));
 const devLimit = arg('dev') === undefined ? Infinity : Number(arg('dev'));
 const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
 const log = (l: string) => console.error(l);
@@ -86,7 +87,7 @@ for (const modelId of models) {
           sharedLayers: { depth: 1, width: 256, dropout: 0.1 },
           seed,
           log: false,
-          finetune: { layers, ...(cacheMB === undefined ? {} : { cacheMB }) },
+          finetune: { layers, ...(cacheMB === undefined ? {} : { cacheMB }), ...(ftLr === undefined ? {} : { lr: ftLr }) },
         });
         const fitData = Object.fromEntries(tasks.map((t) => [t, data[t as keyof typeof data]]));
         const encodeStart = Date.now();
