@@ -1,15 +1,19 @@
 /**
- * The platform-independent encoder: texts and pairs in, vectors and token states out, through the
- * embedding cache, de-duplication, the batch scheduler (batching.ts) and pooling. Loading is a recipe of
- * named steps (load.ts). The platform entries (index.ts for Node, index.browser.ts) supply the ORT
- * backend, model resolution and the cache.
+ * The platform-independent encoder: texts and pairs in, vectors and token states out. Loading is a recipe
+ * of named steps (load.ts); the encode paths have their own modules: the pooled path with the embedding
+ * cache and de-duplication (encode-pooled.ts), the token-level path (encode-tokens.ts), and the
+ * tokenizing and batched session runs both share (encode-run.ts, over the batch scheduler in batching.ts).
+ * The platform entries (index.ts for Node, index.browser.ts) supply the ORT backend, model resolution
+ * and the cache.
  */
 import { notice } from '../utils/env.js';
 import { throwIfAborted } from '../utils/progress.js';
 import type { EncodeOptions, EncodeResult, EncoderInfo, SentenceEncoder, TokenEncodeResult } from './types.js';
-import type { BackendSession, OutputTensor, Provider } from './backend/types.js';
+import type { BackendSession, Provider } from './backend/types.js';
 import type { Logger } from './backend/fallback.js';
-import { runBatches, type BatchItem } from './batching.js';
+import { EncodeRun, type EncoderStats, type Tokenize } from './encode-run.js';
+import { encodePooled } from './encode-pooled.js';
+import { encodeTokenStates } from './encode-tokens.js';
 import { buildFeeds } from './feeds.js';
 import {
   batchSizes,
@@ -25,21 +29,11 @@ import {
   type Platform,
 } from './load.js';
 import type { EmbeddingCache } from './lru.js';
-import { checkPairs, checkTexts, dedupe, textKeys } from './inputs.js';
-import { poolBatch, stackTokenStates } from './pooling.js';
+import { checkPairs, checkTexts, textKeys } from './inputs.js';
 import { LayerSiblings } from './siblings.js';
 import { pairKey } from './pairs.js';
 import { TruncatingTokenizer } from './tokenize.js';
 import { UserError } from '../errors.js';
-
-export interface EncoderStats {
-  /** ORT session runs since load (the load-time probe, if any, is not counted). */
-  runs: number;
-  /** Texts tokenized since load. */
-  tokenized: number;
-  /** Vectors served from the cache since load. */
-  cacheHits: number;
-}
 
 /** Internal constructor arguments of {@link EncoderCore}. */
 export interface CoreInit {
@@ -50,13 +44,6 @@ export interface CoreInit {
   tokenOutput: string | undefined;
   batchTokens: number;
   maxBatchSize: number;
-}
-
-/** One finished batch: the output and the padding it was run with. */
-interface BatchOutput {
-  output: OutputTensor;
-  seq: number;
-  mask: Uint8Array;
 }
 
 /** Notices go to the application's logger (env.logger), if it set one. */
@@ -76,8 +63,8 @@ export class EncoderCore implements SentenceEncoder {
   private cache: EmbeddingCache | null = null;
   /** This model at other layers (set by `create`); see {@link atLayer}. */
   private siblings: LayerSiblings<EncoderCore> | null = null;
-  private readonly batchTokens: number;
-  private readonly maxBatchSize: number;
+  /** Tokenizing and batched session runs, shared by the encode paths. */
+  private readonly run: EncodeRun;
 
   /** Internal: use the platform entry's `Encoder.load`. */
   constructor(init: CoreInit) {
@@ -86,8 +73,7 @@ export class EncoderCore implements SentenceEncoder {
     this.tok = init.tok;
     this.pooledOutput = init.pooledOutput;
     this.tokenOutput = init.tokenOutput;
-    this.batchTokens = init.batchTokens;
-    this.maxBatchSize = init.maxBatchSize;
+    this.run = new EncodeRun({ ...init, stats: this.stats });
   }
 
   /** Loads `model` on `platform`: the steps of load.ts, in order, then the output width and the cache. */
@@ -143,40 +129,16 @@ export class EncoderCore implements SentenceEncoder {
     checkTexts(texts);
   }
 
-  private tokenizeOne(texts: readonly string[], index: number): BatchItem {
-    try {
-      const ids = this.tok.encode(texts[index]!);
-      this.stats.tokenized++;
-      return { index, ids };
-    } catch (err) {
-      throw new UserError(`failed to tokenize texts[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
+  /** The pooled path (encode-pooled.ts) over `keys`, the cache keys of the items `tokenize` reads. */
+  private pooled(keys: readonly string[], tokenize: Tokenize, options: EncodeOptions): Promise<EncodeResult> {
+    const { run, info, pooledOutput, cache, stats } = this;
+    return encodePooled({ run, info, pooledOutput, cache, stats }, keys, tokenize, options);
   }
 
-  /** Tokenizes and runs `indices` through the batch scheduler (batching.ts), calling `sink` per batch. */
-  private pipeline(
-    texts: readonly string[],
-    indices: readonly number[],
-    outName: string,
-    sink: (items: BatchItem[], batch: BatchOutput) => void,
-    tokenize: (index: number) => BatchItem = (i) => this.tokenizeOne(texts, i),
-  ): Promise<void> {
-    return runBatches<BatchOutput>(indices, {
-      batchTokens: this.batchTokens,
-      maxBatchSize: this.maxBatchSize,
-      depth: this.session.concurrency ?? 1,
-      tokenize,
-      run: (items) => {
-        const { feeds, seq, mask } = buildFeeds(items, this.tok.padId, this.session.inputNames);
-        this.stats.runs++;
-        return this.session.run(feeds, [outName]).then((res) => {
-          const output = res[outName];
-          if (!output) throw new Error(`ONNX Runtime returned no '${outName}'`);
-          return { output, seq, mask };
-        });
-      },
-      sink,
-    });
+  /** The token-level path (encode-tokens.ts) over `n` items that `tokenize` reads. */
+  private tokenStates(n: number, tokenize: Tokenize): Promise<TokenEncodeResult> {
+    const { run, info, pooledOutput, tokenOutput } = this;
+    return encodeTokenStates({ run, info, pooledOutput, tokenOutput, outputNames: this.session.outputNames }, n, tokenize);
   }
 
   /**
@@ -191,7 +153,7 @@ export class EncoderCore implements SentenceEncoder {
   async encode(texts: readonly string[], options: EncodeOptions = {}): Promise<EncodeResult> {
     this.check(texts);
     throwIfAborted(options.signal);
-    return this.encodeKeyed(textKeys(texts), (i) => this.tokenizeOne(texts, i), options);
+    return this.pooled(textKeys(texts), (i) => this.run.textItem(texts, i), options);
   }
 
   /**
@@ -203,18 +165,7 @@ export class EncoderCore implements SentenceEncoder {
     checkPairs(pairs);
     const keys = pairs.map(([a, b]) => pairKey(a, b));
     this.check(keys);
-    return this.encodeKeyed(keys, (i) => this.tokenizePairItem(pairs, i), options);
-  }
-
-  private tokenizePairItem(pairs: readonly (readonly [string, string])[], index: number): BatchItem {
-    try {
-      const [a, b] = pairs[index]!;
-      const { ids, typeStart } = this.tok.encodePair(a, b);
-      this.stats.tokenized++;
-      return typeStart < ids.length ? { index, ids, typeStart } : { index, ids };
-    } catch (err) {
-      throw new UserError(`failed to tokenize pairs[${index}]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
+    return this.pooled(keys, (i) => this.run.pairItem(pairs, i), options);
   }
 
   /** Token ids and types of a text pair as the encoder feeds it; for inspection and tests. */
@@ -222,69 +173,6 @@ export class EncoderCore implements SentenceEncoder {
     if (typeof a !== 'string' || typeof b !== 'string') throw new TypeError('a and b must be strings');
     const { ids, typeStart } = this.tok.encodePair(a, b);
     return { ids, tokenTypeIds: ids.map((_, j) => (j >= typeStart ? 1 : 0)) };
-  }
-
-  /** Cache, dedupe (by `texts[i]`, the cache key), tokenize with `tokenize`, run and pool. */
-  private async encodeKeyed(
-    texts: readonly string[],
-    tokenize: (index: number) => BatchItem,
-    options: EncodeOptions,
-  ): Promise<EncodeResult> {
-    throwIfAborted(options.signal);
-    const started = Date.now();
-    const n = texts.length;
-    const d = this.info.dim;
-    const data = new Float32Array(n * d);
-    if (n === 0) return { dims: [0, d], data };
-
-    // Cache, then duplicates: each distinct uncached text is encoded once.
-    const all = Array.from({ length: n }, (_, i) => i);
-    const hits = this.cache ? this.cache.lookup(texts, all) : new Map<number, Float32Array>();
-    for (const [i, v] of hits) data.set(v, i * d);
-    this.stats.cacheHits += hits.size;
-    const { todo, dupes } = dedupe(texts, hits);
-    let done = hits.size;
-    const report = () => {
-      const elapsedMs = Date.now() - started;
-      const fresh = done - hits.size;
-      options.onProgress?.({
-        phase: 'encode',
-        done,
-        total: n,
-        cached: hits.size,
-        elapsedMs,
-        etaMs: fresh > 0 ? (elapsedMs / fresh) * (n - done) : 0,
-      });
-    };
-    report();
-
-    const cache = this.cache;
-    await this.pipeline(
-      texts,
-      todo,
-      this.pooledOutput,
-      (items, { output, seq, mask }) => {
-        throwIfAborted(options.signal);
-        const rows = items.length;
-        const pooled = poolBatch(output, this.pooledOutput, this.info.pooling, this.info.normalize, mask, rows, seq, d);
-        const entries: { text: string; vector: Float32Array }[] = [];
-        for (let r = 0; r < rows; r++) {
-          const v = pooled.subarray(r * d, r * d + d);
-          data.set(v, items[r]!.index * d);
-          if (cache) entries.push({ text: texts[items[r]!.index]!, vector: v });
-        }
-        cache?.store(entries);
-        done += rows;
-        report();
-      },
-      tokenize,
-    );
-    for (const [i, f] of dupes) data.copyWithin(i * d, f * d, f * d + d);
-    if (dupes.length) {
-      done += dupes.length;
-      report();
-    }
-    return { dims: [n, d], data };
   }
 
   /**
@@ -296,7 +184,7 @@ export class EncoderCore implements SentenceEncoder {
    */
   async encodeTokens(texts: readonly string[]): Promise<TokenEncodeResult> {
     this.check(texts);
-    return this.tokenStates(texts, (i) => this.tokenizeOne(texts, i));
+    return this.tokenStates(texts.length, (i) => this.run.textItem(texts, i));
   }
 
   /** Token-level states of text pairs, each encoded as one sequence as {@link encodePairs} does (token types 0/1); not cached. */
@@ -304,34 +192,7 @@ export class EncoderCore implements SentenceEncoder {
     checkPairs(pairs);
     const keys = pairs.map(([a, b]) => pairKey(a, b));
     this.check(keys);
-    return this.tokenStates(keys, (i) => this.tokenizePairItem(pairs, i));
-  }
-
-  private async tokenStates(texts: readonly string[], tokenize: (index: number) => BatchItem): Promise<TokenEncodeResult> {
-    if (this.tokenOutput === undefined) {
-      throw new UserError(`model ${this.info.model} has no token-level output (outputs: ${this.session.outputNames.join(', ')})`);
-    }
-    const n = texts.length;
-    const per: { states: Float32Array; len: number }[] = new Array(n);
-    let d = 0;
-    await this.pipeline(
-      texts,
-      Array.from({ length: n }, (_, i) => i),
-      this.tokenOutput,
-      (items, { output, seq }) => {
-        d = output.dims[2] ?? 0;
-        for (let r = 0; r < items.length; r++) {
-          const len = items[r]!.ids.length;
-          per[items[r]!.index] = { states: output.data.slice(r * seq * d, (r * seq + len) * d), len };
-        }
-      },
-      tokenize,
-    );
-    if (n === 0) {
-      const dim = this.tokenOutput === this.pooledOutput ? this.info.dim : 0;
-      return { dims: [0, 0, dim], data: new Float32Array(0), attentionMask: new Uint8Array(0), lengths: [] };
-    }
-    return stackTokenStates(per, d);
+    return this.tokenStates(keys.length, (i) => this.run.pairItem(pairs, i));
   }
 
   /**

@@ -27,7 +27,7 @@ export {
   type TokenEncodeResult,
 } from './types.js';
 export { PAIR_KEY_PREFIX, pairKey, isPairKey, parsePairKey } from './pairs.js';
-export type { EncoderStats } from './core.js';
+export type { EncoderStats } from './encode-run.js';
 export type { EncoderLoadOptions } from './load-types.js';
 export type { Backend, BackendSession, Provider } from './backend/types.js';
 export { encodeNpy, decodeNpy } from './npy.js';
