@@ -18,7 +18,7 @@ const GENERATED = /^onnx\/onnx-proto\./;
  * split pending: over the limit today and still to be split (the trainer's step loop, the model core's
  * saved-model statics and shortcuts, the encoder core's encode paths); remove each as it is split.
  */
-export const SPLIT_PENDING: readonly string[] = ['training/trainer.ts', 'training/model-core.ts', 'encoder/core.ts'];
+export const SPLIT_PENDING: readonly string[] = ['training/model-core.ts', 'encoder/core.ts'];
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -66,7 +66,9 @@ describe('the size of source files', () => {
       ['onnx/onnx-proto.d.ts', 5000],
       ['training/trainer.ts', 900],
     ]);
-    expect(oversized(fake)).toEqual([`src/a/big.ts has ${MAX_LINES + 1} lines (limit ${MAX_LINES}): split it along a natural seam`]);
+    expect(oversized(fake, MAX_LINES, ['training/trainer.ts'])).toEqual([
+      `src/a/big.ts has ${MAX_LINES + 1} lines (limit ${MAX_LINES}): split it along a natural seam`,
+    ]);
     expect(oversized(fake, MAX_LINES, [])).toHaveLength(2);
   });
 });
