@@ -18,7 +18,7 @@ const GENERATED = /^onnx\/onnx-proto\./;
  * split pending: over the limit today and still to be split (the trainer's step loop, the model core's
  * saved-model statics and shortcuts, the encoder core's encode paths); remove each as it is split.
  */
-export const SPLIT_PENDING: readonly string[] = ['training/model-core.ts', 'encoder/core.ts'];
+export const SPLIT_PENDING: readonly string[] = ['encoder/core.ts'];
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
