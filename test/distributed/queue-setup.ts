@@ -5,8 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import { trainFromConfig, type TrainRunOptions } from '../../src/experiment/train.js';
+import type { TrainRunOptions } from '../../src/experiment/train.js';
 import { packageRoot } from '../../src/utils/paths.js';
 import { redisServerPath } from './redis.js';
 
@@ -16,6 +15,7 @@ if (!REDIS) console.warn('test/distributed: redis-server is not installed (apt-g
 
 /** Runs the CLI in this process; stdout and stderr captured. */
 export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../../src/cli/main.js'); // on first use: a test that only starts workers loads none of it
   let stdout = '';
   let stderr = '';
   const out = process.stdout.write.bind(process.stdout);
@@ -32,6 +32,7 @@ export async function cli(args: string[]): Promise<{ code: number; stdout: strin
 
 /** Trains the sentiment task of tasks/multitask.yaml on the samples (fixture:bert, 4 steps) and saves it to `out`. */
 export async function trainSentimentModel(out: string, limit: TrainRunOptions['limit']): Promise<void> {
+  const { trainFromConfig } = await import('../../src/experiment/train.js');
   await trainFromConfig({
     config: join(packageRoot(), 'tasks/multitask.yaml'),
     sample: true,
