@@ -3,7 +3,6 @@
  * stderr, never a stack trace or an error class prefix. The cases run the built CLI (dist/cli/bin.js)
  * as separate processes, several at once.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { ProviderUnavailableError } from '../../src/encoder/backend/fallback.js'
 import { UserError } from '../../src/errors.js';
 import { SamplingConfigError } from '../../src/sampling/types.js';
 import { packageRoot } from '../../src/utils/paths.js';
-import type { CliResult } from './helpers.js';
+import { nodeAsync, type CliResult } from './helpers.js';
 
 const root = packageRoot();
 const bin = join(root, 'dist/cli/bin.js');
@@ -220,21 +219,8 @@ const CASES: Case[] = [
   },
 ];
 
-function runCli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+/** The built CLI with `args`, as a separate process. */
+const runCli = (args: string[]): Promise<CliResult> => nodeAsync([bin, ...args]);
 
 /** Run every case, a few processes at a time (the CLI starts in about a second; the machine may be shared). */
 async function runAll(cases: readonly Case[], parallel = 8): Promise<Map<string, CliResult>> {

@@ -20,7 +20,8 @@ import { EncoderConfigSchema } from '../../src/config/schema.js';
 import { REDIS, startWorkerProcess } from '../distributed/queue-setup.js';
 import { startRedis, type RedisHandle } from '../distributed/redis.js';
 import { packageRoot } from '../../src/utils/paths.js';
-import { fencedBlocks, runAsPasted, type PastedRun } from './run-as-pasted.js';
+import type { CliResult } from '../cli/helpers.js';
+import { fencedBlocks, runAsPasted } from './run-as-pasted.js';
 import { checkConfigBlock } from './config-blocks.js';
 
 const root = packageRoot();
@@ -41,17 +42,17 @@ function workDir(id: string): string {
 }
 
 /** Runs block `index` of `doc` (with `epilogue` appended) in its folder; a failure shows its output. */
-async function run(doc: string, index: number, work: string, epilogue = '', edit = (code: string) => code): Promise<PastedRun> {
+async function run(doc: string, index: number, work: string, epilogue = '', edit = (code: string) => code): Promise<CliResult> {
   const block = codeBlocks(doc)[index];
   if (!block) throw new Error(`${doc}: no code block ${index}`);
   const id = `${doc.replace(/[/.]/g, '_')}_${index}`;
   const r = await runAsPasted(id, `${edit(block.body)}\n// --- test epilogue ---\n${epilogue}\n`, { cwd: work, timeoutMs: 120_000 });
-  expect(r.status, `${doc}:${block.line}: exit ${r.status}\n${r.stdout}\n${r.stderr}`).toBe(0);
+  expect(r.code, `${doc}:${block.line}: exit ${r.code}\n${r.stdout}\n${r.stderr}`).toBe(0);
   return r;
 }
 
 /** The epilogue's JSON line (`DOCS-TEST {…}`). */
-function report<T>(r: PastedRun): T {
+function report<T>(r: CliResult): T {
   const line = r.stdout.split('\n').find((l) => l.startsWith('DOCS-TEST '));
   if (!line) throw new Error(`no DOCS-TEST line in:\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(line.slice('DOCS-TEST '.length)) as T;

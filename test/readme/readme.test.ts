@@ -45,7 +45,7 @@ describe('README', () => {
     expect(block).toBeDefined();
     expect(block).toContain("from 'mtl-nlp'");
     const r = await runAsPasted('quick-start', block!, { cwd: root });
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/label: '(positive|negative)'/);
     expect(readFileSync(join(root, 'runs/quick-start/manifest.json'), 'utf8')).toContain('"sentiment"');
   }, 300_000);
