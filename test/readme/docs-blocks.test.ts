@@ -13,7 +13,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncoderConfigSchema } from '../../src/config/schema.js';
@@ -65,14 +65,10 @@ beforeAll(() => {
 
 describe('every ts/js block under docs/ is run here', () => {
   it('the blocks run below are all there are', () => {
-    const counts = Object.fromEntries(
-      ['guide', 'develop'].flatMap((d) =>
-        readdirSync(join(root, 'docs', d))
-          .filter((f) => f.endsWith('.md'))
-          .map((f) => [`docs/${d}/${f}`, codeBlocks(`docs/${d}/${f}`).length])
-          .filter(([, n]) => n),
-      ),
-    );
+    const docs = readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f.split(sep).join('/')}`);
+    const counts = Object.fromEntries(docs.map((d) => [d, codeBlocks(d).length]).filter(([, n]) => n));
     expect(counts).toEqual({
       'docs/guide/library-api.md': 2,
       'docs/develop/extending.md': 3,
