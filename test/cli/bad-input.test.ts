@@ -80,22 +80,6 @@ const CASES: Case[] = [
     reason: /finetune\.layers = 99: the encoder .* has \d+ layers; fine-tune at most \d+/,
   },
   {
-    name: 'train: --finetune with a q8 encoder (a fine-tuned encoder is saved from fp32 weights)',
-    args: [
-      'train',
-      '--config',
-      join(root, 'tasks/multitask.yaml'),
-      '--sample',
-      '--tasks',
-      'sentiment',
-      '--finetune',
-      '1',
-      '--out',
-      t('run-ft-q8'),
-    ],
-    reason: /fine-tuning \(finetune\.layers = 1\) saves the encoder from fp32 weights, but mtl:mini is q8; use an fp32 export/,
-  },
-  {
     name: 'train: --finetune with a head that reads frozen token states',
     args: [
       'train',
