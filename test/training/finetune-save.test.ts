@@ -5,11 +5,12 @@
  * settings are refused with the reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { ensureFixture } from '../../src/generators/index.js';
+import { decodeModel, encodeModel } from '../../src/onnx/proto.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { UserError } from '../../src/errors.js';
 import { initBackend } from '../../src/training/backend.js';
@@ -260,6 +261,26 @@ describe('fine-tuning: refusals', () => {
     await expect(MultiTaskModel.create({ encoder: fp32, tasks: tasks(), log: false, finetune: { layers: 1, lr: 0 } })).rejects.toThrow(
       /finetune\.lr = 0: must be > 0/,
     );
+  }, 60_000);
+
+  it('an encoder whose layers the rebuild does not know (tanh GELU), naming the file, the layer and the reason', async () => {
+    const fixture = await ensureFixture('bert');
+    const dir = join(root, 'tanh');
+    mkdirSync(join(dir, 'onnx'), { recursive: true });
+    for (const f of readdirSync(fixture)) if (f.endsWith('.json') || f.endsWith('.txt')) copyFileSync(join(fixture, f), join(dir, f));
+    const model = decodeModel(new Uint8Array(readFileSync(join(fixture, 'onnx', 'model.onnx'))));
+    for (const n of model.graph!.node!) if (n.opType === 'Erf' && n.name!.includes('layer/1/')) n.opType = 'Tanh';
+    writeFileSync(join(dir, 'onnx', 'model.onnx'), encodeModel(model));
+    const tanh = await Encoder.load(dir, { dtype: 'fp32' });
+    await expect(create(tanh, 1)).rejects.toThrow(
+      /finetune\.layers = 1: .*tanh[/\\]onnx[/\\]model\.onnx: layer 1 cannot be made trainable: its GELU is the tanh approximation; only the exact erf GELU is rebuilt\. .*train this model frozen, or fine-tune fewer layers/,
+    );
+    await expect(create(tanh, 1)).rejects.toBeInstanceOf(UserError);
+    // frozen, it trains as any encoder
+    const frozen = await create(tanh, 0);
+    expect(frozen.finetune).toBeNull();
+    frozen.dispose();
+    await tanh.dispose();
   }, 60_000);
 
   it('a head that pools token states from the frozen store (sentiment pooling: attention), at fit', async () => {
