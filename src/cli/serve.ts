@@ -5,8 +5,9 @@
  *
  *   /                  the page (index.html)          /main.js     its script (bundled)
  *   /config.json       { model, encoder, ort, tfjs }: the URLs below, for the page
- *   /model/…           the model folder's manifest.json and the weights file it names (nothing else:
- *                      not checkpoints/, which hold the command line and optimizer state)
+ *   /model/…           the model folder's manifest.json and the weights file it names, and the files
+ *                      of a fine-tuned encoder saved in it that the manifest lists (nothing else: not
+ *                      checkpoints/, which hold the command line and optimizer state)
  *   /encoder/…         the encoder folder (HF ONNX layout), when it exists on this machine; an encoder
  *                      fine-tuned and saved inside the model folder: only the files its manifest lists
  *   /ort/…             onnxruntime-web's dist/ (.wasm, .mjs)
@@ -145,6 +146,9 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
   const own = enc.files && enc.path !== undefined && encoderDir !== null && [enc.model, resolve(modelDir, enc.path)].includes(encoderDir);
   const encoderFiles = own ? Object.keys(enc.files ?? {}).sort() : null;
   const listed = encoderFiles && new Set(encoderFiles);
+  // …also under /model/<path>/, where fromPretrained('/model/') looks for it (a static copy of the folder works alike)
+  if (enc.files && enc.path && !enc.path.split(/[/\\]/).includes('..') && !isAbsolute(enc.path))
+    for (const f of Object.keys(enc.files)) modelFiles.add(`${enc.path.split(sep).join('/')}/${f}`);
   const host = options.host ?? '127.0.0.1';
   const hosts = allowedHosts(host);
   const inMemory: Record<string, { body: Uint8Array | string; type: string; etag: string }> = {};

@@ -132,8 +132,15 @@ export async function closeServed(s: Served | undefined): Promise<void> {
   rmSync(s.tmp, { recursive: true, force: true });
 }
 
-export async function openDemo(s: Served, query = '', on: Browser = s.browser): Promise<Page> {
+export async function openDemo(
+  s: Served,
+  query = '',
+  on: Browser = s.browser,
+  /** Called with the page before it loads (e.g. to watch its requests). */
+  watch?: (page: Page) => void,
+): Promise<Page> {
   const page = await on.newPage({ viewport: { width: 1280, height: 900 } });
+  watch?.(page);
   const logs: string[] = [];
   const errors: string[] = [];
   page.on('console', (m) => logs.push(m.text()));

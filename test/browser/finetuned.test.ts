@@ -3,7 +3,9 @@
  * the heads for a few steps, saved (the fine-tuned encoder in the model folder's encoder/), served by
  * the server of `mtl serve` with the demo page and loaded by headless Chromium. The page must open the
  * fine-tuned encoder (its sha256 is checked against the manifest's) and predict the three tasks as the
- * Node build does within 1e-4; the server serves the encoder files the manifest lists, nothing else.
+ * Node build does within 1e-4, whether given the encoder's URL (/encoder/, what `mtl serve` tells the
+ * page) or not (then from the model folder, where the manifest's path points); the server serves the
+ * encoder files the manifest lists, nothing else.
  * Needs a Chromium binary (see ./demo.ts); skipped with a message when there is none.
  */
 import { createHash } from 'node:crypto';
@@ -46,9 +48,11 @@ describe.runIf(!!executable)('a fine-tuned model on the demo page: the encoder s
         f,
       ).toBe(manifest.encoder.files[f]);
     }
-    // a file the manifest does not list, and the encoder through the model's route: not served
+    // the same files inside the model folder's route, where fromPretrained('/model/') looks for them
+    for (const f of listed) expect((await fetch(new URL(`/model/encoder/${f}`, s.server.url), { method: 'HEAD' })).status, f).toBe(200);
+    // a file the manifest does not list: not served by either route
     writeFileSync(join(s.modelDir, 'encoder', 'notes.txt'), 'not part of the model\n');
-    for (const path of ['/encoder/notes.txt', '/model/encoder/onnx/model.onnx', '/model/encoder/config.json']) {
+    for (const path of ['/encoder/notes.txt', '/model/encoder/notes.txt', '/model/encoder/onnx/model_fp16.onnx']) {
       expect((await fetch(new URL(path, s.server.url))).status, path).toBe(404);
     }
   });
@@ -59,6 +63,23 @@ describe.runIf(!!executable)('a fine-tuned model on the demo page: the encoder s
       const { web, diffs } = await runAndCompare(s, page, examples());
       expect(web.device).toBe('wasm');
       for (const [task, d] of Object.entries(diffs)) expect(d, task).toBeLessThanOrEqual(TOL);
+    } finally {
+      await page.close();
+    }
+  }, 240_000);
+
+  it("fromPretrained('/model/') with no encoder given opens the encoder saved in the model folder", async () => {
+    const fetched: string[] = [];
+    // ?encoder= (empty): the page passes no encoder URL, so the manifest's path is used
+    const page = await openDemo(s, '?encoder=&autorun=0', s.browser, (p) =>
+      p.on('request', (r) => fetched.push(new URL(r.url()).pathname)),
+    );
+    try {
+      const ex = examples();
+      const { diffs } = await runAndCompare(s, page, { ...ex, texts: ex.texts.slice(0, 3), pairs: ex.pairs.slice(0, 2) });
+      for (const [task, d] of Object.entries(diffs)) expect(d, task).toBeLessThanOrEqual(TOL);
+      expect(fetched).toContain('/model/encoder/onnx/model.onnx');
+      expect(fetched.filter((p) => p.startsWith('/encoder/'))).toEqual([]);
     } finally {
       await page.close();
     }
