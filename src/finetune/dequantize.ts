@@ -83,12 +83,19 @@ export function dequantizeModel(model: ModelProto, file: string): ModelProto {
       replace.set(n, { name: n.name ?? '', opType: 'Identity', input: [x], output: [n.output?.[0] ?? ''], attribute: [] });
     }
   }
+  if (drop.size === 0 && replace.size === 0) return model; // nothing quantized: the graph as it is
   let nodes = (graph.node ?? []).filter((n) => !drop.has(n)).map((n) => replace.get(n) ?? n);
   // the activations' quantizers nothing reads any more
   const read = new Set(nodes.flatMap((n) => n.input ?? []));
   nodes = nodes.filter((n) => n.opType !== 'DynamicQuantizeLinear' || (n.output ?? []).some((o) => read.has(o)));
-  const used = new Set([...nodes.flatMap((n) => n.input ?? []), ...(graph.output ?? []).map((o) => o.name ?? '')]);
+  // the scales and zero points the rewritten nodes read, when nothing else reads them (other initializers stay)
+  const candidates = new Set([...drop, ...replace.keys()].flatMap((n) => n.input ?? []));
+  const used = new Set([
+    ...nodes.flatMap((n) => n.input ?? []),
+    ...(graph.output ?? []).map((o) => o.name ?? ''),
+    ...(graph.input ?? []).map((i) => i.name ?? ''),
+  ]);
   graph.node = nodes;
-  graph.initializer = (graph.initializer ?? []).filter((t) => used.has(t.name ?? ''));
+  graph.initializer = (graph.initializer ?? []).filter((t) => !candidates.has(t.name ?? '') || used.has(t.name ?? ''));
   return model;
 }

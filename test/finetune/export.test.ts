@@ -131,6 +131,10 @@ describe('trainable top: steps, checkpoints, export', () => {
     const fp32 = top.exportOnnx('fp32');
     const types = new Set(decodeModel(fp32).graph!.node!.map((n) => n.opType));
     for (const op of ['MatMulInteger', 'DynamicQuantizeLinear', 'DequantizeLinear']) expect(types.has(op), op).toBe(false);
+    // no int8 tensor left, and no scale or zero point that nothing reads
+    const f32inits = decodeModel(fp32).graph!.initializer!;
+    expect(f32inits.filter((t) => t.dataType === 2 || t.dataType === 3).map((t) => t.name)).toEqual([]);
+    expect(f32inits.filter((t) => /_(scale|zero_point)$/.test(t.name!)).map((t) => t.name)).toEqual([]);
     const f = await hiddenStates(fp32, 1, batch);
     expect(maxAbsDiff((await top.forward(f.atK, dims, batch.mask)).output, f.last)).toBeLessThanOrEqual(1e-4);
     const bottomErr = maxAbsDiff(f.atK, src.atK);
