@@ -63,7 +63,7 @@ export function writeTop(source: ModelProto, params: ReadonlyMap<string, TopPara
     }
     const why = (reason: string) =>
       new UserError(
-        `${file}: cannot write ${name} back into its int8 weight ${s.initializer}: ${reason}; fine-tune an fp32 export to save it`,
+        `${file}: cannot write ${name} back into its int8 weight ${s.initializer}: ${reason}; write the fp32 copy (exportOnnx('fp32')) and quantize that`,
       );
     if (t.dataType !== DataType.INT8) throw why('the weight is not int8 (only symmetric int8 weights are re-quantized)');
     const scaleT = init(s.scale ?? '', name);

@@ -10,15 +10,13 @@
  * In eval mode (no dropout) {@link EncoderFinetune.asEncoder} is a SentenceEncoder whose vectors are
  * the fine-tuned encoder's, so evaluation and prediction go through the feature store as before.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { writeFileAtomic } from '../utils/fs.js';
 import { join } from 'node:path';
 import { isPairKey, pairKey, parsePairKey } from '../encoder/pairs.js';
 import type { EncodeOptions, EncodeResult, SentenceEncoder, TokenEncodeResult } from '../encoder/types.js';
 import { UserError } from '../errors.js';
 import { Float32AdamW, TrainableTop, type Float32AdamWState, type Tape } from '../finetune/index.js';
+import { exportFinetuned } from './finetune-export.js';
 import { poolBackward, poolStates, type TopPooling } from './finetune-pool.js';
 
 export interface FinetuneOptions {
@@ -37,9 +35,6 @@ export interface FinetuneOptions {
   /** Memory budget of the bottom's token-state cache in MiB (default 1024; 0: recompute every batch). */
   cacheMB?: number;
 }
-
-const ONNX_FP32 = 'onnx/model.onnx';
-const ONNX_Q8 = 'onnx/model_quantized.onnx';
 
 export const FINETUNE_DEFAULTS = { lr: 5e-5, warmup: 0.1, layerDecay: 1, dropout: 0.1, weightDecay: 0.01, cacheMB: 1024 } as const;
 
@@ -249,39 +244,9 @@ export class EncoderFinetune {
     };
   }
 
-  /**
-   * Writes the fine-tuned encoder as a Hugging Face model folder: onnx/model.onnx (fp32) and
-   * onnx/model_quantized.onnx (q8), the source's tokenizer and config files. From an fp32 source: its
-   * graph with the new top weights, and that quantized by the project's dynamic quantizer. From a q8
-   * source: its graph dequantized to fp32 with the new top weights, and its own graph with the new top
-   * weights re-quantized (the layers below bit-identical; src/finetune/export.ts). The fp32 file is the
-   * one that predicts as the training-time model (whose top runs in fp32): fine-tuning moves weights by
-   * less than an int8 step, so the q8 file keeps only part of the update. Returns the fp32 file's
-   * sha256 and every written file's sha256 by path.
-   */
-  async exportTo(dir: string): Promise<{ sha256: string; files: Record<string, string> }> {
-    const q8Source = this.top.quantized;
-    let fp32: Uint8Array;
-    let q8: Uint8Array;
-    try {
-      fp32 = this.top.exportOnnx('fp32');
-      q8 = q8Source ? this.top.exportOnnx('source') : (await import('../generators/quantize.js')).quantizeDynamicBytes(fp32).bytes;
-    } catch (err) {
-      throw new UserError(`cannot save the fine-tuned encoder: ${(err as Error).message}`);
-    }
-    const out: [string, Uint8Array][] = [];
-    const src = this.source.info.model;
-    for (const f of (await readdir(src)).sort()) {
-      if (/\.(json|txt|model)$/.test(f) && (await stat(join(src, f))).isFile()) out.push([f, await readFile(join(src, f))]);
-    }
-    out.push([ONNX_FP32, fp32], [ONNX_Q8, q8]);
-    await mkdir(join(dir, 'onnx'), { recursive: true });
-    const files: Record<string, string> = {};
-    for (const [f, bytes] of out) {
-      await writeFileAtomic(join(dir, f), bytes);
-      files[f] = createHash('sha256').update(bytes).digest('hex');
-    }
-    return { sha256: files[ONNX_FP32] as string, files };
+  /** Writes the fine-tuned encoder as a Hugging Face model folder (see ./finetune-export.ts). */
+  exportTo(dir: string): Promise<{ sha256: string; files: Record<string, string> }> {
+    return exportFinetuned(this.top, this.source.info.model, dir);
   }
 
   async dispose(): Promise<void> {

@@ -92,7 +92,7 @@ describe('trainable top: refusals', () => {
     mul.input = mul.input!.map((i) => (i === `${k}_scale` ? `${q}_scale` : i));
     const top = await TrainableTop.fromOnnx(encodeModel(model), { fromLayer: 1 });
     expect(() => top.exportOnnx()).toThrow(
-      /\(model bytes\): cannot write layer\.1\.q\.weight back into its int8 weight .*_scale is read by 2 nodes, so rewriting it would change other weights; fine-tune an fp32 export/,
+      /\(model bytes\): cannot write layer\.1\.q\.weight back into its int8 weight .*_scale is read by 2 nodes, so rewriting it would change other weights; write the fp32 copy \(exportOnnx\('fp32'\)\) and quantize that/,
     );
     expect(top.exportOnnx('fp32').length).toBeGreaterThan(0); // the fp32 copy needs no re-quantization
     await top.dispose();

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { ensureFixture } from '../../src/generators/index.js';
 import { decodeModel, encodeModel } from '../../src/onnx/proto.js';
+import { quantizeDynamicBytes } from '../../src/generators/quantize.js';
+import { env } from '../../src/utils/env.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { UserError } from '../../src/errors.js';
 import { initBackend } from '../../src/training/backend.js';
@@ -244,6 +246,45 @@ describe('fine-tuning: a q8-only source', () => {
     m.dispose();
     loaded.dispose();
     withQ8.dispose();
+  }, 60_000);
+});
+
+describe('fine-tuning: a q8 source whose int8 weights cannot be written back', () => {
+  it('saves anyway: the q8 file is the fp32 one quantized afresh, with a notice naming the weight', async () => {
+    // the fixture's q8 graph where layer 1's key MatMul reads the query's weight scale (shared)
+    const fixture = await ensureFixture('bert');
+    const src = join(root, 'q8-shared');
+    mkdirSync(join(src, 'onnx'), { recursive: true });
+    for (const f of readdirSync(fixture)) if (f.endsWith('.json') || f.endsWith('.txt')) copyFileSync(join(fixture, f), join(src, f));
+    const graph = decodeModel(new Uint8Array(readFileSync(join(fixture, 'onnx', 'model_quantized.onnx'))));
+    const q = graph.graph!.initializer!.find((t) => /layer\.1\..*query.*_quantized$/.test(t.name!))!.name!.replace(/_quantized$/, '');
+    const k = q.replace('query', 'key');
+    const mul = graph.graph!.node!.find((n) => n.opType === 'Mul' && n.input!.includes(`${k}_scale`))!;
+    mul.input = mul.input!.map((i) => (i === `${k}_scale` ? `${q}_scale` : i));
+    writeFileSync(join(src, 'onnx', 'model_quantized.onnx'), encodeModel(graph));
+    const enc = await Encoder.load(src, { dtype: 'q8' });
+    const m = await create(enc);
+    await m.fit(data, { steps: 1, batchSize: 8, log: false });
+    const warnings: string[] = [];
+    env.logger = { info: () => undefined, warn: (w) => void warnings.push(w) };
+    try {
+      await m.save(join(root, 'saved-shared'));
+    } finally {
+      env.logger = null;
+    }
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /cannot write layer\.1\.q\.weight back into its int8 weight .* is read by 2 nodes.*its q8 file is the fp32 one quantized/,
+      ),
+    ]);
+    const saved = join(root, 'saved-shared', 'encoder', 'onnx');
+    const fp32 = new Uint8Array(readFileSync(join(saved, 'model.onnx')));
+    expect(Buffer.from(readFileSync(join(saved, 'model_quantized.onnx'))).equals(Buffer.from(quantizeDynamicBytes(fp32).bytes))).toBe(true);
+    const loaded = await MultiTaskModel.fromPretrained(join(root, 'saved-shared'));
+    expect((await loaded.predict('sentiment', texts.slice(0, 2))).length).toBe(2);
+    await Promise.all([loaded.encoder?.dispose(), enc.dispose()]);
+    loaded.dispose();
+    m.dispose();
   }, 60_000);
 });
 
