@@ -5,7 +5,8 @@
  * fine-tuned encoder (its sha256 is checked against the manifest's) and predict the three tasks as the
  * Node build does within 1e-4, whether given the encoder's URL (/encoder/, what `mtl serve` tells the
  * page) or not (then from the model folder, where the manifest's path points); the server serves the
- * encoder files the manifest lists, nothing else.
+ * encoder files the manifest lists, nothing else. The same on the bundled q8 `mtl:mini` fine-tuned:
+ * its saved model names the fp32 file (dequantized, with the trained top), which both sides run.
  * Needs a Chromium binary (see ./demo.ts); skipped with a message when there is none.
  */
 import { createHash } from 'node:crypto';
@@ -80,6 +81,29 @@ describe.runIf(!!executable)('a fine-tuned model on the demo page: the encoder s
       for (const [task, d] of Object.entries(diffs)) expect(d, task).toBeLessThanOrEqual(TOL);
       expect(fetched).toContain('/model/encoder/onnx/model.onnx');
       expect(fetched.filter((p) => p.startsWith('/encoder/'))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 240_000);
+});
+
+describe.runIf(!!executable)('a fine-tuned q8 source (mtl:mini) on the demo page: its fp32 file, as in Node', () => {
+  let s: Served;
+
+  beforeAll(async () => {
+    s = await trainAndServe('mtl:mini', 'mtl:mini (q8, top layer fine-tuned)', 'q8', { layers: 1 });
+  }, 300_000);
+
+  afterAll(() => closeServed(s));
+
+  it('the manifest names the fp32 file; the page predicts as the Node build does (≤ 1e-4)', async () => {
+    const manifest = JSON.parse(readFileSync(join(s.modelDir, 'manifest.json'), 'utf8'));
+    expect(manifest.encoder.dtype).toBe('fp32');
+    expect(manifest.encoder.sha256).toBe(manifest.encoder.files['onnx/model.onnx']);
+    const page = await openDemo(s);
+    try {
+      const { diffs } = await runAndCompare(s, page, examples());
+      for (const [task, d] of Object.entries(diffs)) expect(d, task).toBeLessThanOrEqual(TOL);
     } finally {
       await page.close();
     }
