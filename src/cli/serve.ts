@@ -5,9 +5,11 @@
  *
  *   /                  the page (index.html)          /main.js     its script (bundled)
  *   /config.json       { model, encoder, ort, tfjs }: the URLs below, for the page
- *   /model/…           the model folder's manifest.json and the weights file it names (nothing else:
- *                      not checkpoints/, which hold the command line and optimizer state)
- *   /encoder/…         the encoder folder (HF ONNX layout), when it exists on this machine
+ *   /model/…           the model folder's manifest.json and the weights file it names, and the files
+ *                      of a fine-tuned encoder saved in it that the manifest lists (nothing else: not
+ *                      checkpoints/, which hold the command line and optimizer state)
+ *   /encoder/…         the encoder folder (HF ONNX layout), when it exists on this machine; an encoder
+ *                      fine-tuned and saved inside the model folder: only the files its manifest lists
  *   /ort/…             onnxruntime-web's dist/ (.wasm, .mjs)
  *   /tfjs/…            @tensorflow/tfjs-backend-wasm's dist/ (.wasm)
  *
@@ -65,6 +67,8 @@ export interface RunningServer {
   networkReachable: boolean;
   /** The encoder folder served at /encoder/ (null: none found; the page then uses the manifest's hub id). */
   encoderDir: string | null;
+  /** The files served from it when the manifest lists them (a fine-tuned encoder saved with the model); null: the whole folder. */
+  encoderFiles: string[] | null;
   close(): Promise<void>;
 }
 
@@ -137,6 +141,14 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
   const config = JSON.stringify({ model: '/model/', encoder: encoderDir ? '/encoder/' : null, ort: '/ort/', tfjs: '/tfjs/' });
   // the model folder: what the page loads, nothing else (a `mtl train --out` folder also holds checkpoints/)
   const modelFiles = new Set([MANIFEST_FILE, manifest.weights.file]);
+  // a fine-tuned encoder saved with the model: the files its manifest lists (with their sha256), nothing else
+  const enc = manifest.encoder;
+  const own = enc.files && enc.path !== undefined && encoderDir !== null && [enc.model, resolve(modelDir, enc.path)].includes(encoderDir);
+  const encoderFiles = own ? Object.keys(enc.files ?? {}).sort() : null;
+  const listed = encoderFiles && new Set(encoderFiles);
+  // …also under /model/<path>/, where fromPretrained('/model/') looks for it (a static copy of the folder works alike)
+  if (enc.files && enc.path && !enc.path.split(/[/\\]/).includes('..') && !isAbsolute(enc.path))
+    for (const f of Object.keys(enc.files)) modelFiles.add(`${enc.path.split(sep).join('/')}/${f}`);
   const host = options.host ?? '127.0.0.1';
   const hosts = allowedHosts(host);
   const inMemory: Record<string, { body: Uint8Array | string; type: string; etag: string }> = {};
@@ -169,7 +181,8 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
     if (page) return sendBody(req, res, 200, page.body, page.type, page.etag);
     const m = /^\/(model|encoder|ort|tfjs)\/(.+)$/.exec(path);
     const root = m ? roots[m[1]!] : undefined;
-    const allowed = m && (m[1] !== 'model' || modelFiles.has(safeDecode(m[2]!) ?? ''));
+    const rel = m ? (safeDecode(m[2]!) ?? '') : '';
+    const allowed = m && (m[1] === 'model' ? modelFiles.has(rel) : m[1] !== 'encoder' || !listed || listed.has(rel));
     const file = root && m && allowed ? fileUnder(root, m[2]!) : null;
     if (!file) return fail(404, 'not found');
     await sendFile(req, res, file, TYPES[extname(file)] ?? 'application/octet-stream');
@@ -196,6 +209,7 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
     url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`,
     networkReachable: anyInterface || !['127.0.0.1', 'localhost', '::1'].includes(host),
     encoderDir,
+    encoderFiles,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

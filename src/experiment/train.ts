@@ -207,13 +207,6 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     log: false,
     ...(finetune ? { finetune } : {}),
   });
-  if (model.finetune && encoder.info.dtype !== 'fp32') {
-    const { layers } = model.finetune.config;
-    model.dispose();
-    throw new UserError(
-      `${opts.config}: fine-tuning (finetune.layers = ${layers}) saves the encoder from fp32 weights, but ${encoderId} is ${encoder.info.dtype}; use an fp32 export (encoder.dtype: fp32 or --dtype fp32; mtl:mini ships q8 only)`,
-    );
-  }
   // a hub id / fixture:<variant> / mtl:<name> is saved as the encoder's id (a local folder as a path relative to the model)
   if (!opts.encoderInstance && !existsSync(encoderId)) model.encoderId = encoderId;
 

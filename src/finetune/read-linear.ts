@@ -11,8 +11,11 @@ export interface ParamSource {
   initializer: string;
   /** Stored [out, in] (Gemm transB, or a Transpose before the MatMul). */
   transposed: boolean;
-  /** Stored as int8 (export refuses to write it back). */
+  /** Stored as int8: (q − zero point) · scale (export re-quantizes it, ./export.ts). */
   quantized: boolean;
+  /** The int8 weight's scale and zero-point initializers (quantized only; no zero point: 0). */
+  scale?: string;
+  zeroPoint?: string;
 }
 
 export interface Linear {
@@ -47,6 +50,8 @@ export function readLinear(
     const dq = g.producer.get(name);
     let data: Float32Array | undefined;
     let quantized = false;
+    let scaleName: string | undefined;
+    let zpName: string | undefined;
     const dims = (g.init.get(name)?.dims ?? []).map(Number);
     if (dq?.opType === 'DequantizeLinear' && g.init.has(dq.input?.[0] ?? '')) {
       const q = g.constant(dq.input?.[0] ?? '')!;
@@ -57,6 +62,8 @@ export function readLinear(
       dims.push(...d);
       name = dq.input?.[0] ?? '';
       quantized = true;
+      scaleName = dq.input?.[1] ?? '';
+      zpName = dq.input?.[2] || undefined;
     } else {
       data = g.init.has(name) ? g.floats(name) : undefined;
     }
@@ -72,7 +79,13 @@ export function readLinear(
       weight,
       inF,
       outF,
-      weightSource: { initializer: name, transposed, quantized },
+      weightSource: {
+        initializer: name,
+        transposed,
+        quantized,
+        ...(scaleName ? { scale: scaleName } : {}),
+        ...(zpName ? { zeroPoint: zpName } : {}),
+      },
     };
   }
   if (op === 'MatMulInteger') {
@@ -84,7 +97,8 @@ export function readLinear(
     const cast = (g.consumers.get(n.output?.[0] ?? '') ?? [])[0];
     const mul = cast?.opType === 'Cast' ? (g.consumers.get(cast.output?.[0] ?? '') ?? [])[0] : undefined;
     const scales = mul ? g.producer.get((mul.input ?? []).find((i) => i !== cast?.output?.[0]) ?? '') : undefined;
-    const wScale = scales?.opType === 'Mul' ? (scales.input ?? []).map((i) => g.floats(i)).find((v) => v !== undefined) : undefined;
+    const wScaleName = scales?.opType === 'Mul' ? (scales.input ?? []).find((i) => g.floats(i) !== undefined) : undefined;
+    const wScale = wScaleName === undefined ? undefined : g.floats(wScaleName);
     if (!mul || !wScale)
       g.fail(layer, `${n.name}: the weight scale of this MatMulInteger is not found (expected Cast → Mul by x_scale · w_scale)`);
     const zp = n.input?.[3] ? (g.constant(n.input[3])?.values ?? [0]) : [0];
@@ -96,7 +110,13 @@ export function readLinear(
       weight: dequantize(q.values as Int8Array, wScale, zp as ArrayLike<number>, r, c),
       inF: r,
       outF: c,
-      weightSource: { initializer: b, transposed: false, quantized: true },
+      weightSource: {
+        initializer: b,
+        transposed: false,
+        quantized: true,
+        scale: wScaleName,
+        ...(n.input?.[3] ? { zeroPoint: n.input[3] } : {}),
+      },
     };
   }
   return undefined;

@@ -8,7 +8,7 @@
  *   // … heads compute the loss and d loss / d output …
  *   const { gradInput } = await top.backward(tape, gradOutput);
  *   top.step(optimizer);                     // applies (and clears) the accumulated gradients
- *   const bytes = top.exportOnnx();          // the original graph with the new top-layer weights
+ *   const bytes = top.exportOnnx();          // the original graph with the new top-layer weights (int8 re-quantized)
  *
  * `hidden` is what the frozen bottom gives at layer fromLayer (`Encoder.load(model, { layer })`).
  * Dropout masks are drawn in TypeScript from a seeded generator keyed by (seed, draw counter), so a
@@ -16,13 +16,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import type * as OrtTypes from 'onnxruntime-node';
-import { decodeModel, encodeModel, toRawBytes, type ModelProto } from '../onnx/proto.js';
+import { decodeModel, type ModelProto } from '../onnx/proto.js';
 import { Rng } from '../utils/random.js';
 import { Autodiff, GRAD_INPUT, GRAD_OUTPUT, gradName } from './autodiff.js';
 import { Float32AdamW } from './adamw.js';
 import { extractLayers, type ExtractedLayer } from './extract.js';
 import type { ParamSource } from './read-linear.js';
-import { transpose2d } from './graph.js';
+import { writeTop } from './export.js';
 import { dropoutMasks, emitLayer, type LayerShape } from './layer.js';
 import { UserError } from '../errors.js';
 
@@ -269,22 +269,18 @@ export class TrainableTop {
     for (const [k, p] of this.params) p.data.set(weights.get(k) as Float32Array);
   }
 
-  /** The source model's bytes with the trainable layers' weights replaced by the current ones. */
-  exportOnnx(): Uint8Array {
-    const model = decodeModel(encodeModel(this.source));
-    const byName = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
-    for (const [name, p] of this.params) {
-      if (p.source.quantized)
-        throw new UserError(
-          `${this.file}: exportOnnx cannot write ${name} back into int8 weights (${p.source.initializer}); export from an fp32 model`,
-        );
-      const t = byName.get(p.source.initializer);
-      if (!t) throw new Error(`${this.file}: exportOnnx: initializer ${p.source.initializer} of ${name} is gone`);
-      const data = p.source.transposed ? transpose2d(p.data, p.dims[0] as number, p.dims[1] as number) : p.data;
-      t.rawData = toRawBytes(data);
-      t.floatData = [];
-    }
-    return encodeModel(model);
+  /** Whether the source stores some of the top's weights as int8 (a q8 export). */
+  get quantized(): boolean {
+    return [...this.params.values()].some((p) => p.source.quantized);
+  }
+
+  /**
+   * The source model's bytes with the trainable layers' weights replaced by the current ones
+   * (./export.ts): `'source'` keeps the source's form (int8 weights re-quantized), `'fp32'` writes
+   * the whole graph in fp32 (a q8 source dequantized; an fp32 source as 'source').
+   */
+  exportOnnx(as: 'source' | 'fp32' = 'source'): Uint8Array {
+    return writeTop(this.source, this.params, this.file, as);
   }
 
   async dispose(): Promise<void> {

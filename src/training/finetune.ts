@@ -10,15 +10,13 @@
  * In eval mode (no dropout) {@link EncoderFinetune.asEncoder} is a SentenceEncoder whose vectors are
  * the fine-tuned encoder's, so evaluation and prediction go through the feature store as before.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { writeFileAtomic } from '../utils/fs.js';
 import { join } from 'node:path';
 import { isPairKey, pairKey, parsePairKey } from '../encoder/pairs.js';
 import type { EncodeOptions, EncodeResult, SentenceEncoder, TokenEncodeResult } from '../encoder/types.js';
 import { UserError } from '../errors.js';
 import { Float32AdamW, TrainableTop, type Float32AdamWState, type Tape } from '../finetune/index.js';
+import { exportFinetuned } from './finetune-export.js';
 import { poolBackward, poolStates, type TopPooling } from './finetune-pool.js';
 
 export interface FinetuneOptions {
@@ -246,30 +244,9 @@ export class EncoderFinetune {
     };
   }
 
-  /**
-   * Writes the fine-tuned encoder as a Hugging Face model folder: onnx/model.onnx (fp32, the source
-   * graph with the new top weights), onnx/model_quantized.onnx (q8, the project's dynamic
-   * quantizer) and the source's tokenizer and config files. Returns the fp32 file's sha256.
-   */
-  async exportTo(dir: string): Promise<{ sha256: string; quantized: boolean }> {
-    let fp32: Uint8Array;
-    try {
-      fp32 = this.top.exportOnnx();
-    } catch (err) {
-      throw new UserError(
-        `cannot save the fine-tuned encoder: ${(err as Error).message}. Fine-tune an fp32 encoder (encoder.dtype: fp32) to save it`,
-      );
-    }
-    await mkdir(join(dir, 'onnx'), { recursive: true });
-    const src = this.source.info.model;
-    for (const f of await readdir(src)) {
-      if (/\.(json|txt|model)$/.test(f) && (await stat(join(src, f))).isFile())
-        await writeFileAtomic(join(dir, f), await readFile(join(src, f)));
-    }
-    await writeFileAtomic(join(dir, 'onnx', 'model.onnx'), fp32);
-    const { quantizeDynamicBytes } = await import('../generators/quantize.js');
-    await writeFileAtomic(join(dir, 'onnx', 'model_quantized.onnx'), quantizeDynamicBytes(fp32).bytes);
-    return { sha256: createHash('sha256').update(fp32).digest('hex'), quantized: true };
+  /** Writes the fine-tuned encoder as a Hugging Face model folder (see ./finetune-export.ts). */
+  exportTo(dir: string): Promise<{ sha256: string; files: Record<string, string> }> {
+    return exportFinetuned(this.top, this.source.info.model, dir);
   }
 
   async dispose(): Promise<void> {

@@ -36,6 +36,12 @@ export interface EncoderIdentity {
   id?: string;
   /** A local encoder folder relative to the saved model folder (written by save(); survives moving both). */
   path?: string;
+  /**
+   * A fine-tuned encoder saved inside the model folder: its files (paths relative to `path`) and their
+   * sha256, e.g. { 'onnx/model.onnx': '…', 'onnx/model_quantized.onnx': '…', 'tokenizer.json': '…' }.
+   * `mtl serve` serves these and nothing else of that folder.
+   */
+  files?: Record<string, string>;
 }
 
 export interface Manifest {

@@ -19,8 +19,9 @@ export type { CreateOptions, KnownTaskIO, LoadOptions, PredictOptions, Synthetic
 export interface BrowserPretrainedOptions extends Omit<LoadOptions, 'encoder'> {
   /**
    * The encoder: an Encoder object, the URL of the encoder folder (or a hub id), or null for the
-   * weights alone. Default: the manifest's hub id, when the model was trained on a hub encoder; a
-   * model trained on a local folder needs its URL here (`mtl serve` serves it at `/encoder/`).
+   * weights alone. Default: a fine-tuned encoder saved with the model, from the model folder; the
+   * manifest's hub id, when the model was trained on a hub encoder; a model trained on a local folder
+   * needs its URL here (`mtl serve` serves it at `/encoder/`).
    */
   encoder?: SentenceEncoder | string | null;
   /** Encoder load options (device: auto = WebGPU, else wasm; threads; logger). */
@@ -46,8 +47,14 @@ function folderUrl(base: string): string {
   return abs.endsWith('/') ? abs : `${abs}/`;
 }
 
-/** The encoder a saved model names, as something the browser can open (a hub id), or null. */
-function browserEncoderRef(identity: Manifest['encoder']): string | null {
+/**
+ * The encoder a saved model names, as something the browser can open: the folder next to the manifest
+ * (an encoder fine-tuned and saved with the model, under `base`), a hub id, or null.
+ */
+function browserEncoderRef(identity: Manifest['encoder'], base: string): string | null {
+  const path = identity.path;
+  if (identity.files && path && !/^[a-z]+:|^[/\\]/i.test(path) && !path.split(/[/\\]/).includes('..'))
+    return new URL(`${path}/`, base).href;
   const id = identity.id;
   // fixture:<variant> and mtl:<name> are generated / shipped folders of the Node package
   if (id && !id.startsWith('fixture:') && !id.startsWith('mtl:')) return id;
@@ -91,7 +98,7 @@ export class MultiTaskModel extends MultiTaskModelCore {
     let encoder: SentenceEncoder | undefined;
     if (given !== null && typeof given === 'object') encoder = given;
     else if (given !== null && manifest.encoder.sha256 !== null) {
-      const ref = given ?? browserEncoderRef(manifest.encoder);
+      const ref = given ?? browserEncoderRef(manifest.encoder, base);
       if (ref === null) {
         throw new UserError(
           `${manifestUrl}: the model was trained on the encoder ${manifest.encoder.id ?? manifest.encoder.model}, which a browser cannot open by that name; ` +

@@ -131,14 +131,15 @@ export class MultiTaskModel extends MultiTaskModelCore {
     await fsp.mkdir(dir, { recursive: true });
     if (this.finetune) {
       // a fine-tuned encoder is saved inside the model folder, a plain frozen encoder from then on
-      const { sha256: digest } = await this.finetune.exportTo(join(dir, FINETUNED_ENCODER_DIR));
+      const saved = await this.finetune.exportTo(join(dir, FINETUNED_ENCODER_DIR));
       manifest.encoder = {
         ...enc,
         model: resolve(dir, FINETUNED_ENCODER_DIR),
         path: FINETUNED_ENCODER_DIR,
-        sha256: digest,
+        sha256: saved.sha256,
         dtype: 'fp32',
         layer: null,
+        files: saved.files,
       };
       delete manifest.encoder.id;
       manifest.training = { ...(manifest.training ?? {}), finetune: this.finetune.config };

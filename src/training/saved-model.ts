@@ -83,11 +83,15 @@ export function decodeWeights(bytes: Uint8Array, manifest: Manifest, source: str
   return tensors;
 }
 
-/** The given encoder must be the one the model was trained on: same sha256, dimension and layer. */
+/**
+ * The given encoder must be the one the model was trained on: same sha256 (or, for an encoder saved with
+ * the model, another of its files the manifest lists: its q8 copy), dimension and layer.
+ */
 export function checkEncoder(manifest: Manifest, encoder: SentenceEncoder, source: string): void {
   const enc = manifest.encoder;
   const info = encoder.info;
-  if (enc.sha256 !== null && info.sha256 !== enc.sha256) {
+  const listed = Object.entries(enc.files ?? {}).some(([f, h]) => f.endsWith('.onnx') && h === info.sha256);
+  if (enc.sha256 !== null && info.sha256 !== enc.sha256 && !listed) {
     throw new UserError(
       `encoder mismatch: the model in ${source} was trained on features of ${enc.model} (sha256 ${enc.sha256}), ` +
         `but the given encoder is ${info.model} (sha256 ${info.sha256})`,

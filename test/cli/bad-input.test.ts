@@ -93,11 +93,6 @@ const CASES: Case[] = [
     reason: /finetune\.layers = 99: the encoder .* has \d+ layers; fine-tune at most \d+/,
   },
   {
-    name: 'train: --finetune with a q8 encoder (a fine-tuned encoder is saved from fp32 weights)',
-    args: trainSentiment('run-ft-q8', '--finetune', '1'),
-    reason: /fine-tuning \(finetune\.layers = 1\) saves the encoder from fp32 weights, but mtl:mini is q8; use an fp32 export/,
-  },
-  {
     name: 'train: --finetune with a head that reads frozen token states',
     args: trainSentiment('run-ft-attention', '--encoder', 'fixture:bert', '--dtype', 'fp32', '--finetune', '1'),
     reason: /task "sentiment": its head reads token states .*use the task's mean pooling, or finetune\.layers: 0/,

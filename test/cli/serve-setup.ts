@@ -37,7 +37,7 @@ export interface ServeProcess {
   out: () => string;
 }
 
-/** Starts `mtl serve <args>`; resolves once it prints its URL, rejects when it exits first or prints none in 60 s. */
+/** Starts `mtl serve <args>`; resolves once it prints its URL line (with what it serves), rejects when it exits first or prints none in 60 s. */
 export async function startServe(args: string[]): Promise<ServeProcess> {
   const child = mtlSpawn(['serve', ...args]);
   let out = '';
@@ -49,7 +49,7 @@ export async function startServe(args: string[]): Promise<ServeProcess> {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
-      if (m) {
+      if (m && out.includes('\n')) {
         clearTimeout(timer);
         resolve(m[0]);
       }

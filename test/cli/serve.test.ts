@@ -1,12 +1,16 @@
 /**
  * `mtl serve` as a user starts it: a saved model (synthetic features: no encoder folder), any free
- * port, the page, /config.json and the model's files served, nothing else; a missing folder is a
- * one-line user error. (The page itself in a browser: test/browser/model.test.ts.)
+ * port, the page, /config.json and the model's files served, nothing else; a fine-tuned model's
+ * encoder (saved with it) named on the line and served by the manifest's file list; a missing folder
+ * is a one-line user error. (The page itself in a browser: test/browser/model.test.ts.)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Encoder } from '../../src/encoder/index.js';
+import { SentimentTask } from '../../src/tasks/sentiment/index.js';
+import { MultiTaskModel } from '../../src/training/model.js';
 import { mtl } from './helpers.js';
 import { saveSentimentModel, startServe, stopServe } from './serve-setup.js';
 
@@ -37,6 +41,34 @@ describe('mtl serve', () => {
       expect((await fetch(new URL('encoder/config.json', url))).status).toBe(404);
       expect((await fetch(new URL('ort/ort-wasm-simd-threaded.jsep.wasm', url), { method: 'HEAD' })).status).toBe(200);
       expect((await fetch(new URL('model/manifest.json', url), { method: 'POST' })).status).toBe(405);
+    } finally {
+      await stopServe(child);
+    }
+  }, 120_000);
+
+  it('a fine-tuned model: its line names the encoder saved with it, and only the files the manifest lists are served', async () => {
+    const ftDir = join(tmp, 'finetuned');
+    const encoder = await Encoder.load('fixture:bert', { dtype: 'fp32', logger: () => undefined });
+    const model = await MultiTaskModel.create({
+      encoder,
+      tasks: [new SentimentTask({ name: 'sentiment', hidden: 8 })],
+      log: false,
+      finetune: { layers: 1 },
+    });
+    const train = ['a warm film', 'a dull mess', 'good', 'bad'].map((text, i) => ({ text, label: i % 2 ? 'negative' : 'positive' }));
+    await model.fit({ sentiment: { train } }, { steps: 1, batchSize: 4, log: false });
+    await model.save(ftDir);
+    model.dispose();
+    await encoder.dispose();
+    writeFileSync(join(ftDir, 'encoder', 'notes.txt'), 'not listed\n');
+    const files = Object.keys(JSON.parse(readFileSync(join(ftDir, 'manifest.json'), 'utf8')).encoder.files as object);
+    const { child, url, out } = await startServe(['--model', ftDir, '--port', '0']);
+    try {
+      expect(out()).toMatch(
+        new RegExp(`encoder .*finetuned[/\\\\]encoder, fine-tuned with the model: its ${files.length} files the manifest lists\\)`),
+      );
+      for (const f of files) expect((await fetch(new URL(`encoder/${f}`, url), { method: 'HEAD' })).status, f).toBe(200);
+      expect((await fetch(new URL('encoder/notes.txt', url))).status).toBe(404);
     } finally {
       await stopServe(child);
     }

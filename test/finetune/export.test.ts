@@ -12,6 +12,14 @@ import { Float32AdamW, TrainableTop } from '../../src/finetune/index.js';
 import { Rng } from '../../src/utils/random.js';
 import { hiddenStates, maxAbsDiff, randomArray, randomBatch, readModel } from './helpers.js';
 
+/** Initializers by name with their bytes (raw or typed fields), to tell which ones an export changed. */
+function initializerBytes(bytes: Uint8Array): Map<string, string> {
+  const m = decodeModel(bytes);
+  return new Map(
+    m.graph!.initializer!.map((t) => [t.name!, Buffer.from(encodeModel({ graph: { initializer: [t] } } as never)).toString('hex')]),
+  );
+}
+
 /** The bert fixture with layer 1's query weight stored [out, in] behind a Transpose (as some exports do). */
 async function transposedFixture(): Promise<Uint8Array> {
   const model = decodeModel(readModel(join(await ensureFixture('bert'), 'onnx', 'model.onnx')));
@@ -77,5 +85,65 @@ describe('trainable top: steps, checkpoints, export', () => {
     await expect(fresh.forward(before.atK, [batch.B, batch.T, 16], batch.mask)).rejects.toThrow(/hidden size 16, the layers need 32/);
     await top.dispose();
     await fresh.dispose();
+  }, 60_000);
+
+  it('a q8 source: the export re-quantizes the top (the bottom bit-identical) and writes an fp32 copy whose top is the trained one (≤ 1e-4)', async () => {
+    const q8 = readModel(join(await ensureFixture('bert'), 'onnx', 'model_quantized.onnx'));
+    const batch = randomBatch(3, 8, 1000, 5);
+    const src = await hiddenStates(q8, 1, batch);
+    const top = await TrainableTop.fromOnnx(q8, { fromLayer: 1, dropout: 0.1, seed: 2, threads: 1 });
+    expect(top.quantized).toBe(true);
+    const dims = [batch.B, batch.T, src.hidden] as const;
+    const opt = new Float32AdamW({ lr: 1e-2 });
+    const rng = new Rng(6);
+    for (let s = 0; s < 3; s++) {
+      const { tape } = await top.forward(src.atK, dims, batch.mask, { train: true });
+      await top.backward(tape, randomArray(src.atK.length, rng));
+      top.step(opt);
+    }
+    const trained = top.weights();
+    const { output } = await top.forward(src.atK, dims, batch.mask);
+    expect(maxAbsDiff(output, src.last)).toBeGreaterThan(1e-2); // the steps moved the layer
+
+    // q8: every initializer below the top is byte-identical; the top's int8 weights are the trained ones re-quantized
+    const q8out = top.exportOnnx();
+    const before = initializerBytes(q8);
+    const after = initializerBytes(q8out);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    const changed = [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.filter((k) => !k.includes('layer.1.'))).toEqual([]);
+    const reread = await TrainableTop.fromOnnx(q8out, { fromLayer: 1, threads: 1 });
+    for (const [k, w] of reread.weights()) {
+      const t = trained.get(k)!;
+      const absmax = Math.max(...Array.from(t, Math.abs));
+      // half a quantization step of the project's scheme (scale = max|w| / 127), or exact for fp32 tensors
+      const bound = /\.(q|k|v|o|fc1|fc2)\.weight$/.test(k) ? absmax / 127 / 2 + 1e-7 : 0;
+      expect(maxAbsDiff(w, t), k).toBeLessThanOrEqual(bound);
+    }
+    await reread.dispose();
+    const whole = await hiddenStates(q8out, 1, batch);
+    expect(maxAbsDiff(whole.atK, src.atK)).toBe(0);
+    const q8err = maxAbsDiff(whole.last, output);
+    const scale = Math.max(...Array.from(output, Math.abs));
+
+    // fp32: no int8 left; the top run on its own bottom's states equals the whole fp32 graph
+    const fp32 = top.exportOnnx('fp32');
+    const types = new Set(decodeModel(fp32).graph!.node!.map((n) => n.opType));
+    for (const op of ['MatMulInteger', 'DynamicQuantizeLinear', 'DequantizeLinear']) expect(types.has(op), op).toBe(false);
+    // no int8 tensor left, and no scale or zero point that nothing reads
+    const f32inits = decodeModel(fp32).graph!.initializer!;
+    expect(f32inits.filter((t) => t.dataType === 2 || t.dataType === 3).map((t) => t.name)).toEqual([]);
+    expect(f32inits.filter((t) => /_(scale|zero_point)$/.test(t.name!)).map((t) => t.name)).toEqual([]);
+    const f = await hiddenStates(fp32, 1, batch);
+    expect(maxAbsDiff((await top.forward(f.atK, dims, batch.mask)).output, f.last)).toBeLessThanOrEqual(1e-4);
+    const bottomErr = maxAbsDiff(f.atK, src.atK);
+    console.info(
+      `q8 source, 1 of 2 layers trained: saved q8 vs the training path max |diff| ${q8err.toExponential(2)} (output scale ${scale.toFixed(2)}); ` +
+        `fp32 copy's bottom vs the q8 bottom ${bottomErr.toExponential(2)}`,
+    );
+    expect(q8err / scale).toBeLessThan(0.05);
+    expect(bottomErr).toBeGreaterThan(0); // the fp32 copy has no activation rounding
+    await top.dispose();
   }, 60_000);
 });

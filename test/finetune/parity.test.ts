@@ -59,8 +59,13 @@ describe('trainable top: forward equals the ONNX graph', () => {
     expect(r.layers).toBe(2);
     expect(r.error).toBeGreaterThan(1e-6); // the q8 graph quantizes activations too: not bit-equal
     expect(r.error / r.scale).toBeLessThan(0.02);
+    // its fp32 copy (int8 weights and embedding tables dequantized): the rebuilt top equals it as it equals an fp32 export
     const top = await TrainableTop.fromOnnx(bytes, { fromLayer: 3 });
-    expect(() => top.exportOnnx()).toThrow(/cannot write layer\.3\.q\.weight back into int8 weights.*export from an fp32 model/);
+    const fp32 = top.exportOnnx('fp32');
+    await top.dispose();
+    const ops = decodeModel(fp32).graph!.node!.map((n) => n.opType);
+    expect(ops.filter((o) => /Quantize|Integer/.test(o ?? ''))).toEqual([]);
+    expect((await forwardError(fp32, 2, 1000)).error).toBeLessThanOrEqual(1e-4);
   }, 60_000);
 });
 
@@ -74,6 +79,23 @@ describe('trainable top: refusals', () => {
     );
     // the layers below are still fine
     await expect(TrainableTop.fromOnnx(bytes, { fromLayer: 0 }).catch((e: Error) => e.message)).resolves.not.toMatch(/layer 0 cannot/);
+  });
+
+  it('refuses to write a trained int8 weight back when its scale is shared with another weight', async () => {
+    const model = decodeModel(readModel(join(await ensureFixture('bert'), 'onnx', 'model_quantized.onnx')));
+    const nodes = model.graph!.node!;
+    // layer 1's key MatMul reads the query's weight scale (an export that dedupes equal constants could do this)
+    const scaleMul = (w: string) => nodes.find((n) => n.opType === 'Mul' && n.input!.some((i) => i === `${w}_scale`))!;
+    const q = model.graph!.initializer!.find((t) => /layer\.1\..*query.*_quantized$/.test(t.name!))!.name!.replace(/_quantized$/, '');
+    const k = q.replace('query', 'key');
+    const mul = scaleMul(k);
+    mul.input = mul.input!.map((i) => (i === `${k}_scale` ? `${q}_scale` : i));
+    const top = await TrainableTop.fromOnnx(encodeModel(model), { fromLayer: 1 });
+    expect(() => top.exportOnnx()).toThrow(
+      /\(model bytes\): cannot write layer\.1\.q\.weight back into its int8 weight .*_scale is read by 2 nodes, so rewriting it would change other weights; write the fp32 copy \(exportOnnx\('fp32'\)\) and quantize that/,
+    );
+    expect(top.exportOnnx('fp32').length).toBeGreaterThan(0); // the fp32 copy needs no re-quantization
+    await top.dispose();
   });
 
   it('refuses a pre-LN residual and a graph without layer scopes', async () => {

@@ -19,7 +19,11 @@ export default async function serve(opts: Record<string, unknown>, _args: string
     allowAnyHost: opts.allowAnyHost === true,
     ...(global.verbose ? { log: (l: string) => process.stderr.write(`mtl serve: ${l}\n`) } : {}),
   });
-  let lines = `mtl serve: ${running.url} (model ${String(opts.model)}; encoder ${running.encoderDir ?? 'from the hub, as the manifest names it'}); Ctrl-C to stop\n`;
+  const encoder = running.encoderDir
+    ? running.encoderDir +
+      (running.encoderFiles ? `, fine-tuned with the model: its ${running.encoderFiles.length} files the manifest lists` : '')
+    : 'from the hub, as the manifest names it';
+  let lines = `mtl serve: ${running.url} (model ${String(opts.model)}; encoder ${encoder}); Ctrl-C to stop\n`;
   if (running.networkReachable) {
     lines += `mtl serve: listening on ${String(opts.host)}: the page and the model are now reachable from other machines on the network (the default --host 127.0.0.1 keeps them to this machine)\n`;
   }
