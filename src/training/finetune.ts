@@ -19,26 +19,8 @@ import { isPairKey, pairKey, parsePairKey } from '../encoder/pairs.js';
 import type { EncodeOptions, EncodeResult, SentenceEncoder, TokenEncodeResult } from '../encoder/types.js';
 import { UserError } from '../errors.js';
 import { Float32AdamW, TrainableTop, type Float32AdamWState, type Tape } from '../finetune/index.js';
-import { poolBackward, poolStates, type TopPooling } from './finetune-pool.js';
-
-export interface FinetuneOptions {
-  /** Top transformer layers trained with the heads (0: the encoder stays frozen). */
-  layers: number;
-  /** Peak learning rate of the top (default 5e-5). */
-  lr?: number;
-  /** Fraction of the steps spent warming the learning rate up linearly (default 0.1); then linear decay to 0. */
-  warmup?: number;
-  /** Layer-wise decay: layer L − i learns at lr · layerDecay^i (default 1: the same rate). */
-  layerDecay?: number;
-  /** Dropout of the top in training (hidden and attention; default 0.1). */
-  dropout?: number;
-  /** AdamW's decoupled weight decay of the top (default 0.01). */
-  weightDecay?: number;
-  /** Memory budget of the bottom's token-state cache in MiB (default 1024; 0: recompute every batch). */
-  cacheMB?: number;
-}
-
-export const FINETUNE_DEFAULTS = { lr: 5e-5, warmup: 0.1, layerDecay: 1, dropout: 0.1, weightDecay: 0.01, cacheMB: 1024 } as const;
+import { checkFinetuneOptions, type FinetuneOptions } from './finetune-options.js';
+import { joinStates, poolBackward, poolStates, type TopPooling } from './finetune-pool.js';
 
 /** One forward pass of the top in training: what backward needs. */
 export interface TopPass {
@@ -53,6 +35,8 @@ interface States {
   mask: Uint8Array;
   dims: [number, number, number];
 }
+
+export { checkFinetuneOptions, FINETUNE_DEFAULTS, type FinetuneOptions } from './finetune-options.js';
 
 export class EncoderFinetune {
   readonly config: Required<FinetuneOptions>;
@@ -189,10 +173,19 @@ export class EncoderFinetune {
     return { vectors, pass: { tape, states: output, mask: b.mask, dims: b.dims } };
   }
 
-  /** Back-propagates d loss / d pooled [n, d] into the top's pending gradients. */
-  async backward(pass: TopPass, gradPooled: Float32Array): Promise<void> {
+  /**
+   * Back-propagates into the top's pending gradients d loss / d pooled [n, d] (through the pooling)
+   * plus d loss / d token states [n, T, d] (heads that pool the top's states themselves), either may be null.
+   */
+  async backward(pass: TopPass, gradPooled: Float32Array | null, gradStates: Float32Array | null = null): Promise<void> {
     const [n, T, d] = pass.dims;
-    const g = poolBackward(gradPooled, pass.states, pass.mask, n, T, d, this.pooling, this.source.info.normalize);
+    if (gradStates && gradStates.length !== n * T * d)
+      throw new Error(`token-state gradient has ${gradStates.length} values, the top's output ${n}×${T}×${d}`);
+    let g: Float32Array;
+    if (gradPooled) {
+      g = poolBackward(gradPooled, pass.states, pass.mask, n, T, d, this.pooling, this.source.info.normalize);
+      if (gradStates) for (let i = 0; i < g.length; i++) g[i] = g[i]! + gradStates[i]!;
+    } else g = gradStates ?? new Float32Array(n * T * d);
     await this.top.backward(pass.tape, g);
   }
 
@@ -229,19 +222,30 @@ export class EncoderFinetune {
     this.version += 1;
   }
 
-  /** The fine-tuned encoder in eval mode (no dropout) as a SentenceEncoder: bottom cut, then the current top. */
+  /**
+   * The fine-tuned encoder in eval mode (no dropout) as a SentenceEncoder: bottom cut, then the
+   * current top; its token states (`encodeTokens`) are the top's output, as a frozen encoder's last
+   * hidden state.
+   */
   asEncoder(): SentenceEncoder {
+    const d = this.dim;
     const run = async (keys: readonly string[]): Promise<EncodeResult> => {
-      const d = this.dim;
       const data = new Float32Array(keys.length * d);
       for (let i = 0; i < keys.length; i += 64) data.set((await this.pooled(keys.slice(i, i + 64), false)).vectors, i * d);
       return { dims: [keys.length, d], data };
+    };
+    const tokens = async (keys: readonly string[]): Promise<TokenEncodeResult> => {
+      const parts: TopPass[] = [];
+      for (let i = 0; i < keys.length; i += 64) parts.push((await this.pooled(keys.slice(i, i + 64), false)).pass);
+      return joinStates(parts);
     };
     const info = { ...this.source.info, model: `${this.source.info.model} (top ${this.config.layers} fine-tuned)` };
     return {
       info,
       encode: (texts: readonly string[], _o?: EncodeOptions) => run(texts),
       encodePairs: (pairs: readonly (readonly [string, string])[], _o?: EncodeOptions) => run(pairs.map(([a, b]) => pairKey(a, b))),
+      encodeTokens: (texts: readonly string[]) => tokens(texts),
+      encodePairTokens: (pairs: readonly (readonly [string, string])[]) => tokens(pairs.map(([a, b]) => pairKey(a, b))),
       dispose: async () => {},
     };
   }
@@ -275,22 +279,4 @@ export class EncoderFinetune {
   async dispose(): Promise<void> {
     await this.top.dispose();
   }
-}
-
-/** Options with defaults, checked (a bad value names the field). */
-export function checkFinetuneOptions(o: FinetuneOptions): Required<FinetuneOptions> {
-  const c = {
-    ...FINETUNE_DEFAULTS,
-    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
-  } as Required<FinetuneOptions>;
-  const bad = (field: string, why: string) =>
-    new UserError(`finetune.${field} = ${String((c as unknown as Record<string, unknown>)[field])}: ${why}`);
-  if (!Number.isInteger(c.layers) || c.layers < 0) throw bad('layers', 'must be an integer ≥ 0 (the top layers to train; 0 = frozen)');
-  if (!(c.lr > 0)) throw bad('lr', 'must be > 0');
-  if (!(c.warmup >= 0 && c.warmup <= 1)) throw bad('warmup', 'must be a fraction of the steps in [0, 1]');
-  if (!(c.layerDecay > 0 && c.layerDecay <= 1)) throw bad('layerDecay', 'must be in (0, 1]');
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw bad('dropout', 'must be in [0, 1)');
-  if (!(c.weightDecay >= 0)) throw bad('weightDecay', 'must be ≥ 0');
-  if (!(c.cacheMB >= 0)) throw bad('cacheMB', 'must be ≥ 0');
-  return c;
 }

@@ -96,11 +96,11 @@ const CASES: Case[] = [
     reason: /fine-tuning \(finetune\.layers = 1\) saves the encoder from fp32 weights, but mtl:mini is q8; use an fp32 export/,
   },
   {
-    name: 'train: --finetune with a head that reads frozen token states',
+    name: 'train: --finetune with a task that reads another encoder layer',
     args: [
       'train',
       '--config',
-      join(root, 'tasks/multitask.yaml'),
+      t('task-layer.yaml'),
       '--sample',
       '--tasks',
       'sentiment',
@@ -111,9 +111,10 @@ const CASES: Case[] = [
       '--finetune',
       '1',
       '--out',
-      t('run-ft-attention'),
+      t('run-ft-layer'),
     ],
-    reason: /task "sentiment": its head reads token states .*use the task's mean pooling, or finetune\.layers: 0/,
+    reason:
+      /task "sentiment" reads encoder layer 1; with finetune the tasks read the fine-tuned top, so drop the task's layer or use finetune\.layers: 0/,
   },
   {
     name: 'train: a missing --data-dir',
@@ -342,6 +343,10 @@ beforeAll(async () => {
   writeFileSync(
     t('epochs.yaml'),
     trainingConfig((y) => y.replace(/epochs: \d+/, 'epochs: four')),
+  );
+  writeFileSync(
+    t('task-layer.yaml'),
+    trainingConfig((y) => y.replace(/config: (\S+sentiment\.yaml), lambda: 1/, 'config: $1, lambda: 1, layer: 1')),
   );
   writeFileSync(t('task.yaml'), 'encoder: { model: "mtl:mini" }\ntasks:\n  - { config: nosuch.yaml }\n');
   writeFileSync(t('bad-row.txt'), '1 a fine film\nnot-a-label\n');

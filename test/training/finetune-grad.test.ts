@@ -1,7 +1,8 @@
 /**
  * The whole fine-tuning chain's gradient (src/training/finetune-step.ts): d loss / d top weight as the
- * training step computes it (head → encoder-output variable → selection rows → pooling → top backward)
- * against central differences of the loss itself, without dropout, on the BERT fixture.
+ * training step computes it (head → encoder-output variable → selection rows → pooling → top backward;
+ * with attention pooling also head → the top's token-state variable → top backward) against central
+ * differences of the loss itself, without dropout, on the BERT fixture.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Encoder } from '../../src/encoder/index.js';
@@ -28,10 +29,14 @@ const words = ['good', 'bad', 'film', 'plot', 'warm', 'dull', 'long', 'best'];
 const texts = Array.from({ length: 8 }, (_, i) => `${words[i]} ${words[(i * 3 + 1) % 8]} ${i}`);
 
 describe('fine-tuning: the chain rule end to end', () => {
-  for (const kind of ['sentiment (texts)', 'translation quality (cross-encoded pairs and texts)'] as const) {
+  for (const kind of [
+    'sentiment (texts)',
+    "sentiment with attention pooling (the top's token states and the pooled vectors)",
+    'translation quality (cross-encoded pairs and texts)',
+  ] as const) {
     it(`${kind}: the top's gradient equals central differences of the loss`, async () => {
       const task = kind.startsWith('sentiment')
-        ? new SentimentTask({ name: 't', hidden: 8, dropout: 0 })
+        ? new SentimentTask({ name: 't', hidden: 8, dropout: 0, ...(kind.includes('attention') ? { pooling: 'attention' as const } : {}) })
         : new TranslationQualityTask({ name: 't', input: 'cross+siamese', hidden: 8, dropout: 0 });
       const examples = kind.startsWith('sentiment')
         ? texts.map((text, i) => ({ text, label: i % 3 ? 'positive' : 'negative' }))
@@ -69,8 +74,10 @@ describe('fine-tuning: the chain rule end to end', () => {
         { step: 0, epoch: 0, active: ['t'] },
       );
       expect(grads.has('encoder-output.t')).toBe(true);
+      expect(grads.has('encoder-output.t.tokens')).toBe(kind.includes('attention'));
       expect(await step.backward(grads)).toBe(true);
       expect(grads.has('encoder-output.t')).toBe(false);
+      expect(grads.has('encoder-output.t.tokens')).toBe(false);
       tf.dispose([...grads.values()]);
       const analytic = ((await spy.mock.results[0]!.value) as { gradWeights: Map<string, Float32Array> }).gradWeights;
       ft.top.clearGradients();
