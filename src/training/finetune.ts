@@ -18,20 +18,15 @@ import { join } from 'node:path';
 import { isPairKey, pairKey, parsePairKey } from '../encoder/pairs.js';
 import type { EncodeOptions, EncodeResult, SentenceEncoder, TokenEncodeResult } from '../encoder/types.js';
 import { UserError } from '../errors.js';
-import { Float32AdamW, TrainableTop, type Float32AdamWState, type Tape } from '../finetune/index.js';
+import { Float32AdamW, TrainableTop, type Float32AdamWState } from '../finetune/index.js';
 import { checkFinetuneOptions, type FinetuneOptions } from './finetune-options.js';
+import { gatherRows, lengthBuckets, padRows, scatterRows, TOP_BUCKET_ROWS, type TopChunk } from './finetune-buckets.js';
 import { joinStates, poolBackward, poolStates, type TopPooling } from './finetune-pool.js';
 
-/** One forward pass of the top in training: what backward needs. */
+/** One forward pass of the top (in length buckets): its output states [n, T, d] (zero at padding) and what backward needs. */
 export interface TopPass {
-  tape: Tape;
+  chunks: TopChunk[];
   states: Float32Array;
-  mask: Uint8Array;
-  dims: [number, number, number];
-}
-
-interface States {
-  data: Float32Array;
   mask: Uint8Array;
   dims: [number, number, number];
 }
@@ -103,8 +98,8 @@ export class EncoderFinetune {
     return this.top.hidden;
   }
 
-  /** Token states at the cut for encoder inputs (texts and pairs), from the cache where it holds them. */
-  private async bottomStates(keys: readonly string[]): Promise<States> {
+  /** Token states [length, d] at the cut of encoder inputs (texts and pairs), from the cache where it holds them. */
+  private async bottomStates(keys: readonly string[]): Promise<Float32Array[]> {
     const d = this.dim;
     const missing = [...new Set(keys.filter((k) => !this.cache.has(k)))];
     const fresh = new Map<string, Float32Array>();
@@ -129,15 +124,7 @@ export class EncoderFinetune {
       }
     }
     this.stats.cached += keys.length - missing.length;
-    const per = keys.map((k) => (this.cache.get(k) ?? fresh.get(k)) as Float32Array);
-    const T = Math.max(1, ...per.map((s) => s.length / d));
-    const data = new Float32Array(keys.length * T * d);
-    const mask = new Uint8Array(keys.length * T);
-    per.forEach((s, i) => {
-      data.set(s, i * T * d);
-      mask.fill(1, i * T, i * T + s.length / d);
-    });
-    return { data, mask, dims: [keys.length, T, d] };
+    return keys.map((k) => (this.cache.get(k) ?? fresh.get(k)) as Float32Array);
   }
 
   /** Changes of the top's weights (steps and loads): vectors computed at another version are stale. */
@@ -166,11 +153,24 @@ export class EncoderFinetune {
    * training (dropout on) also the pass that {@link backward} needs.
    */
   async pooled(keys: readonly string[], train: boolean): Promise<{ vectors: Float32Array; pass: TopPass }> {
-    const b = await this.bottomStates(keys);
-    const { output, tape } = await this.top.forward(b.data, b.dims, b.mask, { train });
-    const [n, T, d] = b.dims;
-    const vectors = poolStates(output, b.mask, n, T, d, this.pooling, this.source.info.normalize);
-    return { vectors, pass: { tape, states: output, mask: b.mask, dims: b.dims } };
+    const per = await this.bottomStates(keys);
+    const d = this.dim;
+    const lengths = per.map((s) => s.length / d);
+    const n = keys.length;
+    const T = Math.max(1, ...lengths);
+    const states = new Float32Array(n * T * d);
+    const mask = new Uint8Array(n * T);
+    const chunks: TopChunk[] = [];
+    // rows of similar length run together, so a batch of short and long inputs pads little
+    for (const rows of lengthBuckets(lengths, TOP_BUCKET_ROWS)) {
+      const b = padRows(per, rows, d);
+      const { output, tape } = await this.top.forward(b.data, b.dims, b.mask, { train });
+      scatterRows(output, b.dims[1], rows, lengths, states, T, d);
+      for (const r of rows) mask.fill(1, r * T, r * T + (lengths[r] as number));
+      chunks.push({ rows, lengths: rows.map((r) => lengths[r] as number), tape, T: b.dims[1] });
+    }
+    const vectors = poolStates(states, mask, n, T, d, this.pooling, this.source.info.normalize);
+    return { vectors, pass: { chunks, states, mask, dims: [n, T, d] } };
   }
 
   /**
@@ -186,7 +186,7 @@ export class EncoderFinetune {
       g = poolBackward(gradPooled, pass.states, pass.mask, n, T, d, this.pooling, this.source.info.normalize);
       if (gradStates) for (let i = 0; i < g.length; i++) g[i] = g[i]! + gradStates[i]!;
     } else g = gradStates ?? new Float32Array(n * T * d);
-    await this.top.backward(pass.tape, g);
+    for (const c of pass.chunks) await this.top.backward(c.tape, gatherRows(g, T, c, d));
   }
 
   /** The top's learning rate at optimizer step `step` of `total` (warm-up, then linear decay to 0). */
