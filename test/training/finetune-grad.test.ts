@@ -67,6 +67,7 @@ describe('fine-tuning: the chain rule end to end', () => {
       };
 
       const spy = vi.spyOn(ft.top, 'backward');
+      const tensors = tf.memory().numTensors;
       const step = await FinetuneStep.prepare(ft, (n) => m.task(n), batchOf, base);
       const weighting = createWeighting({ type: 'equal' }, { tasks: ['t'], lossKinds: { t: task.lossKind }, rng: new Rng(1) });
       const { grads } = weighting.backward(
@@ -80,6 +81,7 @@ describe('fine-tuning: the chain rule end to end', () => {
       expect(grads.has('encoder-output.t')).toBe(false);
       expect(grads.has('encoder-output.t.tokens')).toBe(false);
       tf.dispose([...grads.values()]);
+      expect(tf.memory().numTensors, 'tensors left by a step (its variables and gradients are freed)').toBe(tensors);
       // the top's gradient: the sum over its length buckets' backward passes
       const analytic = new Map<string, Float32Array>();
       for (const r of spy.mock.results) {
