@@ -6,7 +6,7 @@
  * sentiment, reporting Δm of the joint model over the single-task ones.
  *
  *   npx tsx benchmarks/finetune-quality.ts [--models ../shared/models/reference-mini,mtl:mini]
- *       [--layers 0,1,2] [--seeds 3] [--steps 300] [--joint] [--dev N] [--cache-mb MB] [--ft-lr LR] [--out results]
+ *       [--layers 0,1,2] [--seeds 3] [--first-seed 42] [--steps 300] [--joint] [--dev N] [--cache-mb MB] [--ft-lr LR] [--out results]
  *
  * The full comparison is the defaults plus --joint; the table in docs/benchmarks.md ran
  * `--models ../shared/models/reference-mini --layers 0,1 --seeds 3 --steps 300`; `--cache-mb 0`
@@ -34,6 +34,7 @@ const datasets = join(packageRoot(), '..', 'shared', 'datasets');
 const models = (arg('models') ?? '../shared/models/reference-mini,mtl:mini').split(',');
 const layersList = (arg('layers') ?? '0,1,2').split(',').map(Number);
 const seeds = Number(arg('seeds') ?? 3);
+const firstSeed = Number(arg('first-seed') ?? 42);
 const steps = Number(arg('steps') ?? 300);
 const joint = process.argv.includes('--joint');
 const cacheMB = arg('cache-mb') === undefined ? undefined : Number(arg('cache-mb'));
@@ -80,7 +81,7 @@ for (const modelId of models) {
   for (const layers of layersList) {
     for (let s = 0; s < seeds; s++) {
       for (const tasks of taskSets) {
-        const seed = 42 + s;
+        const seed = firstSeed + s;
         const model = await MultiTaskModel.create({
           encoder,
           tasks: tasks.map(makeTask),

@@ -1,5 +1,5 @@
 /**
- * Which feature-store keys a model's examples read, and their batches (see ./model-core.ts): a task
+ * Which feature-store keys a model's examples read, and their batches (see ./model-network.ts): a task
  * reads its texts' vectors as the encoder was loaded, or at its own encoder layer (`taskLayers`).
  */
 import { inputKey, type AnyTask, type TaskBatch } from '../tasks/types.js';

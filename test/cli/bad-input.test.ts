@@ -3,7 +3,6 @@
  * stderr, never a stack trace or an error class prefix. The cases run the built CLI (dist/cli/bin.js)
  * as separate processes, several at once.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { ProviderUnavailableError } from '../../src/encoder/backend/fallback.js'
 import { UserError } from '../../src/errors.js';
 import { SamplingConfigError } from '../../src/sampling/types.js';
 import { packageRoot } from '../../src/utils/paths.js';
-import type { CliResult } from './helpers.js';
+import { nodeAsync, type CliResult } from './helpers.js';
 
 const root = packageRoot();
 const bin = join(root, 'dist/cli/bin.js');
@@ -40,6 +39,31 @@ function trainingConfig(edit: (yaml: string) => string): string {
   return out;
 }
 
+const multitask = join(root, 'tasks/multitask.yaml');
+/** `mtl train` of the shipped multitask config's sentiment task on the samples, with `flags`, saving to t(out). */
+const trainSentiment = (out: string, ...flags: string[]) => [
+  'train',
+  '--config',
+  multitask,
+  '--sample',
+  '--tasks',
+  'sentiment',
+  ...flags,
+  '--out',
+  t(out),
+];
+/** `mtl eval` of the majority baseline on the sentiment data file `data`, with `flags`. */
+const evalMajority = (data: string, ...flags: string[]) => [
+  'eval',
+  '--baseline',
+  'majority',
+  '--task',
+  'sentiment',
+  '--data',
+  data,
+  ...flags,
+];
+
 const CASES: Case[] = [
   // train
   {
@@ -60,39 +84,17 @@ const CASES: Case[] = [
   },
   {
     name: 'train: --tasks names a task the config lacks',
-    args: ['train', '--config', join(root, 'tasks/multitask.yaml'), '--sample', '--tasks', 'nosuch', '--out', t('run-tasks')],
+    args: ['train', '--config', multitask, '--sample', '--tasks', 'nosuch', '--out', t('run-tasks')],
     reason: /no task named nosuch \(has sentiment, /,
   },
   {
     name: 'train: --finetune with more layers than the encoder has',
-    args: [
-      'train',
-      '--config',
-      join(root, 'tasks/multitask.yaml'),
-      '--sample',
-      '--tasks',
-      'sentiment',
-      '--finetune',
-      '99',
-      '--out',
-      t('run-ft-layers'),
-    ],
+    args: trainSentiment('run-ft-layers', '--finetune', '99'),
     reason: /finetune\.layers = 99: the encoder .* has \d+ layers; fine-tune at most \d+/,
   },
   {
     name: 'train: --finetune with a q8 encoder (a fine-tuned encoder is saved from fp32 weights)',
-    args: [
-      'train',
-      '--config',
-      join(root, 'tasks/multitask.yaml'),
-      '--sample',
-      '--tasks',
-      'sentiment',
-      '--finetune',
-      '1',
-      '--out',
-      t('run-ft-q8'),
-    ],
+    args: trainSentiment('run-ft-q8', '--finetune', '1'),
     reason: /fine-tuning \(finetune\.layers = 1\) saves the encoder from fp32 weights, but mtl:mini is q8; use an fp32 export/,
   },
   {
@@ -118,29 +120,18 @@ const CASES: Case[] = [
   },
   {
     name: 'train: a missing --data-dir',
-    args: ['train', '--config', join(root, 'tasks/multitask.yaml'), '--data-dir', t('no-datasets'), '--out', t('run-data')],
+    args: ['train', '--config', multitask, '--data-dir', t('no-datasets'), '--out', t('run-data')],
     reason: /--data-dir .*no-datasets: folder not found/,
   },
   {
     name: 'train: an encoder folder without its ONNX file',
-    args: [
-      'train',
-      '--config',
-      join(root, 'tasks/multitask.yaml'),
-      '--sample',
-      '--tasks',
-      'sentiment',
-      '--encoder',
-      t('empty-model'),
-      '--out',
-      t('run-enc'),
-    ],
+    args: trainSentiment('run-enc', '--encoder', t('empty-model')),
     reason: /onnx\/model(_\w+)?\.onnx not found in .*empty-model \(dtype .*Create it: optimum-cli export onnx/,
   },
   // eval
   {
     name: 'eval: a missing --data file',
-    args: ['eval', '--baseline', 'majority', '--task', 'sentiment', '--data', t('nosuch.txt')],
+    args: evalMajority(t('nosuch.txt')),
     reason: /--data .*nosuch\.txt: not found/,
   },
   {
@@ -160,70 +151,22 @@ const CASES: Case[] = [
   },
   {
     name: 'eval: a malformed data row (file:line)',
-    args: [
-      'eval',
-      '--baseline',
-      'majority',
-      '--task',
-      'sentiment',
-      '--data',
-      t('bad-row.txt'),
-      '--format',
-      'sst2',
-      '--train',
-      join(root, 'fixtures/data/sentiment/train.txt'),
-    ],
+    args: evalMajority(t('bad-row.txt'), '--format', 'sst2', '--train', join(root, 'fixtures/data/sentiment/train.txt')),
     reason: /bad-row\.txt:2: expected "LABEL SENTENCE"/,
   },
   {
     name: 'eval: a bad --columns mapping',
-    args: [
-      'eval',
-      '--baseline',
-      'majority',
-      '--task',
-      'sentiment',
-      '--data',
-      t('reviews.csv'),
-      '--format',
-      'csv',
-      '--columns',
-      'text=review,label',
-    ],
+    args: evalMajority(t('reviews.csv'), '--format', 'csv', '--columns', 'text=review,label'),
     reason: /--columns "text=review,label": expected field=column pairs/,
   },
   {
     name: 'eval: --columns names a field the task lacks',
-    args: [
-      'eval',
-      '--baseline',
-      'majority',
-      '--task',
-      'sentiment',
-      '--data',
-      t('reviews.csv'),
-      '--format',
-      'csv',
-      '--columns',
-      'bogus=review',
-    ],
+    args: evalMajority(t('reviews.csv'), '--format', 'csv', '--columns', 'bogus=review'),
     reason: /--columns: task 'sentiment' has no field "bogus"/,
   },
   {
     name: 'eval: --columns on a fixed-column format',
-    args: [
-      'eval',
-      '--baseline',
-      'majority',
-      '--task',
-      'sentiment',
-      '--data',
-      t('reviews.csv'),
-      '--format',
-      'xlmt',
-      '--columns',
-      'text=review',
-    ],
+    args: evalMajority(t('reviews.csv'), '--format', 'xlmt', '--columns', 'text=review'),
     reason: /--columns: .*reviews\.csv is read as xlmt \(given by --format\).*--format csv/,
   },
   {
@@ -292,21 +235,8 @@ const CASES: Case[] = [
   },
 ];
 
-function runCli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+/** The built CLI with `args`, as a separate process. */
+const runCli = (args: string[]): Promise<CliResult> => nodeAsync([bin, ...args]);
 
 /** Run every case, a few processes at a time (the CLI starts in about a second; the machine may be shared). */
 async function runAll(cases: readonly Case[], parallel = 8): Promise<Map<string, CliResult>> {

@@ -11,14 +11,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTaskConfig } from '../../src/config/load.js';
-import { createTask } from '../../src/config/tasks.js';
 import { serveModel } from '../../src/cli/serve.js';
-import { MultiTaskModel } from '../../src/training/model.js';
-import { packageRoot } from '../../src/utils/paths.js';
-import { mtl, mtlSpawn } from './helpers.js';
+import { mtl } from './helpers.js';
+import { saveSentimentModel, startServe, stopServe, type ServeProcess } from './serve-setup.js';
 
 /** One raw HTTP/1.1 request over a socket; resolves with the whole response text (status line first). */
 function raw(port: number, target: string, headers = 'Host: 127.0.0.1\r\n'): Promise<string> {
@@ -40,56 +36,22 @@ function collect(): void {
 }
 const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? NaN);
 
-async function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; port: number; out: () => string }> {
-  const child = mtlSpawn(['serve', ...args]);
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
-      if (m) resolve(m[0]);
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-    setTimeout(() => reject(new Error(`no URL after 60 s: ${out}`)), 60_000);
-  });
-  return { child, url, port: Number(new URL(url).port), out: () => out };
-}
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 describe('mtl serve, hardened', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'mtl-serve-hard-'));
   const modelDir = join(tmp, 'model');
-  let server: Awaited<ReturnType<typeof startCli>>;
+  let server: ServeProcess;
 
   beforeAll(async () => {
-    const model = await MultiTaskModel.create({
-      encoder: { dim: 8 },
-      tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))],
-      log: false,
-    });
-    model.prepareTasks({
-      sentiment: [
-        { text: 'good', label: 'positive' },
-        { text: 'bad', label: 'negative' },
-      ],
-    });
-    await model.save(modelDir);
-    model.dispose();
+    await saveSentimentModel(modelDir);
     // what `mtl train --out` leaves beside the model
     mkdirSync(join(modelDir, 'checkpoints', 'step-10'), { recursive: true });
     writeFileSync(join(modelDir, 'checkpoints', 'step-10', 'manifest.json'), '{"argv": ["secret"]}');
     writeFileSync(join(modelDir, 'checkpoints', 'step-10', 'optimizer.safetensors'), 'x');
     writeFileSync(join(modelDir, 'report.json'), '{}');
-    server = await startCli(['--model', modelDir, '--port', '0']);
+    server = await startServe(['--model', modelDir, '--port', '0']);
   }, 120_000);
   afterAll(async () => {
-    if (server) await stop(server.child);
+    if (server) await stopServe(server.child);
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -179,20 +141,7 @@ describe('mtl serve, hardened', () => {
 
   it('does not hold a copy of the file per concurrent request', async () => {
     const dir = join(tmp, 'big');
-    await MultiTaskModel.create({
-      encoder: { dim: 8 },
-      tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))],
-      log: false,
-    }).then(async (m) => {
-      m.prepareTasks({
-        sentiment: [
-          { text: 'good', label: 'positive' },
-          { text: 'bad', label: 'negative' },
-        ],
-      });
-      await m.save(dir);
-      m.dispose();
-    });
+    await saveSentimentModel(dir);
     const size = 4 * 1024 * 1024;
     writeFileSync(join(dir, 'model.safetensors'), randomBytes(size)); // served as is (the browser checks it)
     const running = await serveModel({ modelDir: dir, page: { html: '<p>', js: '' }, port: 0 });
@@ -260,25 +209,13 @@ describe('mtl serve, its options', () => {
   });
 
   it('--host 0.0.0.0 says that the page is reachable from the network', async () => {
-    const model = await MultiTaskModel.create({
-      encoder: { dim: 8 },
-      tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))],
-      log: false,
-    });
-    model.prepareTasks({
-      sentiment: [
-        { text: 'good', label: 'positive' },
-        { text: 'bad', label: 'negative' },
-      ],
-    });
-    await model.save(join(tmp, 'm'));
-    model.dispose();
-    const s = await startCli(['--model', join(tmp, 'm'), '--port', '0', '--host', '0.0.0.0']);
+    await saveSentimentModel(join(tmp, 'm'));
+    const s = await startServe(['--model', join(tmp, 'm'), '--port', '0', '--host', '0.0.0.0']);
     try {
       expect(s.out()).toMatch(/reachable from other machines/);
       expect((await fetch(new URL('model/manifest.json', s.url))).status).toBe(200);
     } finally {
-      await stop(s.child);
+      await stopServe(s.child);
     }
   }, 120_000);
 });

@@ -7,46 +7,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTaskConfig } from '../../src/config/load.js';
-import { createTask } from '../../src/config/tasks.js';
-import { MultiTaskModel } from '../../src/training/model.js';
-import { packageRoot } from '../../src/utils/paths.js';
-import { mtl, mtlSpawn } from './helpers.js';
+import { mtl } from './helpers.js';
+import { saveSentimentModel, startServe, stopServe } from './serve-setup.js';
 
 describe('mtl serve', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'mtl-serve-'));
   const modelDir = join(tmp, 'model');
 
-  beforeAll(async () => {
-    const model = await MultiTaskModel.create({
-      encoder: { dim: 8 },
-      tasks: [createTask(loadTaskConfig(join(packageRoot(), 'tasks/sentiment.yaml')))],
-      log: false,
-    });
-    model.prepareTasks({
-      sentiment: [
-        { text: 'good', label: 'positive' },
-        { text: 'bad', label: 'negative' },
-      ],
-    });
-    await model.save(modelDir);
-    model.dispose();
-  });
+  beforeAll(() => saveSentimentModel(modelDir));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('serves the page, its config and the model folder on a free port, until stopped', async () => {
-    const child = mtlSpawn(['serve', '--model', modelDir, '--port', '0']);
+    const { child, url } = await startServe(['--model', modelDir, '--port', '0']);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
-          if (m) resolve(m[0]);
-        });
-        child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-        setTimeout(() => reject(new Error(`no URL after 60 s: ${out}`)), 60_000);
-      });
       const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<script type="module" src="main.js">');
@@ -65,9 +38,7 @@ describe('mtl serve', () => {
       expect((await fetch(new URL('ort/ort-wasm-simd-threaded.jsep.wasm', url), { method: 'HEAD' })).status).toBe(200);
       expect((await fetch(new URL('model/manifest.json', url), { method: 'POST' })).status).toBe(405);
     } finally {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+      await stopServe(child);
     }
   }, 120_000);
 

@@ -7,12 +7,11 @@
  *   states) give the trained metrics of a plain run, and this process encodes nothing (counted on
  *   the encoder's own methods).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { queueStatus } from '../../src/distributed/admin.js';
 import { evaluateDistributed } from '../../src/distributed/evaluate.js';
 import { fillFeaturesFromQueue, encoderSettings } from '../../src/distributed/features.js';
@@ -20,27 +19,9 @@ import { EncoderCore } from '../../src/encoder/core.js';
 import { Encoder } from '../../src/encoder/index.js';
 import { pairKey } from '../../src/encoder/pairs.js';
 import { FeatureStore, layerKey } from '../../src/training/features.js';
-import { trainFromConfig } from '../../src/experiment/train.js';
 import { packageRoot } from '../../src/utils/paths.js';
-import { redisServerPath, startRedis, type RedisHandle } from './redis.js';
-
-const REDIS = redisServerPath();
-if (!REDIS) console.warn('test/distributed: redis-server is not installed (apt-get install redis-server); skipping the queue tests');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((stdout += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+import { cli, REDIS, startWorkerProcess, trainSentimentModel } from './queue-setup.js';
+import { startRedis, type RedisHandle } from './redis.js';
 
 /** Texts this process hands to its encoders (encode, encodePairs, encodeTokens), counted while `fn` runs. */
 async function countLocalEncoding<T>(fn: () => Promise<T>): Promise<{ result: T; texts: number }> {
@@ -70,32 +51,8 @@ describe.skipIf(!REDIS)('mtl eval --queue and mtl train --queue', () => {
     dir = mkdtempSync(join(tmpdir(), 'mtl-dist-eval-'));
     redis = await startRedis();
     model = join(dir, 'model');
-    await trainFromConfig({
-      config: join(packageRoot(), 'tasks/multitask.yaml'),
-      sample: true,
-      encoder: 'fixture:bert',
-      tasks: ['sentiment'],
-      steps: 4,
-      limit: { train: 40 },
-      baselines: false,
-      out: model,
-    });
-    worker = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(packageRoot(), 'src/cli/bin.ts'), 'worker', '--queue', redis.url, '--models', `${model},fixture:bert`],
-      {
-        cwd: packageRoot(),
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    await new Promise<void>((resolve, reject) => {
-      let log = '';
-      worker.stderr!.on('data', (d: Buffer) => {
-        log += d.toString();
-        if (/waiting for shards/.test(log)) resolve();
-      });
-      worker.on('exit', (c) => reject(new Error(`worker exited ${c}: ${log}`)));
-    });
+    await trainSentimentModel(model, { train: 40 });
+    worker = await startWorkerProcess(redis.url, [model, 'fixture:bert']);
   }, 60_000);
 
   afterAll(async () => {

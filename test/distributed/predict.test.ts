@@ -3,34 +3,13 @@
  * worker's allow list gives the lines plain `mtl predict` prints, in input order; a malformed input
  * line is one error naming file:line before anything is enqueued.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { trainFromConfig } from '../../src/experiment/train.js';
-import { packageRoot } from '../../src/utils/paths.js';
-import { redisServerPath, startRedis, type RedisHandle } from './redis.js';
-
-const REDIS = redisServerPath();
-if (!REDIS) console.warn('test/distributed: redis-server is not installed (apt-get install redis-server); skipping the queue tests');
-
-/** Runs the CLI in this process; stdout and stderr captured. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((stdout += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+import { cli, REDIS, startWorkerProcess, trainSentimentModel } from './queue-setup.js';
+import { startRedis, type RedisHandle } from './redis.js';
 
 describe.skipIf(!REDIS)('mtl predict --queue', () => {
   let redis: RedisHandle;
@@ -42,29 +21,8 @@ describe.skipIf(!REDIS)('mtl predict --queue', () => {
     dir = mkdtempSync(join(tmpdir(), 'mtl-dist-predict-'));
     redis = await startRedis();
     model = join(dir, 'model');
-    await trainFromConfig({
-      config: join(packageRoot(), 'tasks/multitask.yaml'),
-      sample: true,
-      encoder: 'fixture:bert',
-      tasks: ['sentiment'],
-      steps: 4,
-      limit: { train: 40, dev: 10 },
-      baselines: false,
-      out: model,
-    });
-    worker = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(packageRoot(), 'src/cli/bin.ts'), 'worker', '--queue', redis.url, '--models', model],
-      { cwd: packageRoot(), stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    await new Promise<void>((resolve, reject) => {
-      let log = '';
-      worker.stderr!.on('data', (d: Buffer) => {
-        log += d.toString();
-        if (/waiting for shards/.test(log)) resolve();
-      });
-      worker.on('exit', (c) => reject(new Error(`worker exited ${c}: ${log}`)));
-    });
+    await trainSentimentModel(model, { train: 40, dev: 10 });
+    worker = await startWorkerProcess(redis.url, [model]);
   });
 
   afterAll(async () => {

@@ -4,7 +4,9 @@
  * `mtl` subcommand and npm script it names exists. The documents it leads to (docs/**, CHANGELOG.md)
  * are held to the same: their `mtl` commands exist, their ts/js blocks type-check against the built
  * package, their yaml blocks parse, the scripts their bash blocks run exist, and every relative link
- * and #anchor resolves (GitHub's own slugs, github-slugger); none cites an issue number.
+ * and #anchor resolves (GitHub's own slugs, github-slugger); none cites an issue number. The docs'
+ * ts/js blocks also run, and their yaml blocks are validated against the config schemas, in
+ * docs-blocks.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 import { packageRoot } from '../../src/utils/paths.js';
+import { fencedBlocks, runAsPasted } from './run-as-pasted.js';
 
 const root = packageRoot();
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -37,17 +40,12 @@ describe('README', () => {
     for (const m of mentioned) expect(names.has(m), m).toBe(true);
   });
 
-  it('the quick-start code block runs as pasted', () => {
+  it('the quick-start code block runs as pasted', async () => {
     const block = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBeDefined();
     expect(block).toContain("from 'mtl-nlp'");
-    // inside the package (git-ignored .cache/), so that `mtl-nlp` resolves to this checkout
-    const dir = join(root, '.cache', 'readme');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'quick-start.mts');
-    writeFileSync(file, block!);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', timeout: 280_000 });
-    expect(r.status, r.stderr).toBe(0);
+    const r = await runAsPasted('quick-start', block!, { cwd: root });
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/label: '(positive|negative)'/);
     expect(readFileSync(join(root, 'runs/quick-start/manifest.json'), 'utf8')).toContain('"sentiment"');
   }, 300_000);
@@ -68,8 +66,6 @@ function docFiles(): string[] {
 }
 const docs = docFiles();
 const text = (rel: string) => readFileSync(join(root, rel), 'utf8');
-/** Fenced code blocks of a Markdown text: language and body. */
-const blocks = (md: string) => [...md.matchAll(/^```(\w*)\n([\s\S]*?)^```/gm)].map((m) => ({ lang: m[1]!, body: m[2]! }));
 /** The anchors GitHub gives a Markdown file's headings. */
 function anchors(md: string): Set<string> {
   const slugger = new GithubSlugger();
@@ -122,7 +118,7 @@ describe('docs/ (guide, develop, benchmarks) and the changelog', () => {
   });
 
   it('every yaml block parses, and every `npx tsx` script in a bash block exists', () => {
-    const all = docs.flatMap((f) => blocks(text(f)).map((b) => ({ ...b, file: f })));
+    const all = docs.flatMap((f) => fencedBlocks(text(f)).map((b) => ({ ...b, file: f })));
     expect(all.filter((b) => b.lang === 'yaml').length).toBeGreaterThan(0);
     for (const b of all) {
       if (b.lang === 'yaml') expect(() => parseYaml(b.body), b.file).not.toThrow();
@@ -135,7 +131,7 @@ describe('docs/ (guide, develop, benchmarks) and the changelog', () => {
     const code = docs
       .filter((f) => f.startsWith('docs/'))
       .flatMap((f) =>
-        blocks(text(f))
+        fencedBlocks(text(f))
           .filter((b) => /^(ts|js|typescript|javascript)$/.test(b.lang))
           .map((b) => ({ ...b, file: f })),
       );

@@ -14,12 +14,6 @@ export const MAX_LINES = 330;
 /** Generated code, never edited by hand. */
 const GENERATED = /^onnx\/onnx-proto\./;
 
-/**
- * split pending: over the limit today and still to be split (the trainer's step loop, the model core's
- * saved-model statics and shortcuts, the encoder core's encode paths); remove each as it is split.
- */
-export const SPLIT_PENDING: readonly string[] = ['training/trainer.ts', 'training/model-core.ts'];
-
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -35,10 +29,10 @@ function lineCount(text: string): number {
   return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
 }
 
-/** `src/<file> has N lines (limit M)` for each file of `sizes` over the limit and not exempt. */
-export function oversized(sizes: ReadonlyMap<string, number>, limit = MAX_LINES, pending: readonly string[] = SPLIT_PENDING): string[] {
+/** `src/<file> has N lines (limit M)` for each file of `sizes` over the limit and not generated. */
+export function oversized(sizes: ReadonlyMap<string, number>, limit = MAX_LINES): string[] {
   return [...sizes]
-    .filter(([file, n]) => n > limit && !GENERATED.test(file) && !pending.includes(file))
+    .filter(([file, n]) => n > limit && !GENERATED.test(file))
     .map(([file, n]) => `src/${file} has ${n} lines (limit ${limit}): split it along a natural seam`)
     .sort();
 }
@@ -55,18 +49,12 @@ describe('the size of source files', () => {
     expect(oversized(sizes)).toEqual([]);
   });
 
-  it('lists every split-pending file as still present (drop it from the list once split)', () => {
-    for (const f of SPLIT_PENDING) expect(sizes.has(f), `src/${f} is on SPLIT_PENDING but does not exist`).toBe(true);
-  });
-
-  it('would name an oversized file, but not a generated or split-pending one (the check can fail)', () => {
+  it('would name an oversized file, but not a generated one (the check can fail)', () => {
     const fake = new Map([
       ['a/big.ts', MAX_LINES + 1],
       ['a/ok.ts', MAX_LINES],
       ['onnx/onnx-proto.d.ts', 5000],
-      ['training/trainer.ts', 900],
     ]);
     expect(oversized(fake)).toEqual([`src/a/big.ts has ${MAX_LINES + 1} lines (limit ${MAX_LINES}): split it along a natural seam`]);
-    expect(oversized(fake, MAX_LINES, [])).toHaveLength(2);
   });
 });
