@@ -43,6 +43,36 @@ export type FeatureLookup = (text: string) => Float32Array;
 /** Cached token states of a text: `states` is [length, dim] row-major. Throws when missing. */
 export type TokenLookup = (text: string) => { states: Float32Array; length: number };
 
+/**
+ * Token states of a batch, one row per text a head pools itself (`tokenTexts`, in example order):
+ * `states` [rows, maxLen, dim] row-major, zero at padding, and the 0/1 `mask` [rows, maxLen].
+ */
+export interface TokenStates {
+  states: Float32Array;
+  mask: Float32Array;
+  maxLen: number;
+  dim: number;
+  /**
+   * The states as a tensor [rows, maxLen, dim], read inside the gradient tape. Set when the encoder's
+   * top is fine-tuned (src/training/finetune-step.ts): it reads the top's output variable, so the
+   * head's gradient reaches the encoder. Absent: `states` as a constant.
+   */
+  read?: () => tf.Tensor3D;
+}
+
+/** The token states of `texts` (one row each), padded to the longest: what a batch's `tokens` hold. */
+export function packTokenStates(texts: readonly string[], tokens: TokenLookup, dim: number): TokenStates {
+  const per = texts.map((t) => tokens(t));
+  const maxLen = Math.max(1, ...per.map((p) => p.length));
+  const states = new Float32Array(texts.length * maxLen * dim);
+  const mask = new Float32Array(texts.length * maxLen);
+  per.forEach((p, i) => {
+    states.set(p.states.subarray(0, p.length * dim), i * maxLen * dim);
+    mask.fill(1, i * maxLen, i * maxLen + p.length);
+  });
+  return { states, mask, maxLen, dim };
+}
+
 export interface TaskBatch {
   /** Row-major [numRows, dim] encoder vectors that go through the shared layers. */
   rows: Float32Array;
@@ -51,6 +81,8 @@ export interface TaskBatch {
   size: number;
   /** True when every example carried its gold target, so `loss` can be computed. */
   hasTargets: boolean;
+  /** Token states of the texts the head pools itself ({@link Task.tokenTexts}), for heads that read them. */
+  tokens?: TokenStates;
   /** This prediction call's decode options ({@link Task.decodeOptions}); set by the model, absent in training. */
   decodeOptions?: unknown;
 }

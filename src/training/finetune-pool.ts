@@ -1,9 +1,11 @@
 /**
  * Pooling of the fine-tuned top's token states into sentence vectors, forward (the encoder's own
  * pooling code, so eval-mode vectors equal the frozen encoder's) and backward (d loss / d pooled →
- * d loss / d token states), for mean, cls and max pooling with optional L2 normalisation.
+ * d loss / d token states), for mean, cls and max pooling with optional L2 normalisation; and the
+ * top's token states of several passes as one encoder result (what `encodeTokens` returns).
  */
 import { clsPool, l2NormalizeRows, maxPool, meanPool } from '../encoder/pooling.js';
+import type { TokenEncodeResult } from '../encoder/types.js';
 
 export type TopPooling = 'mean' | 'cls' | 'max';
 
@@ -87,4 +89,28 @@ export function poolBackward(
     }
   }
   return out;
+}
+
+/** Token states of passes through the top ([n, T, d] each, with their 0/1 mask) as one result padded to the longest. */
+export function joinStates(
+  passes: readonly { states: Float32Array; mask: Uint8Array; dims: [number, number, number] }[],
+): TokenEncodeResult {
+  const rows = passes.reduce((a, p) => a + p.dims[0], 0);
+  const d = passes[0]?.dims[2] ?? 0;
+  const T = Math.max(1, ...passes.map((p) => p.dims[1]));
+  const data = new Float32Array(rows * T * d);
+  const attentionMask = new Uint8Array(rows * T);
+  const lengths: number[] = [];
+  for (const p of passes) {
+    const [n, t] = p.dims;
+    for (let r = 0; r < n; r++) {
+      let len = 0;
+      for (let j = 0; j < t; j++) len += p.mask[r * t + j] as number;
+      const row = lengths.length;
+      data.set(p.states.subarray(r * t * d, (r * t + len) * d), row * T * d);
+      attentionMask.fill(1, row * T, row * T + len);
+      lengths.push(len);
+    }
+  }
+  return { dims: [rows, T, d], data, attentionMask, lengths };
 }

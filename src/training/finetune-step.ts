@@ -5,14 +5,17 @@
  * shared), and the batch's rows read it through a gather. `weighting.backward` then returns its
  * gradient like any shared parameter's, whatever the weighting (PCGrad projects it, GradNorm sees
  * it as shared); that gradient goes back through the pooling and the top, and the top takes its own
- * AdamW step. With no fine-tuning every call here is a pass-through.
+ * AdamW step. A head that pools token states itself (`tokenTexts`, e.g. attention pooling) reads the
+ * top's output states through a second variable `encoder-output.<task>.tokens` (the batch's
+ * `tokens.read`); its gradient joins the pooled vectors' on the way into the top. With no
+ * fine-tuning every call here is a pass-through.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../utils/tf.js';
 import { UserError } from '../errors.js';
 import type { Float32AdamWState } from '../finetune/index.js';
-import { inputKey, type AnyTask, type TaskBatch } from '../tasks/types.js';
+import { inputKey, type AnyTask, type TaskBatch, type TokenStates } from '../tasks/types.js';
 import type { Grads, TrainableParams } from '../weighting/index.js';
 import type { EncoderFinetune, TopPass } from './finetune.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.js';
@@ -27,6 +30,8 @@ interface Part {
   variable: tf.Variable;
   /** Per row: 0 for a padding row, i + 1 for the i-th encoder input's vector. */
   index: Int32Array;
+  /** Heads that pool token states: the top's output states [inputs, T, d] as a variable (`<name>.tokens`). */
+  tokens: tf.Variable | null;
   pass: TopPass;
 }
 
@@ -49,11 +54,11 @@ export class FinetuneStep {
     try {
       for (const [task, list] of examples) parts.set(task, await part(ft, tasks(task), list));
     } catch (err) {
-      for (const p of parts.values()) p.variable.dispose();
+      for (const p of parts.values()) tf.dispose([p.variable, ...(p.tokens ? [p.tokens] : [])]);
       throw err;
     }
-    const vars = [...parts.values()].map((p) => p.variable);
-    const names = [...parts.values()].map((p) => p.name);
+    const vars = [...parts.values()].flatMap((p) => (p.tokens ? [p.variable, p.tokens] : [p.variable]));
+    const names = vars.map((v) => v.name);
     return new FinetuneStep(ft, parts, { ...base, variables: [...base.variables, ...vars], shared: new Set([...base.shared, ...names]) });
   }
 
@@ -81,18 +86,24 @@ export class FinetuneStep {
    */
   async backward(grads: Grads): Promise<boolean> {
     let any = false;
+    const take = async (name: string): Promise<Float32Array | null> => {
+      const g = grads.get(name);
+      if (!g) return null;
+      grads.delete(name);
+      const data = (await g.data()) as Float32Array;
+      g.dispose();
+      return data;
+    };
     try {
       for (const p of this.parts.values()) {
-        const g = grads.get(p.name);
-        if (!g) continue;
-        grads.delete(p.name);
-        const data = (await g.data()) as Float32Array;
-        g.dispose();
-        if (this.ft) await this.ft.backward(p.pass, data);
+        const pooled = await take(p.name);
+        const states = p.tokens ? await take(p.tokens.name) : null;
+        if (!pooled && !states) continue;
+        if (this.ft) await this.ft.backward(p.pass, pooled, states);
         any = true;
       }
     } finally {
-      for (const p of this.parts.values()) p.variable.dispose();
+      for (const p of this.parts.values()) tf.dispose([p.variable, ...(p.tokens ? [p.tokens] : [])]);
       for (const [name, g] of grads) {
         if (!name.startsWith(`${ENCODER_OUTPUT_GROUP}.`)) continue;
         g.dispose();
@@ -113,14 +124,13 @@ export class FinetuneStep {
 async function part(ft: EncoderFinetune, task: AnyTask, examples: readonly unknown[]): Promise<Part> {
   const keys: string[] = [];
   const pos = new Map<string, number>();
-  for (const e of examples) {
-    for (const x of task.encoderInputs(e)) {
-      const k = inputKey(x);
-      if (pos.has(k)) continue;
-      pos.set(k, keys.length);
-      keys.push(k);
-    }
-  }
+  const add = (k: string) => {
+    if (pos.has(k)) return;
+    pos.set(k, keys.length);
+    keys.push(k);
+  };
+  for (const e of examples) for (const x of task.encoderInputs(e)) add(inputKey(x));
+  for (const e of examples) for (const t of task.tokenTexts?.(e) ?? []) add(t);
   const d = ft.dim;
   const at = (k: string): number => {
     const i = pos.get(k);
@@ -131,16 +141,61 @@ async function part(ft: EncoderFinetune, task: AnyTask, examples: readonly unkno
     return i;
   };
   const { vectors, pass } = await ft.pooled(keys, true);
-  // where each input's vector lands in the rows: a batch built on marker vectors (i + 1 everywhere) tells
-  const marker = task.makeBatch(examples, (k) => new Float32Array(d).fill(at(k) + 1), d);
-  const batch = task.makeBatch(examples, (k) => vectors.subarray(at(k) * d, (at(k) + 1) * d), d);
+  const [n, T] = pass.dims;
+  const length = (i: number): number => {
+    let len = 0;
+    for (let t = 0; t < T; t++) len += pass.mask[i * T + t] as number;
+    return len;
+  };
+  // where each input's vector (and token states) land in the batch: a batch built on markers (i + 1 everywhere) tells
+  const marker = task.makeBatch(
+    examples,
+    (k) => new Float32Array(d).fill(at(k) + 1),
+    d,
+    (k) => ({ states: new Float32Array(length(at(k)) * d).fill(at(k) + 1), length: length(at(k)) }),
+  );
+  // one view per input, so a task caching per vector object (summarization's document features) hits within the batch
+  const views = keys.map((_, i) => vectors.subarray(i * d, (i + 1) * d));
+  const batch = task.makeBatch(
+    examples,
+    (k) => views[at(k)] as Float32Array,
+    d,
+    (k) => ({ states: pass.states.subarray(at(k) * T * d, (at(k) * T + length(at(k))) * d), length: length(at(k)) }),
+  );
   const index = new Int32Array(marker.numRows);
   for (let r = 0; r < marker.numRows; r++) index[r] = Math.round(marker.rows[r * d] as number);
   const name = `${ENCODER_OUTPUT_GROUP}.${task.name}`;
   const init = tf.tensor2d(vectors, [keys.length, d]);
   const variable = tf.variable(init, true, name);
   init.dispose();
-  return { name, batch, variable, index, pass };
+  let tokens: tf.Variable | null = null;
+  if (marker.tokens && batch.tokens) {
+    const states = tf.tensor3d(pass.states, [n, T, d]);
+    tokens = tf.variable(states, true, `${name}.tokens`);
+    states.dispose();
+    batch.tokens.read = readTokens(tokens, marker.tokens);
+  }
+  return { name, batch, variable, index, tokens, pass };
+}
+
+/**
+ * The batch's token states [rows, maxLen, d] read from the top's output variable [inputs, T, d]: a
+ * one-hot selection of each row's input (from the marker batch), cut to maxLen, zero at padding.
+ */
+function readTokens(variable: tf.Variable, marker: TokenStates): () => tf.Tensor3D {
+  const [n, T, d] = variable.shape as [number, number, number];
+  const { maxLen, mask } = marker;
+  const rows = mask.length / maxLen;
+  const select = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    const k = Math.round(marker.states[r * maxLen * d] as number);
+    if (k > 0) select[r * n + k - 1] = 1;
+  }
+  return () => {
+    const picked = tf.matMul(tf.tensor2d(select, [rows, n]), tf.reshape(variable, [n, T * d]) as tf.Tensor2D);
+    const cut = tf.slice(tf.reshape(picked, [rows, T, d]), [0, 0, 0], [rows, maxLen, d]);
+    return tf.mul(cut, tf.tensor3d(mask, [rows, maxLen, 1])) as tf.Tensor3D;
+  };
 }
 
 /** The fine-tuning state as a checkpoint file (weights, each layer's AdamW moments, counters). */

@@ -15,42 +15,21 @@ import { join } from 'node:path';
 import { isPairKey, pairKey, parsePairKey } from '../encoder/pairs.js';
 import type { EncodeOptions, EncodeResult, SentenceEncoder, TokenEncodeResult } from '../encoder/types.js';
 import { UserError } from '../errors.js';
-import { Float32AdamW, TrainableTop, type Float32AdamWState, type Tape } from '../finetune/index.js';
+import { Float32AdamW, TrainableTop, type Float32AdamWState } from '../finetune/index.js';
 import { exportFinetuned } from './finetune-export.js';
-import { poolBackward, poolStates, type TopPooling } from './finetune-pool.js';
+import { checkFinetuneOptions, type FinetuneOptions } from './finetune-options.js';
+import { gatherRows, lengthBuckets, padRows, scatterRows, TOP_BUCKET_ROWS, type TopChunk } from './finetune-buckets.js';
+import { joinStates, poolBackward, poolStates, type TopPooling } from './finetune-pool.js';
 
-export interface FinetuneOptions {
-  /** Top transformer layers trained with the heads (0: the encoder stays frozen). */
-  layers: number;
-  /** Peak learning rate of the top (default 5e-5). */
-  lr?: number;
-  /** Fraction of the steps spent warming the learning rate up linearly (default 0.1); then linear decay to 0. */
-  warmup?: number;
-  /** Layer-wise decay: layer L − i learns at lr · layerDecay^i (default 1: the same rate). */
-  layerDecay?: number;
-  /** Dropout of the top in training (hidden and attention; default 0.1). */
-  dropout?: number;
-  /** AdamW's decoupled weight decay of the top (default 0.01). */
-  weightDecay?: number;
-  /** Memory budget of the bottom's token-state cache in MiB (default 1024; 0: recompute every batch). */
-  cacheMB?: number;
-}
-
-export const FINETUNE_DEFAULTS = { lr: 5e-5, warmup: 0.1, layerDecay: 1, dropout: 0.1, weightDecay: 0.01, cacheMB: 1024 } as const;
-
-/** One forward pass of the top in training: what backward needs. */
+/** One forward pass of the top (in length buckets): its output states [n, T, d] (zero at padding) and what backward needs. */
 export interface TopPass {
-  tape: Tape;
+  chunks: TopChunk[];
   states: Float32Array;
   mask: Uint8Array;
   dims: [number, number, number];
 }
 
-interface States {
-  data: Float32Array;
-  mask: Uint8Array;
-  dims: [number, number, number];
-}
+export { checkFinetuneOptions, FINETUNE_DEFAULTS, type FinetuneOptions } from './finetune-options.js';
 
 export class EncoderFinetune {
   readonly config: Required<FinetuneOptions>;
@@ -117,8 +96,8 @@ export class EncoderFinetune {
     return this.top.hidden;
   }
 
-  /** Token states at the cut for encoder inputs (texts and pairs), from the cache where it holds them. */
-  private async bottomStates(keys: readonly string[]): Promise<States> {
+  /** Token states [length, d] at the cut of encoder inputs (texts and pairs), from the cache where it holds them. */
+  private async bottomStates(keys: readonly string[]): Promise<Float32Array[]> {
     const d = this.dim;
     const missing = [...new Set(keys.filter((k) => !this.cache.has(k)))];
     const fresh = new Map<string, Float32Array>();
@@ -143,15 +122,7 @@ export class EncoderFinetune {
       }
     }
     this.stats.cached += keys.length - missing.length;
-    const per = keys.map((k) => (this.cache.get(k) ?? fresh.get(k)) as Float32Array);
-    const T = Math.max(1, ...per.map((s) => s.length / d));
-    const data = new Float32Array(keys.length * T * d);
-    const mask = new Uint8Array(keys.length * T);
-    per.forEach((s, i) => {
-      data.set(s, i * T * d);
-      mask.fill(1, i * T, i * T + s.length / d);
-    });
-    return { data, mask, dims: [keys.length, T, d] };
+    return keys.map((k) => (this.cache.get(k) ?? fresh.get(k)) as Float32Array);
   }
 
   /** Changes of the top's weights (steps and loads): vectors computed at another version are stale. */
@@ -180,18 +151,40 @@ export class EncoderFinetune {
    * training (dropout on) also the pass that {@link backward} needs.
    */
   async pooled(keys: readonly string[], train: boolean): Promise<{ vectors: Float32Array; pass: TopPass }> {
-    const b = await this.bottomStates(keys);
-    const { output, tape } = await this.top.forward(b.data, b.dims, b.mask, { train });
-    const [n, T, d] = b.dims;
-    const vectors = poolStates(output, b.mask, n, T, d, this.pooling, this.source.info.normalize);
-    return { vectors, pass: { tape, states: output, mask: b.mask, dims: b.dims } };
+    const per = await this.bottomStates(keys);
+    const d = this.dim;
+    const lengths = per.map((s) => s.length / d);
+    const n = keys.length;
+    const T = Math.max(1, ...lengths);
+    const states = new Float32Array(n * T * d);
+    const mask = new Uint8Array(n * T);
+    const chunks: TopChunk[] = [];
+    // rows of similar length run together, so a batch of short and long inputs pads little
+    for (const rows of lengthBuckets(lengths, TOP_BUCKET_ROWS)) {
+      const b = padRows(per, rows, d);
+      const { output, tape } = await this.top.forward(b.data, b.dims, b.mask, { train });
+      scatterRows(output, b.dims[1], rows, lengths, states, T, d);
+      for (const r of rows) mask.fill(1, r * T, r * T + (lengths[r] as number));
+      chunks.push({ rows, lengths: rows.map((r) => lengths[r] as number), tape, T: b.dims[1] });
+    }
+    const vectors = poolStates(states, mask, n, T, d, this.pooling, this.source.info.normalize);
+    return { vectors, pass: { chunks, states, mask, dims: [n, T, d] } };
   }
 
-  /** Back-propagates d loss / d pooled [n, d] into the top's pending gradients. */
-  async backward(pass: TopPass, gradPooled: Float32Array): Promise<void> {
+  /**
+   * Back-propagates into the top's pending gradients d loss / d pooled [n, d] (through the pooling)
+   * plus d loss / d token states [n, T, d] (heads that pool the top's states themselves), either may be null.
+   */
+  async backward(pass: TopPass, gradPooled: Float32Array | null, gradStates: Float32Array | null = null): Promise<void> {
     const [n, T, d] = pass.dims;
-    const g = poolBackward(gradPooled, pass.states, pass.mask, n, T, d, this.pooling, this.source.info.normalize);
-    await this.top.backward(pass.tape, g);
+    if (gradStates && gradStates.length !== n * T * d)
+      throw new Error(`token-state gradient has ${gradStates.length} values, the top's output ${n}×${T}×${d}`);
+    let g: Float32Array;
+    if (gradPooled) {
+      g = poolBackward(gradPooled, pass.states, pass.mask, n, T, d, this.pooling, this.source.info.normalize);
+      if (gradStates) for (let i = 0; i < g.length; i++) g[i] = g[i]! + gradStates[i]!;
+    } else g = gradStates ?? new Float32Array(n * T * d);
+    for (const c of pass.chunks) await this.top.backward(c.tape, gatherRows(g, T, c, d));
   }
 
   /** The top's learning rate at optimizer step `step` of `total` (warm-up, then linear decay to 0). */
@@ -227,19 +220,30 @@ export class EncoderFinetune {
     this.version += 1;
   }
 
-  /** The fine-tuned encoder in eval mode (no dropout) as a SentenceEncoder: bottom cut, then the current top. */
+  /**
+   * The fine-tuned encoder in eval mode (no dropout) as a SentenceEncoder: bottom cut, then the
+   * current top; its token states (`encodeTokens`) are the top's output, as a frozen encoder's last
+   * hidden state.
+   */
   asEncoder(): SentenceEncoder {
+    const d = this.dim;
     const run = async (keys: readonly string[]): Promise<EncodeResult> => {
-      const d = this.dim;
       const data = new Float32Array(keys.length * d);
       for (let i = 0; i < keys.length; i += 64) data.set((await this.pooled(keys.slice(i, i + 64), false)).vectors, i * d);
       return { dims: [keys.length, d], data };
+    };
+    const tokens = async (keys: readonly string[]): Promise<TokenEncodeResult> => {
+      const parts: TopPass[] = [];
+      for (let i = 0; i < keys.length; i += 64) parts.push((await this.pooled(keys.slice(i, i + 64), false)).pass);
+      return joinStates(parts);
     };
     const info = { ...this.source.info, model: `${this.source.info.model} (top ${this.config.layers} fine-tuned)` };
     return {
       info,
       encode: (texts: readonly string[], _o?: EncodeOptions) => run(texts),
       encodePairs: (pairs: readonly (readonly [string, string])[], _o?: EncodeOptions) => run(pairs.map(([a, b]) => pairKey(a, b))),
+      encodeTokens: (texts: readonly string[]) => tokens(texts),
+      encodePairTokens: (pairs: readonly (readonly [string, string])[]) => tokens(pairs.map(([a, b]) => pairKey(a, b))),
       dispose: async () => {},
     };
   }
@@ -252,22 +256,4 @@ export class EncoderFinetune {
   async dispose(): Promise<void> {
     await this.top.dispose();
   }
-}
-
-/** Options with defaults, checked (a bad value names the field). */
-export function checkFinetuneOptions(o: FinetuneOptions): Required<FinetuneOptions> {
-  const c = {
-    ...FINETUNE_DEFAULTS,
-    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
-  } as Required<FinetuneOptions>;
-  const bad = (field: string, why: string) =>
-    new UserError(`finetune.${field} = ${String((c as unknown as Record<string, unknown>)[field])}: ${why}`);
-  if (!Number.isInteger(c.layers) || c.layers < 0) throw bad('layers', 'must be an integer ≥ 0 (the top layers to train; 0 = frozen)');
-  if (!(c.lr > 0)) throw bad('lr', 'must be > 0');
-  if (!(c.warmup >= 0 && c.warmup <= 1)) throw bad('warmup', 'must be a fraction of the steps in [0, 1]');
-  if (!(c.layerDecay > 0 && c.layerDecay <= 1)) throw bad('layerDecay', 'must be in (0, 1]');
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw bad('dropout', 'must be in [0, 1)');
-  if (!(c.weightDecay >= 0)) throw bad('weightDecay', 'must be ≥ 0');
-  if (!(c.cacheMB >= 0)) throw bad('cacheMB', 'must be ≥ 0');
-  return c;
 }

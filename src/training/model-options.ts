@@ -140,18 +140,16 @@ export function callDecodeOptions(t: AnyTask, options: CallOptions): unknown {
   return undefined;
 }
 
-/** Refuses tasks that read what a fine-tuned encoder cannot give: token states or other layers from the frozen store. */
+/**
+ * Refuses tasks that read what a fine-tuned encoder cannot give: another layer than its top (kept in
+ * the frozen store). Heads that pool token states read the fine-tuned top's states (./finetune-step.ts).
+ */
 export function checkFinetuneTasks(
   model: { task(name: string): AnyTask; readonly taskLayers?: ReadonlyMap<string, number> },
   train: Record<string, readonly unknown[]>,
 ): void {
-  for (const [name, list] of Object.entries(train)) {
-    const t = model.task(name);
-    if (t.tokenTexts && list.some((e) => (t.tokenTexts as (e: unknown) => string[])(e).length > 0)) {
-      throw new UserError(
-        `task "${name}": its head reads token states from the frozen feature store (e.g. sentiment pooling: attention), which fine-tuning does not update; use the task's mean pooling, or finetune.layers: 0`,
-      );
-    }
+  for (const name of Object.keys(train)) {
+    model.task(name);
     if (model.taskLayers?.has(name))
       throw new UserError(
         `task "${name}" reads encoder layer ${model.taskLayers.get(name)}; with finetune the tasks read the fine-tuned top, so drop the task's layer or use finetune.layers: 0`,

@@ -93,9 +93,25 @@ const CASES: Case[] = [
     reason: /finetune\.layers = 99: the encoder .* has \d+ layers; fine-tune at most \d+/,
   },
   {
-    name: 'train: --finetune with a head that reads frozen token states',
-    args: trainSentiment('run-ft-attention', '--encoder', 'fixture:bert', '--dtype', 'fp32', '--finetune', '1'),
-    reason: /task "sentiment": its head reads token states .*use the task's mean pooling, or finetune\.layers: 0/,
+    name: 'train: --finetune with a task that reads another encoder layer',
+    args: [
+      'train',
+      '--config',
+      t('task-layer.yaml'),
+      '--sample',
+      '--tasks',
+      'sentiment',
+      '--encoder',
+      'fixture:bert',
+      '--dtype',
+      'fp32',
+      '--finetune',
+      '1',
+      '--out',
+      t('run-ft-layer'),
+    ],
+    reason:
+      /task "sentiment" reads encoder layer 1; with finetune the tasks read the fine-tuned top, so drop the task's layer or use finetune\.layers: 0/,
   },
   {
     name: 'train: a missing --data-dir',
@@ -252,6 +268,10 @@ beforeAll(async () => {
   writeFileSync(
     t('epochs.yaml'),
     trainingConfig((y) => y.replace(/epochs: \d+/, 'epochs: four')),
+  );
+  writeFileSync(
+    t('task-layer.yaml'),
+    trainingConfig((y) => y.replace(/config: (\S+sentiment\.yaml), lambda: 1/, 'config: $1, lambda: 1, layer: 1')),
   );
   writeFileSync(t('task.yaml'), 'encoder: { model: "mtl:mini" }\ntasks:\n  - { config: nosuch.yaml }\n');
   writeFileSync(t('bad-row.txt'), '1 a fine film\nnot-a-label\n');

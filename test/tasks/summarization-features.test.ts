@@ -82,6 +82,31 @@ describe('document-context features', () => {
     expect(b.positions[(8 + 3) * P + POSITION_FEATURES + 1]).toBeCloseTo(expected[3]![1]!, 6);
   });
 
+  it('new vectors for the same example (a fine-tuned encoder, a refilled store) give its features anew; the same vectors reuse them', () => {
+    const t = new SummarizationTask({ name: 's', features: ['centrality', 'redundancy'], selection: 'conditional' });
+    const { store, examples } = docs(2);
+    const P = POSITION_FEATURES + 2;
+    const first = t.makeBatch(examples, store.lookup, DIM);
+    // the same texts, other vectors (as after a fine-tuning step): each sentence's vector moved at random
+    const rng = new Rng(3);
+    const moved = new FeatureStore(DIM);
+    for (const e of examples)
+      for (const s of e.sentences)
+        moved.set(
+          s,
+          store.lookup(s).map((x) => x + rng.normal()),
+        );
+    const second = t.makeBatch(examples, moved.lookup, DIM);
+    const fresh = new SummarizationTask({ name: 's', features: ['centrality', 'redundancy'], selection: 'conditional' });
+    const expected = fresh.makeBatch(examples, moved.lookup, DIM);
+    expect(second.positions).toEqual(expected.positions);
+    expect(second.similarities).toEqual(expected.similarities);
+    const at = (8 + 3) * P + POSITION_FEATURES;
+    expect(Math.abs(second.positions[at]! - first.positions[at]!)).toBeGreaterThan(1e-3);
+    const again = t.makeBatch(examples, moved.lookup, DIM);
+    expect(again.positions).toEqual(second.positions);
+  });
+
   it('saved with the model and predicts the same after load; specs saved before the option load without features', async () => {
     const { store, examples } = docs(24);
     const task = new SummarizationTask({ features: ['textrank', 'centrality', 'redundancy'] });

@@ -1,7 +1,8 @@
 /**
  * The whole fine-tuning chain's gradient (src/training/finetune-step.ts): d loss / d top weight as the
- * training step computes it (head → encoder-output variable → selection rows → pooling → top backward)
- * against central differences of the loss itself, without dropout, on the BERT fixture.
+ * training step computes it (head → encoder-output variable → selection rows → pooling → top backward;
+ * with attention pooling also head → the top's token-state variable → top backward) against central
+ * differences of the loss itself, without dropout, on the BERT fixture.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Encoder } from '../../src/encoder/index.js';
@@ -25,13 +26,18 @@ afterAll(async () => {
 });
 
 const words = ['good', 'bad', 'film', 'plot', 'warm', 'dull', 'long', 'best'];
-const texts = Array.from({ length: 8 }, (_, i) => `${words[i]} ${words[(i * 3 + 1) % 8]} ${i}`);
+// 20 texts of 4 to 6 tokens: more than one length bucket of the top (TOP_BUCKET_ROWS)
+const texts = Array.from({ length: 20 }, (_, i) => `${words[i % 8]} ${words[(i * 3 + 1) % 8]} ${i > 9 ? `${i} ${words[i % 5]}` : i}`);
 
 describe('fine-tuning: the chain rule end to end', () => {
-  for (const kind of ['sentiment (texts)', 'translation quality (cross-encoded pairs and texts)'] as const) {
+  for (const kind of [
+    'sentiment (texts)',
+    "sentiment with attention pooling (the top's token states and the pooled vectors)",
+    'translation quality (cross-encoded pairs and texts)',
+  ] as const) {
     it(`${kind}: the top's gradient equals central differences of the loss`, async () => {
       const task = kind.startsWith('sentiment')
-        ? new SentimentTask({ name: 't', hidden: 8, dropout: 0 })
+        ? new SentimentTask({ name: 't', hidden: 8, dropout: 0, ...(kind.includes('attention') ? { pooling: 'attention' as const } : {}) })
         : new TranslationQualityTask({ name: 't', input: 'cross+siamese', hidden: 8, dropout: 0 });
       const examples = kind.startsWith('sentiment')
         ? texts.map((text, i) => ({ text, label: i % 3 ? 'positive' : 'negative' }))
@@ -61,6 +67,7 @@ describe('fine-tuning: the chain rule end to end', () => {
       };
 
       const spy = vi.spyOn(ft.top, 'backward');
+      const tensors = tf.memory().numTensors;
       const step = await FinetuneStep.prepare(ft, (n) => m.task(n), batchOf, base);
       const weighting = createWeighting({ type: 'equal' }, { tasks: ['t'], lossKinds: { t: task.lossKind }, rng: new Rng(1) });
       const { grads } = weighting.backward(
@@ -69,10 +76,22 @@ describe('fine-tuning: the chain rule end to end', () => {
         { step: 0, epoch: 0, active: ['t'] },
       );
       expect(grads.has('encoder-output.t')).toBe(true);
+      expect(grads.has('encoder-output.t.tokens')).toBe(kind.includes('attention'));
       expect(await step.backward(grads)).toBe(true);
       expect(grads.has('encoder-output.t')).toBe(false);
+      expect(grads.has('encoder-output.t.tokens')).toBe(false);
       tf.dispose([...grads.values()]);
-      const analytic = ((await spy.mock.results[0]!.value) as { gradWeights: Map<string, Float32Array> }).gradWeights;
+      expect(tf.memory().numTensors, 'tensors left by a step (its variables and gradients are freed)').toBe(tensors);
+      // the top's gradient: the sum over its length buckets' backward passes
+      const analytic = new Map<string, Float32Array>();
+      for (const r of spy.mock.results) {
+        for (const [k, g] of ((await r.value) as { gradWeights: Map<string, Float32Array> }).gradWeights) {
+          const acc = analytic.get(k);
+          if (acc) g.forEach((x, i) => (acc[i] = acc[i]! + x));
+          else analytic.set(k, g.slice());
+        }
+      }
+      if (kind.startsWith('sentiment')) expect(spy.mock.results.length).toBeGreaterThan(1);
       ft.top.clearGradients();
       spy.mockRestore();
 

@@ -324,15 +324,16 @@ describe('fine-tuning: refusals', () => {
     await tanh.dispose();
   }, 60_000);
 
-  it('a head that pools token states from the frozen store (sentiment pooling: attention), at fit', async () => {
+  it('a task that reads another encoder layer than the fine-tuned top, at fit', async () => {
     const m = await MultiTaskModel.create({
       encoder: fp32,
-      tasks: [new SentimentTask({ name: 'sentiment', hidden: 16, pooling: 'attention' })],
+      tasks: [new SentimentTask({ name: 'sentiment', hidden: 16 })],
+      taskLayers: { sentiment: 1 },
       log: false,
       finetune: { layers: 1 },
     });
     await expect(m.fit({ sentiment: { train: sentiment } }, { steps: 1, log: false })).rejects.toThrow(
-      /task "sentiment": its head reads token states .* use the task's mean pooling, or finetune\.layers: 0/,
+      /task "sentiment" reads encoder layer 1; with finetune the tasks read the fine-tuned top, so drop the task's layer or use finetune\.layers: 0/,
     );
     m.dispose();
   }, 60_000);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ClassificationBatch, Label } from '../classification.js';
 import type { ClassScores } from '../../metrics/classification.js';
 import { FeatureStatsSchema, LabelSchema, distinctNames } from '../options.js';
+import type { TokenStates } from '../types.js';
 
 export const SENTIMENT_TYPE = 'sentiment';
 
@@ -63,7 +64,7 @@ export type SentimentConfig = z.input<typeof SentimentOptions>;
 export interface SentimentBatch extends ClassificationBatch {
   side: Float32Array;
   /** Pooling 'attention': token states [size, maxLen, dim] (zero at padding) and the mask [size, maxLen]. */
-  tokens?: { states: Float32Array; mask: Float32Array; maxLen: number; dim: number };
+  tokens?: TokenStates;
 }
 
 export interface ConfusionReport {

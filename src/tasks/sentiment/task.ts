@@ -29,6 +29,7 @@ import { ClassificationTask, type ClassificationBatch, type ClassificationConfig
 import { parseTaskOptions } from '../options.js';
 import { discriminant, fitStandardiser, standardise, type FeatureStats } from '../side-features.js';
 import {
+  packTokenStates,
   textExample,
   type EncoderInput,
   type FeatureLookup,
@@ -189,15 +190,11 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
     const batch: SentimentBatch = { ...this.inner.makeBatch(examples, features, dim), side };
     if (this.pooling === 'attention') {
       if (!tokens) throw new Error(`task "${this.name}": attention pooling needs token states (makeBatch without a token lookup)`);
-      const per = examples.map((e) => tokens(e.text));
-      const maxLen = Math.max(1, ...per.map((p) => p.length));
-      const states = new Float32Array(examples.length * maxLen * dim);
-      const mask = new Float32Array(examples.length * maxLen);
-      per.forEach((p, i) => {
-        states.set(p.states.subarray(0, p.length * dim), i * maxLen * dim);
-        mask.fill(1, i * maxLen, i * maxLen + p.length);
-      });
-      batch.tokens = { states, mask, maxLen, dim };
+      batch.tokens = packTokenStates(
+        examples.map((e) => e.text),
+        tokens,
+        dim,
+      );
     }
     return batch;
   }
@@ -208,7 +205,7 @@ export class SentimentTask implements Task<SentimentExample, SentimentPrediction
     if (this.attention) {
       const t = batch.tokens;
       if (!t) throw new Error(`task "${this.name}": the batch has no token states for attention pooling`);
-      const x = tf.tensor3d(t.states, [batch.size, t.maxLen, t.dim]);
+      const x = t.read ? t.read() : tf.tensor3d(t.states, [batch.size, t.maxLen, t.dim]);
       const pooled = this.attention.apply(x, tf.tensor2d(t.mask, [batch.size, t.maxLen]));
       parts.push(dropout(pooled, this.inner.dropoutRate, ctx) as tf.Tensor2D);
     }

@@ -1,7 +1,7 @@
 /**
  * The summarization task's training data: 0/1 sentence labels (given, or from the greedy oracle against
  * the summary) and batches of padded documents with their position and document-context features,
- * each cached per example object.
+ * each cached per example object (the context while its sentence vectors stay the same).
  */
 import { greedyOracle } from '../oracle.js';
 import type { FeatureLookup } from '../types.js';
@@ -23,8 +23,9 @@ export interface BatcherSettings {
 
 export class SummarizationBatcher {
   private readonly labelCache = new WeakMap<object, { labels: number[]; order: number[] }>();
-  private readonly contextCache = new WeakMap<object, number[][]>();
-  private readonly similarityCache = new WeakMap<object, number[][]>();
+  /** Per example object, with the sentence vectors they came from (a fine-tuned encoder gives new ones each step). */
+  private readonly contextCache = new WeakMap<object, Cached>();
+  private readonly similarityCache = new WeakMap<object, Cached>();
 
   constructor(private readonly s: BatcherSettings) {}
 
@@ -72,15 +73,10 @@ export class SummarizationBatcher {
       const n = counts[d] as number;
       let context: number[][] | null = null;
       if (this.s.features.length) {
-        // per example object (the vectors of its texts do not change while the task lives)
-        context =
-          this.contextCache.get(e) ??
-          documentFeatures(
-            e.sentences.slice(0, n).map((s) => features(s)),
-            this.s.features,
-            this.similarityOf(e, n, features),
-          );
-        this.contextCache.set(e, context);
+        const vectors = e.sentences.slice(0, n).map((s) => features(s));
+        context = cached(this.contextCache, e, vectors, () =>
+          documentFeatures(vectors, this.s.features, this.similarityOf(e, n, features)),
+        );
       }
       for (let i = 0; i < n; i++) {
         const r = d * maxN + i;
@@ -102,13 +98,26 @@ export class SummarizationBatcher {
     return { rows, numRows: b * maxN, size: b, hasTargets, maxN, counts, mask, positions, targets, documents, ...extras };
   }
 
-  /** Cosine similarities of an example's first `n` sentences, computed once per example object (document features and selection states share them). */
+  /** Cosine similarities of an example's first `n` sentences, computed once per example object and vectors (document features and selection states share them). */
   private similarityOf(e: SummarizationExample, n: number, features: FeatureLookup): number[][] {
-    let sim = this.similarityCache.get(e);
-    if (!sim) {
-      sim = similarityMatrix(e.sentences.slice(0, n).map((s) => features(s)));
-      this.similarityCache.set(e, sim);
-    }
-    return sim;
+    const vectors = e.sentences.slice(0, n).map((s) => features(s));
+    return cached(this.similarityCache, e, vectors, () => similarityMatrix(vectors));
   }
+}
+
+interface Cached {
+  vectors: Float32Array[];
+  value: number[][];
+}
+
+/**
+ * The cached value of an example while its sentence vectors are the same objects (the feature store
+ * hands out one array per text until it is cleared), else `compute()` cached anew.
+ */
+function cached(cache: WeakMap<object, Cached>, e: object, vectors: Float32Array[], compute: () => number[][]): number[][] {
+  const hit = cache.get(e);
+  if (hit && hit.vectors.length === vectors.length && hit.vectors.every((v, i) => v === vectors[i])) return hit.value;
+  const value = compute();
+  cache.set(e, { vectors, value });
+  return value;
 }

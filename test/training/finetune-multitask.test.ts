@@ -1,0 +1,88 @@
+/**
+ * The default multitask config (tasks/multitask.yaml: sentiment with attention pooling and a lexicon
+ * feature, cross-encoded translation-quality pairs with side features, summarization with document
+ * features) fine-tuned as `mtl train --config multitask --sample --finetune 2 --encoder
+ * ../shared/models/reference-mini --steps 6` runs it (trainFromConfig): it trains, saves the
+ * fine-tuned encoder with the heads, and the reloaded model predicts every task as the in-memory one.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { trainFromConfig } from '../../src/experiment/train.js';
+import { MultiTaskModel } from '../../src/training/model.js';
+import type { SentimentPrediction } from '../../src/tasks/sentiment/index.js';
+import type { SummarizationPrediction } from '../../src/tasks/summarization/index.js';
+import { packageRoot } from '../../src/utils/paths.js';
+import { hasReference, REFERENCE_MINI } from '../finetune/helpers.js';
+
+const out = mkdtempSync(join(tmpdir(), 'mtl-finetune-multitask-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function maxDiff(a: readonly number[], b: readonly number[]): number {
+  expect(a.length).toBe(b.length);
+  return Math.max(0, ...a.map((x, i) => Math.abs(x - (b[i] as number))));
+}
+
+describe.skipIf(!hasReference)('fine-tuning the default multitask config (reference-mini, fp32)', () => {
+  it('trains 6 steps with the top 2 layers, saves, and the reloaded model predicts every task within 1e-4', async () => {
+    const encoderDir = dirname(dirname(REFERENCE_MINI));
+    const run = await trainFromConfig({
+      config: join(packageRoot(), 'tasks', 'multitask.yaml'),
+      sample: true,
+      encoder: encoderDir,
+      finetune: 2,
+      epochs: 1,
+      steps: 6,
+      baselines: false,
+      out,
+    });
+    try {
+      expect(run.model.taskNames).toEqual(['sentiment', 'translation-quality', 'summarization']);
+      expect(run.history.completedSteps).toBe(6);
+      for (const s of run.history.steps) for (const l of Object.values(s.losses)) expect(Number.isFinite(l)).toBe(true);
+      // every task's batches went through the trainable top at least once (temperature sampling, seed 42)
+      expect(new Set(run.history.steps.flatMap((s) => s.tasks))).toEqual(new Set(run.model.taskNames));
+      // the top moved: the saved encoder is not the source's weights
+      const manifest = MultiTaskModel.readManifest(out);
+      expect(manifest.encoder.path).toBe('encoder');
+      expect(manifest.encoder.sha256).not.toBe(createHash('sha256').update(readFileSync(REFERENCE_MINI)).digest('hex'));
+      const sentimentTask = run.model.task('sentiment') as { pooling?: string };
+      expect(sentimentTask.pooling).toBe('attention');
+
+      const loaded = await MultiTaskModel.load(out);
+      try {
+        const dev = run.dev as { sentiment: { text: string }[]; 'translation-quality': object[]; summarization: object[] };
+        const texts = dev.sentiment.slice(0, 24).map((e) => e.text);
+        const probs = (ps: SentimentPrediction[]) => ps.flatMap((p) => Object.values(p.probabilities));
+        const s0 = await run.model.predict('sentiment', texts);
+        const s1 = await loaded.predict('sentiment', texts);
+        expect(maxDiff(probs(s0), probs(s1))).toBeLessThan(1e-4);
+        expect(s1.map((p) => p.label)).toEqual(s0.map((p) => p.label));
+
+        const pairs = dev['translation-quality'].slice(0, 24);
+        const t0 = await run.model.predict<number>('translation-quality', pairs);
+        const t1 = await loaded.predict<number>('translation-quality', pairs);
+        expect(maxDiff(t0, t1)).toBeLessThan(1e-4);
+
+        const docs = dev.summarization.slice(0, 4);
+        const u0 = await run.model.predict<SummarizationPrediction>('summarization', docs);
+        const u1 = await loaded.predict<SummarizationPrediction>('summarization', docs);
+        expect(
+          maxDiff(
+            u0.flatMap((p) => p.scores),
+            u1.flatMap((p) => p.scores),
+          ),
+        ).toBeLessThan(1e-4);
+        expect(u1.map((p) => p.summary)).toEqual(u0.map((p) => p.summary));
+      } finally {
+        loaded.dispose();
+        await loaded.encoder?.dispose();
+      }
+    } finally {
+      run.model.dispose();
+      await run.encoder.dispose();
+    }
+  }, 180_000);
+});
