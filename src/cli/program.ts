@@ -179,7 +179,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '--suite <name>',
-        'suite (encoders: the training command on several encoders, joint and single task; ablation: the task-option and encoder-layer ablations of docs/benchmarks.md, ~2 h 10 min, not part of all; finetune: frozen vs fine-tuned top 0/1/2 layers of reference-mini and mtl:mini, 3 seeds, SST-2 and MLQE-PE alone and jointly, ~6 h on 2 cores, not part of all)',
+        'suite (encoders: the training command on several encoders, joint and single task; ablation: the task-option and encoder-layer ablations of docs/benchmarks.md, ~2 h 10 min, not part of all; finetune: frozen vs fine-tuned top 0/1/2 layers of reference-mini and mtl:mini, 3 seeds, SST-2 and MLQE-PE alone and jointly, ~10 h on 2 cores, not part of all)',
       )
         .choices(['quality', 'speed', 'all', 'encoders', 'ablation', 'finetune'])
         .default('all'),
