@@ -6,11 +6,13 @@
  * sentiment, reporting Δm of the joint model over the single-task ones.
  *
  *   npx tsx benchmarks/finetune-quality.ts [--models ../shared/models/reference-mini,mtl:mini]
- *       [--layers 0,1,2] [--seeds 3] [--first-seed 42] [--steps 300] [--joint] [--dev N] [--cache-mb MB] [--ft-lr LR] [--out results]
+ *       [--layers 0,1,2] [--seeds 3] [--first-seed 42] [--steps 300] [--joint] [--train N] [--dev N] [--cache-mb MB] [--ft-lr LR] [--out results]
  *
  * The full comparison is the defaults plus --joint; the table in docs/benchmarks.md ran
  * `--models ../shared/models/reference-mini --layers 0,1 --seeds 3 --steps 300`; `--cache-mb 0`
- * recomputes the frozen bottom for every batch instead of caching its token states. Writes
+ * recomputes the frozen bottom for every batch instead of caching its token states; `--train N` and
+ * `--dev N` keep the first N training and dev examples of each task (the smoke test of
+ * `mtl bench --suite finetune --quick`). Writes
  * results/finetune-quality-<date>.{json,md}.
  */
 import { join, resolve } from 'node:path';
@@ -40,6 +42,14 @@ const joint = process.argv.includes('--joint');
 const cacheMB = arg('cache-mb') === undefined ? undefined : Number(arg('cache-mb'));
 const ftLr = arg('ft-lr') === undefined ? undefined : Number(arg('ft-lr'));
 const devLimit = arg('dev') === undefined ? Infinity : Number(arg('dev'));
+const trainLimit = arg('train') === undefined ? Infinity : Number(arg('train'));
+for (const [flag, v] of [
+  ['--dev', devLimit],
+  ['--train', trainLimit],
+  ['--steps', steps],
+  ['--seeds', seeds],
+] as const)
+  if (!(v === Infinity || (Number.isInteger(v) && v > 0))) throw new Error(`${flag} must be a positive integer, got '${v}'`);
 const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
 const log = (l: string) => console.error(l);
 
@@ -48,8 +58,8 @@ const sst = (f: string) => loadDataset({ format: 'sst2', path: join(datasets, 's
 const mlqe = (split: string) =>
   loadDataset({ format: 'mlqe', path: join(datasets, 'translation-quality', 'mlqe-pe', split, 'en-de.tsv') }).rows;
 const data = {
-  sentiment: { train: sst('stsa.binary.train'), dev: sst('stsa.binary.dev').slice(0, devLimit) },
-  'translation-quality': { train: mlqe('train'), dev: mlqe('dev').slice(0, devLimit) },
+  sentiment: { train: sst('stsa.binary.train').slice(0, trainLimit), dev: sst('stsa.binary.dev').slice(0, devLimit) },
+  'translation-quality': { train: mlqe('train').slice(0, trainLimit), dev: mlqe('dev').slice(0, devLimit) },
 };
 const PRIMARY: Record<string, string> = { sentiment: 'accuracy', 'translation-quality': 'pearson' };
 const makeTask = (name: string): AnyTask =>
@@ -112,7 +122,8 @@ for (const modelId of models) {
           t === 'sentiment'
             ? data.sentiment.train.slice(0, 500).map((e) => e.text)
             : data['translation-quality'].train.slice(0, 250).flatMap((e) => [e.source, e.translation]);
-        const avgTokens = Object.fromEntries(tasks.map((t) => [t, count(textsOf(t)) / (t === 'sentiment' ? 500 : 250)])); // per example
+        const examples = (t: string) => Math.min(t === 'sentiment' ? 500 : 250, data[t as keyof typeof data].train.length);
+        const avgTokens = Object.fromEntries(tasks.map((t) => [t, count(textsOf(t)) / examples(t)])); // per example
         for (const st of history.steps) for (const t of st.tasks) tokens += 32 * (avgTokens[t] as number);
         const spe = history.stepsPerEpoch;
         const at = (i: number) => (i === 0 ? 0 : history.steps[i - 1]!.elapsedMs);
@@ -181,6 +192,7 @@ const meta = {
   batchSize: 32,
   joint,
   devLimit: Number.isFinite(devLimit) ? devLimit : null,
+  trainLimit: Number.isFinite(trainLimit) ? trainLimit : null,
 };
 await writeFileAtomic(`${base}.json`, JSON.stringify({ meta, summary, runs }, null, 2) + '\n');
 const fmt = (v: unknown, d: number) =>

@@ -7,9 +7,17 @@
  * and the TensorFlow.js alternative's matMul rate (2048×256 by 256×1024 on the wasm and cpu backends,
  * beside ONNX Runtime's MatMul of the same shape).
  *
- *   npx tsx benchmarks/finetune-step.ts [--reps 5] [--out results]
+ * Peak memory: each side's RSS high-water mark (ours: `process.resourceUsage().maxRSS` of this process
+ * after the row, so it includes Node, ONNX Runtime and TensorFlow.js and never goes down; torch:
+ * `resource.getrusage` maxrss of its child process, a fresh one per row). The PyTorch side runs on
+ * /usr/bin/python3 (MTL_BENCH_PYTHON: another interpreter); where that has no torch, the PyTorch columns
+ * say why they are empty (the run does not fail).
  *
- * Writes results/finetune-step-<date>.{json,md}. The machine may be shared: compare the ratios.
+ *   npx tsx benchmarks/finetune-step.ts [--reps 5] [--quick] [--out results]
+ *
+ * `--quick` (the speed suite's `mtl bench --quick`, under a minute): 3 pairs, length 64 only, the
+ * matMul rates of ONNX Runtime and tfjs wasm a·b only. Writes results/finetune-step-<date>[-quick].{json,md}.
+ * The machine may be shared: compare the ratios.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -18,6 +26,7 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { finetuneStepTable, type FinetuneStepRow } from '../src/bench/finetune.js';
 import { Float32AdamW, TrainableTop } from '../src/finetune/index.js';
 import { DataType, GraphBuilder, encodeModel } from '../src/onnx/proto.js';
 import { initBackend } from '../src/training/backend.js';
@@ -30,10 +39,13 @@ function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-const reps = Number(arg('reps') ?? 5);
+const quick = process.argv.includes('--quick');
+const reps = Number(arg('reps') ?? (quick ? 3 : 5));
+if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer, got '${arg('reps')}'`);
 const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
 const MODEL = join(packageRoot(), '..', 'shared', 'models', 'reference-mini', 'onnx', 'model.onnx');
 const threads = availableParallelism();
+const PYTHON = process.env.MTL_BENCH_PYTHON || '/usr/bin/python3';
 const log = (l: string) => console.error(l);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
@@ -124,47 +136,47 @@ async function ortRate(): Promise<Rate> {
 
 // ---- the fine-tuning step: ours and torch's alternate step by step, so both see the same load
 type Parts = Record<'step' | 'forward' | 'backward' | 'optimizer', number>;
-interface StepRow {
-  layers: number;
-  batch: number;
-  seq: number;
-  ours: Parts;
-  torch: Parts | null;
-  oursTokensPerS: number;
-  torchTokensPerS: number | null;
-  ratio: number | null;
-  pairRatios: number[];
-  fwdBwdRatio: number | null;
-}
+type StepRow = FinetuneStepRow & { memory: NonNullable<FinetuneStepRow['memory']> };
 
 /** The PyTorch side as a child process that runs one step per request. */
 async function torchSide(
   layers: number,
   B: number,
   T: number,
-): Promise<{ step: () => Promise<Parts>; version: string; close: () => void } | null> {
+): Promise<{ step: () => Promise<Parts & { maxrss_kb?: number }>; version: string; close: () => void } | null> {
+  if (torchSkipped) return null; // no torch for one row: none for the next either
   const args = { layers, batch: B, seq: T, hidden: 256, heads: 4, intermediate: 1024, threads, dropout: 0.1 };
-  const child = spawn('/usr/bin/python3', [join(packageRoot(), 'benchmarks', 'finetune_step.py'), JSON.stringify(args)], {
+  const child = spawn(PYTHON, [join(packageRoot(), 'benchmarks', 'finetune_step.py'), JSON.stringify(args)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // no interpreter at all: the spawn error ends the output, and the side is skipped below
+  const ended = new Promise<void>((done) => {
+    child.on('error', (e) => {
+      stderr += `\n${PYTHON} could not start: ${e.message}`;
+      done();
+    });
+    child.on('close', () => done()); // after its stderr is read to the end
+  });
   const next = async (): Promise<Record<string, unknown> | null> => {
     const r = await lines.next();
     return r.done ? null : (JSON.parse(r.value) as Record<string, unknown>);
   };
   const ready = await next().catch(() => null);
   if (!ready) {
-    log(`PyTorch side skipped: ${stderr.trim().split('\n').pop() ?? 'no output'}`);
     child.kill();
+    await ended;
+    torchSkipped = `skipped: ${stderr.trim().split('\n').pop() || `no output from ${PYTHON}`}`;
+    log(`PyTorch side ${torchSkipped}`);
     return null;
   }
   return {
     version: String(ready.torch),
     step: async () => {
       child.stdin.write('step\n');
-      return (await next()) as unknown as Parts;
+      return (await next()) as unknown as Parts & { maxrss_kb?: number };
     },
     close: () => child.stdin.end(),
   };
@@ -191,11 +203,16 @@ async function measure(layers: number, B: number, T: number): Promise<StepRow & 
   await ourStep(); // warm-up
   const torch = await torchSide(layers, B, T);
   const ours: Parts[] = [];
-  const theirs: Parts[] = [];
+  const theirs: (Parts & { maxrss_kb?: number })[] = [];
   for (let r = 0; r < reps; r++) {
     ours.push(await ourStep());
     if (torch) theirs.push(await torch.step());
   }
+  const torchKb = theirs.at(-1)?.maxrss_kb;
+  const memory: StepRow['memory'] = {
+    oursMaxRssMiB: process.resourceUsage().maxRSS / 1024, // kilobytes
+    torchMaxRssMiB: typeof torchKb === 'number' ? torchKb / 1024 : null,
+  };
   torch?.close();
   await top.dispose();
   const med = (ps: Parts[]): Parts => ({
@@ -220,23 +237,26 @@ async function measure(layers: number, B: number, T: number): Promise<StepRow & 
     fwdBwdRatio: t
       ? median(theirs.map((p, i) => (p.forward + p.backward) / ((ours[i] as Parts).forward + (ours[i] as Parts).backward)))
       : null,
+    memory,
     torchVersion: torch?.version ?? null,
   };
 }
 
+/** Why the PyTorch columns are empty (null: torch ran). */
+let torchSkipped: string | null = null;
 const cpu = cpuFeatures();
 const started = new Date();
 log(`machine: ${cpu.summary}; load ${loadavg()[0]?.toFixed(2)}`);
 const rates: Rate[] = [await ortRate()];
-for (const form of ['a·b', 'a·bᵀ (dX = g·Wᵀ)', 'aᵀ·b (dW = xᵀ·g)', 'transpose, then a·b'] as const)
-  rates.push(await tfjsRate('wasm', form));
-rates.push(await tfjsRate('cpu', 'a·b'));
+const forms = quick ? (['a·b'] as const) : (['a·b', 'a·bᵀ (dX = g·Wᵀ)', 'aᵀ·b (dW = xᵀ·g)', 'transpose, then a·b'] as const);
+for (const form of forms) rates.push(await tfjsRate('wasm', form));
+if (!quick) rates.push(await tfjsRate('cpu', 'a·b'));
 for (const r of rates)
   log(`matMul ${M}×${K}·${K}×${N}, ${r.form}, on ${r.backend}: ${(r.seconds * 1000).toFixed(0)} ms, ${r.gflops.toFixed(1)} GFLOP/s`);
 const rows: StepRow[] = [];
 let torchVersion: string | null = null;
 for (const layers of [1, 2]) {
-  for (const T of [128, 64]) {
+  for (const T of quick ? [64] : [128, 64]) {
     const { torchVersion: v, ...row } = await measure(layers, 32, T);
     torchVersion = v ?? torchVersion;
     rows.push(row);
@@ -244,7 +264,8 @@ for (const layers of [1, 2]) {
       `top ${layers}, 32×${T}: ours ${row.oursTokensPerS.toFixed(0)} tok/s (fwd ${row.ours.forward.toFixed(3)} s, bwd ${row.ours.backward.toFixed(3)} s, AdamW ${row.ours.optimizer.toFixed(3)} s)` +
         (row.torch
           ? `; torch ${row.torchTokensPerS!.toFixed(0)} tok/s; ours/torch ${row.ratio!.toFixed(2)}x (per-pair ${row.pairRatios.map((x) => x.toFixed(2)).join(', ')})`
-          : ''),
+          : '') +
+        `; peak RSS ours ${row.memory.oursMaxRssMiB.toFixed(0)} MiB, torch ${row.memory.torchMaxRssMiB?.toFixed(0) ?? '–'} MiB`,
     );
   }
 }
@@ -254,26 +275,24 @@ const result = {
   date: started.toISOString(),
   model: 'reference-mini (H 256, 4 heads, FFN 1024, 6 layers)',
   reps,
+  quick,
   threads,
   machine: { cpu, node: process.version, onnxruntimeNode: '1.30.0', torch: torchVersion, loadavgAtEnd: loadavg()[0] },
+  torchSkipped,
   matmul: { shape: `${M}x${K} · ${K}x${N}`, rates },
   steps: rows,
 };
-await writeFileAtomic(join(outDir, `finetune-step-${date}.json`), JSON.stringify(result, null, 2) + '\n');
+const stem = join(outDir, `finetune-step-${date}${quick ? '-quick' : ''}`);
+await writeFileAtomic(`${stem}.json`, JSON.stringify(result, null, 2) + '\n');
 const f = (x: number | null | undefined, d = 0) => (x === null || x === undefined ? '–' : x.toFixed(d));
 const md = [
   `# Fine-tuning step of the top layers: ONNX Runtime graphs vs PyTorch (${date})`,
   '',
-  `Machine: ${cpu.summary}; ${threads} threads for both (ORT intra-op default, torch.set_num_threads); Node ${process.version}, onnxruntime-node 1.30.0, torch ${torchVersion ?? 'absent'}. Load average at the end ${loadavg()[0]?.toFixed(2)} (shared machine: read the ratios, measured back to back).`,
+  `Machine: ${cpu.summary}; ${threads} threads for both (ORT intra-op default, torch.set_num_threads); Node ${process.version}, onnxruntime-node 1.30.0, torch ${torchVersion ?? `absent (${torchSkipped ?? 'not run'})`}. Load average at the end ${loadavg()[0]?.toFixed(2)} (shared machine: read the ratios, measured back to back).`,
   '',
-  `One step = forward in train mode (dropout 0.1) + backward to every weight and the input + AdamW (ours: Float32AdamW in TypeScript; torch: torch.optim.AdamW). Ours and torch's alternate step by step (${reps} pairs after a warm-up each); times are medians; a speed ratio is the median of the per-pair ratios (torch time / ours), for the whole step and for forward + backward alone. reference-mini's top layers; batch 32.`,
+  `One step = forward in train mode (dropout 0.1) + backward to every weight and the input + AdamW (ours: Float32AdamW in TypeScript; torch: torch.optim.AdamW). Ours and torch's alternate step by step (${reps} pairs after a warm-up each); times are medians; a speed ratio is the median of the per-pair ratios (torch time / ours), for the whole step and for forward + backward alone. reference-mini's top layers; batch 32. Peak RSS: the high-water mark of this Node process after the row (Node, ONNX Runtime and TensorFlow.js included) and of torch's child process (a fresh one per row).`,
   '',
-  '| top layers | length | ours tok/s | torch tok/s | ours / torch, step (per pair) | ours / torch, fwd + bwd | ours fwd / bwd / AdamW (s) | torch fwd / bwd / AdamW (s) |',
-  '|---:|---:|---:|---:|---|---:|---|---|',
-  ...rows.map(
-    (r) =>
-      `| ${r.layers} | ${r.seq} | ${f(r.oursTokensPerS)} | ${f(r.torchTokensPerS)} | ${f(r.ratio, 2)}x (${r.pairRatios.map((x) => x.toFixed(2)).join(', ')}) | ${f(r.fwdBwdRatio, 2)}x | ${[r.ours.forward, r.ours.backward, r.ours.optimizer].map((x) => f(x, 3)).join(' / ')} | ${r.torch ? [r.torch.forward, r.torch.backward, r.torch.optimizer].map((x) => f(x, 3)).join(' / ') : '–'} |`,
-  ),
+  finetuneStepTable(rows, torchSkipped),
   '',
   `## The TensorFlow.js alternative: matMul ${M}×${K} · ${K}×${N} (${(flop / 1e9).toFixed(2)} GFLOP)`,
   '',
@@ -285,5 +304,5 @@ const md = [
   ),
   '',
 ].join('\n');
-await writeFileAtomic(join(outDir, `finetune-step-${date}.md`), md);
-log(`wrote ${join(outDir, `finetune-step-${date}.md`)}`);
+await writeFileAtomic(`${stem}.md`, md);
+log(`wrote ${stem}.{json,md}`);

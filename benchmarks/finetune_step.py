@@ -4,9 +4,11 @@ dropout, backward to every weight and the input, torch.optim.AdamW) of N post-LN
 Usage: /usr/bin/python3 benchmarks/finetune_step.py '{"layers":2,"batch":32,"seq":128,"hidden":256,
         "heads":4,"intermediate":1024,"threads":2,"dropout":0.1}'
 Builds the layers, takes a warm-up step, prints {"ready": …, "torch": version, "threads": n}, then
-runs one step per "step" line on stdin and prints its seconds (whole step and parts) as a JSON line.
+runs one step per "step" line on stdin and prints its seconds (whole step and parts) and the process's
+peak memory so far (maxrss_kb: resource.getrusage's ru_maxrss, kilobytes on Linux) as a JSON line.
 """
 import json
+import resource
 import sys
 import time
 
@@ -74,7 +76,7 @@ def main():
     for line in sys.stdin:
         if line.strip() != "step":
             break
-        print(json.dumps(step()), flush=True)
+        print(json.dumps({**step(), "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 /**
  * The suites that run the measurement scripts of benchmarks/ (each in its own process, so their
  * timings don't share a warmed-up runtime; they need a checkout of the repository and tsx): the speed
- * suite (the encoder and training benchmarks, combined into one report) and the ablation suite (each
- * task's input options and the encoder layer, the commands of the README's result tables).
+ * suite (the encoder, training and fine-tuning step benchmarks, combined into one report), the ablation
+ * suite (each task's input options and the encoder layer, the commands of the README's result tables)
+ * and the finetune suite (its arguments in src/bench/finetune.ts).
  *
  * Where benchmark code lives: src/bench holds the suites `mtl bench` runs and what they share (shipped
  * with the package); benchmarks/ holds the standalone measurement scripts and their helpers (run from a
@@ -14,9 +15,17 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { markdownTable } from '../experiment/report.js';
 import { writeFileAtomic } from '../utils/fs.js';
+import { finetuneStepTable, type FinetuneStepRow } from './finetune.js';
 import { packageRoot } from '../utils/paths.js';
 
-/** Combine the two speed benchmarks' outputs into results/speed-<date>.{json,md}. */
+/** What the speed report reads of finetune-step-<date>.json. */
+interface FinetuneStepResult {
+  machine: { cpu: { summary: string } };
+  torchSkipped?: string | null;
+  steps: FinetuneStepRow[];
+}
+
+/** Combine the speed benchmarks' outputs into results/speed-<date>[-quick].{json,md}. */
 export async function writeSpeedReport(out: string, quick: boolean): Promise<void> {
   const day = new Date().toISOString().slice(0, 10);
   const suffix = quick ? '-quick' : '';
@@ -24,12 +33,14 @@ export async function writeSpeedReport(out: string, quick: boolean): Promise<voi
   const encoderJson = read(`encoder-${day}.json`);
   const encoderMd = read(`encoder-${day}.md`);
   const trainingJson = read(`training-${day}${suffix}.json`);
+  const finetuneJson = read(`finetune-step-${day}${suffix}.json`);
   const json = {
     suite: 'speed',
     date: day,
     quick,
     encoder: encoderJson ? JSON.parse(encoderJson) : null,
     training: trainingJson ? JSON.parse(trainingJson) : null,
+    finetuneStep: finetuneJson ? (JSON.parse(finetuneJson) as FinetuneStepResult) : null,
   };
   await writeFileAtomic(join(out, `speed-${day}${suffix}.json`), JSON.stringify(json, null, 2) + '\n');
   const rows = (json.training?.rows ?? []) as {
@@ -53,6 +64,16 @@ export async function writeSpeedReport(out: string, quick: boolean): Promise<voi
     '## Training',
     '',
     training,
+    '',
+    '## Fine-tuning step (top layers: ours vs PyTorch)',
+    '',
+    ...(json.finetuneStep
+      ? [
+          `CPU: ${json.finetuneStep.machine.cpu.summary}; batch 32, reference-mini's top layers (benchmarks/finetune-step.ts).`,
+          '',
+          finetuneStepTable(json.finetuneStep.steps, json.finetuneStep.torchSkipped ?? null),
+        ]
+      : ['(no fine-tuning step result)']),
   ].join('\n');
   await writeFileAtomic(join(out, `speed-${day}${suffix}.md`), md + '\n');
 }

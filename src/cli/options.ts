@@ -22,3 +22,10 @@ export function parsePositiveIntOption(flag: string, value: string): number {
   if (n < 1) throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be a positive integer, got '${value}'`);
   return n;
 }
+
+export function parsePositiveNumberOption(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new CommanderError(2, 'mtl.invalidArgument', `error: ${flag} must be a positive number (e.g. 2e-5), got '${value}'`);
+  return n;
+}

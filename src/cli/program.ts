@@ -5,7 +5,7 @@
 import { Argument, Command, Option } from 'commander';
 import { packageVersion } from '../utils/paths.js';
 import { run } from './handler.js';
-import { parseIntOption, parsePortOption, parsePositiveIntOption } from './options.js';
+import { parseIntOption, parsePortOption, parsePositiveIntOption, parsePositiveNumberOption } from './options.js';
 
 export function buildProgram(): Command {
   const program = new Command('mtl')
@@ -179,15 +179,23 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '--suite <name>',
-        'suite (encoders: the training command on several encoders, joint and single task; ablation: the task-option and encoder-layer ablations of docs/benchmarks.md, ~2 h 10 min, not part of all)',
+        'suite (encoders: the training command on several encoders, joint and single task; ablation: the task-option and encoder-layer ablations of docs/benchmarks.md, ~2 h 10 min, not part of all; finetune: frozen vs fine-tuned top 0/1/2 layers of reference-mini and mtl:mini, 3 seeds, SST-2 and MLQE-PE alone and jointly, ~10 h on 2 cores, not part of all)',
       )
-        .choices(['quality', 'speed', 'all', 'encoders', 'ablation'])
+        .choices(['quality', 'speed', 'all', 'encoders', 'ablation', 'finetune'])
         .default('all'),
     )
-    .option('--encoders <list>', 'encoder suite: comma-separated encoders (default mtl:mini and ../shared/models/reference-mini)')
+    .option(
+      '--encoders <list>',
+      'encoder and finetune suites: comma-separated encoders (default mtl:mini and ../shared/models/reference-mini)',
+    )
     .option('--epochs <n>', 'encoder suite: epochs per run (default 2)', (v) => parseIntOption('--epochs', v))
     .option('--quick', 'small sizes, a few minutes (CI smoke test)')
-    .option('--steps <n>', 'quality suite: optimisation steps per run (default 400)', (v) => parsePositiveIntOption('--steps', v))
+    .option('--steps <n>', 'quality and finetune suites: optimisation steps per run (default 400; finetune 300)', (v) =>
+      parsePositiveIntOption('--steps', v),
+    )
+    .option('--ft-lr <lr>', "finetune suite: the encoder layers' learning rate (default 5e-5)", (v) =>
+      parsePositiveNumberOption('--ft-lr', v),
+    )
     .option('--sample', 'quality suite: the samples in fixtures/ instead of the shared datasets')
     .option('--encoder <idOrDir>', 'quality suite: override the encoder of tasks/multitask.yaml')
     .option('--out <dir>', 'results folder', 'results')

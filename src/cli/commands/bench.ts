@@ -1,16 +1,24 @@
 /**
- * `mtl bench [--suite quality|speed|ablation|encoders|all] [--quick]`: the options, then the suites of
- * src/bench (the quality and encoder suites run in-process; the speed and ablation suites run the
- * measurement scripts of benchmarks/, see src/bench/suites.ts).
+ * `mtl bench [--suite quality|speed|ablation|encoders|finetune|all] [--quick]`: the options, then the
+ * suites of src/bench (the quality and encoder suites run in-process; the speed, ablation and finetune
+ * suites run the measurement scripts of benchmarks/, see src/bench/suites.ts).
  */
 import { join, resolve } from 'node:path';
 import { runQualitySuite } from '../../bench/quality.js';
+import { finetuneSuiteArgs } from '../../bench/finetune.js';
 import { ABLATIONS, runScript, writeSpeedReport } from '../../bench/suites.js';
+import { UserError } from '../../errors.js';
 import { packageRoot } from '../../utils/paths.js';
 import type { GlobalOptions } from '../global-options.js';
 
 /** The encoders the encoder suite compares by default: the shipped default and the reference yardstick. */
 const DEFAULT_ENCODERS = `mtl:mini,${join(packageRoot(), '..', 'shared', 'models', 'reference-mini')}`;
+
+const splitList = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export default async function bench(opts: Record<string, unknown>, _args: string[], global: GlobalOptions): Promise<void> {
   const suite = String(opts.suite);
@@ -19,12 +27,22 @@ export default async function bench(opts: Record<string, unknown>, _args: string
   const log = (l: string) => {
     if (!global.quiet) process.stderr.write(l + '\n');
   };
+  if (opts.ftLr !== undefined && suite !== 'finetune')
+    throw new UserError(
+      `--ft-lr sets the finetune suite's encoder learning rate, not the ${suite} suite's: add --suite finetune or drop --ft-lr`,
+    );
   if (suite === 'speed' || suite === 'all') {
-    for (const script of ['encoder', 'training']) {
+    for (const script of ['encoder', 'training', 'finetune-step']) {
       log(`speed: ${script} benchmark${quick ? ' (quick)' : ''}`);
       runScript(script, quick ? ['--quick'] : [], out);
     }
     await writeSpeedReport(out, quick);
+  }
+  if (suite === 'finetune') {
+    const models = opts.encoders === undefined ? undefined : splitList(String(opts.encoders));
+    const args = finetuneSuiteArgs({ quick, models, steps: opts.steps as number | undefined, ftLr: opts.ftLr as number | undefined });
+    log(`finetune: finetune-quality ${args.join(' ')}`);
+    runScript('finetune-quality', [...args, '--out', out], out);
   }
   if (suite === 'ablation') {
     for (const a of ABLATIONS) {
@@ -34,10 +52,7 @@ export default async function bench(opts: Record<string, unknown>, _args: string
     }
   }
   if (suite === 'encoders') {
-    const list = String(opts.encoders ?? DEFAULT_ENCODERS)
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    const list = splitList(String(opts.encoders ?? DEFAULT_ENCODERS));
     const { runEncoderSuite } = await import('../../bench/encoders.js');
     const { markdown } = await runEncoderSuite({
       encoders: list.map((model) => ({ label: model.replace(/^.*[/\\]/, ''), model })),

@@ -1,0 +1,174 @@
+/**
+ * Fine-tuning in `mtl bench`: the speed suite's report carries the fine-tuning step table (ours vs
+ * PyTorch, peak memory), the finetune suite runs benchmarks/finetune-quality.ts with its matrix, and
+ * bad flags fail naming the flag. The runs need ../shared/models/reference-mini and the shared
+ * datasets; without them they are skipped with a message.
+ */
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { finetuneStepTable, finetuneSuiteArgs, FINETUNE_MODELS, type FinetuneStepRow } from '../../src/bench/finetune.js';
+import { runScript, writeSpeedReport } from '../../src/bench/suites.js';
+import { UserError } from '../../src/errors.js';
+import { packageRoot } from '../../src/utils/paths.js';
+import { mtl } from '../cli/helpers.js';
+
+const shared = join(packageRoot(), '..', 'shared');
+const referenceMini = join(shared, 'models', 'reference-mini');
+const haveShared = existsSync(join(referenceMini, 'onnx', 'model.onnx')) && existsSync(join(shared, 'datasets', 'sentiment', 'sst2'));
+if (!haveShared) console.warn(`skipping the fine-tuning benchmark runs: ${referenceMini} or the shared datasets are absent`);
+
+describe('finetune suite arguments', () => {
+  it('defaults to the full matrix: both models, top 0/1/2, 3 seeds, joint', () => {
+    const args = finetuneSuiteArgs({ quick: false });
+    expect(args).toEqual(['--models', FINETUNE_MODELS.join(','), '--layers', '0,1,2', '--seeds', '3', '--joint']);
+    expect(FINETUNE_MODELS).toContain('mtl:mini');
+    expect(FINETUNE_MODELS.some((m) => m.endsWith('reference-mini'))).toBe(true);
+  });
+
+  it('passes --steps, the models and --ft-lr through; quick is one seed, a few steps, a small dev set', () => {
+    expect(finetuneSuiteArgs({ quick: false, models: ['a', 'b'], steps: 50, ftLr: 2e-5 })).toEqual([
+      '--models',
+      'a,b',
+      '--layers',
+      '0,1,2',
+      '--seeds',
+      '3',
+      '--steps',
+      '50',
+      '--ft-lr',
+      '0.00002',
+      '--joint',
+    ]);
+    const quick = finetuneSuiteArgs({ quick: true });
+    expect(quick.slice(quick.indexOf('--seeds'), quick.indexOf('--seeds') + 2)).toEqual(['--seeds', '1']);
+    expect(quick[quick.indexOf('--steps') + 1]).toBe('4');
+    expect(quick).toContain('--dev');
+    // a given --steps replaces the quick default instead of adding a second one
+    expect(finetuneSuiteArgs({ quick: true, steps: 7 }).filter((a) => a === '--steps')).toHaveLength(1);
+  });
+
+  it('rejects a bad learning rate and an empty model list, naming the flag', () => {
+    expect(() => finetuneSuiteArgs({ quick: true, ftLr: -1 })).toThrow(UserError);
+    expect(() => finetuneSuiteArgs({ quick: true, ftLr: Number.NaN })).toThrow(/--ft-lr must be a positive/);
+    expect(() => finetuneSuiteArgs({ quick: true, models: [] })).toThrow(/--encoders: no encoder/);
+  });
+});
+
+describe('fine-tuning step table', () => {
+  const row: FinetuneStepRow = {
+    layers: 1,
+    batch: 32,
+    seq: 64,
+    ours: { step: 0.5, forward: 0.2, backward: 0.25, optimizer: 0.05 },
+    torch: null,
+    oursTokensPerS: 4096,
+    torchTokensPerS: null,
+    ratio: null,
+    pairRatios: [],
+    fwdBwdRatio: null,
+    memory: { oursMaxRssMiB: 700.4, torchMaxRssMiB: null },
+  };
+  it('says where the PyTorch side was skipped and why', () => {
+    const md = finetuneStepTable([row], 'skipped: ModuleNotFoundError: No module named torch');
+    expect(md).toContain('| 1 | 64 | 4096 | skipped | skipped | skipped | 0.200 / 0.250 / 0.050 | skipped | 700 / skipped |');
+    expect(md).toContain('No module named torch');
+  });
+});
+
+describe('bad flags', () => {
+  it('--ft-lr must be a positive number, and belongs to the finetune suite', () => {
+    const bad = mtl(['bench', '--suite', 'finetune', '--ft-lr', 'fast']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--ft-lr must be a positive number \(e\.g\. 2e-5\), got 'fast'/);
+    const elsewhere = mtl(['bench', '--suite', 'speed', '--ft-lr', '1e-4']);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toMatch(/--ft-lr .*not the speed suite's: add --suite finetune or drop --ft-lr/);
+  }, 60_000);
+});
+
+describe.skipIf(!haveShared)('fine-tuning runs (reference-mini, quick sizes)', () => {
+  it('the quick speed report carries the fine-tuning step table: tokens/s and peak memory > 0', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mtl-bench-ft-step-'));
+    runScript('finetune-step', ['--quick'], out);
+    await writeSpeedReport(out, true);
+    const report = readdirSync(out).find((f) => /^speed-\d{4}-\d{2}-\d{2}-quick\.md$/.test(f));
+    expect(report).toBeDefined();
+    const md = readFileSync(join(out, report!), 'utf8');
+    const section = md.slice(md.indexOf('## Fine-tuning step'));
+    expect(section).toMatch(/CPU: .+cores/);
+    const rows = section
+      .split('\n')
+      .filter((l) => /^\| \d/.test(l))
+      .map((l) => l.split('|').map((c) => c.trim()));
+    expect(rows.map((r) => `${r[1]}x${r[2]}`)).toEqual(['1x64', '2x64']);
+    for (const r of rows) {
+      expect(Number(r[3])).toBeGreaterThan(0); // ours tok/s
+      const [oursRss, torchRss] = r[9]!.split(' / ');
+      expect(Number(oursRss)).toBeGreaterThan(0);
+      // torch present: its numbers; absent: the columns say so
+      if (r[4] === 'skipped') expect(torchRss).toBe('skipped');
+      else {
+        expect(Number(r[4])).toBeGreaterThan(0);
+        expect(Number(torchRss)).toBeGreaterThan(0);
+      }
+    }
+  }, 240_000);
+
+  it('where the interpreter has no torch, the PyTorch columns say so and the run does not fail', () => {
+    const out = mkdtempSync(join(tmpdir(), 'mtl-bench-ft-notorch-'));
+    const fake = join(out, 'python-without-torch');
+    writeFileSync(fake, `#!/bin/sh\necho "ModuleNotFoundError: No module named 'torch'" >&2\nexit 1\n`);
+    chmodSync(fake, 0o755);
+    const before = process.env.MTL_BENCH_PYTHON;
+    process.env.MTL_BENCH_PYTHON = fake;
+    try {
+      runScript('finetune-step', ['--quick'], out);
+    } finally {
+      if (before === undefined) delete process.env.MTL_BENCH_PYTHON;
+      else process.env.MTL_BENCH_PYTHON = before;
+    }
+    const file = readdirSync(out).find((f) => /^finetune-step-\d{4}-\d{2}-\d{2}-quick\.json$/.test(f))!;
+    const json = JSON.parse(readFileSync(join(out, file), 'utf8')) as { torchSkipped: string; steps: FinetuneStepRow[] };
+    expect(json.torchSkipped).toMatch(/No module named 'torch'/);
+    expect(json.steps.map((r) => r.torch)).toEqual([null, null]);
+    const md = readFileSync(join(out, file.replace(/\.json$/, '.md')), 'utf8');
+    expect(md).toMatch(/\| 1 \| 64 \| \d+ \| skipped \| skipped \|/);
+    expect(md).toContain("PyTorch side skipped: ModuleNotFoundError: No module named 'torch'");
+  }, 240_000);
+
+  it('mtl bench --suite finetune --quick writes a row per model and layer count with every task and Δm', () => {
+    const out = mkdtempSync(join(tmpdir(), 'mtl-bench-ft-quality-'));
+    const r = mtl(['bench', '--suite', 'finetune', '--quick', '--encoders', referenceMini, '--steps', '3', '--out', out], {
+      timeout: 300_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const file = readdirSync(out).find((f) => /^finetune-quality-\d{4}-\d{2}-\d{2}\.json$/.test(f));
+    expect(file).toBeDefined();
+    const json = JSON.parse(readFileSync(join(out, file!), 'utf8')) as {
+      meta: { steps: number; seeds: number; joint: boolean };
+      summary: Record<string, unknown>[];
+      runs: { layers: number; tasks: string[] }[];
+    };
+    expect(json.meta).toMatchObject({ steps: 3, seeds: 1, joint: true });
+    expect(json.summary.map((s) => [s.model, s.layers])).toEqual([
+      [referenceMini, 0],
+      [referenceMini, 1],
+    ]);
+    for (const s of json.summary) {
+      expect(s['sentiment.accuracy']).toMatchObject({ mean: expect.any(Number) });
+      expect(s['translation-quality.pearson']).toMatchObject({ mean: expect.any(Number) });
+      expect(Number.isFinite((s.deltaM as { mean: number }).mean)).toBe(true);
+    }
+    expect(json.runs.map((x) => `${x.layers}:${x.tasks.join('+')}`)).toEqual([
+      '0:sentiment',
+      '0:translation-quality',
+      '0:sentiment+translation-quality',
+      '1:sentiment',
+      '1:translation-quality',
+      '1:sentiment+translation-quality',
+    ]);
+    expect(readdirSync(out)).toContain(file!.replace(/\.json$/, '.md'));
+  }, 300_000);
+});
