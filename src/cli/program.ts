@@ -193,7 +193,7 @@ export function buildProgram(): Command {
     .option('--steps <n>', 'quality and finetune suites: optimisation steps per run (default 400; finetune 300)', (v) =>
       parsePositiveIntOption('--steps', v),
     )
-    .option('--ft-lr <lr>', "finetune suite: the encoder layers' learning rate (default 5e-5)", (v) =>
+    .option('--ft-lr <lr>', "finetune suite: the encoder layers' learning rate (default 3e-4)", (v) =>
       parsePositiveNumberOption('--ft-lr', v),
     )
     .option('--sample', 'quality suite: the samples in fixtures/ instead of the shared datasets')

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { architectures } from '../architectures/index.js';
 import { DataSourceSchema, type DataSource } from '../data/source.js';
+import { FINETUNE_DEFAULTS } from '../training/finetune-options.js';
 import { samplers } from '../sampling/index.js';
 import { YAML_TASKS, yamlTasks, type YamlTaskName, type YamlTasks } from '../tasks/registry.js';
 import { TASK_LOSSES, type TaskLoss } from '../tasks/yaml.js';
@@ -150,17 +151,17 @@ export const EncoderConfigSchema = z
         /** Top transformer layers trained with the heads (0: the encoder stays frozen). */
         layers: z.number().int().min(0).default(0),
         /** Peak learning rate of the top (its own AdamW, apart from the heads'). */
-        lr: z.number().positive().default(5e-5),
+        lr: z.number().positive().default(FINETUNE_DEFAULTS.lr),
         /** Fraction of the steps warming the top's learning rate up; then linear decay to 0. */
-        warmup: z.number().min(0).max(1).default(0.1),
+        warmup: z.number().min(0).max(1).default(FINETUNE_DEFAULTS.warmup),
         /** Layer-wise decay: layer L − i learns at lr · layerDecay^i (1: the same rate). */
-        layerDecay: z.number().gt(0).max(1).default(1),
+        layerDecay: z.number().gt(0).max(1).default(FINETUNE_DEFAULTS.layerDecay),
         /** Dropout of the top in training (hidden and attention). */
-        dropout: z.number().min(0).lt(1).default(0.1),
+        dropout: z.number().min(0).lt(1).default(FINETUNE_DEFAULTS.dropout),
         /** Decoupled weight decay of the top's AdamW. */
-        weightDecay: z.number().min(0).default(0.01),
+        weightDecay: z.number().min(0).default(FINETUNE_DEFAULTS.weightDecay),
         /** Memory budget (MiB) of the cached bottom token states; 0 recomputes them every batch. */
-        cacheMB: z.number().min(0).default(1024),
+        cacheMB: z.number().min(0).default(FINETUNE_DEFAULTS.cacheMB),
       })
       .strict()
       .optional(),
@@ -200,7 +201,7 @@ export function trainingConfigSchema() {
         .object({
           depth: z.number().int().nonnegative().default(1),
           width: z.number().int().positive().default(256),
-          dropout: z.number().min(0).lt(1).default(0.1),
+          dropout: z.number().min(0).lt(1).default(FINETUNE_DEFAULTS.dropout),
         })
         .strict()
         .default({ depth: 1, width: 256, dropout: 0.1 }),

@@ -39,9 +39,9 @@ export interface CreateOptions {
   /** Log the backend choice (default true). */
   log?: boolean;
   /**
-   * Train the encoder's top layers with the heads (Node): `{ layers: 2, lr: 5e-5, warmup: 0.1,
+   * Train the encoder's top layers with the heads (Node): `{ layers: 2, lr: 3e-4, warmup: 0.1,
    * layerDecay: 1, dropout: 0.1, weightDecay: 0.01 }`; `layers: 0` (the default) keeps it frozen.
-   * Needs an Encoder (fp32 to save the result).
+   * Needs an Encoder (fp32 or q8; a q8 source saves an fp32 file with its q8 one).
    */
   finetune?: FinetuneOptions;
 }
