@@ -21,15 +21,10 @@ import type { TranslationQualityExample } from '../../src/tasks/translation-qual
 import type { FinetuneOptions } from '../../src/training/finetune.js';
 import { MultiTaskModel } from '../../src/training/model.js';
 import { datasetsDir, packageRoot } from '../../src/utils/paths.js';
+import { executable } from './chromium-path.js';
 
-const CANDIDATES = [
-  process.env.MTL_CHROMIUM,
-  '/usr/bin/chromium-headless-shell',
-  '/usr/lib/chromium/headless_shell',
-  '/usr/bin/chromium',
-  '/usr/bin/google-chrome',
-];
-export const executable = CANDIDATES.find((p): p is string => !!p && existsSync(p));
+export { executable };
+
 if (!executable)
   console.warn('[browser] no Chromium found (set MTL_CHROMIUM or apt-get install chromium-headless-shell): the demo-page test is skipped');
 

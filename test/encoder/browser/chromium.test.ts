@@ -20,15 +20,8 @@ import { Encoder } from '../../../src/encoder/index.js';
 import { packageRoot } from '../../../src/utils/paths.js';
 import { maxAbsDiff, mixedSentences, quiet } from '../helpers/data.js';
 import type { BrowserEncodeRequest, BrowserEncodeResult } from './entry.js';
+import { executable } from '../../browser/chromium-path.js';
 
-const CANDIDATES = [
-  process.env.MTL_CHROMIUM,
-  '/usr/bin/chromium-headless-shell',
-  '/usr/lib/chromium/headless_shell',
-  '/usr/bin/chromium',
-  '/usr/bin/google-chrome',
-];
-const executable = CANDIDATES.find((p): p is string => !!p && existsSync(p));
 if (!executable)
   console.warn('[browser] no Chromium found (set MTL_CHROMIUM or apt-get install chromium-headless-shell): real-browser tests skipped');
 
