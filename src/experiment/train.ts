@@ -167,6 +167,11 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
       `${opts.config}: every selected task (${taskConfigs.map((t) => t.name).join(', ')}) has lambda 0, so static weighting would train nothing`,
     );
   }
+  const finetuneLayers = opts.finetune ?? cfg.encoder.finetune?.layers ?? 0;
+  if (opts.fillFeatures && finetuneLayers > 0)
+    throw new UserError(
+      `${opts.config}: --queue with fine-tuning (finetune.layers = ${finetuneLayers}): the workers encode with the frozen encoder, and the fine-tuned top changes every text's vector at each step, so their vectors would be thrown away; drop --queue (fine-tuning encodes here), or train the frozen encoder with --finetune 0`,
+    );
   const data = chooseData(opts);
 
   // data first: a bad file should fail before the (slower) encoder loads

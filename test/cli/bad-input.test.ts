@@ -114,6 +114,13 @@ const CASES: Case[] = [
       /task "sentiment" reads encoder layer 1; with finetune the tasks read the fine-tuned top, so drop the task's layer or use finetune\.layers: 0/,
   },
   {
+    // refused before anything connects: nothing listens on port 1
+    name: 'train: --queue with fine-tuning',
+    args: trainSentiment('run-ft-queue', '--finetune', '1', '--queue', 'redis://127.0.0.1:1'),
+    reason:
+      /--queue with fine-tuning \(finetune\.layers = 1\): the workers encode with the frozen encoder.*drop --queue .* or train the frozen encoder with --finetune 0/,
+  },
+  {
     name: 'train: a missing --data-dir',
     args: ['train', '--config', multitask, '--data-dir', t('no-datasets'), '--out', t('run-data')],
     reason: /--data-dir .*no-datasets: folder not found/,
