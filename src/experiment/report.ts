@@ -26,6 +26,23 @@ export function formatTaskTable(task: string, systems: Record<string, Record<str
   return markdownTable(['system', ...metrics], rows);
 }
 
+const seconds = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(0)} s` : `${(ms / 1000).toFixed(2)} s`);
+
+/** The fine-tuning line: layers trained, the bottom's cache, mean step time per task. */
+function formatFinetune(r: TrainReport): string | null {
+  const f = r.finetune;
+  if (!f) return null;
+  const reads = f.bottom.computed + f.bottom.cached;
+  const share = reads > 0 ? Math.round((100 * f.bottom.cached) / reads) : 0;
+  const steps = Object.entries(r.stepMs)
+    .map(([t, ms]) => `${t} ${seconds(ms)}`)
+    .join(', ');
+  return (
+    `fine-tuned: top ${f.layers} of ${f.of} encoder layers · frozen bottom's token states cached: ${f.cache.entries} inputs, ` +
+    `${f.cache.mb.toFixed(0)} MiB (${share} % of reads served from the cache) · mean step: ${steps}`
+  );
+}
+
 export function formatTrainReport(r: TrainReport): string {
   const out: string[] = [];
   out.push(`## Training report`);
@@ -35,6 +52,8 @@ export function formatTrainReport(r: TrainReport): string {
       `architecture ${r.architecture.type} · weighting ${r.weighting.type} · sampling ${r.sampling.type} · backend ${r.backend} · ` +
       `${r.steps} steps in ${(r.trainMs / 1000).toFixed(1)} s`,
   );
+  const ft = formatFinetune(r);
+  if (ft) out.push('', ft);
   for (const [task, t] of Object.entries(r.tasks)) {
     out.push('');
     out.push(`### ${task} (dev, n=${t.dev}; train n=${t.train}${t.skipped ? `; ${t.skipped} malformed rows skipped` : ''})`);

@@ -12,7 +12,9 @@ import { UserError } from '../errors.js';
 import { createTask, loadTaskDataResult } from '../config/tasks.js';
 import type { AnyTask } from '../tasks/types.js';
 import { layerKey, storeEncoder } from '../training/features.js';
+import type { FinetuneSummary } from '../training/finetune.js';
 import { MultiTaskModel } from '../training/model.js';
+import { meanStepMs } from '../training/step-times.js';
 import type { FitOptions, ProgressEvent, TrainingHistory } from '../training/trainer.js';
 import type { ArchitectureConfig } from '../architectures/types.js';
 import type { WeightingConfig } from '../weighting/types.js';
@@ -92,6 +94,10 @@ export interface TrainReport {
   backend: string;
   steps: number;
   trainMs: number;
+  /** Mean step time (ms) per task of a step (see meanStepMs). */
+  stepMs: Record<string, number>;
+  /** With fine-tuning: the layers trained and the frozen bottom's cache. */
+  finetune?: FinetuneSummary;
   tasks: Record<string, TaskReport>;
   lambdas: Record<string, number>;
   relations: ReturnType<MultiTaskModel['taskRelations']>;
@@ -296,6 +302,8 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     backend: history.backend,
     steps: history.completedSteps,
     trainMs: history.elapsedMs,
+    stepMs: meanStepMs(history.steps),
+    ...(model.finetune ? { finetune: model.finetune.summary() } : {}),
     tasks: reports,
     lambdas: history.lambdas,
     relations: model.taskRelations(),

@@ -31,6 +31,14 @@ export interface TopPass {
 
 export { checkFinetuneOptions, FINETUNE_DEFAULTS, type FinetuneOptions } from './finetune-options.js';
 
+/** {@link EncoderFinetune.summary}: the top `layers` of `of` trained; the bottom's cache and how many inputs it computed or served. */
+export interface FinetuneSummary {
+  layers: number;
+  of: number;
+  cache: { entries: number; mb: number };
+  bottom: { computed: number; cached: number };
+}
+
 export class EncoderFinetune {
   readonly config: Required<FinetuneOptions>;
   private readonly cache = new Map<string, Float32Array>();
@@ -139,6 +147,11 @@ export class EncoderFinetune {
   loadWeights(weights: ReadonlyMap<string, Float32Array>): void {
     this.top.load(weights);
     this.version += 1;
+  }
+
+  /** What the run fine-tuned and what the bottom's cache did, for reports. */
+  summary(): FinetuneSummary {
+    return { layers: this.config.layers, of: this.totalLayers, cache: this.cacheSize, bottom: { ...this.stats } };
   }
 
   /** Cached bottom states: texts and their memory (MiB). */

@@ -148,6 +148,7 @@ class Run implements TrainingRun {
 
   /** One optimisation step: batches (through the fine-tuned top, if any) → weighting.backward → clip → AdamW. */
   async trainStep(): Promise<StepRecord> {
+    const started = performance.now();
     const { model, step } = this;
     const { sampler, batchers, dropoutRng, trainSets, trainable, weighting, optimizer, params } = this.setup;
     const epoch = Math.floor(step / this.stepsPerEpoch);
@@ -187,6 +188,7 @@ class Run implements TrainingRun {
       lr,
       gradNorm: clipped.norm,
       elapsedMs: this.elapsedMs(),
+      stepMs: Math.round((performance.now() - started) * 10) / 10,
     };
     const diag = weighting.diagnostics();
     if (Object.keys(diag).length) rec.diagnostics = diag;

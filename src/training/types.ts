@@ -93,6 +93,11 @@ export interface StepRecord {
   lr: number;
   gradNorm: number;
   elapsedMs: number;
+  /**
+   * This step's own time in ms: its batches, the fine-tuned top (when there is one), the heads'
+   * forward and backward, the updates; no evaluation or checkpoint. Absent in older checkpoints.
+   */
+  stepMs?: number;
   diagnostics?: Record<string, unknown>;
 }
 
