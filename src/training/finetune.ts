@@ -18,7 +18,7 @@ import { UserError } from '../errors.js';
 import { Float32AdamW, TrainableTop, type Float32AdamWState } from '../finetune/index.js';
 import { exportFinetuned } from './finetune-export.js';
 import { checkFinetuneOptions, type FinetuneOptions } from './finetune-options.js';
-import { gatherRows, lengthBuckets, padRows, scatterRows, TOP_BUCKET_ROWS, type TopChunk } from './finetune-buckets.js';
+import { gatherRows, lengthBuckets, padRows, scatterRows, type TopChunk } from './finetune-buckets.js';
 import { joinStates, poolBackward, poolStates, type TopPooling } from './finetune-pool.js';
 
 /** One forward pass of the top (in length buckets): its output states [n, T, d] (zero at padding) and what backward needs. */
@@ -173,7 +173,7 @@ export class EncoderFinetune {
     const mask = new Uint8Array(n * T);
     const chunks: TopChunk[] = [];
     // rows of similar length run together, so a batch of short and long inputs pads little
-    for (const rows of lengthBuckets(lengths, TOP_BUCKET_ROWS)) {
+    for (const rows of lengthBuckets(lengths)) {
       const b = padRows(per, rows, d);
       const { output, tape } = await this.top.forward(b.data, b.dims, b.mask, { train });
       scatterRows(output, b.dims[1], rows, lengths, states, T, d);

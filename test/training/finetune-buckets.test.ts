@@ -20,15 +20,34 @@ afterAll(async () => {
 });
 
 describe('fine-tuning: length buckets of the top', () => {
-  it('groups rows longest first, at most `size` per group, every row once', () => {
-    expect(lengthBuckets([3, 9, 1, 9, 4], 2)).toEqual([[1, 3], [4, 0], [2]]);
+  it('groups rows longest first into the runs with the fewest padded tokens plus a cost per run', () => {
+    // a cheap run: each length its own group (10+10, then 2+2: 24 tokens + 2 runs)
+    expect(lengthBuckets([2, 10, 2, 10], 1)).toEqual([
+      [1, 3],
+      [0, 2],
+    ]);
+    // a dear run: one group (4 × 10 + 100 = 140 < 24 + 200)
+    expect(lengthBuckets([2, 10, 2, 10], 100)).toEqual([[1, 3, 0, 2]]);
+    // cut where it pays (every grouping enumerated by hand): at 2 per run [9, 9, 8] | [4, 3] | [1]
+    // costs 27 + 8 + 1 + 3·2 = 42 (the next best 43); at 5 per run [9, 9, 8] | [4, 3, 1] costs 27 + 12 + 2·5 = 49 (next 51)
+    expect(lengthBuckets([3, 9, 1, 9, 4, 8], 2)).toEqual([[1, 3, 5], [4, 0], [2]]);
+    expect(lengthBuckets([3, 9, 1, 9, 4, 8], 5)).toEqual([
+      [1, 3, 5],
+      [4, 0, 2],
+    ]);
+    // at most maxRows per group, every row once
+    const capped = lengthBuckets([5, 5, 5, 5, 5], 1000, 2);
+    expect(capped.length).toBe(3);
+    expect(Math.max(...capped.map((g) => g.length))).toBe(2);
+    expect(capped.flat()).toEqual([0, 1, 2, 3, 4]);
     expect(lengthBuckets([], 4)).toEqual([]);
   });
 
   it('a batch of mixed lengths in several buckets: each input as when run alone, within 1e-5', async () => {
     const words = ['good', 'bad', 'film', 'plot', 'warm', 'dull', 'long', 'best'];
+    // short and long texts (1 to 11 words, and 40 to 50), more than a bucket's rows
     const keys = Array.from({ length: TOP_BUCKET_ROWS + 9 }, (_, i) =>
-      Array.from({ length: 1 + ((i * 7) % 11) }, (_, j) => words[(i + j) % 8]).join(' '),
+      Array.from({ length: 1 + ((i * 7) % 11) + (i % 2 ? 40 : 0) }, (_, j) => words[(i + j) % 8]).join(' '),
     );
     const all = await ft.pooled(keys, false);
     const [n, T, d] = all.pass.dims;

@@ -26,8 +26,12 @@ afterAll(async () => {
 });
 
 const words = ['good', 'bad', 'film', 'plot', 'warm', 'dull', 'long', 'best'];
-// 20 texts of 4 to 6 tokens: more than one length bucket of the top (TOP_BUCKET_ROWS)
-const texts = Array.from({ length: 20 }, (_, i) => `${words[i % 8]} ${words[(i * 3 + 1) % 8]} ${i > 9 ? `${i} ${words[i % 5]}` : i}`);
+// 20 texts: ten of 3 words, ten of 23, so the top runs them in more than one length bucket (lengthBuckets)
+const texts = Array.from(
+  { length: 20 },
+  (_, i) =>
+    `${words[i % 8]} ${words[(i * 3 + 1) % 8]} ${i > 9 ? `${i} ${Array.from({ length: 20 }, (_, j) => words[(i + j) % 8]).join(' ')}` : i}`,
+);
 
 describe('fine-tuning: the chain rule end to end', () => {
   for (const kind of [
