@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { configFile } from '../../src/config/load.js';
 import { trainFromConfig } from '../../src/experiment/train.js';
 import { MultiTaskModel } from '../../src/training/model.js';
 import type { SentimentPrediction } from '../../src/tasks/sentiment/index.js';
@@ -76,6 +77,50 @@ describe.skipIf(!hasReference)('fine-tuning the default multitask config (refere
           ),
         ).toBeLessThan(1e-4);
         expect(u1.map((p) => p.summary)).toEqual(u0.map((p) => p.summary));
+      } finally {
+        loaded.dispose();
+        await loaded.encoder?.dispose();
+      }
+    } finally {
+      run.model.dispose();
+      await run.encoder.dispose();
+    }
+  }, 180_000);
+});
+
+describe('the shipped fine-tuning config (tasks/multitask-finetune.yaml) on its default encoder', () => {
+  it("trains the top 2 of mtl:mini's 4 layers on the samples, saves, and the reloaded model predicts within 3e-2 (q8 source)", async () => {
+    const dir = join(out, 'multitask-finetune');
+    const run = await trainFromConfig({ config: configFile('multitask-finetune'), sample: true, steps: 4, baselines: false, out: dir });
+    try {
+      expect(run.report.encoderId).toBe('mtl:mini');
+      expect(run.report.sampling).toEqual({ type: 'proportional' });
+      const ft = run.model.finetune;
+      expect(ft?.config.layers).toBe(2);
+      expect(ft?.totalLayers).toBe(4);
+      expect(run.history.completedSteps).toBe(4);
+      // the report says what was fine-tuned and cached, and each task's mean step time
+      const f = run.report.finetune;
+      expect(f).toMatchObject({ layers: 2, of: 4 });
+      expect(f!.bottom.computed).toBeGreaterThan(0);
+      expect(f!.cache.entries).toBeGreaterThan(0);
+      expect(f!.cache.mb).toBeGreaterThan(0);
+      const timed = Object.keys(run.report.stepMs);
+      expect(timed.length).toBeGreaterThan(0);
+      for (const t of timed) {
+        expect(run.model.taskNames).toContain(t);
+        expect(run.report.stepMs[t]).toBeGreaterThan(0);
+      }
+      for (const s of run.history.steps) for (const l of Object.values(s.losses)) expect(Number.isFinite(l)).toBe(true);
+      expect(MultiTaskModel.readManifest(dir).encoder.path).toBe('encoder');
+
+      const loaded = await MultiTaskModel.load(dir);
+      try {
+        const texts = (run.dev as { sentiment: { text: string }[] }).sentiment.slice(0, 16).map((e) => e.text);
+        const probs = (ps: SentimentPrediction[]) => ps.flatMap((p) => Object.values(p.probabilities));
+        const p0 = probs(await run.model.predict('sentiment', texts));
+        const p1 = probs(await loaded.predict('sentiment', texts));
+        expect(maxDiff(p0, p1)).toBeLessThan(3e-2);
       } finally {
         loaded.dispose();
         await loaded.encoder?.dispose();
