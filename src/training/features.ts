@@ -120,18 +120,26 @@ export class FeatureStore {
           'the model has no encoder ({ dim } only), so fill model.features with vectors first',
       );
     }
+    // one progress over every call below: done and total count all the missing texts and pairs
+    let before = 0;
+    const user = options?.onProgress;
+    const opts: EncodeOptions | undefined = user
+      ? { ...options, onProgress: (p) => user({ ...p, done: before + p.done, total: missing.length }) }
+      : options;
     for (const [layer, group] of byLayer(missing)) {
       const enc = await encoderAt(encoder, layer);
       const singles = group.keys.filter((_, i) => !isPairKey(group.inner[i]!));
       const pairs = group.keys.filter((_, i) => isPairKey(group.inner[i]!));
-      if (singles.length)
+      if (singles.length) {
         this.setRows(
           singles,
           await enc.encode(
             singles.map((k) => parseLayerKey(k).key),
-            options,
+            opts,
           ),
         );
+        before += singles.length;
+      }
       if (pairs.length) {
         if (typeof enc.encodePairs !== 'function')
           throw new UserError(`the encoder ${enc.info.model} cannot encode text pairs (no encodePairs); use the siamese input mode`);
@@ -139,9 +147,10 @@ export class FeatureStore {
           pairs,
           await enc.encodePairs(
             pairs.map((k) => parsePairKey(parseLayerKey(k).key)),
-            options,
+            opts,
           ),
         );
+        before += pairs.length;
       }
     }
     return missing.length;

@@ -177,6 +177,21 @@ describe('Encoder.encodePairs (bert fixture)', () => {
     expect(Array.from(store.lookup(a))).toEqual(Array.from(text.data));
   });
 
+  it('the feature store reports one progress over texts and pairs: done counts up to the missing total', async () => {
+    const pairs = mlqePairs(3).slice(0, 4);
+    const texts = pairs.map(([a]) => `${a} (progress)`);
+    const store = new FeatureStore(enc.info.dim);
+    const seen: { done: number; total: number }[] = [];
+    const n = await store.ensure([...texts, ...pairs.map(([a, b]) => pairKey(a, b))], enc, {
+      onProgress: (p) => seen.push({ done: p.done, total: p.total }),
+    });
+    expect(n).toBe(texts.length + pairs.length);
+    expect(seen.length).toBeGreaterThan(1);
+    for (const p of seen) expect(p.total).toBe(n);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.done).toBeGreaterThanOrEqual(seen[i - 1]!.done);
+    expect(seen.at(-1)!.done).toBe(n);
+  });
+
   it('an encoder without encodePairs gets a clear error', async () => {
     const store = new FeatureStore(enc.info.dim);
     const plain = { info: enc.info, encode: (t: readonly string[]) => enc.encode(t), dispose: async () => undefined };
