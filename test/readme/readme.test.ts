@@ -16,6 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 import { packageRoot } from '../../src/utils/paths.js';
+import { mtl } from '../cli/helpers.js';
 import { fencedBlocks, runAsPasted } from './run-as-pasted.js';
 
 const root = packageRoot();
@@ -49,6 +50,28 @@ describe('README', () => {
     expect(r.stdout).toMatch(/label: '(positive|negative)'/);
     expect(readFileSync(join(root, 'runs/quick-start/manifest.json'), 'utf8')).toContain('"sentiment"');
   }, 300_000);
+
+  const reference = resolve(root, '..', 'shared', 'models', 'reference-mini');
+  it.skipIf(!existsSync(reference))(
+    'the fine-tuning command runs as pasted, on the samples for 2 steps',
+    () => {
+      const block = fencedBlocks(readme).find((b) => b.lang === 'bash' && b.body.includes('--config multitask-finetune'));
+      expect(block, 'a bash block with the fine-tuning command').toBeDefined();
+      const line = block!.body.split('\n').find((l) => l.includes('--config multitask-finetune'))!;
+      const words = line.replace(/#.*$/, '').trim().split(/\s+/);
+      expect(words.slice(0, 3)).toEqual(['npx', 'mtl', 'train']);
+      const args = words.slice(2);
+      const at = args.indexOf('--out');
+      if (at >= 0) args.splice(at, 2);
+      const out = join(root, '.cache', 'readme', 'finetune');
+      rmSync(out, { recursive: true, force: true });
+      const r = mtl([...args, '--sample', '--steps', '2', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/fine-tuned: top 2 of 6 encoder layers/);
+      expect(existsSync(join(out, 'encoder', 'onnx', 'model.onnx'))).toBe(true);
+    },
+    300_000,
+  );
 });
 
 /** Every Markdown document a reader walks through: the README, the changelog and docs/**. */
