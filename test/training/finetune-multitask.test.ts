@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configFile } from '../../src/config/load.js';
-import { trainFromConfig } from '../../src/experiment/train.js';
+import { trainFromConfig, type TrainRun } from '../../src/experiment/train.js';
 import { MultiTaskModel } from '../../src/training/model.js';
 import type { SentimentPrediction } from '../../src/tasks/sentiment/index.js';
 import type { SummarizationPrediction } from '../../src/tasks/summarization/index.js';
@@ -24,6 +24,22 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 function maxDiff(a: readonly number[], b: readonly number[]): number {
   expect(a.length).toBe(b.length);
   return Math.max(0, ...a.map((x, i) => Math.abs(x - (b[i] as number))));
+}
+
+/** Runs `check` on the saved model reloaded from `dir` (no training code), then frees it and the run. */
+async function withReloaded(run: TrainRun, dir: string, check: (loaded: MultiTaskModel) => Promise<void>): Promise<void> {
+  try {
+    const loaded = await MultiTaskModel.load(dir);
+    try {
+      await check(loaded);
+    } finally {
+      loaded.dispose();
+      await loaded.encoder?.dispose();
+    }
+  } finally {
+    run.model.dispose();
+    await run.encoder.dispose();
+  }
 }
 
 describe.skipIf(!hasReference)('fine-tuning the default multitask config (reference-mini, fp32)', () => {
@@ -39,7 +55,7 @@ describe.skipIf(!hasReference)('fine-tuning the default multitask config (refere
       baselines: false,
       out,
     });
-    try {
+    await withReloaded(run, out, async (loaded) => {
       expect(run.model.taskNames).toEqual(['sentiment', 'translation-quality', 'summarization']);
       expect(run.history.completedSteps).toBe(6);
       for (const s of run.history.steps) for (const l of Object.values(s.losses)) expect(Number.isFinite(l)).toBe(true);
@@ -52,39 +68,30 @@ describe.skipIf(!hasReference)('fine-tuning the default multitask config (refere
       const sentimentTask = run.model.task('sentiment') as { pooling?: string };
       expect(sentimentTask.pooling).toBe('attention');
 
-      const loaded = await MultiTaskModel.load(out);
-      try {
-        const dev = run.dev as { sentiment: { text: string }[]; 'translation-quality': object[]; summarization: object[] };
-        const texts = dev.sentiment.slice(0, 24).map((e) => e.text);
-        const probs = (ps: SentimentPrediction[]) => ps.flatMap((p) => Object.values(p.probabilities));
-        const s0 = await run.model.predict('sentiment', texts);
-        const s1 = await loaded.predict('sentiment', texts);
-        expect(maxDiff(probs(s0), probs(s1))).toBeLessThan(1e-4);
-        expect(s1.map((p) => p.label)).toEqual(s0.map((p) => p.label));
+      const dev = run.dev as { sentiment: { text: string }[]; 'translation-quality': object[]; summarization: object[] };
+      const texts = dev.sentiment.slice(0, 24).map((e) => e.text);
+      const probs = (ps: SentimentPrediction[]) => ps.flatMap((p) => Object.values(p.probabilities));
+      const s0 = await run.model.predict('sentiment', texts);
+      const s1 = await loaded.predict('sentiment', texts);
+      expect(maxDiff(probs(s0), probs(s1))).toBeLessThan(1e-4);
+      expect(s1.map((p) => p.label)).toEqual(s0.map((p) => p.label));
 
-        const pairs = dev['translation-quality'].slice(0, 24);
-        const t0 = await run.model.predict<number>('translation-quality', pairs);
-        const t1 = await loaded.predict<number>('translation-quality', pairs);
-        expect(maxDiff(t0, t1)).toBeLessThan(1e-4);
+      const pairs = dev['translation-quality'].slice(0, 24);
+      const t0 = await run.model.predict<number>('translation-quality', pairs);
+      const t1 = await loaded.predict<number>('translation-quality', pairs);
+      expect(maxDiff(t0, t1)).toBeLessThan(1e-4);
 
-        const docs = dev.summarization.slice(0, 4);
-        const u0 = await run.model.predict<SummarizationPrediction>('summarization', docs);
-        const u1 = await loaded.predict<SummarizationPrediction>('summarization', docs);
-        expect(
-          maxDiff(
-            u0.flatMap((p) => p.scores),
-            u1.flatMap((p) => p.scores),
-          ),
-        ).toBeLessThan(1e-4);
-        expect(u1.map((p) => p.summary)).toEqual(u0.map((p) => p.summary));
-      } finally {
-        loaded.dispose();
-        await loaded.encoder?.dispose();
-      }
-    } finally {
-      run.model.dispose();
-      await run.encoder.dispose();
-    }
+      const docs = dev.summarization.slice(0, 4);
+      const u0 = await run.model.predict<SummarizationPrediction>('summarization', docs);
+      const u1 = await loaded.predict<SummarizationPrediction>('summarization', docs);
+      expect(
+        maxDiff(
+          u0.flatMap((p) => p.scores),
+          u1.flatMap((p) => p.scores),
+        ),
+      ).toBeLessThan(1e-4);
+      expect(u1.map((p) => p.summary)).toEqual(u0.map((p) => p.summary));
+    });
   }, 180_000);
 });
 
@@ -92,7 +99,7 @@ describe('the shipped fine-tuning config (tasks/multitask-finetune.yaml) on its 
   it("trains the top 2 of mtl:mini's 4 layers on the samples, saves, and the reloaded model predicts within 3e-2 (q8 source)", async () => {
     const dir = join(out, 'multitask-finetune');
     const run = await trainFromConfig({ config: configFile('multitask-finetune'), sample: true, steps: 4, baselines: false, out: dir });
-    try {
+    await withReloaded(run, dir, async (loaded) => {
       expect(run.report.encoderId).toBe('mtl:mini');
       expect(run.report.sampling).toEqual({ type: 'proportional' });
       const ft = run.model.finetune;
@@ -114,20 +121,11 @@ describe('the shipped fine-tuning config (tasks/multitask-finetune.yaml) on its 
       for (const s of run.history.steps) for (const l of Object.values(s.losses)) expect(Number.isFinite(l)).toBe(true);
       expect(MultiTaskModel.readManifest(dir).encoder.path).toBe('encoder');
 
-      const loaded = await MultiTaskModel.load(dir);
-      try {
-        const texts = (run.dev as { sentiment: { text: string }[] }).sentiment.slice(0, 16).map((e) => e.text);
-        const probs = (ps: SentimentPrediction[]) => ps.flatMap((p) => Object.values(p.probabilities));
-        const p0 = probs(await run.model.predict('sentiment', texts));
-        const p1 = probs(await loaded.predict('sentiment', texts));
-        expect(maxDiff(p0, p1)).toBeLessThan(3e-2);
-      } finally {
-        loaded.dispose();
-        await loaded.encoder?.dispose();
-      }
-    } finally {
-      run.model.dispose();
-      await run.encoder.dispose();
-    }
+      const texts = (run.dev as { sentiment: { text: string }[] }).sentiment.slice(0, 16).map((e) => e.text);
+      const probs = (ps: SentimentPrediction[]) => ps.flatMap((p) => Object.values(p.probabilities));
+      const p0 = probs(await run.model.predict('sentiment', texts));
+      const p1 = probs(await loaded.predict('sentiment', texts));
+      expect(maxDiff(p0, p1)).toBeLessThan(3e-2);
+    });
   }, 180_000);
 });
