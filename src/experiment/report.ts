@@ -37,8 +37,13 @@ function formatFinetune(r: TrainReport): string | null {
   const steps = Object.entries(r.stepMs)
     .map(([t, ms]) => `${t} ${seconds(ms)}`)
     .join(', ');
+  const { read } = f;
+  const which =
+    read === f.of
+      ? `top ${f.layers} of ${f.of} encoder layers`
+      : `layers ${read - f.layers + 1}–${read} of ${f.of} encoder layers (read at layer ${read}; the layers above dropped)`;
   return (
-    `fine-tuned: top ${f.layers} of ${f.of} encoder layers · frozen bottom's token states cached: ${f.cache.entries} inputs, ` +
+    `fine-tuned: ${which} · frozen bottom's token states cached: ${f.cache.entries} inputs, ` +
     `${f.cache.mb.toFixed(0)} MiB (${share} % of reads served from the cache) · mean step: ${steps}`
   );
 }

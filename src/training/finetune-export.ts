@@ -23,12 +23,15 @@ const ONNX_Q8 = 'onnx/model_quantized.onnx';
  * cannot write a weight back, the fp32 file quantized afresh, with a notice). The fp32 file is the
  * one that predicts as the training-time model (whose top runs in fp32): fine-tuning moves weights by
  * less than an int8 step, so the q8 file keeps only part of the update. Returns the fp32 file's
- * sha256 and every written file's sha256 by path.
+ * sha256 and every written file's sha256 by path. `layers`: the transformer layers of the top's source
+ * graph when it is a cut of the source model (tasks read an inner layer): config.json's layer count
+ * (`num_hidden_layers`, DistilBERT's `n_layers`) is set to it, so the folder describes its graph.
  */
 export async function exportFinetuned(
   top: TrainableTop,
   src: string,
   dir: string,
+  layers?: number,
 ): Promise<{ sha256: string; files: Record<string, string> }> {
   let fp32: Uint8Array;
   try {
@@ -50,7 +53,9 @@ export async function exportFinetuned(
   }
   const out: [string, Uint8Array][] = [];
   for (const f of (await readdir(src)).sort()) {
-    if (/\.(json|txt|model)$/.test(f) && (await stat(join(src, f))).isFile()) out.push([f, await readFile(join(src, f))]);
+    if (!/\.(json|txt|model)$/.test(f) || !(await stat(join(src, f))).isFile()) continue;
+    const bytes = await readFile(join(src, f));
+    out.push([f, f === 'config.json' && layers !== undefined ? withLayerCount(bytes, layers, join(src, f)) : bytes]);
   }
   out.push([ONNX_FP32, fp32], [ONNX_Q8, q8]);
   await mkdir(join(dir, 'onnx'), { recursive: true });
@@ -60,4 +65,21 @@ export async function exportFinetuned(
     files[f] = createHash('sha256').update(bytes).digest('hex');
   }
   return { sha256: files[ONNX_FP32] as string, files };
+}
+
+/** config.json's bytes with its layer count set to `layers` (the keys it has of num_hidden_layers, n_layers). */
+function withLayerCount(bytes: Uint8Array, layers: number, file: string): Uint8Array {
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  } catch (err) {
+    throw new UserError(`${file}: not valid JSON (${(err as Error).message}); the fine-tuned encoder's config cannot be written`);
+  }
+  let changed = false;
+  for (const key of ['num_hidden_layers', 'n_layers'])
+    if (typeof cfg[key] === 'number' && cfg[key] !== layers) {
+      cfg[key] = layers;
+      changed = true;
+    }
+  return changed ? new TextEncoder().encode(JSON.stringify(cfg, null, 2) + '\n') : bytes;
 }

@@ -1,7 +1,8 @@
 /**
  * Joint fine-tuning of the encoder's top layers with the heads (MT-DNN style: every task's batches
- * train the one shared encoder). The encoder is split at layer k = L − layers: the frozen bottom is
- * the encoder's layer cut (`atLayer(k)`, token states, cached per text), the top a
+ * train the one shared encoder). The encoder is split at layer k = R − layers, where R is the layer the
+ * tasks read (the last, L, or the encoder's `layer` option): the frozen bottom is the encoder's layer
+ * cut (`atLayer(k)`, token states, cached per text), the top layers k+1 … R a
  * {@link TrainableTop} (src/finetune) trained with AdamW in TypeScript on its own schedule (warm-up,
  * linear decay, optional layer-wise decay). The pooled vectors (pooled as the encoder pools them)
  * replace the feature store's vectors as the heads' input; the trainer (./finetune-step.ts) hands
@@ -11,7 +12,9 @@
  * the fine-tuned encoder's, so evaluation and prediction go through the feature store as before.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cutAtLayer } from '../encoder/layers.js';
 import { isPairKey, pairKey, parsePairKey } from '../encoder/pairs.js';
 import type { EncodeOptions, EncodeResult, SentenceEncoder, TokenEncodeResult } from '../encoder/types.js';
 import { UserError } from '../errors.js';
@@ -31,10 +34,15 @@ export interface TopPass {
 
 export { checkFinetuneOptions, FINETUNE_DEFAULTS, type FinetuneOptions } from './finetune-options.js';
 
-/** {@link EncoderFinetune.summary}: the top `layers` of `of` trained; the bottom's cache and how many inputs it computed or served. */
+/**
+ * {@link EncoderFinetune.summary}: layers `read` − `layers` + 1 … `read` of `of` trained (`read` < `of`:
+ * the tasks read an inner layer, the layers above it are dropped); the bottom's cache and how many
+ * inputs it computed or served.
+ */
 export interface FinetuneSummary {
   layers: number;
   of: number;
+  read: number;
   cache: { entries: number; mb: number };
   bottom: { computed: number; cached: number };
 }
@@ -57,6 +65,8 @@ export class EncoderFinetune {
     readonly pooling: TopPooling,
     config: Required<FinetuneOptions>,
     readonly totalLayers: number,
+    /** The layer the tasks read: the top's last layer (totalLayers, or the encoder's `layer` option). */
+    readonly readLayer: number,
   ) {
     this.config = config;
     this.optimizers = top.layers.map(() => new Float32AdamW({ lr: config.lr, weightDecay: config.weightDecay }));
@@ -72,10 +82,6 @@ export class EncoderFinetune {
       );
     }
     const { info } = encoder;
-    if (info.layer && info.layer.index !== info.layer.of)
-      throw new UserError(
-        `${where}: the encoder is read at layer ${info.layer.index} of ${info.layer.of}; fine-tuning needs the whole encoder (drop encoder.layer)`,
-      );
     if (info.pooling === 'sentence_embedding')
       throw new UserError(
         `${where}: the encoder pools inside its graph (sentence_embedding output); set encoder.pooling to mean or cls to fine-tune it`,
@@ -88,16 +94,25 @@ export class EncoderFinetune {
       );
     // the layer count: the embeddings' cut knows it (the cut at `fromLayer` is opened next in any case)
     const of = (await encoder.atLayer(0)).info.layer?.of ?? 0;
-    if (config.layers > of) throw new UserError(`${where}: the encoder ${info.model} has ${of} layers; fine-tune at most ${of}`);
-    const fromLayer = of - config.layers;
+    // an encoder read at an inner layer R (`layer` option) fine-tunes the layers below R: the top ends at R
+    const read = info.layer ? info.layer.index : of;
+    if (config.layers > read)
+      throw new UserError(
+        read === of
+          ? `${where}: the encoder ${info.model} has ${of} layers; fine-tune at most ${of}`
+          : `${where}: the encoder ${info.model} is read at layer ${read} of ${of}; fine-tune at most ${read} (the layers up to the one read)`,
+      );
+    const fromLayer = read - config.layers;
     const bottom = await encoder.atLayer(fromLayer);
     let top: TrainableTop;
     try {
-      top = await TrainableTop.fromOnnx(file, { fromLayer, dropout: config.dropout, seed });
+      // read below the last layer: the top is rebuilt from the graph cut at R (layers above R dropped)
+      const source = read === of ? file : (cutAtLayer(new Uint8Array(await readFile(file)), read, file).bytes as Uint8Array);
+      top = await TrainableTop.fromOnnx(source, { fromLayer, dropout: config.dropout, seed });
     } catch (err) {
       throw new UserError(`${where}: ${(err as Error).message}`);
     }
-    return new EncoderFinetune(encoder, bottom, top, file, info.pooling, config, of);
+    return new EncoderFinetune(encoder, bottom, top, file, info.pooling, config, of, read);
   }
 
   get dim(): number {
@@ -151,7 +166,7 @@ export class EncoderFinetune {
 
   /** What the run fine-tuned and what the bottom's cache did, for reports. */
   summary(): FinetuneSummary {
-    return { layers: this.config.layers, of: this.totalLayers, cache: this.cacheSize, bottom: { ...this.stats } };
+    return { layers: this.config.layers, of: this.totalLayers, read: this.readLayer, cache: this.cacheSize, bottom: { ...this.stats } };
   }
 
   /** Cached bottom states: texts and their memory (MiB). */
@@ -263,7 +278,7 @@ export class EncoderFinetune {
 
   /** Writes the fine-tuned encoder as a Hugging Face model folder (see ./finetune-export.ts). */
   exportTo(dir: string): Promise<{ sha256: string; files: Record<string, string> }> {
-    return exportFinetuned(this.top, this.source.info.model, dir);
+    return exportFinetuned(this.top, this.source.info.model, dir, this.readLayer);
   }
 
   async dispose(): Promise<void> {

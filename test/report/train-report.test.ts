@@ -57,11 +57,19 @@ describe('formatTrainReport', () => {
   it("a fine-tuned run names the layers, the cache and each task's mean step", () => {
     const text = formatTrainReport({
       ...base,
-      finetune: { layers: 2, of: 4, cache: { entries: 300, mb: 41.6 }, bottom: { computed: 300, cached: 900 } },
+      finetune: { layers: 2, of: 4, read: 4, cache: { entries: 300, mb: 41.6 }, bottom: { computed: 300, cached: 900 } },
     });
     expect(text).toContain(
       "fine-tuned: top 2 of 4 encoder layers · frozen bottom's token states cached: 300 inputs, 42 MiB (75 % of reads served from the cache) · mean step: sentiment 0.51 s, summarization 21 s",
     );
+  });
+
+  it('a run that reads an inner layer names the layers trained below it', () => {
+    const text = formatTrainReport({
+      ...base,
+      finetune: { layers: 2, of: 6, read: 4, cache: { entries: 3, mb: 1 }, bottom: { computed: 3, cached: 1 } },
+    });
+    expect(text).toContain('fine-tuned: layers 3–4 of 6 encoder layers (read at layer 4; the layers above dropped) · frozen');
   });
 
   it('a frozen run has no fine-tuning line', () => {

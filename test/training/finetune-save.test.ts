@@ -178,6 +178,44 @@ describe('fine-tuning: saved models', () => {
   }, 60_000);
 });
 
+describe('fine-tuning an encoder read at an inner layer', () => {
+  it('trains the layers below the one read; saves that cut as a complete encoder (config says its layers); reloads and predicts the same', async () => {
+    const cut = await Encoder.load('fixture:bert', { dtype: 'fp32', layer: 1 });
+    const m = await create(cut, 1);
+    expect(m.finetune?.summary()).toMatchObject({ layers: 1, of: 2, read: 1 });
+    expect(m.finetune?.top.layers.map((l) => l.index)).toEqual([0]);
+    // before any step the rebuilt layer 1 gives what the ONNX graph cut at layer 1 gives (eval mode)
+    const inputs = texts.slice(0, 8);
+    const frozen = await cut.encode(inputs);
+    expect(maxDiff((await m.encoder!.encode(inputs)).data, frozen.data)).toBeLessThan(1e-4);
+    await m.fit(data, { steps: 4, batchSize: 8, log: false });
+    const moved = maxDiff((await m.encoder!.encode(inputs)).data, frozen.data);
+    expect(moved).toBeGreaterThan(1e-3);
+    const before = await m.predict('sentiment', inputs);
+    const dir = join(root, 'saved-inner');
+    await m.save(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.encoder.layer).toBeNull();
+    const config = JSON.parse(readFileSync(join(dir, 'encoder', 'config.json'), 'utf8'));
+    const source = JSON.parse(readFileSync(join(await ensureFixture('bert'), 'config.json'), 'utf8'));
+    expect(source.num_hidden_layers).toBe(2);
+    expect(config.num_hidden_layers).toBe(1);
+    expect(manifest.encoder.files['config.json']).toBe(filesOf(join(dir, 'encoder'))['config.json']);
+    const loaded = await MultiTaskModel.fromPretrained(dir);
+    // the saved graph is one layer deep: its own layer count, read at its last layer
+    expect(loaded.encoder?.info.layer?.of ?? 1).toBe(1);
+    const after = await loaded.predict('sentiment', inputs);
+    for (let i = 0; i < inputs.length; i++) {
+      expect(after[i]!.label).toBe(before[i]!.label);
+      expect(Math.abs(after[i]!.score - before[i]!.score)).toBeLessThan(1e-4);
+    }
+    await loaded.encoder?.dispose();
+    loaded.dispose();
+    m.dispose();
+    await cut.dispose();
+  }, 60_000);
+});
+
 /**
  * A q8 source's saved model vs the training-time path (q8 bottom, fp32 top), on the bert fixture:
  * the fp32 file (the manifest's) differs by the bottom's int8 activation rounding only: measured
@@ -289,12 +327,14 @@ describe('fine-tuning: a q8 source whose int8 weights cannot be written back', (
 });
 
 describe('fine-tuning: refusals', () => {
-  it('more layers than the encoder has, a negative count, an encoder read at an inner layer, no encoder', async () => {
+  it('more layers than the encoder has or than it reads up to, a negative count, no encoder', async () => {
     await expect(create(fp32, 3)).rejects.toThrow(/finetune\.layers = 3: the encoder .* has 2 layers; fine-tune at most 2/);
     await expect(create(fp32, -1)).rejects.toThrow(/finetune\.layers = -1: must be an integer ≥ 0/);
     await expect(create(fp32, 3)).rejects.toBeInstanceOf(UserError);
     const cut = await Encoder.load('fixture:bert', { dtype: 'fp32', layer: 1 });
-    await expect(create(cut, 1)).rejects.toThrow(/read at layer 1 of 2; fine-tuning needs the whole encoder \(drop encoder\.layer\)/);
+    await expect(create(cut, 2)).rejects.toThrow(
+      /finetune\.layers = 2: the encoder .* is read at layer 1 of 2; fine-tune at most 1 \(the layers up to the one read\)/,
+    );
     await cut.dispose();
     await expect(MultiTaskModel.create({ encoder: { dim: 32 }, tasks: tasks(), log: false, finetune: { layers: 1 } })).rejects.toThrow(
       /fine-tuning needs an Encoder/,
