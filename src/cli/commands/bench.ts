@@ -1,7 +1,7 @@
 /**
- * `mtl bench [--suite quality|speed|ablation|encoders|finetune|all] [--quick]`: the options, then the
- * suites of src/bench (the quality and encoder suites run in-process; the speed, ablation and finetune
- * suites run the measurement scripts of benchmarks/, see src/bench/suites.ts).
+ * `mtl bench [--suite quality|speed|ablation|encoders|finetune|finetune-joint|all] [--quick]`: the
+ * options, then the suites of src/bench (the quality and encoder suites run in-process; the speed,
+ * ablation and fine-tuning suites run the measurement scripts of benchmarks/, see src/bench/suites.ts).
  */
 import { join, resolve } from 'node:path';
 import { runQualitySuite } from '../../bench/quality.js';
@@ -43,6 +43,12 @@ export default async function bench(opts: Record<string, unknown>, _args: string
     const args = finetuneSuiteArgs({ quick, models, steps: opts.steps as number | undefined, ftLr: opts.ftLr as number | undefined });
     log(`finetune: finetune-quality ${args.join(' ')}`);
     runScript('finetune-quality', [...args, '--out', out], out);
+  }
+  if (suite === 'finetune-joint') {
+    const enc = opts.encoder === undefined ? [] : ['--encoder', String(opts.encoder)];
+    const args = [...(quick ? ['--quick'] : []), ...enc, '--out', out];
+    log(`finetune-joint: finetune-joint ${args.join(' ')}`);
+    runScript('finetune-joint', args, out);
   }
   if (suite === 'ablation') {
     for (const a of ABLATIONS) {

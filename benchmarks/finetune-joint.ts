@@ -1,0 +1,220 @@
+/**
+ * Joint fine-tuning of the three tasks on the full datasets (docs/benchmarks.md, "Joint fine-tuning of
+ * the three tasks"): the README's fine-tuning command and its variants, each run as `mtl train` in a
+ * child process (its own peak memory), one after another, on the same machine:
+ *
+ *   npx tsx benchmarks/finetune-joint.ts [--variants frozen,top2] [--encoder DIR] [--epochs 2] [--seed 42] [--quick]
+ *                                        [--previous a.json,b.json] [--out results]
+ *
+ * Variants (`mtl train --config multitask-finetune --encoder DIR --epochs E --seed S` plus):
+ *   top2          nothing more: the shipped config (top 2 layers below the layer read, 4)
+ *   frozen        --finetune 0 (the same config, encoder frozen)
+ *   top2-last     --config of the same config reading the last layer (the layers fine-tuned: 5–6 of 6)
+ * `--previous` carries the runs of earlier result files into the table and the plot (each keeps its
+ * commit; `--variants ''` only reports them). Runs the built CLI (dist/) when there is one. `--quick`: a smoke run on the samples, 4 steps each
+ * (results named -quick). `mtl bench --suite finetune-joint` runs this script. Writes results/finetune-joint-<date>.{json,md} and -bars.{svg,png}; needs `npm run build`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
+import { cpuFeatures } from '../src/utils/cpu.js';
+import { writeFileAtomic } from '../src/utils/fs.js';
+import { packageRoot } from '../src/utils/paths.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const encoder = arg('encoder') ?? '../shared/models/reference-mini';
+const epochs = Number(arg('epochs') ?? 2);
+const seed = Number(arg('seed') ?? 42);
+const quick = process.argv.includes('--quick');
+const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
+const log = (l: string) => console.error(l);
+
+/** The last-layer variant: the shipped config without its `layer` (a temporary copy next to it). */
+function lastLayerConfig(): string {
+  const src = join(packageRoot(), 'tasks', 'multitask-finetune.yaml');
+  const file = join(packageRoot(), 'tasks', `.bench-last-layer-${process.pid}.yaml`);
+  const text = readFileSync(src, 'utf8').replace(/^(\s*)layer: \d+\n/m, '');
+  if (text === readFileSync(src, 'utf8')) throw new Error(`${src}: no "layer:" line to drop for the last-layer variant`);
+  writeFileSync(file, text);
+  return file;
+}
+
+const VARIANTS: Record<string, { name: string; args: () => string[] }> = {
+  top2: { name: 'top 2 fine-tuned (layers 3–4, read at 4)', args: () => [] },
+  frozen: { name: 'frozen (read at layer 4)', args: () => ['--finetune', '0'] },
+  'top2-last': { name: 'top 2 fine-tuned (layers 5–6, the last)', args: () => ['--config', lastLayerConfig()] },
+};
+const chosen = (arg('variants') ?? 'frozen,top2').split(',').filter(Boolean);
+const previous = (arg('previous') ?? '').split(',').filter(Boolean);
+if (chosen.length === 0 && previous.length === 0) throw new Error('--variants: name at least one variant (or --previous runs to report)');
+for (const v of chosen)
+  if (!VARIANTS[v]) throw new Error(`--variants: unknown variant "${v}"; the variants are ${Object.keys(VARIANTS).join(', ')}`);
+
+export interface JointRun {
+  variant: string;
+  name: string;
+  command: string;
+  commit: string;
+  wallS: number;
+  trainS: number;
+  peakRssMiB: number | null;
+  finetune: unknown;
+  /** Median step time (ms) per epoch and task, from the run's metrics.jsonl. */
+  stepMs: Record<string, { n: number; median: number }>;
+  /** Dev metrics at each epoch's end. */
+  evals: { epoch: number; step: number; metrics: Record<string, Record<string, number>> }[];
+  baselines: Record<string, Record<string, Record<string, number>>>;
+}
+
+/** Runs `mtl train` in a child; its peak RSS is the VmHWM of /proc/<pid>/status read until it exits (Linux). */
+async function trainChild(args: string[]): Promise<{ stdout: string; wallS: number; peakRssMiB: number | null }> {
+  const t0 = Date.now();
+  // the built CLI (`npm run build`; what the README's command runs), else the source through tsx
+  const built = join(packageRoot(), 'dist', 'cli', 'bin.js');
+  const cli = existsSync(built) ? [built] : ['--import', 'tsx', join(packageRoot(), 'src', 'cli', 'bin.ts')];
+  const child = spawn(process.execPath, [...cli, 'train', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  let peak: number | null = null;
+  const poll = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) peak = Math.max(peak ?? 0, Number(m[1]) / 1024);
+    } catch {
+      // not Linux, or the child has just exited
+    }
+  }, 500);
+  const code = await new Promise<number | null>((res) => child.on('close', res));
+  clearInterval(poll);
+  if (code !== 0) throw new Error(`mtl train ${args.join(' ')} exited with ${code}`);
+  return { stdout, wallS: (Date.now() - t0) / 1000, peakRssMiB: peak };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: packageRoot(), encoding: 'utf8' }).trim();
+const runs: JointRun[] = [];
+for (const p of previous) runs.push(...(JSON.parse(readFileSync(p, 'utf8')) as { runs: JointRun[] }).runs);
+const tmp = mkdtempSync(join(tmpdir(), 'mtl-finetune-joint-'));
+try {
+  for (const v of chosen) {
+    const spec = VARIANTS[v]!;
+    const out = join(tmp, v);
+    const extra = spec.args();
+    const args = [
+      ...['--config', 'multitask-finetune', '--encoder', encoder, '--epochs', String(epochs), '--seed', String(seed)],
+      ...(quick ? ['--sample', '--steps', '4'] : []),
+      ...extra,
+    ];
+    log(`[${v}] mtl train ${args.join(' ')}`);
+    const r = await trainChild([...args, '--out', out, '--json']);
+    const report = JSON.parse(r.stdout) as {
+      trainMs: number;
+      finetune?: unknown;
+      tasks: Record<string, { baselines: Record<string, Record<string, number>> }>;
+    };
+    const lines = readFileSync(join(out, 'checkpoints', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const steps = new Map<string, number[]>();
+    for (const l of lines.filter((x) => x.type === 'step' && typeof x.stepMs === 'number')) {
+      const key = `epoch${l.epoch + 1}.${(l.tasks as string[]).join('+')}`;
+      steps.set(key, [...(steps.get(key) ?? []), l.stepMs as number]);
+    }
+    const shown = args.filter(
+      (a, i) => !a.includes('.bench-last-layer-') && !(a === '--config' && args[i + 1]?.includes('.bench-last-layer-')),
+    );
+    runs.push({
+      variant: v,
+      name: spec.name,
+      command: `npx mtl train ${shown.join(' ')}${v === 'top2-last' ? ' (the config without encoder.layer)' : ''}`,
+      commit,
+      wallS: Math.round(r.wallS),
+      trainS: Math.round(report.trainMs / 100) / 10,
+      peakRssMiB: r.peakRssMiB === null ? null : Math.round(r.peakRssMiB),
+      finetune: report.finetune ?? null,
+      stepMs: Object.fromEntries([...steps].sort().map(([k, xs]) => [k, { n: xs.length, median: Math.round(median(xs)) }])),
+      evals: lines.filter((x) => x.type === 'eval').map((x) => ({ epoch: x.epoch, step: x.step, metrics: x.metrics })),
+      baselines: Object.fromEntries(Object.entries(report.tasks).map(([t, x]) => [t, x.baselines])),
+    });
+    log(`[${v}] ${Math.round(r.wallS)} s, peak RSS ${r.peakRssMiB?.toFixed(0) ?? '?'} MiB`);
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+  for (const v of chosen)
+    if (v === 'top2-last') rmSync(join(packageRoot(), 'tasks', `.bench-last-layer-${process.pid}.yaml`), { force: true });
+}
+
+const METRICS: [task: string, metric: string, label: string, digits: number][] = [
+  ['sentiment', 'accuracy', 'SST-2 accuracy', 3],
+  ['translation-quality', 'pearson', 'MLQE-PE Pearson (mean of 7 pairs)', 3],
+  ['summarization', 'rouge2', 'BBC ROUGE-2', 2],
+];
+const PAIRS = ['en-de', 'en-zh', 'et-en', 'ne-en', 'ro-en', 'ru-en', 'si-en'];
+const last = (r: JointRun) => r.evals[r.evals.length - 1]!.metrics;
+const date = new Date().toISOString().slice(0, 10);
+const stem = join(outDir, `finetune-joint-${date}${quick ? '-quick' : ''}`);
+const cpu = cpuFeatures();
+await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, encoder, epochs, seed, cpu, runs }, null, 1) + '\n');
+let plot = '';
+try {
+  const bars = runs.flatMap((r) => METRICS.map(([task, metric]) => ({ task, metric, system: r.name, value: last(r)[task]![metric]! })));
+  await renderVegaLite(metricBarsSpec(bars, `Joint fine-tuning on ${encoder.split('/').pop()}: dev metrics`), `${stem}-bars`);
+  plot = `\n![joint fine-tuning, dev metrics](${stem.slice(outDir.length + 1)}-bars.png)\n`;
+} catch (err) {
+  log(`no plot: ${(err as Error).message}`);
+}
+const f = (x: number | undefined, d: number) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const base = runs[runs.length - 1]!.baselines;
+const md = `# Joint fine-tuning of the three tasks ${date}
+
+Encoder \`${encoder}\`, ${quick ? 'the samples, 4 steps (a smoke run, --quick)' : `the full datasets, ${epochs} epochs`}, seed ${seed}; one run after another, nothing else
+running, on ${cpu.summary}.
+Command: \`npx tsx benchmarks/finetune-joint.ts --variants ${chosen.join(',')}${quick ? ' --quick' : ''}\`${previous.length ? ` (with the runs of ${previous.map((p) => `\`${p}\``).join(', ')})` : ''}.
+
+| variant | commit | ${METRICS.map(([, , l]) => l).join(' | ')} | wall | peak RSS |
+| --- | --- | ${METRICS.map(() => '---:').join(' | ')} | ---: | ---: |
+${runs.map((r) => `| ${r.name} | ${r.commit} | ${METRICS.map(([t, m, , d]) => f(last(r)[t]?.[m], d)).join(' | ')} | ${r.wallS} s | ${r.peakRssMiB ?? '–'} MiB |`).join('\n')}
+
+MLQE-PE Pearson per pair (model-scores: ${PAIRS.map((p) => f(base['translation-quality']?.['model-scores']?.[`pearson@${p}`], 3)).join(', ')}):
+
+| variant | ${PAIRS.join(' | ')} |
+| --- | ${PAIRS.map(() => '---:').join(' | ')} |
+${runs.map((r) => `| ${r.name} | ${PAIRS.map((p) => f(last(r)['translation-quality']?.[`pearson@${p}`], 3)).join(' | ')} |`).join('\n')}
+
+Dev metrics at each epoch's end and median step times (ms) per epoch and task:
+
+${runs
+  .map(
+    (r) =>
+      `- ${r.name}: ${r.evals.map((e) => `epoch ${e.epoch}: ${METRICS.map(([t, m, , d]) => f(e.metrics[t]?.[m], d)).join(' / ')}`).join('; ')}; steps ${Object.entries(
+        r.stepMs,
+      )
+        .map(([k, s]) => `${k} ${s.median} (${s.n})`)
+        .join(', ')}`,
+  )
+  .join('\n')}
+
+Baselines: SST-2 ${Object.entries(base.sentiment ?? {})
+  .map(([k, m]) => `${k} ${f(m.accuracy, 3)}`)
+  .join(', ')}; MLQE-PE ${Object.entries(base['translation-quality'] ?? {})
+  .map(([k, m]) => `${k} ${f(m.pearson, 3)}`)
+  .join(', ')}; BBC ROUGE-2 ${Object.entries(base.summarization ?? {})
+  .map(([k, m]) => `${k} ${f(m.rouge2, 2)}`)
+  .join(', ')}.
+${plot}`;
+await writeFileAtomic(`${stem}.md`, md);
+console.log(md);
