@@ -12,7 +12,7 @@
  *   top2-last     --config of the same config reading the last layer (the layers fine-tuned: 5–6 of 6)
  * `--previous` carries the runs of earlier result files into the table and the plot (each keeps its
  * commit; `--variants ''` only reports them). Runs the built CLI (dist/) when there is one. `--quick`: a smoke run on the samples, 4 steps each
- * (results named -quick). `mtl bench --suite finetune-joint` runs this script. Writes results/finetune-joint-<date>.{json,md} and -bars.{svg,png}; needs `npm run build`.
+ * (results named -quick; another encoder than reference-mini adds its name, e.g. -mtl-mini). `mtl bench --suite finetune-joint` runs this script. Writes results/finetune-joint-<date>.{json,md} and -bars.{svg,png}; needs `npm run build`.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -166,7 +166,14 @@ const METRICS: [task: string, metric: string, label: string, digits: number][] =
 const PAIRS = ['en-de', 'en-zh', 'et-en', 'ne-en', 'ro-en', 'ru-en', 'si-en'];
 const last = (r: JointRun) => r.evals[r.evals.length - 1]!.metrics;
 const date = new Date().toISOString().slice(0, 10);
-const stem = join(outDir, `finetune-joint-${date}${quick ? '-quick' : ''}`);
+// another encoder than the yardstick gets its own file: finetune-joint-<date>-mtl-mini.json
+const encoderName = encoder
+  .replace(/[/\\]+$/, '')
+  .split(/[/\\]/)
+  .pop()!
+  .replace(/[^\w.-]+/g, '-');
+const tag = encoderName === 'reference-mini' ? '' : `-${encoderName}`;
+const stem = join(outDir, `finetune-joint-${date}${tag}${quick ? '-quick' : ''}`);
 const cpu = cpuFeatures();
 await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, encoder, epochs, seed, cpu, runs }, null, 1) + '\n');
 let plot = '';

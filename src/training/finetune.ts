@@ -94,7 +94,7 @@ export class EncoderFinetune {
       );
     // the layer count: the embeddings' cut knows it (the cut at `fromLayer` is opened next in any case)
     const of = (await encoder.atLayer(0)).info.layer?.of ?? 0;
-    // an encoder read at an inner layer R (`layer` option) fine-tunes the layers below R: the top ends at R
+    // an encoder read at an inner layer R (`layer` option) fine-tunes the layers up to R: the top ends at R
     const read = info.layer ? info.layer.index : of;
     if (config.layers > read)
       throw new UserError(

@@ -24,12 +24,14 @@ describe('declarative configs', () => {
     expect(cfg.training.sampling).toEqual({ type: 'temperature', T: 2 });
   });
 
-  it('the fine-tuning config is the multitask config with the top 2 layers fine-tuned, proportional sampling and 2 epochs', () => {
+  it('the fine-tuning config is the multitask config read at layer 4 with 2 layers fine-tuned, proportional sampling and 2 epochs', () => {
     const base = loadTrainingConfig(join(tasksDir, 'multitask.yaml'));
     const ft = loadTrainingConfig(join(tasksDir, 'multitask-finetune.yaml'));
     // the same tasks, heads, λ, shared layers, architecture and optimizer: only what fine-tuning needs differs
     expect(ft.taskConfigs).toEqual(base.taskConfigs);
-    expect({ ...ft.encoder, finetune: undefined }).toEqual({ ...base.encoder, finetune: undefined });
+    expect({ ...ft.encoder, finetune: undefined, layer: undefined }).toEqual({ ...base.encoder, finetune: undefined });
+    expect(base.encoder.layer).toBeUndefined();
+    expect(ft.encoder.layer).toBe(4);
     expect(ft.architecture).toEqual(base.architecture);
     expect(ft.sharedLayers).toEqual(base.sharedLayers);
     expect(ft.training.optimizer).toEqual(base.training.optimizer);

@@ -67,7 +67,7 @@ describe('README', () => {
       rmSync(out, { recursive: true, force: true });
       const r = mtl([...args, '--sample', '--steps', '2', '--out', out]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/fine-tuned: top 2 of 6 encoder layers/);
+      expect(r.stdout).toMatch(/fine-tuned: layers 3–4 of 6 encoder layers \(read at layer 4/);
       expect(existsSync(join(out, 'encoder', 'onnx', 'model.onnx'))).toBe(true);
     },
     300_000,
