@@ -116,7 +116,9 @@ export function lambdaSpec(rows: { step: number; task: string; lambda: number }[
 }
 
 /**
- * Per-task metric of each system (models and baselines) as grouped bars.
+ * Per-task metric of each system (models and baselines) as grouped bars. `options.labels` writes each
+ * bar's value on it (with `format`, d3 style); `options.targets` (by `task · metric`) draws a dashed
+ * rule at that panel's target and names it in the panel's header.
  * @example
  * metricBarsSpec([{ task: 'sentiment', system: 'mtl', value: 0.81, metric: 'accuracy' }])
  * // { title: 'Dev metrics against baselines', data: { values: [{ …, label: 'sentiment · accuracy' }] },
@@ -125,25 +127,46 @@ export function lambdaSpec(rows: { step: number; task: string; lambda: number }[
 export function metricBarsSpec(
   rows: { task: string; system: string; value: number; metric: string }[],
   title = 'Dev metrics against baselines',
+  options: { labels?: boolean; format?: string; targets?: Record<string, number> } = {},
 ): Spec {
+  const label = (r: { task: string; metric: string }) => `${r.task} · ${r.metric}`;
+  const targets = options.targets ?? {};
+  const encoding = {
+    // whole names: variants that differ only at the end (", encoder layer 4 of 6") must stay apart
+    x: { field: 'system', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } },
+    y: { field: 'value', type: 'quantitative', title: null },
+  };
+  const bars = {
+    mark: 'bar',
+    encoding: {
+      ...encoding,
+      color: { field: 'system', type: 'nominal', legend: null },
+      tooltip: [{ field: 'system' }, { field: 'value', format: '.3f' }],
+    },
+  };
+  const layers: Spec[] = [bars];
+  if (options.labels)
+    layers.push({
+      mark: { type: 'text', dy: -6, fontSize: 10 },
+      encoding: { ...encoding, text: { field: 'value', type: 'quantitative', format: options.format ?? '.3~f' } },
+    });
+  // the target's value goes into the panel's header, so no label crowds the bars
+  if (Object.keys(targets).length)
+    layers.push({
+      mark: { type: 'rule', strokeDash: [6, 4], color: '#333333' },
+      encoding: { y: { field: 'target', type: 'quantitative', aggregate: 'max' } },
+    });
+  const data = rows.map((r) => {
+    const t = targets[label(r)];
+    return t === undefined ? { ...r, label: label(r) } : { ...r, label: `${label(r)} (target ${t})`, target: t };
+  });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
-    data: { values: rows.map((r) => ({ ...r, label: `${r.task} · ${r.metric}` })) },
+    data: { values: data },
     facet: { column: { field: 'label', type: 'nominal', title: null } },
     resolve: { scale: { x: 'independent', y: 'independent' } },
-    spec: {
-      width: 160,
-      height: HEIGHT,
-      mark: 'bar',
-      encoding: {
-        // whole names: variants that differ only at the end (", encoder layer 4 of 6") must stay apart
-        x: { field: 'system', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } },
-        y: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'system', type: 'nominal', legend: null },
-        tooltip: [{ field: 'system' }, { field: 'value', format: '.3f' }],
-      },
-    },
+    spec: layers.length === 1 ? { width: 160, height: HEIGHT, ...bars } : { width: 160, height: HEIGHT, layer: layers },
   };
 }
 

@@ -74,6 +74,32 @@ describe('ratio bars', () => {
   });
 });
 
+describe('metric bars with values and targets', () => {
+  it('writes each value on its bar and draws a dashed target rule in the panels that have one', async () => {
+    const rows = [
+      { task: 'sentiment', metric: 'accuracy', system: 'frozen', value: 0.784 },
+      { task: 'sentiment', metric: 'accuracy', system: 'fine-tuned', value: 0.797 },
+      { task: 'summarization', metric: 'rouge2', system: 'frozen', value: 42.85 },
+      { task: 'summarization', metric: 'rouge2', system: 'fine-tuned', value: 43.19 },
+    ];
+    const { svg } = await renderVegaLite(metricBarsSpec(rows, 'dev', { labels: true, targets: { 'sentiment · accuracy': 0.84 } }));
+    for (const v of ['0.784', '0.797', '42.85', '43.19', 'sentiment · accuracy (target 0.84)']) expect(svg).toContain(v);
+    expect(svg).not.toContain('rouge2 (target');
+    // one rule: the summarization panel has no target
+    const rules = [...svg.matchAll(/<line[^>]*translate\(([\d.]+),([\d.]+)\)"[^>]*y2="0"[^>]*stroke-dasharray="6,4"/g)];
+    expect(rules.length).toBe(1);
+    // the rule sits above the bars' tops: 0.84 is above both sentiment values (smaller y is higher)
+    const tops = [...svg.matchAll(/<path[^>]*aria-label="system: (?:frozen|fine-tuned); value: 0\.[0-9]+"[^>]*d="M[\d.]+,([\d.]+)/g)].map(
+      (m) => Number(m[1]),
+    );
+    expect(tops.length).toBe(2);
+    for (const t of tops) expect(Number(rules[0]![2])).toBeLessThan(t);
+    const plain = await renderVegaLite(metricBarsSpec(rows, 'dev'));
+    expect(plain.svg).not.toContain('stroke-dasharray="6,4"');
+    expect(plain.svg).not.toContain('0.797<');
+  });
+});
+
 describe('plotting packages are optional', () => {
   it('a missing renderer is a UserError naming the packages and the install line', async () => {
     const { loadPlotting } = await import('../../src/report/plots.js');
