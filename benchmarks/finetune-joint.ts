@@ -9,13 +9,13 @@
  * Variants (`mtl train --config multitask-finetune --encoder DIR --epochs E --seed S` plus):
  *   top2          nothing more: the shipped config (top 2 layers below the layer read, 4)
  *   frozen        --finetune 0 (the same config, encoder frozen)
- *   top2-last     --config of the same config reading the last layer (the layers fine-tuned: 5–6 of 6)
+ *   top2-last     --layer -1 (the same config read at the last layer: layers 5–6 of 6 fine-tuned)
  * `--previous` carries the runs of earlier result files into the table and the plot (each keeps its
  * commit; `--variants ''` only reports them). Runs the built CLI (dist/) when there is one. `--quick`: a smoke run on the samples, 4 steps each
  * (results named -quick; another encoder than reference-mini adds its name, e.g. -mtl-mini). `mtl bench --suite finetune-joint` runs this script. Writes results/finetune-joint-<date>.{json,md} and -bars.{svg,png}; needs `npm run build`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -35,20 +35,10 @@ const quick = process.argv.includes('--quick');
 const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
 const log = (l: string) => console.error(l);
 
-/** The last-layer variant: the shipped config without its `layer` (a temporary copy next to it). */
-function lastLayerConfig(): string {
-  const src = join(packageRoot(), 'tasks', 'multitask-finetune.yaml');
-  const file = join(packageRoot(), 'tasks', `.bench-last-layer-${process.pid}.yaml`);
-  const text = readFileSync(src, 'utf8').replace(/^(\s*)layer: \d+\n/m, '');
-  if (text === readFileSync(src, 'utf8')) throw new Error(`${src}: no "layer:" line to drop for the last-layer variant`);
-  writeFileSync(file, text);
-  return file;
-}
-
-const VARIANTS: Record<string, { name: string; args: () => string[] }> = {
-  top2: { name: 'top 2 fine-tuned (layers 3–4, read at 4)', args: () => [] },
-  frozen: { name: 'frozen (read at layer 4)', args: () => ['--finetune', '0'] },
-  'top2-last': { name: 'top 2 fine-tuned (layers 5–6, the last)', args: () => ['--config', lastLayerConfig()] },
+const VARIANTS: Record<string, { name: string; args: readonly string[] }> = {
+  top2: { name: 'top 2 fine-tuned (layers 3–4, read at 4)', args: [] },
+  frozen: { name: 'frozen (read at layer 4)', args: ['--finetune', '0'] },
+  'top2-last': { name: 'top 2 fine-tuned (layers 5–6, the last)', args: ['--layer', '-1'] },
 };
 const chosen = (arg('variants') ?? 'frozen,top2').split(',').filter(Boolean);
 const previous = (arg('previous') ?? '').split(',').filter(Boolean);
@@ -114,11 +104,10 @@ try {
   for (const v of chosen) {
     const spec = VARIANTS[v]!;
     const out = join(tmp, v);
-    const extra = spec.args();
     const args = [
       ...['--config', 'multitask-finetune', '--encoder', encoder, '--epochs', String(epochs), '--seed', String(seed)],
       ...(quick ? ['--sample', '--steps', '4'] : []),
-      ...extra,
+      ...spec.args,
     ];
     log(`[${v}] mtl train ${args.join(' ')}`);
     const r = await trainChild([...args, '--out', out, '--json']);
@@ -136,13 +125,10 @@ try {
       const key = `epoch${l.epoch + 1}.${(l.tasks as string[]).join('+')}`;
       steps.set(key, [...(steps.get(key) ?? []), l.stepMs as number]);
     }
-    const shown = args.filter(
-      (a, i) => !a.includes('.bench-last-layer-') && !(a === '--config' && args[i + 1]?.includes('.bench-last-layer-')),
-    );
     runs.push({
       variant: v,
       name: spec.name,
-      command: `npx mtl train ${shown.join(' ')}${v === 'top2-last' ? ' (the config without encoder.layer)' : ''}`,
+      command: `npx mtl train ${args.join(' ')}`,
       commit,
       wallS: Math.round(r.wallS),
       trainS: Math.round(report.trainMs / 100) / 10,
@@ -156,8 +142,6 @@ try {
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
-  for (const v of chosen)
-    if (v === 'top2-last') rmSync(join(packageRoot(), 'tasks', `.bench-last-layer-${process.pid}.yaml`), { force: true });
 }
 
 const METRICS: [task: string, metric: string, label: string, digits: number][] = [
@@ -165,7 +149,7 @@ const METRICS: [task: string, metric: string, label: string, digits: number][] =
   ['translation-quality', 'pearson', 'MLQE-PE Pearson (mean of 7 pairs)', 3],
   ['summarization', 'rouge2', 'BBC ROUGE-2', 2],
 ];
-/** The dev targets the fine-tuned encoder is held to on reference-mini (dashed rules in the plot). */
+/** The dev targets the fine-tuned encoder is held to on reference-mini (dashed rules in its plot only). */
 const TARGETS = { 'sentiment · accuracy': 0.84, 'translation-quality · pearson': 0.56, 'summarization · rouge2': 48.3 };
 const PAIRS = ['en-de', 'en-zh', 'et-en', 'ne-en', 'ro-en', 'ru-en', 'si-en'];
 const last = (r: JointRun) => r.evals[r.evals.length - 1]!.metrics;
@@ -186,7 +170,10 @@ try {
   const bars = runs.flatMap((r) =>
     METRICS.map(([task, metric, , d]) => ({ task, metric, system: r.name, value: Number(last(r)[task]![metric]!.toFixed(d)) })),
   );
-  const spec = metricBarsSpec(bars, `Joint fine-tuning on ${encoder.split('/').pop()}: dev metrics`, { labels: true, targets: TARGETS });
+  const spec = metricBarsSpec(bars, `Joint fine-tuning on ${encoder.split('/').pop()}: dev metrics`, {
+    labels: true,
+    ...(tag === '' ? { targets: TARGETS } : {}),
+  });
   await renderVegaLite(spec, `${stem}-bars`);
   plot = `\n![joint fine-tuning, dev metrics](${stem.slice(outDir.length + 1)}-bars.png)\n`;
 } catch (err) {
@@ -198,7 +185,7 @@ const md = `# Joint fine-tuning of the three tasks ${date}
 
 Encoder \`${encoder}\`, ${quick ? 'the samples, 4 steps (a smoke run, --quick)' : `the full datasets, ${epochs} epochs`}, seed ${seed}; one run after another, nothing else
 running, on ${cpu.summary}.
-${chosen.length ? `Command: \`npx tsx benchmarks/finetune-joint.ts --variants ${chosen.join(',')}${quick ? ' --quick' : ''}\`` : 'Earlier runs'}${previous.length ? ` (${chosen.length ? 'with the runs of' : 'the runs of'} ${previous.map((p) => `\`${p}\``).join(', ')}; each run's own command is in the json)` : ''}.
+${chosen.length ? `Command: \`npx tsx benchmarks/finetune-joint.ts${arg('encoder') ? ` --encoder ${encoder}` : ''} --variants ${chosen.join(',')}${quick ? ' --quick' : ''}\`` : 'Earlier runs'}${previous.length ? ` (${chosen.length ? 'with the runs of' : 'the runs of'} ${previous.map((p) => `\`${p}\``).join(', ')}; each run's own command is in the json)` : ''}.
 
 | variant | commit | ${METRICS.map(([, , l]) => l).join(' | ')} | wall | peak RSS |
 | --- | --- | ${METRICS.map(() => '---:').join(' | ')} | ---: | ---: |

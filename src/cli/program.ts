@@ -103,6 +103,9 @@ export function buildProgram(): Command {
     .option('--finetune <n>', "train the encoder's top n layers with the heads (0 = frozen; overrides encoder.finetune.layers)", (v) =>
       parseIntOption('--finetune', v),
     )
+    .option('--layer <n>', 'read the encoder at layer n (overrides encoder.layer; 0 = embeddings, -1 = the last)', (v) =>
+      parseIntOption('--layer', v),
+    )
     .option('--json', 'print the report as JSON')
     .option('--queue <url>', 'encode the texts on the workers behind this Redis (their --models must list the encoder); see mtl worker')
     .option('--shard-size <n>', 'with --queue: texts per shard (default 256)', (v) => parsePositiveIntOption('--shard-size', v))

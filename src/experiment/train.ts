@@ -59,6 +59,8 @@ export interface TrainRunOptions {
   seed?: number;
   /** Train this many top encoder layers with the heads (overrides encoder.finetune.layers; 0 = frozen). */
   finetune?: number;
+  /** Read the encoder at this layer (overrides encoder.layer; 0 = embeddings, -1 = the last). */
+  layer?: number;
   onProgress?: (e: ProgressEvent) => void;
   /** Called once before training with the number of steps (for progress bars). */
   onStart?: (info: { totalSteps: number; tasks: string[] }) => void;
@@ -197,11 +199,12 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     tasks.push(createTask(tc));
   }
 
-  const encoderId = opts.encoderInstance ? opts.encoderInstance.info.model : (opts.encoder ?? cfg.encoder.model);
+  const encoderCfg = opts.layer === undefined ? cfg.encoder : { ...cfg.encoder, layer: opts.layer };
+  const encoderId = opts.encoderInstance ? opts.encoderInstance.info.model : (opts.encoder ?? encoderCfg.model);
   const encoder =
     opts.encoderInstance ??
     (await loadEncoder(
-      { ...cfg.encoder, model: encoderId, ...(opts.dtype ? { dtype: opts.dtype } : {}) },
+      { ...encoderCfg, model: encoderId, ...(opts.dtype ? { dtype: opts.dtype } : {}) },
       opts.warn ? { warn: opts.warn } : {},
     ));
   const seed = opts.seed ?? cfg.training.seed;
@@ -225,7 +228,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
   const all: Record<string, unknown[]> = {};
   // (a fine-tuned encoder's vectors change every step: only the dev texts, and those again at each evaluation)
   for (const t of tasks) all[t.name] = [...(model.finetune ? [] : (train[t.name] ?? [])), ...(dev[t.name] ?? [])];
-  await opts.fillFeatures?.(model, all, { id: encoderId, ...(cfg.encoder.layer !== undefined ? { layer: cfg.encoder.layer } : {}) });
+  await opts.fillFeatures?.(model, all, { id: encoderId, ...(encoderCfg.layer !== undefined ? { layer: encoderCfg.layer } : {}) });
   await model.ensureFeatures(all, opts.onEncodeProgress ? { onProgress: (p) => opts.onEncodeProgress!(p.done, p.total) } : undefined);
 
   const weighting = opts.weighting ?? weightingFrom(cfg, taskConfigs);

@@ -114,6 +114,16 @@ const CASES: Case[] = [
       /task "sentiment" reads encoder layer 1; with finetune the tasks read the fine-tuned top, so drop the task's layer or use finetune\.layers: 0/,
   },
   {
+    name: 'train: --finetune with more layers than the --layer read',
+    args: trainSentiment('run-ft-read', '--layer', '1', '--finetune', '2'),
+    reason: /finetune\.layers = 2: the encoder .* is read at layer 1 of \d+; fine-tune at most 1 \(the layers up to the one read\)/,
+  },
+  {
+    name: 'train: --layer beyond the encoder',
+    args: trainSentiment('run-layer', '--layer', '99'),
+    reason: /layer 99 is out of range for .*: it has \d+ transformer layers/,
+  },
+  {
     // refused before anything connects: nothing listens on port 1
     name: 'train: --queue with fine-tuning',
     args: trainSentiment('run-ft-queue', '--finetune', '1', '--queue', 'redis://127.0.0.1:1'),

@@ -179,7 +179,16 @@ describe('fine-tuning: saved models', () => {
 });
 
 describe('fine-tuning an encoder read at an inner layer', () => {
-  it('trains the layers below the one read; saves that cut as a complete encoder (config says its layers); reloads and predicts the same', async () => {
+  it('read at the last layer (layer -1, `mtl train --layer -1`), it trains the top layers as without the option', async () => {
+    const last = await Encoder.load('fixture:bert', { dtype: 'fp32', layer: -1 });
+    const m = await create(last, 1);
+    expect(m.finetune?.summary()).toMatchObject({ layers: 1, of: 2, read: 2 });
+    expect(m.finetune?.top.layers.map((l) => l.index)).toEqual([1]);
+    m.dispose();
+    await last.dispose();
+  }, 60_000);
+
+  it('trains the layers up to the one read; saves that cut as a complete encoder (config says its layers); reloads and predicts the same', async () => {
     const cut = await Encoder.load('fixture:bert', { dtype: 'fp32', layer: 1 });
     const m = await create(cut, 1);
     expect(m.finetune?.summary()).toMatchObject({ layers: 1, of: 2, read: 1 });

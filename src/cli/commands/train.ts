@@ -124,6 +124,7 @@ export default async function train(opts: Record<string, unknown>, _args: string
         steps: opts.steps as number | undefined,
         ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
         ...(opts.finetune !== undefined ? { finetune: opts.finetune as number } : {}),
+        ...(opts.layer !== undefined ? { layer: opts.layer as number } : {}),
         checkpointsDir: resolve(out, CHECKPOINTS_DIR),
         resume: Boolean(opts.resume),
         runInfo: { argv: global.argv ?? [] },
