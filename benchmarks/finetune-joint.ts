@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
@@ -32,6 +32,8 @@ const encoder = arg('encoder') ?? '../shared/models/reference-mini';
 const epochs = Number(arg('epochs') ?? 2);
 const seed = Number(arg('seed') ?? 42);
 const quick = process.argv.includes('--quick');
+/** The machine's 1/5/15-minute load when the script starts: other work running would show here. */
+const loadStart = loadavg();
 const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
 const log = (l: string) => console.error(l);
 
@@ -163,7 +165,7 @@ const encoderName = encoder
 const tag = encoderName === 'reference-mini' ? '' : `-${encoderName}`;
 const stem = join(outDir, `finetune-joint-${date}${tag}${quick ? '-quick' : ''}`);
 const cpu = cpuFeatures();
-await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, encoder, epochs, seed, cpu, runs }, null, 1) + '\n');
+await writeFileAtomic(`${stem}.json`, JSON.stringify({ date, encoder, epochs, seed, cpu, loadStart, runs }, null, 1) + '\n');
 let plot = '';
 try {
   // values as the tables round them (3 decimals, ROUGE 2)
@@ -183,8 +185,8 @@ const f = (x: number | undefined, d: number) => (x === undefined || !Number.isFi
 const base = runs[runs.length - 1]!.baselines;
 const md = `# Joint fine-tuning of the three tasks ${date}
 
-Encoder \`${encoder}\`, ${quick ? 'the samples, 4 steps (a smoke run, --quick)' : `the full datasets, ${epochs} epochs`}, seed ${seed}; one run after another, nothing else
-running, on ${cpu.summary}.
+Encoder \`${encoder}\`, ${quick ? 'the samples, 4 steps (a smoke run, --quick)' : `the full datasets, ${epochs} epochs`}, seed ${seed}; one run after another, on ${cpu.summary}
+(load average when the script started: ${loadStart.map((x) => x.toFixed(2)).join(', ')}).
 ${chosen.length ? `Command: \`npx tsx benchmarks/finetune-joint.ts${arg('encoder') ? ` --encoder ${encoder}` : ''} --variants ${chosen.join(',')}${quick ? ' --quick' : ''}\`` : 'Earlier runs'}${previous.length ? ` (${chosen.length ? 'with the runs of' : 'the runs of'} ${previous.map((p) => `\`${p}\``).join(', ')}; each run's own command is in the json)` : ''}.
 
 | variant | commit | ${METRICS.map(([, , l]) => l).join(' | ')} | wall | peak RSS |
