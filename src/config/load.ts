@@ -93,7 +93,7 @@ export function loadTaskConfig(file: string): TaskConfig {
 
 export interface ResolvedTrainingConfig extends TrainingConfig {
   file: string;
-  taskConfigs: (TaskConfig & { lambda: number; file: string; layer?: number })[];
+  taskConfigs: (TaskConfig & { lambda: number; file: string; layer?: number; batchSize?: number })[];
 }
 
 /**
@@ -116,7 +116,13 @@ export function loadTrainingConfig(nameOrPath: string): ResolvedTrainingConfig {
         `${file}${line !== undefined ? `:${line}` : ''}: tasks.${i}.config: task config ${t.config} not found (looked for ${taskFile})`,
       );
     }
-    return { ...loadTaskConfig(taskFile), lambda: t.lambda, file: taskFile, ...(t.layer !== undefined ? { layer: t.layer } : {}) };
+    return {
+      ...loadTaskConfig(taskFile),
+      lambda: t.lambda,
+      file: taskFile,
+      ...(t.layer !== undefined ? { layer: t.layer } : {}),
+      ...(t.batchSize !== undefined ? { batchSize: t.batchSize } : {}),
+    };
   });
   const weighting = config.training.weighting;
   const lambdas = weighting.type === 'static' ? ((weighting.lambdas ?? {}) as Record<string, number>) : {};

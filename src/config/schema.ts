@@ -186,6 +186,8 @@ export function trainingConfigSchema() {
               lambda: z.number().nonnegative().default(1),
               /** Read this task's features from this layer of the encoder (0 = embeddings, negative from the end); default the encoder's own. */
               layer: z.number().int().optional(),
+              /** This task's batch size (default training.batchSize); the samplers count its batches, not its examples. */
+              batchSize: z.number().int().positive().optional(),
             })
             .strict(),
         )

@@ -240,6 +240,7 @@ export async function trainFromConfig(opts: TrainRunOptions): Promise<TrainRun> 
     epochs: opts.steps ? undefined : (opts.epochs ?? t.epochs ?? (t.steps ? undefined : 3)),
     steps: opts.steps ?? (opts.epochs ? undefined : t.steps),
     batchSize: opts.batchSize ?? t.batchSize,
+    taskBatchSizes: Object.fromEntries(taskConfigs.filter((c) => c.batchSize !== undefined).map((c) => [c.name, c.batchSize!])),
     optimizer: { type: 'adamw', lr: t.optimizer.lr, weightDecay: t.optimizer.weightDecay },
     schedule: { warmup: t.schedule.warmup, decay: t.schedule.decay },
     clipNorm: t.clipNorm,

@@ -35,7 +35,11 @@ export interface TaskSampler {
 }
 
 export interface SamplerContext {
-  /** Examples per task, keyed by task name. The key order is the fixed task order. */
+  /**
+   * Examples per task, keyed by task name. The key order is the fixed task order. A task trained in
+   * batches of its own size b is given as n · batchSize / b (the trainer's setup), so the samplers
+   * weigh tasks by their batches.
+   */
   taskSizes: Record<string, number>;
   batchSize: number;
   /**

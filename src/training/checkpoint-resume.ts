@@ -15,7 +15,7 @@ import type { FitOptions, TrainerState } from './types.js';
 /** Settings that must be equal as given. */
 const SAME_VALUE = ['seed', 'batchSize', 'totalSteps'] as const;
 /** Settings that must be equal, an absent one counting as null. */
-const SAME_CONFIG = ['sampling', 'weighting', 'tasks', 'finetune'] as const;
+const SAME_CONFIG = ['sampling', 'weighting', 'tasks', 'finetune', 'taskBatchSizes'] as const;
 
 /** The checkpoint folder `options.resume` asks for (the latest under its root); null: a fresh start. */
 export function resumeFolder(options: FitOptions): string | null {

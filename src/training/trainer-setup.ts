@@ -63,8 +63,17 @@ export async function setUpRun(model: TrainableModel, data: TrainingData, option
   const sampling: SamplingConfig = options.sampling ?? { type: 'all' };
   const weightingConfig: WeightingConfig = options.weighting ?? { type: 'equal' };
   const taskSizes = Object.fromEntries(tasks.map((t) => [t, (trainSets[t] as unknown[]).length]));
-  const sampler = createSampler(sampling, { taskSizes, batchSize, rng: new Rng(`${seed}:sampler`) });
-  const batchers = new Map(tasks.map((t) => [t, new TaskBatcher(taskSizes[t] as number, batchSize, new Rng(`${seed}:batch:${t}`))]));
+  const taskBatchSizes = checkTaskBatchSizes(options.taskBatchSizes, model.taskNames, batchSize);
+  const batchOf = (t: string): number => taskBatchSizes[t] ?? batchSize;
+  // the sampler counts batches: a task in batches of b weighs as n · batchSize / b examples
+  const samplerSizes = Object.fromEntries(
+    tasks.map((t) => [
+      t,
+      batchOf(t) === batchSize ? (taskSizes[t] as number) : Math.max(1, Math.round(((taskSizes[t] as number) * batchSize) / batchOf(t))),
+    ]),
+  );
+  const sampler = createSampler(sampling, { taskSizes: samplerSizes, batchSize, rng: new Rng(`${seed}:sampler`) });
+  const batchers = new Map(tasks.map((t) => [t, new TaskBatcher(taskSizes[t] as number, batchOf(t), new Rng(`${seed}:batch:${t}`))]));
   const stepsPerEpoch = sampler.stepsPerEpoch();
   const totalSteps = options.steps ?? Math.max(1, Math.round((options.epochs ?? 1) * stepsPerEpoch));
   if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new UserError(`fit: steps must be a positive integer, got ${totalSteps}`);
@@ -109,6 +118,7 @@ export async function setUpRun(model: TrainableModel, data: TrainingData, option
     fingerprint: {
       seed,
       batchSize,
+      ...(Object.keys(taskBatchSizes).length > 0 ? { taskBatchSizes } : {}),
       sampling,
       weighting: weightingConfig,
       optimizer: optimizer.config(),
@@ -142,6 +152,21 @@ export function builtInCallbacks(run: RunSetup, options: FitOptions): TrainerCal
     // without a monitored metric there is no "best": keep the last one instead
     const keep = ckpt.keep === 'best' && !metric ? 'last' : (ckpt.keep ?? 'both');
     out.push(new Checkpoints({ dir: ckpt.dir, keep, every: ckpt.every ?? run.evalEvery }, () => run.optimizer.getState()));
+  }
+  return out;
+}
+
+/** `taskBatchSizes` checked (known tasks, positive integers), without the entries equal to `batchSize`. */
+function checkTaskBatchSizes(
+  given: Record<string, number> | undefined,
+  names: readonly string[],
+  batchSize: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [task, b] of Object.entries(given ?? {})) {
+    if (!names.includes(task)) throw new UserError(`fit: taskBatchSizes.${task}: no task named '${task}' (tasks: ${names.join(', ')})`);
+    if (!Number.isInteger(b) || b <= 0) throw new UserError(`fit: taskBatchSizes.${task} must be a positive integer, got ${String(b)}`);
+    if (b !== batchSize) out[task] = b;
   }
   return out;
 }

@@ -134,6 +134,7 @@ class Run implements TrainingRun {
     this.model.lastTraining = {
       seed,
       batchSize: fingerprint.batchSize,
+      ...(fingerprint.taskBatchSizes ? { taskBatchSizes: fingerprint.taskBatchSizes } : {}),
       sampling: fingerprint.sampling,
       weighting: fingerprint.weighting,
       optimizer: optimizer.config(),

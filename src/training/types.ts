@@ -57,6 +57,13 @@ export interface FitOptions {
   /** Total optimisation steps (overrides epochs). */
   steps?: number;
   batchSize?: number;
+  /**
+   * Batch sizes of single tasks (the others use `batchSize`), e.g. fewer documents per
+   * summarization batch. The samplers count a task's batches, not its examples: a task of n
+   * examples in batches of b weighs as n · batchSize / b examples would, so under proportional
+   * sampling an epoch still shows each example once in expectation.
+   */
+  taskBatchSizes?: Record<string, number>;
   optimizer?: OptimizerConfig;
   schedule?: ScheduleConfig;
   clipNorm?: number;
