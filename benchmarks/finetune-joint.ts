@@ -19,6 +19,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { loadTrainingConfig } from '../src/config/load.js';
 import { metricBarsSpec, renderVegaLite } from '../src/report/plots.js';
 import { cpuFeatures } from '../src/utils/cpu.js';
 import { writeFileAtomic } from '../src/utils/fs.js';
@@ -42,6 +43,11 @@ const VARIANTS: Record<string, { name: string; args: readonly string[] }> = {
   frozen: { name: 'frozen (read at layer 4)', args: ['--finetune', '0'] },
   'top2-last': { name: 'top 2 fine-tuned (layers 5–6, the last)', args: ['--layer', '-1'] },
 };
+// a task trained in batches of its own size is named in the runs' names (the config as it ran)
+const ownBatches = loadTrainingConfig('multitask-finetune')
+  .taskConfigs.filter((t) => t.batchSize !== undefined)
+  .map((t) => `${t.name} in batches of ${t.batchSize}`);
+for (const v of Object.values(VARIANTS)) if (ownBatches.length) v.name = `${v.name.slice(0, -1)}; ${ownBatches.join(', ')})`;
 const chosen = (arg('variants') ?? 'frozen,top2').split(',').filter(Boolean);
 const previous = (arg('previous') ?? '').split(',').filter(Boolean);
 if (chosen.length === 0 && previous.length === 0) throw new Error('--variants: name at least one variant (or --previous runs to report)');

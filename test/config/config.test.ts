@@ -24,11 +24,13 @@ describe('declarative configs', () => {
     expect(cfg.training.sampling).toEqual({ type: 'temperature', T: 2 });
   });
 
-  it('the fine-tuning config is the multitask config read at layer 4 with 2 layers fine-tuned, proportional sampling and 2 epochs', () => {
+  it('the fine-tuning config is the multitask config read at layer 4 with 2 layers fine-tuned, proportional sampling, summarization batches of 8 and 2 epochs', () => {
     const base = loadTrainingConfig(join(tasksDir, 'multitask.yaml'));
     const ft = loadTrainingConfig(join(tasksDir, 'multitask-finetune.yaml'));
     // the same tasks, heads, λ, shared layers, architecture and optimizer: only what fine-tuning needs differs
-    expect(ft.taskConfigs).toEqual(base.taskConfigs);
+    expect(ft.taskConfigs.map(({ batchSize: _, ...t }) => t)).toEqual(base.taskConfigs);
+    expect(ft.taskConfigs.map((t) => t.batchSize)).toEqual([undefined, undefined, 8]);
+    expect(base.taskConfigs.every((t) => t.batchSize === undefined)).toBe(true);
     expect({ ...ft.encoder, finetune: undefined, layer: undefined }).toEqual({ ...base.encoder, finetune: undefined });
     expect(base.encoder.layer).toBeUndefined();
     expect(ft.encoder.layer).toBe(4);
