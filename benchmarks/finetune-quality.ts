@@ -6,8 +6,11 @@
  * sentiment, reporting Δm of the joint model over the single-task ones.
  *
  *   npx tsx benchmarks/finetune-quality.ts [--models ../shared/models/reference-mini,mtl:mini]
- *       [--layers 0,1,2] [--seeds 3] [--first-seed 42] [--steps 300] [--joint] [--train N] [--dev N] [--cache-mb MB] [--ft-lr LR] [--out results]
+ *       [--layers 0,1,2] [--seeds 3] [--first-seed 42] [--steps 300] [--joint] [--weightings static,uncertainty,dwa]
+ *       [--train N] [--dev N] [--cache-mb MB] [--ft-lr LR] [--out results]
  *
+ * `--weightings` lists the loss weightings of the joint runs (each task gets a batch every step, so the
+ * dynamic ones act), one Δm per weighting against the same seed's single-task runs.
  * The full comparison is the defaults plus --joint; the table in docs/benchmarks.md ran
  * `--models ../shared/models/reference-mini --layers 0,1 --seeds 3 --steps 300`; `--cache-mb 0`
  * recomputes the frozen bottom for every batch instead of caching its token states; `--train N` and
@@ -24,6 +27,7 @@ import { MultiTaskModel } from '../src/training/model.js';
 import { SentimentTask } from '../src/tasks/sentiment/index.js';
 import { TranslationQualityTask } from '../src/tasks/translation-quality/index.js';
 import type { AnyTask } from '../src/tasks/types.js';
+import type { WeightingConfig } from '../src/weighting/index.js';
 import { writeFileAtomic } from '../src/utils/fs.js';
 import { packageRoot } from '../src/utils/paths.js';
 import { mean, sd } from './stats.js';
@@ -39,6 +43,12 @@ const seeds = Number(arg('seeds') ?? 3);
 const firstSeed = Number(arg('first-seed') ?? 42);
 const steps = Number(arg('steps') ?? 300);
 const joint = process.argv.includes('--joint');
+const weightings = (arg('weightings') ?? 'static').split(',').filter(Boolean);
+const KNOWN_WEIGHTINGS = ['static', 'equal', 'uncertainty', 'dwa', 'gradnorm', 'rlw', 'pcgrad'];
+for (const w of weightings)
+  if (!KNOWN_WEIGHTINGS.includes(w))
+    throw new Error(`--weightings: unknown weighting "${w}"; the weightings are ${KNOWN_WEIGHTINGS.join(', ')}`);
+if (weightings.length === 0) throw new Error('--weightings: name at least one weighting, e.g. --weightings static,uncertainty');
 const cacheMB = arg('cache-mb') === undefined ? undefined : Number(arg('cache-mb'));
 const ftLr = arg('ft-lr') === undefined ? undefined : Number(arg('ft-lr'));
 const devLimit = arg('dev') === undefined ? Infinity : Number(arg('dev'));
@@ -70,6 +80,8 @@ interface Run {
   layers: number;
   seed: number;
   tasks: string[];
+  /** The joint runs' loss weighting (null for a single task). */
+  weighting: string | null;
   metrics: Record<string, number>;
   msPerStep: number;
   /**
@@ -85,12 +97,20 @@ interface Run {
   cacheMB: number | null;
 }
 const runs: Run[] = [];
-const taskSets = joint ? [['sentiment'], ['translation-quality'], ['sentiment', 'translation-quality']] : [['sentiment']];
+const taskSets: { tasks: string[]; weighting: string | null }[] = [
+  { tasks: ['sentiment'], weighting: null },
+  ...(joint
+    ? [
+        { tasks: ['translation-quality'], weighting: null },
+        ...weightings.map((w) => ({ tasks: ['sentiment', 'translation-quality'], weighting: w })),
+      ]
+    : []),
+];
 for (const modelId of models) {
   const encoder = await Encoder.load(modelId, { dtype: modelId.startsWith('mtl:') ? 'auto' : 'fp32', pooling: 'mean', maxLength: 128 });
   for (const layers of layersList) {
     for (let s = 0; s < seeds; s++) {
-      for (const tasks of taskSets) {
+      for (const { tasks, weighting } of taskSets) {
         const seed = firstSeed + s;
         const model = await MultiTaskModel.create({
           encoder,
@@ -114,6 +134,7 @@ for (const modelId of models) {
           seed,
           log: false,
           evalEvery: 0,
+          ...(weighting ? { weighting: { type: weighting } as WeightingConfig } : {}),
           optimizer: { type: 'adamw', lr: 1e-3, weightDecay: 0.01 },
           schedule: { warmup: 0.05, decay: 'linear' },
         });
@@ -137,6 +158,7 @@ for (const modelId of models) {
           layers,
           seed,
           tasks,
+          weighting,
           metrics: flat,
           msPerStep: trainMs / steps,
           msPerStepFirstEpoch: first,
@@ -147,7 +169,7 @@ for (const modelId of models) {
         };
         runs.push(run);
         log(
-          `[${modelId} top ${layers}] seed ${seed} ${tasks.join('+')}: ${tasks.map((t) => `${t} ${PRIMARY[t]} ${flat[`${t}.${PRIMARY[t]}`]!.toFixed(4)}`).join(', ')}; ${run.msPerStep.toFixed(0)} ms/step, ${run.tokensPerSecond!.toFixed(0)} tokens/s`,
+          `[${modelId} top ${layers}] seed ${seed} ${tasks.join('+')}${weighting ? ` (${weighting})` : ''}: ${tasks.map((t) => `${t} ${PRIMARY[t]} ${flat[`${t}.${PRIMARY[t]}`]!.toFixed(4)}`).join(', ')}; ${run.msPerStep.toFixed(0)} ms/step, ${run.tokensPerSecond!.toFixed(0)} tokens/s`,
         );
         await model.finetune?.dispose();
         model.dispose();
@@ -171,14 +193,19 @@ const summary = groups.map((g) => {
     if (xs.length) out[`${t}.${PRIMARY[t]}`] = { mean: mean(xs), sd: sd(xs) };
   }
   if (joint) {
-    const dm = rs
-      .filter((r) => r.tasks.length === 2)
-      .map((r) => {
-        const tasks = r.tasks;
-        const base = tasks.map((t) => single(t).find((x) => x.seed === r.seed)!.metrics[`${t}.${PRIMARY[t]}`]!);
-        return deltaM([tasks.map((t) => r.metrics[`${t}.${PRIMARY[t]}`]!)], [base], [tasks.map(() => true)]);
-      });
-    out.deltaM = { mean: mean(dm), sd: sd(dm) };
+    // Δm of each weighting's joint runs over the same seeds' single-task runs
+    const dms: Record<string, { mean: number; sd: number }> = {};
+    for (const w of weightings) {
+      const dm = rs
+        .filter((r) => r.tasks.length === 2 && r.weighting === w)
+        .map((r) => {
+          const tasks = r.tasks;
+          const base = tasks.map((t) => single(t).find((x) => x.seed === r.seed)!.metrics[`${t}.${PRIMARY[t]}`]!);
+          return deltaM([tasks.map((t) => r.metrics[`${t}.${PRIMARY[t]}`]!)], [base], [tasks.map(() => true)]);
+        });
+      dms[w] = { mean: mean(dm), sd: sd(dm) };
+    }
+    out.deltaM = dms;
   }
   return out;
 });
@@ -191,22 +218,24 @@ const meta = {
   seeds,
   batchSize: 32,
   joint,
+  weightings: joint ? weightings : [],
   devLimit: Number.isFinite(devLimit) ? devLimit : null,
   trainLimit: Number.isFinite(trainLimit) ? trainLimit : null,
 };
 await writeFileAtomic(`${base}.json`, JSON.stringify({ meta, summary, runs }, null, 2) + '\n');
 const fmt = (v: unknown, d: number) =>
   v && typeof v === 'object' ? `${(v as { mean: number }).mean.toFixed(d)} ± ${(v as { sd: number }).sd.toFixed(d)}` : '–';
+const dmHeads = joint ? weightings : [];
 const md = [
   `# Fine-tuning the top layers (${date})`,
   '',
   `\`${meta.command}\` — ${steps} steps, batch 32, seeds ${seeds}.`,
   '',
-  '| model | top layers trained | SST-2 dev accuracy | MLQE en-de Pearson | Δm joint vs single | ms/step | tokens/s |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
+  `| model | top layers trained | SST-2 dev accuracy | MLQE en-de Pearson | ${dmHeads.map((w) => `Δm joint vs single, ${w}`).join(' | ')}${dmHeads.length ? ' | ' : ''}ms/step | tokens/s |`,
+  `| --- | --- | --- | --- | ${dmHeads.map(() => '--- | ').join('')}--- | --- |`,
   ...summary.map(
     (s) =>
-      `| ${s.model} | ${s.layers === 0 ? '0 (frozen)' : s.layers} | ${fmt(s['sentiment.accuracy'], 4)} | ${fmt(s['translation-quality.pearson'], 3)} | ${fmt(s.deltaM, 4)} | ${(s.msPerStep as number).toFixed(0)} | ${(s.tokensPerSecond as number).toFixed(0)} |`,
+      `| ${s.model} | ${s.layers === 0 ? '0 (frozen)' : s.layers} | ${fmt(s['sentiment.accuracy'], 4)} | ${fmt(s['translation-quality.pearson'], 3)} | ${dmHeads.map((w) => `${fmt((s.deltaM as Record<string, unknown> | undefined)?.[w], 4)} | `).join('')}${(s.msPerStep as number).toFixed(0)} | ${(s.tokensPerSecond as number).toFixed(0)} |`,
   ),
   '',
 ];

@@ -68,10 +68,14 @@ export interface FinetuneSuiteOptions {
   ftLr?: number;
 }
 
+/** The joint runs' loss weightings in the finetune suite: static λ and two dynamic ones. */
+export const FINETUNE_WEIGHTINGS = ['static', 'uncertainty', 'dwa'] as const;
+
 /**
  * The arguments of benchmarks/finetune-quality.ts for the finetune suite: the full comparison (top 0, 1
- * and 2 layers, 3 seeds, sentiment, translation quality and both jointly) or, with `quick`, a smoke
- * test (top 0 and 1, 1 seed, 4 steps, the first 128 training and 32 dev examples of each task).
+ * and 2 layers, 3 seeds, sentiment, translation quality and both jointly under each of
+ * FINETUNE_WEIGHTINGS) or, with `quick`, a smoke test (top 0 and 1, 1 seed, 4 steps, the first 128
+ * training and 32 dev examples of each task).
  */
 export function finetuneSuiteArgs(o: FinetuneSuiteOptions): string[] {
   const models = o.models ?? FINETUNE_MODELS;
@@ -87,5 +91,7 @@ export function finetuneSuiteArgs(o: FinetuneSuiteOptions): string[] {
     ...(steps === undefined ? [] : ['--steps', String(steps)]),
     ...(o.ftLr === undefined ? [] : ['--ft-lr', String(o.ftLr)]),
     '--joint',
+    '--weightings',
+    FINETUNE_WEIGHTINGS.join(','),
   ];
 }

@@ -4,6 +4,7 @@
  * bad flags fail naming the flag. The runs need ../shared/models/reference-mini and the shared
  * datasets; without them they are skipped with a message.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,17 @@ if (!haveShared) console.warn(`skipping the fine-tuning benchmark runs: ${refere
 describe('finetune suite arguments', () => {
   it('defaults to the full matrix: both models, top 0/1/2, 3 seeds, joint', () => {
     const args = finetuneSuiteArgs({ quick: false });
-    expect(args).toEqual(['--models', FINETUNE_MODELS.join(','), '--layers', '0,1,2', '--seeds', '3', '--joint']);
+    expect(args).toEqual([
+      '--models',
+      FINETUNE_MODELS.join(','),
+      '--layers',
+      '0,1,2',
+      '--seeds',
+      '3',
+      '--joint',
+      '--weightings',
+      'static,uncertainty,dwa',
+    ]);
     expect(FINETUNE_MODELS).toContain('mtl:mini');
     expect(FINETUNE_MODELS.some((m) => m.endsWith('reference-mini'))).toBe(true);
   });
@@ -40,6 +51,8 @@ describe('finetune suite arguments', () => {
       '--ft-lr',
       '0.00002',
       '--joint',
+      '--weightings',
+      'static,uncertainty,dwa',
     ]);
     const quick = finetuneSuiteArgs({ quick: true });
     expect(quick.slice(quick.indexOf('--seeds'), quick.indexOf('--seeds') + 2)).toEqual(['--seeds', '1']);
@@ -48,6 +61,16 @@ describe('finetune suite arguments', () => {
     // a given --steps replaces the quick default instead of adding a second one
     expect(finetuneSuiteArgs({ quick: true, steps: 7 }).filter((a) => a === '--steps')).toHaveLength(1);
   });
+
+  it('the script refuses an unknown weighting before anything runs, naming the weightings', () => {
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(packageRoot(), 'benchmarks', 'finetune-quality.ts'), '--joint', '--weightings', 'static,bogus'],
+      { cwd: packageRoot(), encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--weightings: unknown weighting "bogus"; the weightings are static, equal, uncertainty/);
+  }, 60_000);
 
   it('rejects a bad learning rate and an empty model list, naming the flag', () => {
     expect(() => finetuneSuiteArgs({ quick: true, ftLr: -1 })).toThrow(UserError);
@@ -138,7 +161,7 @@ describe.skipIf(!haveShared)('fine-tuning runs (reference-mini, quick sizes)', (
     expect(md).toContain("PyTorch side skipped: ModuleNotFoundError: No module named 'torch'");
   }, 240_000);
 
-  it('mtl bench --suite finetune --quick writes a row per model and layer count with every task and Δm', () => {
+  it('mtl bench --suite finetune --quick writes a row per model and layer count with every task and a Δm per weighting', () => {
     const out = mkdtempSync(join(tmpdir(), 'mtl-bench-ft-quality-'));
     const r = mtl(['bench', '--suite', 'finetune', '--quick', '--encoders', referenceMini, '--steps', '3', '--out', out], {
       timeout: 300_000,
@@ -149,9 +172,9 @@ describe.skipIf(!haveShared)('fine-tuning runs (reference-mini, quick sizes)', (
     const json = JSON.parse(readFileSync(join(out, file!), 'utf8')) as {
       meta: { steps: number; seeds: number; joint: boolean };
       summary: Record<string, unknown>[];
-      runs: { layers: number; tasks: string[] }[];
+      runs: { layers: number; tasks: string[]; weighting: string | null }[];
     };
-    expect(json.meta).toMatchObject({ steps: 3, seeds: 1, joint: true });
+    expect(json.meta).toMatchObject({ steps: 3, seeds: 1, joint: true, weightings: ['static', 'uncertainty', 'dwa'] });
     expect(json.summary.map((s) => [s.model, s.layers])).toEqual([
       [referenceMini, 0],
       [referenceMini, 1],
@@ -159,16 +182,17 @@ describe.skipIf(!haveShared)('fine-tuning runs (reference-mini, quick sizes)', (
     for (const s of json.summary) {
       expect(s['sentiment.accuracy']).toMatchObject({ mean: expect.any(Number) });
       expect(s['translation-quality.pearson']).toMatchObject({ mean: expect.any(Number) });
-      expect(Number.isFinite((s.deltaM as { mean: number }).mean)).toBe(true);
+      const dm = s.deltaM as Record<string, { mean: number }>;
+      expect(Object.keys(dm)).toEqual(['static', 'uncertainty', 'dwa']);
+      for (const w of Object.values(dm)) expect(Number.isFinite(w.mean)).toBe(true);
     }
-    expect(json.runs.map((x) => `${x.layers}:${x.tasks.join('+')}`)).toEqual([
-      '0:sentiment',
-      '0:translation-quality',
-      '0:sentiment+translation-quality',
-      '1:sentiment',
-      '1:translation-quality',
-      '1:sentiment+translation-quality',
+    const joints = ['static', 'uncertainty', 'dwa'].map((w) => `sentiment+translation-quality(${w})`);
+    expect(json.runs.map((x) => `${x.layers}:${x.tasks.join('+')}${x.weighting ? `(${x.weighting})` : ''}`)).toEqual([
+      ...['0:sentiment', '0:translation-quality', ...joints.map((j) => `0:${j}`)],
+      ...['1:sentiment', '1:translation-quality', ...joints.map((j) => `1:${j}`)],
     ]);
-    expect(readdirSync(out)).toContain(file!.replace(/\.json$/, '.md'));
+    // one Δm column per weighting
+    const md = readFileSync(join(out, file!.replace(/\.json$/, '.md')), 'utf8');
+    expect(md).toContain('| Δm joint vs single, static | Δm joint vs single, uncertainty | Δm joint vs single, dwa |');
   }, 300_000);
 });
