@@ -11,7 +11,9 @@
  *   frozen        --finetune 0 (the same config, encoder frozen)
  *   top2-last     --layer -1 (the same config read at the last layer: layers 5–6 of 6 fine-tuned)
  * `--previous` carries the runs of earlier result files into the table and the plot (each keeps its
- * commit; `--variants ''` only reports them). Runs the built CLI (dist/) when there is one. `--quick`: a smoke run on the samples, 4 steps each
+ * commit; `--variants ''` only reports them). Each saved model is reloaded with `fromPretrained` and
+ * evaluated on the dev sets (benchmarks/reload-check.ts); the json and the table give the metrics and
+ * their largest difference from the run's own. Runs the built CLI (dist/) when there is one. `--quick`: a smoke run on the samples, 4 steps each
  * (results named -quick; another encoder than reference-mini adds its name, e.g. -mtl-mini). `mtl bench --suite finetune-joint` runs this script. Writes results/finetune-joint-<date>.{json,md} and -bars.{svg,png}; needs `npm run build`.
  */
 import { spawn } from 'node:child_process';
@@ -68,6 +70,11 @@ export interface JointRun {
   /** Dev metrics at each epoch's end. */
   evals: { epoch: number; step: number; metrics: Record<string, Record<string, number>> }[];
   baselines: Record<string, Record<string, Record<string, number>>>;
+  /**
+   * The saved model reloaded with `fromPretrained` (benchmarks/reload-check.ts) and evaluated on the
+   * dev sets: its primary metrics, those the run reported at its end, and the largest difference.
+   */
+  reloaded?: { metrics: Record<string, number>; trained: Record<string, number>; maxDiff: number; ms: number };
 }
 
 /** Runs `mtl train` in a child; its peak RSS is the VmHWM of /proc/<pid>/status read until it exits (Linux). */
@@ -102,6 +109,32 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
+/** The primary metric of each task, as the tables show them. */
+const PRIMARY: Record<string, string> = { sentiment: 'accuracy', 'translation-quality': 'pearson', summarization: 'rouge2' };
+
+/** Reloads the saved model in a child (benchmarks/reload-check.ts) and compares its dev metrics with the run's. */
+async function reloadCheck(
+  dir: string,
+  trained: Record<string, { metrics: Record<string, number> }>,
+): Promise<NonNullable<JointRun['reloaded']>> {
+  const script = join(packageRoot(), 'benchmarks', 'reload-check.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, dir, ...(quick ? ['--sample'] : [])], {
+    cwd: packageRoot(),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  const code = await new Promise<number | null>((res) => child.on('close', res));
+  if (code !== 0) throw new Error(`reload-check ${dir} exited with ${code}`);
+  const got = JSON.parse(stdout) as { metrics: Record<string, Record<string, number>>; ms: number };
+  const pick = (m: Record<string, Record<string, number>>) =>
+    Object.fromEntries(Object.entries(PRIMARY).map(([t, k]) => [t, m[t]?.[k] as number]));
+  const metrics = pick(got.metrics);
+  const before = pick(Object.fromEntries(Object.entries(trained).map(([t, x]) => [t, x.metrics])));
+  const maxDiff = Math.max(...Object.keys(PRIMARY).map((t) => Math.abs((metrics[t] as number) - (before[t] as number))));
+  return { metrics, trained: before, maxDiff, ms: got.ms };
+}
+
 const git = (...a: string[]) => execFileSync('git', a, { cwd: packageRoot(), encoding: 'utf8' }).trim();
 // the commit that ran; "+changes" when tracked files differed from it
 const commit = git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '+changes' : '');
@@ -122,8 +155,9 @@ try {
     const report = JSON.parse(r.stdout) as {
       trainMs: number;
       finetune?: unknown;
-      tasks: Record<string, { baselines: Record<string, Record<string, number>> }>;
+      tasks: Record<string, { metrics: Record<string, number>; baselines: Record<string, Record<string, number>> }>;
     };
+    const reloaded = await reloadCheck(out, report.tasks);
     const lines = readFileSync(join(out, 'checkpoints', 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -145,8 +179,11 @@ try {
       stepMs: Object.fromEntries([...steps].sort().map(([k, xs]) => [k, { n: xs.length, median: Math.round(median(xs)) }])),
       evals: lines.filter((x) => x.type === 'eval').map((x) => ({ epoch: x.epoch, step: x.step, metrics: x.metrics })),
       baselines: Object.fromEntries(Object.entries(report.tasks).map(([t, x]) => [t, x.baselines])),
+      reloaded,
     });
-    log(`[${v}] ${Math.round(r.wallS)} s, peak RSS ${r.peakRssMiB?.toFixed(0) ?? '?'} MiB`);
+    log(
+      `[${v}] ${Math.round(r.wallS)} s, peak RSS ${r.peakRssMiB?.toFixed(0) ?? '?'} MiB; reloaded: largest metric difference ${reloaded.maxDiff.toExponential(1)}`,
+    );
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
@@ -205,7 +242,19 @@ MLQE-PE Pearson per pair (model-scores: ${PAIRS.map((p) => f(base['translation-q
 | --- | ${PAIRS.map(() => '---:').join(' | ')} |
 ${runs.map((r) => `| ${r.name} | ${PAIRS.map((p) => f(last(r)['translation-quality']?.[`pearson@${p}`], 3)).join(' | ')} |`).join('\n')}
 
-Dev metrics at each epoch's end and median step times (ms) per epoch and task:
+${
+  runs.some((r) => r.reloaded)
+    ? `Each saved model reloaded with \`fromPretrained\` (benchmarks/reload-check.ts) and evaluated on the dev sets: ${runs
+        .filter((r) => r.reloaded)
+        .map(
+          (r) =>
+            `${r.name}: ${METRICS.map(([t, , , d]) => f(r.reloaded!.metrics[t], d)).join(' / ')}, largest difference from the run's own ${r.reloaded!.maxDiff.toExponential(1)}`,
+        )
+        .join('; ')}.
+
+`
+    : ''
+}Dev metrics at each epoch's end and median step times (ms) per epoch and task:
 
 ${runs
   .map(

@@ -25,6 +25,7 @@ interface Run {
   stepMs: Record<string, { n: number; median: number }>;
   evals: { metrics: Record<string, Record<string, number>> }[];
   baselines: Record<string, Record<string, Record<string, number>>>;
+  reloaded?: { metrics: Record<string, number>; trained: Record<string, number>; maxDiff: number };
 }
 
 describe('mtl bench --suite finetune-joint', () => {
@@ -56,11 +57,16 @@ describe('mtl bench --suite finetune-joint', () => {
         expect(Number.isFinite(end['translation-quality']!.pearson)).toBe(true);
         expect(end.summarization!.rouge2).toBeGreaterThan(0);
         expect(Object.keys(run.baselines).sort()).toEqual(['sentiment', 'summarization', 'translation-quality']);
+        // the saved model, reloaded with fromPretrained, scores the dev sets as the run did at its end
+        expect(run.reloaded!.metrics.summarization).toBeGreaterThan(0);
+        expect(run.reloaded!.trained.sentiment).toBe(end.sentiment!.accuracy);
+        expect(run.reloaded!.maxDiff).toBeLessThan(1e-3);
       }
       const md = readFileSync(join(out, file!.replace(/\.json$/, '.md')), 'utf8');
       // the names say the config as it ran: summarization in its own, smaller batches
       expect(md).toContain('| top 2 fine-tuned (layers 3–4, read at 4; summarization in batches of 8) |');
       expect(md).toContain('| frozen (read at layer 4; summarization in batches of 8) |');
+      expect(md).toMatch(/Each saved model reloaded with `fromPretrained`.*largest difference from the run's own/);
       // the plot is best effort (it needs the optional plotting packages)
       if (md.includes('![')) expect(readdirSync(out)).toContain(file!.replace(/\.json$/, '-bars.png'));
     },
