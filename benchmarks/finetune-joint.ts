@@ -229,7 +229,7 @@ const base = runs[runs.length - 1]!.baselines;
 const md = `# Joint fine-tuning of the three tasks ${date}
 
 Encoder \`${encoder}\`, ${quick ? 'the samples, 4 steps (a smoke run, --quick)' : `the full datasets, ${epochs} epochs`}, seed ${seed}; one run after another, on ${cpu.summary}
-(load average when the script started: ${loadStart.map((x) => x.toFixed(2)).join(', ')}).
+${chosen.length ? `(load average when the script started: ${loadStart.map((x) => x.toFixed(2)).join(', ')})` : "(each file's machine and load average when its runs started are in its json)"}.
 ${chosen.length ? `Command: \`npx tsx benchmarks/finetune-joint.ts${arg('encoder') ? ` --encoder ${encoder}` : ''} --variants ${chosen.join(',')}${quick ? ' --quick' : ''}\`` : 'Earlier runs'}${previous.length ? ` (${chosen.length ? 'with the runs of' : 'the runs of'} ${previous.map((p) => `\`${p}\``).join(', ')}; each run's own command is in the json)` : ''}.
 
 | variant | commit | ${METRICS.map(([, , l]) => l).join(' | ')} | wall | peak RSS |

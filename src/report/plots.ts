@@ -133,7 +133,7 @@ export function metricBarsSpec(
   const targets = options.targets ?? {};
   const encoding = {
     // whole names: variants that differ only at the end (", encoder layer 4 of 6") must stay apart
-    x: { field: 'system', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } },
+    x: { field: 'system', type: 'nominal', title: null, sort: null, axis: { labelLimit: 600 } },
     y: { field: 'value', type: 'quantitative', title: null },
   };
   const bars = {
