@@ -27,7 +27,7 @@ import { MultiTaskModel } from '../src/training/model.js';
 import { SentimentTask } from '../src/tasks/sentiment/index.js';
 import { TranslationQualityTask } from '../src/tasks/translation-quality/index.js';
 import type { AnyTask } from '../src/tasks/types.js';
-import type { WeightingConfig } from '../src/weighting/index.js';
+import { weightings as weightingRegistry, type WeightingConfig } from '../src/weighting/index.js';
 import { writeFileAtomic } from '../src/utils/fs.js';
 import { packageRoot } from '../src/utils/paths.js';
 import { mean, sd } from './stats.js';
@@ -44,10 +44,9 @@ const firstSeed = Number(arg('first-seed') ?? 42);
 const steps = Number(arg('steps') ?? 300);
 const joint = process.argv.includes('--joint');
 const weightings = (arg('weightings') ?? 'static').split(',').filter(Boolean);
-const KNOWN_WEIGHTINGS = ['static', 'equal', 'uncertainty', 'dwa', 'gradnorm', 'rlw', 'pcgrad'];
 for (const w of weightings)
-  if (!KNOWN_WEIGHTINGS.includes(w))
-    throw new Error(`--weightings: unknown weighting "${w}"; the weightings are ${KNOWN_WEIGHTINGS.join(', ')}`);
+  if (!weightingRegistry.types().includes(w))
+    throw new Error(`--weightings: unknown weighting "${w}"; the weightings are ${weightingRegistry.types().join(', ')}`);
 if (weightings.length === 0) throw new Error('--weightings: name at least one weighting, e.g. --weightings static,uncertainty');
 const cacheMB = arg('cache-mb') === undefined ? undefined : Number(arg('cache-mb'));
 const ftLr = arg('ft-lr') === undefined ? undefined : Number(arg('ft-lr'));
