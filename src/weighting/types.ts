@@ -14,7 +14,8 @@ import type { ParamEntry, ParamStore } from '../nn/params.js';
 import type { Rng } from '../utils/random.js';
 
 export type WeightingConfig =
-  | { type: 'static'; lambdas: Record<string, number> }
+  /** Fixed λ per task: absent, every task 1; given, a task missing from it 0. */
+  | { type: 'static'; lambdas?: Record<string, number> }
   | { type: 'equal' }
   | { type: 'uncertainty' }
   | { type: 'dwa'; T?: number }

@@ -44,6 +44,38 @@ describe('static / equal', () => {
     model.dispose();
   });
 
+  it('static without lambdas weighs every task 1: the same steps and losses as equal', async () => {
+    const s = synthetic({ n: 64 });
+    const run = async (weighting: { type: 'static' } | { type: 'equal' }) => {
+      const model = await MultiTaskModel.create({
+        encoder: { dim: 16 },
+        tasks: makeTasks(),
+        sharedLayers: { depth: 1, width: 16, dropout: 0 },
+        seed: 2,
+        features: s.features,
+        log: false,
+      });
+      const h = await model.fit({ cls: s.cls, reg: s.reg }, { steps: 6, batchSize: 16, weighting, log: false, logFile: false });
+      const heads = paramsWithPrefix(model.store, 'heads.');
+      model.dispose();
+      return { h, heads };
+    };
+    const st = await run({ type: 'static' });
+    const eq = await run({ type: 'equal' });
+    expect(st.h.lambdas).toEqual({ cls: 1, reg: 1 });
+    expect(st.h.steps.map((x) => x.losses)).toEqual(eq.h.steps.map((x) => x.losses));
+    expect(maxAbsDiff(st.heads, eq.heads)).toBe(0);
+  });
+
+  it('refuses λ 0 for every task (nothing would train), naming the remedy', () => {
+    const init = { tasks: ['a', 'b'], lossKinds: { a: 'classification' as const, b: 'regression' as const }, rng: new Rng(1) };
+    expect(() => createWeighting({ type: 'static', lambdas: {} }, init)).toThrow(
+      /every task \(a, b\) λ 0, so training would change nothing; give at least one task a positive λ/,
+    );
+    expect(() => createWeighting({ type: 'static', lambdas: { a: 0, b: 0 } }, init)).toThrow(/λ 0/);
+    expect(createWeighting({ type: 'static', lambdas: { a: 0.5 } }, init).lambdas()).toEqual({ a: 0.5, b: 0 });
+  });
+
   it('rejects λ for unknown tasks and negative λ', () => {
     const init = { tasks: ['a', 'b'], lossKinds: { a: 'classification' as const, b: 'regression' as const }, rng: new Rng(1) };
     expect(() => createWeighting({ type: 'static', lambdas: { c: 1 } }, init)).toThrow(/unknown task "c"/);
