@@ -2,12 +2,19 @@
  * Fine-tuning the encoder's top layers with the heads against the frozen encoder
  * (docs/benchmarks.md, "Fine-tuning the top layers"): the same steps, seed and heads, the encoder's
  * top N layers trained (N = 0: frozen). Sentiment on SST-2 (mean pooling, no side features) alone,
- * and with `--joint` also translation quality on MLQE-PE en-de (siamese) alone and jointly with
- * sentiment, reporting Δm of the joint model over the single-task ones.
+ * and with `--joint` also translation quality on MLQE-PE's 7 pairs (cross-encoded, with the MT
+ * system's score and the length ratio as side features, as tasks/translation-quality.yaml) alone and
+ * jointly with sentiment, reporting Δm of the joint model over the single-task ones.
  *
  *   npx tsx benchmarks/finetune-quality.ts [--models ../shared/models/reference-mini,mtl:mini]
- *       [--layers 0,1,2] [--seeds 3] [--first-seed 42] [--steps 300] [--joint] [--weightings static,uncertainty,dwa]
- *       [--train N] [--dev N] [--cache-mb MB] [--ft-lr LR] [--out results]
+ *       [--layers 0,1,2] [--layer K] [--seeds 3] [--first-seed 42] [--steps 300] [--joint]
+ *       [--weightings static,uncertainty,dwa] [--train N] [--dev N] [--cache-mb MB] [--ft-lr LR]
+ *       [--previous a.json,b.json] [--out results]
+ *
+ * `--previous` carries the runs of earlier result files into the summary (each run keeps the command
+ * that made it); a later run (a later file's, or this process's) of the same model, top layers,
+ * seed, tasks and weighting replaces an earlier one. `--models ''` runs nothing and reports the earlier runs.
+ * `--layer K` reads the encoder at layer K (default: its last), so the trained top is layers K−N+1..K.
  *
  * `--weightings` lists the loss weightings of the joint runs (each task gets a batch every step, so the
  * dynamic ones act), one Δm per weighting against the same seed's single-task runs.
@@ -18,6 +25,7 @@
  * `mtl bench --suite finetune --quick`). Writes
  * results/finetune-quality-<date>.{json,md}.
  */
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../src/data/index.js';
 import { Encoder } from '../src/encoder/index.js';
@@ -37,11 +45,13 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const datasets = join(packageRoot(), '..', 'shared', 'datasets');
-const models = (arg('models') ?? '../shared/models/reference-mini,mtl:mini').split(',');
+const models = (arg('models') ?? '../shared/models/reference-mini,mtl:mini').split(',').filter(Boolean);
+const previous = (arg('previous') ?? '').split(',').filter(Boolean);
 const layersList = (arg('layers') ?? '0,1,2').split(',').map(Number);
 const seeds = Number(arg('seeds') ?? 3);
 const firstSeed = Number(arg('first-seed') ?? 42);
 const steps = Number(arg('steps') ?? 300);
+const readLayer = arg('layer') === undefined ? undefined : Number(arg('layer'));
 const joint = process.argv.includes('--joint');
 const weightings = (arg('weightings') ?? 'static').split(',').filter(Boolean);
 for (const w of weightings)
@@ -57,6 +67,7 @@ for (const [flag, v] of [
   ['--train', trainLimit],
   ['--steps', steps],
   ['--seeds', seeds],
+  ['--layer', readLayer ?? 1],
 ] as const)
   if (!(v === Infinity || (Number.isInteger(v) && v > 0))) throw new Error(`${flag} must be a positive integer, got '${v}'`);
 const outDir = resolve(arg('out') ?? process.env.MTL_RESULTS_DIR ?? 'results');
@@ -64,15 +75,21 @@ const log = (l: string) => console.error(l);
 
 await initBackend('wasm', { log: false });
 const sst = (f: string) => loadDataset({ format: 'sst2', path: join(datasets, 'sentiment', 'sst2', f) }).rows;
-const mlqe = (split: string) =>
-  loadDataset({ format: 'mlqe', path: join(datasets, 'translation-quality', 'mlqe-pe', split, 'en-de.tsv') }).rows;
+const PAIRS = ['en-de', 'en-zh', 'et-en', 'ne-en', 'ro-en', 'ru-en', 'si-en'];
+// each pair's first N rows (`--train` / `--dev`), so a cut keeps every pair
+const mlqe = (split: string, limit: number) =>
+  PAIRS.flatMap((p) =>
+    loadDataset({ format: 'mlqe', path: join(datasets, 'translation-quality', 'mlqe-pe', split, `${p}.tsv`) }).rows.slice(0, limit),
+  );
 const data = {
   sentiment: { train: sst('stsa.binary.train').slice(0, trainLimit), dev: sst('stsa.binary.dev').slice(0, devLimit) },
-  'translation-quality': { train: mlqe('train').slice(0, trainLimit), dev: mlqe('dev').slice(0, devLimit) },
+  'translation-quality': { train: mlqe('train', trainLimit), dev: mlqe('dev', devLimit) },
 };
 const PRIMARY: Record<string, string> = { sentiment: 'accuracy', 'translation-quality': 'pearson' };
 const makeTask = (name: string): AnyTask =>
-  name === 'sentiment' ? new SentimentTask({ name, pooling: 'mean' }) : new TranslationQualityTask({ name, input: 'siamese' });
+  name === 'sentiment'
+    ? new SentimentTask({ name, pooling: 'mean' })
+    : new TranslationQualityTask({ name, input: 'cross', features: ['model-score', 'length-ratio'], pairs: PAIRS });
 
 interface Run {
   model: string;
@@ -94,8 +111,11 @@ interface Run {
   /** Tokens through the trained part per second of training (rows × mean tokens of the task's texts). */
   tokensPerSecond: number | null;
   cacheMB: number | null;
+  /** The command that made the run (runs carried in with --previous keep theirs). */
+  command?: string;
 }
 const runs: Run[] = [];
+const command = `npx tsx benchmarks/finetune-quality.ts ${process.argv.slice(2).join(' ')}`.trim();
 const taskSets: { tasks: string[]; weighting: string | null }[] = [
   { tasks: ['sentiment'], weighting: null },
   ...(joint
@@ -106,7 +126,12 @@ const taskSets: { tasks: string[]; weighting: string | null }[] = [
     : []),
 ];
 for (const modelId of models) {
-  const encoder = await Encoder.load(modelId, { dtype: modelId.startsWith('mtl:') ? 'auto' : 'fp32', pooling: 'mean', maxLength: 128 });
+  const encoder = await Encoder.load(modelId, {
+    dtype: modelId.startsWith('mtl:') ? 'auto' : 'fp32',
+    pooling: 'mean',
+    maxLength: 128,
+    ...(readLayer === undefined ? {} : { layer: readLayer }),
+  });
   for (const layers of layersList) {
     for (let s = 0; s < seeds; s++) {
       for (const { tasks, weighting } of taskSets) {
@@ -141,8 +166,8 @@ for (const modelId of models) {
         const textsOf = (t: string): string[] =>
           t === 'sentiment'
             ? data.sentiment.train.slice(0, 500).map((e) => e.text)
-            : data['translation-quality'].train.slice(0, 250).flatMap((e) => [e.source, e.translation]);
-        const examples = (t: string) => Math.min(t === 'sentiment' ? 500 : 250, data[t as keyof typeof data].train.length);
+            : data['translation-quality'].train.filter((_, i) => i % 28 === 0).map((e) => `${e.source} ${e.translation}`);
+        const examples = (t: string) => textsOf(t).length;
         const avgTokens = Object.fromEntries(tasks.map((t) => [t, count(textsOf(t)) / examples(t)])); // per example
         for (const st of history.steps) for (const t of st.tasks) tokens += 32 * (avgTokens[t] as number);
         const spe = history.stepsPerEpoch;
@@ -165,6 +190,7 @@ for (const modelId of models) {
           encodeMs,
           tokensPerSecond: (tokens / trainMs) * 1000,
           cacheMB: model.finetune ? model.finetune.cacheSize.mb : null,
+          command,
         };
         runs.push(run);
         log(
@@ -178,7 +204,35 @@ for (const modelId of models) {
   await encoder.dispose();
 }
 
-const groups = models.flatMap((m) => layersList.map((l) => ({ model: m, layers: l })));
+const runKey = (r: Run) => JSON.stringify([r.model, r.layers, r.seed, r.tasks, r.weighting]);
+// earlier files in order, then this process: a later run of the same key replaces an earlier one
+const merged = new Map<string, Run>();
+for (const file of previous) {
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as { meta: { command: string }; runs: Run[] };
+  for (const r of earlier.runs) {
+    const run = { command: earlier.meta.command, ...r, weighting: r.weighting ?? null };
+    merged.delete(runKey(run));
+    merged.set(runKey(run), run);
+  }
+}
+for (const r of runs.splice(0)) {
+  merged.delete(runKey(r));
+  merged.set(runKey(r), r);
+}
+runs.push(...merged.values());
+const groups = [...new Map(runs.map((r) => [`${r.model}\0${r.layers}`, { model: r.model, layers: r.layers }])).values()];
+const jointWeightings = weightingRegistry.types().filter((w) => runs.some((r) => r.tasks.length > 1 && r.weighting === w)); // registry order
+/** A joint run's Δm (%) over the same model, top and seed's single-task runs; null where one is missing. */
+function runDeltaM(r: Run, all: readonly Run[]): number | null {
+  const base = r.tasks.map(
+    (t) =>
+      all.find((x) => x.model === r.model && x.layers === r.layers && x.seed === r.seed && x.tasks.join() === t)?.metrics[
+        `${t}.${PRIMARY[t]}`
+      ],
+  );
+  if (base.some((b) => b === undefined)) return null;
+  return deltaM([r.tasks.map((t) => r.metrics[`${t}.${PRIMARY[t]}`]!)], [base as number[]], [r.tasks.map(() => true)]);
+}
 const summary = groups.map((g) => {
   const rs = runs.filter((r) => r.model === g.model && r.layers === g.layers);
   const single = (t: string) => rs.filter((r) => r.tasks.length === 1 && r.tasks[0] === t);
@@ -191,18 +245,12 @@ const summary = groups.map((g) => {
     const xs = single(t).map((r) => r.metrics[`${t}.${PRIMARY[t]}`]!);
     if (xs.length) out[`${t}.${PRIMARY[t]}`] = { mean: mean(xs), sd: sd(xs) };
   }
-  if (joint) {
+  if (jointWeightings.length) {
     // Δm of each weighting's joint runs over the same seeds' single-task runs
     const dms: Record<string, { mean: number; sd: number }> = {};
-    for (const w of weightings) {
-      const dm = rs
-        .filter((r) => r.tasks.length === 2 && r.weighting === w)
-        .map((r) => {
-          const tasks = r.tasks;
-          const base = tasks.map((t) => single(t).find((x) => x.seed === r.seed)!.metrics[`${t}.${PRIMARY[t]}`]!);
-          return deltaM([tasks.map((t) => r.metrics[`${t}.${PRIMARY[t]}`]!)], [base], [tasks.map(() => true)]);
-        });
-      dms[w] = { mean: mean(dm), sd: sd(dm) };
+    for (const w of jointWeightings) {
+      const dm = rs.filter((r) => r.tasks.length === 2 && r.weighting === w).flatMap((r) => runDeltaM(r, rs) ?? []);
+      if (dm.length) dms[w] = { mean: mean(dm), sd: sd(dm) };
     }
     out.deltaM = dms;
   }
@@ -212,9 +260,12 @@ const summary = groups.map((g) => {
 const date = new Date().toISOString().slice(0, 10);
 const base = join(outDir, `finetune-quality-${date}`);
 const meta = {
-  command: `npx tsx benchmarks/finetune-quality.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  command,
+  previous,
   steps,
   seeds,
+  /** The encoder layer read (null: its last). */
+  layer: readLayer ?? null,
   batchSize: 32,
   joint,
   weightings: joint ? weightings : [],
@@ -224,18 +275,29 @@ const meta = {
 await writeFileAtomic(`${base}.json`, JSON.stringify({ meta, summary, runs }, null, 2) + '\n');
 const fmt = (v: unknown, d: number) =>
   v && typeof v === 'object' ? `${(v as { mean: number }).mean.toFixed(d)} ± ${(v as { sd: number }).sd.toFixed(d)}` : '–';
-const dmHeads = joint ? weightings : [];
+const dmHeads = jointWeightings;
+const perRun = runs.map((r) => {
+  const dm = r.tasks.length > 1 ? runDeltaM(r, runs) : null;
+  const ms = r.tasks.map((t) => `${t === 'sentiment' ? 'SST-2' : 'MLQE-PE'} ${r.metrics[`${t}.${PRIMARY[t]}`]!.toFixed(4)}`);
+  return `- ${r.model} top ${r.layers}, seed ${r.seed}, ${r.tasks.join(' + ')}${r.weighting ? ` (${r.weighting})` : ''}: ${ms.join(', ')}${dm === null ? '' : `; Δm ${dm.toFixed(2)} %`}; ${r.msPerStep.toFixed(0)} ms/step${r.command && r.command !== command ? ` (\`${r.command}\`)` : ''}`;
+});
 const md = [
   `# Fine-tuning the top layers (${date})`,
   '',
-  `\`${meta.command}\` — ${steps} steps, batch 32, seeds ${seeds}.`,
+  models.length
+    ? `\`${meta.command}\` — ${steps} steps, batch 32, seeds ${seeds}, the encoder read at ${readLayer === undefined ? 'its last layer' : `layer ${readLayer}`}${previous.length ? `; with the runs of ${previous.map((f) => `\`${f}\``).join(', ')} (each run's command below where it differs)` : ''}.`
+    : `The runs of ${previous.map((f) => `\`${f}\``).join(', ')}, each with its command below.`,
   '',
-  `| model | top layers trained | SST-2 dev accuracy | MLQE en-de Pearson | ${dmHeads.map((w) => `Δm joint vs single, ${w}`).join(' | ')}${dmHeads.length ? ' | ' : ''}ms/step | tokens/s |`,
+  `| model | top layers trained | SST-2 dev accuracy | MLQE-PE Pearson (mean of 7 pairs) | ${dmHeads.map((w) => `Δm joint vs single, ${w}`).join(' | ')}${dmHeads.length ? ' | ' : ''}ms/step | tokens/s |`,
   `| --- | --- | --- | --- | ${dmHeads.map(() => '--- | ').join('')}--- | --- |`,
   ...summary.map(
     (s) =>
-      `| ${s.model} | ${s.layers === 0 ? '0 (frozen)' : s.layers} | ${fmt(s['sentiment.accuracy'], 4)} | ${fmt(s['translation-quality.pearson'], 3)} | ${dmHeads.map((w) => `${fmt((s.deltaM as Record<string, unknown> | undefined)?.[w], 4)} | `).join('')}${(s.msPerStep as number).toFixed(0)} | ${(s.tokensPerSecond as number).toFixed(0)} |`,
+      `| ${s.model} | ${s.layers === 0 ? '0 (frozen)' : s.layers} | ${fmt(s['sentiment.accuracy'], 4)} | ${fmt(s['translation-quality.pearson'], 3)} | ${dmHeads.map((w) => `${fmt((s.deltaM as Record<string, unknown> | undefined)?.[w], 2)} % | `).join('')}${(s.msPerStep as number).toFixed(0)} | ${(s.tokensPerSecond as number).toFixed(0)} |`,
   ),
+  '',
+  `${dmHeads.length ? "Δm: the joint run against the same seed's single-task runs (mean ± sd over seeds). " : ''}Each run:`,
+  '',
+  ...perRun,
   '',
 ];
 await writeFileAtomic(`${base}.md`, md.join('\n'));

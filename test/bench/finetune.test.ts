@@ -21,11 +21,13 @@ const haveShared = existsSync(join(referenceMini, 'onnx', 'model.onnx')) && exis
 if (!haveShared) console.warn(`skipping the fine-tuning benchmark runs: ${referenceMini} or the shared datasets are absent`);
 
 describe('finetune suite arguments', () => {
-  it('defaults to the full matrix: both models, top 0/1/2, 3 seeds, joint', () => {
+  it('defaults to the full matrix: both models read at layer 4, top 0/1/2, 3 seeds, joint', () => {
     const args = finetuneSuiteArgs({ quick: false });
     expect(args).toEqual([
       '--models',
       FINETUNE_MODELS.join(','),
+      '--layer',
+      '4',
       '--layers',
       '0,1,2',
       '--seeds',
@@ -42,6 +44,8 @@ describe('finetune suite arguments', () => {
     expect(finetuneSuiteArgs({ quick: false, models: ['a', 'b'], steps: 50, ftLr: 2e-5 })).toEqual([
       '--models',
       'a,b',
+      '--layer',
+      '4',
       '--layers',
       '0,1,2',
       '--seeds',
@@ -111,6 +115,73 @@ describe('bad flags', () => {
   }, 60_000);
 });
 
+describe.skipIf(!haveShared)('finetune-quality --previous', () => {
+  it('reports the runs of earlier files, a run in a later file replacing an earlier one of the same key; Δm by hand', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtl-bench-ft-previous-'));
+    const run = (seed: number, tasks: string[], weighting: string | null, acc: number, r: number) => ({
+      model: 'm',
+      layers: 2,
+      seed,
+      tasks,
+      weighting,
+      metrics: { 'sentiment.accuracy': acc, 'translation-quality.pearson': r },
+      msPerStep: 100,
+      msPerStepFirstEpoch: null,
+      msPerStepLaterEpochs: null,
+      encodeMs: 0,
+      tokensPerSecond: 1000,
+      cacheMB: 1,
+    });
+    const both = ['sentiment', 'translation-quality'];
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    writeFileSync(
+      a,
+      JSON.stringify({
+        meta: { command: 'first' },
+        runs: [
+          run(42, ['sentiment'], null, 0.8, 0),
+          run(42, ['translation-quality'], null, 0, 0.5),
+          run(42, both, 'static', 0.5, 0.1),
+          run(42, both, 'dwa', 0.8, 0.55),
+        ],
+      }),
+    );
+    writeFileSync(b, JSON.stringify({ meta: { command: 'second' }, runs: [run(42, both, 'static', 0.82, 0.5)] }));
+    const out = join(dir, 'out');
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(packageRoot(), 'benchmarks', 'finetune-quality.ts'),
+        '--models',
+        '',
+        '--previous',
+        `${a},${b}`,
+        '--out',
+        out,
+      ],
+      { cwd: packageRoot(), encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const file = readdirSync(out).find((f) => f.endsWith('.json'))!;
+    const json = JSON.parse(readFileSync(join(out, file), 'utf8')) as {
+      summary: { deltaM: Record<string, { mean: number }> }[];
+      runs: { weighting: string | null; command: string; metrics: Record<string, number> }[];
+    };
+    expect(json.runs).toHaveLength(4);
+    const statics = json.runs.filter((x) => x.weighting === 'static');
+    expect(statics.map((x) => [x.command, x.metrics['sentiment.accuracy']])).toEqual([['second', 0.82]]);
+    // Δm = mean over the tasks of (joint − single) / single, in %: static (0.02/0.8 + 0)/2, dwa (0 + 0.05/0.5)/2
+    expect(json.summary[0]!.deltaM.static!.mean).toBeCloseTo(1.25, 10);
+    expect(json.summary[0]!.deltaM.dwa!.mean).toBeCloseTo(5, 10);
+    const md = readFileSync(join(out, file.replace(/\.json$/, '.md')), 'utf8');
+    expect(md).toContain('| m | 2 | 0.8000 ± 0.0000 | 0.500 ± 0.000 | 1.25 ± 0.00 % | 5.00 ± 0.00 % |');
+    expect(md).toContain('seed 42, sentiment + translation-quality (static): SST-2 0.8200, MLQE-PE 0.5000; Δm 1.25 %');
+  }, 120_000);
+});
+
 describe.skipIf(!haveShared)('fine-tuning runs (reference-mini, quick sizes)', () => {
   it('the quick speed report carries the fine-tuning step table: tokens/s and peak memory > 0', async () => {
     const out = mkdtempSync(join(tmpdir(), 'mtl-bench-ft-step-'));
@@ -170,11 +241,17 @@ describe.skipIf(!haveShared)('fine-tuning runs (reference-mini, quick sizes)', (
     const file = readdirSync(out).find((f) => /^finetune-quality-\d{4}-\d{2}-\d{2}\.json$/.test(f));
     expect(file).toBeDefined();
     const json = JSON.parse(readFileSync(join(out, file!), 'utf8')) as {
-      meta: { steps: number; seeds: number; joint: boolean };
+      meta: { steps: number; seeds: number; layer: number | null; joint: boolean };
       summary: Record<string, unknown>[];
       runs: { layers: number; tasks: string[]; weighting: string | null }[];
     };
-    expect(json.meta).toMatchObject({ steps: 3, seeds: 1, joint: true, weightings: ['static', 'uncertainty', 'dwa'] });
+    expect(json.meta).toMatchObject({ steps: 3, seeds: 1, layer: 4, joint: true, weightings: ['static', 'uncertainty', 'dwa'] });
+    // translation quality is cross-encoded over MLQE-PE's 7 pairs: a Pearson per pair
+    const tq = (json.runs as unknown as { tasks: string[]; metrics: Record<string, number> }[]).find(
+      (x) => x.tasks.join() === 'translation-quality',
+    )!;
+    const pairs = ['en-de', 'en-zh', 'et-en', 'ne-en', 'ro-en', 'ru-en', 'si-en'];
+    for (const p of pairs) expect(Number.isFinite(tq.metrics[`translation-quality.pearson@${p}`])).toBe(true);
     expect(json.summary.map((s) => [s.model, s.layers])).toEqual([
       [referenceMini, 0],
       [referenceMini, 1],
