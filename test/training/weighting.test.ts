@@ -18,9 +18,9 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 describe('static / equal', () => {
-  it('λ = 0 leaves that task head unchanged while the other head trains', async () => {
-    const s = synthetic({ n: 64 });
-    const model = await MultiTaskModel.create({
+  /** The classification + regression model on synthetic features, seed 2. */
+  const twoTasks = (s: ReturnType<typeof synthetic>) =>
+    MultiTaskModel.create({
       encoder: { dim: 16 },
       tasks: makeTasks(),
       sharedLayers: { depth: 1, width: 16, dropout: 0 },
@@ -28,6 +28,10 @@ describe('static / equal', () => {
       features: s.features,
       log: false,
     });
+
+  it('λ = 0 leaves that task head unchanged while the other head trains', async () => {
+    const s = synthetic({ n: 64 });
+    const model = await twoTasks(s);
     model.prepareTasks({ cls: s.cls.train, reg: s.reg.train });
     const before = paramsWithPrefix(model.store, 'heads.');
     expect(before.size).toBe(6);
@@ -47,14 +51,7 @@ describe('static / equal', () => {
   it('static without lambdas weighs every task 1: the same steps and losses as equal', async () => {
     const s = synthetic({ n: 64 });
     const run = async (weighting: { type: 'static' } | { type: 'equal' }) => {
-      const model = await MultiTaskModel.create({
-        encoder: { dim: 16 },
-        tasks: makeTasks(),
-        sharedLayers: { depth: 1, width: 16, dropout: 0 },
-        seed: 2,
-        features: s.features,
-        log: false,
-      });
+      const model = await twoTasks(s);
       const h = await model.fit({ cls: s.cls, reg: s.reg }, { steps: 6, batchSize: 16, weighting, log: false, logFile: false });
       const heads = paramsWithPrefix(model.store, 'heads.');
       model.dispose();
