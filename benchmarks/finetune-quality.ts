@@ -14,6 +14,7 @@
  * `--previous` carries the runs of earlier result files into the summary (each run keeps the command
  * that made it); a later run (a later file's, or this process's) of the same model, top layers,
  * seed, tasks and weighting replaces an earlier one. `--models ''` runs nothing and reports the earlier runs.
+ * `--joint-only` runs only the joint runs (their single-task twins from a `--previous` file).
  * `--layer K` reads the encoder at layer K (default: its last), so the trained top is layers K−N+1..K.
  *
  * `--weightings` lists the loss weightings of the joint runs (each task gets a batch every step, so the
@@ -52,7 +53,8 @@ const seeds = Number(arg('seeds') ?? 3);
 const firstSeed = Number(arg('first-seed') ?? 42);
 const steps = Number(arg('steps') ?? 300);
 const readLayer = arg('layer') === undefined ? undefined : Number(arg('layer'));
-const joint = process.argv.includes('--joint');
+const jointOnly = process.argv.includes('--joint-only');
+const joint = jointOnly || process.argv.includes('--joint');
 const weightings = (arg('weightings') ?? 'static').split(',').filter(Boolean);
 for (const w of weightings)
   if (!weightingRegistry.types().includes(w))
@@ -116,14 +118,12 @@ interface Run {
 }
 const runs: Run[] = [];
 const command = `npx tsx benchmarks/finetune-quality.ts ${process.argv.slice(2).join(' ')}`.trim();
+const singles = jointOnly
+  ? []
+  : [{ tasks: ['sentiment'], weighting: null }, ...(joint ? [{ tasks: ['translation-quality'], weighting: null }] : [])];
 const taskSets: { tasks: string[]; weighting: string | null }[] = [
-  { tasks: ['sentiment'], weighting: null },
-  ...(joint
-    ? [
-        { tasks: ['translation-quality'], weighting: null },
-        ...weightings.map((w) => ({ tasks: ['sentiment', 'translation-quality'], weighting: w })),
-      ]
-    : []),
+  ...singles,
+  ...(joint ? weightings.map((w) => ({ tasks: ['sentiment', 'translation-quality'], weighting: w })) : []),
 ];
 for (const modelId of models) {
   const encoder = await Encoder.load(modelId, {

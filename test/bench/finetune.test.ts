@@ -182,6 +182,82 @@ describe.skipIf(!haveShared)('finetune-quality --previous', () => {
   }, 120_000);
 });
 
+describe.skipIf(!haveShared)('finetune-quality --joint-only', () => {
+  it('runs only the joint runs and takes their single-task twins from --previous for Δm', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtl-bench-ft-joint-only-'));
+    const single = (tasks: string[], metrics: Record<string, number>) => ({
+      model: referenceMini,
+      layers: 0,
+      seed: 42,
+      tasks,
+      weighting: null,
+      metrics,
+      msPerStep: 1,
+      msPerStepFirstEpoch: null,
+      msPerStepLaterEpochs: null,
+      encodeMs: 0,
+      tokensPerSecond: 1,
+      cacheMB: null,
+    });
+    const prev = join(dir, 'singles.json');
+    writeFileSync(
+      prev,
+      JSON.stringify({
+        meta: { command: 'singles' },
+        runs: [
+          single(['sentiment'], { 'sentiment.accuracy': 0.5 }),
+          single(['translation-quality'], { 'translation-quality.pearson': 0.25 }),
+        ],
+      }),
+    );
+    const out = join(dir, 'out');
+    const args = [
+      '--models',
+      referenceMini,
+      '--layer',
+      '4',
+      '--layers',
+      '0',
+      '--seeds',
+      '1',
+      '--steps',
+      '2',
+      '--train',
+      '16',
+      '--dev',
+      '8',
+    ];
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(packageRoot(), 'benchmarks', 'finetune-quality.ts'),
+        ...args,
+        '--joint-only',
+        '--weightings',
+        'rlw',
+        '--previous',
+        prev,
+        '--out',
+        out,
+      ],
+      { cwd: packageRoot(), encoding: 'utf8', timeout: 240_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const file = readdirSync(out).find((f) => f.endsWith('.json'))!;
+    const json = JSON.parse(readFileSync(join(out, file), 'utf8')) as {
+      summary: { deltaM: Record<string, { mean: number }> }[];
+      runs: { tasks: string[]; weighting: string | null; command: string; metrics: Record<string, number> }[];
+    };
+    const made = json.runs.filter((x) => x.command !== 'singles');
+    expect(made.map((x) => `${x.tasks.join('+')}(${x.weighting})`)).toEqual(['sentiment+translation-quality(rlw)']);
+    const m = made[0]!.metrics;
+    const expected = (((m['sentiment.accuracy']! - 0.5) / 0.5 + (m['translation-quality.pearson']! - 0.25) / 0.25) / 2) * 100;
+    expect(json.summary[0]!.deltaM.rlw!.mean).toBeCloseTo(expected, 8);
+  }, 240_000);
+});
+
 describe.skipIf(!haveShared)('fine-tuning runs (reference-mini, quick sizes)', () => {
   it('the quick speed report carries the fine-tuning step table: tokens/s and peak memory > 0', async () => {
     const out = mkdtempSync(join(tmpdir(), 'mtl-bench-ft-step-'));
