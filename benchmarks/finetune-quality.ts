@@ -14,6 +14,8 @@
  * `--previous` carries the runs of earlier result files into the summary (each run keeps the command
  * that made it); a later run (a later file's, or this process's) of the same model, top layers,
  * seed, tasks and weighting replaces an earlier one. `--models ''` runs nothing and reports the earlier runs.
+ * While it runs, results/finetune-quality-<date>.partial.json holds the runs so far (a stopped
+ * matrix keeps them; pass the file to `--previous`); the finished report replaces it.
  * `--joint-only` runs only the joint runs (their single-task twins from a `--previous` file).
  * `--layer K` reads the encoder at layer K (default: its last), so the trained top is layers K−N+1..K.
  *
@@ -26,7 +28,7 @@
  * `mtl bench --suite finetune --quick`). Writes
  * results/finetune-quality-<date>.{json,md}.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../src/data/index.js';
 import { Encoder } from '../src/encoder/index.js';
@@ -117,6 +119,10 @@ interface Run {
   command?: string;
 }
 const runs: Run[] = [];
+const date = new Date().toISOString().slice(0, 10);
+const base = join(outDir, `finetune-quality-${date}`);
+// the runs so far, after each one: a stopped matrix keeps them (usable with --previous)
+const partial = `${base}.partial.json`;
 const command = `npx tsx benchmarks/finetune-quality.ts ${process.argv.slice(2).join(' ')}`.trim();
 const singles = jointOnly
   ? []
@@ -193,6 +199,7 @@ for (const modelId of models) {
           command,
         };
         runs.push(run);
+        await writeFileAtomic(partial, JSON.stringify({ meta: { command }, runs }, null, 2) + '\n');
         log(
           `[${modelId} top ${layers}] seed ${seed} ${tasks.join('+')}${weighting ? ` (${weighting})` : ''}: ${tasks.map((t) => `${t} ${PRIMARY[t]} ${flat[`${t}.${PRIMARY[t]}`]!.toFixed(4)}`).join(', ')}; ${run.msPerStep.toFixed(0)} ms/step, ${run.tokensPerSecond!.toFixed(0)} tokens/s`,
         );
@@ -257,8 +264,6 @@ const summary = groups.map((g) => {
   return out;
 });
 
-const date = new Date().toISOString().slice(0, 10);
-const base = join(outDir, `finetune-quality-${date}`);
 const meta = {
   command,
   previous,
@@ -301,4 +306,5 @@ const md = [
   '',
 ];
 await writeFileAtomic(`${base}.md`, md.join('\n'));
+rmSync(partial, { force: true });
 log(`wrote ${base}.{json,md}`);

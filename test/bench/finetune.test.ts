@@ -4,7 +4,7 @@
  * bad flags fail naming the flag. The runs need ../shared/models/reference-mini and the shared
  * datasets; without them they are skipped with a message.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -250,11 +250,65 @@ describe.skipIf(!haveShared)('finetune-quality --joint-only', () => {
       summary: { deltaM: Record<string, { mean: number }> }[];
       runs: { tasks: string[]; weighting: string | null; command: string; metrics: Record<string, number> }[];
     };
+    expect(readdirSync(out).some((f) => f.endsWith('.partial.json'))).toBe(false); // the finished report replaced it
     const made = json.runs.filter((x) => x.command !== 'singles');
     expect(made.map((x) => `${x.tasks.join('+')}(${x.weighting})`)).toEqual(['sentiment+translation-quality(rlw)']);
     const m = made[0]!.metrics;
     const expected = (((m['sentiment.accuracy']! - 0.5) / 0.5 + (m['translation-quality.pearson']! - 0.25) / 0.25) / 2) * 100;
     expect(json.summary[0]!.deltaM.rlw!.mean).toBeCloseTo(expected, 8);
+  }, 240_000);
+});
+
+describe.skipIf(!haveShared)('finetune-quality stopped mid-matrix', () => {
+  it('keeps the finished runs in the partial file, which --previous reports; a finished run leaves none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtl-bench-ft-partial-'));
+    const out = join(dir, 'out');
+    const script = join(packageRoot(), 'benchmarks', 'finetune-quality.ts');
+    const args = [
+      '--models',
+      referenceMini,
+      '--layer',
+      '4',
+      '--layers',
+      '0',
+      '--seeds',
+      '2',
+      '--steps',
+      '2',
+      '--train',
+      '16',
+      '--dev',
+      '8',
+      '--joint',
+    ];
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args, '--out', out], { cwd: packageRoot(), stdio: 'ignore' });
+    const partialOf = () => readdirSync(out).find((f) => f.endsWith('.partial.json'));
+    const deadline = Date.now() + 180_000;
+    while (!(existsSync(out) && partialOf()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL'); // killed after its first run
+    await new Promise((r) => child.once('exit', r));
+    const partial = join(out, partialOf()!);
+    const kept = JSON.parse(readFileSync(partial, 'utf8')) as { runs: { seed: number }[] };
+    expect(kept.runs.length).toBeGreaterThanOrEqual(1);
+    expect(kept.runs.length).toBeLessThan(10); // the matrix had 10 runs
+    const report = join(dir, 'report');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--models', '', '--previous', partial, '--out', report], {
+      cwd: packageRoot(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(
+      readFileSync(
+        join(
+          report,
+          readdirSync(report).find((f) => /\d\.json$/.test(f))!,
+        ),
+        'utf8',
+      ),
+    ) as { runs: unknown[] };
+    expect(json.runs).toHaveLength(kept.runs.length);
+    expect(readdirSync(report).some((f) => f.endsWith('.partial.json'))).toBe(false);
   }, 240_000);
 });
 
