@@ -254,10 +254,10 @@ const summary = groups.map((g) => {
   }
   if (jointWeightings.length) {
     // Δm of each weighting's joint runs over the same seeds' single-task runs
-    const dms: Record<string, { mean: number; sd: number }> = {};
+    const dms: Record<string, { mean: number; sd: number; n: number }> = {};
     for (const w of jointWeightings) {
       const dm = rs.filter((r) => r.tasks.length === 2 && r.weighting === w).flatMap((r) => runDeltaM(r, rs) ?? []);
-      if (dm.length) dms[w] = { mean: mean(dm), sd: sd(dm) };
+      if (dm.length) dms[w] = { mean: mean(dm), sd: sd(dm), n: dm.length };
     }
     out.deltaM = dms;
   }
@@ -278,8 +278,12 @@ const meta = {
   trainLimit: Number.isFinite(trainLimit) ? trainLimit : null,
 };
 await writeFileAtomic(`${base}.json`, JSON.stringify({ meta, summary, runs }, null, 2) + '\n');
-const fmt = (v: unknown, d: number) =>
-  v && typeof v === 'object' ? `${(v as { mean: number }).mean.toFixed(d)} ± ${(v as { sd: number }).sd.toFixed(d)}` : '–';
+/** mean ± sd; a Δm over fewer than 2 seeds says how many instead of an sd of 0. */
+const fmt = (v: unknown, d: number, unit = '') => {
+  if (!v || typeof v !== 'object') return '–';
+  const { mean: m, sd: s, n } = v as { mean: number; sd: number; n?: number };
+  return n !== undefined && n < 2 ? `${m.toFixed(d)}${unit} (1 seed)` : `${m.toFixed(d)} ± ${s.toFixed(d)}${unit}`;
+};
 const dmHeads = jointWeightings;
 const perRun = runs.map((r) => {
   const dm = r.tasks.length > 1 ? runDeltaM(r, runs) : null;
@@ -297,7 +301,7 @@ const md = [
   `| --- | --- | --- | --- | ${dmHeads.map(() => '--- | ').join('')}--- | --- |`,
   ...summary.map(
     (s) =>
-      `| ${s.model} | ${s.layers === 0 ? '0 (frozen)' : s.layers} | ${fmt(s['sentiment.accuracy'], 4)} | ${fmt(s['translation-quality.pearson'], 3)} | ${dmHeads.map((w) => `${fmt((s.deltaM as Record<string, unknown> | undefined)?.[w], 2)} % | `).join('')}${(s.msPerStep as number).toFixed(0)} | ${(s.tokensPerSecond as number).toFixed(0)} |`,
+      `| ${s.model} | ${s.layers === 0 ? '0 (frozen)' : s.layers} | ${fmt(s['sentiment.accuracy'], 4)} | ${fmt(s['translation-quality.pearson'], 3)} | ${dmHeads.map((w) => `${fmt((s.deltaM as Record<string, unknown> | undefined)?.[w], 2, ' %')} | `).join('')}${(s.msPerStep as number).toFixed(0)} | ${(s.tokensPerSecond as number).toFixed(0)} |`,
   ),
   '',
   `${dmHeads.length ? "Δm: the joint run against the same seed's single-task runs (mean ± sd over seeds). " : ''}Each run:`,

@@ -177,7 +177,7 @@ describe.skipIf(!haveShared)('finetune-quality --previous', () => {
     expect(json.summary[0]!.deltaM.static!.mean).toBeCloseTo(1.25, 10);
     expect(json.summary[0]!.deltaM.dwa!.mean).toBeCloseTo(5, 10);
     const md = readFileSync(join(out, file.replace(/\.json$/, '.md')), 'utf8');
-    expect(md).toContain('| m | 2 | 0.8000 ± 0.0000 | 0.500 ± 0.000 | 1.25 ± 0.00 % | 5.00 ± 0.00 % |');
+    expect(md).toContain('| m | 2 | 0.8000 ± 0.0000 | 0.500 ± 0.000 | 1.25 % (1 seed) | 5.00 % (1 seed) |');
     expect(md).toContain('seed 42, sentiment + translation-quality (static): SST-2 0.8200, MLQE-PE 0.5000; Δm 1.25 %');
   }, 120_000);
 });
