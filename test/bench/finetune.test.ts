@@ -115,6 +115,45 @@ describe('bad flags', () => {
   }, 60_000);
 });
 
+interface QualityReport {
+  summary: { deltaM: Record<string, { mean: number }> }[];
+  runs: { tasks: string[]; weighting: string | null; command: string; metrics: Record<string, number> }[];
+}
+
+/** Runs benchmarks/finetune-quality.ts with `args`, writing into `out`: its report's json and Markdown. */
+function qualityScript(args: string[], out: string, timeout = 120_000): { json: QualityReport; md: string } {
+  const script = join(packageRoot(), 'benchmarks', 'finetune-quality.ts');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args, '--out', out], {
+    cwd: packageRoot(),
+    encoding: 'utf8',
+    timeout,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  const file = readdirSync(out).find((f) => /\d\.json$/.test(f))!;
+  return {
+    json: JSON.parse(readFileSync(join(out, file), 'utf8')) as QualityReport,
+    md: readFileSync(join(out, file.replace(/\.json$/, '.md')), 'utf8'),
+  };
+}
+
+/** A matrix small enough for a test: reference-mini frozen (top 0) at layer 4, 2 steps, 16 training and 8 dev examples. */
+const smallMatrix = (seeds: number) => [
+  '--models',
+  referenceMini,
+  '--layer',
+  '4',
+  '--layers',
+  '0',
+  '--seeds',
+  String(seeds),
+  '--steps',
+  '2',
+  '--train',
+  '16',
+  '--dev',
+  '8',
+];
+
 describe.skipIf(!haveShared)('finetune-quality --previous', () => {
   it('reports the runs of earlier files, a run in a later file replacing an earlier one of the same key; Δm by hand', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtl-bench-ft-previous-'));
@@ -149,34 +188,13 @@ describe.skipIf(!haveShared)('finetune-quality --previous', () => {
     );
     writeFileSync(b, JSON.stringify({ meta: { command: 'second' }, runs: [run(42, both, 'static', 0.82, 0.5)] }));
     const out = join(dir, 'out');
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(packageRoot(), 'benchmarks', 'finetune-quality.ts'),
-        '--models',
-        '',
-        '--previous',
-        `${a},${b}`,
-        '--out',
-        out,
-      ],
-      { cwd: packageRoot(), encoding: 'utf8', timeout: 120_000 },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    const file = readdirSync(out).find((f) => f.endsWith('.json'))!;
-    const json = JSON.parse(readFileSync(join(out, file), 'utf8')) as {
-      summary: { deltaM: Record<string, { mean: number }> }[];
-      runs: { weighting: string | null; command: string; metrics: Record<string, number> }[];
-    };
+    const { json, md } = qualityScript(['--models', '', '--previous', `${a},${b}`], out);
     expect(json.runs).toHaveLength(4);
     const statics = json.runs.filter((x) => x.weighting === 'static');
     expect(statics.map((x) => [x.command, x.metrics['sentiment.accuracy']])).toEqual([['second', 0.82]]);
     // Δm = mean over the tasks of (joint − single) / single, in %: static (0.02/0.8 + 0)/2, dwa (0 + 0.05/0.5)/2
     expect(json.summary[0]!.deltaM.static!.mean).toBeCloseTo(1.25, 10);
     expect(json.summary[0]!.deltaM.dwa!.mean).toBeCloseTo(5, 10);
-    const md = readFileSync(join(out, file.replace(/\.json$/, '.md')), 'utf8');
     expect(md).toContain('| m | 2 | 0.8000 ± 0.0000 | 0.500 ± 0.000 | 1.25 % (1 seed) | 5.00 % (1 seed) |');
     expect(md).toContain('seed 42, sentiment + translation-quality (static): SST-2 0.8200, MLQE-PE 0.5000; Δm 1.25 %');
   }, 120_000);
@@ -211,45 +229,8 @@ describe.skipIf(!haveShared)('finetune-quality --joint-only', () => {
       }),
     );
     const out = join(dir, 'out');
-    const args = [
-      '--models',
-      referenceMini,
-      '--layer',
-      '4',
-      '--layers',
-      '0',
-      '--seeds',
-      '1',
-      '--steps',
-      '2',
-      '--train',
-      '16',
-      '--dev',
-      '8',
-    ];
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(packageRoot(), 'benchmarks', 'finetune-quality.ts'),
-        ...args,
-        '--joint-only',
-        '--weightings',
-        'rlw',
-        '--previous',
-        prev,
-        '--out',
-        out,
-      ],
-      { cwd: packageRoot(), encoding: 'utf8', timeout: 240_000 },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    const file = readdirSync(out).find((f) => f.endsWith('.json'))!;
-    const json = JSON.parse(readFileSync(join(out, file), 'utf8')) as {
-      summary: { deltaM: Record<string, { mean: number }> }[];
-      runs: { tasks: string[]; weighting: string | null; command: string; metrics: Record<string, number> }[];
-    };
+    const args = [...smallMatrix(1)];
+    const { json } = qualityScript([...args, '--joint-only', '--weightings', 'rlw', '--previous', prev], out, 240_000);
     expect(readdirSync(out).some((f) => f.endsWith('.partial.json'))).toBe(false); // the finished report replaced it
     const made = json.runs.filter((x) => x.command !== 'singles');
     expect(made.map((x) => `${x.tasks.join('+')}(${x.weighting})`)).toEqual(['sentiment+translation-quality(rlw)']);
@@ -264,23 +245,7 @@ describe.skipIf(!haveShared)('finetune-quality stopped mid-matrix', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtl-bench-ft-partial-'));
     const out = join(dir, 'out');
     const script = join(packageRoot(), 'benchmarks', 'finetune-quality.ts');
-    const args = [
-      '--models',
-      referenceMini,
-      '--layer',
-      '4',
-      '--layers',
-      '0',
-      '--seeds',
-      '2',
-      '--steps',
-      '2',
-      '--train',
-      '16',
-      '--dev',
-      '8',
-      '--joint',
-    ];
+    const args = [...smallMatrix(2), '--joint'];
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args, '--out', out], { cwd: packageRoot(), stdio: 'ignore' });
     const partialOf = () => readdirSync(out).find((f) => f.endsWith('.partial.json'));
     const deadline = Date.now() + 180_000;
@@ -292,21 +257,7 @@ describe.skipIf(!haveShared)('finetune-quality stopped mid-matrix', () => {
     expect(kept.runs.length).toBeGreaterThanOrEqual(1);
     expect(kept.runs.length).toBeLessThan(10); // the matrix had 10 runs
     const report = join(dir, 'report');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--models', '', '--previous', partial, '--out', report], {
-      cwd: packageRoot(),
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const json = JSON.parse(
-      readFileSync(
-        join(
-          report,
-          readdirSync(report).find((f) => /\d\.json$/.test(f))!,
-        ),
-        'utf8',
-      ),
-    ) as { runs: unknown[] };
+    const { json } = qualityScript(['--models', '', '--previous', partial], report);
     expect(json.runs).toHaveLength(kept.runs.length);
     expect(readdirSync(report).some((f) => f.endsWith('.partial.json'))).toBe(false);
   }, 240_000);
