@@ -43,16 +43,28 @@ const WORKER_SOURCE = `
   }
   parentPort.postMessage({ kind: 'ready', inputNames: session.inputNames, outputNames: session.outputNames,
     inputInfo: info(session.inputMetadata), outputInfo: info(session.outputMetadata) });
+  // runs in flight: the session is released only after they settle (releasing it under a running
+  // session.run frees what the run still uses, and the process dies)
+  const inflight = new Set();
+  let releasing = false;
   parentPort.on('message', async (msg) => {
     if (msg.kind === 'release') {
+      releasing = true;
+      await Promise.allSettled([...inflight]);
       await session.release().catch(() => undefined);
       parentPort.close();
+      return;
+    }
+    if (releasing) {
+      parentPort.postMessage({ kind: 'result', id: msg.id, error: 'the encoder has been disposed' });
       return;
     }
     try {
       const feeds = {};
       for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor('int64', t.data, t.dims);
-      const res = await session.run(feeds, msg.outputs);
+      const running = session.run(feeds, msg.outputs);
+      inflight.add(running);
+      const res = await running.finally(() => inflight.delete(running));
       const outputs = {};
       const transfer = [];
       for (const name of msg.outputs) {
