@@ -30,6 +30,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadTaskConfig } from '../src/config/load.js';
 import { loadDataset } from '../src/data/index.js';
 import { Encoder } from '../src/encoder/index.js';
 import { deltaM } from '../src/metrics/delta-m.js';
@@ -79,7 +80,10 @@ const log = (l: string) => console.error(l);
 
 await initBackend('wasm', { log: false });
 const sst = (f: string) => loadDataset({ format: 'sst2', path: join(datasets, 'sentiment', 'sst2', f) }).rows;
-const PAIRS = ['en-de', 'en-zh', 'et-en', 'ne-en', 'ro-en', 'ru-en', 'si-en'];
+// translation quality as the shipped task trains it: its pairs, input mode and side features
+const tqConfig = loadTaskConfig('translation-quality');
+const PAIRS = tqConfig.data.train.pairs ?? [];
+const tqInput = tqConfig.input as { mode: 'cross'; features: ('model-score' | 'length-ratio')[] };
 // each pair's first N rows (`--train` / `--dev`), so a cut keeps every pair
 const mlqe = (split: string, limit: number) =>
   PAIRS.flatMap((p) =>
@@ -93,7 +97,7 @@ const PRIMARY: Record<string, string> = { sentiment: 'accuracy', 'translation-qu
 const makeTask = (name: string): AnyTask =>
   name === 'sentiment'
     ? new SentimentTask({ name, pooling: 'mean' })
-    : new TranslationQualityTask({ name, input: 'cross', features: ['model-score', 'length-ratio'], pairs: PAIRS });
+    : new TranslationQualityTask({ name, input: tqInput.mode, features: tqInput.features, pairs: PAIRS });
 
 interface Run {
   model: string;
